@@ -1,0 +1,1 @@
+"""wirewatch's domain: plain functions and small typed records, no Redis or RQ."""

@@ -1,0 +1,219 @@
+"""Load config/wirewatch.yaml and its rules file into a validated `Config`, or fail with every problem.
+
+    config = load_config("config/wirewatch.yaml")      # raises ConfigError(issues)
+
+Steps: read both YAML files keeping each node's line and column (pipeline.yamlsource),
+interpolate ${VAR} / ${VAR:-default}, validate against pipeline.schema, then cross-check
+(duplicate ids and feed URLs, unknown sinks in rules, rule queries that do not parse). Every
+problem found in any step becomes one ConfigIssue with file, line, column and a key like
+`feeds[1].interval`; they are raised together.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from .errors import ConfigError, ConfigIssue
+from .rules import QuerySyntaxError, parse_query
+from .schema import Config, RuleConfig, RulesFile
+from .yamlsource import Document, KeyPath, load_yaml
+
+__all__ = ["format_issues", "load_config"]
+
+M = TypeVar("M", bound=BaseModel)
+_ALIASES: TypeAdapter[dict[str, list[str]]] = TypeAdapter(dict[str, list[str]])
+
+
+def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
+    """The validated configuration at `path` (its rules file resolved); ConfigError lists every issue."""
+    env = os.environ if env is None else env
+    config_file = Path(path)
+    base = config_file.parent
+    doc, unreadable = _read(config_file, env, str(config_file))
+    if unreadable:
+        raise ConfigError([ConfigIssue(doc.file, None, None, "", f"cannot read: {unreadable}")])
+    issues = doc.issues
+    if not isinstance(doc.data, dict):
+        raise ConfigError(issues)
+    data = dict(doc.data)
+    if "config_path" in data:  # set by the loader, not by the user
+        issues.append(doc.issue(("config_path",), "unknown key 'config_path'", at_key=True))
+        del data["config_path"]
+
+    # The rules: inline under `rules:`, or in a file that `rules:` names.
+    rules_doc, raw_rules, raw_aliases = doc, data.pop("rules", None), [data.get("aliases")]
+    if isinstance(raw_rules, str):
+        rules_doc, raw_rules = _read_rules_file(raw_rules, base, doc, env)
+        issues += rules_doc.issues
+        if isinstance(rules_doc.data, dict):
+            raw_aliases.append(rules_doc.data.get("aliases"))
+    elif raw_rules is not None and not isinstance(raw_rules, list):
+        issues.append(doc.issue(("rules",), "must be the path of a rules file or a list of rules"))
+        raw_rules = None
+
+    config = _validate(Config, data, doc, issues)
+    rules = [
+        (i, rule)
+        for i, raw in enumerate(raw_rules or [])
+        if (rule := _validate(RuleConfig, raw, rules_doc, issues, ("rules", i))) is not None
+    ]
+    aliases: dict[str, list[str]] = {}
+    for raw in raw_aliases:
+        aliases.update(_aliases_or_empty(raw))  # a bad aliases block is reported by validation
+    issues += _cross_check(data, doc, rules, rules_doc, aliases)
+
+    if issues or config is None:
+        files = [doc.file, rules_doc.file]
+        issues.sort(key=lambda i: (files.index(i.file) if i.file in files else 2, i.line or 0, i.column or 0))
+        raise ConfigError(issues)
+    data_dir = Path(os.path.normpath(base.absolute() / config.data_dir.expanduser()))
+    return config.model_copy(
+        update={
+            "rules": [rule for _, rule in rules],
+            "aliases": aliases,
+            "config_path": Path(os.path.normpath(config_file.absolute())),
+            "data_dir": data_dir,
+        }
+    )
+
+
+def format_issues(error: ConfigError) -> str:
+    """Every issue (with its context lines) and a count, for the CLI."""
+    count = len(error.issues)
+    lines = [str(issue) for issue in error.issues]
+    lines.append(f"{count} error{'' if count == 1 else 's'} in config")
+    return "\n".join(lines)
+
+
+def _read(path: Path, env: Mapping[str, str], display: str) -> tuple[Document, str | None]:
+    """The loaded file, and why it could not be read (None when it could)."""
+    try:
+        doc = load_yaml(path, env, display)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return Document(display), reason
+    if doc.data is None and not doc.issues:
+        doc.issues.append(ConfigIssue(display, 1, 1, "", "the file is empty"))
+    elif doc.data is not None and not isinstance(doc.data, dict):
+        doc.issues.append(doc.issue((), "the top level must be a mapping of keys to values"))
+    return doc, None
+
+
+def _read_rules_file(name: str, base: Path, doc: Document, env: Mapping[str, str]) -> tuple[Document, Any]:
+    """The rules file's Document and its raw `rules:` list (None when unusable)."""
+    if not name.strip():
+        doc.issues.append(doc.issue(("rules",), "the rules file path is empty"))
+        return Document(doc.file), None
+    path = base / name
+    rules_doc, unreadable = _read(path, env, str(path))
+    if unreadable:  # said where the config names the file
+        doc.issues.append(doc.issue(("rules",), f"cannot read rules file {path}: {unreadable}"))
+        return rules_doc, None
+    if not isinstance(rules_doc.data, dict):
+        return rules_doc, None
+    raw_rules = rules_doc.data.get("rules")
+    if isinstance(raw_rules, list):  # each rule is validated on its own, so checks go on past a bad one
+        _validate(RulesFile, {**rules_doc.data, "rules": []}, rules_doc, rules_doc.issues)
+        return rules_doc, raw_rules
+    _validate(RulesFile, rules_doc.data, rules_doc, rules_doc.issues)
+    return rules_doc, None
+
+
+def _validate(
+    model: type[M], data: Any, doc: Document, issues: list[ConfigIssue], prefix: KeyPath = ()
+) -> M | None:
+    """`model` validated from `data`, or None with an issue for each error, located in `doc`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            path = prefix + _data_path(data, error["loc"])
+            if path in doc.reported:
+                continue  # already reported while reading the YAML (say, an unset ${VAR})
+            kind, value = error["type"], error["input"]
+            message = error["msg"].removeprefix("Value error, ")
+            if kind == "union_tag_invalid":
+                path += ("type",)
+                message = f"unknown type {error['ctx']['tag']!r} (expected {error['ctx']['expected_tags']})"
+            elif kind in ("missing", "union_tag_not_found"):
+                path += ("type",) if kind == "union_tag_not_found" else ()
+                message = f"missing required key {path[-1]!r}"
+            elif kind == "extra_forbidden":
+                message = f"unknown key {path[-1]!r}"
+            elif kind == "string_type" and isinstance(value, bool | int | float):
+                message += f" (YAML read {value!r} as {type(value).__name__}: put the value in quotes)"
+            elif kind == "string_pattern_mismatch":
+                message += f" (got {value!r})"
+            issues.append(doc.issue(path, message, at_key=kind == "extra_forbidden"))
+        return None
+
+
+def _data_path(data: Any, loc: tuple[int | str, ...]) -> KeyPath:
+    """A pydantic error location as a path into the data (dropping the tags of tagged unions)."""
+    path: list[str | int] = []
+    for part in loc:
+        if isinstance(data, dict) and part not in data and data.get("type") == part:
+            continue  # ("sinks", 0, "webhook", "secret"): "webhook" is the union's tag
+        path.append(part)
+        in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        data = data[part] if in_list or (isinstance(data, dict) and part in data) else None
+    return tuple(path)
+
+
+def _aliases_or_empty(raw: Any) -> dict[str, list[str]]:
+    try:
+        return _ALIASES.validate_python(raw) if raw is not None else {}
+    except ValidationError:
+        return {}
+
+
+def _duplicates(items: Any, key: str) -> list[tuple[int, int, Any]]:
+    """(index, index of the first, value) for each list item whose `key` repeats an earlier one's."""
+    first: dict[Any, int] = {}
+    repeats: list[tuple[int, int, Any]] = []
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        value = item.get(key) if isinstance(item, dict) else None
+        if isinstance(value, str):
+            if value in first:
+                repeats.append((i, first[value], value))
+            first.setdefault(value, i)
+    return repeats
+
+
+def _cross_check(
+    data: dict[str, Any],
+    doc: Document,
+    rules: list[tuple[int, RuleConfig]],
+    rules_doc: Document,
+    aliases: dict[str, list[str]],
+) -> list[ConfigIssue]:
+    issues = []
+    for i, j, url in _duplicates(data.get("feeds"), "url"):
+        issues.append(doc.issue(("feeds", i, "url"), f"duplicate feed URL {url!r} (also feeds[{j}])"))
+    for i, j, sink_id in _duplicates(data.get("sinks"), "id"):
+        issues.append(doc.issue(("sinks", i, "id"), f"duplicate sink id {sink_id!r} (also sinks[{j}])"))
+    rule_dicts = [{"id": rule.id} for _, rule in rules]
+    for n, m, rule_id in _duplicates(rule_dicts, "id"):
+        i, j = rules[n][0], rules[m][0]
+        issues.append(rules_doc.issue(("rules", i, "id"), f"duplicate rule id {rule_id!r} (also rules[{j}])"))
+
+    sinks = data.get("sinks", [])
+    known = {s.get("id") for s in sinks if isinstance(s, dict)} if isinstance(sinks, list) else None
+    for i, rule in rules:
+        for k, sink_id in enumerate(rule.sinks or []):
+            if known is not None and sink_id not in known:  # None: `sinks:` itself is reported
+                names = ", ".join(sorted(str(s) for s in known if s is not None)) or "none"
+                message = f"rule {rule.id}: unknown sink {sink_id!r} (sinks: {names})"
+                issues.append(rules_doc.issue(("rules", i, "sinks", k), message))
+        try:
+            parse_query(rule.query, aliases={**aliases, **rule.aliases})
+        except QuerySyntaxError as exc:
+            caret = "\n".join("    " + line for line in exc.caret().splitlines())
+            message = f"rule {rule.id}: {exc.message} (column {exc.column})"
+            issues.append(rules_doc.issue(("rules", i, "query"), message, caret))
+    return issues

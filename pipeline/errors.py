@@ -1,0 +1,92 @@
+"""The one error tree of wirewatch.
+
+    WirewatchError
+    +-- ConfigError            bad configuration; carries every ConfigIssue found at once
+    +-- RetriableError         worth trying again later (timeouts, 5xx, connection refused)
+    |   +-- FetchRetriable
+    |   +-- DeliveryRetriable
+    +-- PermanentError         trying again gives the same answer (404, blocked address, bad feed)
+        +-- FetchPermanent
+        |   +-- BlockedAddressError   a URL resolves to a loopback/private/link-local address
+        |   +-- TooLargeError         a body went over its size cap
+        +-- NotAFeedError             the bytes are no RSS/Atom feed
+        +-- DeliveryPermanent
+
+Jobs retry RetriableError (with backoff, jitter and a cap) and record PermanentError as an
+outcome, so a bad feed or a dead sink never takes a worker down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class WirewatchError(Exception):
+    """Base of every error wirewatch raises on purpose."""
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    """One problem in a config or rules file, located as precisely as we can."""
+
+    file: str
+    line: int | None
+    column: int | None
+    key: str
+    message: str
+    context: str = ""  # optional extra lines, e.g. the query and a caret under the bad column
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        text = f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+        if self.context:
+            text += "\n" + self.context
+        return text
+
+
+class ConfigError(WirewatchError):
+    """A configuration that must not start; holds every issue found, not just the first."""
+
+    def __init__(self, issues: list[ConfigIssue]) -> None:
+        self.issues = list(issues)
+        super().__init__("\n".join(str(i) for i in self.issues))
+
+
+class RetriableError(WirewatchError):
+    """A failure that may pass: try again later."""
+
+
+class PermanentError(WirewatchError):
+    """A failure that will not pass by retrying."""
+
+
+class FetchRetriable(RetriableError):
+    pass
+
+
+class FetchPermanent(PermanentError):
+    pass
+
+
+class BlockedAddressError(FetchPermanent):
+    pass
+
+
+class TooLargeError(FetchPermanent):
+    pass
+
+
+class NotAFeedError(PermanentError):
+    pass
+
+
+class DeliveryRetriable(RetriableError):
+    pass
+
+
+class DeliveryPermanent(PermanentError):
+    pass

@@ -1,0 +1,136 @@
+"""Feed bytes -> entries (feedparser on bytes we fetched), with stable keys and canonical links.
+
+Bad input is an outcome, not a crash: a feed feedparser flags as ill-formed (`bozo`) still
+yields its entries; bytes that hold no feed at all raise NotAFeedError naming the feed URL.
+"""
+
+from __future__ import annotations
+
+import calendar
+import html
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import courlan
+import feedparser
+
+from .errors import NotAFeedError
+from .models import Entry, short_hash
+from .schema import FeedConfig
+
+log = logging.getLogger(__name__)
+
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"[ \t\r\f\v]+")
+MAX_ENTRIES = 500  # per poll; a feed with more is truncated (newest first as published)
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    entries: tuple[Entry, ...]
+    title: str = ""
+    warning: str | None = None  # feedparser's bozo reason when entries were still recovered
+
+
+def canonical_url(url: str) -> str:
+    """A link normalised so two feeds linking one story agree: lowercase host, no default port,
+    no fragment, no tracking parameters."""
+    try:
+        # not strict=True: that drops every query parameter off courlan's short allow-list
+        # (?v=, ?story=...), so distinct stories would share one link and one story key
+        return courlan.normalize_url(url.strip()).split("#", 1)[0]
+    except (ValueError, AttributeError):
+        return url.strip()
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text of a feed's (already sanitised) HTML summary or content."""
+    text = re.sub(r"(?i)<\s*(br|/p|/div|/li|/h[1-6])\b[^>]*>", "\n", fragment)
+    text = html.unescape(_TAG.sub("", text))
+    lines = (_SPACE.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _published(raw: Any) -> str | None:
+    struct = raw.get("published_parsed") or raw.get("updated_parsed")
+    if not struct:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(struct), tz=UTC).isoformat()
+    except (OverflowError, ValueError, TypeError):
+        return None
+
+
+def _http_link(raw: Any) -> str | None:
+    link = raw.get("link") or ""
+    if not link:
+        for candidate in raw.get("links") or []:
+            if candidate.get("rel", "alternate") == "alternate" and candidate.get("href"):
+                link = candidate["href"]
+                break
+    if urlsplit(link).scheme in ("http", "https"):
+        return canonical_url(link)
+    return None
+
+
+def source_name(feed: FeedConfig, feed_title: str = "") -> str:
+    return feed.name or feed_title or (urlsplit(feed.url).hostname or feed.url)
+
+
+def parse_feed(
+    content: bytes, feed: FeedConfig, final_url: str | None = None, content_type: str = ""
+) -> ParsedFeed:
+    """Parse fetched bytes. Raises NotAFeedError when nothing feed-like is in them."""
+    headers = {"content-location": final_url or feed.url}
+    if content_type:
+        headers["content-type"] = content_type
+    parsed = feedparser.parse(
+        content,
+        response_headers=headers,
+        sanitize_html=True,
+        resolve_relative_uris=True,
+    )
+    bozo = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    raw_entries = parsed.get("entries") or []
+    if not raw_entries:
+        if bozo is not None or not parsed.get("version"):
+            reason = f"{type(bozo).__name__}: {bozo}" if bozo is not None else "no RSS/Atom/RDF root element"
+            raise NotAFeedError(f"{feed.url}: not a feed ({reason})")
+        return ParsedFeed(entries=(), title=parsed.feed.get("title", ""))
+    feed_title = str(parsed.feed.get("title", "") or "")
+    language = parsed.feed.get("language") or None
+    source = source_name(feed, feed_title)
+    entries: list[Entry] = []
+    for raw in raw_entries[:MAX_ENTRIES]:
+        link = _http_link(raw)
+        title = html_to_text(str(raw.get("title", "") or "")).replace("\n", " ")
+        summary = html_to_text(str(raw.get("summary", "") or ""))
+        contents = raw.get("content") or []
+        content_text = "\n".join(html_to_text(str(c.get("value", ""))) for c in contents)
+        guid = str(raw.get("id", "") or "").strip()
+        if guid:
+            key = "guid:" + guid
+        elif link:
+            key = "link:" + link
+        else:
+            key = "hash:" + short_hash(feed.url, title, summary)
+        entries.append(
+            Entry(
+                feed_id=feed.id,
+                feed_url=feed.url,
+                source=source,
+                key=key,
+                link=link,
+                title=title,
+                published=_published(raw),
+                summary=summary,
+                content=content_text if content_text != summary else "",
+                language=(raw.get("language") or language),
+            )
+        )
+    warning = f"{type(bozo).__name__}: {bozo}" if bozo is not None else None
+    return ParsedFeed(entries=tuple(entries), title=feed_title, warning=warning)

@@ -1,0 +1,98 @@
+"""Frozen records that travel between stages and through Redis as JSON."""
+
+from __future__ import annotations
+
+import hashlib
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def to_json(self) -> str:
+        return self.model_dump_json()
+
+
+def short_hash(*parts: str, size: int = 20) -> str:
+    """A stable hex id from text parts (NUL-separated so ("ab","c") != ("a","bc"))."""
+    digest = hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
+    return digest[:size]
+
+
+class Entry(Record):
+    """One item of a feed, as feedparser gave it, reduced to what the pipeline needs."""
+
+    feed_id: str
+    feed_url: str
+    source: str  # feed name, else the feed's host
+    key: str  # stable identity: guid, else canonical link, else a content hash
+    link: str | None = None
+    title: str = ""
+    published: str | None = None  # ISO 8601, UTC
+    summary: str = ""  # plain text
+    content: str = ""  # plain text of the feed's own full content, when it carries one
+    language: str | None = None
+
+    @property
+    def story_key(self) -> str:
+        """What makes two entries the same story: the canonical link, else the entry key."""
+        return self.link or self.key
+
+
+class Article(Record):
+    """A story ready for matching: title and the article's own text, never the raw page."""
+
+    url: str
+    title: str
+    text: str
+    source: str
+    published: str | None = None
+    language: str | None = None
+    text_from: str = "page"  # "page" (extracted) or "feed" (the feed's content or summary)
+
+
+class Match(Record):
+    """Why a rule matched in one field: the terms, their offsets and a snippet."""
+
+    field: str
+    terms: tuple[str, ...]
+    offsets: tuple[tuple[int, int], ...] = ()  # character offsets of each hit in the field text
+    snippet: str = ""
+    highlights: tuple[tuple[int, int], ...] = ()  # character offsets of the hits inside `snippet`
+
+
+class RuleHit(Record):
+    """One rule that matched one article."""
+
+    rule_id: str
+    rule_title: str
+    matches: tuple[Match, ...]
+
+
+class ArticleRef(Record):
+    url: str
+    title: str
+    source: str
+    published: str | None = None
+    language: str | None = None
+
+
+class Alert(Record):
+    """One (rule, story): the unit we deliver to every sink of the rule, exactly once each."""
+
+    alert_id: str
+    rule_id: str
+    rule_title: str
+    article: ArticleRef
+    matches: tuple[Match, ...]
+    sinks: tuple[str, ...]
+    created_at: str  # ISO 8601, UTC
+
+    @staticmethod
+    def make_id(rule_id: str, story_key: str) -> str:
+        return short_hash(rule_id, story_key)
+
+    def delivery_id(self, sink_id: str) -> str:
+        """The id a receiver sees on every try of this alert to this sink (webhook-id, Message-ID)."""
+        return f"{self.alert_id}-{sink_id}"

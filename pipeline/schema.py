@@ -1,0 +1,216 @@
+"""The shape of config/wirewatch.yaml and config/rules.yaml, as pydantic models.
+
+pipeline.config loads the YAML, interpolates ${VAR}, and validates it against these models,
+reporting every error with file, line and key.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+
+from .models import short_hash
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+_SIZE = re.compile(r"^\s*(\d+)\s*(b|kb|mb|gb|kib|mib|gib)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
+
+
+def parse_duration(value: Any) -> float:
+    """'30s', '5m', '1h', '2d', '500ms' or a number of seconds -> seconds (float)."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a duration: {value!r}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        m = _DURATION.match(str(value))
+        if not m:
+            raise ValueError(f"not a duration: {value!r} (use e.g. 30s, 5m, 1h, 2d)")
+        seconds = float(m.group(1)) * _UNITS[m.group(2)]
+    if seconds < 0:
+        raise ValueError(f"a duration cannot be negative: {value!r}")
+    return seconds
+
+
+def parse_size(value: Any) -> int:
+    """'10MB', '512KiB', '2000000' -> bytes."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a size: {value!r}")
+    if isinstance(value, int):
+        size = value
+    else:
+        m = _SIZE.match(str(value))
+        if not m:
+            raise ValueError(f"not a size: {value!r} (use e.g. 512KB, 10MB)")
+        size = int(m.group(1)) * _SIZE_UNITS[(m.group(2) or "b").lower()]
+    if size <= 0:
+        raise ValueError(f"a size must be positive: {value!r}")
+    return size
+
+
+def check_http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"not an http(s) URL: {value!r}")
+    if not parts.hostname:
+        raise ValueError(f"URL has no host: {value!r}")
+    try:
+        _ = parts.port
+    except ValueError as exc:
+        raise ValueError(f"bad port in URL {value!r}") from exc
+    return value
+
+
+def check_webhook_secret(value: str) -> str:
+    if not value.startswith("whsec_"):
+        raise ValueError("webhook secret must look like whsec_<base64> (Standard Webhooks)")
+    try:
+        raw = base64.b64decode(value[len("whsec_") :], validate=True)
+    except ValueError as exc:
+        raise ValueError("webhook secret: the part after whsec_ is not valid base64") from exc
+    if len(raw) < 16:
+        raise ValueError("webhook secret is too short: use at least 16 random bytes (24 recommended)")
+    return value
+
+
+def _empty_to_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+Size = Annotated[int, BeforeValidator(parse_size)]
+HttpUrl = Annotated[str, AfterValidator(check_http_url)]
+RuleId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+SinkId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=64)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Defaults(Strict):
+    poll_interval: Duration = 300.0
+    poll_jitter: Duration = 15.0
+    fetch_timeout: Duration = 20.0
+    max_feed_bytes: Size = 10_000_000
+    max_page_bytes: Size = 5_000_000
+    seen_ttl: Duration = 90 * 86400.0  # how long an entry, alert or delivery is remembered
+    min_text_chars: int = Field(default=200, ge=0)  # less extracted text than this: use the feed's
+    delivery_retries: int = Field(default=8, ge=0, le=50)
+    retry_backoff: Duration = 10.0  # first retry delay; doubles each try, with jitter
+    retry_backoff_cap: Duration = 3600.0
+    user_agent: str = "wirewatch/0.1 (+https://github.com/wirewatch/wirewatch)"
+
+
+class FeedConfig(Strict):
+    url: HttpUrl
+    name: str | None = None
+    interval: Duration | None = None
+
+    @property
+    def id(self) -> str:
+        return short_hash(self.url, size=16)
+
+
+class RuleConfig(Strict):
+    id: RuleId
+    title: str = ""
+    query: str
+    aliases: dict[str, list[str]] = Field(default_factory=dict)
+    sinks: list[SinkId] | None = None  # None: every sink
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.id
+
+
+class RulesFile(Strict):
+    aliases: dict[str, list[str]] = Field(default_factory=dict)
+    rules: list[RuleConfig]
+
+
+class EmailSinkConfig(Strict):
+    id: SinkId
+    type: Literal["email"]
+    enabled: bool = True  # a disabled sink is validated lightly and never delivered to
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = False
+    ssl: bool = False
+    username: Annotated[str | None, BeforeValidator(_empty_to_none)] = None
+    password: Annotated[str | None, BeforeValidator(_empty_to_none)] = None
+    from_: str = Field(alias="from")
+    to: list[str] = Field(min_length=1)
+    timeout: Duration = 30.0
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class WebhookSinkConfig(Strict):
+    id: SinkId
+    type: Literal["webhook"]
+    enabled: bool = True
+    url: HttpUrl
+    secret: str = Field(default="", validate_default=True)
+    timeout: Duration = 15.0
+
+    @field_validator("secret")
+    @classmethod
+    def _secret_when_enabled(cls, value: str, info: ValidationInfo) -> str:
+        # A field validator (not a model validator) so the error is located at `secret`.
+        # `enabled` is declared first; it is absent from info.data when it failed validation.
+        if info.data.get("enabled", False):
+            check_webhook_secret(value)
+        return value
+
+
+SinkConfig = Annotated[EmailSinkConfig | WebhookSinkConfig, Field(discriminator="type")]
+
+
+class Config(Strict):
+    """A whole, validated configuration: config/wirewatch.yaml with its rules file resolved."""
+
+    redis_url: Annotated[str | None, BeforeValidator(_empty_to_none)] = None
+    data_dir: Path = Path("var")
+    allow_private_networks: bool = False
+    defaults: Defaults = Field(default_factory=Defaults)
+    feeds: list[FeedConfig] = Field(default_factory=list)
+    rules: list[RuleConfig] = Field(default_factory=list)
+    aliases: dict[str, list[str]] = Field(default_factory=dict)  # shared by every rule
+    sinks: list[SinkConfig] = Field(default_factory=list)
+    config_path: Path | None = None  # where it was loaded from (set by the loader)
+
+    def sink(self, sink_id: str) -> EmailSinkConfig | WebhookSinkConfig:
+        for s in self.sinks:
+            if s.id == sink_id:
+                return s
+        raise KeyError(sink_id)
+
+    def sinks_for(self, rule: RuleConfig) -> tuple[str, ...]:
+        """The enabled sinks a rule's alerts go to (every enabled sink when the rule names none)."""
+        enabled = {s.id for s in self.sinks if s.enabled}
+        wanted = [s.id for s in self.sinks] if rule.sinks is None else rule.sinks
+        return tuple(i for i in wanted if i in enabled)
+
+    def feed(self, feed_id: str) -> FeedConfig:
+        for f in self.feeds:
+            if f.id == feed_id:
+                return f
+        raise KeyError(feed_id)
+
+    def interval_for(self, feed: FeedConfig) -> float:
+        return feed.interval if feed.interval is not None else self.defaults.poll_interval

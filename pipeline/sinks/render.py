@@ -1,0 +1,184 @@
+"""Shared text for alerts: subject line, plain text, HTML, and snippet highlighting.
+
+Everything in an alert except the rule comes from feeds and pages, so it is hostile: control
+characters never reach a header or a one-line field, and every string in HTML is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+
+from ..models import Alert, Match
+
+SUBJECT_PREFIX = "[wirewatch]"
+SUBJECT_MAX = 200
+ELLIPSIS = "…"
+
+# Bidi embedding/override/isolate controls (category Cf): invisible, and they reorder text.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_SAFE_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f]+", re.IGNORECASE)
+
+
+def _char_safe(ch: str) -> str:
+    """One character in, one out: controls and line/paragraph separators become a space,
+    lone surrogates (which no encoder accepts) become U+FFFD."""
+    cat = unicodedata.category(ch)
+    if cat in ("Cc", "Zl", "Zp") or ch in _BIDI:
+        return " "
+    if cat == "Cs":
+        return "\ufffd"
+    return ch
+
+
+def scrub(text: str) -> str:
+    """Replace control characters with spaces, keeping the length (so offsets still hold)."""
+    if text.isprintable():  # fast path: no Cc/Cs/Zl/Zp (nor any Z* other than the space)
+        return text
+    return "".join(_char_safe(ch) for ch in text)
+
+
+def one_line(text: str) -> str:
+    """Scrubbed and whitespace-collapsed: safe for a header or a one-line field."""
+    return " ".join(scrub(text).split())
+
+
+def truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
+
+
+def subject(alert: Alert) -> str:
+    """`[wirewatch] <rule title>: <article title>`, one line, at most SUBJECT_MAX characters."""
+    rule = one_line(alert.rule_title) or alert.rule_id
+    title = one_line(alert.article.title) or "(untitled)"
+    return truncate(f"{SUBJECT_PREFIX} {rule}: {title}", SUBJECT_MAX)
+
+
+def _normalise_spans(spans: Sequence[Sequence[int]], size: int) -> list[tuple[int, int]]:
+    """Clamp to [0, size], drop empty spans, sort and merge overlaps."""
+    clean: list[tuple[int, int]] = []
+    for span in spans:
+        if len(span) != 2:
+            continue
+        start, end = max(0, int(span[0])), min(size, int(span[1]))
+        if start < end:
+            clean.append((start, end))
+    clean.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in clean:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+def highlight(
+    snippet: str,
+    highlights: Sequence[Sequence[int]],
+    before: str,
+    after: str,
+    escape: Callable[[str], str] = _identity,
+) -> str:
+    """Wrap each highlighted span of `snippet` in `before`/`after`.
+
+    `escape` is applied to the snippet text only, never to the markers, so `before="<mark>"`
+    with `escape=html.escape` gives safe HTML. Spans out of range, empty or overlapping are
+    clamped and merged rather than trusted.
+    """
+    out: list[str] = []
+    pos = 0
+    for start, end in _normalise_spans(highlights, len(snippet)):
+        out.append(escape(snippet[pos:start]))
+        out.append(before + escape(snippet[start:end]) + after)
+        pos = end
+    out.append(escape(snippet[pos:]))
+    return "".join(out)
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def safe_link(url: str) -> str | None:
+    """The URL if it is a plain http(s) URL (no whitespace or controls anywhere), else None."""
+    return url if _SAFE_URL.fullmatch(url) else None
+
+
+def _snippet_text(match: Match) -> str:
+    return one_line(highlight(scrub(match.snippet), match.highlights, "**", "**"))
+
+
+def render_text(alert: Alert) -> str:
+    """The plain-text body: the rule, the article, then each match with its snippet."""
+    art = alert.article
+    rule = one_line(alert.rule_title)
+    lines = [
+        f"Rule: {rule} ({alert.rule_id})" if rule and rule != alert.rule_id else f"Rule: {alert.rule_id}",
+        "",
+        f"Title: {one_line(art.title) or '(untitled)'}",
+        f"URL: {one_line(art.url)}",
+        f"Source: {one_line(art.source)}",
+    ]
+    if art.published:
+        lines.append(f"Published: {one_line(art.published)}")
+    for i, match in enumerate(alert.matches, 1):
+        lines += [
+            "",
+            f"Match {i} in {one_line(match.field)}: {', '.join(one_line(t) for t in match.terms)}",
+        ]
+        if match.snippet:
+            lines.append(f"  {_snippet_text(match)}")
+    lines += ["", f"-- wirewatch alert {alert.alert_id}", ""]
+    return "\n".join(lines)
+
+
+_STYLE_BODY = "font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:1.5;color:#222;"
+_STYLE_META = "color:#666;font-size:12px;margin:0 0 12px 0;"
+_STYLE_QUOTE = "margin:4px 0 12px 0;padding:4px 10px;border-left:3px solid #ccc;color:#333;"
+_STYLE_MARK = "background:#fff3a0;color:#000;padding:0 1px;"
+
+
+def render_html(alert: Alert) -> str:
+    """A small HTML email: untrusted strings escaped, highlights in <mark>, no scripts."""
+    art = alert.article
+    title = _esc(one_line(art.title) or "(untitled)")
+    link = safe_link(art.url)
+    heading = f'<a href="{_esc(link)}" style="color:#1a0dab;">{title}</a>' if link else title
+    meta = [_esc(one_line(art.source))]
+    if art.published:
+        meta.append(_esc(one_line(art.published)))
+    rule = _esc(one_line(alert.rule_title) or alert.rule_id)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html><head><meta charset="utf-8">',
+        f"<title>{_esc(subject(alert))}</title></head>",
+        f'<body style="{_STYLE_BODY}">',
+        f'<p style="{_STYLE_META}">wirewatch rule: <strong>{rule}</strong></p>',
+        f'<h2 style="font-size:18px;margin:0 0 4px 0;">{heading}</h2>',
+        f'<p style="{_STYLE_META}">{" · ".join(m for m in meta if m)}</p>',
+    ]
+    if not link and art.url:
+        parts.append(f'<p style="{_STYLE_META}">URL (not linked): {_esc(one_line(art.url))}</p>')
+    for match in alert.matches:
+        terms = ", ".join(_esc(one_line(t)) for t in match.terms)
+        parts.append(f'<p style="margin:12px 0 0 0;">In <em>{_esc(one_line(match.field))}</em>: {terms}</p>')
+        if match.snippet:
+            body = highlight(
+                scrub(match.snippet), match.highlights, f'<mark style="{_STYLE_MARK}">', "</mark>", _esc
+            )
+            parts.append(f'<blockquote style="{_STYLE_QUOTE}">{" ".join(body.split())}</blockquote>')
+    parts += [
+        f'<p style="{_STYLE_META}">alert {_esc(alert.alert_id)}</p>',
+        "</body></html>",
+        "",
+    ]
+    return "\n".join(parts)

@@ -1,0 +1,149 @@
+"""Webhook sink: a versioned JSON body POSTed and signed per the Standard Webhooks spec.
+
+Headers: `webhook-id` (the delivery id, the same on every retry, so receivers can drop repeats),
+`webhook-timestamp` (fresh per try, Unix seconds) and `webhook-signature`
+(`v1,<base64 HMAC-SHA256 of id.timestamp.body>`). Redirects are never followed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from standardwebhooks.webhooks import Webhook
+
+from ..errors import BlockedAddressError, DeliveryPermanent, DeliveryRetriable, FetchPermanent, FetchRetriable
+from ..fetch import Fetcher
+from ..models import Alert
+from ..schema import WebhookSinkConfig
+from .render import one_line
+
+log = logging.getLogger(__name__)
+
+PAYLOAD_VERSION = 1
+DEFAULT_USER_AGENT = "wirewatch-webhook/1"
+# 4xx that may pass by themselves; every other 4xx (and any 3xx: we never follow) is permanent.
+RETRIABLE_4XX = frozenset({408, 409, 425, 429})
+
+
+def payload(alert: Alert) -> dict[str, Any]:
+    """The JSON body of one alert (version 1)."""
+    art = alert.article
+    return {
+        "version": PAYLOAD_VERSION,
+        "type": "alert",
+        "alert_id": alert.alert_id,
+        "rule": {"id": alert.rule_id, "title": alert.rule_title},
+        "article": {
+            "url": art.url,
+            "title": art.title,
+            "source": art.source,
+            "published": art.published,
+            "language": art.language,
+        },
+        "matches": [
+            {
+                "field": m.field,
+                "terms": list(m.terms),
+                "snippet": m.snippet,
+                "offsets": [[s, e] for s, e in m.offsets],
+                "highlights": [[s, e] for s, e in m.highlights],
+            }
+            for m in alert.matches
+        ],
+    }
+
+
+def encode_body(alert: Alert) -> bytes:
+    """Compact UTF-8 JSON. Lone surrogates (no UTF-8 form) fall back to \\u escapes."""
+    data = payload(alert)
+    try:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+def display_url(url: str) -> str:
+    """The URL for messages and logs: no credentials and no query (either may hold a token)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        netloc = f"{host}:{parts.port}" if parts.port else host
+    except ValueError:
+        return "<unparseable url>"
+    return urlunsplit((parts.scheme, netloc, parts.path, "…" if parts.query else "", ""))
+
+
+class WebhookSink:
+    """POST an alert to one receiver; raise DeliveryRetriable or DeliveryPermanent on failure."""
+
+    def __init__(
+        self, cfg: WebhookSinkConfig, fetcher: Fetcher, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.cfg = cfg
+        self.id = cfg.id
+        self.fetcher = fetcher
+        self._clock = clock
+        # A disabled sink may have no secret; it is only an error when we are asked to send.
+        self._signer = Webhook(cfg.secret) if cfg.secret else None
+        self._user_agent = fetcher.client.headers.get("user-agent") or DEFAULT_USER_AGENT
+        self._where = f"webhook sink {cfg.id!r} ({display_url(cfg.url)})"
+
+    def headers(self, delivery_id: str, body: bytes) -> dict[str, str]:
+        """The headers of one try: a fresh timestamp, the same id on every try."""
+        if self._signer is None:
+            raise DeliveryPermanent(f"{self._where}: no signing secret configured")
+        ts = int(self._clock())
+        signature = self._signer.sign(delivery_id, datetime.fromtimestamp(ts, tz=UTC), body.decode("utf-8"))
+        return {
+            "content-type": "application/json",
+            "user-agent": self._user_agent,
+            "webhook-id": delivery_id,
+            "webhook-timestamp": str(ts),
+            "webhook-signature": signature,
+        }
+
+    def send(self, alert: Alert, delivery_id: str) -> None:
+        body = encode_body(alert)
+        headers = self.headers(delivery_id, body)
+        try:
+            resp = self.fetcher.post(self.cfg.url, content=body, headers=headers, timeout=self.cfg.timeout)
+        except BlockedAddressError as exc:
+            raise DeliveryPermanent(f"{self._where}: address refused: {self._redact(exc)}") from exc
+        except FetchPermanent as exc:
+            raise DeliveryPermanent(f"{self._where}: {self._redact(exc)}") from exc
+        except FetchRetriable as exc:  # e.g. the host does not resolve (yet)
+            raise DeliveryRetriable(f"{self._where}: {self._redact(exc)}") from exc
+        except httpx.UnsupportedProtocol as exc:
+            raise DeliveryPermanent(f"{self._where}: {type(exc).__name__}: {self._redact(exc)}") from exc
+        except httpx.HTTPError as exc:  # connect/read/write timeouts, refused, reset, bad response
+            raise DeliveryRetriable(f"{self._where}: {type(exc).__name__}: {self._redact(exc)}") from exc
+        _check_status(self._where, resp)
+        log.info("%s: delivered %s (HTTP %d)", self._where, delivery_id, resp.status_code)
+
+    def _redact(self, exc: Exception) -> str:
+        """The error's text without the configured URL's credentials or query."""
+        return str(exc).replace(self.cfg.url, display_url(self.cfg.url))
+
+
+def _check_status(where: str, resp: httpx.Response) -> None:
+    code = resp.status_code
+    if 200 <= code < 300:
+        return
+    reason = f"{where}: HTTP {code} {one_line(resp.reason_phrase)[:100]}".rstrip()
+    if code >= 500 or code in RETRIABLE_4XX:
+        retry_after = resp.headers.get("retry-after")
+        if retry_after:
+            reason += f" (Retry-After: {retry_after[:64]!r})"
+        raise DeliveryRetriable(reason)
+    if 300 <= code < 400:
+        raise DeliveryPermanent(f"{reason}: redirects are not followed; configure the final URL")
+    raise DeliveryPermanent(reason)

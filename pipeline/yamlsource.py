@@ -1,0 +1,180 @@
+"""YAML in, plain Python values out, with the line and column of every node kept.
+
+`load_yaml` composes the YAML node graph (SafeLoader), converts it to dicts, lists and scalars
+itself, and records where each value (and each mapping key) started, under its key path such as
+("feeds", 1, "interval"). On the way it interpolates ${VAR} and ${VAR:-default} in string
+scalars ($${ is a literal ${) and notes duplicate keys. Problems become ConfigIssues, all of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import ConfigIssue
+
+KeyPath = tuple[str | int, ...]
+Position = tuple[int, int]  # 1-based line, column
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_REFERENCE = re.compile(
+    r"\$\$\{"  # escaped: a literal ${
+    r"|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}"
+    r"|\$\{"  # anything else starting with ${ is malformed
+)
+
+
+def format_key(path: KeyPath) -> str:
+    """("feeds", 1, "interval") -> "feeds[1].interval"."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _position(mark: yaml.Mark) -> Position:
+    return mark.line + 1, mark.column + 1
+
+
+@dataclass
+class Document:
+    """One loaded YAML file: its data, where each value came from, and what was wrong with it."""
+
+    file: str
+    data: Any = None
+    marks: dict[KeyPath, Position] = field(default_factory=dict)  # where each value node starts
+    key_marks: dict[KeyPath, Position] = field(default_factory=dict)  # where each mapping key is
+    reported: set[KeyPath] = field(default_factory=set)  # bad values already in issues (${VAR} unset...)
+    issues: list[ConfigIssue] = field(default_factory=list)
+
+    def position(self, path: KeyPath, *, at_key: bool = False) -> Position | None:
+        """Where `path` is, or its nearest recorded ancestor (a missing key: its mapping)."""
+        if at_key and path in self.key_marks:
+            return self.key_marks[path]
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.marks:
+                return self.marks[path[:end]]
+        return None
+
+    def issue(self, path: KeyPath, message: str, context: str = "", *, at_key: bool = False) -> ConfigIssue:
+        pos = self.position(path, at_key=at_key)
+        line, column = pos if pos else (None, None)
+        return ConfigIssue(self.file, line, column, format_key(path), message, context)
+
+
+def load_yaml(path: Path, env: Mapping[str, str], display: str | None = None) -> Document:
+    """Load one YAML file; raises OSError (or UnicodeDecodeError) when it cannot be read."""
+    text = path.read_text(encoding="utf-8")
+    doc = Document(display if display is not None else str(path))
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = _position(mark) if mark else (None, None)
+        message = f"invalid YAML: {exc.problem or exc.context}"
+        if exc.problem and exc.context and exc.context_mark:
+            context_line, context_column = _position(exc.context_mark)
+            message += f" ({exc.context} at line {context_line}, column {context_column})"
+        snippet = mark.get_snippet() if mark else None
+        doc.issues.append(ConfigIssue(doc.file, line, column, "", message, snippet or ""))
+        return doc
+    except yaml.YAMLError as exc:
+        doc.issues.append(ConfigIssue(doc.file, None, None, "", f"invalid YAML: {exc}"))
+        return doc
+    if root is not None:
+        doc.data = _Converter(doc, env).convert(root, ())
+    return doc
+
+
+class _Converter:
+    def __init__(self, doc: Document, env: Mapping[str, str]) -> None:
+        self.doc = doc
+        self.env = env
+        self.constructor = SafeConstructor()
+        self.active: set[int] = set()  # nodes being converted, to catch recursive aliases
+
+    def convert(self, node: Node, path: KeyPath) -> Any:
+        self.doc.marks[path] = _position(node.start_mark)
+        if id(node) in self.active:
+            self._issue(path, "recursive YAML alias")
+            return None
+        self.active.add(id(node))
+        try:
+            if isinstance(node, MappingNode):
+                return self._mapping(node, path)
+            if isinstance(node, SequenceNode):
+                return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+            return self._scalar(node, path)
+        finally:
+            self.active.discard(id(node))
+
+    def _scalar(self, node: Node, path: KeyPath) -> Any:
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except yaml.MarkedYAMLError as exc:
+            self._issue(path, f"invalid YAML value: {exc.problem}")
+            return None
+        return self._interpolate(value, path) if isinstance(value, str) else value
+
+    def _mapping(self, node: MappingNode, path: KeyPath) -> dict[str, Any]:
+        # `<<: *anchor` merges first, so the mapping's own keys win wherever they are written.
+        merged: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                for source in sources:
+                    value = self.convert(source, path)
+                    if isinstance(value, dict):
+                        merged.update({k: v for k, v in value.items() if k not in merged})
+                    else:
+                        self._issue_at(source, path, "a merge (<<) needs a mapping")
+        own: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self._issue_at(key_node, path, "a key must be a plain name, not a list or mapping")
+                continue
+            key: str = key_node.value  # keys stay text as written: `1984:` is "1984"
+            key_path = (*path, key)
+            if key in own:
+                first_line = self.doc.key_marks[key_path][0]
+                self._issue_at(key_node, key_path, f"duplicate key {key!r} (first on line {first_line})")
+                continue
+            self.doc.key_marks[key_path] = _position(key_node.start_mark)
+            own[key] = self.convert(value_node, key_path)
+        self.doc.marks[path] = _position(node.start_mark)
+        return {**merged, **own}
+
+    def _issue(self, path: KeyPath, message: str) -> None:
+        self.doc.reported.add(path)
+        self.doc.issues.append(self.doc.issue(path, message))
+
+    def _issue_at(self, node: Node, path: KeyPath, message: str) -> None:
+        line, column = _position(node.start_mark)
+        self.doc.issues.append(ConfigIssue(self.doc.file, line, column, format_key(path), message))
+
+    def _interpolate(self, text: str, path: KeyPath) -> str:
+        def replace(match: re.Match[str]) -> str:
+            name, default = match.group("name"), match.group("default")
+            if match.group() == "$${":
+                return "${"
+            if name is None:
+                self._issue(path, "bad ${...}: write ${VAR} or ${VAR:-default}, or $${ for a literal ${")
+                return match.group()
+            value = self.env.get(name)
+            if default is not None:
+                return value if value else default  # like the shell: unset or empty
+            if value is None:
+                self._issue(path, f"environment variable {name} is not set (${{{name}:-}} makes it optional)")
+                return ""
+            return value
+
+        return _REFERENCE.sub(replace, text) if "$" in text else text

@@ -1,0 +1,411 @@
+"""pipeline.config: the shipped config loads; every bad config reports every issue at its exact line.
+
+Each bad case is a small YAML file under tests/fixtures/config/ and, in CASES, the issues it must
+produce, in order, as (line, key, message substring).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import format_issues, load_config
+from pipeline.errors import ConfigError, ConfigIssue
+from pipeline.schema import EmailSinkConfig, WebhookSinkConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT / "config" / "wirewatch.yaml"
+FIXTURES = ROOT / "tests" / "fixtures" / "config"
+SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef01234567").decode()
+
+Expected = list[tuple[int, str, str]]
+
+CASES: list[tuple[str, dict[str, str], Expected]] = [
+    (
+        "unknown_keys.yaml",
+        {},
+        [
+            (2, "colour", "unknown key 'colour'"),
+            (6, "feeds[1].intervall", "unknown key 'intervall'"),
+            (12, "sinks[0].retries", "unknown key 'retries'"),
+        ],
+    ),
+    (
+        "bad_url.yaml",
+        {},
+        [
+            (3, "feeds[1].url", "not an http(s) URL: 'ftp://example.org/b.xml'"),
+            (4, "feeds[2].url", "URL has no host"),
+        ],
+    ),
+    ("bad_duration.yaml", {}, [(4, "feeds[1].interval", "not a duration: '5 minutes'")]),
+    ("bad_size.yaml", {}, [(3, "defaults.max_feed_bytes", "not a size: '10 megabytes'")]),
+    (
+        "unknown_sink.yaml",
+        {},
+        [
+            (9, "rules[0].sinks[1]", "rule peskov: unknown sink 'pager' (sinks: hooks)"),
+            (14, "rules[1].sinks[1]", "rule icc: unknown sink 'newsdesk'"),
+        ],
+    ),
+    ("duplicate_rule_ids.yaml", {}, [(6, "rules[2].id", "duplicate rule id 'peskov' (also rules[0])")]),
+    (
+        "bad_rule_id.yaml",
+        {},
+        [
+            (2, "rules[0].id", "should match pattern '^[a-z0-9][a-z0-9-]*$' (got 'Kremlin_Spokesman')"),
+            (4, "rules[1].id", "missing required key 'id'"),
+            (6, "rules[2].id", "put the value in quotes"),  # `id: on` is YAML's True
+        ],
+    ),
+    ("query_syntax.yaml", {}, [(8, "rules[1].query", "rule broken: ")]),
+    (
+        "missing_var.yaml",
+        {},
+        [
+            (1, "redis_url", "environment variable REDIS_URL is not set"),
+            (3, "feeds[0].url", "environment variable FEED_HOST is not set"),  # and no "no host" echo
+        ],
+    ),
+    (
+        "bad_webhook_secret.yaml",
+        {},
+        [
+            (10, "sinks[1].secret", "webhook secret is too short"),
+            (11, "sinks[2].secret", "webhook secret must look like whsec_<base64>"),  # the sink's line
+        ],
+    ),
+    (
+        "yaml_syntax.yaml",
+        {},
+        [(5, "", "invalid YAML: expected ',' or ']', but got ':' (while parsing a flow sequence at line 4")],
+    ),
+    ("yaml_indent.yaml", {}, [(4, "", "invalid YAML: mapping values are not allowed here")]),
+    (
+        "duplicate_keys.yaml",
+        {},
+        [
+            (5, "feeds[0].name", "duplicate key 'name' (first on line 4)"),
+            (6, "data_dir", "duplicate key 'data_dir' (first on line 1)"),
+        ],
+    ),
+    (
+        "duplicates.yaml",
+        {},
+        [
+            (4, "feeds[2].url", "duplicate feed URL 'https://example.org/a.xml' (also feeds[0])"),
+            (10, "sinks[1].id", "duplicate sink id 'hooks' (also sinks[0])"),
+        ],
+    ),
+    (
+        "bad_sink_type.yaml",
+        {},
+        [
+            (3, "sinks[0].type", "unknown type 'pagerduty' (expected 'email', 'webhook')"),
+            (4, "sinks[1].type", "missing required key 'type'"),
+        ],
+    ),
+    ("top_level_list.yaml", {}, [(1, "", "the top level must be a mapping")]),
+    ("missing_rules_file.yaml", {}, [(2, "rules", "cannot read rules file")]),
+    (
+        "many_errors.yaml",
+        {},
+        [
+            (3, "poll_interval", "unknown key 'poll_interval'"),
+            (5, "defaults.fetch_timeout", "not a duration: 'soon'"),
+            (8, "feeds[1].url", "not an http(s) URL"),
+            (9, "feeds[1].interval", "not a duration: '5 minutes'"),
+            (13, "sinks[0].host", "environment variable SMTP_HOST is not set"),
+            (14, "sinks[0].port", "valid integer"),
+            (16, "sinks[0].to", "at least 1 item"),
+            (20, "rules[0].sinks[1]", "rule peskov: unknown sink 'hooks' (sinks: desk)"),
+            (21, "rules[1].id", "should match pattern"),
+            (23, "rules[2].id", "duplicate rule id 'peskov'"),
+            (24, "rules[2].query", "rule peskov: "),
+        ],
+    ),
+    (
+        "with_rules_file/bad.yaml",
+        {},
+        [
+            (2, "aliases.Peskov", "valid list"),
+            (6, "rules[0].sinks[1]", "rule peskov: unknown sink 'pager'"),
+            (8, "rules[1].query", "rule icc: "),
+            (11, "rules[2].extra", "unknown key 'extra'"),
+        ],
+    ),
+    ("with_rules_file/not_a_list.yaml", {}, [(2, "rules", "valid list")]),
+]
+
+
+def issues_of(path: Path, env: dict[str, str] | None = None) -> list[ConfigIssue]:
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={} if env is None else env)
+    return info.value.issues
+
+
+@pytest.mark.parametrize(("name", "env", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_bad_config_reports_every_issue_at_its_line(
+    name: str, env: dict[str, str], expected: Expected
+) -> None:
+    issues = issues_of(FIXTURES / name, env)
+    assert [(i.line, i.key) for i in issues] == [(line, key) for line, key, _ in expected], format_issues(
+        ConfigError(issues)
+    )
+    for issue, (_, _, text) in zip(issues, expected, strict=True):
+        assert text in issue.message
+        assert issue.column is not None and issue.column >= 1
+
+
+def test_shipped_config_loads_with_an_empty_environment() -> None:
+    config = load_config(SHIPPED, env={})
+    assert config.config_path == SHIPPED
+    assert config.data_dir == ROOT / "var"
+    assert config.redis_url is None
+    assert [r.id for r in config.rules] == ["kremlin-spokesman", "icc", "navalny"]
+    assert "Peskov" in config.aliases and "Navalny" in config.aliases
+    assert [(s.id, s.type, s.enabled) for s in config.sinks] == [
+        ("newsdesk", "email", False),
+        ("hooks", "webhook", False),
+    ]
+    assert all(config.sinks_for(rule) == () for rule in config.rules)
+    email = config.sink("newsdesk")
+    assert isinstance(email, EmailSinkConfig)
+    assert (email.host, email.port, email.username, email.password) == ("localhost", 587, None, None)
+
+
+def test_shipped_config_takes_its_sinks_from_the_environment() -> None:
+    env = {
+        "WIREWATCH_WEBHOOK_ENABLED": "true",
+        "WEBHOOK_SECRET": SECRET,
+        "WIREWATCH_EMAIL_ENABLED": "yes",
+        "SMTP_PORT": "2525",
+        "SMTP_USER": "desk",
+    }
+    config = load_config(SHIPPED, env=env)
+    email, hook = config.sink("newsdesk"), config.sink("hooks")
+    assert isinstance(email, EmailSinkConfig) and isinstance(hook, WebhookSinkConfig)
+    assert (email.enabled, email.port, email.username) == (True, 2525, "desk")
+    assert (hook.enabled, hook.secret) == (True, SECRET)
+    assert config.sinks_for(config.rules[0]) == ("newsdesk", "hooks")
+
+
+def test_an_enabled_webhook_without_a_secret_is_an_error_at_the_secret_line() -> None:
+    secret_line = next(
+        n for n, text in enumerate(SHIPPED.read_text().splitlines(), 1) if text.strip().startswith("secret:")
+    )
+    issues = issues_of(SHIPPED, {"WIREWATCH_WEBHOOK_ENABLED": "true"})
+    assert [(i.file, i.line, i.key) for i in issues] == [(str(SHIPPED), secret_line, "sinks[1].secret")]
+    assert "whsec_" in issues[0].message
+
+
+def test_interpolation_defaults_escapes_and_types() -> None:
+    env = {"FEED_HOST": "news.example.org", "SMTP_PORT": "", "EMAIL_ENABLED": "true", "REDIS_PORT": "6380"}
+    config = load_config(FIXTURES / "interpolation.yaml", env=env)
+    assert config.redis_url == "redis://localhost:6380/0"
+    feed = config.feeds[0]
+    assert (feed.url, feed.name, feed.interval) == (
+        "https://news.example.org/rss.xml",
+        "Costs ${PRICE} and EUR",
+        120,
+    )
+    email = config.sinks[0]
+    assert isinstance(email, EmailSinkConfig)
+    assert (email.enabled, email.port, email.username) == (True, 2525, None)  # empty SMTP_PORT: default
+
+
+@pytest.mark.parametrize(
+    ("template", "env", "expected"),
+    [
+        ("${A}", {"A": "x"}, "x"),
+        ("${A}", {"A": ""}, ""),  # set, even if empty
+        ("${A:-d}", {}, "d"),
+        ("${A:-d}", {"A": ""}, "d"),  # like the shell: empty takes the default
+        ("${A:-d}", {"A": "x"}, "x"),
+        ("${A:-}", {}, ""),
+        ("${A:-a b: c}", {}, "a b: c"),
+        ("<${A}|${B:-b}|${A}>", {"A": "a"}, "<a|b|a>"),
+        ("$${A}", {"A": "x"}, "${A}"),
+        ("$${A:-x} and ${A}", {"A": "y"}, "${A:-x} and y"),
+        ("$$ and $5 and $A", {"A": "x"}, "$$ and $5 and $A"),
+    ],
+)
+def test_interpolation(tmp_path: Path, template: str, env: dict[str, str], expected: str) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(f"feeds:\n  - url: https://example.org/rss\n    name: '{template}'\n")
+    assert load_config(path, env=env).feeds[0].name == expected
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("${A}", "environment variable A is not set"),
+        ("x ${A:-1} ${B}", "environment variable B is not set"),
+        ("${A", "bad ${...}"),
+        ("${1A}", "bad ${...}"),
+        ("${A-default}", "bad ${...}"),
+    ],
+)
+def test_bad_interpolation(tmp_path: Path, template: str, message: str) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(f"data_dir: var\nfeeds:\n  - url: https://example.org/rss\n    name: '{template}'\n")
+    [issue] = issues_of(path)
+    assert (issue.line, issue.column, issue.key) == (4, 11, "feeds[0].name")
+    assert message in issue.message
+
+
+def test_env_defaults_to_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/2")
+    assert load_config(SHIPPED).redis_url == "redis://cache.internal:6379/2"
+
+
+def test_rules_file_issues_name_the_rules_file() -> None:
+    issues = issues_of(FIXTURES / "with_rules_file" / "bad.yaml")
+    assert {i.file for i in issues} == {str(FIXTURES / "with_rules_file" / "rules" / "bad.yaml")}
+
+
+def test_missing_rules_file_is_reported_where_the_config_names_it() -> None:
+    [issue] = issues_of(FIXTURES / "missing_rules_file.yaml")
+    assert (issue.file, issue.line, issue.column) == (str(FIXTURES / "missing_rules_file.yaml"), 2, 8)
+    assert f"{FIXTURES / 'nowhere' / 'rules.yaml'}: No such file" in issue.message
+
+
+def test_missing_config_file() -> None:
+    [issue] = issues_of(FIXTURES / "nope.yaml")
+    assert (issue.line, issue.key) == (None, "")
+    assert "cannot read: No such file" in issue.message
+
+
+def test_yaml_syntax_error_has_line_column_and_a_snippet() -> None:
+    [issue] = issues_of(FIXTURES / "yaml_syntax.yaml")
+    assert (issue.line, issue.column) == (5, 8)
+    assert issue.context.splitlines() == ["      - url: https://example.org/b.xml", "           ^"]
+
+
+def test_query_syntax_error_has_the_rule_column_and_a_caret() -> None:
+    [issue] = issues_of(FIXTURES / "query_syntax.yaml")
+    assert (issue.line, issue.column, issue.key) == (8, 12, "rules[1].query")
+    found = re.fullmatch(r"rule broken: .+ \(column (\d+)\)", issue.message)
+    assert found, issue.message
+    column = int(found.group(1))
+    query_line, caret_line = issue.context.splitlines()
+    assert query_line == "    (Peskov OR Kremlin AND said"
+    assert caret_line.rstrip() == " " * (4 + column - 1) + "^"
+
+
+def test_several_errors_are_all_reported_at_once_in_file_order() -> None:
+    issues = issues_of(FIXTURES / "many_errors.yaml")
+    assert len(issues) == 11
+    lines = [i.line or 0 for i in issues]
+    assert lines == sorted(lines)
+    assert {i.file for i in issues} == {str(FIXTURES / "many_errors.yaml")}
+
+
+def test_paths_resolve_relative_to_the_config_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # nothing may depend on the working directory
+    where = FIXTURES / "with_rules_file"
+    config = load_config(where / "wirewatch.yaml", env={})
+    assert config.config_path == where / "wirewatch.yaml"
+    assert config.data_dir == where / "var"  # data/../var, normalised
+    assert [(r.id, r.sinks) for r in config.rules] == [("peskov", ["hooks"]), ("navalny", None)]
+    assert config.aliases == {"Peskov": ["Peskow"], "Navalny": ["Navalnyi"]}  # config's, then the file's
+    assert config.rules[1].aliases == {"Navalnaya": ["Navalnaia"]}
+
+
+def test_a_relative_config_path_resolves_from_the_working_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURES)
+    config = load_config("with_rules_file/wirewatch.yaml", env={})
+    assert config.config_path == FIXTURES / "with_rules_file" / "wirewatch.yaml"
+    assert config.data_dir == FIXTURES / "with_rules_file" / "var"
+    assert len(config.rules) == 2
+    [issue] = issues_of(Path("missing_rules_file.yaml"))
+    assert issue.file == "missing_rules_file.yaml"
+
+
+def test_absolute_data_dir_and_inline_rules(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "data_dir: /srv/wirewatch\naliases: {Peskov: [Peskow]}\nrules:\n  - id: peskov\n    query: Peskov\n"
+    )
+    config = load_config(path, env={})
+    assert config.data_dir == Path("/srv/wirewatch")
+    assert [r.id for r in config.rules] == ["peskov"]
+    assert config.aliases == {"Peskov": ["Peskow"]}
+
+
+def test_yaml_anchors_and_merge_keys(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "hook: &hook {type: webhook, enabled: false, url: 'https://hooks.example.org/x'}\n"
+        "sinks:\n"
+        "  - {<<: *hook, id: one}\n"
+        "  - <<: *hook\n"
+        "    id: two\n"
+        "    timeout: 5s\n"
+    )
+    [issue] = issues_of(path)  # the anchor's own key is not part of the schema
+    assert (issue.line, issue.key) == (1, "hook")
+    path.write_text(
+        "sinks:\n"
+        "  - &hook {id: one, type: webhook, enabled: false, url: 'https://hooks.example.org/x'}\n"
+        "  - <<: *hook\n"
+        "    id: two\n"
+        "    timeout: 5s\n"
+    )
+    config = load_config(path, env={})
+    assert [(s.id, s.timeout) for s in config.sinks] == [("one", 15.0), ("two", 5.0)]
+
+
+def test_config_path_cannot_be_set_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("data_dir: var\nconfig_path: /etc/elsewhere.yaml\n")
+    [issue] = issues_of(path)
+    assert (issue.line, issue.column, issue.key) == (2, 1, "config_path")
+
+
+def test_format_issues() -> None:
+    error = ConfigError(
+        [
+            ConfigIssue("c.yaml", 3, 5, "feeds[0].url", "not an http(s) URL"),
+            ConfigIssue("r.yaml", 8, 12, "rules[1].query", "rule x: bad (column 2)", "    a(\n     ^"),
+        ]
+    )
+    assert format_issues(error).splitlines() == [
+        "c.yaml:3:5: feeds[0].url: not an http(s) URL",
+        "r.yaml:8:12: rules[1].query: rule x: bad (column 2)",
+        "    a(",
+        "     ^",
+        "2 errors in config",
+    ]
+    assert format_issues(ConfigError(error.issues[:1])).endswith("\n1 error in config")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key", "message"),
+    [
+        ("", 1, "", "the file is empty"),
+        ("# only a comment\n", 1, "", "the file is empty"),
+        ("data_dir: var\nfeeds: &f\n  - *f\n", 2, "feeds[0]", "recursive YAML alias"),  # the anchor's line
+        ("data_dir: var\n? [a, b]\n: c\n", 2, "", "a key must be a plain name"),
+        ("data_dir: !custom var\n", 1, "data_dir", "invalid YAML value"),
+        ("data_dir: var\nrules: 5\n", 2, "rules", "the path of a rules file or a list of rules"),
+        ("data_dir: var\nrules: ' '\n", 2, "rules", "the rules file path is empty"),
+        ("defaults:\n  <<: 5\n", 2, "defaults", "a merge (<<) needs a mapping"),
+    ],
+)
+def test_odd_yaml(tmp_path: Path, text: str, line: int, key: str, message: str) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    [issue] = issues_of(path)
+    assert (issue.line, issue.key) == (line, key)
+    assert message in issue.message
+
+
+def test_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_bytes(b"data_dir: \xff\n")
+    [issue] = issues_of(path)
+    assert issue.line is None and "cannot read" in issue.message

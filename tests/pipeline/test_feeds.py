@@ -1,0 +1,286 @@
+"""pipeline.feeds: stable keys, canonical links, plain text, and bad input as an outcome (inline
+documents, then every feed of the shared real-world corpus)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from pipeline.errors import NotAFeedError
+from pipeline.feeds import canonical_url, parse_feed
+from pipeline.models import Entry
+from pipeline.schema import FeedConfig
+from tests.conftest import CORPUS, corpus_or_skip
+
+FEED = FeedConfig(url="https://News.Example.com/world/rss.xml", name="Example World")
+
+RSS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Example News</title><link>https://news.example.com/</link>
+<language>en</language>
+<item>
+  <title>&lt;b&gt;Bold&lt;/b&gt; move &amp;amp; more</title>
+  <link>/world/story-1?utm_source=rss&amp;utm_medium=feed&amp;id=7#comments</link>
+  <guid isPermaLink="false">story-0001</guid>
+  <pubDate>Wed, 06 Mar 2024 12:00:00 GMT</pubDate>
+  <description>&lt;p&gt;First &lt;em&gt;para&lt;/em&gt;.&lt;/p&gt;&lt;p&gt;Second &amp;amp; last.&lt;/p&gt;&lt;script&gt;alert("x")&lt;/script&gt;</description>
+</item>
+<item>
+  <title>No guid here</title>
+  <link>HTTPS://Other.Example.COM/a/b?utm_campaign=spring&amp;story=42#top</link>
+  <description>plain summary</description>
+</item>
+<item>
+  <title>Neither guid nor link</title>
+  <description>only some text</description>
+</item>
+<item>
+  <title>Relative link</title>
+  <link>story-2.html</link>
+</item>
+</channel></rss>
+"""
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="de">
+  <title>Example Blog</title><id>urn:example:blog</id><updated>2024-01-02T00:00:00Z</updated>
+  <entry>
+    <title type="html">&lt;i&gt;Italic&lt;/i&gt; news</title>
+    <id>tag:blog.example.org,2024:1</id>
+    <link rel="alternate" href="/posts/1.html"/>
+    <updated>2024-01-02T10:30:00Z</updated>
+    <summary type="html">&lt;div&gt;Summary with &lt;a href="/x"&gt;a link&lt;/a&gt;&lt;/div&gt;</summary>
+    <content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Full <b>content</b> here.</p>
+      <p>Second paragraph.</p></div></content>
+  </entry>
+  <entry>
+    <title>Second</title>
+    <link href="https://Blog.Example.org/posts/2.html?utm_source=atom#frag"/>
+    <updated>2024-01-03T00:00:00Z</updated>
+  </entry>
+</feed>
+"""
+
+
+def by_title(entries: tuple[Entry, ...]) -> dict[str, Entry]:
+    return {e.title: e for e in entries}
+
+
+# --- canonical_url -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("HTTPS://News.Example.COM/a/b", "https://news.example.com/a/b"),
+        ("https://news.example.com/a#section-2", "https://news.example.com/a"),
+        ("https://news.example.com/a?utm_source=rss&utm_medium=feed&utm_campaign=x", "https://news.example.com/a"),
+        ("https://news.example.com/a?utm_source=rss&id=7#c", "https://news.example.com/a?id=7"),
+        ("http://news.example.com:80/a", "http://news.example.com/a"),
+        ("  https://news.example.com/a  ", "https://news.example.com/a"),
+    ],
+)
+def test_canonical_url(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected
+
+
+def test_canonical_url_keeps_parameters_that_name_the_story() -> None:
+    # Two different stories must not collapse into one link (and one story key).
+    a = canonical_url("https://www.example.com/watch?v=abc123&utm_source=feed")
+    b = canonical_url("https://www.example.com/watch?v=def456")
+    assert a == "https://www.example.com/watch?v=abc123"
+    assert a != b
+    assert canonical_url("https://ex.com/news.php?story=1") != canonical_url("https://ex.com/news.php?story=2")
+
+
+def test_canonical_url_is_idempotent() -> None:
+    once = canonical_url("HTTPS://Ex.COM/p?b=2&a=1&utm_term=z#f")
+    assert canonical_url(once) == once
+
+
+# --- parse_feed on RSS and Atom --------------------------------------------------------------------
+
+
+def test_rss_keys_links_and_text() -> None:
+    parsed = parse_feed(RSS, FEED)
+    assert parsed.title == "Example News"
+    assert parsed.warning is None
+    assert len(parsed.entries) == 4
+    entries = by_title(parsed.entries)
+
+    first = entries["Bold move & more"]  # HTML in the title is plain text now
+    assert first.key == "guid:story-0001"
+    assert first.link == "https://news.example.com/world/story-1?id=7"  # resolved, utm_* and fragment gone
+    assert first.summary == "First para.\nSecond & last."
+    assert "<" not in first.summary and "alert" not in first.summary  # sanitised, then flattened
+    assert first.published == "2024-03-06T12:00:00+00:00"
+    assert first.source == "Example World"
+    assert first.feed_id == FEED.id and first.feed_url == FEED.url
+    assert first.language == "en"
+
+    second = entries["No guid here"]
+    assert second.link == "https://other.example.com/a/b?story=42"
+    assert second.key == "link:https://other.example.com/a/b?story=42"
+
+    third = entries["Neither guid nor link"]
+    assert third.link is None
+    assert third.key.startswith("hash:")
+
+    relative = entries["Relative link"]
+    assert relative.link == "https://news.example.com/world/story-2.html"  # against the feed URL
+
+
+def test_keys_are_stable_and_distinct() -> None:
+    a = [e.key for e in parse_feed(RSS, FEED).entries]
+    b = [e.key for e in parse_feed(RSS, FEED).entries]
+    assert a == b
+    assert len(set(a)) == len(a)
+    # The hash key depends on the content: another summary is another entry.
+    changed = parse_feed(RSS.replace(b"only some text", b"other text"), FEED)
+    assert by_title(changed.entries)["Neither guid nor link"].key != by_title(parse_feed(RSS, FEED).entries)[
+        "Neither guid nor link"
+    ].key
+
+
+def test_relative_links_resolve_against_the_final_url() -> None:
+    parsed = parse_feed(RSS, FEED, final_url="https://cdn.example.net/feeds/world.xml")
+    assert by_title(parsed.entries)["Relative link"].link == "https://cdn.example.net/feeds/story-2.html"
+
+
+def test_atom_keys_links_and_text() -> None:
+    parsed = parse_feed(ATOM, FeedConfig(url="https://blog.example.org/feeds/atom.xml"))
+    assert parsed.title == "Example Blog"
+    entries = by_title(parsed.entries)
+    assert set(entries) == {"Italic news", "Second"}
+
+    first = entries["Italic news"]
+    assert first.key == "guid:tag:blog.example.org,2024:1"
+    assert first.link == "https://blog.example.org/posts/1.html"
+    assert first.summary == "Summary with a link"
+    assert first.content == "Full content here.\nSecond paragraph."
+    assert first.published == "2024-01-02T10:30:00+00:00"
+    assert first.source == "Example Blog"  # no configured name: the feed's title
+
+    second = entries["Second"]
+    assert second.link == "https://blog.example.org/posts/2.html"
+    assert second.key == "link:https://blog.example.org/posts/2.html"
+
+
+def test_same_story_in_two_feeds_has_one_story_key() -> None:
+    a = parse_feed(RSS, FEED)
+    b = parse_feed(
+        RSS.replace(b"story-0001", b"mirror-0001").replace(b"utm_source=rss", b"utm_source=mirror"),
+        FeedConfig(url="https://news.example.com/world/rss.xml"),
+    )
+    ka = by_title(a.entries)["Bold move & more"]
+    kb = by_title(b.entries)["Bold move & more"]
+    assert ka.key != kb.key
+    assert ka.story_key == kb.story_key
+
+
+# --- input that is no feed -----------------------------------------------------------------------
+
+HTML_PAGE = b"""<!doctype html><html lang="en"><head><title>Example News</title>
+<link rel="alternate" type="application/rss+xml" href="/feed.xml"></head>
+<body><h1>Welcome</h1><p>This is the home page, not a feed.</p><a href="/story">A story</a></body></html>"""
+
+
+@pytest.mark.parametrize(
+    "content",
+    [HTML_PAGE, b"", b"   \n", b"just some text", b"\x00\xff\xfe\x89PNG garbage", b'{"items": []}'],
+    ids=["html", "empty", "whitespace", "text", "binary", "json"],
+)
+def test_not_a_feed_names_the_feed_url(content: bytes) -> None:
+    with pytest.raises(NotAFeedError) as info:
+        parse_feed(content, FEED)
+    assert FEED.url in str(info.value)
+
+
+def test_valid_feed_without_items_is_no_error() -> None:
+    empty = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Quiet</title></channel></rss>'
+    parsed = parse_feed(empty, FEED)
+    assert parsed.entries == ()
+    assert parsed.title == "Quiet"
+
+
+def test_ill_formed_feed_still_yields_entries_with_a_warning() -> None:
+    broken = RSS.replace(b"</channel></rss>", b"<item><title>Unclosed &nbsp; entity</title></item>")
+    parsed = parse_feed(broken, FEED)
+    assert parsed.warning
+    assert "Bold move & more" in by_title(parsed.entries)
+
+
+def _billion_laughs() -> bytes:
+    decls = [b'<!ENTITY lol0 "lollollollollollollollollollol">']
+    decls += [b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10) for i in range(1, 10)]
+    return (
+        b'<?xml version="1.0"?><!DOCTYPE rss [' + b"".join(decls) + b"]>"
+        b'<rss version="2.0"><channel><title>&lol9;</title>'
+        b"<item><title>&lol9;</title><description>&lol9;</description><link>http://a.example/&lol9;</link></item>"
+        b"</channel></rss>"
+    )
+
+
+@pytest.mark.timeout(30)
+def test_entity_expansion_does_not_explode() -> None:
+    started = time.monotonic()
+    try:
+        parsed = parse_feed(_billion_laughs(), FEED)
+    except NotAFeedError:
+        pass
+    else:
+        # Expanded, it would be 3 GB per field: whatever came out was not expanded.
+        for e in parsed.entries:
+            assert len(e.title) + len(e.summary) + len(e.link or "") < 100_000
+    assert time.monotonic() - started < 20
+
+
+def test_external_entities_are_not_read() -> None:
+    xxe = (
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>'
+        b'<rss version="2.0"><channel><title>t</title><item><title>x &xxe; y</title>'
+        b"<description>d</description></item></channel></rss>"
+    )
+    try:
+        parsed = parse_feed(xxe, FEED)
+    except NotAFeedError:
+        return
+    with open("/etc/hostname", encoding="utf-8") as fh:
+        hostname = fh.read().strip()
+    for e in parsed.entries:
+        assert not hostname or hostname not in e.title
+
+
+# --- the real-world corpus -----------------------------------------------------------------------
+
+
+def _feed_rows() -> list[Any]:
+    manifest = CORPUS / "feeds" / "manifest.jsonl"
+    if not manifest.exists():
+        return [pytest.param(None, id="corpus-absent")]
+    rows = [json.loads(line) for line in manifest.read_text("utf-8").splitlines() if line.strip()]
+    return [pytest.param(row, id=row["path"]) for row in rows]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("row", _feed_rows())
+def test_corpus_feed_parses_or_is_not_a_feed(row: dict[str, Any] | None) -> None:
+    root = corpus_or_skip("feeds")
+    if row is None:
+        pytest.skip("feeds/manifest.jsonl is absent")
+    content = (root / row["path"]).read_bytes()
+    feed = FeedConfig(url="https://feeds.example.com/" + row["path"].rsplit("/", 1)[-1])
+    try:
+        parsed = parse_feed(content, feed)
+    except NotAFeedError as exc:
+        assert feed.url in str(exc)
+        assert row["malformed"] or row["entries"] == 0, f"a well-formed feed with entries refused: {exc}"
+        return
+    if row["entries"] > 0 and not row["malformed"]:
+        assert parsed.entries, "a well-formed feed with entries gave none"
+    for e in parsed.entries:
+        assert e.key.split(":", 1)[0] in ("guid", "link", "hash")
+        assert e.link is None or e.link.startswith(("http://", "https://"))
+        assert "#" not in (e.link or "")

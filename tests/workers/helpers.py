@@ -1,0 +1,123 @@
+"""Building configs and driving the real pipeline (Runtime, RQ SimpleWorker) in tests."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aiosmtpd.controller import Controller
+from redis import Redis
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
+
+from pipeline.config import load_config
+from pipeline.schema import Config
+from workers.enqueue import enqueue_poll
+from workers.runtime import Runtime, install
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES = ROOT / "config" / "rules.yaml"
+
+
+def write_config(
+    tmp: Path,
+    feeds: list[str],
+    sinks: list[dict[str, Any]],
+    rules: str | list[dict[str, Any]] = str(RULES),
+    **defaults: Any,
+) -> Path:
+    cfg = {
+        "data_dir": str(tmp / "var"),
+        "allow_private_networks": True,
+        "defaults": {"poll_jitter": "0s", "retry_backoff": "0s", **defaults},
+        "feeds": [{"url": u} for u in feeds],
+        "rules": rules,
+        "sinks": sinks,
+    }
+    path = tmp / "wirewatch.yaml"
+    path.write_text(yaml.safe_dump(cfg), "utf-8")
+    return path
+
+
+def webhook_sink(url: str, secret: str, sink_id: str = "hooks") -> dict[str, Any]:
+    return {"id": sink_id, "type": "webhook", "url": url, "secret": secret}
+
+
+def email_sink(port: int, sink_id: str = "desk") -> dict[str, Any]:
+    return {
+        "id": sink_id,
+        "type": "email",
+        "host": "127.0.0.1",
+        "port": port,
+        "from": "wirewatch@test.invalid",
+        "to": ["desk@test.invalid"],
+        "timeout": "5s",
+    }
+
+
+def runtime(config_path: Path, redis: Redis) -> Runtime:
+    cfg = load_config(config_path)
+    rt = Runtime.build(cfg, redis)
+    install(rt)
+    return rt
+
+
+def run_pass(rt: Runtime, with_scheduler: bool = False) -> None:
+    """Enqueue a poll of every feed and work the queues empty, as the real workers do."""
+    for feed in rt.config.feeds:
+        enqueue_poll(rt, feed)
+    drain(rt, with_scheduler)
+
+
+def drain(rt: Runtime, with_scheduler: bool = False) -> None:
+    worker = SimpleWorker(rt.queues.all(), connection=rt.redis, serializer=JSONSerializer)
+    worker.work(burst=True, logging_level="WARNING", with_scheduler=with_scheduler)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server(port: int = 0) -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = port or free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def alert_keys(payloads: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return sorted((Path(str(p["article"]["url"])).stem, str(p["rule"]["id"])) for p in payloads)
+
+
+def expected_keys() -> list[tuple[str, str]]:
+    data = yaml.safe_load((ROOT / "seeds" / "expected.yaml").read_text("utf-8"))
+    return sorted((Path(name).stem, rule) for name, rules in data["alerts"].items() for rule in rules)
+
+
+def loaded(config_path: Path) -> Config:
+    return load_config(config_path)

@@ -1,0 +1,167 @@
+"""The `wirewatch` command as a user runs it: real processes, real signals, loopback only."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from redis import Redis
+
+from workers.demo_site import LoopbackSite, WebhookReceiver, seed_site
+from workers.redis_embedded import running_at
+
+from .helpers import ROOT, alert_keys, expected_keys, webhook_sink, write_config
+
+WIREWATCH = [sys.executable, "-m", "workers.cli"]
+
+
+def wirewatch(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*WIREWATCH, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env or clean_env()
+    )
+
+
+def clean_env() -> dict[str, str]:
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("REDIS_URL", "WIREWATCH_REDIS_URL", "WIREWATCH_CONFIG")
+    }
+
+
+def wait_for(cond: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def site() -> Iterator[LoopbackSite]:
+    s = seed_site(ROOT / "seeds").start()
+    yield s
+    s.stop()
+
+
+def test_check_accepts_the_shipped_config() -> None:
+    out = wirewatch("check")
+    assert out.returncode == 0, out.stderr
+    assert "3 rules" in out.stdout
+
+
+def test_check_reports_every_error_and_exits_2(tmp_path: Path) -> None:
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text(
+        "feeds:\n"
+        "  - url: ftp://example.org/feed\n"
+        "    interval: 5 minutes\n"
+        "colour: blue\n"
+        "rules:\n"
+        "  - id: a\n"
+        "    query: (Peskov\n"
+        "    sinks: [nowhere]\n"
+        "  - id: a\n"
+        "    query: ICC\n"
+    )
+    out = wirewatch("-c", str(cfg), "check")
+    assert out.returncode == 2
+    err = out.stderr
+    needles = [":2:", "feeds[0].url", ":3:", "feeds[0].interval", ":4:", "colour", ":7:", "rules[0].query"]
+    needles += ["^", ":8:", "nowhere", ":9:", "duplicate"]
+    for needle in needles:
+        assert needle in err, (needle, err)
+
+
+@pytest.mark.parametrize("command", ["run", "worker", "scheduler", "demo"])
+def test_nothing_starts_on_a_bad_config(command: str, tmp_path: Path) -> None:
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("redis_url: ${WW_TEST_UNSET_VARIABLE}\nrules: []\n")
+    out = wirewatch("-c", str(cfg), command, timeout=30)
+    assert out.returncode == 2
+    assert "WW_TEST_UNSET_VARIABLE" in out.stderr
+
+
+def test_demo_shows_the_seven_expected_alerts() -> None:
+    out = wirewatch("demo")
+    assert out.returncode == 0, out.stderr
+    lines = [line for line in out.stdout.splitlines() if line.startswith("[")]
+    assert sorted(line.split("]")[0][1:] for line in lines) == sorted(rule for _, rule in expected_keys())
+    assert "7 alerts, as expected" in out.stdout
+    assert "**" in out.stdout  # highlighted terms
+
+
+def test_rules_test_seeds_json() -> None:
+    out = wirewatch("rules", "test", "--seeds", "--json")
+    assert out.returncode == 0, out.stderr
+    docs = [json.loads(line) for line in out.stdout.splitlines()]
+    got = sorted((Path(d["document"]).stem, m["rule_id"]) for d in docs for m in d["matches"])
+    assert got == expected_keys()
+    for d in docs:
+        for m in d["matches"]:
+            assert all(match["terms"] and match["snippet"] for match in m["matches"])
+
+
+def test_rules_test_reads_html_files_and_urls(tmp_path: Path, site: LoopbackSite) -> None:
+    (tmp_path / "page.html").write_bytes(site.routes["/articles/002_088ef6e8373426e4.html"][2])  # type: ignore[index]
+    cfg = write_config(tmp_path, [], [])  # allow_private_networks: true, for the loopback URL
+    url = f"{site.base_url}/articles/001_acf6055a5001459e.html"
+    out = wirewatch("-c", str(cfg), "rules", "test", str(tmp_path / "page.html"), url)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("[kremlin-spokesman]") == 2
+    assert out.stdout.count("[icc]") == 1 and out.stdout.count("[navalny]") == 1
+    assert "**Peskov**" in out.stdout
+
+
+def test_run_stops_on_sigint_and_sigterm_and_resumes_without_repeats(
+    short_tmp: Path, site: LoopbackSite, whsec: str
+) -> None:
+    receiver = WebhookReceiver(whsec).start()
+    cfg = write_config(
+        short_tmp, [f"{site.base_url}/feed.xml"], [webhook_sink(receiver.url, whsec)], poll_interval="1h"
+    )
+    data_dir = short_tmp / "var"
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            polls = site.hits.get("/feed.xml", 0)
+            proc = subprocess.Popen(
+                [*WIREWATCH, "-c", str(cfg), "run", "--workers", "2"], env=clean_env(), cwd=ROOT
+            )
+            try:
+                wait_for(lambda polls=polls: site.hits.get("/feed.xml", 0) > polls, 60, "a poll")  # type: ignore[misc]
+                wait_for(lambda: _idle(data_dir), 60, "the queues to drain")
+                wait_for(lambda: len(receiver.payloads) >= len(expected_keys()), 60, "the alerts")
+                proc.send_signal(sig)
+                assert proc.wait(timeout=10) == 0
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+            assert alert_keys(receiver.payloads) == expected_keys()
+            assert running_at(data_dir) is None  # the embedded Redis stopped too
+        assert (data_dir / "appendonly.aof").exists() or (data_dir / "appendonlydir").exists()
+    finally:
+        receiver.stop()
+
+
+def _idle(data_dir: Path) -> bool:
+    url = running_at(data_dir)
+    if url is None:
+        return False
+    from rq.registry import StartedJobRegistry
+
+    from workers.runtime import Queues
+
+    queues = Queues.on(Redis.from_url(url))
+    return all(q.count == 0 and StartedJobRegistry(queue=q).count == 0 for q in queues.all()) and bool(
+        Redis.from_url(url).keys("ww:seen:*")
+    )

@@ -1,0 +1,217 @@
+"""Failure paths on real parts: flaky and dead sinks, broken feeds, a worker killed mid-job."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from redis import Redis
+from rq.job import Job
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+from rq.serializers import JSONSerializer
+
+from workers import state
+from workers.demo_site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed, seed_site
+
+from ..conftest import corpus_or_skip
+from .helpers import (
+    ROOT,
+    alert_keys,
+    drain,
+    email_sink,
+    free_port,
+    run_pass,
+    runtime,
+    smtp_server,
+    webhook_sink,
+    write_config,
+)
+
+ICC_ONLY = [{"id": "icc", "title": "ICC", "query": '"International Criminal Court"'}]
+
+
+@pytest.fixture
+def site() -> Iterator[LoopbackSite]:
+    s = seed_site(ROOT / "seeds").start()
+    seeds = load_seeds(ROOT / "seeds")
+    # one story only (seed 002): one alert for the ICC rule
+    s.routes["/one.xml"] = (200, {"Content-Type": "application/rss+xml"}, rss_feed(seeds[2:], s.base_url))
+    yield s
+    s.stop()
+
+
+def test_webhook_500_twice_then_204_delivers_once_with_one_webhook_id(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str
+) -> None:
+    receiver = WebhookReceiver(whsec, fail_first=2).start()
+    try:
+        cfg = write_config(
+            tmp_path, [f"{site.base_url}/one.xml"], [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY
+        )
+        run_pass(runtime(cfg, redis))
+    finally:
+        receiver.stop()
+    assert len(receiver.payloads) == 1
+    assert len(receiver.attempt_ids) == 3
+    assert len(set(receiver.attempt_ids)) == 1
+    assert receiver.attempt_ids[0] == f"{receiver.payloads[0]['alert_id']}-hooks"
+
+
+def test_smtp_down_then_up_delivers_after_backoff(tmp_path: Path, redis: Redis, site: LoopbackSite) -> None:
+    port = free_port()
+    cfg = write_config(
+        tmp_path, [f"{site.base_url}/one.xml"], [email_sink(port)], rules=ICC_ONLY, retry_backoff="60s"
+    )
+    rt = runtime(cfg, redis)
+    run_pass(rt)  # SMTP is down: the delivery fails and is scheduled for a retry
+    scheduled = ScheduledJobRegistry(queue=rt.queues.alerts)
+    assert len(scheduled.get_job_ids()) == 1
+    with smtp_server(port) as (inbox, _), time_machine.travel(timedelta(hours=2), tick=True):
+        drain(rt, with_scheduler=True)  # the RQ scheduler moves due retries back to the queue
+        drain(rt)
+        assert len(inbox.messages) == 1
+        assert (
+            "International Criminal Court" in inbox.messages[0]["Subject"]
+            or "ICC" in inbox.messages[0]["Subject"]
+        )
+
+
+def test_delivery_out_of_retries_stays_in_failed_registry_with_reason(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str
+) -> None:
+    receiver = WebhookReceiver(whsec, fail_first=100).start()
+    try:
+        cfg = write_config(
+            tmp_path, [f"{site.base_url}/one.xml"], [webhook_sink(receiver.url, whsec)],
+            rules=ICC_ONLY, delivery_retries=2,
+        )  # fmt: skip
+        rt = runtime(cfg, redis)
+        run_pass(rt)
+    finally:
+        receiver.stop()
+    assert len(receiver.attempt_ids) == 3  # the first try and two retries
+    failed = FailedJobRegistry(queue=rt.queues.alerts)
+    [job_id] = failed.get_job_ids()
+    job = Job.fetch(job_id, connection=redis, serializer=JSONSerializer)
+    result = job.latest_result()
+    assert result is not None and "HTTP 500" in (result.exc_string or "")
+
+
+def test_permanent_webhook_rejection_is_not_retried(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str
+) -> None:
+    other = WebhookReceiver("whsec_" + "A" * 32).start()  # another secret: answers 401 to our signature
+    try:
+        cfg = write_config(
+            tmp_path, [f"{site.base_url}/one.xml"], [webhook_sink(other.url, whsec)], rules=ICC_ONLY
+        )
+        rt = runtime(cfg, redis)
+        run_pass(rt)
+    finally:
+        other.stop()
+    assert other.bad_signatures == 1
+    assert len(FailedJobRegistry(queue=rt.queues.alerts).get_job_ids()) == 1
+
+
+def _malformed_corpus_feed() -> Path:
+    root = corpus_or_skip("feeds")
+    for line in (root / "manifest.jsonl").read_text("utf-8").splitlines():
+        row = json.loads(line)
+        if row.get("malformed") and row.get("entries", 0) == 0:
+            return root / row["path"]
+    pytest.skip("no malformed feed without entries in the corpus")
+
+
+@pytest.mark.parametrize("kind", ["404", "html", "malformed"])
+def test_a_broken_feed_is_a_logged_per_feed_error_and_other_feeds_go_on(
+    kind: str, tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    if kind == "html":
+        site.routes["/broken.xml"] = (
+            200,
+            {"Content-Type": "text/html"},
+            b"<html><body><p>Not a feed</p></body></html>",
+        )
+    elif kind == "malformed":
+        site.routes["/broken.xml"] = (
+            200,
+            {"Content-Type": "application/xml"},
+            _malformed_corpus_feed().read_bytes(),
+        )
+    receiver = WebhookReceiver(whsec).start()
+    try:
+        broken = f"{site.base_url}/broken.xml"
+        cfg = write_config(
+            tmp_path,
+            [broken, f"{site.base_url}/one.xml"],
+            [webhook_sink(receiver.url, whsec)],
+            rules=ICC_ONLY,
+        )
+        rt = runtime(cfg, redis)
+        run_pass(rt)
+    finally:
+        receiver.stop()
+    assert alert_keys(receiver.payloads) == [("002_088ef6e8373426e4", "icc")]
+    states = state.feed_states(redis, [f.id for f in rt.config.feeds])
+    err = states[rt.config.feeds[0].id]["last_error"]
+    assert broken in err
+    assert any(broken in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
+    assert not states[rt.config.feeds[1].id].get("last_error")
+
+
+def test_worker_killed_mid_job_loses_nothing(
+    tmp_path: Path, redis: Redis, redis_url: str, whsec: str
+) -> None:
+    site = seed_site(ROOT / "seeds").start()
+    seeds = load_seeds(ROOT / "seeds")
+    site.routes["/one.xml"] = (
+        200,
+        {"Content-Type": "application/rss+xml"},
+        rss_feed(seeds[2:], site.base_url),
+    )
+    page_path = f"/articles/{seeds[2].stem}.html"
+    page = site.routes[page_path]
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_page(handler: object) -> tuple[int, dict[str, str], bytes]:
+        entered.set()
+        release.wait(30)
+        return page  # type: ignore[return-value]
+
+    site.routes[page_path] = slow_page
+    receiver = WebhookReceiver(whsec).start()
+    try:
+        cfg = write_config(
+            tmp_path, [f"{site.base_url}/one.xml"], [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY
+        )
+        rt = runtime(cfg, redis)
+        from workers.enqueue import enqueue_poll
+
+        enqueue_poll(rt, rt.config.feeds[0])
+        env = {**os.environ, "WIREWATCH_REDIS_URL": redis_url}
+        proc = subprocess.Popen([sys.executable, "-m", "workers.cli", "-c", str(cfg), "worker"], env=env)
+        try:
+            assert entered.wait(60), "the worker never fetched the article page"
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        release.set()
+        site.routes[page_path] = page
+        started = StartedJobRegistry(queue=rt.queues.articles)
+        assert len(started.get_job_ids()) == 1  # abandoned mid-job
+        with time_machine.travel(timedelta(hours=1), tick=True):
+            started.cleanup()  # what every worker's maintenance does once the job's heartbeat expired
+        drain(rt)
+    finally:
+        receiver.stop()
+        site.stop()
+    assert alert_keys(receiver.payloads) == [("002_088ef6e8373426e4", "icc")]

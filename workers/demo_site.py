@@ -1,0 +1,207 @@
+"""A small news site made from seeds/: an RSS feed plus one article page per seed, served on a
+loopback port. The pages carry a site menu, a sidebar and a footer that mention all three topics,
+so a matcher that reads the raw page instead of the extracted story would alert wrongly."""
+
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CHROME_NAV = (
+    '<header><nav class="menu"><ul><li><a href="/topics/navalny">Navalny</a></li>'
+    '<li><a href="/topics/icc">International Criminal Court</a></li>'
+    '<li><a href="/topics/kremlin">Kremlin spokesman Peskov said</a></li></ul></nav></header>'
+)
+CHROME_ASIDE = (
+    '<aside class="sidebar"><h3>Most read</h3><ul>'
+    '<li><a href="/x1">Yulia Navalnaya, Alexei Navalny\'s widow, speaks out</a></li>'
+    '<li><a href="/x2">ICC prosecutor seeks arrest warrants</a></li>'
+    '<li><a href="/x3">Peskov told reporters the Kremlin denied it</a></li></ul></aside>'
+)
+CHROME_FOOTER = "<footer><p>Topics: Navalny, ICC, International Criminal Court, Peskov.</p></footer>"
+
+
+@dataclass(frozen=True)
+class Seed:
+    stem: str
+    title: str
+    text: str
+
+
+def load_seeds(seeds_dir: Path) -> list[Seed]:
+    seeds = []
+    for path in sorted(seeds_dir.glob("*.txt")):
+        text = path.read_text("utf-8").strip()
+        first = text.splitlines()[0].strip()
+        title = first if len(first) <= 110 else first[:100].rsplit(" ", 1)[0] + "…"
+        seeds.append(Seed(stem=path.stem, title=title, text=text))
+    return seeds
+
+
+def load_expected(seeds_dir: Path) -> dict[str, set[str]]:
+    """seeds/expected.yaml: seed file name -> the rule ids it must alert."""
+    data = yaml.safe_load((seeds_dir / "expected.yaml").read_text("utf-8"))
+    return {Path(name).stem: set(rules) for name, rules in data["alerts"].items()}
+
+
+def article_page(seed: Seed) -> bytes:
+    paras = "".join(f"<p>{html.escape(p.strip())}</p>" for p in seed.text.splitlines() if p.strip())
+    page = (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(seed.title)}'
+        f' | Seed News</title><meta property="og:title" content="{html.escape(seed.title)}"></head>'
+        f"<body>{CHROME_NAV}<main><article><h1>{html.escape(seed.title)}</h1>"
+        f'<p class="byline">By Seed News staff</p>{paras}</article></main>{CHROME_ASIDE}{CHROME_FOOTER}'
+        "</body></html>"
+    )
+    return page.encode("utf-8")
+
+
+def rss_feed(seeds: list[Seed], base_url: str, guid_prefix: str = "seed-") -> bytes:
+    start = datetime(2024, 3, 6, 12, 0, tzinfo=UTC)
+    items = []
+    for i, seed in enumerate(seeds):
+        link = f"{base_url}/articles/{seed.stem}.html"
+        summary = seed.text[:280].rsplit(" ", 1)[0] + "…"
+        items.append(
+            f"<item><title>{html.escape(seed.title)}</title><link>{html.escape(link)}</link>"
+            f'<guid isPermaLink="false">{guid_prefix}{seed.stem}</guid>'
+            f"<pubDate>{format_datetime(start + timedelta(hours=i))}</pubDate>"
+            f"<description>{html.escape(summary)}</description></item>"
+        )
+    xml = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Seed News</title>'
+        f"<link>{base_url}/</link><description>wirewatch seed stories</description><language>en</language>"
+        + "".join(items)
+        + "</channel></rss>"
+    )
+    return xml.encode("utf-8")
+
+
+Route = tuple[int, dict[str, str], bytes]
+
+
+class LoopbackSite:
+    """A ThreadingHTTPServer on 127.0.0.1 serving a dict of path -> (status, headers, body) or a
+    callable returning one; it counts requests per path."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route | Callable[[BaseHTTPRequestHandler], Route]] = {}
+        self.hits: dict[str, int] = {}
+        self._lock = threading.Lock()
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                with site._lock:
+                    site.hits[self.path] = site.hits.get(self.path, 0) + 1
+                route = site.routes.get(self.path)
+                status, headers, body = (
+                    (404, {"Content-Type": "text/plain"}, b"not found")
+                    if route is None
+                    else route(self)
+                    if callable(route)
+                    else route
+                )
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> LoopbackSite:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def seed_site(seeds_dir: Path) -> LoopbackSite:
+    """The demo site: /feed.xml, /feed2.xml (same links, other guids) and /articles/<seed>.html."""
+    site = LoopbackSite()
+    seeds = load_seeds(seeds_dir)
+    rss = {"Content-Type": "application/rss+xml; charset=utf-8"}
+    site.routes["/feed.xml"] = (200, rss, rss_feed(seeds, site.base_url))
+    site.routes["/feed2.xml"] = (200, rss, rss_feed(seeds, site.base_url, guid_prefix="mirror-"))
+    for seed in seeds:
+        site.routes[f"/articles/{seed.stem}.html"] = (
+            200,
+            {"Content-Type": "text/html; charset=utf-8"},
+            article_page(seed),
+        )
+    return site
+
+
+class WebhookReceiver:
+    """A loopback webhook endpoint that verifies every Standard Webhooks signature and keeps the
+    verified payloads (and the webhook-id of every try). `fail_first` answers 500 that many times."""
+
+    def __init__(self, secret: str, fail_first: int = 0) -> None:
+        from standardwebhooks.webhooks import Webhook
+
+        self.verifier = Webhook(secret)
+        self.payloads: list[dict[str, Any]] = []
+        self.attempt_ids: list[str] = []
+        self.bad_signatures = 0
+        self.fail_first = fail_first
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                status = receiver._receive(body, headers)
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _receive(self, body: bytes, headers: dict[str, str]) -> int:
+        try:
+            payload = self.verifier.verify(body, headers)
+        except Exception:
+            with self._lock:
+                self.bad_signatures += 1
+            return 401
+        with self._lock:
+            self.attempt_ids.append(headers.get("webhook-id", ""))
+            if self.fail_first > 0:
+                self.fail_first -= 1
+                return 500
+            self.payloads.append(payload)
+        return 204
+
+    def start(self) -> WebhookReceiver:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

