@@ -67,6 +67,6 @@ def build_article(entry: Entry, url: str, page: bytes | None, min_text_chars: in
         text=text,
         source=entry.source,
         published=entry.published or date,
-        language=entry.language or language,
+        language=language or entry.language,
         text_from=text_from,
     )

@@ -56,7 +56,8 @@ def html_to_text(fragment: str) -> str:
 
 
 def _published(raw: Any) -> str | None:
-    struct = raw.get("published_parsed") or raw.get("updated_parsed")
+    # dict.get: feedparser's own get() maps a missing published_parsed to updated_parsed with a warning
+    struct = dict.get(raw, "published_parsed") or dict.get(raw, "updated_parsed")
     if not struct:
         return None
     try:
@@ -97,10 +98,11 @@ def parse_feed(
     bozo = parsed.get("bozo_exception") if parsed.get("bozo") else None
     raw_entries = parsed.get("entries") or []
     if not raw_entries:
-        if bozo is not None or not parsed.get("version"):
+        if not parsed.get("version"):  # feedparser found no RSS/Atom/RDF root at all
             reason = f"{type(bozo).__name__}: {bozo}" if bozo is not None else "no RSS/Atom/RDF root element"
             raise NotAFeedError(f"{feed.url}: not a feed ({reason})")
-        return ParsedFeed(entries=(), title=parsed.feed.get("title", ""))
+        warning = f"{type(bozo).__name__}: {bozo}" if bozo is not None else None
+        return ParsedFeed(entries=(), title=str(parsed.feed.get("title", "") or ""), warning=warning)
     feed_title = str(parsed.feed.get("title", "") or "")
     language = parsed.feed.get("language") or None
     source = source_name(feed, feed_title)

@@ -126,7 +126,6 @@ def process_article(entry_json: str) -> dict[str, Any]:
     created = _now()
     queued = 0
     for hit in hits:
-        rule = next(r for r in rt.config.rules if r.id == hit.rule_id)
         alert = Alert(
             alert_id=Alert.make_id(hit.rule_id, entry.story_key),
             rule_id=hit.rule_id,
@@ -139,7 +138,7 @@ def process_article(entry_json: str) -> dict[str, Any]:
                 language=article.language,
             ),
             matches=hit.matches,
-            sinks=rt.config.sinks_for(rule),
+            sinks=rt.rule_sinks[hit.rule_id],
             created_at=created,
         )
         if state.record_alert(rt.redis, alert, d.seen_ttl):

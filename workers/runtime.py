@@ -53,9 +53,11 @@ class Runtime:
     fetcher: Fetcher
     sinks: dict[str, Sink]
     queues: Queues = field(init=False)
+    rule_sinks: dict[str, tuple[str, ...]] = field(init=False)  # rule id -> its enabled sinks
 
     def __post_init__(self) -> None:
         self.queues = Queues.on(self.redis)
+        self.rule_sinks = {r.id: self.config.sinks_for(r) for r in self.config.rules}
 
     @classmethod
     def build(cls, config: Config, redis: Redis) -> Runtime:

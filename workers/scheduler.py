@@ -101,7 +101,12 @@ class FeedScheduler:
         sched.start()  # blocks until stop() or a lost lock shuts it down
 
     def _renew(self) -> None:
-        if not self.lock.renew():
+        try:
+            held = self.lock.renew()
+        except Exception as exc:  # Redis unreachable: another scheduler may take over, so step down
+            log.warning("scheduler: cannot renew the leader lock: %s", exc)
+            held = False
+        if not held:
             log.warning("scheduler: lost the leader lock; standing by")
             if self._scheduler is not None:
                 self._scheduler.shutdown(wait=False)

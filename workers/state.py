@@ -82,12 +82,19 @@ def feed_states(redis: Redis, feed_ids: Iterable[str]) -> dict[str, dict[str, st
     return out
 
 
+_RECORD_ALERT = """
+if redis.call('set', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  redis.call('xadd', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'alert', ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
 def record_alert(redis: Redis, alert: Alert, ttl: float) -> bool:
-    """Remember an alert and add it to the stream; False when it was already recorded."""
-    if not redis.set(alert_key(alert.alert_id), "1", nx=True, ex=max(1, int(ttl))):
-        return False
-    redis.xadd(ALERTS_STREAM, {"alert": alert.to_json()}, maxlen=ALERTS_STREAM_MAXLEN, approximate=True)
-    return True
+    """Remember an alert and add it to the stream, atomically; False when already recorded."""
+    args = (max(1, int(ttl)), alert.to_json(), ALERTS_STREAM_MAXLEN)
+    return bool(redis.eval(_RECORD_ALERT, 2, alert_key(alert.alert_id), ALERTS_STREAM, *args))
 
 
 def recent_alerts(redis: Redis, count: int = 20) -> list[Alert]:

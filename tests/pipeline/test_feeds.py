@@ -25,7 +25,8 @@ RSS = b"""<?xml version="1.0" encoding="utf-8"?>
   <link>/world/story-1?utm_source=rss&amp;utm_medium=feed&amp;id=7#comments</link>
   <guid isPermaLink="false">story-0001</guid>
   <pubDate>Wed, 06 Mar 2024 12:00:00 GMT</pubDate>
-  <description>&lt;p&gt;First &lt;em&gt;para&lt;/em&gt;.&lt;/p&gt;&lt;p&gt;Second &amp;amp; last.&lt;/p&gt;&lt;script&gt;alert("x")&lt;/script&gt;</description>
+  <description>&lt;p&gt;First &lt;em&gt;para&lt;/em&gt;.&lt;/p&gt;&lt;p&gt;Second &amp;amp; last.&lt;/p&gt;
+    &lt;script&gt;alert("x")&lt;/script&gt;</description>
 </item>
 <item>
   <title>No guid here</title>
@@ -76,7 +77,10 @@ def by_title(entries: tuple[Entry, ...]) -> dict[str, Entry]:
     [
         ("HTTPS://News.Example.COM/a/b", "https://news.example.com/a/b"),
         ("https://news.example.com/a#section-2", "https://news.example.com/a"),
-        ("https://news.example.com/a?utm_source=rss&utm_medium=feed&utm_campaign=x", "https://news.example.com/a"),
+        (
+            "https://news.example.com/a?utm_source=rss&utm_medium=feed&utm_campaign=x",
+            "https://news.example.com/a",
+        ),
         ("https://news.example.com/a?utm_source=rss&id=7#c", "https://news.example.com/a?id=7"),
         ("http://news.example.com:80/a", "http://news.example.com/a"),
         ("  https://news.example.com/a  ", "https://news.example.com/a"),
@@ -92,7 +96,9 @@ def test_canonical_url_keeps_parameters_that_name_the_story() -> None:
     b = canonical_url("https://www.example.com/watch?v=def456")
     assert a == "https://www.example.com/watch?v=abc123"
     assert a != b
-    assert canonical_url("https://ex.com/news.php?story=1") != canonical_url("https://ex.com/news.php?story=2")
+    assert canonical_url("https://ex.com/news.php?story=1") != canonical_url(
+        "https://ex.com/news.php?story=2"
+    )
 
 
 def test_canonical_url_is_idempotent() -> None:
@@ -104,7 +110,7 @@ def test_canonical_url_is_idempotent() -> None:
 
 
 def test_rss_keys_links_and_text() -> None:
-    parsed = parse_feed(RSS, FEED)
+    parsed = parse_feed(RSS, FEED, content_type="application/rss+xml; charset=utf-8")
     assert parsed.title == "Example News"
     assert parsed.warning is None
     assert len(parsed.entries) == 4
@@ -139,9 +145,10 @@ def test_keys_are_stable_and_distinct() -> None:
     assert len(set(a)) == len(a)
     # The hash key depends on the content: another summary is another entry.
     changed = parse_feed(RSS.replace(b"only some text", b"other text"), FEED)
-    assert by_title(changed.entries)["Neither guid nor link"].key != by_title(parse_feed(RSS, FEED).entries)[
-        "Neither guid nor link"
-    ].key
+    assert (
+        by_title(changed.entries)["Neither guid nor link"].key
+        != by_title(parse_feed(RSS, FEED).entries)["Neither guid nor link"].key
+    )
 
 
 def test_relative_links_resolve_against_the_final_url() -> None:
@@ -150,8 +157,11 @@ def test_relative_links_resolve_against_the_final_url() -> None:
 
 
 def test_atom_keys_links_and_text() -> None:
-    parsed = parse_feed(ATOM, FeedConfig(url="https://blog.example.org/feeds/atom.xml"))
+    parsed = parse_feed(
+        ATOM, FeedConfig(url="https://blog.example.org/feeds/atom.xml"), content_type="application/atom+xml"
+    )
     assert parsed.title == "Example Blog"
+    assert parsed.warning is None
     entries = by_title(parsed.entries)
     assert set(entries) == {"Italic news", "Second"}
 
@@ -198,11 +208,29 @@ def test_not_a_feed_names_the_feed_url(content: bytes) -> None:
     assert FEED.url in str(info.value)
 
 
+EMPTY_RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Quiet</title></channel></rss>'
+
+
 def test_valid_feed_without_items_is_no_error() -> None:
-    empty = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Quiet</title></channel></rss>'
-    parsed = parse_feed(empty, FEED)
+    parsed = parse_feed(EMPTY_RSS, FEED, content_type="application/rss+xml")
     assert parsed.entries == ()
     assert parsed.title == "Quiet"
+
+
+@pytest.mark.parametrize("content_type", ["", "text/html; charset=utf-8", "application/octet-stream"])
+def test_valid_feed_without_items_and_a_wrong_content_type_is_no_error(content_type: str) -> None:
+    parsed = parse_feed(EMPTY_RSS, FEED, content_type=content_type)
+    assert parsed.entries == ()
+
+
+@pytest.mark.parametrize(
+    "content_type", ["", "text/html; charset=utf-8", "application/octet-stream", "text/xml"]
+)
+def test_feed_served_with_a_wrong_content_type_still_yields_entries(content_type: str) -> None:
+    doc = RSS.replace(b"Example News", "Новости".encode())
+    parsed = parse_feed(doc, FEED, content_type=content_type)
+    assert parsed.title == "Новости"  # decoded as UTF-8 whatever the header says
+    assert len(parsed.entries) == 4
 
 
 def test_ill_formed_feed_still_yields_entries_with_a_warning() -> None:

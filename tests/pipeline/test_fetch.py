@@ -355,7 +355,7 @@ def test_blocked_first_hop_never_reaches_the_server(site: LoopbackSite) -> None:
     site.routes["/"] = (200, {}, b"secret")
     strict = Fetcher(UA, timeout=5.0, allow_private_networks=False)
     try:
-        with pytest.raises(BlockedAddressError, match="127.0.0.1"):
+        with pytest.raises(BlockedAddressError, match=r"127\.0\.0\.1"):
             strict.get(site.base_url + "/", max_bytes=100)
     finally:
         strict.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
+from workers import state
 from workers.demo_site import LoopbackSite, WebhookReceiver, seed_site
 from workers.redis_embedded import EmbeddedRedis
 
@@ -58,6 +59,9 @@ def test_two_feeds_alert_exactly_once_per_rule_article_and_sink(
         for p in receiver.payloads:
             assert p["matches"], p
             assert all("Most read" not in m["snippet"] for m in p["matches"])
+
+        recorded = state.recent_alerts(redis, 50)
+        assert sorted((Path(a.article.url).stem, a.rule_id) for a in recorded) == expected_keys()
 
         run_pass(rt)  # polling again: nothing new
         assert len(receiver.payloads) == len(expected_keys())

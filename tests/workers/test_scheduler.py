@@ -1,0 +1,58 @@
+"""The scheduler's leader lock and the one-poll-in-flight rule, on a real Redis."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from redis import Redis
+
+from workers.enqueue import enqueue_poll
+from workers.scheduler import FeedScheduler, LeaderLock
+
+from .helpers import drain, runtime, write_config
+
+
+def test_leader_lock_is_exclusive_and_passes_on_when_released(redis: Redis) -> None:
+    a, b = LeaderLock(redis, ttl=30), LeaderLock(redis, ttl=30)
+    assert a.acquire()
+    assert not b.acquire()
+    assert not b.renew()  # a stand-by cannot extend someone else's lock
+    assert a.renew()
+    b.release()  # nor release it
+    assert not b.acquire()
+    a.release()
+    assert b.acquire()
+
+
+def test_one_poll_in_flight_per_feed(tmp_path: Path, redis: Redis) -> None:
+    cfg = write_config(tmp_path, ["http://127.0.0.1:9/feed.xml"], [])
+    rt = runtime(cfg, redis)
+    feed = rt.config.feeds[0]
+    assert enqueue_poll(rt, feed)
+    assert not enqueue_poll(rt, feed)  # still queued
+    assert rt.queues.feeds.count == 1
+    drain(rt)  # the poll fails (nothing listens on port 9) and is scheduled for a retry
+    assert not enqueue_poll(rt, feed)  # a retry pending counts as in flight
+
+
+def test_scheduler_enqueues_every_feed_and_a_second_one_stands_by(tmp_path: Path, redis: Redis) -> None:
+    cfg = write_config(tmp_path, ["http://127.0.0.1:9/a.xml", "http://127.0.0.1:9/b.xml"], [])
+    rt = runtime(cfg, redis)
+    leader = FeedScheduler(rt)
+    thread = threading.Thread(target=leader.run, daemon=True)
+    thread.start()
+    try:
+        deadline = threading.Event()
+        for _ in range(100):
+            if rt.queues.feeds.count == 2:
+                break
+            deadline.wait(0.1)
+        assert rt.queues.feeds.count == 2
+        standby = FeedScheduler(rt)
+        assert not standby.lock.acquire()
+    finally:
+        leader.stop()
+        thread.join(10)
+    assert not thread.is_alive()
+    assert redis.get("ww:scheduler:leader") is None  # released on stop
