@@ -17,36 +17,11 @@ from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 
 from pipeline.errors import DeliveryPermanent, DeliveryRetriable
 from pipeline.fetch import Fetcher
-from pipeline.models import Alert, ArticleRef, Match
+from pipeline.models import ArticleRef, Match
 from pipeline.schema import EmailSinkConfig
 from pipeline.sinks import EmailSink, make_sink
 
-
-def make_alert(title: str = "Peskov said the talks were constructive", **overrides: object) -> Alert:
-    fields: dict[str, object] = {
-        "alert_id": "a1b2c3d4e5f6a7b8c9d0",
-        "rule_id": "kremlin-spokesman",
-        "rule_title": "Statements by the Kremlin spokesman",
-        "article": ArticleRef(
-            url="https://news.example.org/world/peskov-said",
-            title=title,
-            source="Example World",
-            published="2024-05-01T12:00:00Z",
-            language="en",
-        ),
-        "matches": (
-            Match(
-                field="text",
-                terms=("Peskov", "said"),
-                snippet="... Kremlin spokesman Dmitry Peskov said on Tuesday ...",
-                highlights=((29, 35), (36, 40)),
-            ),
-        ),
-        "sinks": ("newsdesk",),
-        "created_at": "2024-05-01T12:01:00Z",
-    }
-    fields.update(overrides)
-    return Alert.model_validate(fields)
+from .factories import make_alert
 
 
 @dataclass

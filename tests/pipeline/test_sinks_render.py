@@ -6,34 +6,10 @@ import html
 
 import pytest
 
-from pipeline.models import Alert, ArticleRef, Match
+from pipeline.models import Match
 from pipeline.sinks.render import highlight, render_html, render_text, safe_link, subject
 
-
-def make_alert(
-    title: str = "Peskov said the talks were constructive",
-    url: str = "https://news.example.org/world/peskov-said",
-    rule_title: str = "Statements by the Kremlin spokesman",
-    matches: tuple[Match, ...] | None = None,
-) -> Alert:
-    if matches is None:
-        matches = (
-            Match(
-                field="text",
-                terms=("Peskov", "said"),
-                snippet="... Kremlin spokesman Dmitry Peskov said on Tuesday ...",
-                highlights=((29, 35), (36, 40)),
-            ),
-        )
-    return Alert(
-        alert_id="a1b2c3d4e5f6a7b8c9d0",
-        rule_id="kremlin-spokesman",
-        rule_title=rule_title,
-        article=ArticleRef(url=url, title=title, source="Example World", published="2024-05-01T12:00:00Z"),
-        matches=matches,
-        sinks=("newsdesk",),
-        created_at="2024-05-01T12:01:00Z",
-    )
+from .factories import make_alert
 
 
 def test_subject_format() -> None:

@@ -1,0 +1,35 @@
+"""One alert factory for the sink tests."""
+
+from __future__ import annotations
+
+from pipeline.models import Alert, ArticleRef, Match
+
+DEFAULT_MATCH = Match(
+    field="text",
+    terms=("Peskov", "said"),
+    offsets=((120, 126), (127, 131)),
+    snippet="... Kremlin spokesman Dmitry Peskov said on Tuesday ...",
+    highlights=((29, 35), (36, 40)),
+)
+
+
+def make_alert(
+    title: str = "Peskov said the talks were constructive",
+    url: str = "https://news.example.org/world/peskov-said",
+    rule_title: str = "Statements by the Kremlin spokesman",
+    matches: tuple[Match, ...] = (DEFAULT_MATCH,),
+    sinks: tuple[str, ...] = ("newsdesk",),
+    **overrides: object,
+) -> Alert:
+    fields: dict[str, object] = {
+        "alert_id": "a1b2c3d4e5f6a7b8c9d0",
+        "rule_id": "kremlin-spokesman",
+        "rule_title": rule_title,
+        "article": ArticleRef(
+            url=url, title=title, source="Example World", published="2024-05-01T12:00:00Z", language="en"
+        ),
+        "matches": matches,
+        "sinks": sinks,
+        "created_at": "2024-05-01T12:01:00Z",
+    }
+    return Alert.model_validate(fields | overrides)
