@@ -97,7 +97,7 @@ def run(config_path: str, n_workers: int) -> None:
     click.echo("wirewatch: stopped")
 
 
-def _connect(cfg: Config) -> tuple[Config, str]:
+def _connect(cfg: Config) -> str:
     url = redis_url_for(cfg)
     if not url:
         click.echo(
@@ -105,7 +105,7 @@ def _connect(cfg: Config) -> tuple[Config, str]:
             err=True,
         )
         sys.exit(2)
-    return cfg, url
+    return url
 
 
 @cli.command()
@@ -118,7 +118,8 @@ def worker(config_path: str, burst: bool) -> None:
 
     from .runtime import Runtime, install, redis_from_url
 
-    cfg, url = _connect(load_or_exit(config_path))
+    cfg = load_or_exit(config_path)
+    url = _connect(cfg)
     rt = Runtime.build(cfg, redis_from_url(url))
     install(rt)
     w = SimpleWorker(rt.queues.all(), connection=rt.redis, serializer=JSONSerializer)
@@ -137,7 +138,8 @@ def scheduler(config_path: str) -> None:
     from .runtime import Runtime, redis_from_url
     from .scheduler import FeedScheduler
 
-    cfg, url = _connect(load_or_exit(config_path))
+    cfg = load_or_exit(config_path)
+    url = _connect(cfg)
     rt = Runtime.build(cfg, redis_from_url(url))
     sched = FeedScheduler(rt)
 
@@ -158,7 +160,8 @@ def status(config_path: str) -> None:
     from . import state
     from .runtime import Queues, redis_from_url
 
-    cfg, url = _connect(load_or_exit(config_path))
+    cfg = load_or_exit(config_path)
+    url = _connect(cfg)
     redis = redis_from_url(url)
     queues = Queues.on(redis)
     click.echo(f"Redis {url}")

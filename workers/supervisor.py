@@ -10,7 +10,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import FrameType
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ class Child:
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
     not_before: float = 0.0
-    started_at: float = field(default=0.0)
+    started_at: float = 0.0
 
 
 class Supervisor:

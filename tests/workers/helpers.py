@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email import message_from_bytes
 from email.message import Message
@@ -18,7 +19,6 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from pipeline.config import load_config
-from pipeline.schema import Config
 from workers.enqueue import enqueue_poll
 from workers.runtime import Runtime, install
 
@@ -119,5 +119,10 @@ def expected_keys() -> list[tuple[str, str]]:
     return sorted((Path(name).stem, rule) for name, rules in data["alerts"].items() for rule in rules)
 
 
-def loaded(config_path: Path) -> Config:
-    return load_config(config_path)
+def wait_for(cond: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll until cond() holds; a time-out fails the test naming what never happened."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)

@@ -7,8 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from redis import Redis
 from workers.demo_site import LoopbackSite, WebhookReceiver, seed_site
 from workers.redis_embedded import running_at
 
-from .helpers import ROOT, alert_keys, expected_keys, webhook_sink, write_config
+from .helpers import ROOT, alert_keys, expected_keys, wait_for, webhook_sink, write_config
 
 WIREWATCH = [sys.executable, "-m", "workers.cli"]
 
@@ -36,14 +35,6 @@ def clean_env() -> dict[str, str]:
         for k, v in os.environ.items()
         if k not in ("REDIS_URL", "WIREWATCH_REDIS_URL", "WIREWATCH_CONFIG")
     }
-
-
-def wait_for(cond: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from redis import Redis
 from workers.enqueue import enqueue_poll
 from workers.scheduler import FeedScheduler, LeaderLock
 
-from .helpers import drain, runtime, write_config
+from .helpers import drain, runtime, wait_for, write_config
 
 
 def test_leader_lock_is_exclusive_and_passes_on_when_released(redis: Redis) -> None:
@@ -43,11 +43,7 @@ def test_scheduler_enqueues_every_feed_and_a_second_one_stands_by(tmp_path: Path
     thread = threading.Thread(target=leader.run, daemon=True)
     thread.start()
     try:
-        deadline = threading.Event()
-        for _ in range(100):
-            if rt.queues.feeds.count == 2:
-                break
-            deadline.wait(0.1)
+        wait_for(lambda: rt.queues.feeds.count == 2, 10, "both feeds' polls")
         assert rt.queues.feeds.count == 2
         standby = FeedScheduler(rt)
         assert not standby.lock.acquire()
