@@ -19,11 +19,11 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import ConfigError, ConfigIssue
-from .rules import QuerySyntaxError, parse_query
+from .rules import AliasTable, QuerySyntaxError, parse_query
 from .schema import Config, RuleConfig, RulesFile
-from .yamlsource import Document, KeyPath, load_yaml
+from .yamlsource import Document, KeyPath, format_key, load_yaml
 
-__all__ = ["format_issues", "load_config"]
+__all__ = ["format_issues", "load_config", "load_rules"]
 
 M = TypeVar("M", bound=BaseModel)
 _ALIASES: TypeAdapter[dict[str, list[str]]] = TypeAdapter(dict[str, list[str]])
@@ -80,6 +80,39 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Confi
             "data_dir": data_dir,
         }
     )
+
+
+def load_rules(path: str | Path, env: Mapping[str, str] | None = None) -> RulesFile:
+    """A standalone rules file (`rules:` and shared `aliases:`), checked like the config's own.
+
+    Sinks are not checked: there is no config to name them (`wirewatch rules test --rules`).
+    """
+    env = os.environ if env is None else env
+    file = Path(path)
+    doc, unreadable = _read(file, env, str(file))
+    if unreadable:
+        raise ConfigError([ConfigIssue(doc.file, None, None, "", f"cannot read: {unreadable}")])
+    issues = doc.issues
+    raw_rules = doc.data.get("rules") if isinstance(doc.data, dict) else None
+    if isinstance(doc.data, dict):
+        _validate(RulesFile, {**doc.data, "rules": []}, doc, issues)
+        if not isinstance(raw_rules, list):
+            issues.append(doc.issue(("rules",), "must be a list of rules", at_key=True))
+            raw_rules = []
+    rules = [
+        (i, rule)
+        for i, raw in enumerate(raw_rules or [])
+        if (rule := _validate(RuleConfig, raw, doc, issues, ("rules", i))) is not None
+    ]
+    aliases = _aliases_or_empty(_get(doc.data, "aliases"))
+    for n, m, rule_id in _duplicates([{"id": r.id} for _, r in rules], "id"):
+        i, j = rules[n][0], rules[m][0]
+        issues.append(doc.issue(("rules", i, "id"), f"duplicate rule id {rule_id!r} (also rules[{j}])"))
+    issues += _check_queries(doc, rules, doc, aliases)
+    if issues:
+        issues.sort(key=lambda i: (i.line or 0, i.column or 0))
+        raise ConfigError(issues)
+    return RulesFile(aliases=aliases, rules=[rule for _, rule in rules])
 
 
 def format_issues(error: ConfigError) -> str:
@@ -210,10 +243,36 @@ def _cross_check(
                 names = ", ".join(sorted(str(s) for s in known if s is not None)) or "none"
                 message = f"rule {rule.id}: unknown sink {sink_id!r} (sinks: {names})"
                 issues.append(rules_doc.issue(("rules", i, "sinks", k), message))
+    issues += _check_queries(doc, rules, rules_doc, aliases)
+    return issues
+
+
+def _check_queries(
+    doc: Document, rules: list[tuple[int, RuleConfig]], rules_doc: Document, aliases: dict[str, list[str]]
+) -> list[ConfigIssue]:
+    """Alias problems (at the alias key) and query errors (at the very line and column)."""
+    issues = []
+    shared = AliasTable(aliases)
+    for problem in shared.problems():
+        source = rules_doc if problem.key in _aliases_or_empty(_get(rules_doc.data, "aliases")) else doc
+        issues.append(source.issue(("aliases", problem.key), str(problem), at_key=True))
+    for i, rule in rules:
+        table = shared.extended(rule.aliases)
+        if table is not shared:
+            for problem in table.problems():
+                path = ("rules", i, "aliases", problem.key)
+                issues.append(rules_doc.issue(path, f"rule {rule.id}: {problem}", at_key=True))
         try:
-            parse_query(rule.query, aliases={**aliases, **rule.aliases})
+            parse_query(rule.query, table)
         except QuerySyntaxError as exc:
             caret = "\n".join("    " + line for line in exc.caret().splitlines())
-            message = f"rule {rule.id}: {exc.message} (column {exc.column})"
-            issues.append(rules_doc.issue(("rules", i, "query"), message, caret))
+            message = f"rule {rule.id}: {exc.message} (column {exc.column} of the query)"
+            at = rules_doc.locate(("rules", i, "query"), exc.column - 1)
+            line, column = at if at else (None, None)
+            key = format_key(("rules", i, "query"))
+            issues.append(ConfigIssue(rules_doc.file, line, column, key, message, caret))
     return issues
+
+
+def _get(data: Any, key: str) -> Any:
+    return data.get(key) if isinstance(data, dict) else None

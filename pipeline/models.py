@@ -52,14 +52,24 @@ class Article(Record):
     text_from: str = "page"  # "page" (extracted) or "feed" (the feed's content or summary)
 
 
+class TermHit(Record):
+    """One matched word or phrase: as written, where (characters in the field), and which query part."""
+
+    text: str
+    start: int
+    end: int
+    query: str  # the part of the rule it matched, e.g. "prefix:песков*" or 'phrase:"kremlin spokesman"'
+
+
 class Match(Record):
-    """Why a rule matched in one field: the terms, their offsets and a snippet."""
+    """Why a rule matched in one field: the terms, each hit with its offsets, and a snippet."""
 
     field: str
-    terms: tuple[str, ...]
+    terms: tuple[str, ...]  # distinct matched words and phrases, as written, in order of appearance
     offsets: tuple[tuple[int, int], ...] = ()  # character offsets of each hit in the field text
     snippet: str = ""
     highlights: tuple[tuple[int, int], ...] = ()  # character offsets of the hits inside `snippet`
+    hits: tuple[TermHit, ...] = ()  # every hit with the query part that matched it
 
 
 class RuleHit(Record):

@@ -53,6 +53,37 @@ class Document:
     key_marks: dict[KeyPath, Position] = field(default_factory=dict)  # where each mapping key is
     reported: set[KeyPath] = field(default_factory=set)  # bad values already in issues (${VAR} unset...)
     issues: list[ConfigIssue] = field(default_factory=list)
+    scalars: dict[KeyPath, tuple[str | None, int, int, str]] = field(default_factory=dict)  # string values:
+    # (style, 0-based line, 0-based column, source text) to map an offset in the value to the file
+
+    def locate(self, path: KeyPath, offset: int) -> Position | None:
+        """Where character `offset` of the string value at `path` was written (best effort).
+
+        Exact for one-line values and for block scalars (`>-`, `|`); for quoted values with
+        escapes before the offset, or values changed by ${VAR}, it may be a little off.
+        """
+        found = self.scalars.get(path)
+        if found is None:
+            return self.position(path)
+        style, line, column, source = found
+        lines = source.split("\n")
+        if style in ("|", ">"):
+            body = [(line + k, text) for k, text in enumerate(lines) if k > 0]
+            indent = min((len(t) - len(t.lstrip()) for _, t in body if t.strip()), default=0)
+            segments = [(n, indent, t[indent:].rstrip()) for n, t in body]
+        else:
+            first = 1 if style in ("'", '"') else 0
+            segments = [(line, column + first, lines[0][first:])]
+            for k, text in enumerate(lines[1:], 1):
+                stripped = text.lstrip()
+                segments.append((line + k, len(text) - len(stripped), stripped))
+        for n, start, text in segments:
+            if not text:
+                continue
+            if offset < len(text) + 1:
+                return n + 1, start + min(offset, len(text)) + 1
+            offset -= len(text) + 1
+        return self.position(path)
 
     def position(self, path: KeyPath, *, at_key: bool = False) -> Position | None:
         """Where `path` is, or its nearest recorded ancestor (a missing key: its mapping)."""
@@ -89,14 +120,15 @@ def load_yaml(path: Path, env: Mapping[str, str], display: str | None = None) ->
         doc.issues.append(ConfigIssue(doc.file, None, None, "", f"invalid YAML: {exc}"))
         return doc
     if root is not None:
-        doc.data = _Converter(doc, env).convert(root, ())
+        doc.data = _Converter(doc, env, text).convert(root, ())
     return doc
 
 
 class _Converter:
-    def __init__(self, doc: Document, env: Mapping[str, str]) -> None:
+    def __init__(self, doc: Document, env: Mapping[str, str], text: str) -> None:
         self.doc = doc
         self.env = env
+        self.text = text
         self.constructor = SafeConstructor()
         self.active: set[int] = set()  # nodes being converted, to catch recursive aliases
 
@@ -121,7 +153,12 @@ class _Converter:
         except yaml.MarkedYAMLError as exc:
             self._issue(path, f"invalid YAML value: {exc.problem}")
             return None
-        return self._interpolate(value, path) if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        start, end = node.start_mark, node.end_mark
+        source = self.text[start.index : end.index]
+        self.doc.scalars[path] = (getattr(node, "style", None), start.line, start.column, source)
+        return self._interpolate(value, path)
 
     def _mapping(self, node: MappingNode, path: KeyPath) -> dict[str, Any]:
         # `<<: *anchor` merges first, so the mapping's own keys win wherever they are written.

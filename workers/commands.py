@@ -14,12 +14,14 @@ from pathlib import Path
 
 import click
 
-from pipeline.errors import WirewatchError
+from pipeline.config import format_issues, load_rules
+from pipeline.errors import ConfigError, WirewatchError
 from pipeline.extract import extract_text
 from pipeline.fetch import Fetcher
 from pipeline.models import Match, RuleHit
-from pipeline.rules import Document, Matcher
-from pipeline.schema import Config, FeedConfig, WebhookSinkConfig
+from pipeline.rules import Document, Matcher, tree
+from pipeline.rules import explain as explain_node
+from pipeline.schema import Config, FeedConfig, RulesFile, WebhookSinkConfig
 from pipeline.sinks.render import highlight, one_line
 
 
@@ -33,18 +35,38 @@ def _seeds_dir(config_path: str, given: str | None) -> Path:
     )
 
 
+def _load_rules_or_exit(path: str) -> RulesFile:
+    try:
+        return load_rules(path)
+    except ConfigError as exc:
+        click.echo(format_issues(exc), err=True)
+        sys.exit(2)
+
+
 def _marked(snippet: str, spans: tuple[tuple[int, int], ...], color: bool) -> str:
     before, after = ("\x1b[1;33m", "\x1b[0m") if color else ("**", "**")
     return highlight(one_line(snippet), spans, before, after) if snippet else ""
 
 
 def _hit_lines(hit: RuleHit, color: bool, indent: str = "  ", header: bool = True) -> Iterator[str]:
+    """A rule hit for people: per field, each hit (as written, which query part, where), the snippet."""
     if header:
         yield f"{indent}[{hit.rule_id}] {hit.rule_title}"
     for m in hit.matches:
-        yield f"{indent}  {m.field}: {', '.join(m.terms)}"
+        yield f"{indent}  {m.field}: {', '.join(one_line(t) for t in m.terms)}"
+        for query, found in _by_query(m).items():
+            places = ", ".join(f"{one_line(text)}@{start}-{end}" for text, start, end in found[:8])
+            more = f" (+{len(found) - 8} more)" if len(found) > 8 else ""
+            yield f"{indent}    {one_line(query)}: {places}{more}"
         if m.snippet:
             yield f"{indent}    {_marked(m.snippet, m.highlights, color)}"
+
+
+def _by_query(match: Match) -> dict[str, list[tuple[str, int, int]]]:
+    grouped: dict[str, list[tuple[str, int, int]]] = {}
+    for h in match.hits:
+        grouped.setdefault(h.query, []).append((h.text, h.start, h.end))
+    return grouped
 
 
 @click.command()
@@ -165,18 +187,48 @@ def rules() -> None:
 @click.argument("targets", nargs=-1)
 @click.option("--seeds", "use_seeds", is_flag=True, help="also run over seeds/*.txt")
 @click.option("--seeds-dir", default=None, help="where the seeds are (default: ./seeds)")
+@click.option("--rules", "rules_file", default=None, help="run this rules file instead of the config's rules")
+@click.option("--explain", is_flag=True, help="print each rule's parsed query tree first")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per document")
 @click.pass_obj
 def rules_test(
-    config_path: str, targets: tuple[str, ...], use_seeds: bool, seeds_dir: str | None, as_json: bool
+    config_path: str,
+    targets: tuple[str, ...],
+    use_seeds: bool,
+    seeds_dir: str | None,
+    rules_file: str | None,
+    explain: bool,
+    as_json: bool,
 ) -> None:
-    """Run the configured rules over files, directories or URLs (no Redis needed)."""
+    """Run the rules over files, directories, URLs or the seeds and show why each matched.
+
+    No Redis needed. Exit 0 when done (matches or not), 2 for a bad config or rules file.
+    """
     from .cli import load_or_exit
 
+    if not targets and not use_seeds and not explain:
+        raise click.UsageError("give files, directories or URLs, or --seeds (or --explain)")
+    cfg = load_or_exit(config_path) if rules_file is None or targets or use_seeds else None
+    if rules_file is not None:
+        loaded = _load_rules_or_exit(rules_file)
+        rule_list, aliases = loaded.rules, loaded.aliases
+    else:
+        assert cfg is not None
+        rule_list, aliases = cfg.rules, cfg.aliases
+    matcher = Matcher(rule_list, aliases)
+    if explain:
+        for rule in matcher.rules:
+            if as_json:
+                click.echo(
+                    json.dumps({"rule": rule.rule_id, "query": explain_node(rule.node)}, ensure_ascii=False)
+                )
+                continue
+            click.echo(f"[{rule.rule_id}] {rule.title}")
+            for line in tree(rule.node, "  "):
+                click.echo(line)
     if not targets and not use_seeds:
-        raise click.UsageError("give files, directories or URLs, or --seeds")
-    cfg = load_or_exit(config_path)
-    matcher = Matcher(cfg.rules, cfg.aliases)
+        return
+    assert cfg is not None
     fetcher = None
     if any(t.startswith(("http://", "https://")) for t in targets):
         fetcher = Fetcher(cfg.defaults.user_agent, cfg.defaults.fetch_timeout, cfg.allow_private_networks)
@@ -198,7 +250,7 @@ def rules_test(
                 )
             )
             continue
-        click.echo(f"{name}: {doc.title[:100]}")
+        click.echo(f"{name}: {one_line(doc.title)[:100]}")
         if not hits:
             click.echo("  (no rule matches)")
         for hit in hits:

@@ -1,25 +1,36 @@
-"""Watch rules: a small query language, parsed and compiled once, matched against many articles.
+"""Watch rules: a query language parsed and compiled once, matched against many articles.
 
 `Matcher(rules, shared_aliases)` compiles every rule (or raises `RuleErrors` listing every bad
 one); `matcher.match(Document(title=..., text=...))` returns a `RuleHit` per matching rule.
+
+Modules: text (words and folding), leaves and aliases (words as written -> leaves), parser
+(query -> tree of `nodes`), evaluate (tree + document -> true? why?), prefilter (document ->
+candidate rules), highlight (hits -> snippet), matcher (all of it), reference (a slow,
+independent evaluator: one regex per rule, the yardstick for tests and benchmarks).
 """
 
 from __future__ import annotations
 
+from .aliases import AliasProblem, AliasTable
 from .index import Document
-from .matcher import Matcher, RuleError, RuleErrors
-from .nodes import explain
+from .matcher import Matcher, RuleError, RuleErrors, RuleSpec
+from .nodes import explain, tree
 from .parser import QuerySyntaxError, parse_query
-from .text import fold, tokenize
+from .text import fold, tokenize, words
 
 __all__ = [
+    "AliasProblem",
+    "AliasTable",
     "Document",
     "Matcher",
     "QuerySyntaxError",
     "RuleError",
     "RuleErrors",
+    "RuleSpec",
     "explain",
     "fold",
     "parse_query",
     "tokenize",
+    "tree",
+    "words",
 ]

@@ -2,34 +2,47 @@
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections.abc import Iterable
 
-from ..models import Match
-from .index import FieldIndex, Span
+from ..models import Match, TermHit
+from .evaluate import Hit
+from .index import FieldIndex
+from .nodes import explain
 
 __all__ = ["SNIPPET_WORDS", "build_match"]
 
 SNIPPET_WORDS = 30
+_SPACES = re.compile(r"\s{2,}|[^\S ]")
 ELLIPSIS = "…"
 
 
-def build_match(field: str, index: FieldIndex, spans: Iterable[Span], words: int = SNIPPET_WORDS) -> Match:
-    """The `Match` for the hits of one field (spans of other fields are ignored)."""
-    hits = _merge(sorted({(s.start, s.end) for s in spans if s.field == field}))
-    tokens, text = index.tokens, index.text
-    offsets = [(tokens[a].start, tokens[b - 1].end) for a, b in hits]
+def build_match(field: str, index: FieldIndex, found: Iterable[Hit], words: int = SNIPPET_WORDS) -> Match:
+    """The `Match` for the hits of one field (hits in other fields are ignored)."""
+    mine = sorted({(h.start, h.end, explain(h.leaf)) for h in found if h.field == field})
+    hits = _merge([(a, b) for a, b, _ in mine])
+    at, text = index.spans, index.text
+    offsets = [(at[a][0], at[b - 1][1]) for a, b in hits]
     terms: list[str] = []
     for a, b in offsets:
         term = " ".join(text[a:b].split())
         if term not in terms:
             terms.append(term)
     snippet, highlights = _snippet(index, hits, offsets, words)
-    return Match(
+    term_hits = []
+    for a, b, query in mine:
+        start, end = at[a][0], at[b - 1][1]
+        term_hits.append(
+            TermHit.model_construct(text=" ".join(text[start:end].split()), start=start, end=end, query=query)
+        )
+    return Match.model_construct(  # built from checked parts: no need to validate again
         field=field,
         terms=tuple(terms),
         offsets=tuple(offsets),
         snippet=snippet,
         highlights=tuple(highlights),
+        hits=tuple(term_hits),
     )
 
 
@@ -60,7 +73,7 @@ def _densest(hits: list[tuple[int, int]], words: int) -> tuple[int, int]:
 def _snippet(
     index: FieldIndex, hits: list[tuple[int, int]], offsets: list[tuple[int, int]], words: int
 ) -> tuple[str, list[tuple[int, int]]]:
-    tokens, text, n = index.tokens, index.text, len(index.tokens)
+    at, text, n = index.spans, index.text, len(index.spans)
     if not hits:
         return "", []
     lo, hi = _densest(hits, words)
@@ -70,37 +83,32 @@ def _snippet(
     lo = min(lo, max(0, hi - width))
     # Characters: whole text at either end, else from the first to the last word of the window,
     # with the punctuation stuck to them ("said.", the opening quote of “we).
-    start = 0 if lo == 0 else tokens[lo].start
-    end = len(text) if hi == n else tokens[hi - 1].end
+    start = 0 if lo == 0 else at[lo][0]
+    end = len(text) if hi == n else at[hi - 1][1]
     if lo > 0:
-        while start > tokens[lo - 1].end and not text[start - 1].isspace():
+        while start > at[lo - 1][1] and not text[start - 1].isspace():
             start -= 1
     if hi < n:
-        while end < tokens[hi].start and not text[end].isspace():
+        while end < at[hi][0] and not text[end].isspace():
             end += 1
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    # Collapse runs of whitespace (paragraph breaks) to one space, remembering where chars go.
-    pieces: list[str] = [ELLIPSIS + " "] if lo > 0 else []
-    out_len = len(pieces[0]) if pieces else 0
-    where: dict[int, int] = {}
-    in_space = False
-    for i in range(start, end):
-        ch = text[i]
-        if ch.isspace():
-            if not in_space:
-                pieces.append(" ")
-                out_len += 1
-            in_space = True
-            where[i] = out_len - 1
-        else:
-            pieces.append(ch)
-            where[i] = out_len
-            out_len += 1
-            in_space = False
-    if hi < n:
-        pieces.append(" " + ELLIPSIS)
-    highlights = [(where[a], where[b - 1] + 1) for a, b in offsets if start <= a and b <= end]
-    return "".join(pieces), highlights
+    # Collapse runs of whitespace (paragraph breaks) to one space; `shift` maps old -> new offsets.
+    lead = ELLIPSIS + " " if lo > 0 else ""
+    removed: list[tuple[int, int]] = []  # (offset in text where a run ends, chars removed so far)
+    total = 0
+    for m in _SPACES.finditer(text, start, end):
+        total += m.end() - m.start() - 1
+        removed.append((m.end(), total))
+    ends = [r[0] for r in removed]
+
+    def shift(pos: int) -> int:
+        k = bisect_right(ends, pos)
+        return len(lead) + pos - start - (removed[k - 1][1] if k else 0)
+
+    body = _SPACES.sub(" ", text[start:end])
+    snippet = lead + body + (" " + ELLIPSIS if hi < n else "")
+    highlights = [(shift(a), shift(b - 1) + 1) for a, b in offsets if start <= a and b <= end]
+    return snippet, highlights

@@ -1,15 +1,20 @@
-"""One document, tokenized once per field, ready for any number of compiled rules."""
+"""One document, indexed once per field, ready for any number of rules.
+
+Matching needs only the folded words and where each occurs, which are cheap to get
+(`text.words`). Character offsets (for highlights) and the words as written (for `=exact`
+terms) cost more and are built on first use, which for most documents and rules is never.
+"""
 
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import KeysView
 from dataclasses import dataclass
-from typing import NamedTuple
 
-from .nodes import FIELDS
-from .text import Token, tokenize
+from .nodes import FIELDS, Exact, Leaf, Prefix, Term
+from .text import fold, raw_words, spans, surface, words
 
-__all__ = ["Document", "DocumentIndex", "FieldIndex", "Span"]
+__all__ = ["Document", "DocumentIndex", "FieldIndex"]
 
 
 @dataclass(frozen=True)
@@ -23,26 +28,33 @@ class Document:
     lang: str = ""
 
 
-class Span(NamedTuple):
-    """Matched words [start, end) (word indexes) in one field."""
-
-    field: str
-    start: int
-    end: int
-
-
 class FieldIndex:
-    """The tokens of one field and, for each folded word, where it occurs."""
+    """The words of one field and, for each folded word, its positions (word indexes)."""
 
-    __slots__ = ("_keys", "positions", "text", "tokens")
+    __slots__ = ("_keys", "_raw", "_spans", "_surfaces", "positions", "text", "words")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.tokens: list[Token] = tokenize(text)
-        self.positions: dict[str, list[int]] = {}
-        for tok in self.tokens:
-            self.positions.setdefault(tok.folded, []).append(tok.index)
+        self.words: list[str] = words(text)
+        positions: dict[str, list[int]] = {}
+        for i, w in enumerate(self.words):
+            at = positions.get(w)
+            if at is None:
+                positions[w] = [i]
+            else:
+                at.append(i)
+        self.positions = positions
         self._keys: list[str] | None = None
+        self._spans: list[tuple[int, int]] | None = None
+        self._raw: list[str] | None = None
+        self._surfaces: dict[str, list[int]] = {}
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """The character offsets in `text` of each word."""
+        if self._spans is None:
+            self._spans = spans(self.text)
+        return self._spans
 
     def prefix_positions(self, stem: str) -> list[int]:
         """Positions of every word starting with `stem`, ascending."""
@@ -57,27 +69,76 @@ class FieldIndex:
         out.sort()
         return out
 
-    def phrase_starts(self, words: tuple[str, ...]) -> list[int]:
-        """Positions where the words occur consecutively."""
-        first = self.positions.get(words[0])
-        if not first:
-            return []
-        tokens, n, size = self.tokens, len(self.tokens), len(words)
-        return [
-            p
-            for p in first
-            if p + size <= n and all(tokens[p + k].folded == words[k] for k in range(1, size))
-        ]
+    def exact_positions(self, word: str) -> list[int]:
+        """Positions of the words written exactly `word` (NFC), ascending."""
+        found = self._surfaces.get(word)
+        if found is None:
+            near = self.positions.get(fold(word), [])
+            if near and self._raw is None:
+                self._raw = raw_words(self.text)
+            raw = self._raw or []
+            found = [p for p in near if surface(raw[p]) == word]
+            self._surfaces[word] = found
+        return found
+
+    def leaf_positions(self, leaf: Leaf) -> list[int]:
+        if isinstance(leaf, Term):
+            return self.positions.get(leaf.word, [])
+        if isinstance(leaf, Prefix):
+            return self.prefix_positions(leaf.stem)
+        return self.exact_positions(leaf.word)
+
+    def _at(self, leaf: Leaf, p: int) -> bool:
+        word = self.words[p]
+        if isinstance(leaf, Term):
+            return word == leaf.word
+        if isinstance(leaf, Prefix):
+            return word.startswith(leaf.stem)
+        return p in self.exact_positions(leaf.word) if isinstance(leaf, Exact) else False
+
+    def phrase_starts(self, slots: tuple[Leaf, ...]) -> list[int]:
+        """Positions where the slots match consecutive words."""
+        # Start from the slot with the fewest positions, then check the others around it.
+        best = min(range(len(slots)), key=lambda k: _cost(self, slots[k]))
+        n, size = len(self.words), len(slots)
+        out: list[int] = []
+        for q in self.leaf_positions(slots[best]):
+            p = q - best
+            if p < 0 or p + size > n:
+                continue
+            if all(k == best or self._at(slots[k], p + k) for k in range(size)):
+                out.append(p)
+        return out
+
+
+def _cost(index: FieldIndex, leaf: Leaf) -> int:
+    if isinstance(leaf, Term):
+        return len(index.positions.get(leaf.word, ()))
+    return len(index.words) + (1 if isinstance(leaf, Exact) else 0)  # prefixes and exact: costlier
 
 
 class DocumentIndex:
-    """Per-document state shared by every rule: each field is tokenized at most once."""
+    """Per-document state shared by every rule: each field is indexed at most once."""
 
-    __slots__ = ("_fields", "document")
+    __slots__ = ("_fields", "_vocabularies", "document")
 
     def __init__(self, document: Document) -> None:
         self.document = document
         self._fields: dict[str, FieldIndex] = {}
+        self._vocabularies: dict[tuple[str, ...], set[str] | KeysView[str]] = {}
+
+    def vocabulary(self, fields: tuple[str, ...]) -> set[str] | KeysView[str]:
+        """The distinct folded words of these fields together."""
+        found = self._vocabularies.get(fields)
+        if found is None:
+            if len(fields) == 1:
+                found = self.field(fields[0]).positions.keys()
+            else:
+                found = set()
+                for name in fields:
+                    found.update(self.field(name).positions)
+            self._vocabularies[fields] = found
+        return found
 
     def field(self, name: str) -> FieldIndex:
         index = self._fields.get(name)

@@ -1,7 +1,11 @@
 """The parsed form of a watch-rule query: an immutable tree of small frozen records.
 
 Words in the tree are already folded (see `text.fold`), so the tree compares equal for queries
-that differ only in case, accents or operator spelling (`NOT x` and `-x`).
+that differ only in case, accents or operator spelling (`NOT x` and `-x`). `Exact` keeps the word
+as written (`=ICC`).
+
+Two kinds of node: *span* nodes say where they match (words, phrases, an OR of span nodes, a
+NEAR), so they can sit under NEAR; *boolean* nodes (AND, NOT, field scopes) only say whether.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ __all__ = [
     "DEFAULT_FIELDS",
     "FIELDS",
     "And",
+    "Exact",
     "Field",
+    "Leaf",
     "Near",
     "Node",
     "Not",
@@ -22,7 +28,9 @@ __all__ = [
     "Term",
     "explain",
     "has_positive",
+    "is_span",
     "spans_when_true",
+    "tree",
 ]
 
 FIELDS: tuple[str, ...] = ("title", "text", "source", "url", "lang")
@@ -37,17 +45,27 @@ class Term:
 
 
 @dataclass(frozen=True, slots=True)
-class Phrase:
-    """Consecutive words (folded), e.g. "kremlin spokesman"."""
-
-    words: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class Prefix:
     """Any word starting with `stem` (folded), e.g. navaln*."""
 
     stem: str
+
+
+@dataclass(frozen=True, slots=True)
+class Exact:
+    """A whole word exactly as written, case and accents included (`=ICC`); `word` is NFC."""
+
+    word: str
+
+
+Leaf = Term | Prefix | Exact
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """Consecutive words, each a term, a prefix or an exact word: "kremlin spokesman"."""
+
+    slots: tuple[Leaf, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +85,7 @@ class Not:
 
 @dataclass(frozen=True, slots=True)
 class Near:
-    """`left` and `right` at most `distance` words apart (words in between); `ordered`: left first."""
+    """`left` and `right` within `distance` words (1: adjacent); `ordered`: left comes first."""
 
     left: Node
     right: Node
@@ -83,18 +101,31 @@ class Field:
     child: Node
 
 
-Node = Term | Phrase | Prefix | And | Or | Not | Near | Field
+Node = Term | Prefix | Exact | Phrase | And | Or | Not | Near | Field
+
+
+def _leaf(node: Leaf) -> str:
+    match node:
+        case Term(word):
+            return word
+        case Prefix(stem):
+            return f"{stem}*"
+        case Exact(word):
+            return f"={word}"
+    raise TypeError(f"not a leaf: {node!r}")  # pragma: no cover
 
 
 def explain(node: Node) -> str:
-    """A canonical, readable form of the tree: OR(AND(term:a, term:b), phrase:"c d")."""
+    """A canonical one-line form: OR(AND(term:a, term:b), phrase:"c d*")."""
     match node:
         case Term(word):
             return f"term:{word}"
-        case Phrase(words):
-            return f'phrase:"{" ".join(words)}"'
         case Prefix(stem):
             return f"prefix:{stem}*"
+        case Exact(word):
+            return f"exact:{word}"
+        case Phrase(slots):
+            return f'phrase:"{" ".join(_leaf(s) for s in slots)}"'
         case And(children):
             return f"AND({', '.join(explain(c) for c in children)})"
         case Or(children):
@@ -109,10 +140,39 @@ def explain(node: Node) -> str:
     raise TypeError(f"not a query node: {node!r}")  # pragma: no cover
 
 
+def tree(node: Node, indent: str = "") -> list[str]:
+    """The tree as indented lines, one node per line (what `rules test --explain` prints)."""
+    match node:
+        case Term() | Prefix() | Exact() | Phrase():
+            return [indent + explain(node)]
+        case And(children) | Or(children):
+            head = "AND (all of)" if isinstance(node, And) else "OR (any of)"
+            return [indent + head, *(line for c in children for line in tree(c, indent + "  "))]
+        case Not(child):
+            return [indent + "NOT", *tree(child, indent + "  ")]
+        case Near(left, right, distance, ordered):
+            how = "in this order" if ordered else "either order"
+            head = f"{'ONEAR' if ordered else 'NEAR'}/{distance} (within {distance} words, {how})"
+            return [indent + head, *tree(left, indent + "  "), *tree(right, indent + "  ")]
+        case Field(name, child):
+            return [indent + f"in {name}:", *tree(child, indent + "  ")]
+    raise TypeError(f"not a query node: {node!r}")  # pragma: no cover
+
+
+def is_span(node: Node) -> bool:
+    """Whether the node says where it matches (so it may be an operand of NEAR)."""
+    match node:
+        case Term() | Prefix() | Exact() | Phrase() | Near():
+            return True
+        case Or(children):
+            return all(is_span(c) for c in children)
+    return False
+
+
 def has_positive(node: Node) -> bool:
     """Whether the tree has any term outside a NOT (else it can never produce a match)."""
     match node:
-        case Term() | Phrase() | Prefix():
+        case Term() | Prefix() | Exact() | Phrase():
             return True
         case Not():
             return False
@@ -131,7 +191,7 @@ def spans_when_true(node: Node) -> bool:
     False for NOT x, and for `a OR NOT b` (true, with nothing to show, whenever b is absent).
     """
     match node:
-        case Term() | Phrase() | Prefix() | Near():
+        case Term() | Prefix() | Exact() | Phrase() | Near():
             return True
         case Not():
             return False

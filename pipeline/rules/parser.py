@@ -10,9 +10,11 @@ Grammar (operators only in UPPERCASE; lowercase `and`, `near/3` are plain words)
     primary := field? (WORD | "phrase" | "(" or ")")
     field   := (title | text | source | url | lang) ":"
 
-A WORD ending in `*` is a prefix; a WORD that splits into several words (`Lvova-Belova`) is a
-phrase. Aliases expand a bare word (not a quoted phrase, not a prefix) into an OR of it and its
-variants.
+A WORD ending in `*` is a prefix, one starting with `=` is exact (case-sensitive: `=ICC`, and
+`="Rome Statute"` for a phrase); a WORD that splits into several words (`Lvova-Belova`) is a
+phrase. Precedence: NOT > NEAR > AND > OR, so `a OR b c` is `a OR (b AND c)`. NEAR operands
+must say where they match: words, phrases, prefixes, OR-groups of them, or another NEAR.
+Aliases expand words and phrases (not prefixes, not exact words) into an OR of their forms.
 """
 
 from __future__ import annotations
@@ -21,32 +23,32 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum, auto
-from functools import lru_cache
 from typing import Any
 
+from .aliases import AliasTable
+from .leaves import QUOTES, LeafError, phrase_slots, to_node, word_slots
 from .nodes import (
     FIELDS,
     And,
     Field,
+    Leaf,
     Near,
     Node,
     Not,
     Or,
-    Phrase,
-    Prefix,
-    Term,
+    explain,
     has_positive,
+    is_span,
     spans_when_true,
 )
-from .text import tokenize
 
-__all__ = ["AliasTable", "QuerySyntaxError", "parse_query"]
+__all__ = ["MAX_DISTANCE", "AliasTable", "QuerySyntaxError", "parse_query"]
 
-_QUOTES = '"\u201c\u201d\u201e'
-_STOP = set(_QUOTES) | {"(", ")"}
+_STOP = set(QUOTES) | {"(", ")"}
 _FIELD_RE = re.compile(r"([A-Za-z][A-Za-z_]*):(.*)", re.DOTALL)
 _NEAR_RE = re.compile(r"(O?NEAR)(?:/(.*))?", re.DOTALL)
 _MAX_DEPTH = 64
+MAX_DISTANCE = 1000
 
 
 class QuerySyntaxError(ValueError):
@@ -91,99 +93,7 @@ class _Tok:
     text: str = ""
     distance: int = 0
     ordered: bool = False
-
-
-class _Fail(Exception):
-    """An error in an alias variant, before we know which query column to blame."""
-
-
-@lru_cache(maxsize=4096)
-def _word_node(text: str) -> Node:
-    """A bare word: term, prefix (trailing *) or, if it splits into several words, a phrase."""
-    star = text.find("*")
-    if star != -1 and star != len(text) - 1:
-        raise _Fail(f"{text!r}: a wildcard '*' is only allowed at the end of a word")
-    if star != -1:
-        stem = tokenize(text[:-1])
-        if not stem:
-            raise _Fail(f"{text!r}: a prefix needs at least one letter or digit before '*'")
-        if len(stem) > 1 or stem[0].end != len(text) - 1:
-            raise _Fail(f"{text!r}: a prefix must be a single word followed by '*'")
-        return Prefix(stem[0].folded)
-    words = [t.folded for t in tokenize(text)]
-    if not words:
-        raise _Fail(f"{text!r} has no letters or digits to match")
-    return Term(words[0]) if len(words) == 1 else Phrase(tuple(words))
-
-
-def _phrase_node(text: str) -> Node:
-    words = [t.folded for t in tokenize(text)]
-    if not words:
-        raise _Fail("empty phrase: a quoted phrase needs at least one letter or digit")
-    return Term(words[0]) if len(words) == 1 else Phrase(tuple(words))
-
-
-@lru_cache(maxsize=4096)
-def _variant_node(variant: str) -> Node:
-    """One alias variant: a word, a "phrase" (quoted) or a prefix*."""
-    v = variant.strip()
-    if len(v) >= 2 and v[0] in _QUOTES and v[-1] in _QUOTES:
-        return _phrase_node(v[1:-1])
-    if "*" in v or len(tokenize(v)) <= 1:
-        return _word_node(v)
-    return _phrase_node(v)  # several words without quotes: a phrase, as if quoted
-
-
-class AliasTable:
-    """Aliases by folded key; build once and reuse for many queries (`Matcher` does)."""
-
-    def __init__(self, aliases: Mapping[str, Sequence[str]] | None = None) -> None:
-        self._raw: dict[tuple[str, ...], list[str]] = {}
-        self._nodes: dict[tuple[str, ...], tuple[Node, ...]] = {}
-        self._bad_keys: list[str] = []
-        if aliases:
-            self._add(aliases)
-
-    def _add(self, aliases: Mapping[str, Sequence[str]]) -> None:
-        for key, variants in aliases.items():
-            folded = tuple(t.folded for t in tokenize(key))
-            if not folded:
-                self._bad_keys.append(key)
-                continue
-            merged = self._raw.setdefault(folded, [])
-            merged.extend(v for v in variants if v not in merged)
-
-    def extended(self, aliases: Mapping[str, Sequence[str]] | None) -> AliasTable:
-        """A new table with `aliases` added on top (variants of the same key are merged)."""
-        if not aliases:
-            return self
-        table = AliasTable()
-        table._raw = {k: list(v) for k, v in self._raw.items()}
-        table._bad_keys = list(self._bad_keys)
-        table._add(aliases)
-        return table
-
-    @property
-    def bad_keys(self) -> list[str]:
-        """Keys with no letters or digits (they could never apply)."""
-        return list(self._bad_keys)
-
-    def variants(self, words: tuple[str, ...]) -> tuple[Node, ...] | None:
-        """The parsed variants for a folded key, or None; raises _Fail for a bad variant."""
-        if words not in self._raw:
-            return None
-        nodes = self._nodes.get(words)
-        if nodes is None:
-            parsed: list[Node] = []
-            for v in self._raw[words]:
-                try:
-                    node = _variant_node(v)
-                except _Fail as exc:
-                    raise _Fail(f"alias {' '.join(words)!r}, variant {v!r}: {exc}") from None
-                if node not in parsed:
-                    parsed.append(node)
-            nodes = self._nodes[words] = tuple(parsed)
-        return nodes
+    exact: bool = False  # a phrase written ="..."
 
 
 def parse_query(query: str, aliases: Mapping[str, Sequence[str]] | AliasTable | None = None) -> Node:
@@ -192,34 +102,30 @@ def parse_query(query: str, aliases: Mapping[str, Sequence[str]] | AliasTable | 
     return _Parser(query, table).parse()
 
 
+_LEXEME = re.compile(rf"\s+|[()]|[{QUOTES}][^{QUOTES}]*[{QUOTES}]?|[^\s(){QUOTES}]+")
+
+
 def _lex(query: str) -> list[_Tok]:
     toks: list[_Tok] = []
-    i, n = 0, len(query)
-    while i < n:
-        c = query[i]
+    for m in _LEXEME.finditer(query):
+        lexeme, i = m.group(), m.start()
+        c = lexeme[0]
         if c.isspace():
-            i += 1
-        elif c == "(":
+            continue
+        if c == "(":
             toks.append(_Tok(_Kind.LPAREN, i + 1))
-            i += 1
         elif c == ")":
             toks.append(_Tok(_Kind.RPAREN, i + 1))
-            i += 1
-        elif c in _QUOTES:
-            j = i + 1
-            while j < n and query[j] not in _QUOTES:
-                j += 1
-            if j >= n:
+        elif c in QUOTES:
+            if len(lexeme) < 2 or lexeme[-1] not in QUOTES:
                 raise QuerySyntaxError("unterminated quote: this phrase is never closed", i + 1, query)
-            toks.append(_Tok(_Kind.PHRASE, i + 1, query[i + 1 : j]))
-            i = j + 1
+            col, exact = i + 1, False
+            if toks and toks[-1].kind is _Kind.WORD and toks[-1].text == "=" and toks[-1].col == i:
+                col, exact = toks.pop().col, True  # ="Exact Phrase"
+            toks.append(_Tok(_Kind.PHRASE, col, lexeme[1:-1], exact=exact))
         else:
-            j = i
-            while j < n and not query[j].isspace() and query[j] not in _STOP:
-                j += 1
-            _lex_run(query, query[i:j], i + 1, j, toks)
-            i = j
-    toks.append(_Tok(_Kind.END, n + 1))
+            _lex_run(query, lexeme, i + 1, m.end(), toks)
+    toks.append(_Tok(_Kind.END, len(query) + 1))
     return toks
 
 
@@ -228,13 +134,18 @@ def _lex_run(query: str, run: str, col: int, end: int, toks: list[_Tok]) -> None
     if run in ("AND", "OR", "NOT"):
         toks.append(_Tok(_Kind[run], col))
         return
+    if ":" not in run and run[0] not in "-NO":  # the common case: a plain word
+        toks.append(_Tok(_Kind.WORD, col, run))
+        return
     near = _NEAR_RE.fullmatch(run)
     if near:
         op, num = near.groups()
         if num is None or not num.isascii() or not num.isdigit():
             raise QuerySyntaxError(f"{op} needs a distance in words, e.g. {op}/5", col, query)
-        if int(num) < 1:
-            raise QuerySyntaxError(f"{op}/{num}: the distance must be at least 1", col, query)
+        if not 1 <= int(num) <= MAX_DISTANCE:
+            raise QuerySyntaxError(
+                f"{op}/{num}: the distance must be from 1 (adjacent) to {MAX_DISTANCE} words", col, query
+            )
         toks.append(_Tok(_Kind.NEAR, col, run, distance=int(num), ordered=op == "ONEAR"))
         return
     if run.startswith("-"):
@@ -277,6 +188,7 @@ class _Parser:
         self.pos = 0
         self.depth = 0
         self.cols: dict[int, int] = {}  # id(node) -> column where it starts
+        self.keep: list[Node] = []  # every node with a column, alive so that no id is reused
 
     def error(self, message: str, column: int) -> QuerySyntaxError:
         return QuerySyntaxError(message, column, self.query)
@@ -290,12 +202,12 @@ class _Parser:
         return tok
 
     def at(self, node: Node, col: int) -> Node:
-        self.cols.setdefault(id(node), col)
+        if id(node) not in self.cols:
+            self.cols[id(node)] = col
+            self.keep.append(node)
         return node
 
     def parse(self) -> Node:
-        if self.aliases.bad_keys:
-            raise self.error(f"alias {self.aliases.bad_keys[0]!r} has no letters or digits", 1)
         self.toks = _lex(self.query)
         if self.peek().kind is _Kind.END:
             raise self.error("empty query", 1)
@@ -313,6 +225,13 @@ class _Parser:
                 "this part matches any document that lacks a word (it has only NOT clauses): "
                 "combine it with a positive term",
                 self.cols.get(id(culprit), 1),
+            )
+        found = _contradiction(node)
+        if found is not None:
+            excluded, required = found
+            raise self.error(
+                f"this query can never match: it requires {explain(required)} and excludes it",
+                self.cols.get(id(excluded), 1),
             )
         return node
 
@@ -338,7 +257,10 @@ class _Parser:
             self.expect_operand(op)
             col = self.peek().col
             items.append(self.at(self.parse_and(), col))
-        return items[0] if len(items) == 1 else self.at(Or(_flatten(Or, items)), first.col)
+        if len(items) == 1:
+            return items[0]
+        children = _flatten(Or, items)
+        return children[0] if len(children) == 1 else self.at(Or(children), first.col)
 
     def parse_and(self) -> Node:
         first = self.peek()
@@ -351,17 +273,30 @@ class _Parser:
             elif tok.kind not in _OPERAND_START:
                 break
             items.append(self.parse_near())
-        return items[0] if len(items) == 1 else self.at(And(_flatten(And, items)), first.col)
+        if len(items) == 1:
+            return items[0]
+        children = _flatten(And, items)
+        return children[0] if len(children) == 1 else self.at(And(children), first.col)
 
     def parse_near(self) -> Node:
         first = self.peek()
         left = self.parse_unary()
+        links = 0
         while self.peek().kind is _Kind.NEAR:
             op = self.take()
             self.expect_operand(op)
+            links += 1
+            if self.depth + links > _MAX_DEPTH:
+                raise self.error(f"too many NEARs in a row (more than {_MAX_DEPTH})", op.col)
+            right_col = self.peek().col
             right = self.parse_unary()
-            if not (has_positive(left) and has_positive(right)):
-                raise self.error(f"{op.text} needs a positive term on both sides, not only NOT", op.col)
+            for side, col in ((left, first.col), (right, right_col)):
+                if not is_span(side):
+                    raise self.error(
+                        f"{op.text} works on words, phrases, prefixes and OR-groups of them; "
+                        "put NOT, AND and field scopes outside it, e.g. title:(a NEAR/5 b) -c",
+                        self.cols.get(id(side), col),
+                    )
             left = self.at(Near(left, right, op.distance, op.ordered), first.col)
         return left
 
@@ -403,39 +338,60 @@ class _Parser:
                 raise self.error("unbalanced parentheses: this '(' is never closed", tok.col)
             self.take()
             self.cols[id(node)] = tok.col  # a group starts at its "("
+            self.keep.append(node)
             return node
-        if tok.kind is _Kind.PHRASE:
+        if tok.kind in (_Kind.PHRASE, _Kind.WORD):
             try:
-                return self.at(_phrase_node(tok.text), tok.col)
-            except _Fail as exc:
+                if tok.kind is _Kind.PHRASE:
+                    slots = phrase_slots(tok.text, tok.exact)
+                else:
+                    slots = word_slots(tok.text)
+                return self.at(self.expand(slots), tok.col)
+            except LeafError as exc:
                 raise self.error(str(exc), tok.col) from None
-        if tok.kind is _Kind.WORD:
-            return self.at(self.word(tok), tok.col)
         if tok.kind is _Kind.RPAREN:
             raise self.error("unbalanced parentheses: this ')' has no matching '('", tok.col)
         if tok.kind in (_Kind.AND, _Kind.OR, _Kind.NEAR):
             raise self.error(f"dangling operator {_describe(tok)}: it needs something on its left", tok.col)
         raise self.error("unexpected end of query", tok.col)  # pragma: no cover - guarded by callers
 
-    def word(self, tok: _Tok) -> Node:
-        try:
-            node = _word_node(tok.text)
-            if isinstance(node, Term | Phrase):
-                key = (node.word,) if isinstance(node, Term) else node.words
-                variants = self.aliases.variants(key)
-                if variants:
-                    alternatives = [node, *(v for v in variants if v != node)]
-                    return Or(tuple(alternatives)) if len(alternatives) > 1 else node
-        except _Fail as exc:
-            raise self.error(str(exc), tok.col) from None
-        return node
+    def expand(self, slots: tuple[Leaf, ...]) -> Node:
+        """A word or phrase with its aliases: an OR of its forms, or itself."""
+        forms = self.aliases.expand(slots)
+        if len(forms) == 1:
+            return to_node(forms[0])
+        return Or(tuple(to_node(f) for f in forms))
+
+
+def _contradiction(node: Node) -> tuple[Not, Node] | None:
+    """A `NOT x` beside a required `x` in one AND (outside any NOT): the AND can never hold.
+
+    Returns the NOT and the part it excludes: `a -a`, `a -(a OR b)`, `(a OR b) -(a OR b)`.
+    """
+    match node:
+        case And(children):
+            for child in children:
+                if isinstance(child, Not):
+                    inner = child.child
+                    options = set(inner.children if isinstance(inner, Or) else (inner,))
+                    for other in children:
+                        # `other` holds only if one of its alternatives does, all excluded
+                        alternatives = other.children if isinstance(other, Or) else (other,)
+                        if other is not child and (other == inner or options.issuperset(alternatives)):
+                            return child, other
+            return next((x for c in children if (x := _contradiction(c)) is not None), None)
+        case Or(children):
+            return next((x for c in children if (x := _contradiction(c)) is not None), None)
+        case Field(_, child):
+            return _contradiction(child)
+    return None
 
 
 def _flatten(kind: type[And] | type[Or], items: Iterable[Node]) -> tuple[Node, ...]:
+    """Children of nested ANDs (or ORs) pulled up, repeats dropped: a OR (b OR a) is OR(a, b)."""
     out: list[Node] = []
     for item in items:
-        if isinstance(item, kind):
-            out.extend(item.children)
-        else:
-            out.append(item)
+        for child in item.children if isinstance(item, kind) else (item,):
+            if child not in out:
+                out.append(child)
     return tuple(out)

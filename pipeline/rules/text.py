@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Token", "fold", "tokenize"]
+__all__ = ["Token", "fold", "raw_words", "spans", "surface", "tokenize", "words"]
 
 _APOSTROPHES = "\u2019\u2018\u201b\u02bc\uff07\u2032"
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
@@ -36,7 +36,34 @@ def _mark_class() -> str:
 
 # A word: a letter or digit, then letters, digits and combining marks (so a decomposed "é" stays
 # one word). Underscore and U+02BC (a modifier letter used as an apostrophe) split words.
-_WORD = re.compile(rf"[^\W_\u02bc](?:[^\W_\u02bc]|[{_mark_class()}])*")
+_MARKS = _mark_class()
+# A possessive: an apostrophe and "s" right after a word (a letter, digit or accent mark) and
+# ending one ("Navalny's", "ICC’s", "José's"). Blanked out (same length, so offsets hold); it
+# is not a word, so `Navalny` matches it.
+_POSSESSIVE = re.compile(rf"(?:(?<=[^\W_])|(?<=[{_MARKS}]))[{_APOSTROPHES}'][sS](?![^\W_])")
+_WORD = re.compile(rf"[^\W_\u02bc](?:[^\W_\u02bc]|[{_MARKS}])*")
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _ascii_words_only(text: str) -> bool:
+    """Whether every word is ASCII: the text has no non-ASCII letter, digit or combining mark.
+
+    Such text splits into the same words as ASCII text whatever punctuation it has (curly
+    quotes, dashes), and str.lower() folds it.
+    """
+    if text.isascii():
+        return True
+    return not any(c.isalnum() or unicodedata.category(c)[0] == "M" for c in set(_NON_ASCII.findall(text)))
+
+
+_ASCII_SPAN = re.compile(r"[A-Za-z0-9]+")
+
+
+def _blank_possessives(text: str) -> str:
+    if "s" not in text and "S" not in text:
+        return text
+    return _POSSESSIVE.sub(lambda m: " " * len(m.group()), text)
 
 
 def fold(s: str) -> str:
@@ -68,12 +95,45 @@ class Token:
 def tokenize(text: str) -> list[Token]:
     """Split text into words (runs of letters and digits); offsets point into `text` itself.
 
-    Apostrophes and hyphens split words: "Navalny’s" gives "navalny" and "s", "Lvova-Belova"
-    gives "lvova" and "belova".
+    Apostrophes and hyphens split words ("O'Neill" gives "o" and "neill", "Lvova-Belova" gives
+    "lvova" and "belova"), except a possessive "'s", which is dropped: "Navalny’s" is "navalny".
     """
     tokens: list[Token] = []
-    for m in _WORD.finditer(text):
+    for m in _WORD.finditer(_blank_possessives(text)):
         folded = fold(m.group())
         if folded:
             tokens.append(Token(folded, m.start(), m.end(), len(tokens)))
     return tokens
+
+
+def words(text: str) -> list[str]:
+    """The folded words of `text`, the same as `[t.folded for t in tokenize(text)]`, faster.
+
+    Lowercasing ASCII text never moves a word boundary, so ASCII text is folded in one go.
+    """
+    text = _blank_possessives(text)
+    if _ascii_words_only(text):
+        return _ASCII_WORD.findall(text.lower())
+    out = [fold(w) for w in _WORD.findall(text)]
+    return [w for w in out if w] if "" in out else out
+
+
+def spans(text: str) -> list[tuple[int, int]]:
+    """The character span of each word of `words(text)`, in the same order."""
+    blanked = _blank_possessives(text)
+    if _ascii_words_only(blanked):
+        return [m.span() for m in _ASCII_SPAN.finditer(blanked)]
+    return [m.span() for m in _WORD.finditer(blanked) if fold(m.group())]
+
+
+def raw_words(text: str) -> list[str]:
+    """Each word of `words(text)` as written, in the same order."""
+    blanked = _blank_possessives(text)
+    if _ascii_words_only(blanked):
+        return _ASCII_SPAN.findall(blanked)
+    return [w for w in _WORD.findall(blanked) if fold(w)]
+
+
+def surface(word: str) -> str:
+    """The form a case-sensitive `=term` compares: the word as written, in NFC."""
+    return word if word.isascii() else unicodedata.normalize("NFC", word)

@@ -117,6 +117,24 @@ def _snippet_text(match: Match) -> str:
     return one_line(highlight(scrub(match.snippet), match.highlights, "**", "**"))
 
 
+_WHY_MAX = 12
+
+
+def why(match: Match) -> list[str]:
+    """Each distinct (matched text, query part) once: `Peskov (term:peskov) at 120-126, ×3`."""
+    seen: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for h in match.hits:
+        seen.setdefault((one_line(h.text), one_line(h.query)), []).append((h.start, h.end))
+    out = []
+    for (text, query), where in list(seen.items())[:_WHY_MAX]:
+        start, end = where[0]
+        times = f", ×{len(where)}" if len(where) > 1 else ""
+        out.append(f"{text} ({query}) at {start}-{end}{times}")
+    if len(seen) > _WHY_MAX:
+        out.append(f"… {len(seen) - _WHY_MAX} more")
+    return out
+
+
 def render_text(alert: Alert) -> str:
     """The plain-text body: the rule, the article, then each match with its snippet."""
     art = alert.article
@@ -137,6 +155,9 @@ def render_text(alert: Alert) -> str:
         ]
         if match.snippet:
             lines.append(f"  {_snippet_text(match)}")
+        reasons = why(match)
+        if reasons:
+            lines.append("  Why: " + "; ".join(reasons))
     lines += ["", f"-- wirewatch alert {alert.alert_id}", ""]
     return "\n".join(lines)
 
@@ -176,6 +197,9 @@ def render_html(alert: Alert) -> str:
                 scrub(match.snippet), match.highlights, f'<mark style="{_STYLE_MARK}">', "</mark>", _esc
             )
             parts.append(f'<blockquote style="{_STYLE_QUOTE}">{" ".join(body.split())}</blockquote>')
+        reasons = why(match)
+        if reasons:
+            parts.append(f'<p style="{_STYLE_META}">Why: {_esc("; ".join(reasons))}</p>')
     parts += [
         f'<p style="{_STYLE_META}">alert {_esc(alert.alert_id)}</p>',
         "</body></html>",

@@ -54,6 +54,7 @@ def payload(alert: Alert) -> dict[str, Any]:
                 "snippet": m.snippet,
                 "offsets": [[s, e] for s, e in m.offsets],
                 "highlights": [[s, e] for s, e in m.highlights],
+                "hits": [{"text": h.text, "start": h.start, "end": h.end, "query": h.query} for h in m.hits],
             }
             for m in alert.matches
         ],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.models import Alert, ArticleRef, Match
+from pipeline.models import Alert, ArticleRef, Match, TermHit
 
 DEFAULT_MATCH = Match(
     field="text",
@@ -10,6 +10,10 @@ DEFAULT_MATCH = Match(
     offsets=((120, 126), (127, 131)),
     snippet="... Kremlin spokesman Dmitry Peskov said on Tuesday ...",
     highlights=((29, 35), (36, 40)),
+    hits=(
+        TermHit(text="Peskov", start=120, end=126, query="term:peskov"),
+        TermHit(text="said", start=127, end=131, query="term:said"),
+    ),
 )
 
 

@@ -288,12 +288,44 @@ def test_yaml_syntax_error_has_line_column_and_a_snippet() -> None:
 def test_query_syntax_error_has_the_rule_column_and_a_caret() -> None:
     [issue] = issues_of(FIXTURES / "query_syntax.yaml")
     assert (issue.line, issue.column, issue.key) == (8, 12, "rules[1].query")
-    found = re.fullmatch(r"rule broken: .+ \(column (\d+)\)", issue.message)
+    found = re.fullmatch(r"rule broken: .+ \(column (\d+) of the query\)", issue.message)
     assert found, issue.message
     column = int(found.group(1))
     query_line, caret_line = issue.context.splitlines()
     assert query_line == "    (Peskov OR Kremlin AND said"
     assert caret_line.rstrip() == " " * (4 + column - 1) + "^"
+
+
+@pytest.mark.parametrize(
+    ("query_yaml", "where"),
+    [
+        ('query: "a AND (b"', (3, 19)),  # quoted: the "(" itself
+        ("query: a AND (b", (3, 18)),  # plain
+        ("query: >-\n      (Peskov OR Kremlin)\n      NEAR/0 said", (5, 7)),  # folded block
+        ("query: |\n      Peskov\n        OR x)", (5, 13)),  # literal block, more indented line
+    ],
+)
+def test_query_errors_point_at_the_line_and_column_in_the_file(
+    tmp_path: Path, query_yaml: str, where: tuple[int, int]
+) -> None:
+    rules = "rules:\n  - id: r\n    " + query_yaml.replace("\n      ", "\n      ") + "\n"
+    (tmp_path / "rules.yaml").write_text(rules, encoding="utf-8")
+    (tmp_path / "wirewatch.yaml").write_text("rules: rules.yaml\n", encoding="utf-8")
+    [issue] = issues_of(tmp_path / "wirewatch.yaml")
+    assert (issue.line, issue.column) == where, (rules, str(issue))
+
+
+def test_alias_problems_are_reported_at_their_keys(tmp_path: Path) -> None:
+    (tmp_path / "rules.yaml").write_text(
+        "aliases:\n  A: [B]\n  B: [A]\nrules:\n  - id: r\n    query: x\n"
+        "    aliases:\n      X: [\"bad*x\"]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "wirewatch.yaml").write_text("rules: rules.yaml\n", encoding="utf-8")
+    issues = issues_of(tmp_path / "wirewatch.yaml")
+    assert [(i.line, i.column, i.key) for i in issues] == [(2, 3, "aliases.A"), (8, 7, "rules[0].aliases.X")]
+    assert "alias cycle: A -> B -> A" in issues[0].message
+    assert "rule r" in issues[1].message and "wildcard" in issues[1].message
 
 
 def test_several_errors_are_all_reported_at_once_in_file_order() -> None:

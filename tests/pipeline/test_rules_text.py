@@ -1,57 +1,138 @@
-"""fold and tokenize: the one definition of a word, shared by queries and documents."""
+"""fold, tokenize and words: the one definition of a word, shared by queries and documents."""
 
 from __future__ import annotations
 
-import dataclasses
+import itertools
+import random
 
 import pytest
 
-from pipeline.rules import fold, tokenize
+from pipeline.rules import fold, tokenize, words
+from pipeline.rules.text import spans, surface
+
+
+def folded(text: str) -> list[str]:
+    return [t.folded for t in tokenize(text)]
 
 
 @pytest.mark.parametrize(
-    ("raw", "folded"),
+    ("raw", "expected"),
     [
         ("Peskov", "peskov"),
         ("Café", "cafe"),
         ("cafe\u0301", "cafe"),  # decomposed é
         ("Ёлка", "елка"),
+        ("ёлка", "елка"),
         ("Йошкар", "иошкар"),
+        ("йод", "иод"),
+        ("И\u0306", "и"),  # decomposed й
         ("STRASSE", "strasse"),
         ("Straße", "strasse"),
         ("İstanbul", "istanbul"),
+        ("ﬁnal", "final"),
         ("Navalny’s", "navalny's"),
         ("Navalny‘s", "navalny's"),
+        ("Navalnyʼs", "navalny's"),  # U+02BC modifier letter apostrophe
         ("Lvova–Belova", "lvova-belova"),
         ("Lvova—Belova", "lvova-belova"),
         ("Lvova‐Belova", "lvova-belova"),
-        ("ﬁnal", "final"),
+        ("Lvova−Belova", "lvova-belova"),  # minus sign
+        ("already folded", "already folded"),
     ],
 )
-def test_fold(raw: str, folded: str) -> None:
-    assert fold(raw) == folded
+def test_fold(raw: str, expected: str) -> None:
+    assert fold(raw) == expected
 
 
 @pytest.mark.parametrize(
-    ("text", "words"),
+    ("text", "expected"),
     [
-        ("Navalny's widow", ["navalny", "s", "widow"]),
-        ("Navalny’s widow", ["navalny", "s", "widow"]),
+        # possessives are dropped, straight or curly, any case, after letters or digits
+        ("Navalny's widow", ["navalny", "widow"]),
+        ("Navalny’s widow", ["navalny", "widow"]),
+        ("Navalnyʼs widow", ["navalny", "widow"]),
+        ("the ICC’s view", ["the", "icc", "view"]),
+        ("THE ICC'S VIEW", ["the", "icc", "view"]),
+        ("the 1990's", ["the", "1990"]),
+        ("Peskov’s, Lavrov's.", ["peskov", "lavrov"]),
+        ("O'Neill's", ["o", "neill"]),
+        # other apostrophes and hyphens split words
+        ("O'Neill", ["o", "neill"]),
+        ("Oʼneill", ["o", "neill"]),
+        ("don't", ["don", "t"]),
+        ("Navalny'sche", ["navalny", "sche"]),  # not a possessive: the word goes on
+        ("'s alone", ["s", "alone"]),  # nothing before the apostrophe: not a possessive
         ("Maria Lvova-Belova", ["maria", "lvova", "belova"]),
+        ("Maria Lvova–Belova", ["maria", "lvova", "belova"]),
+        ("2024-05-01", ["2024", "05", "01"]),
+        # punctuation, quotes, digits, underscores
         ("“We are not parties,” Peskov told.", ["we", "are", "not", "parties", "peskov", "told"]),
-        ("Навального, Навальным!", ["навального", "навальным"]),
-        ("cafe\u0301 au lait", ["cafe", "au", "lait"]),
         ("snake_case 2024", ["snake", "case", "2024"]),
+        ("__init__", ["init"]),
+        ("G7 i18n", ["g7", "i18n"]),
+        ("10:30", ["10", "30"]),
+        # Cyrillic and folding
+        ("Навального, Навальным!", ["навального", "навальным"]),
+        ("Ёлка и йод", ["елка", "и", "иод"]),
+        ("Песков’s", ["песков"]),
+        ("cafe\u0301 au lait", ["cafe", "au", "lait"]),
+        ("CAFÉ café", ["cafe", "cafe"]),
+        ("ﬁnal", ["final"]),
         ("  ", []),
         ("", []),
+        ("?!… — «»", []),
     ],
 )
-def test_tokenize_words(text: str, words: list[str]) -> None:
-    assert [t.folded for t in tokenize(text)] == words
+def test_words(text: str, expected: list[str]) -> None:
+    assert words(text) == expected
+    assert folded(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Jose\u0301's visit", "Jose\u0301’s visit"])
+def test_possessive_after_a_decomposed_accent_is_dropped(text: str) -> None:
+    assert words(text) == folded(text) == ["jose", "visit"]
+
+
+VARIED = [
+    "Kremlin spokesman Dmitry Peskov’s remarks, «Навальным» and cafe\u0301!",
+    "ICC’s judges; Rome Statute (1998) art. 5-8",
+    "ЁЛКА йод ИЙ ёжик\u0308",
+    "Zürich Zu\u0308rich ZÜRICH",
+    "snake_case__x_'s _'s 9's",
+    "O'Neill's O’Neill’s Oʼneill′s",
+    "ﬁnal ﬂat ½ ² ⅷ",
+    "Straße İstanbul ΣΊΣΥΦΟΣ",
+    "東京 2024年 北京",
+    "a\u0301\u0302b c\u0327",
+    "\u0301leading mark",
+    "tabs\tand\nnewlines\r\nand\u00a0nbsp",
+]
+
+
+def _random_texts(count: int, seed: int) -> list[str]:
+    alphabet = [*"aZé'’s -_09.,", "Ё", "ё", "й", "Й", "\u0301", "\u0308", "ʼ", "\u2010", "—", "’s", "ß", "ﬁ"]
+    rng = random.Random(seed)
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16))) for _ in range(count)]
+
+
+def _offsets(text: str) -> list[tuple[int, int]]:
+    return [(t.start, t.end) for t in tokenize(text)]
+
+
+@pytest.mark.parametrize("text", VARIED)
+def test_words_and_spans_agree_with_tokenize(text: str) -> None:
+    assert words(text) == folded(text)
+    assert spans(text) == _offsets(text)
+
+
+def test_words_and_spans_agree_with_tokenize_on_random_texts() -> None:
+    texts = _random_texts(2000, seed=7)
+    assert [t for t in texts if words(t) != folded(t)] == []
+    assert [t for t in texts if spans(t) != _offsets(t)] == []
 
 
 def test_tokens_point_into_the_original_text() -> None:
-    text = "  Kremlin spokesman Dmitry Peskov’s, «Навальным» and cafe\u0301!"
+    text = "  Kremlin spokesman Dmitry Peskov’s, «Навальным» and cafe\u0301 O'Neill!"
     tokens = tokenize(text)
     assert [t.index for t in tokens] == list(range(len(tokens)))
     assert [text[t.start : t.end] for t in tokens] == [
@@ -59,15 +140,30 @@ def test_tokens_point_into_the_original_text() -> None:
         "spokesman",
         "Dmitry",
         "Peskov",
-        "s",
         "Навальным",
         "and",
         "cafe\u0301",
+        "O",
+        "Neill",
     ]
     assert all(fold(text[t.start : t.end]) == t.folded for t in tokens)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(tokens))
 
 
-def test_token_is_frozen() -> None:
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("ICC", "ICC"),
+        ("Cafe\u0301", "Café"),  # NFC: decomposed and composed compare equal
+        ("Café", "Café"),
+        ("Ёлка", "Ёлка"),  # case and diacritics are kept
+    ],
+)
+def test_surface_keeps_case_and_accents_in_nfc(word: str, expected: str) -> None:
+    assert surface(word) == expected
+
+
+def test_token_is_immutable() -> None:
     token = tokenize("word")[0]
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):  # a frozen dataclass or a named tuple
         token.start = 3  # type: ignore[misc]

@@ -6,8 +6,8 @@ import html
 
 import pytest
 
-from pipeline.models import Match
-from pipeline.sinks.render import highlight, render_html, render_text, safe_link, subject
+from pipeline.models import Match, TermHit
+from pipeline.sinks.render import highlight, render_html, render_text, safe_link, subject, why
 
 from .factories import make_alert
 
@@ -64,6 +64,22 @@ def test_text_body() -> None:
     assert "Published: 2024-05-01T12:00:00Z" in text
     assert "Match 1 in text: Peskov, said" in text
     assert "... Kremlin spokesman Dmitry **Peskov** **said** on Tuesday ..." in text
+    assert "Why: Peskov (term:peskov) at 120-126; said (term:said) at 127-131" in text
+
+
+def test_why_groups_repeats_and_is_capped() -> None:
+    hits = tuple(TermHit(text="said", start=10 * i, end=10 * i + 4, query="term:said") for i in range(3))
+    hits += tuple(TermHit(text=f"w{i}", start=i, end=i + 1, query=f"term:w{i}") for i in range(20))
+    reasons = why(Match(field="text", terms=("said",), hits=hits))
+    assert reasons[0] == "said (term:said) at 0-4, ×3"
+    assert len(reasons) == 13 and reasons[-1] == "… 9 more"
+
+
+def test_html_why_is_escaped() -> None:
+    evil = "<script>x</script>"
+    m = Match(field="text", terms=(evil,), hits=(TermHit(text=evil, start=0, end=18, query="term:x"),))
+    body = render_html(make_alert(matches=(m,)))
+    assert "<script>" not in body and "Why: &lt;script&gt;x&lt;/script&gt; (term:x) at 0-18" in body
 
 
 def test_text_body_has_no_control_characters() -> None:

@@ -131,6 +131,10 @@ def test_payload_shape() -> None:
                 "snippet": "... Kremlin spokesman Dmitry Peskov said on Tuesday ...",
                 "offsets": [[120, 126], [127, 131]],
                 "highlights": [[29, 35], [36, 40]],
+                "hits": [
+                    {"text": "Peskov", "start": 120, "end": 126, "query": "term:peskov"},
+                    {"text": "said", "start": 127, "end": 131, "query": "term:said"},
+                ],
             }
         ],
     }

@@ -102,6 +102,42 @@ def test_rules_test_seeds_json() -> None:
             assert all(match["terms"] and match["snippet"] for match in m["matches"])
 
 
+def test_rules_test_seeds_text_shows_the_seven_alerts_with_why() -> None:
+    out = wirewatch("rules", "test", "--seeds")
+    assert out.returncode == 0, out.stderr
+    headers = [line.strip() for line in out.stdout.splitlines() if line.startswith("  [")]
+    assert sorted(h.split("]")[0][1:] for h in headers) == sorted(rule for _, rule in expected_keys())
+    assert "7 matches" in out.stdout
+    assert "**Kremlin spokesman**" in out.stdout and "**Navalny**" in out.stdout
+    assert "term:peskov: Peskov@" in out.stdout  # which query part matched, where
+
+
+def test_rules_test_with_another_rules_file_and_explain(tmp_path: Path) -> None:
+    rules = tmp_path / "mine.yaml"
+    rules.write_text(
+        "aliases:\n  Peskov: [Peskow]\nrules:\n"
+        "  - id: widow\n    query: (Navalnaya OR \"Yulia Navalnaya\") -cricket\n"
+        "  - id: peskow\n    query: Peskov NEAR/3 said\n",
+        encoding="utf-8",
+    )
+    out = wirewatch("rules", "test", "--rules", str(rules), "--explain", "--seeds")
+    assert out.returncode == 0, out.stderr
+    assert "[widow] widow\n  AND (all of)\n    OR (any of)\n      term:navalnaya\n" in out.stdout
+    assert "      term:peskow\n" in out.stdout and "NEAR/3 (within 3 words, either order)" in out.stdout
+    naming_her = [p for p in sorted((ROOT / "seeds").glob("*.txt")) if "Navalnaya" in p.read_text()]
+    assert out.stdout.count("  [widow] ") == len(naming_her) > 0
+    assert "[kremlin-spokesman]" not in out.stdout  # the config's rules are not run
+
+
+def test_rules_test_reports_a_bad_rules_file_and_exits_2(tmp_path: Path) -> None:
+    rules = tmp_path / "bad.yaml"
+    rules.write_text("rules:\n  - id: r\n    query: >-\n      Peskov\n      NEAR/0 said\n", encoding="utf-8")
+    out = wirewatch("rules", "test", "--rules", str(rules), "--explain")
+    assert out.returncode == 2
+    assert f"{rules}:5:7: rules[0].query: rule r: NEAR/0" in out.stderr
+    assert out.stderr.rstrip().endswith("1 error in config")
+
+
 def test_rules_test_reads_html_files_and_urls(tmp_path: Path, site: LoopbackSite) -> None:
     (tmp_path / "page.html").write_bytes(site.routes["/articles/002_088ef6e8373426e4.html"][2])  # type: ignore[index]
     cfg = write_config(tmp_path, [], [])  # allow_private_networks: true, for the loopback URL

@@ -1,0 +1,293 @@
+"""Matching speed at 1,000 to 1,000,000 rules, against a naive loop; one JSON line per size.
+
+    python bench/match.py [--sizes 1000,10000,100000,1000000] [--seed 7]
+
+Articles: the scrapinghub and readability sets of ../shared/corpus (ground-truth body text; the
+page's <title> as title). Rules: generated from the corpus vocabulary with the whole language:
+terms (a mix of words drawn uniformly from the distinct words and drawn by how often they
+occur), phrases taken from real word pairs, AND, OR, NOT, NEAR/ONEAR with statement verbs,
+prefixes, =exact names, field scopes and per-rule aliases (plus a shared alias table).
+
+Each size runs in a fresh process, so `peak_rss_mb` is that size's own peak (the articles and
+the interpreter included; `base_rss_mb` is the same process before building the matcher).
+`median_ms`/`p95_ms`: `Matcher.match` per article (indexing, prefilter, exact evaluation and
+explanations of the hits). The naive baseline evaluates every rule with one compiled regex per
+rule (`pipeline.rules.reference`) on a sample of articles; above `--naive-rules` rules it runs
+a random sample of that many rules and scales the time up (`naive_scaled`). Agreement: on every
+article, the matcher's result is compared with the naive evaluator over every rule (up to
+`--check-rules`, else a random sample of that many plus every rule the matcher reported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import html
+import json
+import random
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.rules import Document, Matcher, parse_query, tokenize  # noqa: E402
+from pipeline.rules.aliases import AliasTable  # noqa: E402
+from pipeline.rules.index import DocumentIndex  # noqa: E402
+from pipeline.rules.nodes import Node  # noqa: E402
+from pipeline.rules.prefilter import word_cost  # noqa: E402
+from pipeline.rules.reference import ReferenceMatcher  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus" / "articles"
+SETS = ("scrapinghub/article-extraction-benchmark", "mozilla/readability")
+VERBS = ["said", "told", "says", "claimed", "denied", "warned", "added", "stated", "announced"]
+SHARED_ALIASES = {"Peskov": ["Peskow", "Песков*"], "Navalny": ["Navalnyi", "Навальн*"]}
+
+
+_ENDINGS = ["ovsky", "enko", "berg", "ström", "ville", "tech", "corp", "ayev", "ović", "ington", "ardo", "quist"]
+
+
+class Rule(NamedTuple):
+    id: str
+    query: str
+    aliases: Mapping[str, Sequence[str]]
+
+    @property
+    def display_title(self) -> str:
+        return self.id
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def load_articles() -> list[Document]:
+    docs = []
+    for line in (CORPUS / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["source_repo"] not in SETS or not row.get("truth_path"):
+            continue
+        text = (CORPUS / row["truth_path"]).read_text(encoding="utf-8", errors="replace")
+        page = (CORPUS / row["html_path"]).read_text(encoding="utf-8", errors="replace")
+        found = re.search(r"<title[^>]*>(.*?)</title>", page, re.S | re.I)
+        title = " ".join(html.unescape(found.group(1)).split()) if found else ""
+        url = row.get("url") or ""
+        host = re.sub(r"^https?://(www\.)?([^/]+).*$", r"\2", url)
+        docs.append(Document(title=title, text=text, source=host, url=url, lang=row.get("lang") or ""))
+    return docs
+
+
+class Vocabulary:
+    """Words, capitalised names and word pairs of the corpus, to draw rule terms from."""
+
+    def __init__(self, docs: Sequence[Document]) -> None:
+        counts: Counter[str] = Counter()
+        names: Counter[str] = Counter()
+        pairs: Counter[tuple[str, str]] = Counter()
+        for doc in docs:
+            tokens = tokenize(doc.text)
+            words = [t.folded for t in tokens]
+            counts.update(words)
+            for t in tokens:
+                raw = doc.text[t.start : t.end]
+                if raw[:1].isupper() and raw[1:].islower() and len(raw) > 3 and raw.isalpha():
+                    names[raw] += 1
+            pairs.update(zip(words, words[1:], strict=False))
+        # Watch terms name things: leave out the 2,000 most frequent words ("people", "inside").
+        frequent = {w for w, _ in counts.most_common(2000)}
+        self.distinct = sorted(w for w in counts if _content(w) and w not in frequent)
+        self.occurrences = [w for w in self.distinct for _ in range(min(counts[w], 50))]
+        self.names = sorted(names)
+        self.pairs = sorted(p for p in pairs if _content(p[0]) and _content(p[1]) and frequent.isdisjoint(p))
+        self.hosts = sorted({d.source for d in docs if d.source})
+
+    def word(self, rng: random.Random) -> str:
+        return rng.choice(self.distinct if rng.random() < 0.85 else self.occurrences)
+
+    def name(self, rng: random.Random) -> str:
+        """A name-like word made from a corpus word: Kalinovsky, Brightwell, Stromberg..."""
+        base = rng.choice(self.distinct)
+        return (base[: rng.randint(3, max(3, len(base)))] + rng.choice(_ENDINGS)).capitalize()
+
+    def words(self, rng: random.Random, n: int) -> list[str]:
+        """`n` different words."""
+        out: list[str] = []
+        while len(out) < n:
+            if (word := self.word(rng)) not in out:
+                out.append(word)
+        return out
+
+
+def _content(word: str) -> bool:
+    return len(word) >= 3 and word.isalpha() and word_cost(word) < 1.0
+
+
+def generate(vocab: Vocabulary, size: int, seed: int) -> Iterator[Rule]:
+    """`size` rules with the whole language, reproducible from `seed`.
+
+    Standing rules are selective: each watches for a name or a combination that few articles
+    carry. Every word of this corpus is in at least 1 of its 274 articles (0.4%), far more than
+    a real watch term, so most single terms and OR members are names made from corpus words
+    (`name`: a corpus word with a name-like ending, rarely in the corpus), and corpus words come
+    in combinations (AND, NEAR, phrases, exclusions).
+    """
+    rng = random.Random(seed)
+    w = vocab.word
+
+    def name() -> str:
+        return vocab.name(rng)
+
+    def term() -> str:
+        return w(rng) if rng.random() < 0.05 else name()
+
+    for n in range(size):
+        kind = rng.random()
+        aliases: dict[str, list[str]] = {}
+        if kind < 0.10:
+            query = term()
+        elif kind < 0.20:
+            a, b = rng.choice(vocab.pairs)
+            query = f'"{a} {b}"' if rng.random() < 0.2 else f'"{name()} {b}"'
+        elif kind < 0.32:
+            a, b = vocab.words(rng, 2)
+            query = f"{a} {b}" if rng.random() < 0.5 else f"{a} AND {b}"
+        elif kind < 0.42:
+            query = " OR ".join(term() for _ in range(rng.randint(2, 4)))
+        elif kind < 0.52:
+            a, b, c = vocab.words(rng, 3)
+            query = f"({term()} OR {a} {b}) -{c}"
+        elif kind < 0.66:
+            a, b = rng.choice(vocab.pairs)
+            verbs = " OR ".join(rng.sample(VERBS, rng.randint(2, 4)))
+            subject = f'"{a} {b}"' if rng.random() < 0.2 else f'"{name()} {b}"'
+            query = f"({name()} OR {subject}) NEAR/{rng.randint(3, 15)} ({verbs})"
+        elif kind < 0.71:
+            a, b = vocab.words(rng, 2)
+            query = f"{a} ONEAR/{rng.randint(1, 5)} {b}"
+        elif kind < 0.76:
+            stem = rng.choice([x for x in (w(rng) for _ in range(5)) if len(x) >= 6] or ["wirewatch"])
+            query = f"{stem[: rng.randint(5, len(stem))]}* {w(rng)}"
+        elif kind < 0.81:
+            query = f"={rng.choice(vocab.names)} {w(rng)}"
+        elif kind < 0.86:
+            scope = rng.choice(["title", "source", "url"])
+            word = rng.choice(vocab.hosts).split(".")[0] if scope != "title" else w(rng)
+            query = f"{scope}:{word} {term()}"
+        elif kind < 0.88:
+            query = f"lang:en {term()}" if rng.random() < 0.5 else f"Peskov NEAR/10 ({' OR '.join(VERBS[:3])})"
+        else:
+            key, v1 = name(), name()
+            b, c = vocab.words(rng, 2)
+            aliases = {key: [v1, w(rng)]}
+            query = f"{key} NEAR/8 {b}" if rng.random() < 0.5 else f"{key} {b} -{c}"
+        yield Rule(f"r{n}", query, aliases)
+
+
+def naive_sample(vocab: Vocabulary, size: int, seed: int, keep: set[int]) -> list[tuple[str, Node]]:
+    """The parsed trees of the rules numbered in `keep` (regenerated, same seed)."""
+    shared = AliasTable(SHARED_ALIASES)
+    return [
+        (rule.id, parse_query(rule.query, shared.extended(rule.aliases)))
+        for n, rule in enumerate(generate(vocab, size, seed))
+        if n in keep
+    ]
+
+
+def child(size: int, seed: int, naive_rules: int, check_rules: int, naive_seconds: float) -> dict[str, object]:
+    docs = load_articles()
+    vocab = Vocabulary(docs)
+    gc.collect()
+    base = rss_mb()
+    t = time.perf_counter()
+    matcher = Matcher(generate(vocab, size, seed), SHARED_ALIASES)
+    build = time.perf_counter() - t
+    built_rss = rss_mb()
+
+    times, found, candidates = [], [], []
+    for doc in docs:
+        t = time.perf_counter()
+        hits = matcher.match(doc)
+        times.append((time.perf_counter() - t) * 1000)
+        found.append([h.rule_id for h in hits])
+    for doc in docs[:50]:
+        candidates.append(len(matcher.prefilter.candidates(DocumentIndex(doc))))
+    peak = rss_mb()
+
+    # Naive: every rule (or a sample of naive_rules, scaled up), one regex each.
+    rng = random.Random(seed + 1)
+    sample = set(range(size)) if size <= naive_rules else set(rng.sample(range(size), naive_rules))
+    naive = ReferenceMatcher(naive_sample(vocab, size, seed, sample))
+    naive_times: list[float] = []
+    started = time.perf_counter()
+    order = list(range(len(docs)))
+    random.Random(seed + 2).shuffle(order)
+    for i in order:
+        t = time.perf_counter()
+        naive.match_ids(docs[i])
+        naive_times.append((time.perf_counter() - t) * 1000 * size / len(sample))
+        if len(naive_times) >= 3 and time.perf_counter() - started > naive_seconds:
+            break
+
+    # Agreement on every article: the checked rules plus every rule the matcher reported.
+    checked_ids = set(range(size)) if size <= check_rules else set(rng.sample(range(size), check_rules))
+    reported = {int(r[1:]) for ids in found for r in ids}
+    check = ReferenceMatcher(naive_sample(vocab, size, seed, checked_ids | reported))
+    disagreements = 0
+    for doc, ids in zip(docs, found, strict=True):
+        if set(check.match_ids(doc)) != set(ids):
+            disagreements += 1
+    return {
+        "bench": "match",
+        "rules": size,
+        "articles": len(docs),
+        "build_s": round(build, 2),
+        "base_rss_mb": round(base, 1),
+        "built_rss_mb": round(built_rss, 1),
+        "peak_rss_mb": round(peak, 1),
+        "median_ms": round(statistics.median(times), 3),
+        "p95_ms": round(statistics.quantiles(times, n=20)[-1], 3),
+        "mean_candidates": round(statistics.mean(candidates), 1),
+        "mean_matches": round(statistics.mean(len(f) for f in found), 2),
+        "naive_median_ms": round(statistics.median(naive_times), 1),
+        "naive_articles": len(naive_times),
+        "naive_rules_run": len(sample),
+        "naive_scaled": len(sample) < size,
+        "speedup": round(statistics.median(naive_times) / statistics.median(times)),
+        "agree": disagreements == 0,
+        "disagreements": disagreements,
+        "checked_rules": len(checked_ids),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1000,10000,100000,1000000")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--naive-rules", type=int, default=20000, help="naive loop: rules actually run")
+    ap.add_argument("--naive-seconds", type=float, default=30.0, help="naive loop: time budget per size")
+    ap.add_argument("--check-rules", type=int, default=2000, help="agreement: rules checked per article")
+    ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if not CORPUS.is_dir():
+        sys.exit(f"bench/match.py: no corpus at {CORPUS}")
+    if args.child:
+        result = child(args.child, args.seed, args.naive_rules, args.check_rules, args.naive_seconds)
+        print(json.dumps(result), flush=True)
+        return
+    for size in (int(s) for s in args.sizes.split(",")):
+        cmd = [sys.executable, __file__, "--child", str(size), "--seed", str(args.seed)]
+        cmd += ["--naive-rules", str(args.naive_rules), "--naive-seconds", str(args.naive_seconds)]
+        cmd += ["--check-rules", str(args.check_rules)]
+        subprocess.run(cmd, check=True)
+
+
+if __name__ == "__main__":
+    main()

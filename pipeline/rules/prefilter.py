@@ -1,0 +1,210 @@
+"""The prefilter: from a document's words to the few rules that could match it.
+
+Every rule gets *anchors*: words (or prefixes) such that a document the rule matches contains at
+least one of them, in the right fields. A term anchors itself; a phrase and a NEAR anchor on
+their cheapest part; an OR needs anchors from every branch; an AND (which holds only if all its
+parts do) anchors on its cheapest part; a NOT has none. "Cheap" means likely to be absent from
+a document: long words beat short ones, and a short list of very common words (said, the, в)
+costs most, so `Peskov NEAR/12 said` is only looked at when "peskov" occurs.
+
+Matching a document is then one dictionary lookup per distinct word per field group (a hash over
+whole folded words does what Aho-Corasick does for our tokens), plus, for prefixes, one per
+distinct stem length; the candidates are evaluated exactly. The prefilter never drops a rule
+that matches (tests and `bench/match.py` check it against a plain loop over every rule).
+"""
+
+from __future__ import annotations
+
+from array import array
+
+from .index import DocumentIndex
+from .nodes import DEFAULT_FIELDS, And, Exact, Field, Leaf, Near, Node, Not, Or, Phrase, Prefix, Term
+from .text import fold
+
+__all__ = ["Anchor", "Clause", "Prefilter", "anchors", "clauses", "word_cost"]
+
+Group = tuple[str, ...]  # the fields a word is looked for in
+Anchor = tuple[Group, bool, str]  # (fields, is a prefix, folded word or stem)
+
+# Words in most news articles (English and Russian): a rule anchored on one of them would be a
+# candidate for nearly every document. Folded (й -> и) when the set is built.
+_COMMON_WORDS = """
+    a about after all also an and any are as at be been before being but by can could did do
+    does for from had has have he her his how i if in into is it its just last may me more most
+    my new no not now of on one only or other our out over said say says she should so some
+    than that the their them then there these they this those through to told two up us was
+    we were what when where which while who will with would year years you your
+    added asked called claimed denied noted stated warned according statement reported week
+    tells telling official officials government news
+    people time first percent state president minister country
+    и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только
+    ее мне было вот от меня еще нет о из ему теперь когда даже ну вдруг ли если уже или ни быть
+    был него до вас нибудь опять уж вам ведь там потом себя ничего ей может они тут где есть
+    надо ней для мы тебя их чем была сам чтобы без будто чего раз тоже себе под будет ж тогда
+    кто этот того потому этого какой совсем ним здесь этом один почти мой тем чтобы нее сейчас
+    были куда зачем всех никогда можно при наконец два об другой хоть после над больше тот
+    через эти нас про всего них какая много разве три эту моя впрочем хорошо свою этой перед
+    иногда лучше чуть том нельзя такой им более всегда конечно всю между заявил сказал говорит
+    год года также
+"""
+_COMMON = frozenset(fold(w) for w in _COMMON_WORDS.split())
+_BY_LENGTH = (1.0, 0.6, 0.4, 0.2, 0.1, 0.06, 0.04)  # chance a word of that length is in a document
+_GUARD_COST = 0.5  # a clause likelier than this to be present is not worth checking
+
+
+def word_cost(word: str) -> float:
+    """A rough chance that a document contains `word` (folded): the anchor with the lowest wins."""
+    if word in _COMMON:
+        return 1.0
+    size = len(word)
+    return _BY_LENGTH[size] if size < len(_BY_LENGTH) else 0.025
+
+
+def _leaf_anchor(leaf: Leaf, group: Group) -> tuple[float, Anchor]:
+    if isinstance(leaf, Prefix):
+        cost = min(1.0, 4 * word_cost(leaf.stem))
+        anchor: Anchor = (group, True, leaf.stem)
+    else:
+        word = leaf.word if isinstance(leaf, Term) else fold(leaf.word)
+        cost, anchor = word_cost(word), (group, False, word)
+    if group == ("lang",):
+        cost = 1.0  # one word, present in every document that has a language
+    elif group in (("url",), ("source",)):
+        cost = min(1.0, 2 * cost)
+    return cost, anchor
+
+
+Clause = tuple[float, list[Anchor]]  # at least one of these anchors is in any matching document
+
+
+def clauses(node: Node, fields: Group = DEFAULT_FIELDS) -> list[Clause]:
+    """What any document matching `node` must contain: every clause, at least one anchor each."""
+    match node:
+        case Term() | Prefix() | Exact():
+            cost, anchor = _leaf_anchor(node, fields)
+            return [(cost, [anchor])]
+        case Phrase(slots):
+            return [(cost, [anchor]) for cost, anchor in (_leaf_anchor(s, fields) for s in slots)]
+        case And(children):
+            return [c for child in children for c in clauses(child, fields)]
+        case Near(left, right):
+            return clauses(left, fields) + clauses(right, fields)
+        case Or(children):
+            total, found = 0.0, []
+            for child in children:
+                options = clauses(child, fields)
+                if not options:
+                    return []
+                cost, some = min(options, key=lambda c: c[0])
+                total += cost
+                found.extend(some)
+            return [(min(total, 1.0), found)]
+        case Field(name, child):
+            return clauses(child, (name,))
+        case Not():
+            return []
+    raise TypeError(f"not a query node: {node!r}")  # pragma: no cover
+
+
+def anchors(node: Node, fields: Group = DEFAULT_FIELDS) -> Clause | None:
+    """The cheapest clause of `node`: the anchors it is filed under, or None (only NOT)."""
+    options = clauses(node, fields)
+    return min(options, key=lambda c: c[0]) if options else None
+
+
+class _Table:
+    """Anchors of one field group: word -> rule numbers, stem -> rule numbers."""
+
+    __slots__ = ("cache", "lengths", "prefixes", "words")
+
+    def __init__(self) -> None:
+        self.words: dict[str, array[int]] = {}
+        self.prefixes: dict[str, array[int]] = {}
+        self.lengths: list[int] = []
+        self.cache: dict[str, tuple[array[int], ...]] = {}  # doc word -> the stems it extends
+
+    def add(self, is_prefix: bool, key: str, rule: int) -> None:
+        table = self.prefixes if is_prefix else self.words
+        rules = table.get(key)
+        if rules is None:
+            table[key] = array("I", (rule,))
+            if is_prefix:
+                self.cache.clear()  # the words seen so far may extend this new stem
+                if len(key) not in self.lengths:
+                    self.lengths = sorted({*self.lengths, len(key)})
+        elif rules[-1] != rule:
+            rules.append(rule)
+
+    def stems_of(self, word: str) -> tuple[array[int], ...]:
+        found = self.cache.get(word)
+        if found is None:
+            found = tuple(
+                rules
+                for size in self.lengths
+                if size <= len(word) and (rules := self.prefixes.get(word[:size])) is not None
+            )
+            if len(self.cache) >= 1 << 18:
+                self.cache.clear()
+            self.cache[word] = found
+        return found
+
+
+class Prefilter:
+    """Rule numbers by anchor; `candidates(index)` gives the rules worth evaluating, in order.
+
+    A rule is filed under its cheapest clause. Its next cheapest clause of plain words, if any
+    is informative, is kept as a *guard*: a candidate whose guard words are all absent is
+    dropped without evaluating it (`a AND b` needs b as well as a).
+    """
+
+    def __init__(self) -> None:
+        self._tables: dict[Group, _Table] = {}
+        self._always: list[int] = []  # rules without anchors (a valid rule always has some)
+        self._guards: dict[int, tuple[Group, frozenset[str]]] = {}
+
+    def add(self, rule: int, node: Node) -> None:
+        options = sorted(clauses(node), key=lambda c: c[0])
+        if not options:
+            self._always.append(rule)
+            return
+        for group, is_prefix, key in options[0][1]:
+            table = self._tables.get(group)
+            if table is None:
+                table = self._tables[group] = _Table()
+            table.add(is_prefix, key, rule)
+        for cost, found in options[1:]:
+            if cost >= _GUARD_COST:
+                break
+            groups = {g for g, _, _ in found}
+            if len(groups) == 1 and not any(p for _, p, _ in found) and found != options[0][1]:
+                self._guards[rule] = (groups.pop(), frozenset(k for _, _, k in found))
+                break
+
+    def candidates(self, index: DocumentIndex) -> list[int]:
+        found: set[int] = set(self._always)
+        for group, table in self._tables.items():
+            words = index.vocabulary(group)
+            by_word = table.words
+            for word in by_word.keys() & words:  # iterates over the smaller side
+                found.update(by_word[word])
+            if table.lengths:
+                for word in words:
+                    for rules in table.stems_of(word):
+                        found.update(rules)
+        guards = self._guards
+        out = []
+        for rule in sorted(found):
+            guard = guards.get(rule)
+            if guard is None or not index.vocabulary(guard[0]).isdisjoint(guard[1]):
+                out.append(rule)
+        return out
+
+    def sizes(self) -> dict[str, int]:
+        """How many words, stems, rule entries and guards the prefilter holds."""
+        tables = self._tables.values()
+        return {
+            "words": sum(len(t.words) for t in tables),
+            "stems": sum(len(t.prefixes) for t in tables),
+            "entries": sum(len(r) for t in tables for d in (t.words, t.prefixes) for r in d.values()),
+            "guards": len(self._guards),
+        }

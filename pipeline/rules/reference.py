@@ -1,0 +1,137 @@
+"""A slow, independent reference evaluator: one regular expression per rule.
+
+This is the yardstick for the fast matcher (`evaluate`, `index`, `prefilter`, `matcher`): the
+benchmark's naive baseline and the tests' oracle. It shares only the definition of a word
+(`text.tokenize`, `text.surface`) and the query tree (`nodes`) with the fast path.
+
+A document becomes one string, the *haystack*: for each field, a field mark and the field's code
+letter, then every word as `folded JOIN surface`, each word followed by a separator:
+
+    "\\x1dT\\x1f" "peskov\\x1ePeskov\\x1f" "said\\x1esaid\\x1f" "\\x1dX\\x1f" ...
+
+The three control characters never occur in a word (letters, digits and combining marks, even
+after folding), so a pattern can say "one whole word" and "never leave this field" exactly.
+
+Every span node compiles to a pattern `S` that, started right after a separator, consumes whole
+words and stops right before a separator; the text it consumes is the node's word range:
+
+    Term(w)     w JOIN surface              the folded word is exactly `w`
+    Prefix(s)   s folded-rest JOIN surface  the folded word starts with `s`
+    Exact(w)    folded JOIN w               the surface is exactly `w` (the next char is SEP)
+    Phrase      slot SEP slot SEP ...       consecutive words
+    Or          (?:A|B|...)                 union of ranges
+    Near/n      (?:L (SEP word){0,n-1} SEP R | R (SEP word){0,n-1} SEP L)
+                (ONEAR: the first branch only); consuming both sides rules out overlaps, and
+                the consumed text is the covering range, so NEARs nest.
+
+Boolean nodes compile to zero-width assertions at position 0 of the haystack:
+
+    span S in fields F   (?=.*?MARK[codes of F][^MARK]*?SEP(?:S)SEP)
+    And                  assertion assertion ...
+    Or                   (?:A|B|...)
+    Not                  (?!A)
+    Field(name, child)   child with F = (name,)
+
+Backtracking tries every start, every alternative and every gap, so a rule holds exactly when
+some assignment of ranges satisfies the query. `pattern.match(haystack)` decides a rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from .index import Document
+from .nodes import DEFAULT_FIELDS, FIELDS, And, Exact, Field, Near, Node, Not, Or, Phrase, Prefix, Term
+from .text import surface, tokenize
+
+__all__ = ["FIELD_CODES", "ReferenceMatcher", "compile_reference", "haystack"]
+
+MARK = "\x1d"  # starts a field: MARK, the field's code letter, SEP
+JOIN = "\x1e"  # between a word's folded form and its surface form
+SEP = "\x1f"  # after the field code and after every word
+
+FIELD_CODES: dict[str, str] = {"title": "T", "text": "X", "source": "S", "url": "U", "lang": "L"}
+
+_CHAR = "[^\x1d\x1e\x1f]"  # any character of a folded or surface word
+_WORD = f"{_CHAR}+{JOIN}{_CHAR}+"  # one whole word, folded and surface
+
+
+def haystack(doc: Document) -> str:
+    """All fields of `doc` as one string of words, each field introduced by its mark and code."""
+    parts: list[str] = []
+    for name in FIELDS:
+        value: str = getattr(doc, name)
+        parts.append(MARK + FIELD_CODES[name] + SEP)
+        for tok in tokenize(value):
+            parts.append(tok.folded + JOIN + surface(value[tok.start : tok.end]) + SEP)
+    return "".join(parts)
+
+
+def _span(node: Node) -> str:
+    """A pattern consuming exactly the words of one range where the span node matches."""
+    match node:
+        case Term(word):
+            return re.escape(word) + JOIN + _CHAR + "+"
+        case Prefix(stem):
+            return re.escape(stem) + _CHAR + "*" + JOIN + _CHAR + "+"
+        case Exact(word):
+            return _CHAR + "+" + JOIN + re.escape(word) + f"(?={SEP})"
+        case Phrase(slots):
+            return SEP.join(_span(slot) for slot in slots)
+        case Or(children):
+            return "(?:" + "|".join(_span(c) for c in children) + ")"
+        case Near(left, right, distance, ordered):
+            a, b = _span(left), _span(right)
+            gap = f"(?:{SEP}{_WORD}){{0,{distance - 1}}}{SEP}"
+            after = f"{a}{gap}{b}"
+            return f"(?:{after})" if ordered else f"(?:{after}|{b}{gap}{a})"
+    raise TypeError(f"not a span node: {node!r}")
+
+
+def _is_span(node: Node) -> bool:
+    match node:
+        case Term() | Prefix() | Exact() | Phrase() | Near():
+            return True
+        case Or(children):
+            return all(_is_span(c) for c in children)
+    return False
+
+
+def _holds(node: Node, fields: Sequence[str]) -> str:
+    """A zero-width pattern, anchored at the haystack's start, true when `node` holds."""
+    if _is_span(node):
+        codes = "".join(FIELD_CODES[f] for f in fields)
+        return f"(?=.*?{MARK}[{codes}][^{MARK}]*?{SEP}(?:{_span(node)}){SEP})"
+    match node:
+        case And(children):
+            return "".join(_holds(c, fields) for c in children)
+        case Or(children):
+            return "(?:" + "|".join(_holds(c, fields) for c in children) + ")" if children else "(?!)"
+        case Not(child):
+            return f"(?!{_holds(child, fields)})"
+        case Field(name, child):
+            return _holds(child, (name,))
+    raise TypeError(f"not a query node: {node!r}")
+
+
+def compile_reference(node: Node) -> re.Pattern[str]:
+    """One regex for the whole query tree; `pattern.match(haystack(doc))` says whether it holds."""
+    return re.compile(_holds(node, DEFAULT_FIELDS), re.DOTALL)
+
+
+class ReferenceMatcher:
+    """Every rule's regex tried on every document: no index, no prefilter, no shortcuts."""
+
+    def __init__(self, rules: Iterable[tuple[str, Node]]) -> None:
+        self._rules: list[tuple[str, re.Pattern[str]]] = [
+            (rule_id, compile_reference(node)) for rule_id, node in rules
+        ]
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def match_ids(self, doc: Document) -> list[str]:
+        """The ids of the rules whose regex matches `doc`, in the order the rules were given."""
+        text = haystack(doc)
+        return [rule_id for rule_id, pattern in self._rules if pattern.match(text) is not None]
