@@ -22,14 +22,17 @@ def build_match(field: str, index: FieldIndex, found: Iterable[Hit], words: int 
     """The `Match` for the hits of one field (hits in other fields are ignored)."""
     mine = sorted({(h.start, h.end, explain(h.leaf)) for h in found if h.field == field})
     hits = _merge([(a, b) for a, b, _ in mine])
-    at, text = index.spans, index.text
+    n = len(index.words)
+    lo, hi = _window(hits, words, n)
+    needed = {p for a, b, _ in mine for p in (a, b - 1)} | {lo - 1, lo, hi - 1, hi}
+    at, text = index.offsets(p for p in needed if 0 <= p < n), index.text
     offsets = [(at[a][0], at[b - 1][1]) for a, b in hits]
     terms: list[str] = []
     for a, b in offsets:
         term = " ".join(text[a:b].split())
         if term not in terms:
             terms.append(term)
-    snippet, highlights = _snippet(index, hits, offsets, words)
+    snippet, highlights = _snippet(text, at, n, lo, hi, offsets)
     term_hits = []
     for a, b, query in mine:
         start, end = at[a][0], at[b - 1][1]
@@ -70,17 +73,23 @@ def _densest(hits: list[tuple[int, int]], words: int) -> tuple[int, int]:
     return best
 
 
-def _snippet(
-    index: FieldIndex, hits: list[tuple[int, int]], offsets: list[tuple[int, int]], words: int
-) -> tuple[str, list[tuple[int, int]]]:
-    at, text, n = index.spans, index.text, len(index.spans)
+def _window(hits: list[tuple[int, int]], words: int, n: int) -> tuple[int, int]:
+    """The snippet's word range: `words` words around the densest cluster of hits."""
     if not hits:
-        return "", []
+        return 0, 0
     lo, hi = _densest(hits, words)
     width = max(words, hi - lo)
     lo = max(0, lo - (width - (hi - lo)) // 2)
     hi = max(hi, min(n, lo + width))
     lo = min(lo, max(0, hi - width))
+    return lo, hi
+
+
+def _snippet(
+    text: str, at: dict[int, tuple[int, int]], n: int, lo: int, hi: int, offsets: list[tuple[int, int]]
+) -> tuple[str, list[tuple[int, int]]]:
+    if not offsets:
+        return "", []
     # Characters: whole text at either end, else from the first to the last word of the window,
     # with the punctuation stuck to them ("said.", the opening quote of “we).
     start = 0 if lo == 0 else at[lo][0]

@@ -7,12 +7,13 @@ terms) cost more and are built on first use, which for most documents and rules 
 
 from __future__ import annotations
 
+import unicodedata
 from bisect import bisect_left
-from collections.abc import KeysView
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .nodes import FIELDS, Exact, Leaf, Prefix, Term
-from .text import fold, raw_words, spans, surface, words
+from .text import WordLocator, blank_possessives, fold, prepared_words, raw_words, spans, surface
 
 __all__ = ["Document", "DocumentIndex", "FieldIndex"]
 
@@ -31,23 +32,45 @@ class Document:
 class FieldIndex:
     """The words of one field and, for each folded word, its positions (word indexes)."""
 
-    __slots__ = ("_keys", "_raw", "_spans", "_surfaces", "positions", "text", "words")
+    __slots__ = (
+        "_ascii",
+        "_blanked",
+        "_keys",
+        "_locator",
+        "_positions",
+        "_raw",
+        "_spans",
+        "_surfaces",
+        "text",
+        "vocabulary",
+        "words",
+    )
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.words: list[str] = words(text)
-        positions: dict[str, list[int]] = {}
-        for i, w in enumerate(self.words):
-            at = positions.get(w)
-            if at is None:
-                positions[w] = [i]
-            else:
-                at.append(i)
-        self.positions = positions
+        self._blanked = blank_possessives(text)
+        self.words, self._ascii = prepared_words(self._blanked)
+        self.vocabulary: frozenset[str] = frozenset(self.words)
+        self._positions: dict[str, list[int]] | None = None
         self._keys: list[str] | None = None
         self._spans: list[tuple[int, int]] | None = None
+        self._locator: WordLocator | None = None
         self._raw: list[str] | None = None
         self._surfaces: dict[str, list[int]] = {}
+
+    @property
+    def positions(self) -> dict[str, list[int]]:
+        """For each folded word, where it occurs (word indexes, ascending); built on first use."""
+        if self._positions is None:
+            positions: dict[str, list[int]] = {}
+            for i, w in enumerate(self.words):
+                at = positions.get(w)
+                if at is None:
+                    positions[w] = [i]
+                else:
+                    at.append(i)
+            self._positions = positions
+        return self._positions
 
     @property
     def spans(self) -> list[tuple[int, int]]:
@@ -56,10 +79,18 @@ class FieldIndex:
             self._spans = spans(self.text)
         return self._spans
 
+    def offsets(self, positions: Iterable[int]) -> dict[int, tuple[int, int]]:
+        """The character offsets of the words at these positions (all of them if already known)."""
+        if self._spans is not None:
+            return {p: self._spans[p] for p in positions if 0 <= p < len(self._spans)}
+        if self._locator is None:
+            self._locator = WordLocator(self.text, self._blanked, self._ascii)
+        return self._locator.spans(positions)
+
     def prefix_positions(self, stem: str) -> list[int]:
         """Positions of every word starting with `stem`, ascending."""
         if self._keys is None:
-            self._keys = sorted(self.positions)
+            self._keys = sorted(self.vocabulary)
         keys = self._keys
         out: list[int] = []
         i = bisect_left(keys, stem)
@@ -69,11 +100,24 @@ class FieldIndex:
         out.sort()
         return out
 
+    def has_prefix(self, stem: str) -> bool:
+        if self._keys is None:
+            self._keys = sorted(self.vocabulary)
+        i = bisect_left(self._keys, stem)
+        return i < len(self._keys) and self._keys[i].startswith(stem)
+
+    def has_exact(self, word: str) -> bool:
+        if fold(word) not in self.vocabulary:
+            return False
+        if word.isascii():  # no normalisation to mind: find it as a whole word in the text
+            return _find_word(self.text, word)
+        return bool(self.exact_positions(word))
+
     def exact_positions(self, word: str) -> list[int]:
         """Positions of the words written exactly `word` (NFC), ascending."""
         found = self._surfaces.get(word)
         if found is None:
-            near = self.positions.get(fold(word), [])
+            near = self.positions.get(fold(word), []) if fold(word) in self.vocabulary else []
             if near and self._raw is None:
                 self._raw = raw_words(self.text)
             raw = self._raw or []
@@ -96,8 +140,8 @@ class FieldIndex:
             return word.startswith(leaf.stem)
         return p in self.exact_positions(leaf.word) if isinstance(leaf, Exact) else False
 
-    def phrase_starts(self, slots: tuple[Leaf, ...]) -> list[int]:
-        """Positions where the slots match consecutive words."""
+    def phrase_starts(self, slots: tuple[Leaf, ...], first: bool = False) -> list[int]:
+        """Positions where the slots match consecutive words (`first`: stop at the first)."""
         # Start from the slot with the fewest positions, then check the others around it.
         best = min(range(len(slots)), key=lambda k: _cost(self, slots[k]))
         n, size = len(self.words), len(slots)
@@ -108,7 +152,24 @@ class FieldIndex:
                 continue
             if all(k == best or self._at(slots[k], p + k) for k in range(size)):
                 out.append(p)
+                if first:
+                    break
         return out
+
+
+def _find_word(text: str, word: str) -> bool:
+    """Whether `word` occurs in `text` as a whole word (the same boundaries as `text.tokenize`)."""
+    at = text.find(word)
+    while at != -1:
+        end = at + len(word)
+        if not (at and _in_word(text[at - 1])) and not (end < len(text) and _in_word(text[end])):
+            return True
+        at = text.find(word, at + 1)
+    return False
+
+
+def _in_word(c: str) -> bool:
+    return (c.isalnum() and c != "\u02bc") or unicodedata.category(c).startswith("M")
 
 
 def _cost(index: FieldIndex, leaf: Leaf) -> int:
@@ -125,18 +186,16 @@ class DocumentIndex:
     def __init__(self, document: Document) -> None:
         self.document = document
         self._fields: dict[str, FieldIndex] = {}
-        self._vocabularies: dict[tuple[str, ...], set[str] | KeysView[str]] = {}
+        self._vocabularies: dict[tuple[str, ...], frozenset[str]] = {}
 
-    def vocabulary(self, fields: tuple[str, ...]) -> set[str] | KeysView[str]:
+    def vocabulary(self, fields: tuple[str, ...]) -> frozenset[str]:
         """The distinct folded words of these fields together."""
         found = self._vocabularies.get(fields)
         if found is None:
             if len(fields) == 1:
-                found = self.field(fields[0]).positions.keys()
+                found = self.field(fields[0]).vocabulary
             else:
-                found = set()
-                for name in fields:
-                    found.update(self.field(name).positions)
+                found = frozenset().union(*(self.field(name).vocabulary for name in fields))
             self._vocabularies[fields] = found
         return found
 

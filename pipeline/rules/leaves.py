@@ -25,6 +25,8 @@ class LeafError(ValueError):
 @lru_cache(maxsize=1 << 16)
 def word_slots(text: str, exact: bool = False) -> tuple[Leaf, ...]:
     """One whitespace-free word: `=` makes it exact, a final `*` a prefix; may split in several."""
+    if not exact and text.isascii() and text.isalnum():  # the common case: one plain word
+        return (Term(text.lower()),)
     if text.startswith("="):
         if exact or len(text) == 1:
             raise LeafError(f"{text!r}: '=' must be followed directly by the exact word, e.g. =ICC")

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple, Protocol
 
 from ..models import RuleHit
 from .aliases import AliasTable
-from .evaluate import explain_hits, holds
+from .evaluate import Check, compile_holds, explain_hits
 from .highlight import build_match
 from .index import Document, DocumentIndex
 from .nodes import FIELDS, Node
@@ -116,6 +116,7 @@ class Matcher:
             self._nodes.append(node)
         if errors:
             raise RuleErrors(errors)
+        self._checks: list[Check | None] = [None] * len(self._nodes)
 
     def __len__(self) -> int:
         return len(self._nodes)
@@ -132,14 +133,24 @@ class Matcher:
     def match(self, doc: Document) -> list[RuleHit]:
         """Every rule that matches `doc`, in rule order, with why (one `Match` per field)."""
         index = DocumentIndex(doc)
-        nodes = self._nodes
-        return [self._hit(n, index) for n in self._prefilter.candidates(index) if holds(nodes[n], index)]
+        return [self._hit(n, index) for n in self._matching(index)]
 
     def match_ids(self, doc: Document) -> list[str]:
         """The ids of the rules that match `doc`, in rule order, without the explanations."""
         index = DocumentIndex(doc)
-        nodes = self._nodes
-        return [self._ids[n] for n in self._prefilter.candidates(index) if holds(nodes[n], index)]
+        return [self._ids[n] for n in self._matching(index)]
+
+    def _matching(self, index: DocumentIndex) -> list[int]:
+        """The numbers of the rules that hold: the prefilter's candidates, each checked exactly."""
+        checks = self._checks
+        out = []
+        for n in self._prefilter.candidates(index):
+            check = checks[n]
+            if check is None:  # compiled on first use: most rules are never candidates
+                check = checks[n] = compile_holds(self._nodes[n])
+            if check(index):
+                out.append(n)
+        return out
 
     def _hit(self, n: int, index: DocumentIndex) -> RuleHit:
         found = explain_hits(self._nodes[n], index) or []

@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from enum import Enum, auto
-from typing import Any
+from typing import Any, NamedTuple
 
 from .aliases import AliasTable
 from .leaves import QUOTES, LeafError, phrase_slots, to_node, word_slots
@@ -83,11 +82,11 @@ class _Kind(Enum):
     END = auto()
 
 
+_UNARY = frozenset({_Kind.NOT, _Kind.MINUS})
 _OPERAND_START = frozenset({_Kind.WORD, _Kind.PHRASE, _Kind.LPAREN, _Kind.FIELD, _Kind.NOT, _Kind.MINUS})
 
 
-@dataclass(frozen=True, slots=True)
-class _Tok:
+class _Tok(NamedTuple):
     kind: _Kind
     col: int  # 1-based
     text: str = ""
@@ -250,12 +249,13 @@ class _Parser:
             raise self.error(f"dangling operator {_describe(op)}: it needs something on its right", op.col)
 
     def parse_or(self) -> Node:
-        first = self.peek()
+        toks = self.toks
+        first = toks[self.pos]
         items = [self.at(self.parse_and(), first.col)]
-        while self.peek().kind is _Kind.OR:
+        while toks[self.pos].kind is _Kind.OR:
             op = self.take()
             self.expect_operand(op)
-            col = self.peek().col
+            col = toks[self.pos].col
             items.append(self.at(self.parse_and(), col))
         if len(items) == 1:
             return items[0]
@@ -263,12 +263,13 @@ class _Parser:
         return children[0] if len(children) == 1 else self.at(Or(children), first.col)
 
     def parse_and(self) -> Node:
-        first = self.peek()
+        toks = self.toks
+        first = toks[self.pos]
         items = [self.parse_near()]
         while True:
-            tok = self.peek()
+            tok = toks[self.pos]
             if tok.kind is _Kind.AND:
-                self.take()
+                self.pos += 1
                 self.expect_operand(tok)
             elif tok.kind not in _OPERAND_START:
                 break
@@ -279,16 +280,19 @@ class _Parser:
         return children[0] if len(children) == 1 else self.at(And(children), first.col)
 
     def parse_near(self) -> Node:
-        first = self.peek()
-        left = self.parse_unary()
+        toks = self.toks
+        first = toks[self.pos]
+        left = self.parse_unary() if first.kind in _UNARY else self.parse_primary()
+        if toks[self.pos].kind is not _Kind.NEAR:
+            return left
         links = 0
-        while self.peek().kind is _Kind.NEAR:
+        while toks[self.pos].kind is _Kind.NEAR:
             op = self.take()
             self.expect_operand(op)
             links += 1
             if self.depth + links > _MAX_DEPTH:
                 raise self.error(f"too many NEARs in a row (more than {_MAX_DEPTH})", op.col)
-            right_col = self.peek().col
+            right_col = toks[self.pos].col
             right = self.parse_unary()
             for side, col in ((left, first.col), (right, right_col)):
                 if not is_span(side):

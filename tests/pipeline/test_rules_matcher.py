@@ -492,7 +492,7 @@ def test_errors_survive_pickling() -> None:
 def _count_word_splitting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record each text the document index splits into words (whatever function it uses)."""
     calls: list[str] = []
-    for name in ("words", "spans", "tokenize"):
+    for name in ("words", "prepared_words", "spans", "tokenize"):
         original = getattr(index_module, name, None)
         if original is None:
             continue
