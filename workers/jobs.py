@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from rq import get_current_job
 
@@ -118,7 +119,7 @@ def process_article(entry_json: str) -> dict[str, Any]:
         Document(
             title=article.title,
             text=article.text,
-            source=article.source,
+            source=f"{article.source} {urlsplit(article.url).hostname or ''}",  # name and host
             url=article.url,
             lang=article.language or "",
         )

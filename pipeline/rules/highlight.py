@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
+from functools import lru_cache
 
 from ..models import Match, TermHit
 from .evaluate import Hit
 from .index import FieldIndex
-from .nodes import explain
+from .nodes import Leaf, Phrase, explain
 
 __all__ = ["SNIPPET_WORDS", "build_match"]
 
@@ -20,7 +21,7 @@ ELLIPSIS = "…"
 
 def build_match(field: str, index: FieldIndex, found: Iterable[Hit], words: int = SNIPPET_WORDS) -> Match:
     """The `Match` for the hits of one field (hits in other fields are ignored)."""
-    mine = sorted({(h.start, h.end, explain(h.leaf)) for h in found if h.field == field})
+    mine = sorted({(h.start, h.end, _label(h.leaf)) for h in found if h.field == field})
     hits = _merge([(a, b) for a, b, _ in mine])
     n = len(index.words)
     lo, hi = _window(hits, words, n)
@@ -47,6 +48,11 @@ def build_match(field: str, index: FieldIndex, found: Iterable[Hit], words: int 
         highlights=tuple(highlights),
         hits=tuple(term_hits),
     )
+
+
+@lru_cache(maxsize=1 << 14)
+def _label(leaf: Leaf | Phrase) -> str:
+    return explain(leaf)
 
 
 def _merge(hits: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -68,6 +68,10 @@ class QuerySyntaxError(ValueError):
         return f"{line}\n{' ' * (self.column - 1)}^"
 
 
+class _NeedColumns(Exception):
+    """Raised by an untracked parse for an error whose column needs the nodes' columns."""
+
+
 class _Kind(Enum):
     WORD = auto()
     PHRASE = auto()
@@ -98,7 +102,10 @@ class _Tok(NamedTuple):
 def parse_query(query: str, aliases: Mapping[str, Sequence[str]] | AliasTable | None = None) -> Node:
     """Parse a watch-rule query into a tree; raises QuerySyntaxError with a 1-based column."""
     table = aliases if isinstance(aliases, AliasTable) else AliasTable(aliases)
-    return _Parser(query, table).parse()
+    try:
+        return _Parser(query, table, track=False).parse()
+    except _NeedColumns:  # a rare error that needs node columns: parse again, keeping them
+        return _Parser(query, table, track=True).parse()
 
 
 _LEXEME = re.compile(rf"\s+|[()]|[{QUOTES}][^{QUOTES}]*[{QUOTES}]?|[^\s(){QUOTES}]+")
@@ -180,9 +187,10 @@ def _describe(tok: _Tok) -> str:
 
 
 class _Parser:
-    def __init__(self, query: str, aliases: AliasTable) -> None:
+    def __init__(self, query: str, aliases: AliasTable, track: bool) -> None:
         self.query = query
         self.aliases = aliases
+        self.track = track  # keep each node's column (only needed to report some errors)
         self.toks: list[_Tok] = []
         self.pos = 0
         self.depth = 0
@@ -201,7 +209,7 @@ class _Parser:
         return tok
 
     def at(self, node: Node, col: int) -> Node:
-        if id(node) not in self.cols:
+        if self.track and id(node) not in self.cols:
             self.cols[id(node)] = col
             self.keep.append(node)
         return node
@@ -219,6 +227,8 @@ class _Parser:
         if not has_positive(node):
             raise self.error("this query can never match: a query needs at least one positive term", 1)
         if not spans_when_true(node):
+            if not self.track:
+                raise _NeedColumns
             culprit = self._unguarded(node)
             raise self.error(
                 "this part matches any document that lacks a word (it has only NOT clauses): "
@@ -227,6 +237,8 @@ class _Parser:
             )
         found = _contradiction(node)
         if found is not None:
+            if not self.track:
+                raise _NeedColumns
             excluded, required = found
             raise self.error(
                 f"this query can never match: it requires {explain(required)} and excludes it",
@@ -296,6 +308,8 @@ class _Parser:
             right = self.parse_unary()
             for side, col in ((left, first.col), (right, right_col)):
                 if not is_span(side):
+                    if not self.track:
+                        raise _NeedColumns
                     raise self.error(
                         f"{op.text} works on words, phrases, prefixes and OR-groups of them; "
                         "put NOT, AND and field scopes outside it, e.g. title:(a NEAR/5 b) -c",
@@ -341,8 +355,9 @@ class _Parser:
             if self.peek().kind is not _Kind.RPAREN:
                 raise self.error("unbalanced parentheses: this '(' is never closed", tok.col)
             self.take()
-            self.cols[id(node)] = tok.col  # a group starts at its "("
-            self.keep.append(node)
+            if self.track:
+                self.cols[id(node)] = tok.col  # a group starts at its "("
+                self.keep.append(node)
             return node
         if tok.kind in (_Kind.PHRASE, _Kind.WORD):
             try:

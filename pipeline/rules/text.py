@@ -137,7 +137,7 @@ def prepared_words(blanked: str) -> tuple[list[str], bool]:
     """`words` of a text whose possessives are already blanked, and whether all are ASCII."""
     if _ascii_words_only(blanked):
         return _ASCII_WORD.findall(blanked.lower()), True
-    out = [fold(w) for w in _WORD.findall(blanked)]
+    out = [w.lower() if w.isascii() else _fold(w) for w in _WORD.findall(blanked)]
     return ([w for w in out if w] if "" in out else out), False
 
 
@@ -151,11 +151,13 @@ def spans(text: str) -> list[tuple[int, int]]:
     blanked = _blank_possessives(text)
     if _ascii_words_only(blanked):
         return [m.span() for m in _ASCII_SPAN.finditer(blanked)]
-    return [m.span() for m in _WORD.finditer(blanked) if fold(m.group())]
+    return [m.span() for m in _WORD.finditer(blanked) if (w := m.group()).isascii() or _fold(w)]
 
 
 _SKIP = 64
 _ASCII_SKIP = re.compile(rf"(?:[^A-Za-z0-9]*[A-Za-z0-9]+){{{_SKIP}}}")
+_STEP = 8
+_ASCII_STEP = re.compile(rf"(?:[^A-Za-z0-9]*[A-Za-z0-9]+){{{_STEP}}}")
 
 
 class WordLocator:
@@ -186,8 +188,10 @@ class WordLocator:
                 if m is None:
                     return out  # fewer words than that
                 self._starts.append(m.end())
-            k = run * _SKIP
-            for m in _ASCII_SPAN.finditer(self._text, self._starts[run]):
+            k, pos = run * _SKIP, self._starts[run]
+            while target - k >= _STEP and (m := _ASCII_STEP.match(self._text, pos)) is not None:
+                k, pos = k + _STEP, m.end()
+            for m in _ASCII_SPAN.finditer(self._text, pos):
                 if k == target:
                     out[target] = m.span()
                     break
@@ -200,7 +204,7 @@ def raw_words(text: str) -> list[str]:
     blanked = _blank_possessives(text)
     if _ascii_words_only(blanked):
         return _ASCII_SPAN.findall(blanked)
-    return [w for w in _WORD.findall(blanked) if fold(w)]
+    return [w for w in _WORD.findall(blanked) if w.isascii() or _fold(w)]
 
 
 def surface(word: str) -> str:

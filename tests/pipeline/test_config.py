@@ -317,8 +317,7 @@ def test_query_errors_point_at_the_line_and_column_in_the_file(
 
 def test_alias_problems_are_reported_at_their_keys(tmp_path: Path) -> None:
     (tmp_path / "rules.yaml").write_text(
-        "aliases:\n  A: [B]\n  B: [A]\nrules:\n  - id: r\n    query: x\n"
-        "    aliases:\n      X: [\"bad*x\"]\n",
+        'aliases:\n  A: [B]\n  B: [A]\nrules:\n  - id: r\n    query: x\n    aliases:\n      X: ["bad*x"]\n',
         encoding="utf-8",
     )
     (tmp_path / "wirewatch.yaml").write_text("rules: rules.yaml\n", encoding="utf-8")

@@ -116,7 +116,7 @@ def test_rules_test_with_another_rules_file_and_explain(tmp_path: Path) -> None:
     rules = tmp_path / "mine.yaml"
     rules.write_text(
         "aliases:\n  Peskov: [Peskow]\nrules:\n"
-        "  - id: widow\n    query: (Navalnaya OR \"Yulia Navalnaya\") -cricket\n"
+        '  - id: widow\n    query: (Navalnaya OR "Yulia Navalnaya") -cricket\n'
         "  - id: peskow\n    query: Peskov NEAR/3 said\n",
         encoding="utf-8",
     )
