@@ -75,35 +75,62 @@ def _leaf_anchor(leaf: Leaf, group: Group) -> tuple[float, Anchor]:
 
 
 Clause = tuple[float, list[Anchor]]  # at least one of these anchors is in any matching document
+Guard = tuple[Group, frozenset[str]]  # at least one of these words must be there too
+_NO_GUARD: Guard = ((), frozenset())  # an anchor that can fire alone in some branch
+
+
+_Clause = tuple[float, list[Anchor], dict[Anchor, Guard]]  # and, per anchor, what comes with it
 
 
 def clauses(node: Node, fields: Group = DEFAULT_FIELDS) -> list[Clause]:
     """What any document matching `node` must contain: every clause, at least one anchor each."""
+    return [(cost, found) for cost, found, _ in _clauses(node, fields)]
+
+
+def _clauses(node: Node, fields: Group) -> list[_Clause]:
+    """`clauses`, where an OR's clause also notes what each anchor's branch needs besides it:
+    in `Peskov OR (Kremlin AND spokesman)`, "kremlin" counts only along with "spokesman"."""
     match node:
         case Term() | Prefix() | Exact():
             cost, anchor = _leaf_anchor(node, fields)
-            return [(cost, [anchor])]
+            return [(cost, [anchor], {})]
         case Phrase(slots):
-            return [(cost, [anchor]) for cost, anchor in (_leaf_anchor(s, fields) for s in slots)]
+            return [(cost, [anchor], {}) for cost, anchor in (_leaf_anchor(s, fields) for s in slots)]
         case And(children):
-            return [c for child in children for c in clauses(child, fields)]
+            return [c for child in children for c in _clauses(child, fields)]
         case Near(left, right):
-            return clauses(left, fields) + clauses(right, fields)
+            return _clauses(left, fields) + _clauses(right, fields)
         case Or(children):
-            total, found = 0.0, []
+            total, found, guards = 0.0, [], dict[Anchor, Guard]()
             for child in children:
-                options = clauses(child, fields)
+                options = sorted(_clauses(child, fields), key=lambda c: c[0])
                 if not options:
                     return []
-                cost, some = min(options, key=lambda c: c[0])
+                cost, some, inner = options[0]
                 total += cost
                 found.extend(some)
-            return [(min(total, 1.0), found)]
+                guard = _guard([(c, f) for c, f, _ in options[1:]], some) or _NO_GUARD
+                for anchor in some:
+                    mine = inner.get(anchor, guard)
+                    if guards.setdefault(anchor, mine) != mine:
+                        guards[anchor] = _NO_GUARD  # two branches disagree: no guard
+            return [(min(total, 1.0), found, guards)]
         case Field(name, child):
-            return clauses(child, (name,))
+            return _clauses(child, (name,))
         case Not():
             return []
     raise TypeError(f"not a query node: {node!r}")  # pragma: no cover
+
+
+def _guard(rest: list[Clause], filed: list[Anchor]) -> Guard | None:
+    """The first informative clause of plain words in one field group, as a guard, if any."""
+    for cost, found in rest:
+        if cost >= _GUARD_COST:
+            return None
+        groups = {g for g, _, _ in found}
+        if len(groups) == 1 and not any(p for _, p, _ in found) and found != filed:
+            return groups.pop(), frozenset(k for _, _, k in found)
+    return None
 
 
 def anchors(node: Node, fields: Group = DEFAULT_FIELDS) -> Clause | None:
@@ -115,10 +142,11 @@ def anchors(node: Node, fields: Group = DEFAULT_FIELDS) -> Clause | None:
 class _Table:
     """Anchors of one field group: word -> rule numbers, stem -> rule numbers."""
 
-    __slots__ = ("cache", "lengths", "prefixes", "words")
+    __slots__ = ("cache", "guards", "lengths", "prefixes", "words")
 
     def __init__(self) -> None:
         self.words: dict[str, array[int]] = {}
+        self.guards: dict[str, dict[int, Guard]] = {}  # word -> rule -> what must come with it
         self.prefixes: dict[str, array[int]] = {}
         self.lengths: list[int] = []
         self.cache: dict[str, tuple[array[int], ...]] = {}  # doc word -> the stems it extends
@@ -163,30 +191,38 @@ class Prefilter:
         self._guards: dict[int, tuple[Group, frozenset[str]]] = {}
 
     def add(self, rule: int, node: Node) -> None:
-        options = sorted(clauses(node), key=lambda c: c[0])
+        options = sorted(_clauses(node, DEFAULT_FIELDS), key=lambda c: c[0])
         if not options:
             self._always.append(rule)
             return
-        for group, is_prefix, key in options[0][1]:
+        _, filed, branch_guards = options[0]
+        for anchor in filed:
+            group, is_prefix, key = anchor
             table = self._tables.get(group)
             if table is None:
                 table = self._tables[group] = _Table()
             table.add(is_prefix, key, rule)
-        for cost, found in options[1:]:
-            if cost >= _GUARD_COST:
-                break
-            groups = {g for g, _, _ in found}
-            if len(groups) == 1 and not any(p for _, p, _ in found) and found != options[0][1]:
-                self._guards[rule] = (groups.pop(), frozenset(k for _, _, k in found))
-                break
+            branch = branch_guards.get(anchor, _NO_GUARD)
+            if branch != _NO_GUARD and not is_prefix:
+                table.guards.setdefault(key, {})[rule] = branch
+        guard = _guard([(c, f) for c, f, _ in options[1:]], filed)
+        if guard is not None:
+            self._guards[rule] = guard
 
     def candidates(self, index: DocumentIndex) -> list[int]:
         found: set[int] = set(self._always)
         for group, table in self._tables.items():
             words = index.vocabulary(group)
-            by_word = table.words
+            by_word, guarded = table.words, table.guards
             for word in by_word.keys() & words:  # iterates over the smaller side
-                found.update(by_word[word])
+                some = guarded.get(word)
+                if some is None:
+                    found.update(by_word[word])
+                    continue
+                for rule in by_word[word]:  # some of these count only with another word
+                    guard = some.get(rule)
+                    if guard is None or not index.vocabulary(guard[0]).isdisjoint(guard[1]):
+                        found.add(rule)
             if table.lengths:
                 for word in words:
                     for rules in table.stems_of(word):
@@ -206,5 +242,5 @@ class Prefilter:
             "words": sum(len(t.words) for t in tables),
             "stems": sum(len(t.prefixes) for t in tables),
             "entries": sum(len(r) for t in tables for d in (t.words, t.prefixes) for r in d.values()),
-            "guards": len(self._guards),
+            "guards": len(self._guards) + sum(len(g) for t in tables for g in t.guards.values()),
         }

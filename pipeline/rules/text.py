@@ -179,23 +179,27 @@ class WordLocator:
             every = self._every
             return {k: every[k] for k in wanted if 0 <= k < len(every)}
         out: dict[int, tuple[int, int]] = {}
+        k, pos = 0, 0  # cursor: word k is the next one to read, at or after character pos
         for target in sorted(set(wanted)):
-            if target < 0:
-                continue
+            if target < k:
+                continue  # negative
             run = target // _SKIP
             while len(self._starts) <= run:
                 m = _ASCII_SKIP.match(self._text, self._starts[-1])
                 if m is None:
                     return out  # fewer words than that
                 self._starts.append(m.end())
-            k, pos = run * _SKIP, self._starts[run]
+            if run * _SKIP > k:
+                k, pos = run * _SKIP, self._starts[run]
             while target - k >= _STEP and (m := _ASCII_STEP.match(self._text, pos)) is not None:
                 k, pos = k + _STEP, m.end()
             for m in _ASCII_SPAN.finditer(self._text, pos):
-                if k == target:
+                k, pos = k + 1, m.end()
+                if k - 1 == target:
                     out[target] = m.span()
                     break
-                k += 1
+            else:
+                return out  # past the last word
         return out
 
 

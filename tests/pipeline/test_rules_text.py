@@ -8,7 +8,7 @@ import random
 import pytest
 
 from pipeline.rules import fold, tokenize, words
-from pipeline.rules.text import spans, surface
+from pipeline.rules.text import WordLocator, spans, surface
 
 
 def folded(text: str) -> list[str]:
@@ -167,3 +167,16 @@ def test_token_is_immutable() -> None:
     token = tokenize("word")[0]
     with pytest.raises(AttributeError):  # a frozen dataclass or a named tuple
         token.start = 3  # type: ignore[misc]
+
+
+def test_word_locator_agrees_with_spans_on_random_texts() -> None:
+    rng = random.Random(11)
+    pieces = ["alpha", "Beta", "x", "Navalny's", "’quote’", "—", "ICC", "a1", "é", "Навального", "_"]
+    for _ in range(300):
+        text = "".join(
+            rng.choice(pieces) + rng.choice([" ", ", ", ".\n", "  "]) for _ in range(rng.randint(0, 300))
+        )
+        every, locator = spans(text), WordLocator(text)
+        for _ in range(3):  # the same locator, asked again: it reuses what it found
+            wanted = rng.sample(range(-2, len(every) + 3), min(len(every) + 5, rng.randint(0, 20)))
+            assert locator.spans(wanted) == {k: every[k] for k in wanted if 0 <= k < len(every)}
