@@ -37,10 +37,8 @@ def build_match(field: str, index: FieldIndex, found: Iterable[Hit], words: int 
     term_hits = []
     for a, b, query in mine:
         start, end = at[a][0], at[b - 1][1]
-        term_hits.append(
-            TermHit.model_construct(text=" ".join(text[start:end].split()), start=start, end=end, query=query)
-        )
-    return Match.model_construct(  # built from checked parts: no need to validate again
+        term_hits.append(TermHit(text=" ".join(text[start:end].split()), start=start, end=end, query=query))
+    return Match(
         field=field,
         terms=tuple(terms),
         offsets=tuple(offsets),

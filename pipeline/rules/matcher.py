@@ -156,4 +156,4 @@ class Matcher:
         found = explain_hits(self._nodes[n], index) or []
         fields = {h.field for h in found}
         matches = tuple(build_match(f, index.field(f), found) for f in FIELDS if f in fields)
-        return RuleHit.model_construct(rule_id=self._ids[n], rule_title=self._titles[n], matches=matches)
+        return RuleHit(rule_id=self._ids[n], rule_title=self._titles[n], matches=matches)
