@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .nodes import FIELDS, Exact, Leaf, Prefix, Term
-from .text import WordLocator, blank_possessives, fold, prepared_words, raw_words, spans, surface
+from .text import WordLocator, blank_possessives, fold, prepared_words, raw_words, surface
 
 __all__ = ["Document", "DocumentIndex", "FieldIndex"]
 
@@ -39,7 +39,6 @@ class FieldIndex:
         "_locator",
         "_positions",
         "_raw",
-        "_spans",
         "_surfaces",
         "text",
         "vocabulary",
@@ -53,7 +52,6 @@ class FieldIndex:
         self.vocabulary: frozenset[str] = frozenset(self.words)
         self._positions: dict[str, list[int]] | None = None
         self._keys: list[str] | None = None
-        self._spans: list[tuple[int, int]] | None = None
         self._locator: WordLocator | None = None
         self._raw: list[str] | None = None
         self._surfaces: dict[str, list[int]] = {}
@@ -72,17 +70,8 @@ class FieldIndex:
             self._positions = positions
         return self._positions
 
-    @property
-    def spans(self) -> list[tuple[int, int]]:
-        """The character offsets in `text` of each word."""
-        if self._spans is None:
-            self._spans = spans(self.text)
-        return self._spans
-
     def offsets(self, positions: Iterable[int]) -> dict[int, tuple[int, int]]:
-        """The character offsets of the words at these positions (all of them if already known)."""
-        if self._spans is not None:
-            return {p: self._spans[p] for p in positions if 0 <= p < len(self._spans)}
+        """The character offsets in `text` of the words at these positions."""
         if self._locator is None:
             self._locator = WordLocator(self.text, self._blanked, self._ascii)
         return self._locator.spans(positions)
