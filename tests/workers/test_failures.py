@@ -198,11 +198,15 @@ def test_worker_killed_mid_job_loses_nothing(
 
         enqueue_poll(rt, rt.config.feeds[0])
         env = {**os.environ, "WIREWATCH_REDIS_URL": redis_url}
-        proc = subprocess.Popen([sys.executable, "-m", "workers.cli", "-c", str(cfg), "worker"], env=env)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "workers.cli", "-c", str(cfg), "worker"], env=env, start_new_session=True
+        )
         try:
             assert entered.wait(60), "the worker never fetched the article page"
         finally:
-            proc.send_signal(signal.SIGKILL)
+            # The machine dies: the worker and its RQ scheduler process with it. (Killing only the
+            # worker would leave the scheduler running, holding the scheduler locks for later tests.)
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         release.set()
         site.routes[page_path] = page
