@@ -7,8 +7,10 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import TypeVar
 
 import click
 
@@ -18,6 +20,8 @@ from pipeline.schema import Config
 
 from . import redis_embedded
 from .runtime import CONFIG_ENV, REDIS_ENV
+
+T = TypeVar("T")
 
 log = logging.getLogger("wirewatch")
 DEFAULT_CONFIG = "config/wirewatch.yaml"
@@ -30,8 +34,13 @@ def setup_logging(verbose: int) -> None:
 
 def load_or_exit(path: str) -> Config:
     """Validate first: nothing starts on a bad config (exit 2, every error listed)."""
+    return or_exit(lambda: load_config(path))
+
+
+def or_exit(load: Callable[[], T]) -> T:
+    """`load()`, or every config error on stderr and exit 2."""
     try:
-        return load_config(path)
+        return load()
     except ConfigError as exc:
         click.echo(format_issues(exc), err=True)
         sys.exit(2)

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import click
 
-from pipeline.config import format_issues, load_rules
-from pipeline.errors import ConfigError, WirewatchError
+from pipeline.config import load_rules
+from pipeline.errors import WirewatchError
 from pipeline.extract import extract_text
 from pipeline.fetch import Fetcher
 from pipeline.models import Match, RuleHit
 from pipeline.rules import Document, Matcher, tree
 from pipeline.rules import explain as explain_node
-from pipeline.schema import Config, FeedConfig, RulesFile, WebhookSinkConfig
+from pipeline.schema import Config, FeedConfig, WebhookSinkConfig
 from pipeline.sinks.render import highlight, one_line
 
 
@@ -33,14 +33,6 @@ def _seeds_dir(config_path: str, given: str | None) -> Path:
     raise click.UsageError(
         f"no seeds directory (looked in {', '.join(map(str, candidates))}); use --seeds-dir"
     )
-
-
-def _load_rules_or_exit(path: str) -> RulesFile:
-    try:
-        return load_rules(path)
-    except ConfigError as exc:
-        click.echo(format_issues(exc), err=True)
-        sys.exit(2)
 
 
 def _marked(snippet: str, spans: tuple[tuple[int, int], ...], color: bool) -> str:
@@ -204,13 +196,13 @@ def rules_test(
 
     No Redis needed. Exit 0 when done (matches or not), 2 for a bad config or rules file.
     """
-    from .cli import load_or_exit
+    from .cli import load_or_exit, or_exit
 
     if not targets and not use_seeds and not explain:
         raise click.UsageError("give files, directories or URLs, or --seeds (or --explain)")
     cfg = load_or_exit(config_path) if rules_file is None or targets or use_seeds else None
     if rules_file is not None:
-        loaded = _load_rules_or_exit(rules_file)
+        loaded = or_exit(lambda: load_rules(rules_file))
         rule_list, aliases = loaded.rules, loaded.aliases
     else:
         assert cfg is not None

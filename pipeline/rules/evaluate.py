@@ -170,17 +170,15 @@ def compile_holds(node: Node, fields: tuple[str, ...] = DEFAULT_FIELDS) -> Check
         case Exact(word) if len(fields) == 2:
             f1, f2 = fields
             return lambda index: index.field(f1).has_exact(word) or index.field(f2).has_exact(word)
-        case And(children):
+        case And(children) | Or(children):
             parts = [compile_holds(c, fields) for c in sorted(children, key=_cost)]
-            if len(parts) == 2:
+            if len(parts) == 2:  # the common case, without a generator
                 a, b = parts
-                return lambda index: a(index) and b(index)
-            return lambda index: all(p(index) for p in parts)
-        case Or(children):
-            parts = [compile_holds(c, fields) for c in sorted(children, key=_cost)]
-            if len(parts) == 2:
-                a, b = parts
+                if isinstance(node, And):
+                    return lambda index: a(index) and b(index)
                 return lambda index: a(index) or b(index)
+            if isinstance(node, And):
+                return lambda index: all(p(index) for p in parts)
             return lambda index: any(p(index) for p in parts)
         case Not(child):
             inner = compile_holds(child, fields)
