@@ -42,7 +42,21 @@ import re
 from collections.abc import Iterable, Sequence
 
 from .index import Document
-from .nodes import DEFAULT_FIELDS, FIELDS, And, Exact, Field, Near, Node, Not, Or, Phrase, Prefix, Term
+from .nodes import (
+    DEFAULT_FIELDS,
+    FIELDS,
+    And,
+    Exact,
+    Field,
+    Near,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Term,
+    is_span,
+)
 from .text import surface, tokenize
 
 __all__ = ["FIELD_CODES", "ReferenceMatcher", "compile_reference", "haystack"]
@@ -89,18 +103,9 @@ def _span(node: Node) -> str:
     raise TypeError(f"not a span node: {node!r}")
 
 
-def _is_span(node: Node) -> bool:
-    match node:
-        case Term() | Prefix() | Exact() | Phrase() | Near():
-            return True
-        case Or(children):
-            return all(_is_span(c) for c in children)
-    return False
-
-
 def _holds(node: Node, fields: Sequence[str]) -> str:
     """A zero-width pattern, anchored at the haystack's start, true when `node` holds."""
-    if _is_span(node):
+    if is_span(node):
         codes = "".join(FIELD_CODES[f] for f in fields)
         return f"(?=.*?{MARK}[{codes}][^{MARK}]*?{SEP}(?:{_span(node)}){SEP})"
     match node:
