@@ -143,7 +143,10 @@ class AliasTable:
     def expand(self, seq: Seq) -> list[Seq]:
         """The forms of a query word or phrase, the original first, then in a stable order."""
         firsts = self._firsts
-        if not any(isinstance(s, Term) and s.word in firsts for s in seq):
+        if len(seq) == 1:  # the common case: one word
+            if type(seq[0]) is not Term or seq[0].word not in firsts:
+                return [seq]
+        elif not any(isinstance(s, Term) and s.word in firsts for s in seq):
             return [seq]  # no key starts anywhere in it
         forms = self._expand(seq, ())
         forms.discard(seq)

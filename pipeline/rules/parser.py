@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from enum import Enum, auto
+from enum import IntEnum, auto
 from typing import Any, NamedTuple
 
 from .aliases import AliasTable
@@ -72,7 +72,7 @@ class _NeedColumns(Exception):
     """Raised by an untracked parse for an error whose column needs the nodes' columns."""
 
 
-class _Kind(Enum):
+class _Kind(IntEnum):  # IntEnum: hashed in C, for the `in` tests of every token
     WORD = auto()
     PHRASE = auto()
     LPAREN = auto()
@@ -87,6 +87,7 @@ class _Kind(Enum):
 
 
 _UNARY = frozenset({_Kind.NOT, _Kind.MINUS})
+_OPERATORS = {"AND": _Kind.AND, "OR": _Kind.OR, "NOT": _Kind.NOT}
 _OPERAND_START = frozenset({_Kind.WORD, _Kind.PHRASE, _Kind.LPAREN, _Kind.FIELD, _Kind.NOT, _Kind.MINUS})
 
 
@@ -108,40 +109,51 @@ def parse_query(query: str, aliases: Mapping[str, Sequence[str]] | AliasTable | 
         return _Parser(query, table, track=True).parse()
 
 
-_LEXEME = re.compile(rf"\s+|[()]|[{QUOTES}][^{QUOTES}]*[{QUOTES}]?|[^\s(){QUOTES}]+")
+# Whitespace separates tokens and is skipped by finditer; group 1: "(", 2: ")", 3: a quoted
+# phrase (perhaps unterminated), 4: any other run (a word, an operator, -x, field:x).
+_LEXEME = re.compile(rf"(\()|(\))|([{QUOTES}][^{QUOTES}]*[{QUOTES}]?)|([^\s(){QUOTES}]+)")
+_new = tuple.__new__  # a token without NamedTuple's slower __new__ (built once per token)
+
+
+def _tok(kind: _Kind, col: int, text: str = "", distance: int = 0, ordered: bool = False) -> _Tok:
+    return _new(_Tok, (kind, col, text, distance, ordered, False))
 
 
 def _lex(query: str) -> list[_Tok]:
     toks: list[_Tok] = []
     for m in _LEXEME.finditer(query):
-        lexeme, i = m.group(), m.start()
-        c = lexeme[0]
-        if c.isspace():
-            continue
-        if c == "(":
-            toks.append(_Tok(_Kind.LPAREN, i + 1))
-        elif c == ")":
-            toks.append(_Tok(_Kind.RPAREN, i + 1))
-        elif c in QUOTES:
+        kind = m.lastindex
+        if kind == 4:
+            run = m.group(4)
+            if run in _OPERATORS:
+                toks.append(_new(_Tok, (_OPERATORS[run], m.start() + 1, "", 0, False, False)))
+            elif ":" not in run and run[0] not in "-NO":  # the common case: a plain word
+                toks.append(_new(_Tok, (_Kind.WORD, m.start() + 1, run, 0, False, False)))
+            else:
+                _lex_run(query, run, m.start() + 1, m.end(), toks)
+        elif kind == 1:
+            toks.append(_tok(_Kind.LPAREN, m.start() + 1))
+        elif kind == 2:
+            toks.append(_tok(_Kind.RPAREN, m.start() + 1))
+        else:
+            lexeme, i = m.group(3), m.start()
             if len(lexeme) < 2 or lexeme[-1] not in QUOTES:
                 raise QuerySyntaxError("unterminated quote: this phrase is never closed", i + 1, query)
             col, exact = i + 1, False
             if toks and toks[-1].kind is _Kind.WORD and toks[-1].text == "=" and toks[-1].col == i:
                 col, exact = toks.pop().col, True  # ="Exact Phrase"
-            toks.append(_Tok(_Kind.PHRASE, col, lexeme[1:-1], exact=exact))
-        else:
-            _lex_run(query, lexeme, i + 1, m.end(), toks)
-    toks.append(_Tok(_Kind.END, len(query) + 1))
+            toks.append(_new(_Tok, (_Kind.PHRASE, col, lexeme[1:-1], 0, False, exact)))
+    toks.append(_tok(_Kind.END, len(query) + 1))
     return toks
 
 
 def _lex_run(query: str, run: str, col: int, end: int, toks: list[_Tok]) -> None:
     """One run of non-space, non-paren, non-quote characters: operator, -, field: or word."""
-    if run in ("AND", "OR", "NOT"):
-        toks.append(_Tok(_Kind[run], col))
+    if run in _OPERATORS:
+        toks.append(_tok(_OPERATORS[run], col))
         return
     if ":" not in run and run[0] not in "-NO":  # the common case: a plain word
-        toks.append(_Tok(_Kind.WORD, col, run))
+        toks.append(_tok(_Kind.WORD, col, run))
         return
     near = _NEAR_RE.fullmatch(run)
     if near:
@@ -152,12 +164,12 @@ def _lex_run(query: str, run: str, col: int, end: int, toks: list[_Tok]) -> None
             raise QuerySyntaxError(
                 f"{op}/{num}: the distance must be from 1 (adjacent) to {MAX_DISTANCE} words", col, query
             )
-        toks.append(_Tok(_Kind.NEAR, col, run, distance=int(num), ordered=op == "ONEAR"))
+        toks.append(_tok(_Kind.NEAR, col, run, int(num), op == "ONEAR"))
         return
     if run.startswith("-"):
         if len(run) == 1 and (end >= len(query) or query[end].isspace()):
             raise QuerySyntaxError("'-' must be followed directly by what to exclude, e.g. -word", col, query)
-        toks.append(_Tok(_Kind.MINUS, col))
+        toks.append(_tok(_Kind.MINUS, col))
         if len(run) > 1:
             _lex_run(query, run[1:], col + 1, end, toks)
         return
@@ -171,11 +183,11 @@ def _lex_run(query: str, run: str, col: int, end: int, toks: list[_Tok]) -> None
                 col,
                 query,
             )
-        toks.append(_Tok(_Kind.FIELD, col, name.lower()))
+        toks.append(_tok(_Kind.FIELD, col, name.lower()))
         if rest:
             _lex_run(query, rest, col + len(name) + 1, end, toks)
         return
-    toks.append(_Tok(_Kind.WORD, col, run))
+    toks.append(_tok(_Kind.WORD, col, run))
 
 
 def _describe(tok: _Tok) -> str:
@@ -194,6 +206,7 @@ class _Parser:
         self.toks: list[_Tok] = []
         self.pos = 0
         self.depth = 0
+        self.negated = False  # whether the tree has a NOT (else no contradiction to look for)
         self.cols: dict[int, int] = {}  # id(node) -> column where it starts
         self.keep: list[Node] = []  # every node with a column, alive so that no id is reused
 
@@ -224,9 +237,9 @@ class _Parser:
             raise self.error("unbalanced parentheses: this ')' has no matching '('", tok.col)
         if tok.kind is not _Kind.END:  # pragma: no cover - the loops above consume everything else
             raise self.error(f"unexpected {_describe(tok)}", tok.col)
-        if not has_positive(node):
-            raise self.error("this query can never match: a query needs at least one positive term", 1)
-        if not spans_when_true(node):
+        if not spans_when_true(node):  # (true implies has_positive: NEAR operands are spans)
+            if not has_positive(node):
+                raise self.error("this query can never match: a query needs at least one positive term", 1)
             if not self.track:
                 raise _NeedColumns
             culprit = self._unguarded(node)
@@ -235,7 +248,7 @@ class _Parser:
                 "combine it with a positive term",
                 self.cols.get(id(culprit), 1),
             )
-        found = _contradiction(node)
+        found = _contradiction(node) if self.negated else None
         if found is not None:
             if not self.track:
                 raise _NeedColumns
@@ -324,6 +337,7 @@ class _Parser:
             self.take()
             self.expect_operand(tok)
             self.enter(tok)
+            self.negated = True
             node = self.at(Not(self.parse_unary()), tok.col)
             self.depth -= 1
             return node
