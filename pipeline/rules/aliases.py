@@ -53,7 +53,7 @@ class AliasTable:
         self._memo: dict[Key, frozenset[Seq]] = {}
         self._problems: dict[tuple[str, str], AliasProblem] = {}
         self._lengths: set[int] = set(parent._lengths) if parent else set()
-        self._firsts: set[str] = set(parent._firsts) if parent else set()  # first words of keys
+        self.firsts: set[str] = set(parent.firsts) if parent else set()  # first words of keys (read-only)
         for key, variants in (aliases or {}).items():
             folded = tuple(t.folded for t in tokenize(key))
             if not folded or "*" in key or key.lstrip().startswith("="):
@@ -63,7 +63,7 @@ class AliasTable:
             merged.extend(v for v in variants if v not in merged)
             self._written.setdefault(folded, key)
             self._lengths.add(len(folded))
-            self._firsts.add(folded[0])
+            self.firsts.add(folded[0])
 
     def extended(self, aliases: Mapping[str, Sequence[str]] | None) -> AliasTable:
         """A table with `aliases` on top of this one (variants of the same key are merged)."""
@@ -142,7 +142,7 @@ class AliasTable:
 
     def expand(self, seq: Seq) -> list[Seq]:
         """The forms of a query word or phrase, the original first, then in a stable order."""
-        firsts = self._firsts
+        firsts = self.firsts
         if len(seq) == 1:  # the common case: one word
             if type(seq[0]) is not Term or seq[0].word not in firsts:
                 return [seq]

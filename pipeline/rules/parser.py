@@ -35,6 +35,7 @@ from .nodes import (
     Node,
     Not,
     Or,
+    Term,
     explain,
     has_positive,
     is_span,
@@ -349,7 +350,18 @@ class _Parser:
             raise self.error(f"the query is nested too deeply (more than {_MAX_DEPTH} levels)", tok.col)
 
     def parse_primary(self) -> Node:
-        tok = self.take()
+        tok = self.toks[self.pos]
+        self.pos += 1
+        if tok.kind is _Kind.WORD:  # the common case first
+            try:
+                slots = word_slots(tok.text)
+            except LeafError as exc:
+                raise self.error(str(exc), tok.col) from None
+            if len(slots) == 1 and not self.track:
+                leaf = slots[0]
+                if type(leaf) is not Term or leaf.word not in self.aliases.firsts:
+                    return leaf  # no alias can start here
+            return self.at(self.expand(slots), tok.col)
         if tok.kind is _Kind.FIELD:
             nxt = self.peek()
             if nxt.kind not in (_Kind.WORD, _Kind.PHRASE, _Kind.LPAREN):
@@ -373,13 +385,9 @@ class _Parser:
                 self.cols[id(node)] = tok.col  # a group starts at its "("
                 self.keep.append(node)
             return node
-        if tok.kind in (_Kind.PHRASE, _Kind.WORD):
+        if tok.kind is _Kind.PHRASE:
             try:
-                if tok.kind is _Kind.PHRASE:
-                    slots = phrase_slots(tok.text, tok.exact)
-                else:
-                    slots = word_slots(tok.text)
-                return self.at(self.expand(slots), tok.col)
+                return self.at(self.expand(phrase_slots(tok.text, tok.exact)), tok.col)
             except LeafError as exc:
                 raise self.error(str(exc), tok.col) from None
         if tok.kind is _Kind.RPAREN:

@@ -36,7 +36,7 @@ _GUARD_COST = 0.5  # a clause likelier than this to be present is not worth chec
 _URL_WORDS = frozenset(("http", "https", "www", "com", "org", "net", "int", "gov", "edu", "co", "uk"))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 18)
 def word_cost(word: str) -> float:
     """A rough chance that an article contains `word` (folded): the anchor with the lowest wins.
 
@@ -63,17 +63,23 @@ def prefix_cost(stem: str) -> float:
 
 
 def _leaf_anchor(leaf: Leaf, group: Group) -> tuple[float, Anchor]:
-    if isinstance(leaf, Prefix):
-        cost = prefix_cost(leaf.stem)
-        anchor: Anchor = (group, True, leaf.stem)
-    else:
-        word = leaf.word if isinstance(leaf, Term) else fold(leaf.word)
-        cost, anchor = word_cost(word), (group, False, word)
-    if group == ("lang",):
-        cost = 1.0  # one word, present in every document that has a language
-    elif group in (("url",), ("source",)):
-        cost = 1.0 if anchor[2] in _URL_WORDS else min(1.0, 2 * cost)
-    return cost, anchor
+    if type(leaf) is Term:
+        key, is_prefix = leaf.word, False
+        cost = word_cost(key)
+    elif type(leaf) is Prefix:
+        key, is_prefix = leaf.stem, True
+        cost = prefix_cost(key)
+    elif type(leaf) is Exact:
+        key, is_prefix = fold(leaf.word), False
+        cost = word_cost(key)
+    else:  # pragma: no cover
+        raise TypeError(f"not a leaf: {leaf!r}")
+    if len(group) == 1:
+        if group[0] == "lang":
+            cost = 1.0  # one word, present in every document that has a language
+        elif group[0] in ("url", "source"):
+            cost = 1.0 if key in _URL_WORDS else min(1.0, 2 * cost)
+    return cost, (group, is_prefix, key)
 
 
 Clause = tuple[float, list[Anchor]]  # at least one of these anchors is in any matching document

@@ -180,3 +180,23 @@ def test_word_locator_agrees_with_spans_on_random_texts() -> None:
         for _ in range(3):  # the same locator, asked again: it reuses what it found
             wanted = rng.sample(range(-2, len(every) + 3), min(len(every) + 5, rng.randint(0, 20)))
             assert locator.spans(wanted) == {k: every[k] for k in wanted if 0 <= k < len(every)}
+
+
+def test_query_words_fold_as_tokenize_does_for_every_letter_and_digit() -> None:
+    """`word_slots` skips `tokenize` for one-word queries; it must give the same terms."""
+    from pipeline.rules.leaves import LeafError, word_slots
+    from pipeline.rules.nodes import Term
+
+    samples = [chr(cp) for cp in range(0x80, 0x30000) if chr(cp).isalnum()]
+    samples += ["Навальным", "Peskov\u02bcs", "a\uff9e", "\uff9e\uff9f", "Straße", "ǅemal", "ﬁnance"]
+    word_slots.cache_clear()
+    wrong = []
+    for word in samples:
+        expected = tuple(Term(t.folded) for t in tokenize(word))
+        try:
+            got = word_slots(word)
+        except LeafError:
+            got = ()
+        if got != expected:
+            wrong.append((word, got, expected))
+    assert wrong == []
