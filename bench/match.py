@@ -9,7 +9,10 @@ and per-rule aliases (plus a shared alias table).
 
 Each size runs in a fresh process, so `peak_rss_mb` is that size's own peak (the articles and
 the interpreter included; `base_rss_mb` is the same process before building the matcher).
-`build_s` is building the matcher, without generating the rules (`generate_s`).
+`build_s` is building the matcher, without generating the rules (`generate_s`), in
+`build_processes` processes (the default: forked children parse slices of the rules from
+20,000 rules on; `--processes 1` builds in one); `build_child_peak_rss_mb` is the largest
+child's own peak.
 `median_ms`/`p95_ms`: deciding which rules match an article (`Matcher.match_ids`: indexing,
 prefilter, exact evaluation), the work the naive loop does too, in steady state: each
 article's fastest of 3 runs, after a first pass over all articles (`cold_median_ms`: that
@@ -241,7 +244,7 @@ class Timed:
 
 
 def child(
-    size: int, seed: int, naive_rules: int, check_rules: int, naive_seconds: float
+    size: int, seed: int, naive_rules: int, check_rules: int, naive_seconds: float, processes: int | None
 ) -> dict[str, object]:
     docs = load_articles()
     vocab = Vocabulary(docs)
@@ -249,7 +252,7 @@ def child(
     base = rss_mb()
     rules = Timed(generate(vocab, size, seed))
     t = time.perf_counter()
-    matcher = Matcher(rules, SHARED_ALIASES)
+    matcher = Matcher(rules, SHARED_ALIASES, processes=processes)
     build = time.perf_counter() - t - rules.seconds
     gc.collect()
     gc.freeze()  # as `wirewatch worker` does: the rules are never garbage
@@ -316,6 +319,8 @@ def child(
         "rules": size,
         "articles": len(docs),
         "build_s": round(build, 2),
+        "build_processes": matcher.processes,
+        "build_child_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
         "generate_s": round(rules.seconds, 2),
         "base_rss_mb": round(base, 1),
         "built_rss_mb": round(built_rss, 1),
@@ -348,18 +353,22 @@ def main() -> None:
     ap.add_argument("--naive-rules", type=int, default=20000, help="naive loop: rules actually run")
     ap.add_argument("--naive-seconds", type=float, default=30.0, help="naive loop: time budget per size")
     ap.add_argument("--check-rules", type=int, default=1000, help="agreement: rules checked per article")
+    ap.add_argument("--processes", type=int, help="build in this many processes (default: automatic)")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if not CORPUS.is_dir():
         sys.exit(f"bench/match.py: no corpus at {CORPUS}")
     if args.child:
-        result = child(args.child, args.seed, args.naive_rules, args.check_rules, args.naive_seconds)
+        result = child(
+            args.child, args.seed, args.naive_rules, args.check_rules, args.naive_seconds, args.processes
+        )
         print(json.dumps(result), flush=True)
         return
     for size in (int(s) for s in args.sizes.split(",")):
         cmd = [sys.executable, __file__, "--child", str(size), "--seed", str(args.seed)]
         cmd += ["--naive-rules", str(args.naive_rules), "--naive-seconds", str(args.naive_seconds)]
         cmd += ["--check-rules", str(args.check_rules)]
+        cmd += ["--processes", str(args.processes)] if args.processes else []
         subprocess.run(cmd, check=True)
 
 
