@@ -83,6 +83,7 @@ class RuleErrors(Exception):
 
 
 PARALLEL_MIN_RULES = 20_000  # below this, forking costs more than it saves
+BATCH = 100_000  # rules read (and parsed in parallel) at a time
 MAX_PROCESSES = 4
 _CAN_FORK = sys.platform == "linux"  # fork without exec is unsafe on macOS; Windows has none
 
@@ -191,7 +192,8 @@ class Matcher:
     """Parses every rule up front; `match` then runs them over one document.
 
     `processes`: how many processes parse the rules (forked on Linux; the others send their
-    trees back pickled). By default, one per CPU (up to 4) from PARALLEL_MIN_RULES rules on.
+    trees back pickled), BATCH rules at a time. By default, one per CPU (up to MAX_PROCESSES)
+    for a batch of PARALLEL_MIN_RULES rules or more.
     """
 
     def __init__(
@@ -206,13 +208,16 @@ class Matcher:
         paused = gc.isenabled()
         gc.disable()
         try:
-            self._build(list(rules), shared_aliases, processes)
+            self._build(rules, shared_aliases, processes)
         finally:
             if paused:
                 gc.enable()
 
     def _build(
-        self, rules: list[RuleSpec], shared_aliases: Mapping[str, Sequence[str]] | None, processes: int | None
+        self,
+        rules: Iterable[RuleSpec],
+        shared_aliases: Mapping[str, Sequence[str]] | None,
+        processes: int | None,
     ) -> None:
         shared = AliasTable(shared_aliases)
         errors = [RuleError(None, str(p)) for p in shared.problems()]
@@ -220,11 +225,23 @@ class Matcher:
         self._titles: list[str] = []
         self._nodes: list[Node] = []
         self._prefilter = Prefilter()
-        count = processes if processes is not None else build_processes(len(rules))
-        self.processes = max(1, min(count, len(rules))) if _CAN_FORK else 1
+        self.processes = 1
+        # In batches, so that rules given by a generator are never all held at once.
+        source = iter(rules)
+        while batch := list(itertools.islice(source, BATCH)):
+            count = processes if processes is not None else build_processes(len(batch))
+            count = max(1, min(count, len(batch))) if _CAN_FORK else 1
+            self.processes = max(self.processes, count)
+            errors += self._build_batch(batch, shared, count)
+        if errors:
+            raise RuleErrors(errors)
+        self._checks: list[Check | None] = [None] * len(self._nodes)
+
+    def _build_batch(self, rules: list[RuleSpec], shared: AliasTable, processes: int) -> list[RuleError]:
+        errors: list[RuleError] = []
         # This process also loads the others' trees and files every rule in the prefilter, so
         # its own slice is smaller: about 0.55 of a child's (measured with 100,000 rules).
-        weights = [0.55] + [1.0] * (self.processes - 1)
+        weights = [0.55] + [1.0] * (processes - 1)
         cuts = itertools.accumulate(weights, initial=0.0)
         bounds = [round(len(rules) * c / sum(weights)) for c in cuts]
         with ParsedElsewhere(rules, shared, bounds[1:]) as others:
@@ -234,9 +251,7 @@ class Matcher:
                     errors += problems
                     if node is not None:
                         self._add(rules[n], node)
-        if errors:
-            raise RuleErrors(errors)
-        self._checks: list[Check | None] = [None] * len(self._nodes)
+        return errors
 
     def _add(self, rule: RuleSpec, node: Node) -> None:
         self._prefilter.add(len(self._nodes), node)

@@ -6,6 +6,7 @@ case, apostrophe and dash variants) it does to both sides and matching stays con
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -154,53 +155,57 @@ def spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _WORD.finditer(blanked) if (w := m.group()).isascii() or _fold(w)]
 
 
-_SKIP = 64
-_ASCII_SKIP = re.compile(rf"(?:[^A-Za-z0-9]*[A-Za-z0-9]+){{{_SKIP}}}")
-_STEP = 8
-_ASCII_STEP = re.compile(rf"(?:[^A-Za-z0-9]*[A-Za-z0-9]+){{{_STEP}}}")
+_BLOCK = 64
+_ASCII_SKIP = re.compile(rf"(?:[^A-Za-z0-9]*[A-Za-z0-9]+){{{_BLOCK}}}")
+# The same for any text: a word starts at the first character that is not [\W_ʼ] (see _WORD).
+_WORD_SKIP = re.compile(rf"(?:[\W_\u02bc]*{_WORD.pattern}){{{_BLOCK}}}")
+_FOLDS_TO_NOTHING = ("\uff9e", "\uff9f")  # letters to Python that `fold` drops: no word alone
 
 
 class WordLocator:
     """Character spans of chosen words of one text (numbered as in `words(text)`), and only those.
 
-    Far cheaper than `spans` for a few words of a long text: the regex engine skips 64 words at a
-    time, and where each run of 64 starts is remembered. Text with non-ASCII words is read whole.
+    Far cheaper than `spans` for a few words of a long text: the regex engine skips 64 words at
+    a time (where each block of 64 starts is remembered), and the spans of a block are read
+    once, when a word of it is first asked for.
     """
 
     def __init__(self, text: str, blanked: str | None = None, ascii_words: bool | None = None) -> None:
         self._text = _blank_possessives(text) if blanked is None else blanked
         if ascii_words is None:
             ascii_words = _ascii_words_only(self._text)
-        self._every = None if ascii_words else spans(text)
-        self._starts = [0]  # _starts[j]: where to start reading word j * _SKIP
+        self._skip, self._word = (_ASCII_SKIP, _ASCII_SPAN) if ascii_words else (_WORD_SKIP, _WORD)
+        # A word that folds to nothing is not a word: counting words by regex would be off.
+        self._every = spans(text) if any(c in self._text for c in _FOLDS_TO_NOTHING) else None
+        self._starts = [0]  # _starts[j]: where to start reading word j * _BLOCK
+        self._blocks: dict[int, list[tuple[int, int]]] = {}
 
     def spans(self, wanted: Iterable[int]) -> dict[int, tuple[int, int]]:
         if self._every is not None:
             every = self._every
             return {k: every[k] for k in wanted if 0 <= k < len(every)}
         out: dict[int, tuple[int, int]] = {}
-        k, pos = 0, 0  # cursor: word k is the next one to read, at or after character pos
-        for target in sorted(set(wanted)):
-            if target < k:
-                continue  # negative
-            run = target // _SKIP
-            while len(self._starts) <= run:
-                m = _ASCII_SKIP.match(self._text, self._starts[-1])
-                if m is None:
-                    return out  # fewer words than that
-                self._starts.append(m.end())
-            if run * _SKIP > k:
-                k, pos = run * _SKIP, self._starts[run]
-            while target - k >= _STEP and (m := _ASCII_STEP.match(self._text, pos)) is not None:
-                k, pos = k + _STEP, m.end()
-            for m in _ASCII_SPAN.finditer(self._text, pos):
-                k, pos = k + 1, m.end()
-                if k - 1 == target:
-                    out[target] = m.span()
-                    break
-            else:
-                return out  # past the last word
+        blocks = self._blocks
+        for k in wanted:
+            if k < 0:
+                continue
+            block, at = divmod(k, _BLOCK)
+            found = blocks.get(block)
+            if found is None:
+                found = blocks[block] = self._read(block)
+            if at < len(found):
+                out[k] = found[at]
         return out
+
+    def _read(self, block: int) -> list[tuple[int, int]]:
+        """The spans of the words of one block (fewer at the end of the text; none past it)."""
+        starts = self._starts
+        while len(starts) <= block:
+            m = self._skip.match(self._text, starts[-1])
+            if m is None:
+                return []  # fewer words than that
+            starts.append(m.end())
+        return [m.span() for m in itertools.islice(self._word.finditer(self._text, starts[block]), _BLOCK)]
 
 
 def raw_words(text: str) -> list[str]:

@@ -575,16 +575,16 @@ def _built(matcher: Matcher) -> list[tuple[str, str, Any]]:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork") or sys.platform != "linux", reason="forking build: Linux only")
-@pytest.mark.parametrize("processes", [2, 3])
+@pytest.mark.parametrize(("processes", "batch"), [(2, 1000), (3, 1000), (2, 50)])
 def test_a_build_in_several_processes_equals_a_build_in_one(
-    processes: int, monkeypatch: pytest.MonkeyPatch
+    processes: int, batch: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ParsedElsewhere, "CHUNK", 7)  # many chunks per child
     rules = _many_rules(120)
-    one, several = (
-        Matcher(rules, {"alias-word": ["Peskov"]}),
-        Matcher(rules, {"alias-word": ["Peskov"]}, processes=processes),
-    )
+    aliases = {"alias-word": ["Peskov"]}
+    one = Matcher(rules, aliases)
+    monkeypatch.setattr(matcher_module, "BATCH", batch)  # 50: three batches, read from a generator
+    several = Matcher((r for r in rules), aliases, processes=processes)
     assert (one.processes, several.processes) == (1, processes)
     assert _built(several) == _built(one)
     doc = Document(title="ICC", text="Peskov said3 that the Kremlin spokesman and Навальная, his widow")

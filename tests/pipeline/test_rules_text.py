@@ -172,9 +172,12 @@ def test_token_is_immutable() -> None:
 def test_word_locator_agrees_with_spans_on_random_texts() -> None:
     rng = random.Random(11)
     pieces = ["alpha", "Beta", "x", "Navalny's", "’quote’", "—", "ICC", "a1", "é", "Навального", "_"]
-    for _ in range(300):
+    pieces += ["\u0301a", "aʼb", "ﬁx", "_x_", "e\u0301", "Йод’s"]  # marks, ʼ, ligatures
+    ascii_only = [p for p in pieces if p.isascii()]
+    for n in range(400):
+        choices = [ascii_only, pieces, [*pieces, "\uff9e"]][n % 3]  # ﾞ: a letter that folds to nothing
         text = "".join(
-            rng.choice(pieces) + rng.choice([" ", ", ", ".\n", "  "]) for _ in range(rng.randint(0, 300))
+            rng.choice(choices) + rng.choice([" ", ", ", ".\n", "  "]) for _ in range(rng.randint(0, 300))
         )
         every, locator = spans(text), WordLocator(text)
         for _ in range(3):  # the same locator, asked again: it reuses what it found
