@@ -155,10 +155,17 @@ def spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _WORD.finditer(blanked) if (w := m.group()).isascii() or _fold(w)]
 
 
-_BLOCK = 64
-_ASCII_SKIP = re.compile(rf"(?:[^A-Za-z0-9]*[A-Za-z0-9]+){{{_BLOCK}}}")
+_SKIP = 64  # words skipped at a time to reach a far word (where each run starts is kept)
+_BLOCK = 16  # words read at a time, once each
+# Possessive (*+, ++): a run of words is read one way only. With backtracking, a run that is
+# not there (near the end of the text) would be tried by splitting words in every possible way.
+_ASCII_RUN = r"[^A-Za-z0-9]*+[A-Za-z0-9]++"
 # The same for any text: a word starts at the first character that is not [\W_ʼ] (see _WORD).
-_WORD_SKIP = re.compile(rf"(?:[\W_\u02bc]*{_WORD.pattern}){{{_BLOCK}}}")
+_WORD_RUN = rf"[\W_\u02bc]*+[^\W_\u02bc]++(?:[{MARKS}]++[^\W_\u02bc]*+)*+"
+_ASCII_SKIP = re.compile(rf"(?:{_ASCII_RUN}){{{_SKIP}}}")
+_ASCII_STEP = re.compile(rf"(?:{_ASCII_RUN}){{{_BLOCK}}}")
+_WORD_SKIP = re.compile(rf"(?:{_WORD_RUN}){{{_SKIP}}}")
+_WORD_STEP = re.compile(rf"(?:{_WORD_RUN}){{{_BLOCK}}}")
 _FOLDS_TO_NOTHING = ("\uff9e", "\uff9f")  # letters to Python that `fold` drops: no word alone
 
 
@@ -166,18 +173,21 @@ class WordLocator:
     """Character spans of chosen words of one text (numbered as in `words(text)`), and only those.
 
     Far cheaper than `spans` for a few words of a long text: the regex engine skips 64 words at
-    a time (where each block of 64 starts is remembered), and the spans of a block are read
-    once, when a word of it is first asked for.
+    a time (where each run of 64 starts is remembered), then 16, and the spans of a block of
+    16 words are read once, when a word of it is first asked for.
     """
 
     def __init__(self, text: str, blanked: str | None = None, ascii_words: bool | None = None) -> None:
         self._text = _blank_possessives(text) if blanked is None else blanked
         if ascii_words is None:
             ascii_words = _ascii_words_only(self._text)
-        self._skip, self._word = (_ASCII_SKIP, _ASCII_SPAN) if ascii_words else (_WORD_SKIP, _WORD)
+        if ascii_words:
+            self._skip, self._step, self._word = _ASCII_SKIP, _ASCII_STEP, _ASCII_SPAN
+        else:
+            self._skip, self._step, self._word = _WORD_SKIP, _WORD_STEP, _WORD
         # A word that folds to nothing is not a word: counting words by regex would be off.
         self._every = spans(text) if any(c in self._text for c in _FOLDS_TO_NOTHING) else None
-        self._starts = [0]  # _starts[j]: where to start reading word j * _BLOCK
+        self._starts = [0]  # _starts[j]: where to start reading word j * _SKIP
         self._blocks: dict[int, list[tuple[int, int]]] = {}
 
     def spans(self, wanted: Iterable[int]) -> dict[int, tuple[int, int]]:
@@ -199,13 +209,20 @@ class WordLocator:
 
     def _read(self, block: int) -> list[tuple[int, int]]:
         """The spans of the words of one block (fewer at the end of the text; none past it)."""
+        run, steps = divmod(block * _BLOCK, _SKIP)
         starts = self._starts
-        while len(starts) <= block:
+        while len(starts) <= run:
             m = self._skip.match(self._text, starts[-1])
             if m is None:
                 return []  # fewer words than that
             starts.append(m.end())
-        return [m.span() for m in itertools.islice(self._word.finditer(self._text, starts[block]), _BLOCK)]
+        pos = starts[run]
+        for _ in range(steps // _BLOCK):
+            m = self._step.match(self._text, pos)
+            if m is None:
+                return []
+            pos = m.end()
+        return list(map(re.Match.span, itertools.islice(self._word.finditer(self._text, pos), _BLOCK)))
 
 
 def raw_words(text: str) -> list[str]:

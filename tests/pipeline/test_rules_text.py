@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import signal
 
 import pytest
 
@@ -203,3 +204,25 @@ def test_query_words_fold_as_tokenize_does_for_every_letter_and_digit() -> None:
         if got != expected:
             wrong.append((word, got, expected))
     assert wrong == []
+
+
+@pytest.mark.parametrize(
+    "text", ["Навального, " * 20, "e\u0301té " * 30, "abc, " * 20, "alpha, " * 40, "x" * 5000]
+)
+def test_word_locator_past_the_end_of_a_hostile_text_does_not_backtrack(text: str) -> None:
+    """Skipping a run of 64 words that is not there must fail at once: with backtracking, the
+    regex would try every way of splitting the last words (forever, for 20 Russian words)."""
+
+    def hung(signum: int, frame: object) -> None:  # a guard against a hang, not a speed test
+        raise AssertionError("WordLocator is stuck backtracking")
+
+    every = spans(text)
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(30)
+    try:
+        assert WordLocator(text).spans([len(every) - 1, len(every), 100, 1000]) == {
+            k: every[k] for k in (len(every) - 1, 100) if k < len(every)
+        }
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
