@@ -10,9 +10,10 @@ and per-rule aliases (plus a shared alias table).
 Each size runs in a fresh process, so `peak_rss_mb` is that size's own peak (the articles and
 the interpreter included; `base_rss_mb` is the same process before building the matcher).
 `build_s` is building the matcher, without generating the rules (`generate_s`), in
-`build_processes` processes (the default: forked children parse slices of the rules from
-20,000 rules on; `--processes 1` builds in one); `build_child_peak_rss_mb` is the largest
-child's own peak.
+`build_processes` processes (by default, from 20,000 rules on, a helper process per extra CPU
+parses chunks of the rules; `--processes 1` builds in this one alone);
+`build_child_peak_rss_mb` is the largest helper's peak RSS (pages it shares with this process
+included).
 `median_ms`/`p95_ms`: deciding which rules match an article (`Matcher.match_ids`: indexing,
 prefilter, exact evaluation), the work the naive loop does too, in steady state: each
 article's fastest of 3 runs, after a first pass over all articles (`cold_median_ms`: that

@@ -3,9 +3,11 @@
     matcher = Matcher(config.rules, config.aliases)      # or raises RuleErrors, listing all
     for hit in matcher.match(Document(title=..., text=...)): ...
 
-Build: parse every rule (aliases expanded), register its anchors in the `Prefilter`. Match:
-index the document once, ask the prefilter for candidates, evaluate only those exactly, and
-explain the few that hold. Nothing loads partially: one bad rule and the whole set is refused.
+Build: parse every rule (aliases expanded), register its anchors in the `Prefilter`; from
+20,000 rules on, helper processes forked at the start parse chunks of them meanwhile (Linux). Match: index
+the document once, ask the prefilter for candidates, evaluate only those exactly, and explain
+the few that hold (`match_ids` skips the explanations). Nothing loads partially: one bad rule
+and the whole set is refused.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ import contextlib
 import gc
 import itertools
 import logging
+import multiprocessing
 import os
-import pickle
-import signal
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, NamedTuple, Protocol
 
 from ..models import RuleHit
@@ -89,6 +91,7 @@ _CAN_FORK = sys.platform == "linux"  # fork without exec is unsafe on macOS; Win
 
 # One parsed rule: its number, its tree (None if it failed) and its errors.
 _Parsed = list[tuple[int, Node | None, list[RuleError]]]
+_Chunk = tuple[int, int, "Future[_Parsed] | None"]  # rules [start, stop) sent to a helper
 
 
 def build_processes(rules: int) -> int:
@@ -98,7 +101,20 @@ def build_processes(rules: int) -> int:
     return max(1, min(MAX_PROCESSES, len(os.sched_getaffinity(0))))
 
 
-def _parse(rules: Sequence[RuleSpec], start: int, stop: int, shared: AliasTable) -> _Parsed:
+class _Source(Protocol):
+    """What parsing needs of a rule."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def query(self) -> str: ...
+
+    @property
+    def aliases(self) -> Mapping[str, Sequence[str]]: ...
+
+
+def _parse(rules: Sequence[_Source], start: int, stop: int, shared: AliasTable) -> _Parsed:
     out: _Parsed = []
     for n in range(start, stop):
         rule = rules[n]
@@ -113,73 +129,81 @@ def _parse(rules: Sequence[RuleSpec], start: int, stop: int, shared: AliasTable)
     return out
 
 
-class ParsedElsewhere:
-    """Slices of the rules parsed by forked children, streamed back in chunks.
+class _Spec(NamedTuple):
+    """What a helper process needs of a rule."""
 
-    A child appends each chunk of pickled trees to a temporary file and then tells its size
-    down a pipe, so this process loads and files one chunk while the child parses the next.
-    Iterating gives the chunks in rule order. A child that fails (killed, out of memory, a
-    bug) costs only time: the rules it did not send are parsed here, where the same bug
-    raises as it would have without children.
-    """
+    id: str
+    query: str
+    aliases: Mapping[str, Sequence[str]]
+
+
+_HELPER_ALIASES: AliasTable | None = None  # in a helper process: the shared aliases
+
+
+def _start_helper(shared: AliasTable) -> None:  # pragma: no cover - runs in the helpers
+    global _HELPER_ALIASES
+    _HELPER_ALIASES = shared
+    gc.disable()  # as in the parent: trees hold no cycles, and each chunk is freed once sent
+
+
+def _parse_specs(specs: list[_Spec], first: int) -> _Parsed:  # pragma: no cover - in the helpers
+    assert _HELPER_ALIASES is not None
+    return [
+        (first + n, node, problems) for n, node, problems in _parse(specs, 0, len(specs), _HELPER_ALIASES)
+    ]
+
+
+class Helpers:
+    """Processes that parse chunks of rules for the build, forked once at its start (while this
+    process is small, so that they stay small too: each page this process writes to afterwards
+    becomes a private page of theirs). A chunk a helper fails on (it was killed, ran out of
+    memory, or hit a bug) is parsed here instead, where the same bug raises as it would have
+    without helpers."""
 
     CHUNK = 5000
 
-    def __init__(self, rules: Sequence[RuleSpec], shared: AliasTable, bounds: Sequence[int]) -> None:
-        self.rules, self.shared = rules, shared
-        self.slices = list(itertools.pairwise(bounds))
-        self.children: list[tuple[int, int, Any]] = []  # pid (0 once reaped), pipe, file
+    def __init__(self, count: int, shared: AliasTable) -> None:
+        self.count = count
+        self.pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
+            count,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_helper,
+            initargs=(shared,),
+        )
+        self.pool.submit(int).result()  # fork them now
 
-    def __enter__(self) -> Iterator[_Parsed]:
-        for start, stop in self.slices:
-            out = tempfile.TemporaryFile()
-            read, write = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover - the child (coverage does not follow forks)
-                code = 1
-                try:
-                    os.close(read)
-                    for at in range(start, stop, self.CHUNK):
-                        chunk = _parse(self.rules, at, min(stop, at + self.CHUNK), self.shared)
-                        data = pickle.dumps(chunk, pickle.HIGHEST_PROTOCOL)
-                        out.write(data)
-                        out.flush()
-                        os.write(write, len(data).to_bytes(8, "little"))
-                    code = 0
-                finally:
-                    os._exit(code)  # no atexit handlers, no flushing the parent's buffers
-            os.close(write)
-            self.children.append((pid, read, out))
-        return self._results()
+    def submit(self, rules: Sequence[RuleSpec], start: int, stop: int) -> list[_Chunk]:
+        """Send rules [start, stop) to the helpers, in chunks."""
+        chunks: list[_Chunk] = []
+        for a in range(start, stop, self.CHUNK):
+            b = min(stop, a + self.CHUNK)
+            future = None
+            if self.pool is not None:
+                specs = [_Spec(r.id, r.query, dict(r.aliases)) for r in rules[a:b]]
+                with contextlib.suppress(BrokenProcessPool):  # reported when its result is asked for
+                    future = self.pool.submit(_parse_specs, specs, a)
+            chunks.append((a, b, future))
+        return chunks
 
-    def _results(self) -> Iterator[_Parsed]:
-        for i, (start, stop) in enumerate(self.slices):
-            pid, read, out = self.children[i]
-            offset, done = 0, start
-            self.children[i] = (pid, -1, out)  # the pipe is closed by the `with` from here on
-            with os.fdopen(read, "rb") as sizes:
-                while done < stop and len(size := sizes.read(8)) == 8:
-                    length = int.from_bytes(size, "little")
-                    chunk: _Parsed = pickle.loads(os.pread(out.fileno(), length, offset))
-                    offset += length
-                    done = chunk[-1][0] + 1
-                    yield chunk
-            os.waitpid(pid, 0)
-            self.children[i] = (0, -1, out)  # reaped
-            out.close()
-            if done < stop:
-                log.warning("rules %d-%d: the process parsing them stopped; parsing them here", done, stop)
-                yield _parse(self.rules, done, stop, self.shared)
+    def results(
+        self, rules: Sequence[RuleSpec], chunks: list[_Chunk], shared: AliasTable
+    ) -> Iterator[_Parsed]:
+        """Each chunk's parsed rules, in order, waiting for each."""
+        for a, b, future in chunks:
+            try:
+                if future is None:
+                    raise BrokenProcessPool("the helper processes are gone")
+                yield future.result()
+            except Exception as exc:
+                log.warning("rules %d-%d: a helper process failed (%s); parsing them here", a, b, exc)
+                if isinstance(exc, BrokenProcessPool):
+                    self.close()
+                yield _parse(rules, a, b, shared)
 
-    def __exit__(self, *exc: object) -> None:
-        for pid, read, out in self.children:  # after an error here: stop and reap the children left
-            if pid:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            if read != -1:
-                os.close(read)
-            out.close()
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 class CompiledRule(NamedTuple):
@@ -191,9 +215,9 @@ class CompiledRule(NamedTuple):
 class Matcher:
     """Parses every rule up front; `match` then runs them over one document.
 
-    `processes`: how many processes parse the rules (forked on Linux; the others send their
-    trees back pickled), BATCH rules at a time. By default, one per CPU (up to MAX_PROCESSES)
-    for a batch of PARALLEL_MIN_RULES rules or more.
+    `processes`: how many processes parse the rules, counting this one (the others are forked
+    helpers, Linux only, that send their trees back pickled). By default one per CPU, up to
+    MAX_PROCESSES, when there are PARALLEL_MIN_RULES rules or more.
     """
 
     def __init__(
@@ -225,32 +249,37 @@ class Matcher:
         self._titles: list[str] = []
         self._nodes: list[Node] = []
         self._prefilter = Prefilter()
-        self.processes = 1
         # In batches, so that rules given by a generator are never all held at once.
         source = iter(rules)
-        while batch := list(itertools.islice(source, BATCH)):
-            count = processes if processes is not None else build_processes(len(batch))
-            count = max(1, min(count, len(batch))) if _CAN_FORK else 1
-            self.processes = max(self.processes, count)
-            errors += self._build_batch(batch, shared, count)
+        batch = list(itertools.islice(source, BATCH))
+        count = processes if processes is not None else build_processes(len(batch))
+        self.processes = max(1, min(count, len(batch))) if _CAN_FORK else 1
+        helpers = Helpers(self.processes - 1, shared) if self.processes > 1 else None
+        try:
+            while batch:
+                errors += self._build_batch(batch, shared, helpers)
+                batch = list(itertools.islice(source, BATCH))
+        finally:
+            if helpers is not None:
+                helpers.close()
         if errors:
             raise RuleErrors(errors)
         self._checks: list[Check | None] = [None] * len(self._nodes)
 
-    def _build_batch(self, rules: list[RuleSpec], shared: AliasTable, processes: int) -> list[RuleError]:
+    def _build_batch(
+        self, rules: list[RuleSpec], shared: AliasTable, helpers: Helpers | None
+    ) -> list[RuleError]:
         errors: list[RuleError] = []
-        # This process also loads the others' trees and files every rule in the prefilter, so
-        # its own slice is smaller: about 0.55 of a child's (measured with 100,000 rules).
-        weights = [0.55] + [1.0] * (processes - 1)
-        cuts = itertools.accumulate(weights, initial=0.0)
-        bounds = [round(len(rules) * c / sum(weights)) for c in cuts]
-        with ParsedElsewhere(rules, shared, bounds[1:]) as others:
-            # This process parses the first slice while the others parse theirs.
-            for part in itertools.chain([_parse(rules, bounds[0], bounds[1], shared)], others):
-                for n, node, problems in part:
-                    errors += problems
-                    if node is not None:
-                        self._add(rules[n], node)
+        # This process also sends the helpers their rules, loads their trees and files every
+        # rule in the prefilter, so it parses less itself: 0.55 of a helper's share.
+        mine = len(rules) if helpers is None else round(len(rules) * 0.55 / (0.55 + helpers.count))
+        chunks = helpers.submit(rules, mine, len(rules)) if helpers is not None else []
+        parts = [_parse(rules, 0, mine, shared)]
+        for part in itertools.chain(parts, helpers.results(rules, chunks, shared) if helpers else ()):
+            for n, node, problems in part:
+                errors += problems
+                if node is not None:
+                    self._add(rules[n], node)
         return errors
 
     def _add(self, rule: RuleSpec, node: Node) -> None:

@@ -7,6 +7,9 @@ parts do) anchors on its cheapest part; a NOT has none. "Cheap" means likely to 
 a document, judged by the word's frequency in English or Russian (wordfreq): "peskov" beats
 "said", so `Peskov NEAR/12 said` is only looked at when "peskov" occurs.
 
+A rule with a *guard* (a second clause: `a AND b` needs b too) is filed under its anchor and,
+below it, under each guard word, so guards cost set intersections, not a loop over rules.
+
 Matching a document is then one dictionary lookup per distinct word per field group (a hash over
 whole folded words does what Aho-Corasick does for our tokens), plus, for prefixes, one per
 distinct stem length; the candidates are evaluated exactly. The prefilter never drops a rule
