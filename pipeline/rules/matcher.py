@@ -85,7 +85,7 @@ class RuleErrors(Exception):
 
 
 PARALLEL_MIN_RULES = 20_000  # below this, forking costs more than it saves
-BATCH = 100_000  # rules read (and parsed in parallel) at a time
+BATCH = 20_000  # rules read (and parsed in parallel) at a time
 MAX_PROCESSES = 4
 _CAN_FORK = sys.platform == "linux"  # fork without exec is unsafe on macOS; Windows has none
 
