@@ -38,8 +38,8 @@ __all__ = ["CompiledRule", "Document", "Matcher", "RuleError", "RuleErrors", "Ru
 log = logging.getLogger(__name__)
 
 
-class RuleSpec(Protocol):
-    """What the matcher needs of a rule (`schema.RuleConfig` is one)."""
+class _Source(Protocol):
+    """What parsing needs of a rule (all a helper process is sent)."""
 
     @property
     def id(self) -> str: ...
@@ -49,6 +49,10 @@ class RuleSpec(Protocol):
 
     @property
     def aliases(self) -> Mapping[str, Sequence[str]]: ...
+
+
+class RuleSpec(_Source, Protocol):
+    """What the matcher needs of a rule (`schema.RuleConfig` is one)."""
 
     @property
     def display_title(self) -> str: ...
@@ -99,19 +103,6 @@ def build_processes(rules: int) -> int:
     if rules < PARALLEL_MIN_RULES or not _CAN_FORK:
         return 1
     return max(1, min(MAX_PROCESSES, len(os.sched_getaffinity(0))))
-
-
-class _Source(Protocol):
-    """What parsing needs of a rule."""
-
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def query(self) -> str: ...
-
-    @property
-    def aliases(self) -> Mapping[str, Sequence[str]]: ...
 
 
 def _parse(rules: Sequence[_Source], start: int, stop: int, shared: AliasTable) -> _Parsed:
