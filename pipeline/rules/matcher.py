@@ -3,11 +3,11 @@
     matcher = Matcher(config.rules, config.aliases)      # or raises RuleErrors, listing all
     for hit in matcher.match(Document(title=..., text=...)): ...
 
-Build: parse every rule (aliases expanded), register its anchors in the `Prefilter`; from
-20,000 rules on, helper processes forked at the start parse chunks of them meanwhile (Linux). Match: index
-the document once, ask the prefilter for candidates, evaluate only those exactly, and explain
-the few that hold (`match_ids` skips the explanations). Nothing loads partially: one bad rule
-and the whole set is refused.
+Build: parse every rule (aliases expanded) and register its anchors in the `Prefilter`; from
+20,000 rules on, helper processes forked at the start parse chunks of them meanwhile (Linux).
+Match: index the document once, ask the prefilter for candidates, evaluate only those exactly,
+and explain the few that hold (`match_ids` skips the explanations). Nothing loads partially:
+one bad rule and the whole set is refused.
 """
 
 from __future__ import annotations
@@ -265,8 +265,8 @@ class Matcher:
         # rule in the prefilter, so it parses less itself: 0.55 of a helper's share.
         mine = len(rules) if helpers is None else round(len(rules) * 0.55 / (0.55 + helpers.count))
         chunks = helpers.submit(rules, mine, len(rules)) if helpers is not None else []
-        parts = [_parse(rules, 0, mine, shared)]
-        for part in itertools.chain(parts, helpers.results(rules, chunks, shared) if helpers else ()):
+        theirs = helpers.results(rules, chunks, shared) if helpers is not None else ()
+        for part in itertools.chain([_parse(rules, 0, mine, shared)], theirs):
             for n, node, problems in part:
                 errors += problems
                 if node is not None:
