@@ -20,6 +20,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import ConfigError, ConfigIssue
 from .rules import AliasTable, QuerySyntaxError, parse_query
+from .rules.nodes import Node
 from .schema import Config, RuleConfig, RulesFile
 from .yamlsource import Document, KeyPath, format_key, load_yaml
 
@@ -65,14 +66,15 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Confi
     aliases: dict[str, list[str]] = {}
     for raw in raw_aliases:
         aliases.update(_aliases_or_empty(raw))  # a bad aliases block is reported by validation
-    issues += _cross_check(data, doc, rules, rules_doc, aliases)
+    parsed: dict[str, Node] = {}
+    issues += _cross_check(data, doc, rules, rules_doc, aliases, parsed)
 
     if issues or config is None:
         files = [doc.file, rules_doc.file]
         issues.sort(key=lambda i: (files.index(i.file) if i.file in files else 2, i.line or 0, i.column or 0))
         raise ConfigError(issues)
     data_dir = Path(os.path.normpath(base.absolute() / config.data_dir.expanduser()))
-    return config.model_copy(
+    loaded = config.model_copy(
         update={
             "rules": [rule for _, rule in rules],
             "aliases": aliases,
@@ -80,6 +82,8 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Confi
             "data_dir": data_dir,
         }
     )
+    loaded._parsed_queries = parsed
+    return loaded
 
 
 def load_rules(path: str | Path, env: Mapping[str, str] | None = None) -> RulesFile:
@@ -108,7 +112,7 @@ def load_rules(path: str | Path, env: Mapping[str, str] | None = None) -> RulesF
     for n, m, rule_id in _duplicates([{"id": r.id} for _, r in rules], "id"):
         i, j = rules[n][0], rules[m][0]
         issues.append(doc.issue(("rules", i, "id"), f"duplicate rule id {rule_id!r} (also rules[{j}])"))
-    issues += _check_queries(doc, rules, doc, aliases)
+    issues += _check_queries(doc, rules, doc, aliases, {})
     if issues:
         issues.sort(key=lambda i: (i.line or 0, i.column or 0))
         raise ConfigError(issues)
@@ -224,6 +228,7 @@ def _cross_check(
     rules: list[tuple[int, RuleConfig]],
     rules_doc: Document,
     aliases: dict[str, list[str]],
+    parsed: dict[str, Node],
 ) -> list[ConfigIssue]:
     issues = []
     for i, j, url in _duplicates(data.get("feeds"), "url"):
@@ -243,14 +248,19 @@ def _cross_check(
                 names = ", ".join(sorted(str(s) for s in known if s is not None)) or "none"
                 message = f"rule {rule.id}: unknown sink {sink_id!r} (sinks: {names})"
                 issues.append(rules_doc.issue(("rules", i, "sinks", k), message))
-    issues += _check_queries(doc, rules, rules_doc, aliases)
+    issues += _check_queries(doc, rules, rules_doc, aliases, parsed)
     return issues
 
 
 def _check_queries(
-    doc: Document, rules: list[tuple[int, RuleConfig]], rules_doc: Document, aliases: dict[str, list[str]]
+    doc: Document,
+    rules: list[tuple[int, RuleConfig]],
+    rules_doc: Document,
+    aliases: dict[str, list[str]],
+    parsed: dict[str, Node],
 ) -> list[ConfigIssue]:
-    """Alias problems (at the alias key) and query errors (at the very line and column)."""
+    """Alias problems (at the alias key) and query errors (at the very line and column); each
+    query that parses goes into `parsed` under its rule id."""
     issues = []
     shared = AliasTable(aliases)
     for problem in shared.problems():
@@ -263,7 +273,7 @@ def _check_queries(
                 path = ("rules", i, "aliases", problem.key)
                 issues.append(rules_doc.issue(path, f"rule {rule.id}: {problem}", at_key=True))
         try:
-            parse_query(rule.query, table)
+            parsed[rule.id] = parse_query(rule.query, table)
         except QuerySyntaxError as exc:
             caret = "\n".join("    " + line for line in exc.caret().splitlines())
             message = f"rule {rule.id}: {exc.message} (column {exc.column} of the query)"

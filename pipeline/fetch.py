@@ -1,8 +1,11 @@
 """HTTP for feeds, pages and webhooks: timeouts, size caps, conditional GET, the address guard.
 
 Every URL we fetch or post to comes from a feed, a page or a config file, so it is untrusted:
-each hop (redirects included) is resolved and refused when it lands on a loopback, private,
-link-local or otherwise non-public address, unless the config says `allow_private_networks: true`.
+each hop (redirects included) is refused when it lands on a loopback, private, link-local or
+otherwise non-public address, unless the config says `allow_private_networks: true`. The check
+is made on the very addresses a new connection is opened to (`GuardedBackend`): the host is
+resolved once, the answer checked and then connected to, so a DNS answer that changes between a
+check and the connection (DNS rebinding) cannot reach a private address.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ import logging
 import socket
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from .errors import BlockedAddressError, FetchPermanent, FetchRetriable, TooLargeError
@@ -32,8 +36,44 @@ def _is_public(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return addr.is_global and not addr.is_multicast
 
 
-def guard_url(url: str, allow_private_networks: bool) -> None:
-    """Raise BlockedAddressError if `url` is not http(s) or resolves to a non-public address."""
+Resolver = Callable[[str, int], list[str]]  # host, port -> the addresses to connect to, in order
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """The addresses getaddrinfo gives for host (TCP), in its order, without repeats."""
+    infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def resolve_checked(
+    host: str, port: int, allow_private_networks: bool, resolver: Resolver = system_resolver, url: str = ""
+) -> list[str]:
+    """The addresses to connect to for host, every one of them checked: BlockedAddressError when
+    any is non-public (unless allowed), FetchRetriable when the name does not resolve (yet)."""
+    where = url or host
+    try:
+        addrs = [str(ipaddress.ip_address(host))]
+    except ValueError:
+        try:
+            addrs = resolver(host, port)
+        except UnicodeError as exc:  # no IDNA form (e.g. a label over 63 characters): never resolves
+            raise BlockedAddressError(f"{where}: {host} is not a valid host name: {exc}") from exc
+        except OSError as exc:  # socket.gaierror and friends
+            raise FetchRetriable(f"{where}: cannot resolve {host}: {exc}") from exc
+    if not addrs:
+        raise FetchRetriable(f"{where}: {host} resolves to no address")
+    if not allow_private_networks:
+        for addr in addrs:
+            if not _is_public(ipaddress.ip_address(addr)):
+                raise BlockedAddressError(
+                    f"{where}: {host} resolves to {addr}, a non-public address "
+                    "(set allow_private_networks: true to allow it)"
+                )
+    return addrs
+
+
+def _checked_parts(url: str) -> tuple[str, int | None]:
+    """(host, port) of an http(s) URL with a host, else BlockedAddressError."""
     try:
         parts = urlsplit(url)
         port = parts.port  # raises on a port out of range or not a number
@@ -41,25 +81,61 @@ def guard_url(url: str, allow_private_networks: bool) -> None:
         raise BlockedAddressError(f"{url}: not a valid URL: {exc}") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BlockedAddressError(f"{url}: only http(s) URLs with a host are fetched")
-    if allow_private_networks:
-        return
-    host = parts.hostname
-    try:
-        addrs = {ipaddress.ip_address(host)}
-    except ValueError:
-        try:
-            infos = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
-        except UnicodeError as exc:  # no IDNA form (e.g. a label over 63 characters): never resolves
-            raise BlockedAddressError(f"{url}: {host} is not a valid host name: {exc}") from exc
-        except socket.gaierror as exc:
-            raise FetchRetriable(f"{url}: cannot resolve {host}: {exc}") from exc
-        addrs = {ipaddress.ip_address(info[4][0]) for info in infos}
-    for addr in addrs:
-        if not _is_public(addr):
-            raise BlockedAddressError(
-                f"{url}: {host} resolves to {addr}, a non-public address "
-                "(set allow_private_networks: true to allow it)"
-            )
+    return parts.hostname, port
+
+
+def guard_url(url: str, allow_private_networks: bool, resolver: Resolver = system_resolver) -> None:
+    """Raise BlockedAddressError if `url` is not http(s) or resolves to a non-public address.
+
+    A check ahead of time, for URLs not fetched through a `GuardedBackend` (and for people); the
+    fetcher itself checks at connect time."""
+    host, port = _checked_parts(url)
+    if not allow_private_networks:
+        resolve_checked(host, port or 443, False, resolver, url)
+
+
+class GuardedBackend(httpcore.SyncBackend):
+    """httpcore's network backend, but a TCP connection is only opened to addresses that
+    `resolve_checked` allowed, from the one resolution it made."""
+
+    def __init__(self, allow_private_networks: bool, resolver: Resolver = system_resolver) -> None:
+        self.allow_private_networks = allow_private_networks
+        self.resolver = resolver
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        addrs = resolve_checked(host, port, self.allow_private_networks, self.resolver)
+        last: Exception | None = None
+        for addr in addrs:
+            try:
+                return super().connect_tcp(addr, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:  # try the next address, as create_connection does
+                last = exc
+        assert last is not None
+        raise last
+
+
+class GuardedTransport(httpx.HTTPTransport):
+    """httpx's transport over a `GuardedBackend`. httpx takes no network backend, so the pool it
+    builds is replaced by an equal one that has ours (the options are httpx's defaults)."""
+
+    def __init__(self, backend: GuardedBackend, max_connections: int = 100) -> None:
+        super().__init__()
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=5.0,
+            http1=True,
+            http2=False,
+            network_backend=backend,
+        )
 
 
 @dataclass(frozen=True)
@@ -70,6 +146,7 @@ class FetchResult:
     content_type: str = ""
     etag: str | None = None
     last_modified: str | None = None
+    moved_to: str | None = None  # the final URL when every redirect hop was permanent (301, 308)
 
     @property
     def not_modified(self) -> bool:
@@ -85,9 +162,17 @@ class Fetcher:
         timeout: float = 20.0,
         allow_private_networks: bool = False,
         transport: httpx.BaseTransport | None = None,
+        resolver: Resolver = system_resolver,
+        max_connections: int = 100,
     ) -> None:
         self.timeout = timeout
         self.allow_private_networks = allow_private_networks
+        self.resolver = resolver
+        # A transport of the caller's (a proxy, a mock) connects where it likes: then each hop's
+        # host is resolved and checked ahead of time instead.
+        self._check_ahead = transport is not None
+        if transport is None:
+            transport = GuardedTransport(GuardedBackend(allow_private_networks, resolver), max_connections)
         self.client = httpx.Client(
             headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
@@ -118,16 +203,20 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         deadline = time.monotonic() + self.timeout * 2
-        current = url
+        current, permanent = url, True
         for _ in range(MAX_REDIRECTS + 1):
-            guard_url(current, self.allow_private_networks)
+            self._guard(current)
             try:
                 with self.client.stream("GET", current, headers=headers) as resp:
                     if resp.status_code in (301, 302, 303, 307, 308) and "location" in resp.headers:
                         current = urljoin(current, resp.headers["location"])
+                        permanent = permanent and resp.status_code in (301, 308)
                         continue
+                    moved_to = current if permanent and current != url else None
                     if resp.status_code == 304:
-                        return FetchResult(current, 304, b"", etag=etag, last_modified=last_modified)
+                        return FetchResult(
+                            current, 304, b"", etag=etag, last_modified=last_modified, moved_to=moved_to
+                        )
                     _raise_for_status(url, resp)
                     declared = resp.headers.get("content-length")
                     if declared and declared.isdigit() and int(declared) > max_bytes:
@@ -148,6 +237,7 @@ class Fetcher:
                         content_type=resp.headers.get("content-type", ""),
                         etag=resp.headers.get("etag"),
                         last_modified=resp.headers.get("last-modified"),
+                        moved_to=moved_to,
                     )
             except (httpx.DecodingError, zlib.error) as exc:
                 raise FetchPermanent(f"{url}: cannot decode the body: {exc}") from exc
@@ -157,11 +247,17 @@ class Fetcher:
                 raise FetchRetriable(f"{url}: {type(exc).__name__}: {exc}") from exc
         raise FetchPermanent(f"{url}: more than {MAX_REDIRECTS} redirects")
 
+    def _guard(self, url: str) -> None:
+        if self._check_ahead:
+            guard_url(url, self.allow_private_networks, self.resolver)
+        else:
+            _checked_parts(url)  # the addresses are checked when a connection is opened
+
     def post(self, url: str, *, content: bytes, headers: dict[str, str], timeout: float) -> httpx.Response:
         """POST once, no redirects followed, to a guarded address. Network errors raise httpx errors.
 
         The response body is not read: a receiver's reply cannot be made to fill our memory."""
-        guard_url(url, self.allow_private_networks)
+        self._guard(url)
         with self.client.stream("POST", url, content=content, headers=headers, timeout=timeout) as resp:
             return resp
 

@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationInfo,
     field_validator,
 )
@@ -109,7 +110,10 @@ class Defaults(Strict):
     max_feed_bytes: Size = 10_000_000
     max_page_bytes: Size = 5_000_000
     seen_ttl: Duration = 90 * 86400.0  # how long an entry, alert or delivery is remembered
+    max_entry_age: Duration = 2 * 86400.0  # entries published longer ago are remembered, not alerted
+    max_requests_per_host: int = Field(default=4, ge=1, le=64)  # at once, per worker
     min_text_chars: int = Field(default=200, ge=0)  # less extracted text than this: use the feed's
+    max_extract_time: Duration = 10.0  # a page taking longer to extract: use the feed's text
     delivery_retries: int = Field(default=8, ge=0, le=50)
     retry_backoff: Duration = 10.0  # first retry delay; doubles each try, with jitter
     retry_backoff_cap: Duration = 3600.0
@@ -120,6 +124,7 @@ class FeedConfig(Strict):
     url: HttpUrl
     name: str | None = None
     interval: Duration | None = None
+    max_entry_age: Duration | None = None  # overrides defaults.max_entry_age
 
     @property
     def id(self) -> str:
@@ -193,6 +198,13 @@ class Config(Strict):
     aliases: dict[str, list[str]] = Field(default_factory=dict)  # shared by every rule
     sinks: list[SinkConfig] = Field(default_factory=list)
     config_path: Path | None = None  # where it was loaded from (set by the loader)
+    # Each rule's parsed query, by rule id, as the loader checked it: the matcher reuses them
+    # instead of parsing every query again. Empty for a Config not made by the loader.
+    _parsed_queries: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def parsed_queries(self) -> dict[str, Any]:
+        return self._parsed_queries
 
     def sink(self, sink_id: str) -> EmailSinkConfig | WebhookSinkConfig:
         for s in self.sinks:
@@ -214,3 +226,6 @@ class Config(Strict):
 
     def interval_for(self, feed: FeedConfig) -> float:
         return feed.interval if feed.interval is not None else self.defaults.poll_interval
+
+    def max_entry_age_for(self, feed: FeedConfig) -> float:
+        return feed.max_entry_age if feed.max_entry_age is not None else self.defaults.max_entry_age

@@ -65,8 +65,13 @@ def article_page(seed: Seed) -> bytes:
     return page.encode("utf-8")
 
 
-def rss_feed(seeds: list[Seed], base_url: str, guid_prefix: str = "seed-") -> bytes:
-    start = datetime(2024, 3, 6, 12, 0, tzinfo=UTC)
+def rss_feed(
+    seeds: list[Seed], base_url: str, guid_prefix: str = "seed-", start: datetime | None = None
+) -> bytes:
+    """An RSS feed of the seeds, an hour apart, the newest an hour old by default (so that no
+    story is too old to alert on: see `defaults.max_entry_age`)."""
+    if start is None:
+        start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=len(seeds) + 1)
     items = []
     for i, seed in enumerate(seeds):
         link = f"{base_url}/articles/{seed.stem}.html"

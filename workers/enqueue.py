@@ -1,49 +1,49 @@
-"""Putting work on the queues with deterministic job ids, so nothing is queued twice.
+"""Putting work on the queues. Each job's id scheme and retry policy sit here, beside it.
 
-poll-<feed id>          at most one poll in flight per feed
-article-<story hash>    one article job per story, whichever feeds carry it
-deliver-<delivery id>   one delivery per (alert, sink); its record outlives it by seen_ttl,
-                        so a later re-run of the article cannot deliver it again
+poll-<hash of feeds and due times>   one batch of due feeds (`poll_feeds`). A feed is only in
+                                     a batch while leased in ww:due, so at most one poll of it
+                                     is in flight; a lost batch is retried once by RQ
+articles-<hash of entry keys>        a batch of new entries (`process_articles`); a page
+                                     that may load later comes back alone, with attempt + 1
+deliver-<delivery id>                one delivery per (alert, sink) that the article job could
+                                     not make itself; its record outlives it by seen_ttl, so a
+                                     later re-run of the article cannot deliver it again
 """
 
 from __future__ import annotations
 
 import logging
-import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
 from pipeline.models import Alert, Entry, short_hash
-from pipeline.schema import Defaults, FeedConfig
+from pipeline.schema import FeedConfig
 
-from .runtime import Runtime
+from . import state
+from .context import Services
+from .retries import backoff, retry_policy
 
 log = logging.getLogger(__name__)
 
-POLL_TIMEOUT = 120
-ARTICLE_TIMEOUT = 180
+POLL_BATCH = 100  # feeds per poll job
+POLL_TIMEOUT = 300  # seconds: a batch waits for its slowest fetch, each bounded by fetch_timeout
+POLL_LEASE = 600.0  # seconds a claimed feed stays out of the schedule unless its batch reports back
+ARTICLE_BATCH = 8  # entries per article job
+ARTICLE_TRIES = 3  # page fetches per entry before the feed's text stands in
+ARTICLE_TIMEOUT = 600
 DELIVER_TIMEOUT = 90
 _DONE = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 
 
-def backoff(tries: int, base: float, cap: float) -> list[int]:
-    """Exponential backoff with +-20% jitter and a cap, one delay (seconds) per retry."""
-    delays = []
-    for n in range(tries):
-        delay = min(cap, base * (2**n))
-        delays.append(max(0, round(delay * random.uniform(0.8, 1.2))))
-    return delays
-
-
-def retry_policy(d: Defaults, tries: int) -> Retry | None:
-    if tries <= 0:
-        return None
-    return Retry(max=tries, interval=backoff(tries, d.retry_backoff, d.retry_backoff_cap))
-
-
-def _enqueue_unique(queue: Queue, job_id: str, func: str, args: tuple[str, ...], **options: object) -> bool:
+def _enqueue_unique(
+    queue: Queue, job_id: str, func: str, args: tuple[object, ...], **options: object
+) -> bool:
     """Enqueue unless a live job with this id exists; a finished or failed leftover is replaced."""
     for _ in range(2):
         try:
@@ -60,53 +60,121 @@ def _enqueue_unique(queue: Queue, job_id: str, func: str, args: tuple[str, ...],
     return False
 
 
-def enqueue_poll(rt: Runtime, feed: FeedConfig) -> bool:
-    ok = _enqueue_unique(
-        rt.queues.feeds,
-        f"poll-{feed.id}",
-        "workers.jobs.poll_feed",
-        (feed.id,),
-        timeout=POLL_TIMEOUT,
-        result_ttl=0,
-        failure_ttl=86400,
-        retry=Retry(max=2, interval=[30, 120]),
-        description=f"poll {feed.url}",
-    )
-    if not ok:
-        log.info("%s: previous poll still in flight, skipped", feed.url)
-    return ok
+def enqueue_poll_batches(services: Services, due: Sequence[tuple[str, float]]) -> int:
+    """One poll job per POLL_BATCH of claimed (feed id, due time) pairs; returns the jobs made."""
+    jobs = 0
+    for start in range(0, len(due), POLL_BATCH):
+        batch = [[feed_id, due_at] for feed_id, due_at in due[start : start + POLL_BATCH]]
+        job_id = "poll-" + short_hash(*(f"{fid}@{at}" for fid, at in batch))
+        jobs += _enqueue_unique(
+            services.queues.feeds,
+            job_id,
+            "workers.jobs.poll_feeds",
+            (batch,),
+            timeout=POLL_TIMEOUT,
+            result_ttl=0,
+            failure_ttl=86400,
+            retry=Retry(max=1, interval=[30]),
+            description=f"poll of {len(batch)} feeds",
+        )
+    return jobs
 
 
-def enqueue_article(rt: Runtime, entry: Entry) -> bool:
-    d = rt.config.defaults
-    return _enqueue_unique(
-        rt.queues.articles,
-        f"article-{short_hash(entry.story_key)}",
-        "workers.jobs.process_article",
-        (entry.to_json(),),
-        timeout=ARTICLE_TIMEOUT,
-        result_ttl=0,
-        failure_ttl=int(d.seen_ttl),
-        retry=retry_policy(d, 3),
-        description=f"article {entry.link or entry.key}",
-    )
+def enqueue_poll(services: Services, feeds: Sequence[FeedConfig]) -> int:
+    """Poll these feeds now, unless a poll of them is in flight (or a retry is pending);
+    returns how many were handed to a poll job."""
+    now = time.time()
+    ids = [f.id for f in feeds]
+    with services.redis.pipeline(transaction=False) as pipe:
+        for fid in ids:
+            pipe.zadd(state.DUE_KEY, {fid: now}, nx=True)
+        pipe.execute()
+    claimed = [
+        (fid, at) for fid, at in state.claim_due(services.redis, now, POLL_LEASE, len(ids) or 1) if fid in ids
+    ]
+    enqueue_poll_batches(services, claimed)
+    if len(claimed) < len(ids):
+        log.info(
+            "%d of %d feeds: a poll is in flight or a retry pending, skipped",
+            len(ids) - len(claimed),
+            len(ids),
+        )
+    return len(claimed)
 
 
-def enqueue_delivery(rt: Runtime, alert: Alert, sink_id: str) -> bool:
-    d = rt.config.defaults
+def enqueue_articles(services: Services, entries: Sequence[Entry], attempt: int = 0) -> int:
+    """Article jobs for new entries, ARTICLE_BATCH to a job. A retry (attempt > 0) waits its
+    backoff; returns the jobs made."""
+    d = services.config.defaults
+    delay = backoff(attempt, d.retry_backoff, d.retry_backoff_cap)[-1] if attempt else 0
+    jobs = 0
+    for start in range(0, len(entries), ARTICLE_BATCH):
+        batch = entries[start : start + ARTICLE_BATCH]
+        job_id = "articles-" + short_hash(str(attempt), *(e.story_key for e in batch))
+        first = batch[0].link or batch[0].key
+        options: dict[str, object] = {
+            "timeout": ARTICLE_TIMEOUT,
+            "result_ttl": 0,
+            "failure_ttl": int(d.seen_ttl),
+            "retry": retry_policy(d, 2),  # a lost job (a worker killed mid-job) is run again
+            "description": f"article {first}" if len(batch) == 1 else f"articles {first} (+{len(batch) - 1})",
+        }
+        args = ([e.to_json() for e in batch], attempt)
+        if delay:
+            try:
+                services.queues.articles.enqueue_in(
+                    timedelta(seconds=delay), "workers.jobs.process_articles", *args, job_id=job_id, **options
+                )
+                jobs += 1
+            except DuplicateJobError:
+                pass
+        else:
+            jobs += _enqueue_unique(
+                services.queues.articles, job_id, "workers.jobs.process_articles", args, **options
+            )
+    return jobs
+
+
+@dataclass(frozen=True)
+class FirstTryFailed:
+    """The article job's own try of a delivery, which failed."""
+
+    reason: str
+    permanent: bool
+
+
+def enqueue_delivery(
+    services: Services, alert: Alert, sink_id: str, failed: FirstTryFailed | None = None
+) -> bool:
+    """A delivery job. `failed`: the article job tried first, which counts as the first of the
+    delivery_retries + 1 tries; when that try failed for good, or was the last, the job only
+    records the failure (a dead letter in the failed registry) without sending again."""
+    d = services.config.defaults
     delivery_id = alert.delivery_id(sink_id)
+    tries_left = d.delivery_retries + 1 - (1 if failed else 0)
+    dead_reason = failed.reason if failed is not None and (failed.permanent or tries_left <= 0) else ""
     try:
-        rt.queues.alerts.enqueue_call(
+        services.queues.alerts.enqueue_call(
             "workers.jobs.deliver",
-            args=(alert.to_json(), sink_id),
+            args=(alert.to_json(), sink_id, dead_reason),
             job_id=f"deliver-{delivery_id}",
             unique=True,
             timeout=DELIVER_TIMEOUT,
             result_ttl=int(d.seen_ttl),
             failure_ttl=int(d.seen_ttl),
-            retry=retry_policy(d, d.delivery_retries),
-            description=f"deliver {alert.rule_id} {alert.article.url} to {sink_id}",
+            retry=None if dead_reason else retry_policy(d, tries_left - 1),
+            description=f"delivery {delivery_id}",
         )
     except DuplicateJobError:
         return False
     return True
+
+
+def delivery_job_exists(services: Services, delivery_ids: Sequence[str]) -> list[bool]:
+    """Whether a delivery job (live, or done within seen_ttl) exists for each delivery id."""
+    if not delivery_ids:
+        return []
+    with services.redis.pipeline(transaction=False) as pipe:
+        for did in delivery_ids:
+            pipe.exists(Job.key_for(f"deliver-{did}"))
+        return [bool(v) for v in pipe.execute()]

@@ -1,179 +1,279 @@
-"""The RQ jobs: thin wrappers over pipeline/ code, idempotent so a re-run sends nothing twice.
+"""The RQ jobs: load state, call pipeline/, save state, enqueue what follows. Each is called with
+the worker's `WorkerContext` first, and is idempotent: a re-run sends nothing twice.
 
-poll_feed(feed_id) -> process_article(entry JSON) -> deliver(alert JSON, sink id)
-Retriable errors raise (RQ retries with backoff); permanent ones are a logged, recorded outcome.
+    poll_feeds(batch of due feeds) -> process_articles(batch of entries) -> deliver(alert, sink)
+
+Expected outcomes (a feed that is down, a 404 page) are recorded and logged, not raised: only a
+delivery raises, so that RQ retries it on the schedule `workers.retries` decides.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, assert_never
 from urllib.parse import urlsplit
 
-from rq import get_current_job
-
-from pipeline.errors import FetchPermanent, FetchRetriable, PermanentError
+from pipeline.alerts import decide_alerts
+from pipeline.errors import DeliveryPermanent, FetchPermanent, FetchRetriable, WirewatchError
 from pipeline.extract import build_article
-from pipeline.feeds import parse_feed
-from pipeline.models import Alert, ArticleRef, Entry
-from pipeline.rules import Document
+from pipeline.models import Alert, Entry
+from pipeline.polling import (
+    FeedEntries,
+    NotModified,
+    PollFailed,
+    PollOutcome,
+    Validators,
+    next_poll_in,
+    poll_feed,
+    triage_entries,
+)
+from pipeline.schema import FeedConfig
 
 from . import state
-from .enqueue import enqueue_article, enqueue_delivery
-from .runtime import current
-
-log = logging.getLogger(__name__)
-
-FEED_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, */*;q=0.5"
+from .context import WorkerContext
+from .enqueue import (
+    ARTICLE_TRIES,
+    FirstTryFailed,
+    delivery_job_exists,
+    enqueue_articles,
+    enqueue_delivery,
 )
+from .retries import Verdict, verdict
+
+log = logging.getLogger("wirewatch.jobs")
+
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+SINK_BUSY_FOR = 60.0  # seconds a sink that failed or was slow gets its deliveries through the queue
+SLOW_DELIVERY = 2.0  # seconds: a delivery slower than this makes the sink busy
 
 
-def _no_more_retries() -> None:
-    """A permanent failure: tell RQ not to retry this job (it lands in the failed registry)."""
-    job = get_current_job()
-    if job is not None:
-        job.retries_left = 0
+# --- polling -------------------------------------------------------------------------------------
 
 
-def _last_try() -> bool:
-    job = get_current_job()
-    return job is None or not job.retries_left
+def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
+    """Poll a batch of due feeds ([feed id, due time] pairs) at once, save what each answered,
+    queue the new entries and set when each is due again."""
+    cfg = ctx.config
+    feeds: list[tuple[FeedConfig, float]] = []
+    for feed_id, due_at in batch:
+        feed = ctx.services.feeds.get(str(feed_id))
+        if feed is None:
+            log.warning("feed %s: no longer configured, dropped from the schedule", feed_id)
+            ctx.redis.zrem(state.DUE_KEY, str(feed_id))
+            continue
+        feeds.append((feed, float(due_at)))
+    known = state.poll_states(ctx.redis, [f.id for f, _ in feeds])
+    futures = [
+        ctx.pool.submit(_poll_one, ctx, feed, validators)
+        for (feed, _), (validators, _) in zip(feeds, known, strict=True)
+    ]
+    outcomes = [_outcome(feed, future) for (feed, _), future in zip(feeds, futures, strict=True)]
+
+    listed = [e for o in outcomes if isinstance(o, FeedEntries) for e in o.entries]
+    seen = iter(state.seen_flags(ctx.redis, listed))
+    now = time.time()
+    today = datetime.fromtimestamp(now, UTC)
+    stamp = today.isoformat(timespec="seconds")
+    new: list[Entry] = []
+    stale: list[Entry] = []
+    counts = {"feeds": len(feeds), "not_modified": 0, "failed": 0, "new": 0}
+    with ctx.redis.pipeline(transaction=False) as pipe:
+        for (feed, due_at), (_, errors), outcome in zip(feeds, known, outcomes, strict=True):
+            interval = cfg.interval_for(feed)
+            match outcome:
+                case NotModified():
+                    counts["not_modified"] += 1
+                    errors = 0
+                    state.record_poll(pipe, feed.id, feed.url, now, last_ok=stamp, last_status=304,
+                                      last_error="", errors="", moved_to=outcome.moved_to or "")  # fmt: skip
+                    log.debug("feed %s %s: not modified", feed.id, feed.url)
+                case FeedEntries():
+                    flags = [next(seen) for _ in outcome.entries]
+                    triage = triage_entries(outcome.entries, flags, cfg.max_entry_age_for(feed), today)
+                    new += triage.new
+                    stale += triage.stale
+                    counts["new"] += len(triage.new)
+                    errors = 0
+                    _record_entries(pipe, feed, now, stamp, outcome)
+                    if outcome.warning:
+                        log.warning("feed %s %s: ill-formed, %d entries recovered: %s",
+                                    feed.id, feed.url, len(outcome.entries), outcome.warning)  # fmt: skip
+                    old = f", {len(triage.stale)} too old to alert" if triage.stale else ""
+                    log.info("feed %s %s: %d entries, %d new%s",
+                             feed.id, feed.url, len(outcome.entries), len(triage.new), old)  # fmt: skip
+                case PollFailed():
+                    counts["failed"] += 1
+                    errors += 1
+                    state.record_poll(pipe, feed.id, feed.url, now, last_error=outcome.error, errors=errors)
+                case _:
+                    assert_never(outcome)
+            delay = next_poll_in(outcome, interval, errors)
+            if isinstance(outcome, PollFailed):
+                when = now + delay
+                level = logging.WARNING if outcome.retriable else logging.ERROR
+                log.log(level, "feed %s %s: %s; next poll in %ds", feed.id, feed.url, outcome.error, delay)
+            else:  # keep the feed's cadence: due one interval after it was last due
+                spread = min(cfg.defaults.poll_jitter, interval / 2)
+                when = max(now + 1, due_at + delay + random.uniform(-spread, spread) / 2)
+            state.set_due(pipe, feed.id, when)
+        # Queued before they are marked seen: a crash in between queues them again, and the
+        # article work is idempotent (one alert per rule and story).
+        enqueue_articles(ctx.services, new)
+        state.mark_seen(pipe, [*new, *stale], cfg.defaults.seen_ttl)
+        pipe.execute()
+    return counts
 
 
-def poll_feed(feed_id: str) -> dict[str, Any]:
-    rt = current()
+def _poll_one(ctx: WorkerContext, feed: FeedConfig, validators: Validators) -> PollOutcome:
+    with ctx.hosts.slot(urlsplit(feed.url).hostname or ""):
+        return poll_feed(ctx.fetcher, feed, validators, ctx.config.defaults.max_feed_bytes)
+
+
+def _outcome(feed: FeedConfig, future: Future[PollOutcome]) -> PollOutcome:
     try:
-        feed = rt.config.feed(feed_id)
-    except KeyError:
-        log.warning("%s: feed no longer configured, poll dropped", feed_id)
-        return {"feed": feed_id, "status": "unknown feed"}
-    etag, last_modified = state.feed_http_state(rt.redis, feed.id)
-    try:
-        result = rt.fetcher.get(
-            feed.url,
-            max_bytes=rt.config.defaults.max_feed_bytes,
-            accept=FEED_ACCEPT,
-            etag=etag,
-            last_modified=last_modified,
-        )
-        if result.not_modified:
-            state.record_poll(rt.redis, feed.id, feed.url, last_ok=_now(), last_status=304, last_error="")
-            log.info("%s: not modified", feed.url)
-            return {"feed": feed.url, "status": 304, "new": 0}
-        parsed = parse_feed(result.content, feed, result.url, result.content_type)
-    except FetchRetriable as exc:
-        state.record_poll(rt.redis, feed.id, feed.url, last_error=str(exc))
-        log.warning("%s: poll failed, will retry: %s", feed.url, exc)
-        raise
-    except PermanentError as exc:
-        state.record_poll(rt.redis, feed.id, feed.url, last_error=str(exc))
-        log.error("%s: poll failed: %s", feed.url, exc)
-        return {"feed": feed.url, "status": "error", "error": str(exc)}
-    if parsed.warning:
-        log.warning(
-            "%s: ill-formed feed, %d entries recovered: %s", feed.url, len(parsed.entries), parsed.warning
-        )
-    new = state.unseen(rt.redis, parsed.entries)
-    for entry in new:
-        enqueue_article(rt, entry)
-    # Marked seen only once queued: a crash in between re-queues, and the article job is idempotent.
-    state.mark_seen(rt.redis, new, rt.config.defaults.seen_ttl)
+        return future.result()
+    except Exception as exc:  # a bug in one feed's poll: the batch goes on without it
+        log.error("feed %s %s: bug: %s: %s", feed.id, feed.url, type(exc).__name__, exc, exc_info=exc)
+        return PollFailed(f"{type(exc).__name__}: {exc}", retriable=False)
+
+
+def _record_entries(pipe: Any, feed: FeedConfig, now: float, stamp: str, outcome: FeedEntries) -> None:
     state.record_poll(
-        rt.redis,
-        feed.id,
-        feed.url,
-        etag=result.etag or "",
-        last_modified=result.last_modified or "",
-        last_ok=_now(),
-        last_status=result.status,
-        last_error="",
-        last_warning=parsed.warning or "",
-        entries=len(parsed.entries),
+        pipe, feed.id, feed.url, now,
+        etag=outcome.validators.etag or "",
+        last_modified=outcome.validators.last_modified or "",
+        last_ok=stamp, last_status=outcome.status, last_error="", errors="",
+        last_warning=outcome.warning or "", entries=len(outcome.entries),
+        moved_to=outcome.moved_to or "",
+    )  # fmt: skip
+
+
+# --- articles ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Page:
+    content: bytes | None = None
+    url: str = ""
+    error: WirewatchError | None = None
+
+
+def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int = 0) -> dict[str, int]:
+    """Fetch the entries' pages at once, then for each: extract, match, record its alerts and
+    deliver them (from here when the sink is healthy, else through the alerts queue)."""
+    d = ctx.config.defaults
+    entries = [Entry.model_validate_json(e) for e in entries_json]
+    pages = [ctx.pool.submit(_fetch_page, ctx, e) for e in entries]
+    again: list[Entry] = []
+    counts = {"articles": 0, "alerts": 0}
+    for entry, future in zip(entries, pages, strict=True):
+        page = future.result()
+        url = entry.link or entry.feed_url
+        if isinstance(page.error, FetchRetriable) and attempt + 1 < ARTICLE_TRIES:
+            log.warning("article %s %s: page fetch failed, will retry: %s", entry.key, url, page.error)
+            again.append(entry)
+            continue
+        if page.error is not None:
+            log.warning(
+                "article %s %s: page not fetched, using the feed's text: %s", entry.key, url, page.error
+            )
+        article = build_article(entry, page.url or url, page.content, d.min_text_chars, d.max_extract_time)
+        created = datetime.now(UTC).isoformat(timespec="seconds")
+        alerts = decide_alerts(article, entry.story_key, ctx.matcher, ctx.rule_sinks, created)
+        counts["articles"] += 1
+        for alert in alerts:
+            if state.record_alert(ctx.redis, alert, d.seen_ttl):
+                counts["alerts"] += 1
+                log.info("alert %s: rule %s matched article %s: %s", alert.alert_id, alert.rule_id,
+                         article.url, article.title)  # fmt: skip
+            _deliver_all(ctx, alert)
+    if again:
+        enqueue_articles(ctx.services, again, attempt + 1)
+    return counts
+
+
+def _fetch_page(ctx: WorkerContext, entry: Entry) -> _Page:
+    if not entry.link:
+        return _Page()
+    try:
+        with ctx.hosts.slot(urlsplit(entry.link).hostname or ""):
+            fetched = ctx.fetcher.get(
+                entry.link, max_bytes=ctx.config.defaults.max_page_bytes, accept=PAGE_ACCEPT
+            )
+    except (FetchRetriable, FetchPermanent) as exc:
+        return _Page(error=exc)
+    return _Page(content=fetched.content, url=entry.link)
+
+
+def _deliver_all(ctx: WorkerContext, alert: Alert) -> None:
+    """Each of the alert's deliveries not made yet: sent from here when its sink is healthy and
+    no delivery job for it exists, else queued."""
+    sink_ids = [s for s in alert.sinks if s in ctx.sinks]
+    ids = [alert.delivery_id(s) for s in sink_ids]
+    done = state.delivered(ctx.redis, ids)
+    queued = delivery_job_exists(ctx.services, ids)
+    for sink_id, was_done, was_queued in zip(sink_ids, done, queued, strict=True):
+        if was_done or was_queued:
+            continue
+        if state.sink_busy(ctx.redis, sink_id):
+            enqueue_delivery(ctx.services, alert, sink_id)
+            continue
+        failed = _send(ctx, alert, sink_id)
+        if failed is not None:
+            state.mark_sink_busy(ctx.redis, sink_id, SINK_BUSY_FOR)
+            enqueue_delivery(ctx.services, alert, sink_id, failed)
+
+
+def _send(ctx: WorkerContext, alert: Alert, sink_id: str) -> FirstTryFailed | None:
+    """One try of a delivery from the article job; None when delivered."""
+    delivery_id = alert.delivery_id(sink_id)
+    started = time.monotonic()
+    try:
+        ctx.sinks[sink_id].send(alert, delivery_id)
+    except Exception as exc:
+        outcome = verdict(exc)
+        if outcome is Verdict.BUG:
+            log.error("delivery %s: bug: %s: %s", delivery_id, type(exc).__name__, exc, exc_info=exc)
+        else:
+            log.warning("delivery %s: %s; %s", delivery_id, exc,
+                        "not retried" if outcome is Verdict.GIVE_UP else "queued for a retry")  # fmt: skip
+        return FirstTryFailed(f"{type(exc).__name__}: {exc}" if outcome is Verdict.BUG else str(exc),
+                              permanent=outcome is not Verdict.RETRY)  # fmt: skip
+    _delivered(ctx, alert, sink_id)
+    if time.monotonic() - started > SLOW_DELIVERY:
+        state.mark_sink_busy(ctx.redis, sink_id, SINK_BUSY_FOR)
+    return None
+
+
+def _delivered(ctx: WorkerContext, alert: Alert, sink_id: str) -> None:
+    delivery_id = alert.delivery_id(sink_id)
+    state.mark_delivered(ctx.redis, delivery_id, ctx.config.defaults.seen_ttl)
+    log.info(
+        "delivery %s: delivered to %s (rule %s, %s)", delivery_id, sink_id, alert.rule_id, alert.article.url
     )
-    log.info("%s: %d entries, %d new", feed.url, len(parsed.entries), len(new))
-    return {"feed": feed.url, "status": result.status, "entries": len(parsed.entries), "new": len(new)}
 
 
-def process_article(entry_json: str) -> dict[str, Any]:
-    rt = current()
-    entry = Entry.model_validate_json(entry_json)
-    d = rt.config.defaults
-    page: bytes | None = None
-    url = entry.link or entry.feed_url
-    if entry.link:
-        try:
-            fetched = rt.fetcher.get(entry.link, max_bytes=d.max_page_bytes, accept=PAGE_ACCEPT)
-            page, url = fetched.content, entry.link
-        except FetchRetriable as exc:
-            if not _last_try():
-                log.warning("%s: page fetch failed, will retry: %s", entry.link, exc)
-                raise
-            log.warning("%s: page fetch failed, using the feed's text: %s", entry.link, exc)
-        except FetchPermanent as exc:
-            log.warning("%s: page not fetched, using the feed's text: %s", entry.link, exc)
-    article = build_article(entry, url, page, d.min_text_chars)
-    hits = rt.matcher.match(
-        Document(
-            title=article.title,
-            text=article.text,
-            source=f"{article.source} {urlsplit(article.url).hostname or ''}",  # name and host
-            url=article.url,
-            lang=article.language or "",
-        )
-    )
-    created = _now()
-    queued = 0
-    for hit in hits:
-        alert = Alert(
-            alert_id=Alert.make_id(hit.rule_id, entry.story_key),
-            rule_id=hit.rule_id,
-            rule_title=hit.rule_title,
-            article=ArticleRef(
-                url=article.url,
-                title=article.title,
-                source=article.source,
-                published=article.published,
-                language=article.language,
-            ),
-            matches=hit.matches,
-            sinks=rt.rule_sinks[hit.rule_id],
-            created_at=created,
-        )
-        if state.record_alert(rt.redis, alert, d.seen_ttl):
-            log.info("%s: alert %s for rule %s: %s", alert.alert_id, article.url, hit.rule_id, article.title)
-        for sink_id in alert.sinks:
-            queued += enqueue_delivery(rt, alert, sink_id)
-    return {
-        "url": article.url,
-        "text_from": article.text_from,
-        "rules": [h.rule_id for h in hits],
-        "queued": queued,
-    }
+# --- delivery ------------------------------------------------------------------------------------
 
 
-def deliver(alert_json: str, sink_id: str) -> str:
-    rt = current()
+def deliver(ctx: WorkerContext, alert_json: str, sink_id: str, dead_reason: str = "") -> str:
+    """One try of one delivery. Raises on failure, so that RQ retries it as `workers.retries`
+    decides; `dead_reason` records a failure that was final already (a dead letter)."""
     alert = Alert.model_validate_json(alert_json)
     delivery_id = alert.delivery_id(sink_id)
-    sink = rt.sinks.get(sink_id)
+    if dead_reason:
+        raise DeliveryPermanent(dead_reason)
+    sink = ctx.sinks.get(sink_id)
     if sink is None:
-        log.warning("%s: sink %s is no longer configured or enabled, delivery dropped", delivery_id, sink_id)
+        log.warning("delivery %s: sink %s is no longer configured or enabled, dropped", delivery_id, sink_id)
         return "dropped"
-    try:
-        sink.send(alert, delivery_id)
-    except PermanentError as exc:
-        log.error("%s: delivery to %s failed for good: %s", delivery_id, sink_id, exc)
-        _no_more_retries()
-        raise
-    except Exception as exc:
-        log.warning("%s: delivery to %s failed, will retry: %s", delivery_id, sink_id, exc)
-        raise
-    log.info("%s: delivered to %s (rule %s, %s)", delivery_id, sink_id, alert.rule_id, alert.article.url)
+    if state.delivered(ctx.redis, [delivery_id]) == [True]:
+        return "delivered already"
+    sink.send(alert, delivery_id)
+    _delivered(ctx, alert, sink_id)
     return "delivered"
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

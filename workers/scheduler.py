@@ -1,29 +1,33 @@
-"""The scheduler daemon: APScheduler 3.11 BlockingScheduler, one interval job per feed.
+"""The scheduler daemon: APScheduler 3.11 BlockingScheduler driving a tick over the due set.
 
-Only one scheduler per Redis leads (a lock with a TTL it keeps renewing); a second one stands by
-and takes over when the leader goes away. Each tick only enqueues `poll_feed` (one in flight per
-feed); the workers do the polling.
+The feeds' due times live in Redis (`ww:due`), so the schedule survives restarts and a change
+of leader. On taking the lead the scheduler syncs that set with the config; then every tick
+(1 s) it claims the feeds that are due, leasing them, and hands them to poll jobs in batches.
+The poll job sets each feed's next due time. Only one scheduler per Redis leads (a lock with a
+TTL it keeps renewing); a second one stands by and takes over when the leader goes away. The
+scheduler compiles no rules: it needs only `Services`.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
+import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 from redis import Redis
 
 from . import state
-from .enqueue import enqueue_poll
-from .runtime import Runtime
+from .context import Services
+from .enqueue import POLL_BATCH, POLL_LEASE, enqueue_poll_batches
 
 log = logging.getLogger(__name__)
 
 LOCK_TTL = 30.0
+TICK = 1.0  # seconds between two looks at the due set
+CLAIM_MAX = POLL_BATCH * 20  # feeds claimed in one go (a tick claims until none is due)
 _RENEW = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
 return 0
@@ -52,9 +56,10 @@ class LeaderLock:
 class FeedScheduler:
     """Run with `run()`; `stop()` (e.g. from a signal handler) ends it promptly."""
 
-    def __init__(self, runtime: Runtime, lock_ttl: float = LOCK_TTL) -> None:
-        self.rt = runtime
-        self.lock = LeaderLock(runtime.redis, lock_ttl)
+    def __init__(self, services: Services, lock_ttl: float = LOCK_TTL, tick: float = TICK) -> None:
+        self.services = services
+        self.tick_seconds = tick
+        self.lock = LeaderLock(services.redis, lock_ttl)
         self._stopping = threading.Event()
         self._scheduler: BlockingScheduler | None = None
 
@@ -70,7 +75,7 @@ class FeedScheduler:
                 log.info("scheduler: another scheduler leads; standing by")
                 self._stopping.wait(self.lock.ttl / 3)
                 continue
-            log.info("scheduler: leading, %d feeds", len(self.rt.config.feeds))
+            log.info("scheduler: leading, %d feeds", len(self.services.config.feeds))
             try:
                 self._lead()
             finally:
@@ -78,27 +83,39 @@ class FeedScheduler:
         log.info("scheduler: stopped")
 
     def _lead(self) -> None:
+        cfg = self.services.config
+        intervals = {f.id: cfg.interval_for(f) for f in cfg.feeds}
+        added, dropped = state.sync_schedule(
+            self.services.redis, intervals, time.time(), cfg.defaults.poll_jitter
+        )
+        if added or dropped:
+            log.info("scheduler: %d feeds added to the schedule, %d dropped", added, dropped)
         sched = BlockingScheduler(
             timezone="UTC",
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
         )
-        now = datetime.now(sched.timezone)
-        jitter = self.rt.config.defaults.poll_jitter
-        for feed in self.rt.config.feeds:
-            interval = self.rt.config.interval_for(feed)
-            sched.add_job(
-                enqueue_poll,
-                IntervalTrigger(seconds=interval, jitter=min(jitter, interval / 2) or None),
-                args=(self.rt, feed),
-                id=feed.id,
-                name=feed.url,
-                next_run_time=now + timedelta(seconds=random.uniform(0, min(jitter, interval / 2))),
-            )
+        sched.add_job(
+            self.tick, "interval", seconds=self.tick_seconds, id="tick", next_run_time=datetime.now(UTC)
+        )
         sched.add_job(self._renew, "interval", seconds=self.lock.ttl / 3, id="leader-lock")
         self._scheduler = sched
         if self._stopping.is_set():
             return
         sched.start()  # blocks until stop() or a lost lock shuts it down
+
+    def tick(self) -> int:
+        """Hand every due feed to a poll job; returns how many."""
+        total = 0
+        try:
+            while True:
+                claimed = state.claim_due(self.services.redis, time.time(), POLL_LEASE, CLAIM_MAX)
+                enqueue_poll_batches(self.services, claimed)
+                total += len(claimed)
+                if len(claimed) < CLAIM_MAX:
+                    break
+        except Exception as exc:  # Redis away for a moment: the next tick tries again
+            log.warning("scheduler: tick failed: %s: %s", type(exc).__name__, exc)
+        return total
 
     def _renew(self) -> None:
         try:

@@ -1,8 +1,14 @@
 """Every Redis key wirewatch writes, in one place.
 
-    ww:seen:<hash of entry key>     an entry already handed to process_article (TTL: seen_ttl)
-    ww:feed:<feed id>               hash: url, etag, last_modified, last_poll, last_ok, last_error, ...
+    ww:due                          sorted set: feed id -> when it is next due (Unix seconds);
+                                    a feed handed to a poll job is leased (due again only if the
+                                    job is lost), so at most one poll of a feed is in flight
+    ww:seen:<hash of entry key>     an entry already handed to article work (TTL: seen_ttl)
+    ww:feed:<feed id>               hash: url, etag, last_modified, last_poll, last_ok, last_error,
+                                    errors (failures in a row), moved_to, ...
     ww:alert:<alert id>             an alert already recorded (TTL: seen_ttl)
+    ww:delivered:<delivery id>      a delivery made from the article job itself (TTL: seen_ttl)
+    ww:sink:<sink id>:busy          the sink failed or was slow lately: deliver through the queue
     ww:alerts                       stream of recent alerts (JSON), newest last, capped
     ww:scheduler:leader             the scheduler leader lock
 RQ keeps its own keys under rq:*; our job ids are deterministic (see workers.enqueue).
@@ -10,19 +16,22 @@ RQ keeps its own keys under rq:*; our job ids are deterministic (see workers.enq
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable, Sequence
+import random
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from redis import Redis
+from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
 from pipeline.models import Alert, Entry, short_hash
+from pipeline.polling import Validators
 
 PREFIX = "ww:"
 ALERTS_STREAM = PREFIX + "alerts"
 ALERTS_STREAM_MAXLEN = 10_000
 LEADER_KEY = PREFIX + "scheduler:leader"
+DUE_KEY = PREFIX + "due"
 
 
 def seen_key(entry_key: str) -> str:
@@ -37,41 +46,91 @@ def alert_key(alert_id: str) -> str:
     return f"{PREFIX}alert:{alert_id}"
 
 
-def unseen(redis: Redis, entries: Sequence[Entry]) -> list[Entry]:
-    """The entries not seen before, in one round trip."""
+def delivered_key(delivery_id: str) -> str:
+    return f"{PREFIX}delivered:{delivery_id}"
+
+
+def sink_busy_key(sink_id: str) -> str:
+    return f"{PREFIX}sink:{sink_id}:busy"
+
+
+def seen_flags(redis: Redis, entries: Sequence[Entry]) -> list[bool]:
+    """Whether each entry was seen before, in one round trip."""
     if not entries:
         return []
     with redis.pipeline(transaction=False) as pipe:
         for e in entries:
             pipe.exists(seen_key(e.key))
-        flags = pipe.execute()
-    return [e for e, seen in zip(entries, flags, strict=True) if not seen]
+        return [bool(flag) for flag in pipe.execute()]
 
 
-def mark_seen(redis: Redis, entries: Iterable[Entry], ttl: float) -> None:
+def mark_seen(pipe: Pipeline, entries: Iterable[Entry], ttl: float) -> None:
+    for e in entries:
+        pipe.set(seen_key(e.key), "1", ex=max(1, int(ttl)))
+
+
+# --- the schedule --------------------------------------------------------------------------------
+
+_CLAIM_DUE = """
+local due = redis.call('zrangebyscore', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[3])
+for i = 1, #due, 2 do redis.call('zadd', KEYS[1], 'XX', ARGV[2], due[i]) end
+return due
+"""
+
+
+def sync_schedule(redis: Redis, intervals: Mapping[str, float], now: float, spread: float) -> tuple[int, int]:
+    """Make the due set hold exactly these feeds: a new feed is due within `spread` seconds (its
+    interval at most) so that a first round does not start all at once; a feed due later than
+    one interval from now (its interval was shortened) is brought forward; one no longer
+    configured is dropped. Returns (added, dropped)."""
+    known = {_s(m) or "" for m in redis.zrange(DUE_KEY, 0, -1)}
+    gone = known - set(intervals)
     with redis.pipeline(transaction=False) as pipe:
-        for e in entries:
-            pipe.set(seen_key(e.key), "1", ex=max(1, int(ttl)))
+        for feed_id, interval in intervals.items():
+            first = now + random.uniform(0, min(spread, interval))
+            pipe.zadd(DUE_KEY, {feed_id: first}, nx=True)
+            pipe.zadd(DUE_KEY, {feed_id: now + interval}, lt=True)
+        if gone:
+            pipe.zrem(DUE_KEY, *gone)
         pipe.execute()
+    return len(set(intervals) - known), len(gone)
 
 
-def feed_http_state(redis: Redis, feed_id: str) -> tuple[str | None, str | None]:
-    etag, last_modified = redis.hmget(feed_key(feed_id), ["etag", "last_modified"])
-    return _s(etag), _s(last_modified)
+def claim_due(redis: Redis, now: float, lease: float, limit: int) -> list[tuple[str, float]]:
+    """Up to `limit` feeds due by `now`, with when each was due, leased until now + lease."""
+    raw = redis.eval(_CLAIM_DUE, 1, DUE_KEY, now, now + lease, limit)
+    return [(_s(raw[i]) or "", float(raw[i + 1])) for i in range(0, len(raw), 2)]
 
 
-def record_poll(redis: Redis, feed_id: str, url: str, **fields: Any) -> None:
+def set_due(pipe: Pipeline, feed_id: str, when: float) -> None:
+    pipe.zadd(DUE_KEY, {feed_id: when}, xx=True)  # xx: a feed dropped meanwhile stays dropped
+
+
+def due_count(redis: Redis, now: float) -> int:
+    return int(redis.zcount(DUE_KEY, "-inf", now))
+
+
+# --- feed state ----------------------------------------------------------------------------------
+
+
+def poll_states(redis: Redis, feed_ids: Sequence[str]) -> list[tuple[Validators, int]]:
+    """Each feed's validators and its failures in a row, in one round trip."""
+    with redis.pipeline(transaction=False) as pipe:
+        for fid in feed_ids:
+            pipe.hmget(feed_key(fid), ["etag", "last_modified", "errors"])
+        rows = pipe.execute()
+    return [(Validators(_s(etag), _s(lm)), int(_s(errors) or 0)) for etag, lm, errors in rows]
+
+
+def record_poll(pipe: Pipeline, feed_id: str, url: str, now: float, **fields: Any) -> None:
     """Store the outcome of one poll; an empty value deletes that field."""
     key = feed_key(feed_id)
-    now = time.time()
     mapping: dict[FieldT, EncodableT] = {"url": url, "last_poll": now}
     mapping.update({k: v for k, v in fields.items() if v not in (None, "")})
-    with redis.pipeline() as pipe:
-        pipe.hset(key, mapping=mapping)
-        empty = [k for k, v in fields.items() if v in (None, "")]
-        if empty:
-            pipe.hdel(key, *empty)
-        pipe.execute()
+    pipe.hset(key, mapping=mapping)
+    empty = [k for k, v in fields.items() if v in (None, "")]
+    if empty:
+        pipe.hdel(key, *empty)
 
 
 def feed_states(redis: Redis, feed_ids: Iterable[str]) -> dict[str, dict[str, str]]:
@@ -95,6 +154,24 @@ def record_alert(redis: Redis, alert: Alert, ttl: float) -> bool:
     """Remember an alert and add it to the stream, atomically; False when already recorded."""
     args = (max(1, int(ttl)), alert.to_json(), ALERTS_STREAM_MAXLEN)
     return bool(redis.eval(_RECORD_ALERT, 2, alert_key(alert.alert_id), ALERTS_STREAM, *args))
+
+
+def delivered(redis: Redis, delivery_ids: Sequence[str]) -> list[bool]:
+    if not delivery_ids:
+        return []
+    return [bool(v) for v in redis.mget([delivered_key(d) for d in delivery_ids])]
+
+
+def mark_delivered(redis: Redis, delivery_id: str, ttl: float) -> None:
+    redis.set(delivered_key(delivery_id), "1", ex=max(1, int(ttl)))
+
+
+def sink_busy(redis: Redis, sink_id: str) -> bool:
+    return bool(redis.exists(sink_busy_key(sink_id)))
+
+
+def mark_sink_busy(redis: Redis, sink_id: str, seconds: float) -> None:
+    redis.set(sink_busy_key(sink_id), "1", ex=max(1, int(seconds)))
 
 
 def recent_alerts(redis: Redis, count: int = 20) -> list[Alert]:

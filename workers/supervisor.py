@@ -1,5 +1,6 @@
 """`wirewatch run`'s process supervisor: starts the scheduler and N workers as child processes,
-restarts a child that dies, and on SIGINT/SIGTERM stops them all within a bounded time."""
+restarts a child that dies, and on SIGINT, SIGTERM or SIGHUP stops them all within a bounded time
+(SIGHUP too: until a reload exists, a hang-up must not leave the children running orphaned)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ class Supervisor:
         self._stop = True
 
     def run(self) -> int:
-        old = {s: signal.signal(s, self.request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+        old = {s: signal.signal(s, self.request_stop) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
         try:
             for child in self.children:
                 self._spawn(child)

@@ -217,13 +217,14 @@ class Matcher:
         shared_aliases: Mapping[str, Sequence[str]] | None = None,
         *,
         processes: int | None = None,
+        parsed: Mapping[str, Node] | None = None,
     ) -> None:
         # The trees hold no cycles; pausing the cyclic GC keeps it from walking every object
         # built so far again and again (it made building 100,000 rules several times slower).
         paused = gc.isenabled()
         gc.disable()
         try:
-            self._build(rules, shared_aliases, processes)
+            self._build(rules, shared_aliases, processes, parsed or {})
         finally:
             if paused:
                 gc.enable()
@@ -233,6 +234,7 @@ class Matcher:
         rules: Iterable[RuleSpec],
         shared_aliases: Mapping[str, Sequence[str]] | None,
         processes: int | None,
+        parsed: Mapping[str, Node],
     ) -> None:
         shared = AliasTable(shared_aliases)
         errors = [RuleError(None, str(p)) for p in shared.problems()]
@@ -243,12 +245,14 @@ class Matcher:
         # In batches, so that rules given by a generator are never all held at once.
         source = iter(rules)
         batch = list(itertools.islice(source, BATCH))
+        if parsed:  # trees the config loader made (and checked): parse only what it lacks
+            processes = 1
         count = processes if processes is not None else build_processes(len(batch))
         self.processes = max(1, min(count, len(batch))) if _CAN_FORK else 1
         helpers = Helpers(self.processes - 1, shared) if self.processes > 1 else None
         try:
             while batch:
-                errors += self._build_batch(batch, shared, helpers)
+                errors += self._build_batch(batch, shared, helpers, parsed)
                 batch = list(itertools.islice(source, BATCH))
         finally:
             if helpers is not None:
@@ -258,9 +262,18 @@ class Matcher:
         self._checks: list[Check | None] = [None] * len(self._nodes)
 
     def _build_batch(
-        self, rules: list[RuleSpec], shared: AliasTable, helpers: Helpers | None
+        self, rules: list[RuleSpec], shared: AliasTable, helpers: Helpers | None, parsed: Mapping[str, Node]
     ) -> list[RuleError]:
         errors: list[RuleError] = []
+        if parsed:
+            for n, rule in enumerate(rules):
+                tree = parsed.get(rule.id)
+                if tree is None:
+                    [(_, tree, problems)] = _parse(rules, n, n + 1, shared)
+                    errors += problems
+                if tree is not None:
+                    self._add(rule, tree)
+            return errors
         # This process also sends the helpers their rules, loads their trees and files every
         # rule in the prefilter, so it parses less itself: 0.55 of a helper's share.
         mine = len(rules) if helpers is None else round(len(rules) * 0.55 / (0.55 + helpers.count))

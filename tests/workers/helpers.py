@@ -1,4 +1,4 @@
-"""Building configs and driving the real pipeline (Runtime, RQ SimpleWorker) in tests."""
+"""Building configs and driving the real pipeline (WorkerContext, WirewatchWorker) in tests."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from typing import Any
 import yaml
 from aiosmtpd.controller import Controller
 from redis import Redis
-from rq import SimpleWorker
-from rq.serializers import JSONSerializer
 
 from pipeline.config import load_config
+from workers import state
+from workers.context import Services, WorkerContext
 from workers.enqueue import enqueue_poll
-from workers.runtime import Runtime, install
+from workers.worker import WirewatchWorker
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "config" / "rules.yaml"
@@ -62,22 +62,23 @@ def email_sink(port: int, sink_id: str = "desk") -> dict[str, Any]:
     }
 
 
-def runtime(config_path: Path, redis: Redis) -> Runtime:
-    cfg = load_config(config_path)
-    rt = Runtime.build(cfg, redis)
-    install(rt)
-    return rt
+def runtime(config_path: Path, redis: Redis) -> WorkerContext:
+    """A worker's context for this config (its HTTP client and threads end with the test run)."""
+    return WorkerContext.build(Services(load_config(config_path), redis))
 
 
-def run_pass(rt: Runtime, with_scheduler: bool = False) -> None:
-    """Enqueue a poll of every feed and work the queues empty, as the real workers do."""
-    for feed in rt.config.feeds:
-        enqueue_poll(rt, feed)
-    drain(rt, with_scheduler)
+def run_pass(ctx: WorkerContext, with_scheduler: bool = False) -> None:
+    """Make every feed due now, poll them and work the queues empty, as the real workers do."""
+    with ctx.redis.pipeline() as pipe:
+        for feed in ctx.config.feeds:
+            pipe.zadd(state.DUE_KEY, {feed.id: 0})
+        pipe.execute()
+    enqueue_poll(ctx.services, ctx.config.feeds)
+    drain(ctx, with_scheduler)
 
 
-def drain(rt: Runtime, with_scheduler: bool = False) -> None:
-    worker = SimpleWorker(rt.queues.all(), connection=rt.redis, serializer=JSONSerializer)
+def drain(ctx: WorkerContext, with_scheduler: bool = False) -> None:
+    worker = WirewatchWorker(ctx)
     worker.work(burst=True, logging_level="WARNING", with_scheduler=with_scheduler)
 
 

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def clean_env() -> dict[str, str]:
     return {
         k: v
         for k, v in os.environ.items()
-        if k not in ("REDIS_URL", "WIREWATCH_REDIS_URL", "WIREWATCH_CONFIG")
+        if k not in ("REDIS_URL", "WIREWATCH_CONFIG", "WIREWATCH_LOG_FORMAT")
     }
 
 
@@ -149,24 +150,41 @@ def test_rules_test_reads_html_files_and_urls(tmp_path: Path, site: LoopbackSite
     assert "**Peskov**" in out.stdout
 
 
-def test_run_stops_on_sigint_and_sigterm_and_resumes_without_repeats(
+def test_run_stops_on_signals_and_resumes_its_schedule_without_repeats(
     short_tmp: Path, site: LoopbackSite, whsec: str
 ) -> None:
     receiver = WebhookReceiver(whsec).start()
-    cfg = write_config(
-        short_tmp, [f"{site.base_url}/feed.xml"], [webhook_sink(receiver.url, whsec)], poll_interval="1h"
-    )
+    sinks = [webhook_sink(receiver.url, whsec)]
+    cfg = write_config(short_tmp, [f"{site.base_url}/feed.xml"], sinks, poll_interval="1h")
     data_dir = short_tmp / "var"
+
+    def due_in() -> float:
+        url = running_at(data_dir)
+        scores = Redis.from_url(url).zrange("ww:due", 0, -1, withscores=True) if url else []
+        return float(scores[0][1]) - time.time() if scores else -1.0
+
+    def leading() -> bool:
+        url = running_at(data_dir)
+        return url is not None and Redis.from_url(url).exists("ww:scheduler:leader") == 1
+
     try:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        # 1: polls, alerts, stops on SIGINT. 2: the schedule survived the restart: the feed is
+        # still due in about an hour, so it is not polled. 3: the interval is now 1 s: the feed
+        # is brought forward and polled again at once, without repeating an alert; SIGHUP stops it.
+        for sig, interval in ((signal.SIGINT, "1h"), (signal.SIGTERM, "1h"), (signal.SIGHUP, "1s")):
+            cfg = write_config(short_tmp, [f"{site.base_url}/feed.xml"], sinks, poll_interval=interval)
             polls = site.hits.get("/feed.xml", 0)
             proc = subprocess.Popen(
                 [*WIREWATCH, "-c", str(cfg), "run", "--workers", "2"], env=clean_env(), cwd=ROOT
             )
             try:
-                wait_for(lambda polls=polls: site.hits.get("/feed.xml", 0) > polls, 60, "a poll")  # type: ignore[misc]
-                wait_for(lambda: _idle(data_dir), 60, "the queues to drain")
-                wait_for(lambda: len(receiver.payloads) >= len(expected_keys()), 60, "the alerts")
+                wait_for(leading, 60, "the scheduler to lead")
+                if sig == signal.SIGTERM:
+                    assert due_in() > 3000
+                else:
+                    wait_for(lambda polls=polls: site.hits.get("/feed.xml", 0) > polls, 60, "a poll")  # type: ignore[misc]
+                    wait_for(lambda: _idle(data_dir), 60, "the queues to drain")
+                    wait_for(lambda: len(receiver.payloads) >= len(expected_keys()), 60, "the alerts")
                 proc.send_signal(sig)
                 assert proc.wait(timeout=10) == 0
             finally:
@@ -175,6 +193,7 @@ def test_run_stops_on_sigint_and_sigterm_and_resumes_without_repeats(
                     proc.wait()
             assert alert_keys(receiver.payloads) == expected_keys()
             assert running_at(data_dir) is None  # the embedded Redis stopped too
+        assert site.hits["/feed.xml"] >= 2
         assert (data_dir / "appendonly.aof").exists() or (data_dir / "appendonlydir").exists()
     finally:
         receiver.stop()
@@ -186,7 +205,7 @@ def _idle(data_dir: Path) -> bool:
         return False
     from rq.registry import StartedJobRegistry
 
-    from workers.runtime import Queues
+    from workers.context import Queues
 
     queues = Queues.on(Redis.from_url(url))
     return all(q.count == 0 and StartedJobRegistry(queue=q).count == 0 for q in queues.all()) and bool(

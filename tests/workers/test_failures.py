@@ -196,8 +196,8 @@ def test_worker_killed_mid_job_loses_nothing(
         rt = runtime(cfg, redis)
         from workers.enqueue import enqueue_poll
 
-        enqueue_poll(rt, rt.config.feeds[0])
-        env = {**os.environ, "WIREWATCH_REDIS_URL": redis_url}
+        enqueue_poll(rt.services, rt.config.feeds)
+        env = {**os.environ, "REDIS_URL": redis_url}
         proc = subprocess.Popen(
             [sys.executable, "-m", "workers.cli", "-c", str(cfg), "worker"], env=env, start_new_session=True
         )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 from redis import Redis
 
+from workers import state
 from workers.enqueue import enqueue_poll
 from workers.scheduler import FeedScheduler, LeaderLock
 
@@ -28,24 +30,27 @@ def test_leader_lock_is_exclusive_and_passes_on_when_released(redis: Redis) -> N
 def test_one_poll_in_flight_per_feed(tmp_path: Path, redis: Redis) -> None:
     cfg = write_config(tmp_path, ["http://127.0.0.1:9/feed.xml"], [])
     rt = runtime(cfg, redis)
-    feed = rt.config.feeds[0]
-    assert enqueue_poll(rt, feed)
-    assert not enqueue_poll(rt, feed)  # still queued
+    feeds = rt.config.feeds
+    assert enqueue_poll(rt.services, feeds) == 1
+    assert enqueue_poll(rt.services, feeds) == 0  # still queued
     assert rt.queues.feeds.count == 1
-    drain(rt)  # the poll fails (nothing listens on port 9) and is scheduled for a retry
-    assert not enqueue_poll(rt, feed)  # a retry pending counts as in flight
+    drain(rt)  # the poll fails (nothing listens on port 9) and is due again in 30 s
+    assert enqueue_poll(rt.services, feeds) == 0  # a retry pending counts as in flight
+    [(_feed, due)] = redis.zrange(state.DUE_KEY, 0, -1, withscores=True)
+    assert 25 < due - time.time() <= 31
 
 
 def test_scheduler_enqueues_every_feed_and_a_second_one_stands_by(tmp_path: Path, redis: Redis) -> None:
     cfg = write_config(tmp_path, ["http://127.0.0.1:9/a.xml", "http://127.0.0.1:9/b.xml"], [])
     rt = runtime(cfg, redis)
-    leader = FeedScheduler(rt)
+    leader = FeedScheduler(rt.services, tick=0.1)
     thread = threading.Thread(target=leader.run, daemon=True)
     thread.start()
     try:
-        wait_for(lambda: rt.queues.feeds.count == 2, 10, "both feeds' polls")
-        assert rt.queues.feeds.count == 2
-        standby = FeedScheduler(rt)
+        wait_for(lambda: rt.queues.feeds.count >= 1, 10, "a poll job")
+        polled = {fid for job in rt.queues.feeds.jobs for fid, _due in job.args[0]}
+        assert polled == {f.id for f in rt.config.feeds}
+        standby = FeedScheduler(rt.services)
         assert not standby.lock.acquire()
     finally:
         leader.stop()

@@ -1,0 +1,56 @@
+"""Deciding alerts: an Article and the compiled rules in, one Alert per matching rule out.
+
+`article_document` is the one mapping from an Article to what the rules see (title, text,
+source, url, lang), used by the article job and by `wirewatch rules test` alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from .models import Alert, Article, ArticleRef
+from .rules import Document, Matcher
+
+
+def article_document(article: Article) -> Document:
+    """What the rules match against. `source:` is the feed's name and the article's host, so
+    `source:reuters` matches a feed named "Reuters World" and a page on www.reuters.com."""
+    host = urlsplit(article.url).hostname or ""
+    return Document(
+        title=article.title,
+        text=article.text,
+        source=f"{article.source} {host}".strip(),
+        url=article.url,
+        lang=article.language or "",
+    )
+
+
+def decide_alerts(
+    article: Article,
+    story_key: str,
+    matcher: Matcher,
+    rule_sinks: Mapping[str, tuple[str, ...]],
+    created_at: str,
+) -> list[Alert]:
+    """An Alert per rule that matches, with an id stable per (rule, story): the same story seen
+    again, through this feed or another, gives the same ids, so it alerts once."""
+    ref = ArticleRef(
+        url=article.url,
+        title=article.title,
+        source=article.source,
+        published=article.published,
+        language=article.language,
+    )
+    return [
+        Alert(
+            alert_id=Alert.make_id(hit.rule_id, story_key),
+            rule_id=hit.rule_id,
+            rule_title=hit.rule_title,
+            article=ref,
+            matches=hit.matches,
+            sinks=rule_sinks.get(hit.rule_id, ()),
+            created_at=created_at,
+        )
+        for hit in matcher.match(article_document(article))
+    ]

@@ -1,0 +1,33 @@
+"""The `wirewatch` command. Exit codes: 0 ok, 1 runtime failure, 2 bad config or usage.
+
+One module per command group: processes (run, worker, scheduler), inspect (check, status),
+demo, rules; helpers for what they share. `-c`, `-v` and `--log-format` work before and after
+the subcommand.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .demo import demo
+from .helpers import CliState, shared_options
+from .inspect import check, status
+from .processes import run, scheduler, worker
+from .rules import rules
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="wirewatch", prog_name="wirewatch")
+@shared_options(top=True)
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """wirewatch: watch news feeds, match watch rules, send signed alerts."""
+    ctx.ensure_object(CliState).configure_logging()
+
+
+for command in (run, worker, scheduler, check, status, demo, rules):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="wirewatch")

@@ -1,0 +1,55 @@
+"""Commands that look, not run: `check` (the config and rules) and `status` (the running system)."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
+
+
+@click.command()
+@shared_options(top=False)
+@click.pass_obj
+def check(state: CliState) -> None:
+    """Validate the config and rules files; report every error at once."""
+    cfg = load_or_exit(state.config_path)
+    enabled = sum(1 for s in cfg.sinks if s.enabled)
+    click.echo(
+        f"{state.config_path}: ok: {len(cfg.feeds)} feeds, {len(cfg.rules)} rules, "
+        f"{len(cfg.sinks)} sinks ({enabled} enabled)"
+    )
+
+
+@click.command()
+@shared_options(top=False)
+@click.pass_obj
+def status(state: CliState) -> None:
+    """Queues, failed jobs, feed health and recent alerts."""
+    from rq.registry import FailedJobRegistry
+
+    from .. import state as keys
+    from ..context import Queues, connect
+
+    cfg = load_or_exit(state.config_path)
+    url = redis_url_or_exit(cfg)
+    redis = connect(url)
+    queues = Queues.on(redis)
+    click.echo(f"Redis {url}")
+    for q in queues.all():
+        failed = FailedJobRegistry(queue=q).count
+        click.echo(f"  queue {q.name:<9} queued {q.count:>5}  failed {failed:>5}")
+    click.echo(f"  feeds due now: {keys.due_count(redis, time.time())}")
+    states = keys.feed_states(redis, [f.id for f in cfg.feeds])
+    for feed in cfg.feeds:
+        s = states.get(feed.id, {})
+        health = (
+            "error: " + s["last_error"]
+            if s.get("last_error")
+            else ("ok" if s.get("last_ok") else "not polled")
+        )
+        moved = f", moved to {s['moved_to']}" if s.get("moved_to") else ""
+        click.echo(f"  feed {feed.id} {feed.url}: {health} (last ok {s.get('last_ok', '-')}{moved})")
+    for alert in keys.recent_alerts(redis, 10):
+        click.echo(f"  alert {alert.created_at} [{alert.rule_id}] {alert.article.title}")

@@ -1,0 +1,150 @@
+"""`wirewatch rules test`: the rules over files, URLs or the seeds, and why each matched."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from pipeline.alerts import article_document
+from pipeline.config import load_rules
+from pipeline.errors import WirewatchError
+from pipeline.extract import extract_text
+from pipeline.fetch import Fetcher
+from pipeline.models import Article
+from pipeline.rules import Document, Matcher, tree
+from pipeline.rules import explain as explain_node
+from pipeline.sinks.render import one_line
+
+from .helpers import CliState, load_or_exit, or_exit, shared_options
+from .output import hit_lines, seeds_dir
+
+
+def _article(url: str, title: str, text: str, language: str | None = None) -> Article:
+    """A document as the article job would see it (no feed: the source is the URL's host)."""
+    return Article(url=url, title=title, text=text, source="", language=language)
+
+
+def _documents(
+    paths: tuple[str, ...], seeds: Path | None, fetcher: Fetcher | None, max_page_bytes: int
+) -> Iterator[tuple[str, Document]]:
+    items: list[str] = list(paths)
+    if seeds is not None:
+        items += [str(p) for p in sorted(seeds.glob("*.txt"))]
+    for item in items:
+        if item.startswith(("http://", "https://")):
+            assert fetcher is not None
+            try:
+                page = fetcher.get(item, max_bytes=max_page_bytes, accept="text/html, */*;q=0.5")
+            except WirewatchError as exc:
+                click.echo(f"{item}: {exc}", err=True)
+                continue
+            found = extract_text(page.content, page.url)
+            yield item, article_document(_article(page.url, found.title, found.text, found.language))
+            continue
+        path = Path(item)
+        files = (
+            sorted(p for p in path.rglob("*") if p.suffix in (".txt", ".html", ".htm"))
+            if path.is_dir()
+            else [path]
+        )
+        for f in files:
+            try:
+                raw = f.read_bytes()
+            except OSError as exc:
+                click.echo(f"{f}: {exc.strerror}", err=True)
+                continue
+            uri = f.resolve().as_uri()
+            if f.suffix in (".html", ".htm"):
+                found = extract_text(raw, uri)
+                yield str(f), article_document(_article(uri, found.title, found.text, found.language))
+            else:
+                text = raw.decode("utf-8", "replace")
+                title = text.strip().splitlines()[0] if text.strip() else ""
+                yield str(f), article_document(_article(uri, title, text))
+
+
+@click.group()
+def rules() -> None:
+    """Work with watch rules."""
+
+
+@rules.command("test")
+@click.argument("targets", nargs=-1)
+@click.option("--seeds", "use_seeds", is_flag=True, help="also run over seeds/*.txt")
+@click.option("--seeds-dir", "seeds_from", default=None, help="where the seeds are (default: ./seeds)")
+@click.option("--rules", "rules_file", default=None, help="run this rules file instead of the config's rules")
+@click.option("--explain", is_flag=True, help="print each rule's parsed query tree first")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per document")
+@shared_options(top=False)
+@click.pass_obj
+def rules_test(
+    state: CliState,
+    targets: tuple[str, ...],
+    use_seeds: bool,
+    seeds_from: str | None,
+    rules_file: str | None,
+    explain: bool,
+    as_json: bool,
+) -> None:
+    """Run the rules over files, directories, URLs or the seeds and show why each matched.
+
+    No Redis needed. Exit 0 when done (matches or not), 2 for a bad config or rules file.
+    """
+    if not targets and not use_seeds and not explain:
+        raise click.UsageError("give files, directories or URLs, or --seeds (or --explain)")
+    config_path = state.config_path
+    cfg = load_or_exit(config_path) if rules_file is None or targets or use_seeds else None
+    if rules_file is not None:
+        loaded = or_exit(lambda: load_rules(rules_file))
+        rule_list, aliases = loaded.rules, loaded.aliases
+    else:
+        assert cfg is not None
+        rule_list, aliases = cfg.rules, cfg.aliases
+    matcher = Matcher(rule_list, aliases, parsed=cfg.parsed_queries if cfg and rules_file is None else None)
+    if explain:
+        for rule in matcher.rules:
+            if as_json:
+                click.echo(
+                    json.dumps({"rule": rule.rule_id, "query": explain_node(rule.node)}, ensure_ascii=False)
+                )
+                continue
+            click.echo(f"[{rule.rule_id}] {rule.title}")
+            for line in tree(rule.node, "  "):
+                click.echo(line)
+    if not targets and not use_seeds:
+        return
+    assert cfg is not None
+    fetcher = None
+    if any(t.startswith(("http://", "https://")) for t in targets):
+        fetcher = Fetcher(cfg.defaults.user_agent, cfg.defaults.fetch_timeout, cfg.allow_private_networks)
+    seeds = seeds_dir(config_path, seeds_from) if use_seeds else None
+    color = sys.stdout.isatty() and not as_json and not os.environ.get("NO_COLOR")
+    total = 0
+    for name, doc in _documents(targets, seeds, fetcher, cfg.defaults.max_page_bytes):
+        hits = matcher.match(doc)
+        total += len(hits)
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {
+                        "document": name,
+                        "title": doc.title,
+                        "matches": [h.model_dump(mode="json") for h in hits],
+                    },
+                    ensure_ascii=False,
+                )
+            )
+            continue
+        click.echo(f"{name}: {one_line(doc.title)[:100]}")
+        if not hits:
+            click.echo("  (no rule matches)")
+        for hit in hits:
+            for line in hit_lines(hit, color):
+                click.echo(line)
+    if not as_json:
+        click.echo(f"{total} matches")

@@ -1,0 +1,49 @@
+"""Which failures are worth another try, and when: decided here and nowhere else.
+
+    RetriableError (a network error, HTTP 5xx/429, SMTP 4xx), a job time-out  -> retry, backoff
+    PermanentError (HTTP 4xx, a blocked address, SMTP 5xx, bad input)         -> no more tries
+    anything else: a bug                                                      -> no more tries,
+                                                                                 with a traceback
+A job that gives up lands in RQ's failed registry of its queue (the dead letters), with its reason.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+
+from rq import Retry
+from rq.timeouts import JobTimeoutException
+
+from pipeline.errors import PermanentError, RetriableError
+from pipeline.schema import Defaults
+
+
+class Verdict(enum.Enum):
+    RETRY = "retry"  # an expected failure that may pass
+    GIVE_UP = "give up"  # an expected failure that will not pass
+    BUG = "bug"  # unexpected: trying again would only repeat it
+
+
+def verdict(exc: BaseException) -> Verdict:
+    if isinstance(exc, RetriableError | JobTimeoutException):
+        return Verdict.RETRY
+    if isinstance(exc, PermanentError):
+        return Verdict.GIVE_UP
+    return Verdict.BUG
+
+
+def backoff(tries: int, base: float, cap: float) -> list[int]:
+    """Exponential backoff with +-20% jitter and a cap, one delay (seconds) per retry."""
+    delays = []
+    for n in range(tries):
+        delay = min(cap, base * (2**n))
+        delays.append(max(0, round(delay * random.uniform(0.8, 1.2))))
+    return delays
+
+
+def retry_policy(d: Defaults, tries: int) -> Retry | None:
+    """RQ's retry schedule for a job that may fail `tries` times before it gives up."""
+    if tries <= 0:
+        return None
+    return Retry(max=tries, interval=backoff(tries, d.retry_backoff, d.retry_backoff_cap))
