@@ -157,7 +157,7 @@ def enqueue_delivery(
         services.queues.alerts.enqueue_call(
             "workers.jobs.deliver",
             args=(alert.to_json(), sink_id, dead_reason),
-            job_id=f"deliver-{delivery_id}",
+            job_id=state.delivery_job_id(delivery_id),
             unique=True,
             timeout=DELIVER_TIMEOUT,
             result_ttl=int(d.seen_ttl),
@@ -168,13 +168,3 @@ def enqueue_delivery(
     except DuplicateJobError:
         return False
     return True
-
-
-def delivery_job_exists(services: Services, delivery_ids: Sequence[str]) -> list[bool]:
-    """Whether a delivery job (live, or done within seen_ttl) exists for each delivery id."""
-    if not delivery_ids:
-        return []
-    with services.redis.pipeline(transaction=False) as pipe:
-        for did in delivery_ids:
-            pipe.exists(Job.key_for(f"deliver-{did}"))
-        return [bool(v) for v in pipe.execute()]

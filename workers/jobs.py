@@ -36,13 +36,7 @@ from pipeline.schema import FeedConfig
 
 from . import state
 from .context import WorkerContext
-from .enqueue import (
-    ARTICLE_TRIES,
-    FirstTryFailed,
-    delivery_job_exists,
-    enqueue_articles,
-    enqueue_delivery,
-)
+from .enqueue import ARTICLE_TRIES, FirstTryFailed, enqueue_articles, enqueue_delivery
 from .retries import Verdict, verdict
 
 log = logging.getLogger("wirewatch.jobs")
@@ -116,7 +110,8 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
             if isinstance(outcome, PollFailed):
                 when = now + delay
                 level = logging.WARNING if outcome.retriable else logging.ERROR
-                log.log(level, "feed %s %s: %s; next poll in %ds", feed.id, feed.url, outcome.error, delay)
+                reason = _without(feed.url, outcome.error)
+                log.log(level, "feed %s %s: %s; next poll in %ds", feed.id, feed.url, reason, delay)
             else:  # keep the feed's cadence: due one interval after it was last due
                 spread = min(cfg.defaults.poll_jitter, interval / 2)
                 when = max(now + 1, due_at + delay + random.uniform(-spread, spread) / 2)
@@ -127,6 +122,11 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
         state.mark_seen(pipe, [*new, *stale], cfg.defaults.seen_ttl)
         pipe.execute()
     return counts
+
+
+def _without(url: str, reason: object) -> str:
+    """An error's text without the URL it starts with (the log line names it already)."""
+    return str(reason).removeprefix(f"{url}: ")
 
 
 def _poll_one(ctx: WorkerContext, feed: FeedConfig, validators: Validators) -> PollOutcome:
@@ -175,7 +175,9 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
         page = future.result()
         url = entry.link or entry.feed_url
         if isinstance(page.error, FetchRetriable) and attempt + 1 < ARTICLE_TRIES:
-            log.warning("article %s %s: page fetch failed, will retry: %s", entry.key, url, page.error)
+            log.warning(
+                "article %s %s: page fetch failed, will retry: %s", entry.key, url, _without(url, page.error)
+            )
             again.append(entry)
             continue
         if page.error is not None:
@@ -214,13 +216,10 @@ def _deliver_all(ctx: WorkerContext, alert: Alert) -> None:
     """Each of the alert's deliveries not made yet: sent from here when its sink is healthy and
     no delivery job for it exists, else queued."""
     sink_ids = [s for s in alert.sinks if s in ctx.sinks]
-    ids = [alert.delivery_id(s) for s in sink_ids]
-    done = state.delivered(ctx.redis, ids)
-    queued = delivery_job_exists(ctx.services, ids)
-    for sink_id, was_done, was_queued in zip(sink_ids, done, queued, strict=True):
-        if was_done or was_queued:
+    for sink_id, status in zip(sink_ids, state.delivery_status(ctx.redis, alert, sink_ids), strict=True):
+        if status.delivered or status.queued:
             continue
-        if state.sink_busy(ctx.redis, sink_id):
+        if status.sink_busy:
             enqueue_delivery(ctx.services, alert, sink_id)
             continue
         failed = _send(ctx, alert, sink_id)
@@ -272,7 +271,7 @@ def deliver(ctx: WorkerContext, alert_json: str, sink_id: str, dead_reason: str 
     if sink is None:
         log.warning("delivery %s: sink %s is no longer configured or enabled, dropped", delivery_id, sink_id)
         return "dropped"
-    if state.delivered(ctx.redis, [delivery_id]) == [True]:
+    if state.delivered(ctx.redis, delivery_id):
         return "delivered already"
     sink.send(alert, delivery_id)
     _delivered(ctx, alert, sink_id)

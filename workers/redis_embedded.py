@@ -92,7 +92,11 @@ class EmbeddedRedis:
             "--daemonize", "no",
             "--logfile", str(self.data_dir / "redis.log"),
         ]  # fmt: skip
-        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
+        from .supervisor import die_with_parent  # a Redis of ours must not outlive its process
+
+        self.process = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent
+        )
         deadline = time.monotonic() + START_TIMEOUT
         client = Redis.from_url(self.url, socket_connect_timeout=1)
         while time.monotonic() < deadline:

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from redis import Redis
 from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
+from rq.job import Job
 
 from pipeline.models import Alert, Entry, short_hash
 from pipeline.polling import Validators
@@ -44,6 +45,11 @@ def feed_key(feed_id: str) -> str:
 
 def alert_key(alert_id: str) -> str:
     return f"{PREFIX}alert:{alert_id}"
+
+
+def delivery_job_id(delivery_id: str) -> str:
+    """The RQ job id of a delivery (see workers.enqueue)."""
+    return f"deliver-{delivery_id}"
 
 
 def delivered_key(delivery_id: str) -> str:
@@ -156,18 +162,32 @@ def record_alert(redis: Redis, alert: Alert, ttl: float) -> bool:
     return bool(redis.eval(_RECORD_ALERT, 2, alert_key(alert.alert_id), ALERTS_STREAM, *args))
 
 
-def delivered(redis: Redis, delivery_ids: Sequence[str]) -> list[bool]:
-    if not delivery_ids:
+class DeliveryStatus(NamedTuple):
+    delivered: bool  # by an article job (ww:delivered)
+    queued: bool  # a delivery job exists, live or done within seen_ttl
+    sink_busy: bool
+
+
+def delivery_status(redis: Redis, alert: Alert, sink_ids: Sequence[str]) -> list[DeliveryStatus]:
+    """Where each of the alert's deliveries stands, in one round trip."""
+    if not sink_ids:
         return []
-    return [bool(v) for v in redis.mget([delivered_key(d) for d in delivery_ids])]
+    with redis.pipeline(transaction=False) as pipe:
+        for sink_id in sink_ids:
+            delivery_id = alert.delivery_id(sink_id)
+            pipe.exists(delivered_key(delivery_id))
+            pipe.exists(Job.key_for(delivery_job_id(delivery_id)))
+            pipe.exists(sink_busy_key(sink_id))
+        flags = [bool(v) for v in pipe.execute()]
+    return [DeliveryStatus(*flags[i : i + 3]) for i in range(0, len(flags), 3)]
+
+
+def delivered(redis: Redis, delivery_id: str) -> bool:
+    return bool(redis.exists(delivered_key(delivery_id)))
 
 
 def mark_delivered(redis: Redis, delivery_id: str, ttl: float) -> None:
     redis.set(delivered_key(delivery_id), "1", ex=max(1, int(ttl)))
-
-
-def sink_busy(redis: Redis, sink_id: str) -> bool:
-    return bool(redis.exists(sink_busy_key(sink_id)))
 
 
 def mark_sink_busy(redis: Redis, sink_id: str, seconds: float) -> None:

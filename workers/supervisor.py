@@ -5,10 +5,12 @@ restarts a child that dies, and on SIGINT, SIGTERM or SIGHUP stops them all with
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,7 +39,9 @@ class Supervisor:
         self._stop = False
 
     def _spawn(self, child: Child) -> None:
-        child.process = subprocess.Popen(child.argv, env=self.env, start_new_session=True)
+        child.process = subprocess.Popen(
+            child.argv, env=self.env, start_new_session=True, preexec_fn=die_with_parent
+        )
         child.started_at = time.monotonic()
         log.info("%s: started (pid %d)", child.name, child.process.pid)
 
@@ -94,3 +98,15 @@ class Supervisor:
 def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In the child, before exec: SIGTERM it when the supervisor dies, however it dies (even by
+    SIGKILL, which no handler sees), so no scheduler, worker or Redis is left orphaned. The
+    kernel sends it when the *thread* that started the child ends: start children from a thread
+    that outlives them (the main thread, here). Linux only; no library wraps prctl, hence ctypes."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import re
+import signal
 import statistics
 from collections import Counter
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import lxml.html  # type: ignore[import-untyped]
 import pytest
 
-from pipeline.extract import build_article, extract_text, page_language
+from pipeline.extract import ExtractionTimeout, build_article, extract_text, page_language, time_limit
 from pipeline.models import Entry
 from tests.conftest import SEEDS, corpus_or_skip
 from workers.demo_site import CHROME_ASIDE, CHROME_FOOTER, CHROME_NAV, Seed, article_page, load_seeds
@@ -117,6 +118,46 @@ def test_short_page_text_is_kept_when_the_feed_has_even_less() -> None:
     article = build_article(e, e.link or "", THIN_PAGE, MIN_TEXT)
     assert article.text_from == "page"
     assert len(article.text) < MIN_TEXT
+
+
+def test_page_metadata_is_read_only_when_the_feed_lacks_title_or_date() -> None:
+    seed = SEED_LIST[0]
+    page = article_page(seed)
+    untitled = build_article(entry(title=""), "https://news.example.com/a.html", page, MIN_TEXT)
+    assert seed.title in untitled.title  # from the page's metadata
+    dated = entry(published="2026-11-30T08:00:00+00:00")
+    complete = build_article(dated, "https://news.example.com/a.html", page, MIN_TEXT)
+    assert (complete.title, complete.published) == ("Feed title", dated.published)
+    assert complete.text == untitled.text  # the same story text either way
+    assert complete.language == "en"  # <html lang> still read without the metadata pass
+
+
+def test_time_limit_interrupts_python_code_and_leaves_nothing_behind() -> None:
+    with pytest.raises(ExtractionTimeout), time_limit(0.05):
+        while True:
+            pass
+    with time_limit(5):  # a block that ends in time is not interrupted later
+        total = sum(range(1000))
+    assert total == 499500
+    assert signal.getsignal(signal.SIGUSR2) == signal.SIG_DFL
+
+
+# A real page that takes trafilatura seconds to extract (20,000 paragraphs, 1.5 MB).
+SLOW_PAGE = (
+    b"<html><body><article>"
+    + b"".join(
+        b"<p>Paragraph %d with some words of text in it, enough to count as prose.</p>" % i
+        for i in range(20000)
+    )
+    + b"</article></body></html>"
+)
+
+
+def test_extraction_over_its_time_limit_falls_back_to_the_feed_text(caplog: pytest.LogCaptureFixture) -> None:
+    e = entry()
+    article = build_article(e, e.link or "", SLOW_PAGE, MIN_TEXT, max_extract_time=0.2)
+    assert article.text_from == "feed" and article.text == e.summary
+    assert any("took longer than 0.2s" in r.getMessage() and e.key in r.getMessage() for r in caplog.records)
 
 
 def _nested_divs(size: int) -> bytes:

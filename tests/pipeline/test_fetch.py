@@ -413,3 +413,65 @@ def test_every_failure_is_a_wirewatch_error(site: LoopbackSite, fetcher: Fetcher
     for url in [site.base_url + "/loc-bad-port", "http://" + "a" * 300 + ".test/"]:
         with pytest.raises(WirewatchError):
             fetcher.get(url, max_bytes=100)
+
+
+# --- the guard at connect time (a stub resolver: no DNS) -----------------------------------------
+
+
+class StubResolver:
+    """Answers every name with the given addresses, counting the look-ups."""
+
+    def __init__(self, *addresses: str) -> None:
+        self.addresses = list(addresses)
+        self.calls: list[str] = []
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        self.calls.append(host)
+        return list(self.addresses)
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(site: LoopbackSite) -> None:
+    """A made-up name the system cannot resolve is fetched from where the resolver said, with one
+    look-up per connection (the loopback site closes each): the address checked is the address
+    connected to."""
+    site.routes["/feed.xml"] = (200, {}, b"hello")
+    port = site.base_url.rsplit(":", 1)[1]
+    resolver = StubResolver("127.0.0.1")
+    f = Fetcher(UA, timeout=5.0, allow_private_networks=True, resolver=resolver)
+    try:
+        assert f.get(f"http://feeds.rebind.test:{port}/feed.xml", max_bytes=100).content == b"hello"
+        assert f.get(f"http://feeds.rebind.test:{port}/feed.xml", max_bytes=100).content == b"hello"
+    finally:
+        f.close()
+    assert resolver.calls == ["feeds.rebind.test", "feeds.rebind.test"]
+
+
+@pytest.mark.parametrize(
+    "answer", [("127.0.0.1",), ("93.184.216.34", "127.0.0.1"), ("::1",), ("169.254.169.254",)]
+)
+def test_a_name_that_resolves_to_a_private_address_is_never_connected_to(
+    site: LoopbackSite, answer: tuple[str, ...]
+) -> None:
+    """DNS rebinding: whatever an earlier look-up said, the connection is checked on the answer
+    it uses, and one private address in it refuses the connection before anything is sent."""
+    site.routes["/secret"] = (200, {}, b"internal")
+    port = site.base_url.rsplit(":", 1)[1]
+    strict = Fetcher(UA, timeout=5.0, allow_private_networks=False, resolver=StubResolver(*answer))
+    try:
+        with pytest.raises(BlockedAddressError, match="non-public"):
+            strict.get(f"http://evil.rebind.test:{port}/secret", max_bytes=100)
+    finally:
+        strict.close()
+    assert site.hits == {}
+
+
+def test_a_name_that_does_not_resolve_is_a_retriable_failure() -> None:
+    def nowhere(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    f = Fetcher(UA, timeout=5.0, allow_private_networks=False, resolver=nowhere)
+    try:
+        with pytest.raises(FetchRetriable, match="cannot resolve"):
+            f.get("http://gone.rebind.test/feed.xml", max_bytes=100)
+    finally:
+        f.close()

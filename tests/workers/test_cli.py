@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
+from pipeline.config import load_config
 from workers.demo_site import LoopbackSite, WebhookReceiver, seed_site
 from workers.redis_embedded import running_at
 
@@ -211,3 +212,81 @@ def _idle(data_dir: Path) -> bool:
     return all(q.count == 0 and StartedJobRegistry(queue=q).count == 0 for q in queues.all()) and bool(
         Redis.from_url(url).keys("ww:seen:*")
     )
+
+
+def test_version() -> None:
+    out = wirewatch("--version")
+    assert out.returncode == 0 and out.stdout.startswith("wirewatch, version ")
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_config_option_works_before_and_after_the_subcommand(tmp_path: Path, before: bool) -> None:
+    cfg = write_config(tmp_path, ["http://127.0.0.1:9/a.xml", "http://127.0.0.1:9/b.xml"], [])
+    args = ["-c", str(cfg), "check"] if before else ["check", "-c", str(cfg)]
+    out = wirewatch(*args)
+    assert out.returncode == 0, out.stderr
+    assert f"{cfg}: ok: 2 feeds" in out.stdout
+
+
+def test_the_subcommands_config_wins_over_the_groups(tmp_path: Path) -> None:
+    good = write_config(tmp_path, [], [])
+    out = wirewatch("-c", str(tmp_path / "missing.yaml"), "check", "-c", str(good))
+    assert out.returncode == 0, out.stderr
+
+
+def test_redis_url_wins_over_the_config_file(tmp_path: Path, redis: Redis, redis_url: str) -> None:
+    cfg = write_config(tmp_path, [], [])
+    cfg.write_text(cfg.read_text() + "redis_url: redis://127.0.0.1:1/0\n")  # nothing listens there
+    out = wirewatch("status", "-c", str(cfg), env={**clean_env(), "REDIS_URL": redis_url})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(f"Redis {redis_url}")
+
+
+def test_json_logs_from_a_worker_one_object_per_line(tmp_path: Path, redis: Redis, redis_url: str) -> None:
+    from workers.context import Services
+    from workers.enqueue import enqueue_poll
+
+    cfg = write_config(tmp_path, ["http://127.0.0.1:9/down.xml"], [], rules=[])
+    services = Services(load_config(cfg), redis)
+    assert enqueue_poll(services, services.config.feeds) == 1
+    env = {**clean_env(), "REDIS_URL": redis_url, "WIREWATCH_LOG_FORMAT": "json"}
+    out = wirewatch("worker", "--burst", "-c", str(cfg), "-v", env=env)
+    assert out.returncode == 0, out.stderr
+    records = [json.loads(line) for line in out.stderr.splitlines() if line.strip()]
+    assert records and all({"time", "level", "logger", "message"} <= r.keys() for r in records)
+    [failed] = [r for r in records if "down.xml" in r["message"]]
+    assert failed["level"] == "WARNING" and failed["message"].startswith("feed ")
+    assert "next poll in 30s" in failed["message"]
+
+
+def test_a_killed_run_leaves_no_child_behind(short_tmp: Path, site: LoopbackSite) -> None:
+    cfg = write_config(short_tmp, [f"{site.base_url}/feed.xml"], [], rules=[], poll_interval="1h")
+    proc = subprocess.Popen([*WIREWATCH, "-c", str(cfg), "run", "--workers", "1"], env=clean_env(), cwd=ROOT)
+    try:
+        wait_for(lambda: len(_children(proc.pid)) >= 3, 60, "the scheduler, the worker and Redis")
+        children = _children(proc.pid)
+    finally:
+        proc.kill()  # SIGKILL: no handler of the supervisor runs
+        proc.wait()
+    wait_for(lambda: not any(_alive(pid) for pid in children), 30, "every child to stop")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

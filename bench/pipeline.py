@@ -1,0 +1,275 @@
+"""Articles end to end against plain trafilatura, in one run. One JSON line.
+
+    python bench/pipeline.py [--pages 400] [--trickle 100] [--rate 10] [--feeds 8] [--workers 2]
+
+N corpus pages (the scrapinghub and readability sets of ../shared/corpus, repeated under new
+URLs past their 274) behind a few RSS feeds on 127.0.0.1, one catch-all rule (`url:127`: every
+loopback URL), a loopback webhook receiver (verifying every signature), and `wirewatch run
+--workers N` with an embedded Redis, polling every 2 s. Two phases:
+
+- burst: every feed lists its share of the N pages at its first poll;
+- trickle: then --trickle more pages appear in the feeds, --rate a second, as news does.
+
+Then plain `trafilatura.extract` over the burst's pages in N processes.
+
+    e2e_articles_per_s      burst: alerts / (last alert - first feed request)
+    plain_articles_per_s    pages / time of trafilatura.extract over them in N processes
+    ratio                   e2e / plain
+    burst_poll_to_alert_*   median and p95 of (alert received - the poll that first listed it);
+                            in a burst that is mostly waiting for the articles ahead of it
+    poll_to_alert_*         the same for the trickle: the latency of one story
+    cpu_s                   CPU seconds during the burst: wirewatch (workers, scheduler, Redis),
+                            this process (feeds, pages, the receiver), plain (the N processes)
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from multiprocessing import get_context
+from pathlib import Path
+
+import trafilatura
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "articles"
+SETS = ("scrapinghub__article-extraction-benchmark", "mozilla__readability")
+sys.path.insert(0, str(ROOT))
+from bench.loopback import serve  # noqa: E402
+from bench.poll import tree_cpu  # noqa: E402
+from workers.demo_site import WebhookReceiver  # noqa: E402
+
+
+def corpus_pages(n: int) -> list[bytes]:
+    rows = [json.loads(line) for line in (CORPUS / "manifest.jsonl").read_text().splitlines()]
+    pages = [(CORPUS / r["html_path"]).read_bytes() for r in rows if r["html_path"].split("/")[0] in SETS]
+    return [pages[i % len(pages)] for i in range(n)]
+
+
+class Site:
+    def __init__(self, pages: list[bytes], burst: int, feeds: int) -> None:
+        self.pages = pages
+        self.listed = burst  # pages [0, listed) are in the feeds
+        self.first_listed: dict[int, float] = {}  # page -> when a feed first listed it
+        self.first_fetch = 0.0
+        self.lock = threading.Lock()
+        self.feed_count = feeds
+        self.server = serve(self.answer)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.published = format_datetime(datetime.now(UTC))
+
+    def answer(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        kind, _, name = path.strip("/").partition("/")
+        n = int(name.split(".")[0])
+        if kind != "feed":
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, self.pages[n]
+        body, etag = self.feed(n)
+        if headers.get("if-none-match") == etag:
+            return 304, {"ETag": etag}, b""
+        return 200, {"Content-Type": "application/rss+xml", "ETag": etag}, body
+
+    def feed(self, f: int) -> tuple[bytes, str]:
+        """The feed's RSS and its ETag (which changes when a page is added to it)."""
+        with self.lock:
+            now = time.time()
+            self.first_fetch = self.first_fetch or now
+            listed = range(f, self.listed, self.feed_count)
+            for n in listed:
+                self.first_listed.setdefault(n, now)
+        items = "".join(
+            f"<item><title>Story {n}</title><link>{self.base}/page/{n}.html</link><guid>p{n}</guid>"
+            f"<pubDate>{self.published}</pubDate></item>"
+            for n in listed
+        )
+        body = (
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>Bench {f}</title>'
+            f"<link>{self.base}/</link><description>bench</description>{items}</channel></rss>"
+        ).encode()
+        return body, f'"{f}-{len(listed)}"'
+
+
+def per_process_cpu(root: int) -> dict[str, float]:
+    """CPU seconds of each process below `root`, by its role (the last word of its command)."""
+    out: dict[str, float] = {}
+    for pid in _descendants(root):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            name = next((c.decode() for c in reversed(cmd) if c), "?").rsplit("/", 1)[-1]
+            out[f"{name}-{pid}"] = tree_cpu(pid) - sum(tree_cpu(c) for c in _descendants(pid, depth=1))
+        except OSError:
+            continue
+    return out
+
+
+def _descendants(root: int, depth: int = 99) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            parents.setdefault(ppid, []).append(int(d))
+    found, level = [], [root]
+    for _ in range(depth):
+        level = [c for p in level for c in parents.get(p, [])]
+        if not level:
+            break
+        found += level
+    return found
+
+
+def page_of(url: str) -> int:
+    return int(url.rsplit("/", 1)[1].split(".")[0])
+
+
+def _extract(page: bytes) -> int:
+    return len(trafilatura.extract(page) or "")
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def plain_rate(pages: list[bytes], processes: int) -> tuple[float, float]:
+    """Pages per second, and the CPU seconds the processes spent on them."""
+    with get_context("fork").Pool(processes) as pool:
+        pool.map(_extract, pages[: processes * 2])  # warm: imports and caches in each process
+        before = sum(pool.map(_cpu_after, [0.2] * processes))
+        started = time.perf_counter()
+        pool.map(_extract, pages, chunksize=4)
+        elapsed = time.perf_counter() - started
+        after = sum(pool.map(_cpu_after, [0.2] * processes))
+        return len(pages) / elapsed, after - before
+
+
+def _cpu_after(pause: float) -> float:
+    time.sleep(pause)  # so that each process of the pool takes one of these
+    return _cpu()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(len(ordered) * q + 0.5) - 1)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pages", type=int, default=400)
+    ap.add_argument("--trickle", type=int, default=100, help="pages that appear after the burst")
+    ap.add_argument("--rate", type=float, default=10.0, help="trickled pages a second")
+    ap.add_argument("--feeds", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    if not CORPUS.exists():
+        raise SystemExit(f"{CORPUS} is absent")
+    pages = corpus_pages(args.pages + args.trickle)
+    site = Site(pages, args.pages, args.feeds)
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    receiver = WebhookReceiver(secret).start()
+    received: dict[str, float] = {}
+    keep = receiver._receive
+
+    def timed(body: bytes, headers: dict[str, str]) -> int:
+        status = keep(body, headers)
+        if status < 300:
+            received.setdefault(json.loads(body)["article"]["url"], time.time())
+        return status
+
+    receiver._receive = timed  # type: ignore[method-assign]
+    with tempfile.TemporaryDirectory(prefix="ww-bench-", dir="/tmp") as tmp:
+        cfg = {
+            "data_dir": f"{tmp}/var",
+            "allow_private_networks": True,
+            "defaults": {"poll_interval": "2s", "poll_jitter": "0s"},
+            "feeds": [{"url": f"{site.base}/feed/{f}.xml"} for f in range(args.feeds)],
+            "rules": [{"id": "everything", "query": "url:127"}],
+            "sinks": [{"id": "hook", "type": "webhook", "url": receiver.url, "secret": secret}],
+        }
+        path = Path(tmp) / "wirewatch.yaml"
+        path.write_text(yaml.safe_dump(cfg))
+        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "WIREWATCH_CONFIG")}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "workers.cli", "-c", str(path), "run", "--workers", str(args.workers)],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            deadline = time.time() + 600
+            while not site.first_fetch and time.time() < deadline and proc.poll() is None:
+                time.sleep(0.05)
+            ours, theirs = tree_cpu(proc.pid), _cpu()
+            per0 = per_process_cpu(proc.pid)
+            while len(received) < args.pages and time.time() < deadline and proc.poll() is None:
+                time.sleep(0.05)
+            ours, theirs = tree_cpu(proc.pid) - ours, _cpu() - theirs
+            per1 = per_process_cpu(proc.pid)
+            by_process = {name: round(per1[name] - per0.get(name, 0.0), 2) for name in per1}
+            burst = dict(received)
+            for _ in range(args.trickle):  # the trickle: one page at a time, at --rate
+                time.sleep(1 / args.rate)
+                with site.lock:
+                    site.listed += 1
+            while (
+                len(received) < args.pages + args.trickle and time.time() < deadline and proc.poll() is None
+            ):
+                time.sleep(0.05)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+    receiver.stop()
+    site.server.shutdown()
+    e2e = len(burst) / (max(burst.values()) - site.first_fetch)
+    waits = {url: t - site.first_listed[page_of(url)] for url, t in received.items()}
+    burst_waits = [waits[u] for u in burst]
+    trickle_waits = [w for u, w in waits.items() if u not in burst]
+    plain, plain_cpu = plain_rate(pages[: args.pages], args.workers)
+    print(
+        json.dumps(
+            {
+                "bench": "pipeline",
+                "pages": args.pages,
+                "feeds": args.feeds,
+                "workers": args.workers,
+                "trickle": args.trickle,
+                "trickle_per_s": args.rate,
+                "alerts": len(received),
+                "e2e_articles_per_s": round(e2e, 1),
+                "plain_articles_per_s": round(plain, 1),
+                "ratio": round(e2e / plain, 3),
+                "burst_poll_to_alert_median_s": round(statistics.median(burst_waits), 2),
+                "burst_poll_to_alert_p95_s": round(percentile(burst_waits, 0.95), 2),
+                "poll_to_alert_median_s": round(statistics.median(trickle_waits), 3)
+                if trickle_waits
+                else None,
+                "poll_to_alert_p95_s": round(percentile(trickle_waits, 0.95), 3) if trickle_waits else None,
+                "cpu_s": {
+                    "wirewatch": round(ours, 1),
+                    "bench_site": round(theirs, 1),
+                    "plain": round(plain_cpu, 1),
+                },
+                "cpu_s_by_process": by_process,
+                "cpu_ms_per_article": {
+                    "wirewatch": round(ours / len(burst) * 1000, 1),
+                    "plain": round(plain_cpu / args.pages * 1000, 1),
+                },
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""Batched polling on real parts (loopback feeds, Redis, the worker): a first poll that does not
+flood, a slow feed that does not hold up its batch, the per-host cap, and log lines people can
+read (one per event, a traceback only for a bug)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from rq.registry import FailedJobRegistry
+
+from pipeline.schema import Defaults
+from workers import state
+from workers.demo_site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed, seed_site
+from workers.enqueue import enqueue_poll
+
+from .helpers import ROOT, alert_keys, drain, run_pass, runtime, webhook_sink, write_config
+
+ICC_ONLY = [{"id": "icc", "title": "ICC", "query": '"International Criminal Court"'}]
+RSS = {"Content-Type": "application/rss+xml"}
+
+
+@pytest.fixture
+def site() -> Iterator[LoopbackSite]:
+    s = seed_site(ROOT / "seeds").start()
+    yield s
+    s.stop()
+
+
+def test_a_new_feeds_old_entries_are_remembered_without_alerting(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str
+) -> None:
+    seeds = load_seeds(ROOT / "seeds")
+    old = datetime.now(UTC) - timedelta(days=10)
+    site.routes["/old.xml"] = (200, RSS, rss_feed(seeds, site.base_url, start=old))
+    receiver = WebhookReceiver(whsec).start()
+    try:
+        cfg = write_config(tmp_path, [f"{site.base_url}/old.xml"], [webhook_sink(receiver.url, whsec)])
+        rt = runtime(cfg, redis)
+        run_pass(rt)
+        assert receiver.payloads == []
+        assert len(redis.keys("ww:seen:*")) == len(seeds)  # remembered: never alerted later either
+        # The same stories under new guids and no dates: treated as new, so they alert.
+        undated = rss_feed(seeds, site.base_url, guid_prefix="undated-").replace(b"<pubDate>", b"<x>")
+        site.routes["/old.xml"] = (200, RSS, undated.replace(b"</pubDate>", b"</x>"))
+        run_pass(rt)
+    finally:
+        receiver.stop()
+    assert len(receiver.payloads) == 7
+
+
+def test_max_entry_age_per_feed_overrides_the_default(
+    tmp_path: Path, redis: Redis, site: LoopbackSite
+) -> None:
+    seeds = load_seeds(ROOT / "seeds")
+    old = datetime.now(UTC) - timedelta(days=10)
+    site.routes["/old.xml"] = (200, RSS, rss_feed(seeds[2:], site.base_url, start=old))
+    receiver = WebhookReceiver("whsec_" + "A" * 32).start()
+    try:
+        cfg = write_config(tmp_path, [], [webhook_sink(receiver.url, "whsec_" + "A" * 32)], rules=ICC_ONLY)
+        text = cfg.read_text().replace(
+            "feeds: []", f"feeds:\n- url: {site.base_url}/old.xml\n  max_entry_age: 30d"
+        )
+        cfg.write_text(text)
+        run_pass(runtime(cfg, redis))
+    finally:
+        receiver.stop()
+    assert alert_keys(receiver.payloads) == [("002_088ef6e8373426e4", "icc")]
+
+
+def test_a_slow_feed_does_not_hold_up_its_batch_beyond_the_fetch_deadline(
+    tmp_path: Path, redis: Redis, site: LoopbackSite
+) -> None:
+    release = threading.Event()
+
+    def hang(handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+        release.wait(60)
+        return 200, RSS, b""
+
+    site.routes["/slow.xml"] = hang
+    fast = [f"{site.base_url}/feed.xml", f"{site.base_url}/feed2.xml"]
+    cfg = write_config(tmp_path, [f"{site.base_url}/slow.xml", *fast], [], rules=[], fetch_timeout="1s")
+    rt = runtime(cfg, redis)
+    try:
+        run_pass(rt)  # returns while the slow server still holds its request
+        assert not release.is_set()
+        states = state.feed_states(redis, [f.id for f in rt.config.feeds])
+    finally:
+        release.set()
+    slow, *others = rt.config.feeds
+    assert "Timeout" in states[slow.id]["last_error"]
+    assert all(states[f.id].get("last_ok") and not states[f.id].get("last_error") for f in others)
+    assert redis.zscore(state.DUE_KEY, slow.id) is not None  # scheduled again, not lost
+
+
+def test_requests_to_one_host_are_capped(tmp_path: Path, redis: Redis, site: LoopbackSite) -> None:
+    lock = threading.Lock()
+    now = {"in_flight": 0, "most": 0}
+
+    def counted(handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+        with lock:
+            now["in_flight"] += 1
+            now["most"] = max(now["most"], now["in_flight"])
+        time.sleep(0.05)  # holds the request open so that others overlap it
+        with lock:
+            now["in_flight"] -= 1
+        return 304, {}, b""
+
+    urls = [f"{site.base_url}/f{n}.xml" for n in range(24)]
+    for n in range(24):
+        site.routes[f"/f{n}.xml"] = counted
+    cfg = write_config(tmp_path, urls, [], rules=[], max_requests_per_host=3)
+    run_pass(runtime(cfg, redis))
+    assert now["most"] == 3
+    assert sum(site.hits.get(f"/f{n}.xml", 0) for n in range(24)) == 24
+
+
+def test_expected_failures_are_one_line_each_without_traceback(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    seeds = load_seeds(ROOT / "seeds")
+    feed = rss_feed(seeds[2:], site.base_url).replace(b"/articles/002", b"/gone/002")
+    site.routes["/one.xml"] = (200, RSS, feed)
+    receiver = WebhookReceiver(whsec, fail_first=1).start()
+    caplog.set_level(logging.INFO)
+    try:
+        feeds = [
+            f"{site.base_url}/one.xml",
+            f"{site.base_url}/missing.xml",
+            "http://unresolvable.invalid/rss",
+        ]
+        cfg = write_config(tmp_path, feeds, [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY)
+        run_pass(runtime(cfg, redis))
+    finally:
+        receiver.stop()
+    assert len(receiver.payloads) == 1  # from the feed's own text; delivered on the second try
+    ours = [r for r in caplog.records if r.name.startswith("wirewatch")]
+    assert all(r.exc_info is None for r in ours), [r.getMessage() for r in ours if r.exc_info]
+    messages = [r.getMessage() for r in ours]
+
+    def one(*needles: str) -> str:
+        found = [m for m in messages if all(n in m for n in needles)]
+        assert len(found) == 1, (needles, messages)
+        return found[0]
+
+    assert one("/missing.xml", "HTTP 404", "next poll in").startswith("feed ")
+    assert one("unresolvable.invalid", "cannot resolve", "next poll in").startswith("feed ")
+    assert one("/gone/002", "HTTP 404", "using the feed's text").startswith("article ")
+    assert one("HTTP 500", "queued for a retry").startswith("delivery ")
+    assert one("delivered to hooks").startswith("delivery ")
+    assert one("alert ", "rule icc matched").startswith("alert ")
+
+
+def test_a_bug_is_logged_with_its_traceback_and_not_retried(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    seeds = load_seeds(ROOT / "seeds")
+    site.routes["/one.xml"] = (200, RSS, rss_feed(seeds[2:], site.base_url))
+    receiver = WebhookReceiver(whsec).start()
+    try:
+        cfg = write_config(
+            tmp_path, [f"{site.base_url}/one.xml"], [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY
+        )
+        rt = runtime(cfg, redis)
+        sink = rt.sinks["hooks"]
+
+        class Broken:
+            id = "hooks"
+
+            def send(self, alert: object, delivery_id: str) -> None:
+                raise KeyError("a bug in a sink")
+
+        rt.sinks["hooks"] = Broken()  # type: ignore[assignment]
+        run_pass(rt)
+        rt.sinks["hooks"] = sink
+    finally:
+        receiver.stop()
+    bugs = [r for r in caplog.records if r.exc_info is not None]
+    assert len(bugs) == 1 and "bug: KeyError" in bugs[0].getMessage()
+    failed = FailedJobRegistry(queue=rt.queues.alerts)
+    assert len(failed.get_job_ids()) == 1  # a dead letter at once, not eight retries
+    assert receiver.payloads == []
+
+
+def test_a_poll_batch_is_enqueued_once_per_claim_and_feeds_keep_their_cadence(
+    tmp_path: Path, redis: Redis, site: LoopbackSite
+) -> None:
+    cfg = write_config(tmp_path, [f"{site.base_url}/feed.xml"], [], rules=[], poll_interval="10m")
+    rt = runtime(cfg, redis)
+    feed = rt.config.feeds[0]
+    due = time.time() - 5  # it was due 5 s ago
+    redis.zadd(state.DUE_KEY, {feed.id: due})
+    assert enqueue_poll(rt.services, [feed]) == 1
+    assert redis.zscore(state.DUE_KEY, feed.id) > time.time() + 500  # leased while in flight
+    drain(rt)
+    next_due = redis.zscore(state.DUE_KEY, feed.id)
+    assert next_due == pytest.approx(due + 600, abs=Defaults().poll_jitter)  # from when it was due
