@@ -31,7 +31,6 @@ import os
 import secrets
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -42,14 +41,12 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import trafilatura
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "articles"
 SETS = ("scrapinghub__article-extraction-benchmark", "mozilla__readability")
 sys.path.insert(0, str(ROOT))
-from bench.loopback import serve  # noqa: E402
-from bench.poll import tree_cpu  # noqa: E402
+from bench.loopback import run_wirewatch, serve, tree_cpu  # noqa: E402
 from workers.demo_site import WebhookReceiver  # noqa: E402
 
 
@@ -193,20 +190,12 @@ def main() -> None:
     receiver._receive = timed  # type: ignore[method-assign]
     with tempfile.TemporaryDirectory(prefix="ww-bench-", dir="/tmp") as tmp:
         cfg = {
-            "data_dir": f"{tmp}/var",
-            "allow_private_networks": True,
             "defaults": {"poll_interval": "2s", "poll_jitter": "0s"},
             "feeds": [{"url": f"{site.base}/feed/{f}.xml"} for f in range(args.feeds)],
             "rules": [{"id": "everything", "query": "url:127"}],
             "sinks": [{"id": "hook", "type": "webhook", "url": receiver.url, "secret": secret}],
         }
-        path = Path(tmp) / "wirewatch.yaml"
-        path.write_text(yaml.safe_dump(cfg))
-        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "WIREWATCH_CONFIG")}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "workers.cli", "-c", str(path), "run", "--workers", str(args.workers)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        proc = run_wirewatch(tmp, cfg, args.workers)
         try:
             deadline = time.time() + 600
             while not site.first_fetch and time.time() < deadline and proc.poll() is None:

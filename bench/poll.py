@@ -21,10 +21,8 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import random
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,15 +30,12 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import yaml
 from redis import Redis
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.loopback import serve  # noqa: E402
+from bench.loopback import run_wirewatch, serve, tree_cpu  # noqa: E402
 from workers.redis_embedded import running_at  # noqa: E402
-
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class FeedSite:
@@ -86,28 +81,6 @@ class FeedSite:
         return status, headers, body
 
 
-def tree_cpu(root: int) -> float:
-    """CPU seconds (user + system) of `root` and every process below it."""
-    children: dict[int, list[int]] = defaultdict(list)
-    cpu: dict[int, float] = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            raw = Path(f"/proc/{d}/stat").read_text()
-        except OSError:
-            continue
-        fields = raw.rsplit(")", 1)[1].split()
-        children[int(fields[1])].append(int(d))
-        cpu[int(d)] = (int(fields[11]) + int(fields[12])) / TICKS
-    total, todo = 0.0, [root]
-    while todo:
-        pid = todo.pop()
-        total += cpu.get(pid, 0.0)
-        todo += children.get(pid, [])
-    return total
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--feeds", type=int, default=10_000)
@@ -121,20 +94,12 @@ def main() -> None:
     site = FeedSite(shares)
     with tempfile.TemporaryDirectory(prefix="ww-bench-", dir="/tmp") as tmp:
         cfg = {
-            "data_dir": f"{tmp}/var",
-            "allow_private_networks": True,
             "defaults": {"poll_interval": f"{args.interval}s", "poll_jitter": "0s"},
             "feeds": [{"url": f"http://127.0.0.1:{site.port}/f/{n}.xml"} for n in range(args.feeds)],
             "rules": [],
             "sinks": [],
         }
-        path = Path(tmp) / "wirewatch.yaml"
-        path.write_text(yaml.safe_dump(cfg))
-        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "WIREWATCH_CONFIG")}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "workers.cli", "-c", str(path), "run", "--workers", str(args.workers)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        proc = run_wirewatch(tmp, cfg, args.workers)
         try:
             started = time.time()
             while len(site.polls) < args.feeds:  # the first round

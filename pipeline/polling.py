@@ -6,12 +6,13 @@
         case FeedEntries(): ...          # parsed entries, new validators, a permanent redirect
         case PollFailed(): ...           # retriable or permanent, with the reason
 
-`triage_entries` decides which entries become articles, `next_poll_in` when the feed is due
+`triage_entries` decides which entries become articles, `next_due` when the feed is due
 again. No Redis here: the poll job loads the state, calls these and saves what they return.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -110,6 +111,26 @@ def triage_entries(
         else:
             new.append(entry)
     return EntryTriage(tuple(new), tuple(stale))
+
+
+def next_due(
+    outcome: PollOutcome,
+    due_at: float,
+    now: float,
+    interval: float,
+    consecutive_errors: int,
+    jitter: float,
+    rng: random.Random,
+) -> float:
+    """When (Unix seconds) the feed is due again. After a success, one interval after it was last
+    due, so that a feed keeps its cadence however late its poll ran, spread by up to half of
+    `jitter` either way (never more than a quarter of the interval); after a failure, counted
+    from now (see `next_poll_in`)."""
+    delay = next_poll_in(outcome, interval, consecutive_errors)
+    if isinstance(outcome, PollFailed):
+        return now + delay
+    spread = min(jitter, interval / 2)
+    return max(now + 1, due_at + delay + rng.uniform(-spread, spread) / 2)
 
 
 def next_poll_in(outcome: PollOutcome, interval: float, consecutive_errors: int) -> float:

@@ -5,6 +5,7 @@ so a matcher that reads the raw page instead of the extracted story would alert 
 from __future__ import annotations
 
 import html
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -94,6 +95,23 @@ def rss_feed(
 Route = tuple[int, dict[str, str], bytes]
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A client that went away (it timed out, as it should on a slow route) is no error here."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def respond(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes) -> None:
+    handler.send_response(status)
+    for k, v in headers.items():
+        handler.send_header(k, v)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 class LoopbackSite:
     """A ThreadingHTTPServer on 127.0.0.1 serving a dict of path -> (status, headers, body) or a
     callable returning one; it counts requests per path."""
@@ -116,17 +134,12 @@ class LoopbackSite:
                     if callable(route)
                     else route
                 )
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                respond(self, status, headers, body)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -183,7 +196,7 @@ class WebhookReceiver:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)

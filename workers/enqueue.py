@@ -27,7 +27,7 @@ from pipeline.schema import FeedConfig
 
 from . import state
 from .context import Services
-from .retries import backoff, retry_policy
+from .retries import retry_policy
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +102,10 @@ def enqueue_poll(services: Services, feeds: Sequence[FeedConfig]) -> int:
     return len(claimed)
 
 
-def enqueue_articles(services: Services, entries: Sequence[Entry], attempt: int = 0) -> int:
-    """Article jobs for new entries, ARTICLE_BATCH to a job. A retry (attempt > 0) waits its
-    backoff; returns the jobs made."""
+def enqueue_articles(services: Services, entries: Sequence[Entry], attempt: int = 0, delay: float = 0) -> int:
+    """Article jobs for new entries, ARTICLE_BATCH to a job, run after `delay` seconds (a retry,
+    attempt > 0, waits its backoff); returns the jobs made."""
     d = services.config.defaults
-    delay = backoff(attempt, d.retry_backoff, d.retry_backoff_cap)[-1] if attempt else 0
     jobs = 0
     for start in range(0, len(entries), ARTICLE_BATCH):
         batch = entries[start : start + ARTICLE_BATCH]

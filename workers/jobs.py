@@ -28,7 +28,7 @@ from pipeline.polling import (
     PollFailed,
     PollOutcome,
     Validators,
-    next_poll_in,
+    next_due,
     poll_feed,
     triage_entries,
 )
@@ -37,13 +37,14 @@ from pipeline.schema import FeedConfig
 from . import state
 from .context import WorkerContext
 from .enqueue import ARTICLE_TRIES, FirstTryFailed, enqueue_articles, enqueue_delivery
-from .retries import Verdict, verdict
+from .retries import Verdict, backoff, verdict
 
 log = logging.getLogger("wirewatch.jobs")
 
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 SINK_BUSY_FOR = 60.0  # seconds a sink that failed or was slow gets its deliveries through the queue
 SLOW_DELIVERY = 2.0  # seconds: a delivery slower than this makes the sink busy
+_RANDOM = random.Random()
 
 
 # --- polling -------------------------------------------------------------------------------------
@@ -106,15 +107,11 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
                     state.record_poll(pipe, feed.id, feed.url, now, last_error=outcome.error, errors=errors)
                 case _:
                     assert_never(outcome)
-            delay = next_poll_in(outcome, interval, errors)
+            when = next_due(outcome, due_at, now, interval, errors, cfg.defaults.poll_jitter, _RANDOM)
             if isinstance(outcome, PollFailed):
-                when = now + delay
                 level = logging.WARNING if outcome.retriable else logging.ERROR
-                reason = _without(feed.url, outcome.error)
-                log.log(level, "feed %s %s: %s; next poll in %ds", feed.id, feed.url, reason, delay)
-            else:  # keep the feed's cadence: due one interval after it was last due
-                spread = min(cfg.defaults.poll_jitter, interval / 2)
-                when = max(now + 1, due_at + delay + random.uniform(-spread, spread) / 2)
+                log.log(level, "feed %s %s: %s; next poll in %ds",
+                        feed.id, feed.url, _without(feed.url, outcome.error), when - now)  # fmt: skip
             state.set_due(pipe, feed.id, when)
         # Queued before they are marked seen: a crash in between queues them again, and the
         # article work is idempotent (one alert per rule and story).
@@ -170,6 +167,7 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
     entries = [Entry.model_validate_json(e) for e in entries_json]
     pages = [ctx.pool.submit(_fetch_page, ctx, e) for e in entries]
     again: list[Entry] = []
+    retry_in = backoff(attempt + 1, d.retry_backoff, d.retry_backoff_cap)[-1]
     counts = {"articles": 0, "alerts": 0}
     for entry, future in zip(entries, pages, strict=True):
         page = future.result()
@@ -195,7 +193,7 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
                          article.url, article.title)  # fmt: skip
             _deliver_all(ctx, alert)
     if again:
-        enqueue_articles(ctx.services, again, attempt + 1)
+        enqueue_articles(ctx.services, again, attempt + 1, retry_in)
     return counts
 
 

@@ -3,6 +3,7 @@ entries become articles, and when a feed is due again."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +18,7 @@ from pipeline.polling import (
     NotModified,
     PollFailed,
     Validators,
+    next_due,
     next_poll_in,
     poll_feed,
     triage_entries,
@@ -155,3 +157,14 @@ def test_a_feed_is_due_again_after_its_interval_and_sooner_after_a_passing_failu
         RETRY_FIRST, RETRY_FIRST * 2, RETRY_FIRST * 4, 240, 300,
     ]  # fmt: skip
     assert next_poll_in(PollFailed("gone", retriable=False), 300, 7) == 300
+
+
+def test_next_due_keeps_the_cadence_from_when_the_feed_was_due() -> None:
+    rng = random.Random(1)
+    due_at, now = 1000.0, 1040.0  # the poll ran 40 s late
+    ok = [next_due(NotModified(), due_at, now, 300, 0, 20, rng) for _ in range(200)]
+    assert all(1290 <= t <= 1310 for t in ok) and max(ok) - min(ok) > 10  # 1300 +- jitter / 2
+    late = next_due(NotModified(), due_at, 5000.0, 300, 0, 0, rng)  # a whole interval behind
+    assert late == 5001.0  # due again at once, not in the past
+    failed = next_due(PollFailed("down", retriable=True), due_at, now, 300, 2, 20, rng)
+    assert failed == now + 2 * RETRY_FIRST  # failures count from now, without jitter
