@@ -173,15 +173,13 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
         page = future.result()
         url = entry.link or entry.feed_url
         if isinstance(page.error, FetchRetriable) and attempt + 1 < ARTICLE_TRIES:
-            log.warning(
-                "article %s %s: page fetch failed, will retry: %s", entry.key, url, _without(url, page.error)
-            )
+            log.warning("article %s %s: page fetch failed, will retry in %ds: %s",
+                        entry.key, url, retry_in, _without(url, page.error))  # fmt: skip
             again.append(entry)
             continue
         if page.error is not None:
-            log.warning(
-                "article %s %s: page not fetched, using the feed's text: %s", entry.key, url, page.error
-            )
+            log.warning("article %s %s: page not fetched, using the feed's text: %s",
+                        entry.key, url, _without(url, page.error))  # fmt: skip
         article = build_article(entry, page.url or url, page.content, d.min_text_chars, d.max_extract_time)
         created = datetime.now(UTC).isoformat(timespec="seconds")
         alerts = decide_alerts(article, entry.story_key, ctx.matcher, ctx.rule_sinks, created)

@@ -202,3 +202,28 @@ def test_a_poll_batch_is_enqueued_once_per_claim_and_feeds_keep_their_cadence(
     drain(rt)
     next_due = redis.zscore(state.DUE_KEY, feed.id)
     assert next_due == pytest.approx(due + 600, abs=Defaults().poll_jitter)  # from when it was due
+
+
+def test_a_page_that_may_load_later_is_tried_three_times_then_the_feed_text_stands_in(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    seeds = load_seeds(ROOT / "seeds")
+    site.routes["/one.xml"] = (200, RSS, rss_feed(seeds[2:], site.base_url))
+    page = f"/articles/{seeds[2].stem}.html"
+    site.routes[page] = (503, {}, b"busy")
+    receiver = WebhookReceiver(whsec).start()
+    try:
+        cfg = write_config(
+            tmp_path, [f"{site.base_url}/one.xml"], [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY
+        )
+        run_pass(runtime(cfg, redis))
+    finally:
+        receiver.stop()
+    assert site.hits[page] == 3
+    assert alert_keys(receiver.payloads) == [("002_088ef6e8373426e4", "icc")]  # from the feed's text
+    lines = [
+        r.getMessage() for r in caplog.records if r.name.startswith("wirewatch") and page in r.getMessage()
+    ]
+    assert len([m for m in lines if "page fetch failed, will retry in 0s: HTTP 503" in m]) == 2
+    assert len([m for m in lines if "page not fetched, using the feed's text: HTTP 503" in m]) == 1
+    assert all(m.count(page) == 1 for m in lines)  # the URL is named once, up front
