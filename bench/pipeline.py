@@ -1,25 +1,26 @@
 """Articles end to end against plain trafilatura, in one run. One JSON line.
 
-    python bench/pipeline.py [--pages 400] [--trickle 100] [--rate 10] [--feeds 8] [--workers 2]
+    python bench/pipeline.py [--pages 400] [--rounds 3] [--trickle 100] [--rate 10] [--feeds 8]
+                             [--workers 2]
 
 N corpus pages (the scrapinghub and readability sets of ../shared/corpus, repeated under new
 URLs past their 274) behind a few RSS feeds on 127.0.0.1, one catch-all rule (`url:127`: every
 loopback URL), a loopback webhook receiver (verifying every signature), and `wirewatch run
---workers N` with an embedded Redis, polling every 2 s. Two phases:
+--workers N` with an embedded Redis, polling every 2 s. Then:
 
-- burst: every feed lists its share of the N pages at its first poll;
+- rounds: N new pages appear in the feeds at once (a burst), and once all have alerted, plain
+  `trafilatura.extract` runs over the same pages in as many processes (made at the start). The
+  phases alternate, so a slow spell of this shared machine hits both sides of some round;
 - trickle: then --trickle more pages appear in the feeds, --rate a second, as news does.
 
-Then plain `trafilatura.extract` over the burst's pages in N processes.
-
-    e2e_articles_per_s      burst: alerts / (last alert - first feed request)
-    plain_articles_per_s    pages / time of trafilatura.extract over them in N processes
-    ratio                   e2e / plain
+    e2e_articles_per_s      a burst's pages / (its last alert - the first poll that listed them)
+    plain_articles_per_s    pages / time of trafilatura.extract over them
+    ratio                   e2e / plain: the median round's (and each round's)
     burst_poll_to_alert_*   median and p95 of (alert received - the poll that first listed it);
                             in a burst that is mostly waiting for the articles ahead of it
     poll_to_alert_*         the same for the trickle: the latency of one story
-    cpu_s                   CPU seconds during the burst: wirewatch (workers, scheduler, Redis),
-                            this process (feeds, pages, the receiver), plain (the N processes)
+    cpu_ms_per_article      CPU per page: wirewatch (workers, scheduler, Redis) in the burst,
+                            and plain; bench_site_cpu_s is this process's (feeds, pages, receiver)
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import time
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from multiprocessing import get_context
+from multiprocessing.pool import Pool
 from pathlib import Path
 
 import trafilatura
@@ -142,16 +144,16 @@ def _cpu() -> float:
     return t.user + t.system
 
 
-def plain_rate(pages: list[bytes], processes: int) -> tuple[float, float]:
-    """Pages per second, and the CPU seconds the processes spent on them."""
-    with get_context("fork").Pool(processes) as pool:
-        pool.map(_extract, pages[: processes * 2])  # warm: imports and caches in each process
-        before = sum(pool.map(_cpu_after, [0.2] * processes))
-        started = time.perf_counter()
-        pool.map(_extract, pages, chunksize=4)
-        elapsed = time.perf_counter() - started
-        after = sum(pool.map(_cpu_after, [0.2] * processes))
-        return len(pages) / elapsed, after - before
+def plain_rate(pool: Pool, pages: list[bytes]) -> tuple[float, float]:
+    """Pages per second of trafilatura.extract over `pages` in the pool's processes, and the CPU
+    seconds they spent on them."""
+    processes = pool._processes  # type: ignore[attr-defined]
+    before = sum(pool.map(_cpu_after, [0.2] * processes, chunksize=1))
+    started = time.perf_counter()
+    pool.map(_extract, pages, chunksize=4)
+    elapsed = time.perf_counter() - started
+    after = sum(pool.map(_cpu_after, [0.2] * processes, chunksize=1))
+    return len(pages) / elapsed, after - before
 
 
 def _cpu_after(pause: float) -> float:
@@ -166,16 +168,20 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--pages", type=int, default=400)
-    ap.add_argument("--trickle", type=int, default=100, help="pages that appear after the burst")
+    ap.add_argument("--pages", type=int, default=400, help="pages in each burst")
+    ap.add_argument("--rounds", type=int, default=3, help="bursts, each followed by plain over its pages")
+    ap.add_argument("--trickle", type=int, default=100, help="pages that appear after the bursts")
     ap.add_argument("--rate", type=float, default=10.0, help="trickled pages a second")
     ap.add_argument("--feeds", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
     if not CORPUS.exists():
         raise SystemExit(f"{CORPUS} is absent")
-    pages = corpus_pages(args.pages + args.trickle)
-    site = Site(pages, args.pages, args.feeds)
+    n = args.pages
+    pages = corpus_pages(n * args.rounds + args.trickle)
+    pool = get_context("fork").Pool(args.workers)  # forked before any thread of ours starts
+    pool.map(_extract, pages[: args.workers * 2])  # warm: imports and caches in each process
+    site = Site(pages, n, args.feeds)
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     receiver = WebhookReceiver(secret).start()
     received: dict[str, float] = {}
@@ -188,6 +194,7 @@ def main() -> None:
         return status
 
     receiver._receive = timed  # type: ignore[method-assign]
+    rounds: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="ww-bench-", dir="/tmp") as tmp:
         cfg = {
             "defaults": {"poll_interval": "2s", "poll_jitter": "0s"},
@@ -196,65 +203,73 @@ def main() -> None:
             "sinks": [{"id": "hook", "type": "webhook", "url": receiver.url, "secret": secret}],
         }
         proc = run_wirewatch(tmp, cfg, args.workers)
+        deadline = time.time() + 900
+
+        def wait_for_alerts(count: int) -> None:
+            while len(received) < count and time.time() < deadline and proc.poll() is None:
+                time.sleep(0.05)
+            if len(received) < count:
+                raise SystemExit(f"only {len(received)} of {count} alerts arrived")
+
         try:
-            deadline = time.time() + 600
-            while not site.first_fetch and time.time() < deadline and proc.poll() is None:
-                time.sleep(0.05)
-            ours, theirs = tree_cpu(proc.pid), _cpu()
-            per0 = per_process_cpu(proc.pid)
-            while len(received) < args.pages and time.time() < deadline and proc.poll() is None:
-                time.sleep(0.05)
-            ours, theirs = tree_cpu(proc.pid) - ours, _cpu() - theirs
-            per1 = per_process_cpu(proc.pid)
-            by_process = {name: round(per1[name] - per0.get(name, 0.0), 2) for name in per1}
-            burst = dict(received)
+            by_process: dict[str, float] = {}
+            for r in range(args.rounds):
+                with site.lock:
+                    site.listed = (r + 1) * n  # the burst: n new pages in the feeds' next poll
+                ours, theirs, per0 = tree_cpu(proc.pid), _cpu(), per_process_cpu(proc.pid)
+                wait_for_alerts((r + 1) * n)
+                ours, theirs, per1 = tree_cpu(proc.pid) - ours, _cpu() - theirs, per_process_cpu(proc.pid)
+                by_process = {name: round(per1[name] - per0.get(name, 0.0), 2) for name in per1}
+                urls = [u for u in received if r * n <= page_of(u) < (r + 1) * n]
+                start = min(site.first_listed[page_of(u)] for u in urls)
+                e2e = n / (max(received[u] for u in urls) - start)
+                plain, plain_cpu = plain_rate(pool, pages[r * n : (r + 1) * n])
+                rounds.append({"e2e": e2e, "plain": plain, "ratio": e2e / plain, "cpu_ms": ours / n * 1000,
+                               "plain_cpu_ms": plain_cpu / n * 1000, "bench_site_cpu_s": theirs})  # fmt: skip
+            burst = set(received)
             for _ in range(args.trickle):  # the trickle: one page at a time, at --rate
                 time.sleep(1 / args.rate)
                 with site.lock:
                     site.listed += 1
-            while (
-                len(received) < args.pages + args.trickle and time.time() < deadline and proc.poll() is None
-            ):
-                time.sleep(0.05)
+            wait_for_alerts(n * args.rounds + args.trickle)
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(30)
+            pool.close()
     receiver.stop()
     site.server.shutdown()
-    e2e = len(burst) / (max(burst.values()) - site.first_fetch)
     waits = {url: t - site.first_listed[page_of(url)] for url, t in received.items()}
     burst_waits = [waits[u] for u in burst]
     trickle_waits = [w for u, w in waits.items() if u not in burst]
-    plain, plain_cpu = plain_rate(pages[: args.pages], args.workers)
+    middle = sorted(rounds, key=lambda x: x["ratio"])[len(rounds) // 2]
+
+    def each(key: str, digits: int = 1) -> list[float]:
+        return [round(x[key], digits) for x in rounds]
+
     print(
         json.dumps(
             {
                 "bench": "pipeline",
-                "pages": args.pages,
+                "pages": n,
+                "rounds": args.rounds,
                 "feeds": args.feeds,
                 "workers": args.workers,
                 "trickle": args.trickle,
                 "trickle_per_s": args.rate,
                 "alerts": len(received),
-                "e2e_articles_per_s": round(e2e, 1),
-                "plain_articles_per_s": round(plain, 1),
-                "ratio": round(e2e / plain, 3),
+                "ratio": round(middle["ratio"], 3),  # the median round's
+                "e2e_articles_per_s": round(middle["e2e"], 1),
+                "plain_articles_per_s": round(middle["plain"], 1),
+                "ratio_each_round": each("ratio", 3),
+                "e2e_each_round": each("e2e"),
+                "plain_each_round": each("plain"),
+                "cpu_ms_per_article_each_round": {"wirewatch": each("cpu_ms"), "plain": each("plain_cpu_ms")},
+                "bench_site_cpu_s_each_round": each("bench_site_cpu_s", 2),
+                "cpu_s_by_process_last_round": by_process,
                 "burst_poll_to_alert_median_s": round(statistics.median(burst_waits), 2),
                 "burst_poll_to_alert_p95_s": round(percentile(burst_waits, 0.95), 2),
-                "poll_to_alert_median_s": round(statistics.median(trickle_waits), 3)
-                if trickle_waits
-                else None,
-                "poll_to_alert_p95_s": round(percentile(trickle_waits, 0.95), 3) if trickle_waits else None,
-                "cpu_s": {
-                    "wirewatch": round(ours, 1),
-                    "bench_site": round(theirs, 1),
-                    "plain": round(plain_cpu, 1),
-                },
-                "cpu_s_by_process": by_process,
-                "cpu_ms_per_article": {
-                    "wirewatch": round(ours / len(burst) * 1000, 1),
-                    "plain": round(plain_cpu / args.pages * 1000, 1),
-                },
+                "poll_to_alert_median_s": round(statistics.median(trickle_waits), 3),
+                "poll_to_alert_p95_s": round(percentile(trickle_waits, 0.95), 3),
             }
         )
     )

@@ -70,7 +70,7 @@ class EmailSink:
                 f"{rcpt}: {code} {_reply_text(text)}" for rcpt, (code, text) in refused.items()
             )
             log.warning("%s: %s delivered, but refused for %s", self._where, delivery_id, detail)
-        log.info("%s: delivered %s", self._where, delivery_id)
+        log.debug("%s: delivered %s", self._where, delivery_id)
 
     def _deliver(self, msg: EmailMessage) -> dict[str, tuple[int, bytes]]:
         cfg = self.cfg

@@ -128,7 +128,7 @@ class WebhookSink:
         except httpx.HTTPError as exc:  # connect/read/write timeouts, refused, reset, bad response
             raise DeliveryRetriable(f"{self._where}: {type(exc).__name__}: {self._redact(exc)}") from exc
         _check_status(self._where, resp)
-        log.info("%s: delivered %s (HTTP %d)", self._where, delivery_id, resp.status_code)
+        log.debug("%s: delivered %s (HTTP %d)", self._where, delivery_id, resp.status_code)
 
     def _redact(self, exc: Exception) -> str:
         """The error's text without the configured URL's credentials or query."""
