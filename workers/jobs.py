@@ -169,6 +169,7 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
     again: list[Entry] = []
     retry_in = backoff(attempt + 1, d.retry_backoff, d.retry_backoff_cap)[-1]
     counts = {"articles": 0, "alerts": 0}
+    tries: list[_Try] = []  # first delivery tries under way on the pool, while the next page is read
     for entry, future in zip(entries, pages, strict=True):
         page = future.result()
         url = entry.link or entry.feed_url
@@ -189,7 +190,12 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
                 counts["alerts"] += 1
                 log.info("alert %s: rule %s matched article %s: %s", alert.alert_id, alert.rule_id,
                          article.url, article.title)  # fmt: skip
-            _deliver_all(ctx, alert)
+            tries += _deliver_all(ctx, alert)
+    for t in tries:  # the job ends only once every try has answered: no delivery is left to chance
+        failed = t.answer.result()
+        if failed is not None:
+            state.mark_sink_busy(ctx.redis, t.sink_id, SINK_BUSY_FOR)
+            enqueue_delivery(ctx.services, t.alert, t.sink_id, failed)
     if again:
         enqueue_articles(ctx.services, again, attempt + 1, retry_in)
     return counts
@@ -208,20 +214,26 @@ def _fetch_page(ctx: WorkerContext, entry: Entry) -> _Page:
     return _Page(content=fetched.content, url=entry.link)
 
 
-def _deliver_all(ctx: WorkerContext, alert: Alert) -> None:
-    """Each of the alert's deliveries not made yet: sent from here when its sink is healthy and
-    no delivery job for it exists, else queued."""
+@dataclass(frozen=True)
+class _Try:
+    alert: Alert
+    sink_id: str
+    answer: Future[FirstTryFailed | None]
+
+
+def _deliver_all(ctx: WorkerContext, alert: Alert) -> list[_Try]:
+    """Each of the alert's deliveries not made yet: tried from here (on the pool) when its sink
+    is healthy and no delivery job for it exists, else queued. Returns the tries under way."""
     sink_ids = [s for s in alert.sinks if s in ctx.sinks]
+    tries = []
     for sink_id, status in zip(sink_ids, state.delivery_status(ctx.redis, alert, sink_ids), strict=True):
         if status.delivered or status.queued:
             continue
         if status.sink_busy:
             enqueue_delivery(ctx.services, alert, sink_id)
             continue
-        failed = _send(ctx, alert, sink_id)
-        if failed is not None:
-            state.mark_sink_busy(ctx.redis, sink_id, SINK_BUSY_FOR)
-            enqueue_delivery(ctx.services, alert, sink_id, failed)
+        tries.append(_Try(alert, sink_id, ctx.pool.submit(_send, ctx, alert, sink_id)))
+    return tries
 
 
 def _send(ctx: WorkerContext, alert: Alert, sink_id: str) -> FirstTryFailed | None:

@@ -1,6 +1,7 @@
 """Which failures are worth another try, and when: decided here and nowhere else.
 
-    RetriableError (a network error, HTTP 5xx/429, SMTP 4xx), a job time-out  -> retry, backoff
+    RetriableError (a network error, HTTP 5xx/429, SMTP 4xx), a job time-out,
+    Redis out of reach for a moment                                           -> retry, backoff
     PermanentError (HTTP 4xx, a blocked address, SMTP 5xx, bad input)         -> no more tries
     anything else: a bug                                                      -> no more tries,
                                                                                  with a traceback
@@ -12,6 +13,8 @@ from __future__ import annotations
 import enum
 import random
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Retry
 from rq.timeouts import JobTimeoutException
 
@@ -26,7 +29,7 @@ class Verdict(enum.Enum):
 
 
 def verdict(exc: BaseException) -> Verdict:
-    if isinstance(exc, RetriableError | JobTimeoutException):
+    if isinstance(exc, RetriableError | JobTimeoutException | RedisConnectionError | RedisTimeoutError):
         return Verdict.RETRY
     if isinstance(exc, PermanentError):
         return Verdict.GIVE_UP

@@ -14,12 +14,16 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rq.registry import FailedJobRegistry
+from rq.timeouts import JobTimeoutException
 
+from pipeline.errors import DeliveryPermanent, FetchRetriable, NotAFeedError
 from pipeline.schema import Defaults
 from workers import state
 from workers.demo_site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed, seed_site
 from workers.enqueue import enqueue_poll
+from workers.retries import Verdict, verdict
 
 from .helpers import ROOT, alert_keys, drain, run_pass, runtime, webhook_sink, write_config
 
@@ -227,3 +231,19 @@ def test_a_page_that_may_load_later_is_tried_three_times_then_the_feed_text_stan
     assert len([m for m in lines if "page fetch failed, will retry in 0s: HTTP 503" in m]) == 2
     assert len([m for m in lines if "page not fetched, using the feed's text: HTTP 503" in m]) == 1
     assert all(m.count(page) == 1 for m in lines)  # the URL is named once, up front
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (FetchRetriable("http://x: HTTP 503"), Verdict.RETRY),
+        (JobTimeoutException("took too long"), Verdict.RETRY),
+        (RedisConnectionError("Connection refused"), Verdict.RETRY),
+        (DeliveryPermanent("HTTP 401"), Verdict.GIVE_UP),
+        (NotAFeedError("html"), Verdict.GIVE_UP),
+        (KeyError("a bug"), Verdict.BUG),
+        (TypeError("a bug"), Verdict.BUG),
+    ],
+)
+def test_what_is_retried_is_decided_in_one_place(error: BaseException, expected: Verdict) -> None:
+    assert verdict(error) is expected
