@@ -30,6 +30,48 @@ _TAG = re.compile(r"<[^>]+>")
 _NOT_TEXT = re.compile(r"(?is)<!--.*?(?:-->|$)|<(script|style|template|noscript)\b[^>]*>.*?(?:</\1\s*>|$)")
 _SPACE = re.compile(r"[ \t\r\f\v]+")
 MAX_ENTRIES = 500  # per poll; a feed with more is truncated (newest first as published)
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,20}));")
+_REPLACEMENT = b"&#65533;"
+
+
+def _code(m: re.Match[bytes]) -> int:
+    return int(m.group(1), 16) if m.group(1) else int(m.group(2))
+
+
+def _bad_code(code: int) -> bool:
+    """What XML 1.0 has no character for (and feedparser raises on): beyond U+10FFFF, surrogates,
+    and C0 controls other than tab, line feed and carriage return."""
+    return code > 0x10FFFF or 0xD800 <= code <= 0xDFFF or (code < 0x20 and code not in (9, 10, 13))
+
+
+def repair_char_refs(content: bytes) -> tuple[bytes, int]:
+    """Numeric character references feedparser would raise on, made good: a surrogate pair
+    written as two references (how many feeds write an emoji) becomes its one character, any
+    other bad reference U+FFFD. Returns the bytes and how many references were replaced."""
+    if b"&#" not in content:
+        return content, 0
+    refs = list(_CHAR_REF.finditer(content))
+    out: list[bytes] = []
+    pos = replaced = i = 0
+    while i < len(refs):
+        m = refs[i]
+        code = _code(m)
+        if not _bad_code(code):
+            i += 1
+            continue
+        out.append(content[pos : m.start()])
+        low = refs[i + 1] if i + 1 < len(refs) and refs[i + 1].start() == m.end() else None
+        if 0xD800 <= code <= 0xDBFF and low is not None and 0xDC00 <= _code(low) <= 0xDFFF:
+            out.append(b"&#%d;" % (0x10000 + ((code - 0xD800) << 10) + (_code(low) - 0xDC00)))
+            pos, i = low.end(), i + 2
+        else:
+            out.append(_REPLACEMENT)
+            pos, i = m.end(), i + 1
+        replaced += 1
+    if not replaced:
+        return content, 0
+    out.append(content[pos:])
+    return b"".join(out), replaced
 
 
 @dataclass(frozen=True)
@@ -96,19 +138,24 @@ def parse_feed(
         headers["content-type"] = content_type
     # No HTML sanitising or relative-URI resolution inside content: feed HTML only ever becomes
     # plain text here (html_to_text), and entry links are resolved by feedparser either way.
-    parsed = feedparser.parse(
-        content,
-        response_headers=headers,
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    content, repaired = repair_char_refs(content)
+    try:
+        parsed = feedparser.parse(
+            content,
+            response_headers=headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except (ValueError, OverflowError, UnicodeError) as exc:  # what feedparser raises on bad input
+        raise NotAFeedError(f"{feed.url}: feedparser failed: {type(exc).__name__}: {exc}") from exc
     bozo = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    fixed = f"{repaired} bad character reference(s) replaced" if repaired else None
     raw_entries = parsed.get("entries") or []
     if not raw_entries:
         if not parsed.get("version"):  # feedparser found no RSS/Atom/RDF root at all
             reason = f"{type(bozo).__name__}: {bozo}" if bozo is not None else "no RSS/Atom/RDF root element"
             raise NotAFeedError(f"{feed.url}: not a feed ({reason})")
-        warning = f"{type(bozo).__name__}: {bozo}" if bozo is not None else None
+        warning = _warning(bozo, fixed)
         return ParsedFeed(entries=(), title=str(parsed.feed.get("title", "") or ""), warning=warning)
     feed_title = str(parsed.feed.get("title", "") or "")
     language = parsed.feed.get("language") or None
@@ -141,5 +188,9 @@ def parse_feed(
                 language=(raw.get("language") or language),
             )
         )
-    warning = f"{type(bozo).__name__}: {bozo}" if bozo is not None else None
-    return ParsedFeed(entries=tuple(entries), title=feed_title, warning=warning)
+    return ParsedFeed(entries=tuple(entries), title=feed_title, warning=_warning(bozo, fixed))
+
+
+def _warning(bozo: object, fixed: str | None) -> str | None:
+    parts = ([f"{type(bozo).__name__}: {bozo}"] if bozo is not None else []) + ([fixed] if fixed else [])
+    return "; ".join(parts) or None

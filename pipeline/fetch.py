@@ -30,9 +30,29 @@ MAX_REDIRECTS = 5
 RETRIABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
+# IPv6 prefixes whose last 32 bits are an IPv4 address a packet may end up at: NAT64 (well-known
+# and local-use prefixes, RFC 6052 / 8215) and the deprecated IPv4-compatible form.
+_V4_IN_LAST_32 = tuple(ipaddress.ip_network(n) for n in ("64:ff9b::/96", "64:ff9b:1::/48", "::/96"))
+
+
+def _embedded_ipv4(addr: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address an IPv6 transition form carries: mapped, 6to4, Teredo, NAT64."""
+    found = [a for a in (addr.ipv4_mapped, addr.sixtofour) if a is not None]
+    if addr.teredo is not None:
+        found += list(addr.teredo)
+    if any(addr in net for net in _V4_IN_LAST_32):
+        found.append(ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF))
+    return found
+
+
 def _is_public(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        return _is_public(addr.ipv4_mapped)
+    """Globally routable, not multicast, and carrying no non-public IPv4 address inside."""
+    if isinstance(addr, ipaddress.IPv6Address):
+        inner = _embedded_ipv4(addr)
+        if addr.ipv4_mapped is not None:
+            return _is_public(addr.ipv4_mapped)
+        if inner and not all(_is_public(v4) for v4 in inner):
+            return False
     return addr.is_global and not addr.is_multicast
 
 
@@ -224,7 +244,7 @@ class Fetcher:
                             f"{url}: Content-Length {declared} is over the {max_bytes} byte cap"
                         )
                     body = bytearray()
-                    for chunk in _decoded_chunks(resp, max_bytes):  # a gzip bomb hits the cap, not memory
+                    for chunk in _decoded_chunks(resp, url, max_bytes):  # a bomb hits the cap, not memory
                         body += chunk
                         if len(body) > max_bytes:
                             raise TooLargeError(f"{url}: body is over the {max_bytes} byte cap")
@@ -262,26 +282,56 @@ class Fetcher:
             return resp
 
 
-def _decoded_chunks(resp: httpx.Response, max_bytes: int) -> Iterator[bytes]:
-    """The decoded body. gzip/deflate are inflated here, at most max_bytes + 1 bytes in all:
-    httpx's own decoder inflates each network chunk whole (64 KiB of gzip can be 64 MB)."""
-    encoding = resp.headers.get("content-encoding", "").strip().lower()
-    if encoding not in ("gzip", "x-gzip", "deflate"):
-        yield from resp.iter_bytes()
-        return
-    inflater = zlib.decompressobj(zlib.MAX_WBITS | (16 if encoding != "deflate" else 0))
-    first, produced = encoding == "deflate", 0
-    for raw in resp.iter_raw():
+MAX_ENCODING_LAYERS = 2  # Content-Encoding: gzip, gzip is legal; more is only ever an attack
+_WBITS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
+
+
+class _Layer:
+    """One Content-Encoding layer, inflated at most `limit` bytes in all (then the body is over
+    the cap: a layer is never inflated whole)."""
+
+    def __init__(self, coding: str, limit: int) -> None:
+        self.coding, self.limit, self.produced, self.first = coding, limit, 0, True
+        self.inflater = zlib.decompressobj(_WBITS[coding])
+
+    def feed(self, data: bytes) -> bytes:
         try:
-            out = inflater.decompress(raw, max_bytes + 1 - produced)
+            out = self.inflater.decompress(data, self.limit - self.produced)
         except zlib.error:
-            if not first:
+            if not (self.first and self.coding == "deflate"):
                 raise
-            inflater = zlib.decompressobj(-zlib.MAX_WBITS)  # "deflate" sent as a raw stream
-            out = inflater.decompress(raw, max_bytes + 1 - produced)
-        first = False
-        produced += len(out)
-        yield out  # when it filled the limit, the caller stops at the cap
+            self.inflater = zlib.decompressobj(-zlib.MAX_WBITS)  # "deflate" sent as a raw stream
+            out = self.inflater.decompress(data, self.limit - self.produced)
+        self.first = self.first and not data
+        self.produced += len(out)
+        return out
+
+    @property
+    def full(self) -> bool:
+        return self.produced >= self.limit
+
+
+def _decoded_chunks(resp: httpx.Response, url: str, max_bytes: int) -> Iterator[bytes]:
+    """The decoded body, every Content-Encoding layer inflated as it streams and bounded by the
+    cap (max_bytes + 1 bytes at most per layer): httpx's own decoder inflates each network chunk
+    whole (64 KiB of gzip can be 64 MB), and a second layer multiplies that again. Encodings we
+    did not ask for (br, zstd, ...) are refused rather than handed to a decoder we cannot bound."""
+    header = resp.headers.get("content-encoding", "")
+    codings = [c.strip().lower() for c in header.split(",") if c.strip().lower() not in ("", "identity")]
+    unknown = [c for c in codings if c not in _WBITS]
+    if unknown or len(codings) > MAX_ENCODING_LAYERS:
+        raise FetchPermanent(f"{url}: unsupported Content-Encoding {header[:100]!r} (gzip, deflate accepted)")
+    if not codings:
+        yield from resp.iter_bytes()  # nothing to decode (and a body already read, in tests, works)
+        return
+    layers = [_Layer(c, max_bytes + 1) for c in reversed(codings)]  # the last applied comes off first
+    for raw in resp.iter_raw():
+        data = raw
+        for layer in layers:
+            data = layer.feed(data)
+            if layer.full:
+                raise TooLargeError(f"{url}: body is over the {max_bytes} byte cap ({layer.coding} layer)")
+        yield data
 
 
 def _raise_for_status(url: str, resp: httpx.Response) -> None:

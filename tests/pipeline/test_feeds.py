@@ -4,6 +4,7 @@ documents, then every feed of the shared real-world corpus)."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -312,3 +313,62 @@ def test_corpus_feed_parses_or_is_not_a_feed(row: dict[str, Any] | None) -> None
         assert e.key.split(":", 1)[0] in ("guid", "link", "hash")
         assert e.link is None or e.link.startswith(("http://", "https://"))
         assert "#" not in (e.link or "")
+
+
+# --- character references feedparser raises on ---------------------------------------------------
+
+
+def _one_item(title: str) -> bytes:
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        f"<item><title>{title}</title><guid>1</guid></item><item><title>two</title><guid>2</guid></item>"
+        "</channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("reference", "becomes"),
+    [
+        ("&#55357;&#56832;", "😀"),  # an emoji as a surrogate pair of references: common in real feeds
+        ("&#xD83D;&#xDE00;", "😀"),
+        ("&#1114112;", "\ufffd"),  # beyond U+10FFFF: chr() raises
+        ("&#x110000;", "\ufffd"),
+        ("&#55296;", "\ufffd"),  # a lone surrogate: no UTF-8 form
+        ("&#xDE00;&#xD83D;", "\ufffd\ufffd"),  # a pair in the wrong order is two lone ones
+        ("&#99999999999;", "\ufffd"),  # too large for a C int
+        ("&#0;", "\ufffd"),
+    ],
+)
+def test_a_bad_character_reference_is_repaired_and_the_feed_keeps_its_items(
+    reference: str, becomes: str
+) -> None:
+    parsed = parse_feed(_one_item(f"a {reference} b"), FEED, content_type="application/rss+xml")
+    assert [e.title for e in parsed.entries] == [f"a {becomes} b", "two"]
+    assert parsed.warning is not None and "bad character reference" in parsed.warning
+
+
+def test_good_character_references_are_left_alone() -> None:
+    parsed = parse_feed(_one_item("caf&#233; &#x1F600; &#10;x"), FEED, content_type="application/rss+xml")
+    assert parsed.entries[0].title == "café 😀 x"
+    assert parsed.warning is None
+
+
+def test_every_corpus_feed_without_entries_is_empty_or_says_why() -> None:
+    """A feed that gives no entries and no warning must really list no items: silence is never
+    a lost feed. (In the corpus: picoFeed's empty-feed cases, a feed of Google Blog Search with no
+    results, and feedparser cases about other things.)"""
+    root = corpus_or_skip("feeds")
+    silent = []
+    for line in (root / "manifest.jsonl").read_text("utf-8").splitlines():
+        path = root / json.loads(line)["path"]
+        raw = path.read_bytes()
+        try:
+            parsed = parse_feed(raw, FEED, content_type="application/xml")
+        except NotAFeedError:
+            continue  # an error naming the feed: said
+        if not parsed.entries and not parsed.warning:
+            assert not re.search(rb"(?i)<(item|entry)[\s>]", raw), (
+                f"{path}: items listed, none parsed, no warning"
+            )
+            silent.append(path.name)
+    assert len(silent) >= 1  # the corpus does hold empty feeds

@@ -76,6 +76,14 @@ BLOCKED = [
     "http://100.64.0.1/",  # carrier-grade NAT
     "http://localhost/",  # a name: resolved, then refused
     "http://2130706433/",  # 127.0.0.1 written as one number
+    "http://[64:ff9b::7f00:1]/",  # NAT64 of 127.0.0.1
+    "http://[64:ff9b::a9fe:a9fe]/",  # NAT64 of 169.254.169.254
+    "http://[64:ff9b:1::a00:1]/",  # local-use NAT64 of 10.0.0.1
+    "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+    "http://[2002:c0a8:101::1]/",  # 6to4 of 192.168.1.1
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",  # Teredo, client 127.0.0.1
+    "http://[::127.0.0.1]/",  # IPv4-compatible (deprecated) 127.0.0.1
+    "http://[::a00:1]/",  # IPv4-compatible 10.0.0.1
 ]
 
 
@@ -90,7 +98,16 @@ def test_guard_allows_private_addresses_when_configured(url: str) -> None:
     guard_url(url, allow_private_networks=True)
 
 
-@pytest.mark.parametrize("url", ["http://93.184.216.34/", "https://8.8.8.8/dns", "http://[2606:4700::1111]/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://93.184.216.34/",
+        "https://8.8.8.8/dns",
+        "http://[2606:4700::1111]/",
+        "http://[64:ff9b::5db8:d822]/",  # NAT64 of 93.184.216.34, a public address
+        "http://[2002:5db8:d822::1]/",  # 6to4 of the same
+    ],
+)
 def test_guard_allows_public_addresses(url: str) -> None:
     guard_url(url, allow_private_networks=False)
 
@@ -264,14 +281,43 @@ def test_gzip_bomb_hits_the_cap_without_inflating_it_all(
 ) -> None:
     assert len(gzip_bomb) < 100_000  # small on the wire: the Content-Length check cannot catch it
     site.routes["/bomb"] = (200, {"Content-Encoding": "gzip", "Content-Type": "text/html"}, gzip_bomb)
+    _refused_within_16_mb(fetcher, site.base_url + "/bomb")
+
+
+def _refused_within_16_mb(fetcher: Fetcher, url: str) -> None:
+    """The fetch hits its 1 MB cap, and Python's memory peaks under 16 MB meanwhile."""
     tracemalloc.start()
     try:
         with pytest.raises(TooLargeError, match="byte cap"):
-            fetcher.get(site.base_url + "/bomb", max_bytes=1_000_000)
+            fetcher.get(url, max_bytes=1_000_000)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert peak < 16_000_000, f"inflated {peak / 1e6:.0f} MB to find a 1 MB cap"
+
+
+def test_a_two_layer_gzip_bomb_is_bounded_layer_by_layer(site: LoopbackSite, fetcher: Fetcher) -> None:
+    """`Content-Encoding: gzip, gzip`: under 100 KB on the wire, 200 MB once both layers are
+    inflated, and refused without any layer being inflated past the cap."""
+    inner = zlib.compressobj(9, zlib.DEFLATED, 31)
+    once = b"".join(inner.compress(b"\0" * 10_000_000) for _ in range(20)) + inner.flush()
+    twice = gzip.compress(once, compresslevel=9)
+    assert len(twice) < 100_000
+    site.routes["/bomb2"] = (200, {"Content-Encoding": "gzip, gzip", "Content-Type": "text/html"}, twice)
+    _refused_within_16_mb(fetcher, site.base_url + "/bomb2")
+
+
+def test_two_layers_of_a_small_body_are_decoded(site: LoopbackSite, fetcher: Fetcher) -> None:
+    body = b"<rss>" + b"news item " * 5000 + b"</rss>"
+    site.routes["/z2"] = (200, {"Content-Encoding": "deflate, gzip"}, gzip.compress(zlib.compress(body)))
+    assert fetcher.get(site.base_url + "/z2", max_bytes=len(body)).content == body
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd", "gzip, gzip, gzip", "compress"])
+def test_encodings_we_cannot_bound_are_refused(site: LoopbackSite, fetcher: Fetcher, encoding: str) -> None:
+    site.routes["/enc"] = (200, {"Content-Encoding": encoding}, b"\x00" * 100)
+    with pytest.raises(FetchPermanent, match="unsupported Content-Encoding"):
+        fetcher.get(site.base_url + "/enc", max_bytes=1000)
 
 
 @pytest.mark.parametrize(

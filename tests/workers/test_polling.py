@@ -247,3 +247,25 @@ def test_a_page_that_may_load_later_is_tried_three_times_then_the_feed_text_stan
 )
 def test_what_is_retried_is_decided_in_one_place(error: BaseException, expected: Verdict) -> None:
     assert verdict(error) is expected
+
+
+def test_a_feed_with_bad_character_references_still_alerts_and_records_a_warning(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str
+) -> None:
+    seeds = load_seeds(ROOT / "seeds")
+    feed = rss_feed(seeds[2:], site.base_url).replace(b"<title>", b"<title>&#55357;&#56832; &#1114112; ", 2)
+    site.routes["/odd.xml"] = (200, RSS, feed)
+    receiver = WebhookReceiver(whsec).start()
+    try:
+        cfg = write_config(
+            tmp_path, [f"{site.base_url}/odd.xml"], [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY
+        )
+        rt = runtime(cfg, redis)
+        run_pass(rt)
+    finally:
+        receiver.stop()
+    assert alert_keys(receiver.payloads) == [("002_088ef6e8373426e4", "icc")]
+    assert receiver.payloads[0]["article"]["title"].startswith("😀 \ufffd ")
+    fs = state.feed_states(redis, [rt.config.feeds[0].id])[rt.config.feeds[0].id]
+    assert fs["last_ok"] and not fs.get("last_error")
+    assert "4 bad character reference(s) replaced" in fs["last_warning"]  # channel and item titles
