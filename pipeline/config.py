@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import ConfigError, ConfigIssue
+from .redact import SECRET_KEYS
 from .rules import AliasTable, QuerySyntaxError, parse_query
 from .rules.nodes import Node
 from .schema import Config, RuleConfig, RulesFile
@@ -183,11 +184,17 @@ def _validate(
             elif kind == "extra_forbidden":
                 message = f"unknown key {path[-1]!r}"
             elif kind == "string_type" and isinstance(value, bool | int | float):
-                message += f" (YAML read {value!r} as {type(value).__name__}: put the value in quotes)"
-            elif kind == "string_pattern_mismatch":
+                shown = "the value" if _secret(path) else repr(value)
+                message += f" (YAML read {shown} as {type(value).__name__}: put the value in quotes)"
+            elif kind == "string_pattern_mismatch" and not _secret(path):
                 message += f" (got {value!r})"
             issues.append(doc.issue(path, message, at_key=kind == "extra_forbidden"))
         return None
+
+
+def _secret(path: KeyPath) -> bool:
+    """A key whose value is never echoed in an error (pipeline.redact.SECRET_KEYS)."""
+    return bool(path) and str(path[-1]).lower() in SECRET_KEYS
 
 
 def _data_path(data: Any, loc: tuple[int | str, ...]) -> KeyPath:

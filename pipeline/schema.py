@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from .models import short_hash
+from .redact import display_url
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
@@ -64,15 +65,18 @@ def parse_size(value: Any) -> int:
 
 
 def check_http_url(value: str) -> str:
+    """An http(s) URL with a host and a valid port. Errors show it without credentials or query
+    (see pipeline.redact): a webhook URL may carry a token."""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https"):
-        raise ValueError(f"not an http(s) URL: {value!r}")
+        raise ValueError(f"not an http(s) URL: {display_url(value)!r}")
     if not parts.hostname:
-        raise ValueError(f"URL has no host: {value!r}")
+        raise ValueError(f"URL has no host: {display_url(value)!r}")
     try:
         _ = parts.port
     except ValueError as exc:
-        raise ValueError(f"bad port in URL {value!r}") from exc
+        host = parts.hostname or ""
+        raise ValueError(f"bad port in URL {parts.scheme}://{host}…") from exc
     return value
 
 

@@ -37,6 +37,10 @@ def configure(verbose: int, fmt: LogFormat = "text") -> None:
     logging.basicConfig(level=level, handlers=[handler], force=True)
     # RQ logs three lines per job at INFO; ours say what happened to the job instead.
     logging.getLogger("rq").setLevel(logging.DEBUG if verbose > 1 else logging.WARNING)
+    # httpx and httpcore log every request with its full URL, a webhook's token included: never
+    # below WARNING, whatever -v says (our own lines name URLs in their display form).
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def rq_level(verbose: int) -> str:

@@ -6,6 +6,9 @@ characters never reach a header or a one-line field, and every string in HTML is
 
 from __future__ import annotations
 
+import contextlib
+import email.errors
+import email.header
 import html
 import re
 import unicodedata
@@ -45,6 +48,20 @@ def one_line(text: str) -> str:
     return " ".join(scrub(text).split())
 
 
+_ENCODED_WORD_START = re.compile(r"=\?")
+
+
+def header_text(text: str) -> str:
+    """Untrusted text made safe for an email header, whatever its encoding: RFC 2047 encoded
+    words are decoded first (the email library would decode them itself when it parses the
+    value, so `=?UTF-8?Q?=0A?=` would become a line break *after* scrubbing), then the text is
+    scrubbed to one line, and any `=?` left is broken up so that no encoded word gets through."""
+    if "=?" in text:  # a malformed encoded word stays as written, and is neutralised below
+        with contextlib.suppress(ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
+            text = str(email.header.make_header(email.header.decode_header(text)))
+    return _ENCODED_WORD_START.sub("=\u2060?", one_line(text))
+
+
 def truncate(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
@@ -53,8 +70,8 @@ def truncate(text: str, limit: int) -> str:
 
 def subject(alert: Alert) -> str:
     """`[wirewatch] <rule title>: <article title>`, one line, at most SUBJECT_MAX characters."""
-    rule = one_line(alert.rule_title) or alert.rule_id
-    title = one_line(alert.article.title) or "(untitled)"
+    rule = header_text(alert.rule_title) or alert.rule_id
+    title = header_text(alert.article.title) or "(untitled)"
     return truncate(f"{SUBJECT_PREFIX} {rule}: {title}", SUBJECT_MAX)
 
 

@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from standardwebhooks.webhooks import Webhook
@@ -21,6 +20,7 @@ from standardwebhooks.webhooks import Webhook
 from ..errors import BlockedAddressError, DeliveryPermanent, DeliveryRetriable, FetchPermanent, FetchRetriable
 from ..fetch import Fetcher
 from ..models import Alert
+from ..redact import display_url
 from ..schema import WebhookSinkConfig
 from .render import one_line
 
@@ -68,19 +68,6 @@ def encode_body(alert: Alert) -> bytes:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-
-
-def display_url(url: str) -> str:
-    """The URL for messages and logs: no credentials and no query (either may hold a token)."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if ":" in host:
-            host = f"[{host}]"
-        netloc = f"{host}:{parts.port}" if parts.port else host
-    except ValueError:
-        return "<unparseable url>"
-    return urlunsplit((parts.scheme, netloc, parts.path, "…" if parts.query else "", ""))
 
 
 class WebhookSink:

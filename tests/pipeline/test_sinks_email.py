@@ -148,22 +148,27 @@ def test_same_message_id_on_every_try(smtp: Smtp) -> None:
     assert first["Message-ID"] == second["Message-ID"]
 
 
-def test_header_injection_in_title_adds_no_header(smtp: Smtp) -> None:
-    alert = make_alert(title="Breaking\r\nBcc: evil@x\r\nX-Evil: 1\n\u2028\x85\tend")
+def _send_hostile_title(smtp: Smtp, title: str) -> tuple[EmailMessage, bytes]:
+    """Send an alert with this title; the message as received, after checking that no header
+    was added and nobody else got it, and its raw header block."""
+    alert = make_alert(title=title)
     sink = EmailSink(smtp.cfg())
     sink.send(alert, alert.delivery_id(sink.id))
-
     envelope = smtp.handler.envelopes[0]
     assert envelope.rcpt_tos == ["desk@example.org", "night@example.org"]
     msg = smtp.received()
     assert msg["Bcc"] is None and msg["X-Evil"] is None
-    assert msg.get_all("Subject") == [
-        "[wirewatch] Statements by the Kremlin spokesman: Breaking Bcc: evil@x X-Evil: 1 end"
-    ]
     assert msg.defects == []
     raw = envelope.original_content
     assert raw is not None
-    header_block = raw.split(b"\r\n\r\n", 1)[0]
+    return msg, raw.split(b"\r\n\r\n", 1)[0]
+
+
+def test_header_injection_in_title_adds_no_header(smtp: Smtp) -> None:
+    msg, header_block = _send_hostile_title(smtp, "Breaking\r\nBcc: evil@x\r\nX-Evil: 1\n\u2028\x85\tend")
+    assert msg.get_all("Subject") == [
+        "[wirewatch] Statements by the Kremlin spokesman: Breaking Bcc: evil@x X-Evil: 1 end"
+    ]
     assert not any(line.lower().startswith((b"bcc:", b"x-evil:")) for line in header_block.split(b"\r\n"))
 
 
@@ -264,3 +269,28 @@ def test_make_sink_dispatches(smtp: Smtp) -> None:
     finally:
         fetcher.close()
     assert isinstance(sink, EmailSink) and sink.id == "newsdesk"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "x =?UTF-8?Q?=0A?=Bcc: evil@x",  # an encoded word that decodes to a line break
+        "x =?UTF-8?B?Cg==?=Bcc: evil@x",  # the same, base64
+        "x =?UTF-8?Q?=0D=0A=0D=0A?=body starts here",  # decodes to a blank line: ends the headers
+        "x =?iso-8859-1?q?=0A?=Bcc: evil@x =?UTF-8?Q?=0A?=X-Evil: 1",
+        "x =?UTF-8?X?bogus?=Bcc: evil@x",  # malformed: kept as text, still no encoded word
+    ],
+)
+def test_encoded_words_in_a_title_add_no_header_nor_end_the_headers(smtp: Smtp, title: str) -> None:
+    msg, header_block = _send_hostile_title(smtp, title)
+    assert msg.get_content_type() == "multipart/alternative"  # the header block was not ended early
+    [subject_line] = msg.get_all("Subject")
+    assert "\n" not in subject_line and "\r" not in subject_line
+    assert subject_line.strip().startswith("[wirewatch] Statements by the Kremlin spokesman: x ")
+    names = [
+        line.split(b":", 1)[0].lower()
+        for line in header_block.split(b"\r\n")
+        if line[:1] not in (b" ", b"\t")
+    ]
+    assert set(names) <= {b"subject", b"from", b"to", b"date", b"message-id", b"auto-submitted",
+                          b"content-type", b"mime-version"}  # fmt: skip

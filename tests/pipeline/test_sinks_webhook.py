@@ -17,9 +17,10 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from pipeline.errors import DeliveryPermanent, DeliveryRetriable
 from pipeline.fetch import Fetcher
+from pipeline.redact import display_url
 from pipeline.schema import WebhookSinkConfig
 from pipeline.sinks import Sink, WebhookSink, make_sink
-from pipeline.sinks.webhook import display_url, payload
+from pipeline.sinks.webhook import payload
 
 from .factories import make_alert
 

@@ -290,3 +290,63 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_status_and_run_never_print_the_redis_password(tmp_path: Path, short_tmp: Path) -> None:
+    cfg = write_config(short_tmp, [], [], rules=[])
+    env = {**clean_env(), "REDIS_URL": "redis://:s3cretpass@127.0.0.1:1/0"}  # nothing listens there
+    out = wirewatch("status", "-c", str(cfg), env=env, timeout=60)
+    assert out.returncode == 1
+    assert "s3cretpass" not in out.stdout + out.stderr
+    assert "Redis redis://***@127.0.0.1:1/0" in out.stdout and "cannot reach Redis" in out.stderr
+    proc = subprocess.Popen(
+        [*WIREWATCH, "-c", str(cfg), "run", "--workers", "1"], env=env, cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        banner = proc.stdout.readline()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=30)
+    assert "Redis redis://***@127.0.0.1:1/0" in banner
+    assert "s3cretpass" not in banner + rest
+
+
+@pytest.mark.parametrize(
+    ("sink", "secret"),
+    [
+        ({"secret": 123456789012345678}, "123456789012345678"),  # YAML read it as an int
+        ({"url": "https://user:hunter2@hooks.example.org:99999/x?token=tok123"}, "hunter2"),
+        ({"url": "ftp://hooks.example.org/x?token=tok123"}, "tok123"),
+    ],
+)
+def test_check_never_echoes_a_secret(tmp_path: Path, sink: dict[str, object], secret: str) -> None:
+    hook = {"id": "h", "type": "webhook", "url": "https://hooks.example.org/x", "secret": "whsec_" + "A" * 32}
+    cfg = write_config(tmp_path, [], [{**hook, **sink}], rules=[])
+    out = wirewatch("check", "-c", str(cfg))
+    assert out.returncode == 2
+    assert "sinks[0]" in out.stderr
+    assert secret not in out.stderr + out.stdout
+
+
+def test_verbose_logs_of_a_delivery_never_show_the_webhooks_token(
+    tmp_path: Path, redis: Redis, redis_url: str, site: LoopbackSite, whsec: str
+) -> None:
+    from workers.context import Services
+    from workers.enqueue import enqueue_poll
+
+    receiver = WebhookReceiver(whsec).start()
+    try:
+        sink = webhook_sink(receiver.url + "?token=tok-SECRET-42", whsec)
+        cfg = write_config(tmp_path, [f"{site.base_url}/feed.xml"], [sink])
+        services = Services(load_config(cfg), redis)
+        enqueue_poll(services, services.config.feeds)
+        env = {**clean_env(), "REDIS_URL": redis_url}
+        out = wirewatch("worker", "--burst", "-c", str(cfg), "-vv", env=env)
+    finally:
+        receiver.stop()
+    assert out.returncode == 0, out.stderr
+    assert len(receiver.payloads) == len(expected_keys())  # delivered, and logged at -vv
+    assert "delivered to hooks" in out.stderr
+    assert "tok-SECRET-42" not in out.stderr + out.stdout

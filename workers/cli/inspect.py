@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 import click
+from redis.exceptions import RedisError
 
 from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
 
@@ -29,6 +31,8 @@ def status(state: CliState) -> None:
     """Queues, failed jobs, feed health and recent alerts."""
     from rq.registry import FailedJobRegistry
 
+    from pipeline.redact import display_redis_url
+
     from .. import state as keys
     from ..context import Queues, connect
 
@@ -36,7 +40,12 @@ def status(state: CliState) -> None:
     url = redis_url_or_exit(cfg)
     redis = connect(url)
     queues = Queues.on(redis)
-    click.echo(f"Redis {url}")
+    click.echo(f"Redis {display_redis_url(url)}")
+    try:
+        redis.ping()
+    except RedisError as exc:
+        click.echo(f"wirewatch: cannot reach Redis at {display_redis_url(url)}: {exc}", err=True)
+        sys.exit(1)
     for q in queues.all():
         failed = FailedJobRegistry(queue=q).count
         click.echo(f"  queue {q.name:<9} queued {q.count:>5}  failed {failed:>5}")

@@ -10,6 +10,8 @@ from types import FrameType
 
 import click
 
+from pipeline.redact import display_redis_url
+
 from .. import logs, redis_embedded
 from ..context import REDIS_URL_ENV, Services, WorkerContext, configured_redis_url, connect
 from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
@@ -39,7 +41,10 @@ def run(state: CliState, n_workers: int) -> None:
     base += ["-v"] * state.verbose
     children = [Child("scheduler", [*base, "scheduler"])]
     children += [Child(f"worker-{i + 1}", [*base, "worker"]) for i in range(n_workers)]
-    click.echo(f"wirewatch: {len(cfg.feeds)} feeds, {len(cfg.rules)} rules, {n_workers} workers, Redis {url}")
+    where = display_redis_url(url)
+    click.echo(
+        f"wirewatch: {len(cfg.feeds)} feeds, {len(cfg.rules)} rules, {n_workers} workers, Redis {where}"
+    )
     try:
         Supervisor(children, env).run()
     finally:
