@@ -10,13 +10,16 @@ check and the connection (DNS rebinding) cannot reach a private address.
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import logging
 import socket
+import ssl
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -114,6 +117,47 @@ def guard_url(url: str, allow_private_networks: bool, resolver: Resolver = syste
         resolve_checked(host, port or 443, False, resolver, url)
 
 
+# When the request under way in this thread must be done by (time.monotonic()); None: no limit.
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("fetch_deadline", default=None)
+
+
+def _left(timeout: float | None) -> float | None:
+    """The operation's timeout, shortened to what is left of the request's deadline."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("the request's deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write ends by the deadline of the request using it, so
+    a server that trickles its status line, headers or body cannot hold a fetch past it (httpx's
+    timeouts are per read: a byte every few seconds would otherwise never time out)."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self.stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.stream.read(max_bytes, _left(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.stream.write(buffer, _left(timeout))
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        return DeadlineStream(self.stream.start_tls(ssl_context, server_hostname, _left(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.stream.get_extra_info(info)
+
+
 class GuardedBackend(httpcore.SyncBackend):
     """httpcore's network backend, but a TCP connection is only opened to addresses that
     `resolve_checked` allowed, from the one resolution it made."""
@@ -134,7 +178,8 @@ class GuardedBackend(httpcore.SyncBackend):
         last: Exception | None = None
         for addr in addrs:
             try:
-                return super().connect_tcp(addr, port, timeout, local_address, socket_options)
+                stream = super().connect_tcp(addr, port, _left(timeout), local_address, socket_options)
+                return DeadlineStream(stream)
             except httpcore.ConnectError as exc:  # try the next address, as create_connection does
                 last = exc
         assert last is not None
@@ -223,6 +268,15 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         deadline = time.monotonic() + self.timeout * 2
+        token = _DEADLINE.set(deadline)  # every connect, read and write of this request ends by it
+        try:
+            return self._get(url, headers, max_bytes, deadline)
+        except httpcore.TimeoutException as exc:  # the deadline, raised where httpx does not map it
+            raise FetchRetriable(f"{url}: took longer than {self.timeout * 2:.0f}s") from exc
+        finally:
+            _DEADLINE.reset(token)
+
+    def _get(self, url: str, headers: dict[str, str], max_bytes: int, deadline: float) -> FetchResult:
         current, permanent = url, True
         for _ in range(MAX_REDIRECTS + 1):
             self._guard(current)
@@ -235,7 +289,12 @@ class Fetcher:
                     moved_to = current if permanent and current != url else None
                     if resp.status_code == 304:
                         return FetchResult(
-                            current, 304, b"", etag=etag, last_modified=last_modified, moved_to=moved_to
+                            current,
+                            304,
+                            b"",
+                            etag=headers.get("If-None-Match"),
+                            last_modified=headers.get("If-Modified-Since"),
+                            moved_to=moved_to,
                         )
                     _raise_for_status(url, resp)
                     declared = resp.headers.get("content-length")
@@ -263,6 +322,10 @@ class Fetcher:
                 raise FetchPermanent(f"{url}: cannot decode the body: {exc}") from exc
             except (httpx.InvalidURL, UnicodeError) as exc:  # not HTTPError subclasses
                 raise FetchPermanent(f"{url}: not a fetchable URL: {type(exc).__name__}: {exc}") from exc
+            except httpx.TimeoutException as exc:
+                if time.monotonic() >= deadline:
+                    raise FetchRetriable(f"{url}: took longer than {self.timeout * 2:.0f}s") from exc
+                raise FetchRetriable(f"{url}: {type(exc).__name__}: {exc}") from exc
             except httpx.HTTPError as exc:
                 raise FetchRetriable(f"{url}: {type(exc).__name__}: {exc}") from exc
         raise FetchPermanent(f"{url}: more than {MAX_REDIRECTS} redirects")
@@ -278,8 +341,12 @@ class Fetcher:
 
         The response body is not read: a receiver's reply cannot be made to fill our memory."""
         self._guard(url)
-        with self.client.stream("POST", url, content=content, headers=headers, timeout=timeout) as resp:
-            return resp
+        token = _DEADLINE.set(time.monotonic() + timeout * 2)
+        try:
+            with self.client.stream("POST", url, content=content, headers=headers, timeout=timeout) as resp:
+                return resp
+        finally:
+            _DEADLINE.reset(token)
 
 
 MAX_ENCODING_LAYERS = 2  # Content-Encoding: gzip, gzip is legal; more is only ever an attack

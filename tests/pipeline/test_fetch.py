@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import socket
 import threading
+import time
 import tracemalloc
 import zlib
 from collections.abc import Iterator
@@ -521,3 +522,60 @@ def test_a_name_that_does_not_resolve_is_a_retriable_failure() -> None:
             f.get("http://gone.rebind.test/feed.xml", max_bytes=100)
     finally:
         f.close()
+
+
+# --- the overall deadline ------------------------------------------------------------------------
+
+
+class TricklingServer:
+    """A raw TCP server on 127.0.0.1 that sends its whole answer a byte at a time, `gap` seconds
+    apart, and notes whether it got to the end."""
+
+    def __init__(self, answer: bytes, gap: float) -> None:
+        self.answer, self.gap = answer, gap
+        self.sent = 0
+        self.finished = threading.Event()
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/slow"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        conn, _ = self.sock.accept()
+        with conn:
+            conn.recv(65536)
+            try:
+                for i in range(len(self.answer)):
+                    conn.sendall(self.answer[i : i + 1])
+                    self.sent = i + 1
+                    time.sleep(self.gap)
+            except OSError:  # the client hung up: what a deadline does
+                return
+            self.finished.set()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+SLOW_HEADERS = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nX-Padding: "
+    + b"p" * 20
+    + b"\r\nContent-Length: 2\r\n\r\nok"
+)
+SLOW_BODY = b"HTTP/1.1 200 OK\r\nContent-Length: 60\r\n\r\n" + b"b" * 60
+
+
+@pytest.mark.parametrize(
+    ("answer", "cut_before"),
+    [(SLOW_HEADERS, SLOW_HEADERS.index(b"\r\n\r\n")), (SLOW_BODY, len(SLOW_BODY))],
+    ids=["slow headers", "slow body"],
+)
+def test_the_deadline_holds_from_the_connection_to_the_last_byte(answer: bytes, cut_before: int) -> None:
+    server = TricklingServer(answer, gap=0.15)  # about 12 s to send it all, never 1 s between bytes
+    f = Fetcher(UA, timeout=1.0, allow_private_networks=True)  # the deadline: twice that, 2 s
+    try:
+        with pytest.raises(FetchRetriable, match="longer than 2s"):
+            f.get(server.url, max_bytes=10_000)
+        assert server.sent < cut_before  # cut off at the deadline, before the server got that far
+    finally:
+        f.close()
+        server.close()
