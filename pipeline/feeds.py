@@ -30,6 +30,25 @@ _TAG = re.compile(r"<[^>]+>")
 _NOT_TEXT = re.compile(r"(?is)<!--.*?(?:-->|$)|<(script|style|template|noscript)\b[^>]*>.*?(?:</\1\s*>|$)")
 _SPACE = re.compile(r"[ \t\r\f\v]+")
 MAX_ENTRIES = 500  # per poll; a feed with more is truncated (newest first as published)
+MAX_PERSON_BYTES = 512  # an author's name and address; feedparser's e-mail regex is slow past this
+_PERSON_NAMES = rb"author|managingEditor|webMaster|creator|contributor|name|email"
+_PERSON_TAG = rb"<(?:[\w-]{1,40}:)?(?:" + _PERSON_NAMES + rb")\b[^>]{0,1000}>"
+# The text (or CDATA) right inside a person element, when longer than the cap: the class is one
+# character set, so the match is linear in the input, never backtracking.
+_LONG_PERSON = re.compile(
+    rb"(" + _PERSON_TAG + rb"\s{0,100}(?:<!\[CDATA\[)?)([^<\]]{%d})[^<\]]+" % MAX_PERSON_BYTES
+)
+
+
+def cap_person_fields(content: bytes) -> tuple[bytes, int]:
+    """Author-like fields cut to MAX_PERSON_BYTES before feedparser sees them: it runs an e-mail
+    regex over each that takes seconds on a few KB of `a@a.a.a...` (one hostile feed would hold
+    a worker for minutes). Returns the bytes and how many fields were cut."""
+    if len(content) < MAX_PERSON_BYTES:
+        return content, 0
+    return _LONG_PERSON.subn(rb"\1\2", content)
+
+
 _CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,20}));")
 _REPLACEMENT = b"&#65533;"
 
@@ -139,6 +158,7 @@ def parse_feed(
     # No HTML sanitising or relative-URI resolution inside content: feed HTML only ever becomes
     # plain text here (html_to_text), and entry links are resolved by feedparser either way.
     content, repaired = repair_char_refs(content)
+    content, cut = cap_person_fields(content)
     try:
         parsed = feedparser.parse(
             content,
@@ -149,7 +169,9 @@ def parse_feed(
     except (ValueError, OverflowError, UnicodeError) as exc:  # what feedparser raises on bad input
         raise NotAFeedError(f"{feed.url}: feedparser failed: {type(exc).__name__}: {exc}") from exc
     bozo = parsed.get("bozo_exception") if parsed.get("bozo") else None
-    fixed = f"{repaired} bad character reference(s) replaced" if repaired else None
+    notes = [f"{repaired} bad character reference(s) replaced"] if repaired else []
+    notes += [f"{cut} author field(s) over {MAX_PERSON_BYTES} bytes cut"] if cut else []
+    fixed = "; ".join(notes) or None
     raw_entries = parsed.get("entries") or []
     if not raw_entries:
         if not parsed.get("version"):  # feedparser found no RSS/Atom/RDF root at all

@@ -372,3 +372,29 @@ def test_every_corpus_feed_without_entries_is_empty_or_says_why() -> None:
             )
             silent.append(path.name)
     assert len(silent) >= 1  # the corpus does hold empty feeds
+
+
+@pytest.mark.parametrize(
+    "person",
+    [
+        b"<author><name>" + b"a." * 4000 + b"</name></author>",
+        b"<author><name>Jane</name><email><![CDATA[a@" + b"a." * 4000 + b"]]></email></author>",
+        b"<dc:creator>" + b"a@a." * 2000 + b"</dc:creator>",
+    ],
+)
+def test_absurd_author_fields_are_cut_before_feedparser_sees_them(person: bytes) -> None:
+    atom = (
+        b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" '
+        b'xmlns:dc="http://purl.org/dc/elements/1.1/"><title>t</title>'
+        b"<entry><id>1</id><title>one</title>" + person + b"<summary>kept</summary></entry></feed>"
+    )
+    parsed = parse_feed(atom, FEED, content_type="application/atom+xml")
+    assert [(e.title, e.summary) for e in parsed.entries] == [("one", "kept")]
+    assert parsed.warning is not None and "1 author field(s) over 512 bytes cut" in parsed.warning
+
+
+def test_ordinary_authors_are_left_alone() -> None:
+    rss = _one_item("t").replace(
+        b"<guid>1</guid>", b"<guid>1</guid><author>jane@example.org (Jane Doe)</author>"
+    )
+    assert parse_feed(rss, FEED, content_type="application/rss+xml").warning is None

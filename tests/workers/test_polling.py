@@ -269,3 +269,29 @@ def test_a_feed_with_bad_character_references_still_alerts_and_records_a_warning
     fs = state.feed_states(redis, [rt.config.feeds[0].id])[rt.config.feeds[0].id]
     assert fs["last_ok"] and not fs.get("last_error")
     assert "4 bad character reference(s) replaced" in fs["last_warning"]  # channel and item titles
+
+
+@pytest.mark.timeout(60)  # a guard only: unbounded, this feed held a worker for minutes
+def test_a_feed_of_hostile_authors_is_parsed_in_bounded_time_by_a_worker(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str
+) -> None:
+    seeds = load_seeds(ROOT / "seeds")
+    author = b"<author>a@" + b"a." * 4000 + b"</author>"  # what feedparser's e-mail regex chokes on
+    feed = rss_feed(seeds[2:], site.base_url).replace(b"</item>", author + b"</item>")
+    filler = b"".join(
+        b"<item><title>filler %d</title><guid>f%d</guid>%s</item>" % (i, i, author) for i in range(99)
+    )
+    site.routes["/authors.xml"] = (200, RSS, feed.replace(b"</channel>", filler + b"</channel>"))
+    receiver = WebhookReceiver(whsec).start()
+    try:
+        cfg = write_config(
+            tmp_path, [f"{site.base_url}/authors.xml"], [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY
+        )
+        rt = runtime(cfg, redis)
+        run_pass(rt)
+    finally:
+        receiver.stop()
+    assert alert_keys(receiver.payloads) == [("002_088ef6e8373426e4", "icc")]
+    fs = state.feed_states(redis, [rt.config.feeds[0].id])[rt.config.feeds[0].id]
+    assert fs["entries"] == "100" and not fs.get("last_error")
+    assert "100 author field(s) over 512 bytes cut" in fs["last_warning"]
