@@ -11,6 +11,7 @@
         |   +-- TooLargeError         a body went over its size cap
         +-- NotAFeedError             the bytes are no RSS/Atom feed
         +-- DeliveryPermanent
+            +-- SinkGone              the receiver answered 410 Gone: the sink is paused
 
 Jobs retry RetriableError (with backoff, jitter and a cap) and record PermanentError as an
 outcome, so a bad feed or a dead sink never takes a worker down.
@@ -57,7 +58,12 @@ class ConfigError(WirewatchError):
 
 
 class RetriableError(WirewatchError):
-    """A failure that may pass: try again later."""
+    """A failure that may pass: try again later (not before `retry_after` seconds, when the
+    other side said so, as with a 429's Retry-After)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermanentError(WirewatchError):
@@ -90,3 +96,7 @@ class DeliveryRetriable(RetriableError):
 
 class DeliveryPermanent(PermanentError):
     pass
+
+
+class SinkGone(DeliveryPermanent):
+    """The receiver says it is gone for good (HTTP 410): the sink is paused, not posted to again."""

@@ -171,9 +171,16 @@ def seed_site(seeds_dir: Path) -> LoopbackSite:
 
 class WebhookReceiver:
     """A loopback webhook endpoint that verifies every Standard Webhooks signature and keeps the
-    verified payloads (and the webhook-id of every try). `fail_first` answers 500 that many times."""
+    verified payloads (and the webhook-id of every try). `fail_first` answers `fail_status`
+    (500) with `fail_headers` that many times."""
 
-    def __init__(self, secret: str, fail_first: int = 0) -> None:
+    def __init__(
+        self,
+        secret: str,
+        fail_first: int = 0,
+        fail_status: int = 500,
+        fail_headers: dict[str, str] | None = None,
+    ) -> None:
         from standardwebhooks.webhooks import Webhook
 
         self.verifier = Webhook(secret)
@@ -181,6 +188,8 @@ class WebhookReceiver:
         self.attempt_ids: list[str] = []
         self.bad_signatures = 0
         self.fail_first = fail_first
+        self.fail_status = fail_status
+        self.fail_headers = fail_headers or {}
         self._lock = threading.Lock()
         receiver = self
 
@@ -190,6 +199,8 @@ class WebhookReceiver:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 status = receiver._receive(body, headers)
                 self.send_response(status)
+                for k, v in (receiver.fail_headers if status == receiver.fail_status else {}).items():
+                    self.send_header(k, v)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -212,7 +223,7 @@ class WebhookReceiver:
             self.attempt_ids.append(headers.get("webhook-id", ""))
             if self.fail_first > 0:
                 self.fail_first -= 1
-                return 500
+                return self.fail_status
             self.payloads.append(payload)
         return 204
 

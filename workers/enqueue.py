@@ -16,7 +16,8 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
@@ -58,6 +59,25 @@ def _enqueue_unique(
                 return False
             old.delete()
     return False
+
+
+def _schedule(queue: Queue, delay: float, func: str, args: tuple[object, ...], **options: Any) -> bool:
+    """Put a job on the queue's schedule `delay` seconds from now, unless one with its id is
+    scheduled or queued already (RQ's `enqueue_in` would read our options as the job's own
+    keyword arguments: the job is made with `create_job` instead)."""
+    job_id = options["job_id"]
+    if queue.connection.exists(Job.key_for(job_id)):
+        try:
+            old = Job.fetch(job_id, connection=queue.connection, serializer=queue.serializer)
+        except NoSuchJobError:
+            old = None
+        if old is not None and old.get_status() not in _DONE:
+            return False
+        if old is not None:
+            old.delete()
+    job = queue.create_job(func, args=args, status=JobStatus.SCHEDULED, **options)
+    queue.schedule_job(job, datetime.now(UTC) + timedelta(seconds=delay))
+    return True
 
 
 def enqueue_poll_batches(services: Services, due: Sequence[tuple[str, float]]) -> int:
@@ -120,13 +140,14 @@ def enqueue_articles(services: Services, entries: Sequence[Entry], attempt: int 
         }
         args = ([e.to_json() for e in batch], attempt)
         if delay:
-            try:
-                services.queues.articles.enqueue_in(
-                    timedelta(seconds=delay), "workers.jobs.process_articles", *args, job_id=job_id, **options
-                )
-                jobs += 1
-            except DuplicateJobError:
-                pass
+            jobs += _schedule(
+                services.queues.articles,
+                delay,
+                "workers.jobs.process_articles",
+                args,
+                job_id=job_id,
+                **options,
+            )
         else:
             jobs += _enqueue_unique(
                 services.queues.articles, job_id, "workers.jobs.process_articles", args, **options
@@ -140,6 +161,7 @@ class FirstTryFailed:
 
     reason: str
     permanent: bool
+    retry_after: float | None = None  # the receiver's Retry-After, in seconds
 
 
 def enqueue_delivery(
@@ -152,18 +174,20 @@ def enqueue_delivery(
     delivery_id = alert.delivery_id(sink_id)
     tries_left = d.delivery_retries + 1 - (1 if failed else 0)
     dead_reason = failed.reason if failed is not None and (failed.permanent or tries_left <= 0) else ""
+    options: dict[str, object] = {
+        "job_id": state.delivery_job_id(delivery_id),
+        "timeout": DELIVER_TIMEOUT,
+        "result_ttl": int(d.seen_ttl),
+        "failure_ttl": int(d.seen_ttl),
+        "retry": None if dead_reason else retry_policy(d, tries_left - 1),
+        "description": f"delivery {delivery_id}",
+    }
+    args = (alert.to_json(), sink_id, dead_reason)
+    wait = failed.retry_after if failed is not None and not dead_reason else None
+    if wait:  # the receiver asked us to wait: the next try is not before its Retry-After
+        return _schedule(services.queues.alerts, wait, "workers.jobs.deliver", args, **options)
     try:
-        services.queues.alerts.enqueue_call(
-            "workers.jobs.deliver",
-            args=(alert.to_json(), sink_id, dead_reason),
-            job_id=state.delivery_job_id(delivery_id),
-            unique=True,
-            timeout=DELIVER_TIMEOUT,
-            result_ttl=int(d.seen_ttl),
-            failure_ttl=int(d.seen_ttl),
-            retry=None if dead_reason else retry_policy(d, tries_left - 1),
-            description=f"delivery {delivery_id}",
-        )
+        services.queues.alerts.enqueue_call("workers.jobs.deliver", args=args, unique=True, **options)  # type: ignore[arg-type]
     except DuplicateJobError:
         return False
     return True

@@ -19,7 +19,7 @@ from typing import Any, assert_never
 from urllib.parse import urlsplit
 
 from pipeline.alerts import decide_alerts
-from pipeline.errors import DeliveryPermanent, FetchPermanent, FetchRetriable, WirewatchError
+from pipeline.errors import DeliveryPermanent, FetchPermanent, FetchRetriable, SinkGone, WirewatchError
 from pipeline.extract import build_article
 from pipeline.models import Alert, Entry
 from pipeline.polling import (
@@ -229,6 +229,9 @@ def _deliver_all(ctx: WorkerContext, alert: Alert) -> list[_Try]:
     for sink_id, status in zip(sink_ids, state.delivery_status(ctx.redis, alert, sink_ids), strict=True):
         if status.delivered or status.queued:
             continue
+        if status.sink_gone:  # paused after a 410: a dead letter with the reason, nothing posted
+            enqueue_delivery(ctx.services, alert, sink_id, FirstTryFailed(status.sink_gone, permanent=True))
+            continue
         if status.sink_busy:
             enqueue_delivery(ctx.services, alert, sink_id)
             continue
@@ -244,13 +247,16 @@ def _send(ctx: WorkerContext, alert: Alert, sink_id: str) -> FirstTryFailed | No
         ctx.sinks[sink_id].send(alert, delivery_id)
     except Exception as exc:
         outcome = verdict(exc)
+        if isinstance(exc, SinkGone):
+            _pause(ctx, sink_id, exc)
         if outcome is Verdict.BUG:
             log.error("delivery %s: bug: %s: %s", delivery_id, type(exc).__name__, exc, exc_info=exc)
         else:
             log.warning("delivery %s: %s; %s", delivery_id, exc,
                         "not retried" if outcome is Verdict.GIVE_UP else "queued for a retry")  # fmt: skip
         return FirstTryFailed(f"{type(exc).__name__}: {exc}" if outcome is Verdict.BUG else str(exc),
-                              permanent=outcome is not Verdict.RETRY)  # fmt: skip
+                              permanent=outcome is not Verdict.RETRY,
+                              retry_after=getattr(exc, "retry_after", None))  # fmt: skip
     _delivered(ctx, alert, sink_id)
     if time.monotonic() - started > SLOW_DELIVERY:
         state.mark_sink_busy(ctx.redis, sink_id, SINK_BUSY_FOR)
@@ -281,6 +287,19 @@ def deliver(ctx: WorkerContext, alert_json: str, sink_id: str, dead_reason: str 
         return "dropped"
     if state.delivered(ctx.redis, delivery_id):
         return "delivered already"
-    sink.send(alert, delivery_id)
+    paused = state.sink_gone(ctx.redis, sink_id)
+    if paused:
+        raise DeliveryPermanent(paused)
+    try:
+        sink.send(alert, delivery_id)
+    except SinkGone as exc:
+        _pause(ctx, sink_id, exc)
+        raise
     _delivered(ctx, alert, sink_id)
     return "delivered"
+
+
+def _pause(ctx: WorkerContext, sink_id: str, exc: SinkGone) -> None:
+    state.mark_sink_gone(ctx.redis, sink_id, str(exc))
+    log.error("sink %s: paused, nothing more is posted to it until `wirewatch resume-sink %s`: %s",
+              sink_id, sink_id, exc)  # fmt: skip

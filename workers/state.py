@@ -9,6 +9,8 @@
     ww:alert:<alert id>             an alert already recorded (TTL: seen_ttl)
     ww:delivered:<delivery id>      a delivery made from the article job itself (TTL: seen_ttl)
     ww:sink:<sink id>:busy          the sink failed or was slow lately: deliver through the queue
+    ww:sink:<sink id>:gone          the receiver answered 410 Gone: the reason; nothing is posted to
+                                    it until `wirewatch resume-sink` deletes this
     ww:alerts                       stream of recent alerts (JSON), newest last, capped
     ww:scheduler:leader             the scheduler leader lock
 RQ keeps its own keys under rq:*; our job ids are deterministic (see workers.enqueue).
@@ -58,6 +60,23 @@ def delivered_key(delivery_id: str) -> str:
 
 def sink_busy_key(sink_id: str) -> str:
     return f"{PREFIX}sink:{sink_id}:busy"
+
+
+def sink_gone_key(sink_id: str) -> str:
+    return f"{PREFIX}sink:{sink_id}:gone"
+
+
+def mark_sink_gone(redis: Redis, sink_id: str, reason: str) -> None:
+    redis.set(sink_gone_key(sink_id), reason)
+
+
+def sink_gone(redis: Redis, sink_id: str) -> str | None:
+    return _s(redis.get(sink_gone_key(sink_id)))
+
+
+def resume_sink(redis: Redis, sink_id: str) -> bool:
+    """Post to a paused sink again; False when it was not paused."""
+    return bool(redis.delete(sink_gone_key(sink_id)))
 
 
 def seen_flags(redis: Redis, entries: Sequence[Entry]) -> list[bool]:
@@ -166,6 +185,7 @@ class DeliveryStatus(NamedTuple):
     delivered: bool  # by an article job (ww:delivered)
     queued: bool  # a delivery job exists, live or done within seen_ttl
     sink_busy: bool
+    sink_gone: str | None  # why the sink is paused, if it is
 
 
 def delivery_status(redis: Redis, alert: Alert, sink_ids: Sequence[str]) -> list[DeliveryStatus]:
@@ -178,8 +198,12 @@ def delivery_status(redis: Redis, alert: Alert, sink_ids: Sequence[str]) -> list
             pipe.exists(delivered_key(delivery_id))
             pipe.exists(Job.key_for(delivery_job_id(delivery_id)))
             pipe.exists(sink_busy_key(sink_id))
-        flags = [bool(v) for v in pipe.execute()]
-    return [DeliveryStatus(*flags[i : i + 3]) for i in range(0, len(flags), 3)]
+            pipe.get(sink_gone_key(sink_id))
+        rows = pipe.execute()
+    return [
+        DeliveryStatus(bool(rows[i]), bool(rows[i + 1]), bool(rows[i + 2]), _s(rows[i + 3]))
+        for i in range(0, len(rows), 4)
+    ]
 
 
 def delivered(redis: Redis, delivery_id: str) -> bool:

@@ -9,6 +9,7 @@ happens next, with a traceback only for a bug.
 from __future__ import annotations
 
 import logging
+import math
 from types import TracebackType
 from typing import Any
 
@@ -60,6 +61,7 @@ class WirewatchWorker(SimpleWorker):
         what = job.description or f"job {job.id}"
         outcome = verdict(exc)
         if outcome is Verdict.RETRY and job.retries_left:
+            _not_before(job, getattr(exc, "retry_after", None))
             log.warning(
                 "%s: %s; will retry in %ds (%d more tries)",
                 what, exc, job.get_retry_interval(), job.retries_left,
@@ -80,3 +82,12 @@ class WirewatchWorker(SimpleWorker):
                 what, type(exc).__name__, exc, job.id, job.origin, exc_info=exc,
             )  # fmt: skip
         call_exception_handlers(self._exc_handlers, job, *exc_info)
+
+
+def _not_before(job: Job, retry_after: float | None) -> None:
+    """Make the coming retry wait at least `retry_after` seconds (the receiver's Retry-After):
+    RQ reads the interval when it schedules the retry, right after this."""
+    if not retry_after or not job.retry_intervals:
+        return
+    index = max(len(job.retry_intervals) - (job.retries_left or 0), 0)
+    job.retry_intervals[index] = max(job.retry_intervals[index], math.ceil(retry_after))

@@ -7,6 +7,7 @@ Headers: `webhook-id` (the delivery id, the same on every retry, so receivers ca
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
 import time
@@ -17,7 +18,14 @@ from typing import Any
 import httpx
 from standardwebhooks.webhooks import Webhook
 
-from ..errors import BlockedAddressError, DeliveryPermanent, DeliveryRetriable, FetchPermanent, FetchRetriable
+from ..errors import (
+    BlockedAddressError,
+    DeliveryPermanent,
+    DeliveryRetriable,
+    FetchPermanent,
+    FetchRetriable,
+    SinkGone,
+)
 from ..fetch import Fetcher
 from ..models import Alert
 from ..redact import display_url
@@ -122,16 +130,38 @@ class WebhookSink:
         return str(exc).replace(self.cfg.url, display_url(self.cfg.url))
 
 
+MAX_RETRY_AFTER = 86400.0  # a receiver asking for more than a day is asked again after a day
+
+
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """A Retry-After header (seconds, or an HTTP date) as seconds from now, at most a day."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return min(max(0.0, when.timestamp() - now), MAX_RETRY_AFTER)
+
+
 def _check_status(where: str, resp: httpx.Response) -> None:
     code = resp.status_code
     if 200 <= code < 300:
         return
     reason = f"{where}: HTTP {code} {one_line(resp.reason_phrase)[:100]}".rstrip()
     if code >= 500 or code in RETRIABLE_4XX:
-        retry_after = resp.headers.get("retry-after")
-        if retry_after:
-            reason += f" (Retry-After: {retry_after[:64]!r})"
-        raise DeliveryRetriable(reason)
+        header = resp.headers.get("retry-after")
+        wait = retry_after_seconds(header, time.time())
+        if header:
+            reason += f" (Retry-After: {header[:64]!r})"
+        raise DeliveryRetriable(reason, retry_after=wait)
+    if code == 410:
+        raise SinkGone(f"{reason}: the receiver is gone; the sink is paused (wirewatch resume-sink)")
     if 300 <= code < 400:
         raise DeliveryPermanent(f"{reason}: redirects are not followed; configure the final URL")
     raise DeliveryPermanent(reason)

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -219,3 +220,65 @@ def test_worker_killed_mid_job_loses_nothing(
         receiver.stop()
         site.stop()
     assert alert_keys(receiver.payloads) == [("002_088ef6e8373426e4", "icc")]
+
+
+def test_a_429_with_retry_after_is_not_tried_again_before_it(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str
+) -> None:
+    receiver = WebhookReceiver(
+        whsec, fail_first=2, fail_status=429, fail_headers={"Retry-After": "30"}
+    ).start()
+    try:
+        cfg = write_config(
+            tmp_path, [f"{site.base_url}/one.xml"], [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY
+        )  # retry_backoff is 0s: only the receiver's Retry-After makes the tries wait
+        rt = runtime(cfg, redis)
+        scheduled = ScheduledJobRegistry(queue=rt.queues.alerts)
+        started = time.time()
+        run_pass(rt)  # the article job's own try: 429
+        [job_id] = scheduled.get_job_ids()
+        assert scheduled.get_scheduled_time(job_id).timestamp() >= started + 29  # RQ keeps whole seconds
+        with time_machine.travel(timedelta(seconds=40), tick=True):
+            later = time.time()
+            drain(rt, with_scheduler=True)  # the delivery job's try: 429 again, Retry-After 30
+            drain(rt)
+            [job_id] = scheduled.get_job_ids()
+            assert scheduled.get_scheduled_time(job_id).timestamp() >= later + 29
+        with time_machine.travel(timedelta(seconds=90), tick=True):
+            drain(rt, with_scheduler=True)
+            drain(rt)
+    finally:
+        receiver.stop()
+    assert len(receiver.attempt_ids) == 3 and len(set(receiver.attempt_ids)) == 1
+    assert len(receiver.payloads) == 1
+
+
+def test_a_410_pauses_the_sink_until_it_is_resumed(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str
+) -> None:
+    receiver = WebhookReceiver(whsec, fail_first=100, fail_status=410).start()
+    seeds = load_seeds(ROOT / "seeds")
+    try:
+        everything = [{"id": "any", "title": "Any", "query": "the"}]
+        feeds = [f"{site.base_url}/one.xml", f"{site.base_url}/later.xml"]
+        cfg = write_config(tmp_path, feeds, [webhook_sink(receiver.url, whsec)], rules=everything)
+        rt = runtime(cfg, redis)
+        run_pass(rt)  # one story (later.xml is still a 404): its try answers 410 and pauses the sink
+        assert len(receiver.attempt_ids) == 1
+        assert "HTTP 410" in (state.sink_gone(redis, "hooks") or "")
+        site.routes["/later.xml"] = (
+            200,
+            {"Content-Type": "application/rss+xml"},
+            rss_feed(seeds[:2], site.base_url),
+        )
+        run_pass(rt)  # two more stories: never posted to the paused sink
+        assert len(receiver.attempt_ids) == 1
+        failed = FailedJobRegistry(queue=rt.queues.alerts)
+        assert len(failed.get_job_ids()) == 3  # every one a dead letter, with the reason
+        for job_id in failed.get_job_ids():
+            result = Job.fetch(job_id, connection=redis, serializer=JSONSerializer).latest_result()
+            assert result is not None and "HTTP 410" in (result.exc_string or "")
+        assert state.resume_sink(redis, "hooks")
+        assert state.sink_gone(redis, "hooks") is None
+    finally:
+        receiver.stop()

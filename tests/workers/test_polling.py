@@ -13,9 +13,10 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+import time_machine
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from rq.registry import FailedJobRegistry
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from rq.timeouts import JobTimeoutException
 
 from pipeline.errors import DeliveryPermanent, FetchRetriable, NotAFeedError
@@ -208,13 +209,19 @@ def test_a_poll_batch_is_enqueued_once_per_claim_and_feeds_keep_their_cadence(
     assert next_due == pytest.approx(due + 600, abs=Defaults().poll_jitter)  # from when it was due
 
 
-def test_a_page_that_may_load_later_is_tried_three_times_then_the_feed_text_stands_in(
-    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str, caplog: pytest.LogCaptureFixture
-) -> None:
+def _busy_page(site: LoopbackSite) -> str:
+    """/one.xml lists seed 002 (the ICC story), whose page answers 503; returns the page's path."""
     seeds = load_seeds(ROOT / "seeds")
     site.routes["/one.xml"] = (200, RSS, rss_feed(seeds[2:], site.base_url))
     page = f"/articles/{seeds[2].stem}.html"
     site.routes[page] = (503, {}, b"busy")
+    return page
+
+
+def test_a_page_that_may_load_later_is_tried_three_times_then_the_feed_text_stands_in(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    page = _busy_page(site)
     receiver = WebhookReceiver(whsec).start()
     try:
         cfg = write_config(
@@ -295,3 +302,29 @@ def test_a_feed_of_hostile_authors_is_parsed_in_bounded_time_by_a_worker(
     fs = state.feed_states(redis, [rt.config.feeds[0].id])[rt.config.feeds[0].id]
     assert fs["entries"] == "100" and not fs.get("last_error")
     assert "100 author field(s) over 512 bytes cut" in fs["last_warning"]
+
+
+def test_a_page_retry_waits_its_backoff_on_the_schedule(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str
+) -> None:
+    page = _busy_page(site)
+    receiver = WebhookReceiver(whsec).start()
+    try:
+        cfg = write_config(
+            tmp_path, [f"{site.base_url}/one.xml"], [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY,
+            retry_backoff="20s",
+        )  # fmt: skip
+        rt = runtime(cfg, redis)
+        scheduled = ScheduledJobRegistry(queue=rt.queues.articles)
+        started = time.time()
+        run_pass(rt)
+        [job_id] = scheduled.get_job_ids()
+        assert scheduled.get_scheduled_time(job_id).timestamp() >= started + 15  # 20 s, +-20% jitter
+        for hours in (1, 2):  # the second try, then the third: the feed's text stands in
+            with time_machine.travel(timedelta(hours=hours), tick=True):
+                drain(rt, with_scheduler=True)
+                drain(rt)
+    finally:
+        receiver.stop()
+    assert site.hits[page] == 3
+    assert alert_keys(receiver.payloads) == [("002_088ef6e8373426e4", "icc")]

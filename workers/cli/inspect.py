@@ -1,4 +1,5 @@
-"""Commands that look, not run: `check` (the config and rules) and `status` (the running system)."""
+"""Commands about the state of things: `check` (the config and rules), `status` (the running
+system) and `resume-sink` (post again to a sink paused after a 410)."""
 
 from __future__ import annotations
 
@@ -60,5 +61,25 @@ def status(state: CliState) -> None:
         )
         moved = f", moved to {s['moved_to']}" if s.get("moved_to") else ""
         click.echo(f"  feed {feed.id} {feed.url}: {health} (last ok {s.get('last_ok', '-')}{moved})")
+    for sink in cfg.sinks:
+        paused = keys.sink_gone(redis, sink.id)
+        if paused:
+            click.echo(f"  sink {sink.id}: paused: {paused}")
     for alert in keys.recent_alerts(redis, 10):
         click.echo(f"  alert {alert.created_at} [{alert.rule_id}] {alert.article.title}")
+
+
+@click.command("resume-sink")
+@click.argument("sink_id")
+@shared_options(top=False)
+@click.pass_obj
+def resume_sink(state: CliState, sink_id: str) -> None:
+    """Post to SINK_ID again after it answered 410 Gone (its dead letters stay where they are)."""
+    from .. import state as keys
+    from ..context import connect
+
+    cfg = load_or_exit(state.config_path)
+    if sink_id not in {s.id for s in cfg.sinks}:
+        raise click.BadParameter(f"no sink {sink_id!r} in {state.config_path}", param_hint="SINK_ID")
+    resumed = keys.resume_sink(connect(redis_url_or_exit(cfg)), sink_id)
+    click.echo(f"sink {sink_id}: {'resumed' if resumed else 'was not paused'}")
