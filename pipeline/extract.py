@@ -30,6 +30,7 @@ MAX_TREE_SIZE = 200_000  # elements; trafilatura gives up on larger DOMs instead
 # trafilatura >= 2.0 refuses the max_tree_size argument (ValueError): it is a settings.cfg option now.
 _CONFIG = use_config()
 _CONFIG.set("DEFAULT", "MAX_TREE_SIZE", str(MAX_TREE_SIZE))
+MAX_TITLE_CHARS = 1000  # a title longer than this is cut before matching (and in every alert)
 _TIMER_SIGNAL = signal.SIGUSR2  # only ever simulated (interrupt_main), never sent to the process
 
 
@@ -126,9 +127,10 @@ def build_article(
     fallback = feed_fallback(entry)
     if len(text) < min_text_chars and len(fallback) > len(text):
         text, text_from = fallback, "feed"
+    title = entry.title or found.title
     return Article(
         url=url,
-        title=entry.title or found.title,
+        title=title if len(title) <= MAX_TITLE_CHARS else title[: MAX_TITLE_CHARS - 1] + "…",
         text=text,
         source=entry.source,
         published=entry.published or found.date,

@@ -69,7 +69,8 @@ class Match(Record):
     offsets: tuple[tuple[int, int], ...] = ()  # character offsets of each hit in the field text
     snippet: str = ""
     highlights: tuple[tuple[int, int], ...] = ()  # character offsets of the hits inside `snippet`
-    hits: tuple[TermHit, ...] = ()  # every hit with the query part that matched it
+    hits: tuple[TermHit, ...] = ()  # the hits with the query part that matched each (MAX_HITS at most)
+    hits_total: int | None = None  # how many hits there were, when more than `hits` holds
 
 
 class RuleHit(Record):

@@ -186,6 +186,7 @@ class WebhookReceiver:
         self.verifier = Webhook(secret)
         self.payloads: list[dict[str, Any]] = []
         self.attempt_ids: list[str] = []
+        self.body_sizes: list[int] = []  # bytes of every body received
         self.bad_signatures = 0
         self.fail_first = fail_first
         self.fail_status = fail_status
@@ -213,6 +214,8 @@ class WebhookReceiver:
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def _receive(self, body: bytes, headers: dict[str, str]) -> int:
+        with self._lock:
+            self.body_sizes.append(len(body))
         try:
             payload = self.verifier.verify(body, headers)
         except Exception:

@@ -19,9 +19,17 @@ _SPACES = re.compile(r"\s{2,}|[^\S ]")
 ELLIPSIS = "…"
 
 
+MAX_HITS = 100  # hits (and offsets) kept per match: a long text can hold thousands of them
+MAX_TERMS = 50  # distinct matched terms kept per match
+MAX_TERM_CHARS = 200  # a matched phrase, as written, at most
+
+
 def build_match(field: str, index: FieldIndex, found: Iterable[Hit], words: int = SNIPPET_WORDS) -> Match:
-    """The `Match` for the hits of one field (hits in other fields are ignored)."""
-    mine = sorted({(h.start, h.end, _label(h.leaf)) for h in found if h.field == field})
+    """The `Match` for the hits of one field (hits in other fields are ignored): at most
+    MAX_HITS hits and offsets (the first ones; `hits_total` then says how many there were), so
+    what goes into an alert stays small whatever the article."""
+    every = sorted({(h.start, h.end, _label(h.leaf)) for h in found if h.field == field})
+    mine = every[:MAX_HITS]
     hits = _merge([(a, b) for a, b, _ in mine])
     n = len(index.words)
     lo, hi = _window(hits, words, n)
@@ -30,14 +38,15 @@ def build_match(field: str, index: FieldIndex, found: Iterable[Hit], words: int 
     offsets = [(at[a][0], at[b - 1][1]) for a, b in hits]
     terms: list[str] = []
     for a, b in offsets:
-        term = " ".join(text[a:b].split())
-        if term not in terms:
+        term = " ".join(text[a : min(b, a + MAX_TERM_CHARS)].split())
+        if term not in terms and len(terms) < MAX_TERMS:
             terms.append(term)
     snippet, highlights = _snippet(text, at, n, lo, hi, offsets)
     term_hits = []
     for a, b, query in mine:
         start, end = at[a][0], at[b - 1][1]
-        term_hits.append(TermHit(text=" ".join(text[start:end].split()), start=start, end=end, query=query))
+        written = " ".join(text[start : min(end, start + MAX_TERM_CHARS)].split())
+        term_hits.append(TermHit(text=written, start=start, end=end, query=query))
     return Match(
         field=field,
         terms=tuple(terms),
@@ -45,6 +54,7 @@ def build_match(field: str, index: FieldIndex, found: Iterable[Hit], words: int 
         snippet=snippet,
         highlights=tuple(highlights),
         hits=tuple(term_hits),
+        hits_total=len(every) if len(every) > len(mine) else None,
     )
 
 

@@ -63,15 +63,41 @@ def payload(alert: Alert) -> dict[str, Any]:
                 "offsets": [[s, e] for s, e in m.offsets],
                 "highlights": [[s, e] for s, e in m.highlights],
                 "hits": [{"text": h.text, "start": h.start, "end": h.end, "query": h.query} for h in m.hits],
+                **({"hits_total": m.hits_total} if m.hits_total is not None else {}),
             }
             for m in alert.matches
         ],
     }
 
 
+MAX_BODY_BYTES = 64 * 1024  # a receiver is never sent more; what was left out is said in the body
+
+
 def encode_body(alert: Alert) -> bytes:
-    """Compact UTF-8 JSON. Lone surrogates (no UTF-8 form) fall back to \\u escapes."""
+    """Compact UTF-8 JSON, at most MAX_BODY_BYTES: when an alert is bigger, the hits of each
+    match are halved until it fits, then the snippets and the title shortened, and the body says
+    so (`"trimmed": true`, each match's `hits_total`). Lone surrogates fall back to \\u escapes."""
     data = payload(alert)
+    body = _json(data)
+    hits = max((len(m["hits"]) for m in data["matches"]), default=0)
+    while len(body) > MAX_BODY_BYTES and hits > 0:
+        hits //= 2
+        for m in data["matches"]:
+            m["hits_total"] = m.get("hits_total") or len(m["hits"])
+            m["hits"], m["offsets"] = m["hits"][:hits], m["offsets"][:hits]
+        data["trimmed"] = True
+        body = _json(data)
+    if len(body) > MAX_BODY_BYTES:
+        for m in data["matches"]:
+            m["snippet"], m["highlights"], m["terms"] = m["snippet"][:500], [], m["terms"][:10]
+        data["article"]["title"] = data["article"]["title"][:300]
+        data["article"]["url"] = data["article"]["url"][:4000]
+        data["trimmed"] = True
+        body = _json(data)
+    return body
+
+
+def _json(data: dict[str, Any]) -> bytes:
     try:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     except UnicodeEncodeError:

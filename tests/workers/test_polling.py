@@ -26,7 +26,17 @@ from workers.demo_site import LoopbackSite, WebhookReceiver, load_seeds, rss_fee
 from workers.enqueue import enqueue_poll
 from workers.retries import Verdict, verdict
 
-from .helpers import ROOT, alert_keys, drain, run_pass, runtime, webhook_sink, write_config
+from .helpers import (
+    ROOT,
+    alert_keys,
+    drain,
+    email_sink,
+    run_pass,
+    runtime,
+    smtp_server,
+    webhook_sink,
+    write_config,
+)
 
 ICC_ONLY = [{"id": "icc", "title": "ICC", "query": '"International Criminal Court"'}]
 RSS = {"Content-Type": "application/rss+xml"}
@@ -328,3 +338,33 @@ def test_a_page_retry_waits_its_backoff_on_the_schedule(
         receiver.stop()
     assert site.hits[page] == 3
     assert alert_keys(receiver.payloads) == [("002_088ef6e8373426e4", "icc")]
+
+
+def test_huge_titles_and_texts_make_small_alerts(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str
+) -> None:
+    court = "International Criminal Court "
+    items = (
+        f"<item><title>{court * 35000}</title><link>{site.base_url}/gone/1</link><guid>t</guid></item>"
+        f"<item><title>Short</title><link>{site.base_url}/gone/2</link><guid>big-text</guid>"
+        f"<description>{court * 35000}</description></item>"
+    )  # each about 1 MB; the pages are 404s, so the feed's own text is matched
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'
+    site.routes["/big.xml"] = (200, RSS, feed.encode())
+    receiver = WebhookReceiver(whsec).start()
+    try:
+        with smtp_server() as (inbox, port):
+            sinks = [webhook_sink(receiver.url, whsec), email_sink(port)]
+            cfg = write_config(tmp_path, [f"{site.base_url}/big.xml"], sinks, rules=ICC_ONLY)
+            run_pass(runtime(cfg, redis))
+            emails = [len(m.as_bytes()) for m in inbox.messages]
+    finally:
+        receiver.stop()
+    assert len(receiver.payloads) == 2 and len(emails) == 2
+    assert max(receiver.body_sizes) < 64 * 1024, receiver.body_sizes
+    assert max(emails) < 64 * 1024, emails
+    by_guid = {len(p["article"]["title"]) > 100: p for p in receiver.payloads}
+    assert len(by_guid[True]["article"]["title"]) <= 1000  # cut before matching
+    [text_match] = [m for m in by_guid[False]["matches"] if m["field"] == "text"]
+    assert 0 < len(text_match["hits"]) <= 100
+    assert text_match["hits_total"] >= 35000  # what was left out is said
