@@ -22,6 +22,7 @@ import trafilatura
 from trafilatura.settings import use_config
 
 from .models import Article, Entry
+from .sinks.render import truncate
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ def build_article(
     title = entry.title or found.title
     return Article(
         url=url,
-        title=title if len(title) <= MAX_TITLE_CHARS else title[: MAX_TITLE_CHARS - 1] + "…",
+        title=truncate(title, MAX_TITLE_CHARS),
         text=text,
         source=entry.source,
         published=entry.published or found.date,

@@ -51,10 +51,9 @@ def _embedded_ipv4(addr: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
 def _is_public(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     """Globally routable, not multicast, and carrying no non-public IPv4 address inside."""
     if isinstance(addr, ipaddress.IPv6Address):
-        inner = _embedded_ipv4(addr)
-        if addr.ipv4_mapped is not None:
+        if addr.ipv4_mapped is not None:  # ::ffff:a.b.c.d is that IPv4 address, nothing else
             return _is_public(addr.ipv4_mapped)
-        if inner and not all(_is_public(v4) for v4 in inner):
+        if not all(_is_public(v4) for v4 in _embedded_ipv4(addr)):
             return False
     return addr.is_global and not addr.is_multicast
 
@@ -369,7 +368,8 @@ class _Layer:
                 raise
             self.inflater = zlib.decompressobj(-zlib.MAX_WBITS)  # "deflate" sent as a raw stream
             out = self.inflater.decompress(data, self.limit - self.produced)
-        self.first = self.first and not data
+        if data:  # the raw-deflate fallback is only for the first bytes of the stream
+            self.first = False
         self.produced += len(out)
         return out
 

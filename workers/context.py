@@ -31,7 +31,6 @@ from . import redis_embedded
 
 log = logging.getLogger(__name__)
 
-QUEUE_NAMES = ("alerts", "articles", "feeds")  # a worker serves them in this order: deliveries first
 REDIS_URL_ENV = "REDIS_URL"
 CONFIG_ENV = "WIREWATCH_CONFIG"
 POLL_THREADS = 32  # concurrent feed and page requests of one worker
@@ -68,6 +67,7 @@ class Queues:
         return cls(feeds=q("feeds"), articles=q("articles"), alerts=q("alerts"))
 
     def all(self) -> list[Queue]:
+        """In the order a worker serves them: deliveries first, polls last."""
         return [self.alerts, self.articles, self.feeds]
 
 

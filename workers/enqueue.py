@@ -42,6 +42,18 @@ DELIVER_TIMEOUT = 90
 _DONE = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 
 
+def _id_is_free(queue: Queue, job_id: str) -> bool:
+    """True unless a live job holds this id; a finished or failed leftover is deleted."""
+    try:
+        old = Job.fetch(job_id, connection=queue.connection, serializer=queue.serializer)
+    except NoSuchJobError:
+        return True
+    if old.get_status() not in _DONE:
+        return False
+    old.delete()
+    return True
+
+
 def _enqueue_unique(
     queue: Queue, job_id: str, func: str, args: tuple[object, ...], **options: object
 ) -> bool:
@@ -51,13 +63,8 @@ def _enqueue_unique(
             queue.enqueue_call(func, args=args, job_id=job_id, unique=True, **options)  # type: ignore[arg-type]
             return True
         except DuplicateJobError:
-            try:
-                old = Job.fetch(job_id, connection=queue.connection, serializer=queue.serializer)
-            except NoSuchJobError:
-                continue
-            if old.get_status() not in _DONE:
+            if not _id_is_free(queue, job_id):
                 return False
-            old.delete()
     return False
 
 
@@ -65,16 +72,8 @@ def _schedule(queue: Queue, delay: float, func: str, args: tuple[object, ...], *
     """Put a job on the queue's schedule `delay` seconds from now, unless one with its id is
     scheduled or queued already (RQ's `enqueue_in` would read our options as the job's own
     keyword arguments: the job is made with `create_job` instead)."""
-    job_id = options["job_id"]
-    if queue.connection.exists(Job.key_for(job_id)):
-        try:
-            old = Job.fetch(job_id, connection=queue.connection, serializer=queue.serializer)
-        except NoSuchJobError:
-            old = None
-        if old is not None and old.get_status() not in _DONE:
-            return False
-        if old is not None:
-            old.delete()
+    if not _id_is_free(queue, options["job_id"]):
+        return False
     job = queue.create_job(func, args=args, status=JobStatus.SCHEDULED, **options)
     queue.schedule_job(job, datetime.now(UTC) + timedelta(seconds=delay))
     return True
@@ -109,9 +108,7 @@ def enqueue_poll(services: Services, feeds: Sequence[FeedConfig]) -> int:
         for fid in ids:
             pipe.zadd(state.DUE_KEY, {fid: now}, nx=True)
         pipe.execute()
-    claimed = [
-        (fid, at) for fid, at in state.claim_due(services.redis, now, POLL_LEASE, len(ids) or 1) if fid in ids
-    ]
+    claimed = state.claim_these(services.redis, ids, now, POLL_LEASE)
     enqueue_poll_batches(services, claimed)
     if len(claimed) < len(ids):
         log.info(

@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from typing import Any, assert_never
 from urllib.parse import urlsplit
 
+from redis.client import Pipeline
+
 from pipeline.alerts import decide_alerts
 from pipeline.errors import DeliveryPermanent, FetchPermanent, FetchRetriable, SinkGone, WirewatchError
 from pipeline.extract import build_article
@@ -139,7 +141,7 @@ def _outcome(feed: FeedConfig, future: Future[PollOutcome]) -> PollOutcome:
         return PollFailed(f"{type(exc).__name__}: {exc}", retriable=False)
 
 
-def _record_entries(pipe: Any, feed: FeedConfig, now: float, stamp: str, outcome: FeedEntries) -> None:
+def _record_entries(pipe: Pipeline, feed: FeedConfig, now: float, stamp: str, outcome: FeedEntries) -> None:
     state.record_poll(
         pipe, feed.id, feed.url, now,
         etag=outcome.validators.etag or "",

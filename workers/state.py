@@ -127,6 +127,29 @@ def claim_due(redis: Redis, now: float, lease: float, limit: int) -> list[tuple[
     return [(_s(raw[i]) or "", float(raw[i + 1])) for i in range(0, len(raw), 2)]
 
 
+_CLAIM_THESE = """
+local out = {}
+for i = 1, #ARGV - 2 do
+  local due = redis.call('zscore', KEYS[1], ARGV[i + 2])
+  if due and tonumber(due) <= tonumber(ARGV[1]) then
+    redis.call('zadd', KEYS[1], 'XX', ARGV[2], ARGV[i + 2])
+    table.insert(out, ARGV[i + 2])
+    table.insert(out, due)
+  end
+end
+return out
+"""
+
+
+def claim_these(redis: Redis, feed_ids: Sequence[str], now: float, lease: float) -> list[tuple[str, float]]:
+    """Of these feeds, the ones due by `now`, with when each was due, leased until now + lease
+    (the others, in flight or due later, are left as they are)."""
+    if not feed_ids:
+        return []
+    raw = redis.eval(_CLAIM_THESE, 1, DUE_KEY, now, now + lease, *feed_ids)
+    return [(_s(raw[i]) or "", float(raw[i + 1])) for i in range(0, len(raw), 2)]
+
+
 def set_due(pipe: Pipeline, feed_id: str, when: float) -> None:
     pipe.zadd(DUE_KEY, {feed_id: when}, xx=True)  # xx: a feed dropped meanwhile stays dropped
 

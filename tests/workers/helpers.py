@@ -24,6 +24,8 @@ from workers.worker import WirewatchWorker
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "config" / "rules.yaml"
+ICC_ONLY = [{"id": "icc", "title": "ICC", "query": '"International Criminal Court"'}]
+RSS = {"Content-Type": "application/rss+xml"}
 
 
 def write_config(

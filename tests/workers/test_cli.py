@@ -8,14 +8,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from redis import Redis
 
 from pipeline.config import load_config
-from workers.demo_site import LoopbackSite, WebhookReceiver, seed_site
+from workers.demo_site import LoopbackSite, WebhookReceiver
 from workers.redis_embedded import running_at
 
 from .helpers import ROOT, alert_keys, expected_keys, wait_for, webhook_sink, write_config
@@ -37,13 +36,6 @@ def clean_env() -> dict[str, str]:
         for k, v in os.environ.items()
         if k not in ("REDIS_URL", "WIREWATCH_CONFIG", "WIREWATCH_LOG_FORMAT")
     }
-
-
-@pytest.fixture
-def site() -> Iterator[LoopbackSite]:
-    s = seed_site(ROOT / "seeds").start()
-    yield s
-    s.stop()
 
 
 def test_check_accepts_the_shipped_config() -> None:

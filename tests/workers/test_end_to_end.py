@@ -10,11 +10,10 @@ import pytest
 from redis import Redis
 
 from workers import state
-from workers.demo_site import LoopbackSite, WebhookReceiver, seed_site
+from workers.demo_site import LoopbackSite, WebhookReceiver
 from workers.redis_embedded import EmbeddedRedis
 
 from .helpers import (
-    ROOT,
     alert_keys,
     email_sink,
     expected_keys,
@@ -24,13 +23,6 @@ from .helpers import (
     webhook_sink,
     write_config,
 )
-
-
-@pytest.fixture
-def site() -> Iterator[LoopbackSite]:
-    s = seed_site(ROOT / "seeds").start()
-    yield s
-    s.stop()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from workers.demo_site import LoopbackSite, WebhookReceiver, load_seeds, rss_fee
 
 from ..conftest import corpus_or_skip
 from .helpers import (
+    ICC_ONLY,
     ROOT,
     alert_keys,
     drain,
@@ -36,18 +36,6 @@ from .helpers import (
     webhook_sink,
     write_config,
 )
-
-ICC_ONLY = [{"id": "icc", "title": "ICC", "query": '"International Criminal Court"'}]
-
-
-@pytest.fixture
-def site() -> Iterator[LoopbackSite]:
-    s = seed_site(ROOT / "seeds").start()
-    seeds = load_seeds(ROOT / "seeds")
-    # one story only (seed 002): one alert for the ICC rule
-    s.routes["/one.xml"] = (200, {"Content-Type": "application/rss+xml"}, rss_feed(seeds[2:], s.base_url))
-    yield s
-    s.stop()
 
 
 def test_webhook_500_twice_then_204_delivers_once_with_one_webhook_id(

@@ -7,10 +7,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
@@ -22,12 +22,14 @@ from rq.timeouts import JobTimeoutException
 from pipeline.errors import DeliveryPermanent, FetchRetriable, NotAFeedError
 from pipeline.schema import Defaults
 from workers import state
-from workers.demo_site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed, seed_site
+from workers.demo_site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed
 from workers.enqueue import enqueue_poll
 from workers.retries import Verdict, verdict
 
 from .helpers import (
+    ICC_ONLY,
     ROOT,
+    RSS,
     alert_keys,
     drain,
     email_sink,
@@ -37,16 +39,6 @@ from .helpers import (
     webhook_sink,
     write_config,
 )
-
-ICC_ONLY = [{"id": "icc", "title": "ICC", "query": '"International Criminal Court"'}]
-RSS = {"Content-Type": "application/rss+xml"}
-
-
-@pytest.fixture
-def site() -> Iterator[LoopbackSite]:
-    s = seed_site(ROOT / "seeds").start()
-    yield s
-    s.stop()
 
 
 def test_a_new_feeds_old_entries_are_remembered_without_alerting(
@@ -266,24 +258,33 @@ def test_what_is_retried_is_decided_in_one_place(error: BaseException, expected:
     assert verdict(error) is expected
 
 
-def test_a_feed_with_bad_character_references_still_alerts_and_records_a_warning(
-    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str
-) -> None:
-    seeds = load_seeds(ROOT / "seeds")
-    feed = rss_feed(seeds[2:], site.base_url).replace(b"<title>", b"<title>&#55357;&#56832; &#1114112; ", 2)
-    site.routes["/odd.xml"] = (200, RSS, feed)
+def _poll_feed_once(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str, feed: bytes
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Serve `feed`, poll it once under the ICC rule, and return what the webhook received and
+    the feed's recorded state."""
+    site.routes["/this.xml"] = (200, RSS, feed)
     receiver = WebhookReceiver(whsec).start()
     try:
         cfg = write_config(
-            tmp_path, [f"{site.base_url}/odd.xml"], [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY
+            tmp_path, [f"{site.base_url}/this.xml"], [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY
         )
         rt = runtime(cfg, redis)
         run_pass(rt)
     finally:
         receiver.stop()
-    assert alert_keys(receiver.payloads) == [("002_088ef6e8373426e4", "icc")]
-    assert receiver.payloads[0]["article"]["title"].startswith("😀 \ufffd ")
-    fs = state.feed_states(redis, [rt.config.feeds[0].id])[rt.config.feeds[0].id]
+    feed_id = rt.config.feeds[0].id
+    return receiver.payloads, state.feed_states(redis, [feed_id])[feed_id]
+
+
+def test_a_feed_with_bad_character_references_still_alerts_and_records_a_warning(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str
+) -> None:
+    seeds = load_seeds(ROOT / "seeds")
+    feed = rss_feed(seeds[2:], site.base_url).replace(b"<title>", b"<title>&#55357;&#56832; &#1114112; ", 2)
+    payloads, fs = _poll_feed_once(tmp_path, redis, site, whsec, feed)
+    assert alert_keys(payloads) == [("002_088ef6e8373426e4", "icc")]
+    assert payloads[0]["article"]["title"].startswith("😀 \ufffd ")
     assert fs["last_ok"] and not fs.get("last_error")
     assert "4 bad character reference(s) replaced" in fs["last_warning"]  # channel and item titles
 
@@ -298,18 +299,10 @@ def test_a_feed_of_hostile_authors_is_parsed_in_bounded_time_by_a_worker(
     filler = b"".join(
         b"<item><title>filler %d</title><guid>f%d</guid>%s</item>" % (i, i, author) for i in range(99)
     )
-    site.routes["/authors.xml"] = (200, RSS, feed.replace(b"</channel>", filler + b"</channel>"))
-    receiver = WebhookReceiver(whsec).start()
-    try:
-        cfg = write_config(
-            tmp_path, [f"{site.base_url}/authors.xml"], [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY
-        )
-        rt = runtime(cfg, redis)
-        run_pass(rt)
-    finally:
-        receiver.stop()
-    assert alert_keys(receiver.payloads) == [("002_088ef6e8373426e4", "icc")]
-    fs = state.feed_states(redis, [rt.config.feeds[0].id])[rt.config.feeds[0].id]
+    payloads, fs = _poll_feed_once(
+        tmp_path, redis, site, whsec, feed.replace(b"</channel>", filler + b"</channel>")
+    )
+    assert alert_keys(payloads) == [("002_088ef6e8373426e4", "icc")]
     assert fs["entries"] == "100" and not fs.get("last_error")
     assert "100 author field(s) over 512 bytes cut" in fs["last_warning"]
 

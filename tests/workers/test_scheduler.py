@@ -57,3 +57,14 @@ def test_scheduler_enqueues_every_feed_and_a_second_one_stands_by(tmp_path: Path
         thread.join(10)
     assert not thread.is_alive()
     assert redis.get("ww:scheduler:leader") is None  # released on stop
+
+
+def test_polling_some_feeds_now_leaves_the_other_due_feeds_alone(tmp_path: Path, redis: Redis) -> None:
+    cfg = write_config(tmp_path, ["http://127.0.0.1:9/a.xml", "http://127.0.0.1:9/b.xml"], [])
+    rt = runtime(cfg, redis)
+    a, b = rt.config.feeds
+    redis.zadd(state.DUE_KEY, {a.id: 1, b.id: 0})  # both due, b the longer
+    assert enqueue_poll(rt.services, [a]) == 1
+    assert redis.zscore(state.DUE_KEY, b.id) == 0  # still due: not leased without a poll
+    [job] = rt.queues.feeds.jobs
+    assert [fid for fid, _due in job.args[0]] == [a.id]
