@@ -7,18 +7,35 @@ only the words of pairs within the distance; nothing under a NOT).
 Span nodes (words, phrases, OR of span nodes, NEAR) match at word ranges [start, end) of one
 field. NEAR/n pairs a left and a right range that do not overlap and have fewer than n words
 between them (NEAR/1: adjacent); a NEAR's own range covers both, so NEARs nest.
+
+Nested NEARs over common words can have a range for nearly every (start, end) pair of a long
+field: millions of them. An exact evaluation therefore has a budget (`MAX_RANGE_CELLS`: ranges
+made plus hits carried) and raises `TooCostly` past it; the caller then evaluates again with
+`bounded=True`, which keeps, at every span node, only the shortest range from each start and
+the shortest range to each end (at most two per word). That is sound (every range it keeps is a
+real one, so it never matches what the exact evaluation would not) and exact for a NEAR whose
+operands are words, phrases, ORs or one NEAR deep; deeper, a match that needs a longer range
+from the same start can be missed. It costs time and memory linear in the field's length per
+node, whatever the query.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import deque
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, assert_never
 
 from .index import DocumentIndex, FieldIndex
 from .nodes import DEFAULT_FIELDS, And, Exact, Field, Leaf, Near, Node, Not, Or, Phrase, Prefix, Term
 
-__all__ = ["Check", "Hit", "compile_holds", "explain_hits", "holds"]
+__all__ = ["MAX_RANGE_CELLS", "Check", "Hit", "TooCostly", "compile_holds", "explain_hits", "holds"]
+
+# Ranges made plus hits carried in one exact evaluation: about 30 MB at most, and a fraction of a
+# second; ordinary rules use a few hundred.
+MAX_RANGE_CELLS = 200_000
+# Hits kept per range when bounded: enough to show why; a match shows at most `highlight.MAX_HITS`.
+_BOUNDED_HITS = 16
 
 
 class Hit(NamedTuple):
@@ -30,43 +47,81 @@ class Hit(NamedTuple):
     leaf: Leaf | Phrase
 
 
+class TooCostly(Exception):
+    """An exact evaluation went over its budget; evaluate again with `bounded=True`."""
+
+    def __init__(self) -> None:
+        super().__init__(f"its NEARs make more than {MAX_RANGE_CELLS:,} word ranges")
+
+
 # A range [start, end) and, when explaining, the hits inside it.
 _Range = tuple[int, int, tuple[Hit, ...]]
 
 
-def holds(node: Node, index: DocumentIndex, fields: tuple[str, ...] = DEFAULT_FIELDS) -> bool:
-    """Whether `node` is true for the document (searching `fields` unless a scope says otherwise)."""
+class _Work:
+    """How one evaluation makes span ranges: exactly within a budget, or bounded."""
+
+    __slots__ = ("bounded", "explain", "left")
+
+    def __init__(self, *, explain: bool, bounded: bool) -> None:
+        self.explain = explain
+        self.bounded = bounded
+        self.left = MAX_RANGE_CELLS
+
+    def spend(self, cells: int) -> None:
+        self.left -= cells
+        if self.left < 0:
+            raise TooCostly()
+
+
+def holds(
+    node: Node, index: DocumentIndex, fields: tuple[str, ...] = DEFAULT_FIELDS, *, bounded: bool = False
+) -> bool:
+    """Whether `node` is true for the document (searching `fields` unless a scope says otherwise).
+
+    Raises `TooCostly` when exact NEARs go over budget, unless `bounded`."""
+    return _holds(node, index, fields, _Work(explain=False, bounded=bounded))
+
+
+def _holds(node: Node, index: DocumentIndex, fields: tuple[str, ...], work: _Work) -> bool:
     match node:
         case Term(word):
             return word in index.vocabulary(fields)
         case And(children):
-            return all(holds(c, index, fields) for c in children)
+            return all(_holds(c, index, fields, work) for c in children)
         case Or(children):
-            return any(holds(c, index, fields) for c in children)
+            return any(_holds(c, index, fields, work) for c in children)
         case Not(child):
-            return not holds(child, index, fields)
+            return not _holds(child, index, fields, work)
         case Field(name, child):
-            return holds(child, index, (name,))
+            return _holds(child, index, (name,), work)
         case Near():
-            return any(_near(node, index.field(f), f, first=True) for f in fields)
+            return any(_near(node, index.field(f), f, work, first=True) for f in fields)
         case Prefix(stem):
             return any(index.field(f).has_prefix(stem) for f in fields)
         case Exact(word):
             return any(index.field(f).has_exact(word) for f in fields)
         case Phrase(slots):
             return any(index.field(f).phrase_starts(slots, first=True) for f in fields)
-    raise TypeError(f"not a query node: {node!r}")  # pragma: no cover
+        case _:
+            assert_never(node)
 
 
 def explain_hits(
-    node: Node, index: DocumentIndex, fields: Sequence[str] = DEFAULT_FIELDS
+    node: Node, index: DocumentIndex, fields: Sequence[str] = DEFAULT_FIELDS, *, bounded: bool = False
 ) -> list[Hit] | None:
-    """The hits that make `node` true, or None when it is false ([] for a true NOT)."""
+    """The hits that make `node` true, or None when it is false ([] for a true NOT).
+
+    Raises `TooCostly` when exact NEARs go over budget, unless `bounded`."""
+    return _explain(node, index, fields, _Work(explain=True, bounded=bounded))
+
+
+def _explain(node: Node, index: DocumentIndex, fields: Sequence[str], work: _Work) -> list[Hit] | None:
     match node:
         case And(children):
             out: list[Hit] = []
             for child in children:
-                hits = explain_hits(child, index, fields)
+                hits = _explain(child, index, fields, work)
                 if hits is None:
                     return None
                 out.extend(hits)
@@ -74,22 +129,24 @@ def explain_hits(
         case Or(children):
             found: list[Hit] | None = None
             for child in children:
-                hits = explain_hits(child, index, fields)
+                hits = _explain(child, index, fields, work)
                 if hits is not None:
                     found = [*(found or []), *hits]
             return found
         case Not(child):
-            return [] if explain_hits(child, index, fields) is None else None
+            return [] if _explain(child, index, fields, work) is None else None
         case Field(name, child):
-            return explain_hits(child, index, (name,))
+            return _explain(child, index, (name,), work)
         case Term() | Prefix() | Exact() | Phrase() | Near():
-            ranges = [r for f in fields for r in _ranges(node, index.field(f), f, explain=True)]
+            ranges = [r for f in fields for r in _ranges(node, index.field(f), f, work)]
             return [h for r in ranges for h in r[2]] if ranges else None
-    raise TypeError(f"not a query node: {node!r}")  # pragma: no cover
+        case _:
+            assert_never(node)
 
 
-def _ranges(node: Node, fi: FieldIndex, field: str, *, explain: bool) -> list[_Range]:
-    """Where a span node matches in one field, ascending by start."""
+def _ranges(node: Node, fi: FieldIndex, field: str, work: _Work) -> list[_Range]:
+    """Where a span node matches in one field, ascending by (start, end)."""
+    explain = work.explain
     match node:
         case Term() | Prefix() | Exact():
             return [
@@ -102,24 +159,29 @@ def _ranges(node: Node, fi: FieldIndex, field: str, *, explain: bool) -> list[_R
                 for p in fi.phrase_starts(slots)
             ]
         case Or(children):
-            merged = [r for c in children for r in _ranges(c, fi, field, explain=explain)]
+            merged = [r for c in children for r in _ranges(c, fi, field, work)]
+            if work.bounded:
+                return _shortest(merged)
             merged.sort(key=lambda r: (r[0], r[1]))
             return merged
         case Near():
-            return _near(node, fi, field, explain=explain)
-    raise TypeError(f"not a span node: {node!r}")  # pragma: no cover
+            return _near(node, fi, field, work)
+        case And() | Not() | Field():  # the parser puts only span nodes under NEAR
+            raise TypeError(f"not a span node: {node!r}")
+        case _:
+            assert_never(node)
 
 
-def _near(
-    node: Near, fi: FieldIndex, field: str, *, first: bool = False, explain: bool = False
-) -> list[_Range]:
+def _near(node: Near, fi: FieldIndex, field: str, work: _Work, *, first: bool = False) -> list[_Range]:
     """The ranges covering each pair (left, right) within the distance; `first`: stop at one."""
-    lefts = _ranges(node.left, fi, field, explain=explain)
+    lefts = _ranges(node.left, fi, field, work)
     if not lefts:
         return []
-    rights = _ranges(node.right, fi, field, explain=explain)
+    rights = _ranges(node.right, fi, field, work)
     if not rights:
         return []
+    if work.bounded:
+        return _near_bounded(lefts, rights, node.distance, node.ordered)
     n = node.distance
     out: list[_Range] = []
     starts = [r[0] for r in rights]
@@ -131,7 +193,9 @@ def _near(
         i = bisect_left(starts, b)
         while i < len(rights) and rights[i][0] < b + n:
             right = rights[i]
-            out.append((a, right[1], left[2] + right[2]))
+            hits = left[2] + right[2]
+            work.spend(1 + len(hits))
+            out.append((a, right[1], hits))
             if first:
                 return out
             i += 1
@@ -141,16 +205,88 @@ def _near(
         i = bisect_left(ends, a - n + 1)
         while i < len(by_end) and by_end[i][1] <= a:
             right = by_end[i]
-            out.append((right[0], b, right[2] + left[2]))
+            hits = right[2] + left[2]
+            work.spend(1 + len(hits))
+            out.append((right[0], b, hits))
             if first:
                 return out
             i += 1
     # One range per (start, end), with every hit that formed it: nested NEARs stay small.
-    merged: dict[tuple[int, int], tuple[Hit, ...]] = {}
+    merged: dict[tuple[int, int], list[Hit]] = {}
     for start, end, hits in out:
-        before = merged.get((start, end))
-        merged[start, end] = hits if before is None else before + tuple(h for h in hits if h not in before)
-    return [(start, end, hits) for (start, end), hits in sorted(merged.items())]
+        merged.setdefault((start, end), []).extend(hits)
+    return [(start, end, tuple(dict.fromkeys(hits))) for (start, end), hits in sorted(merged.items())]
+
+
+def _near_bounded(lefts: list[_Range], rights: list[_Range], n: int, ordered: bool) -> list[_Range]:
+    """`_near` for bounded evaluation: from the pairs within the distance, the shortest range
+    from each start and the shortest to each end, found without listing the pairs."""
+    found: list[_Range] = []
+    for before, after in [(lefts, rights)] if ordered else [(lefts, rights), (rights, lefts)]:
+        # from each range before: of the ranges after it starting within n words of its end,
+        # the one that ends first
+        by_start = sorted(((r[0], r[1], r) for r in after), key=_first_two)
+        for b, a in _window_best(by_start, sorted(((r[1], r) for r in before), key=_first), n):
+            found.append((b[0], a[1], _joined(b[2], a[2])))
+        # to each range after: of the ranges before it ending within n words of its start,
+        # the one that starts last
+        by_end = sorted(((r[1], -r[0], r) for r in before), key=_first_two)
+        for a, b in _window_best(by_end, sorted(((r[0] - n + 1, r) for r in after), key=_first), n):
+            found.append((b[0], a[1], _joined(b[2], a[2])))
+    return _shortest(found)
+
+
+def _first(item: tuple[int, _Range]) -> int:
+    return item[0]
+
+
+def _first_two(item: tuple[int, int, _Range]) -> tuple[int, int]:
+    return item[0], item[1]
+
+
+def _window_best(
+    points: list[tuple[int, int, _Range]], queries: list[tuple[int, _Range]], width: int
+) -> list[tuple[_Range, _Range]]:
+    """For each query (lo, q), ascending by lo: (q, the point of least cost among the points
+    (key, cost, p) with lo <= key < lo + width), when there is one. Both ends of the window move
+    forward as the queries go: one pass with a monotonic queue (a sliding-window minimum over
+    sorted keys, which no library we use offers)."""
+    out: list[tuple[_Range, _Range]] = []
+    best: deque[tuple[int, int, _Range]] = deque()  # points in the window, cost rising leftwards
+    nxt, count = 0, len(points)
+    for lo, q in queries:
+        hi = lo + width
+        while nxt < count and points[nxt][0] < hi:
+            point = points[nxt]
+            while best and best[-1][1] >= point[1]:
+                best.pop()
+            best.append(point)
+            nxt += 1
+        while best and best[0][0] < lo:
+            best.popleft()
+        if best:
+            out.append((q, best[0][2]))
+    return out
+
+
+def _joined(first: tuple[Hit, ...], second: tuple[Hit, ...]) -> tuple[Hit, ...]:
+    return (first + second)[:_BOUNDED_HITS] if first or second else ()
+
+
+def _shortest(ranges: list[_Range]) -> list[_Range]:
+    """The shortest range from each start and the shortest to each end, ascending."""
+    from_start: dict[int, _Range] = {}
+    to_end: dict[int, _Range] = {}
+    for r in ranges:
+        s, e = r[0], r[1]
+        kept = from_start.get(s)
+        if kept is None or e < kept[1]:
+            from_start[s] = r
+        kept = to_end.get(e)
+        if kept is None or s > kept[0]:
+            to_end[e] = r
+    unique = {(r[0], r[1]): r for r in (*from_start.values(), *to_end.values())}
+    return [unique[k] for k in sorted(unique)]
 
 
 Check = Callable[[DocumentIndex], bool]

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, Protocol
 
 from ..models import RuleHit
 from .aliases import AliasTable
-from .evaluate import Check, compile_holds, explain_hits
+from .evaluate import Check, TooCostly, compile_holds, explain_hits, holds
 from .highlight import build_match
 from .index import Document, DocumentIndex
 from .nodes import FIELDS, Node
@@ -322,12 +322,31 @@ class Matcher:
             check = checks[n]
             if check is None:  # compiled on first use: most rules are never candidates
                 check = checks[n] = compile_holds(self._nodes[n])
-            if check(index):
+            try:
+                held = check(index)
+            except TooCostly as exc:
+                self._too_costly(n, index, exc)
+                held = holds(self._nodes[n], index, bounded=True)
+            if held:
                 out.append(n)
         return out
 
     def _hit(self, n: int, index: DocumentIndex) -> RuleHit:
-        found = explain_hits(self._nodes[n], index) or []
+        try:
+            found = explain_hits(self._nodes[n], index)
+        except TooCostly:  # already reported by `_matching`
+            found = explain_hits(self._nodes[n], index, bounded=True)
+        found = found or []
         fields = {h.field for h in found}
         matches = tuple(build_match(f, index.field(f), found) for f in FIELDS if f in fields)
         return RuleHit(rule_id=self._ids[n], rule_title=self._titles[n], matches=matches)
+
+    def _too_costly(self, n: int, index: DocumentIndex, exc: TooCostly) -> None:
+        where = index.document.url or "a document"
+        log.warning(
+            "Rule %s: %s on %s; matched it with bounded NEARs instead (a match needing a long"
+            " nested NEAR range can be missed: narrow its NEAR distances or nest fewer)",
+            self._ids[n],
+            exc,
+            where,
+        )
