@@ -6,6 +6,10 @@
     anything else: a bug                                                      -> no more tries,
                                                                                  with a traceback
 A job that gives up lands in RQ's failed registry of its queue (the dead letters), with its reason.
+
+A job whose worker died under it (killed, out of memory, the machine gone) is *abandoned*: it is
+run again at once, up to MAX_ABANDONED times; a job that keeps taking its worker down with it
+then gets RQ's own handling (its retries on their schedule, then the failed registry).
 """
 
 from __future__ import annotations
@@ -34,6 +38,15 @@ def verdict(exc: BaseException) -> Verdict:
     if isinstance(exc, PermanentError):
         return Verdict.GIVE_UP
     return Verdict.BUG
+
+
+MAX_ABANDONED = 2
+
+
+def after_abandoned(times: int) -> Verdict:
+    """What to do with a job abandoned for the `times`-th time: run it again now, or leave it to
+    RQ's cleanup (GIVE_UP here means "not at once", not "never")."""
+    return Verdict.RETRY if times <= MAX_ABANDONED else Verdict.GIVE_UP
 
 
 def backoff(tries: int, base: float, cap: float) -> list[int]:

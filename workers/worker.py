@@ -4,26 +4,44 @@ happens next, with a traceback only for a bug.
 
     with WorkerContext.build(services) as ctx:
         WirewatchWorker(ctx).work(burst=True)
+
+Work cut off by a crash comes back within a minute. While a job runs, a thread refreshes its
+entry in RQ's started registry every HEARTBEAT_SECONDS, each time to expire EXECUTION_TTL seconds
+later. An entry that expires means its worker died; every MAINTENANCE_SECONDS one worker sweeps
+the registries and puts such jobs back at the front of their queue (`requeue_abandoned`). RQ's
+defaults suit long jobs in forked work-horses: an entry lasting the job's timeout plus a minute,
+swept every 10 minutes (13.5 minutes from a kill to the delivery, measured).
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import threading
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
-from rq import SimpleWorker
+from redis.exceptions import RedisError
+from rq import SimpleWorker, worker_registration
+from rq.exceptions import NoSuchJobError
 from rq.executions import Execution
-from rq.job import Job
+from rq.job import Job, JobStatus
 from rq.job_lifecycle import call_exception_handlers
 from rq.queue import Queue
+from rq.registry import clean_registries
 from rq.serializers import JSONSerializer
+from rq.utils import as_text, current_timestamp, now, parse_composite_key
 
 from .context import WorkerContext
-from .retries import Verdict, verdict
+from .retries import MAX_ABANDONED, Verdict, after_abandoned, verdict
 
 log = logging.getLogger("wirewatch.worker")
+
+HEARTBEAT_SECONDS = 5  # a running job's entry is refreshed this often...
+EXECUTION_TTL = 20  # ...to expire this long after: four missed heartbeats mean the worker is gone
+MAINTENANCE_SECONDS = 10  # how often one of the workers sweeps for abandoned jobs
+WORKER_TTL = 25  # an idle worker waits WORKER_TTL - 15 s for a job, then may sweep
+MAINTENANCE_LOCK_SECONDS = 30  # RQ's own lasts 15 minutes: a sweeper killed holding it stops them all
 
 
 class ContextJob(Job):
@@ -39,6 +57,12 @@ class ContextJob(Job):
 
 class WirewatchWorker(SimpleWorker):
     def __init__(self, context: WorkerContext, **options: Any) -> None:
+        options = {
+            "maintenance_interval": MAINTENANCE_SECONDS,
+            "worker_ttl": WORKER_TTL,
+            "job_monitoring_interval": HEARTBEAT_SECONDS,
+            **options,
+        }
         super().__init__(
             context.queues.all(),
             connection=context.redis,
@@ -47,6 +71,38 @@ class WirewatchWorker(SimpleWorker):
             **options,
         )
         self.context = context
+        self._heartbeats: _Heartbeats | None = None
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        return EXECUTION_TTL  # the heartbeat thread keeps a live job's entry fresh
+
+    def prepare_execution(self, job: Job) -> Execution:
+        execution = super().prepare_execution(job)
+        self._heartbeats = _Heartbeats(self, job, execution)
+        return execution
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        try:
+            super().execute_job(job, queue)
+        finally:
+            if self._heartbeats is not None:
+                self._heartbeats.stop()
+                self._heartbeats = None
+
+    def clean_registries(self) -> None:
+        """RQ's maintenance, with our sweep for abandoned jobs first, under one short lock per
+        queue (RQ's own method takes the lock itself, so it cannot be called around ours)."""
+        for queue in self.queues:
+            if not self.connection.set(queue.registry_cleaning_key, 1, nx=True, ex=MAINTENANCE_LOCK_SECONDS):
+                continue  # another worker is at it
+            try:
+                requeue_abandoned(queue)
+                clean_registries(queue, self._exc_handlers)
+                worker_registration.clean_worker_registry(queue)
+                queue.intermediate_queue.cleanup(self, queue)
+            finally:
+                self.connection.delete(queue.registry_cleaning_key)
+        self.last_cleaned_at = now()  # type: ignore[assignment]  # RQ declares it as None only
 
     def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
         if isinstance(job, ContextJob):
@@ -82,6 +138,74 @@ class WirewatchWorker(SimpleWorker):
                 what, type(exc).__name__, exc, job.id, job.origin, exc_info=exc,
             )  # fmt: skip
         call_exception_handlers(self._exc_handlers, job, *exc_info)
+
+
+class _Heartbeats:
+    """Refreshes a running job's started-registry entry from a thread: SimpleWorker runs the job
+    in its own thread and sends no heartbeat until the job ends."""
+
+    def __init__(self, worker: WirewatchWorker, job: Job, execution: Execution) -> None:
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, args=(worker, job, execution), name=f"heartbeats of job {job.id}", daemon=True
+        )
+        self._thread.start()
+
+    def _beat(self, worker: WirewatchWorker, job: Job, execution: Execution) -> None:
+        while not self._stopped.wait(HEARTBEAT_SECONDS):
+            try:
+                worker.maintain_heartbeats(job, execution)
+            except RedisError as exc:  # Redis away for a moment: the next beat may get through
+                log.debug("Job %s: heartbeat not sent (%s)", job.id, exc)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join()
+
+
+def requeue_abandoned(queue: Queue) -> int:
+    """Put the jobs whose worker died under them back at the front of `queue`; how many.
+
+    Their entries in the started registry have expired (no heartbeat for EXECUTION_TTL seconds)
+    while they still say STARTED. Called under the queue's maintenance lock, so one worker at a
+    time sweeps a queue. Jobs past MAX_ABANDONED are left to RQ's cleanup.
+    """
+    registry = queue.started_job_registry
+    redis = queue.connection
+    requeued = 0
+    for entry in cast(list[bytes], redis.zrangebyscore(registry.key, 0, current_timestamp())):
+        job_id = registry.parse_job_id(entry)
+        try:
+            job = Job.fetch(job_id, connection=redis, serializer=queue.serializer)
+        except NoSuchJobError:
+            continue
+        if job.get_status(refresh=False) != JobStatus.STARTED:
+            continue  # it ended: RQ's cleanup drops the entry
+        what = job.description or f"job {job.id}"
+        times = int(job.meta.get("abandoned", 0)) + 1
+        if after_abandoned(times) is not Verdict.RETRY:
+            log.error(
+                "%s: its worker died under it %d times (out of memory?); left to its retries (job %s)",
+                what, times, job.id,
+            )  # fmt: skip
+            continue
+        job.meta["abandoned"] = times
+        with redis.pipeline() as pipe:  # one transaction: the job is never in neither place
+            # The dead execution goes with its entry: its hash expires about now, its place in
+            # the job's own registry a minute later, and RQ fails a job whose list of executions
+            # names one it cannot load.
+            _, execution_id = parse_composite_key(as_text(entry))
+            Execution(execution_id, job.id, redis).delete(job, pipe)
+            # What RQ's own retry calls: `enqueue_job` opens a transaction of its own, which
+            # cannot be nested in this one, for dependencies these jobs do not have.
+            queue._enqueue_job(job, pipeline=pipe, at_front=True)
+            pipe.execute()
+        log.warning(
+            "%s: its worker died mid-job; requeued (job %s, %d of %d times)",
+            what, job.id, times, MAX_ABANDONED,
+        )  # fmt: skip
+        requeued += 1
+    return requeued
 
 
 def _not_before(job: Job, retry_after: float | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -261,6 +262,21 @@ def test_a_killed_run_leaves_no_child_behind(short_tmp: Path, site: LoopbackSite
         proc.kill()  # SIGKILL: no handler of the supervisor runs
         proc.wait()
     wait_for(lambda: not any(_alive(pid) for pid in children), 30, "every child to stop")
+
+
+def test_a_killed_worker_leaves_no_rq_scheduler_behind(short_tmp: Path, redis: Redis, redis_url: str) -> None:
+    cfg = write_config(short_tmp, [], [], rules=[])
+    env = {**clean_env(), "REDIS_URL": redis_url}
+    proc = subprocess.Popen([*WIREWATCH, "-c", str(cfg), "worker"], env=env, cwd=ROOT, start_new_session=True)
+    try:
+        wait_for(lambda: len(_children(proc.pid)) == 1, 60, "the worker's RQ scheduler")
+        [scheduler] = _children(proc.pid)
+        proc.kill()  # the worker alone, as the kernel's OOM killer would
+        proc.wait()
+        wait_for(lambda: not _alive(scheduler), 30, "the orphaned scheduler to stop")
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # whatever is left, so later tests get the locks
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _children(pid: int) -> list[int]:

@@ -20,7 +20,9 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegis
 from rq.serializers import JSONSerializer
 
 from workers import state
+from workers.context import WorkerContext
 from workers.demo_site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed, seed_site
+from workers.worker import EXECUTION_TTL, requeue_abandoned
 
 from ..conftest import corpus_or_skip
 from .helpers import (
@@ -33,6 +35,7 @@ from .helpers import (
     run_pass,
     runtime,
     smtp_server,
+    wait_for,
     webhook_sink,
     write_config,
 )
@@ -157,8 +160,8 @@ def test_a_broken_feed_is_a_logged_per_feed_error_and_other_feeds_go_on(
     assert not states[rt.config.feeds[1].id].get("last_error")
 
 
-def test_worker_killed_mid_job_loses_nothing(
-    tmp_path: Path, redis: Redis, redis_url: str, whsec: str
+def test_worker_killed_mid_job_loses_nothing_and_its_job_is_back_once_the_heartbeats_stop(
+    tmp_path: Path, redis: Redis, redis_url: str, whsec: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     site = seed_site(ROOT / "seeds").start()
     seeds = load_seeds(ROOT / "seeds")
@@ -200,14 +203,59 @@ def test_worker_killed_mid_job_loses_nothing(
         release.set()
         site.routes[page_path] = page
         started = StartedJobRegistry(queue=rt.queues.articles)
-        assert len(started.get_job_ids()) == 1  # abandoned mid-job
-        with time_machine.travel(timedelta(hours=1), tick=True):
-            started.cleanup()  # what every worker's maintenance does once the job's heartbeat expired
-        drain(rt)
+        [(entry, expires)] = redis.zrange(started.key, 0, -1, withscores=True)  # abandoned mid-job
+        assert expires <= time.time() + EXECUTION_TTL + 1  # not the job's timeout plus a minute
+        drain(rt)  # a worker starting now sees a job that may still be running: it leaves it
+        assert receiver.payloads == [] and redis.zcard(started.key) == 1
+        # By then Redis has expired the execution's own hash (time_machine does not move its clock).
+        assert redis.delete(b"rq:execution:" + entry) == 1
+        with time_machine.travel(timedelta(seconds=EXECUTION_TTL + 1), tick=True):
+            drain(rt)  # the heartbeats have stopped: its maintenance requeues the job, and runs it
     finally:
         receiver.stop()
         site.stop()
     assert alert_keys(receiver.payloads) == [("002_088ef6e8373426e4", "icc")]
+    assert redis.zcard(started.key) == 0
+    assert FailedJobRegistry(queue=rt.queues.articles).count == 0  # it ran to its end this time
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
+    [requeued] = [r.getMessage() for r in caplog.records if "died mid-job" in r.getMessage()]
+    assert "requeued (job " in requeued and "1 of 2 times" in requeued
+
+
+def hold_until_released(ctx: WorkerContext, key: str) -> None:
+    """A job that runs until the test pushes to `key`: a long fetch, as far as RQ can tell."""
+    ctx.redis.blpop([key], timeout=60)
+
+
+def test_a_long_job_keeps_its_entry_fresh_and_is_never_taken_for_abandoned(
+    tmp_path: Path, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("workers.worker.HEARTBEAT_SECONDS", 0.2)
+    rt = runtime(write_config(tmp_path, [], [], rules=[]), redis)
+    queue = rt.queues.alerts
+    job = queue.enqueue(hold_until_released, "release", job_id="long-one")
+    started = StartedJobRegistry(queue=queue)
+    seen: dict[str, int] = {}
+
+    def watch() -> None:
+        try:
+            wait_for(lambda: redis.zcard(started.key) == 1, 30, "the job to start")
+            with time_machine.travel(timedelta(seconds=3 * EXECUTION_TTL), tick=True):
+                later = time.time()  # well past the first entry's expiry
+                wait_for(
+                    lambda: redis.zrange(started.key, 0, 0, withscores=True)[0][1] > later, 30, "a heartbeat"
+                )
+                seen["requeued"] = requeue_abandoned(queue)
+        finally:
+            redis.rpush("release", "go")
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    drain(rt)  # in this thread: RQ's job timeout needs the main thread's signals
+    watcher.join()
+    assert seen == {"requeued": 0}
+    job.refresh()
+    assert job.get_status() == "finished" and "abandoned" not in job.meta
 
 
 def test_a_429_with_retry_after_is_not_tried_again_before_it(

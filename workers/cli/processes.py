@@ -59,8 +59,12 @@ def run(state: CliState, n_workers: int) -> None:
 @click.pass_obj
 def worker(state: CliState, burst: bool) -> None:
     """Run one worker (queues: alerts, articles, feeds) against the configured Redis."""
+    from ..supervisor import die_with_parent
     from ..worker import WirewatchWorker
 
+    # RQ forks this worker's scheduler: it must not outlive a worker that is killed, holding the
+    # scheduler locks while the worker's restarted self runs without one.
+    os.register_at_fork(after_in_child=die_with_parent)
     cfg = load_or_exit(state.config_path)
     services = Services(cfg, connect(redis_url_or_exit(cfg)))
     with WorkerContext.build(services) as ctx:
