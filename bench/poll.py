@@ -94,8 +94,12 @@ def main() -> None:
     site = FeedSite(shares)
     with tempfile.TemporaryDirectory(prefix="ww-bench-", dir="/tmp") as tmp:
         cfg = {
-            "defaults": {"poll_interval": f"{args.interval}s", "poll_jitter": "0s"},
-            "feeds": [{"url": f"http://127.0.0.1:{site.port}/f/{n}.xml"} for n in range(args.feeds)],
+            "defaults": {"poll_jitter": "0s"},
+            # pinned: every feed due every interval, the load the ingest issue set
+            "feeds": [
+                {"url": f"http://127.0.0.1:{site.port}/f/{n}.xml", "interval": f"{args.interval}s"}
+                for n in range(args.feeds)
+            ],
             "rules": [],
             "sinks": [],
         }

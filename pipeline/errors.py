@@ -7,6 +7,7 @@
     |   +-- DeliveryRetriable
     +-- PermanentError         trying again gives the same answer (404, blocked address, bad feed)
         +-- FetchPermanent
+        |   +-- Gone                  the server answered 410 Gone: a feed is retired
         |   +-- BlockedAddressError   a URL resolves to a loopback/private/link-local address
         |   +-- TooLargeError         a body went over its size cap
         +-- NotAFeedError             the bytes are no RSS/Atom feed
@@ -76,6 +77,10 @@ class FetchRetriable(RetriableError):
 
 class FetchPermanent(PermanentError):
     pass
+
+
+class Gone(FetchPermanent):
+    """410 Gone: the publisher says the resource is gone for good."""
 
 
 class BlockedAddressError(FetchPermanent):

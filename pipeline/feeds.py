@@ -94,10 +94,46 @@ def repair_char_refs(content: bytes) -> tuple[bytes, int]:
 
 
 @dataclass(frozen=True)
+class FeedHints:
+    """What a feed says about how often to poll it."""
+
+    min_interval: float | None = None  # seconds: RSS <ttl>, or sy:updatePeriod / sy:updateFrequency
+    skip_hours: frozenset[int] = frozenset()  # RSS <skipHours>: hours (UTC) not to poll in
+
+
+@dataclass(frozen=True)
 class ParsedFeed:
     entries: tuple[Entry, ...]
     title: str = ""
     warning: str | None = None  # feedparser's bozo reason when entries were still recovered
+    hints: FeedHints = FeedHints()
+
+
+_UPDATE_PERIODS = {"hourly": 3600.0, "daily": 86400.0, "weekly": 7 * 86400.0, "monthly": 30 * 86400.0,
+                   "yearly": 365 * 86400.0}  # fmt: skip
+MAX_HINT = 86400.0  # a feed asking to be polled less than daily is still polled daily
+# feedparser keeps only the last <hour> of <skipHours>, so the element is read from the bytes.
+_SKIP_HOURS = re.compile(rb"<skipHours\b[^>]*>(.{0,2000}?)</skipHours>", re.S | re.I)
+_HOUR = re.compile(rb"<hour\b[^>]*>\s*(\d{1,2})\s*</hour>", re.I)
+
+
+def feed_hints(channel: Any, content: bytes) -> FeedHints:
+    """The feed's own polling hints; absurd or unreadable values are ignored."""
+    floors: list[float] = []
+    ttl = str(channel.get("ttl", "") or "").strip()
+    if ttl.isdigit() and int(ttl) > 0:
+        floors.append(int(ttl) * 60.0)
+    period = _UPDATE_PERIODS.get(str(channel.get("sy_updateperiod", "") or "").strip().lower())
+    frequency = str(channel.get("sy_updatefrequency", "") or "1").strip()
+    if period and frequency.isdigit() and int(frequency) > 0:
+        floors.append(period / int(frequency))
+    skip: set[int] = set()
+    found = _SKIP_HOURS.search(content)
+    if found:
+        skip = {int(h) % 24 for h in _HOUR.findall(found.group(1))}
+    if len(skip) == 24:  # a feed that skips every hour would never be polled: ignore it
+        skip = set()
+    return FeedHints(min(max(floors), MAX_HINT) if floors else None, frozenset(skip))
 
 
 def canonical_url(url: str) -> str:
@@ -178,7 +214,8 @@ def parse_feed(
             reason = f"{type(bozo).__name__}: {bozo}" if bozo is not None else "no RSS/Atom/RDF root element"
             raise NotAFeedError(f"{feed.url}: not a feed ({reason})")
         warning = _warning(bozo, fixed)
-        return ParsedFeed(entries=(), title=str(parsed.feed.get("title", "") or ""), warning=warning)
+        title = str(parsed.feed.get("title", "") or "")
+        return ParsedFeed(entries=(), title=title, warning=warning, hints=feed_hints(parsed.feed, content))
     feed_title = str(parsed.feed.get("title", "") or "")
     language = parsed.feed.get("language") or None
     source = source_name(feed, feed_title)
@@ -210,7 +247,8 @@ def parse_feed(
                 language=(raw.get("language") or language),
             )
         )
-    return ParsedFeed(entries=tuple(entries), title=feed_title, warning=_warning(bozo, fixed))
+    hints = feed_hints(parsed.feed, content)
+    return ParsedFeed(entries=tuple(entries), title=feed_title, warning=_warning(bozo, fixed), hints=hints)
 
 
 def _warning(bozo: object, fixed: str | None) -> str | None:

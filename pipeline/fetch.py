@@ -11,21 +11,24 @@ check and the connection (DNS rebinding) cannot reach a private address.
 from __future__ import annotations
 
 import contextvars
+import email.utils
 import ipaddress
 import logging
+import re
 import socket
 import ssl
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
 import httpx
 
-from .errors import BlockedAddressError, FetchPermanent, FetchRetriable, TooLargeError
+from .errors import BlockedAddressError, FetchPermanent, FetchRetriable, Gone, TooLargeError
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +214,7 @@ class FetchResult:
     etag: str | None = None
     last_modified: str | None = None
     moved_to: str | None = None  # the final URL when every redirect hop was permanent (301, 308)
+    max_age: float | None = None  # Cache-Control max-age: seconds the answer stays fresh
 
     @property
     def not_modified(self) -> bool:
@@ -294,6 +298,7 @@ class Fetcher:
                             etag=headers.get("If-None-Match"),
                             last_modified=headers.get("If-Modified-Since"),
                             moved_to=moved_to,
+                            max_age=max_age_seconds(resp.headers.get("cache-control")),
                         )
                     _raise_for_status(url, resp)
                     declared = resp.headers.get("content-length")
@@ -316,6 +321,7 @@ class Fetcher:
                         etag=resp.headers.get("etag"),
                         last_modified=resp.headers.get("last-modified"),
                         moved_to=moved_to,
+                        max_age=max_age_seconds(resp.headers.get("cache-control")),
                     )
             except (httpx.DecodingError, zlib.error) as exc:
                 raise FetchPermanent(f"{url}: cannot decode the body: {exc}") from exc
@@ -405,7 +411,43 @@ def _raise_for_status(url: str, resp: httpx.Response) -> None:
     code = resp.status_code
     if 200 <= code < 300:
         return
-    reason = f"{url}: HTTP {code} {resp.reason_phrase}".rstrip()
+    reason = f"{url}: HTTP {code} {resp.reason_phrase[:100]}".rstrip()
     if code in RETRIABLE_STATUS or code >= 500:
-        raise FetchRetriable(reason)
+        header = resp.headers.get("retry-after")
+        if header:
+            reason += f" (Retry-After: {header[:64]!r})"
+        raise FetchRetriable(reason, retry_after=retry_after_seconds(header, time.time()))
+    if code == 410:
+        raise Gone(reason)
     raise FetchPermanent(reason)
+
+
+MAX_RETRY_AFTER = 86400.0  # a server asking for more than a day is asked again after a day
+
+
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """A Retry-After header (seconds, or an HTTP date) as seconds from now, at most a day."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return min(max(0.0, when.timestamp() - now), MAX_RETRY_AFTER)
+
+
+_MAX_AGE = re.compile(r"(?:^|[,\s])(?:s-maxage|max-age)\s*=\s*\"?(\d{1,10})")
+
+
+def max_age_seconds(cache_control: str | None) -> float | None:
+    """Cache-Control's max-age (or s-maxage, the larger) in seconds, at most a day; None without.
+    A small regex: httpx parses no Cache-Control, and a header is all there is to read."""
+    if not cache_control:
+        return None
+    ages = [int(m) for m in _MAX_AGE.findall(cache_control[:1000].lower())]
+    return min(float(max(ages)), MAX_RETRY_AFTER) if ages else None

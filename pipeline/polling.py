@@ -6,28 +6,45 @@
         case FeedEntries(): ...          # parsed entries, new validators, a permanent redirect
         case PollFailed(): ...           # retriable or permanent, with the reason
 
-`triage_entries` decides which entries become articles, `next_due` when the feed is due
-again. No Redis here: the poll job loads the state, calls these and saves what they return.
+`triage_entries` decides which entries become articles, `schedule` when the feed is due again
+and why. No Redis here: the poll job loads the state, calls these and saves what they return.
+
+How often a feed is polled (`schedule`):
+
+    pinned      the feed's own `interval:` in the config
+    adaptive    half the median gap between its entries of the last week (`adaptive_interval`),
+                clamped to [min_interval, max_interval]; `poll_interval` until it has three
+    ttl         never more often than the feed asks: RSS <ttl>, sy:updatePeriod/Frequency, ...
+    max-age     ... or its Cache-Control max-age (each capped at a day)
+    Retry-After a 429 or 503 that says when: no request before then (capped at a day)
+    backoff     other failures: the interval, doubling with each failure in a row, with jitter,
+                up to max_backoff, so a broken feed is still tried at least that often
+    retired     410 Gone: never again (until `wirewatch feeds revive`)
+
+Skip hours (RSS <skipHours>) move a due time to the next hour the feed does not skip.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
+import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import assert_never
 
-from .errors import PermanentError, RetriableError
-from .feeds import parse_feed
-from .fetch import Fetcher
+from .errors import Gone, PermanentError, RetriableError
+from .feeds import FeedHints, parse_feed
+from .fetch import MAX_RETRY_AFTER, Fetcher
 from .models import Entry
-from .schema import FeedConfig
+from .schema import Config, FeedConfig
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, */*;q=0.5"
 )
-RETRY_FIRST = 30.0  # seconds before the first retry of a feed that failed for a passing reason
+ADAPTIVE_WINDOW = 7 * 86400.0  # entries of the last week say how often a feed publishes
+ADAPTIVE_MIN_ENTRIES = 3  # fewer than this: not enough to tell
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,7 @@ class Validators:
 class NotModified:
     status: int = 304
     moved_to: str | None = None
+    max_age: float | None = None  # Cache-Control max-age of the answer
 
 
 @dataclass(frozen=True)
@@ -51,12 +69,16 @@ class FeedEntries:
     status: int = 200
     warning: str | None = None  # feedparser's reason when an ill-formed feed still gave entries
     moved_to: str | None = None  # every redirect hop was permanent: the feed's new address
+    max_age: float | None = None
+    hints: FeedHints = field(default_factory=FeedHints)
 
 
 @dataclass(frozen=True)
 class PollFailed:
     error: str
     retriable: bool
+    retry_after: float | None = None  # seconds the server asked us to wait (429, 503)
+    gone: bool = False  # 410 Gone: retire the feed
 
 
 PollOutcome = NotModified | FeedEntries | PollFailed
@@ -65,19 +87,28 @@ PollOutcome = NotModified | FeedEntries | PollFailed
 def poll_feed(fetcher: Fetcher, feed: FeedConfig, validators: Validators, max_bytes: int) -> PollOutcome:
     """One conditional GET of the feed and, when it changed, its entries. Never raises for bad
     input: a network error, an HTTP status or bytes that are no feed are a `PollFailed`."""
+    return poll_url(fetcher, feed, feed.url, validators, max_bytes)
+
+
+def poll_url(
+    fetcher: Fetcher, feed: FeedConfig, url: str, validators: Validators, max_bytes: int
+) -> PollOutcome:
+    """`poll_feed` at `url`: where the feed moved to, when it did."""
     try:
         result = fetcher.get(
-            feed.url,
+            url,
             max_bytes=max_bytes,
             accept=FEED_ACCEPT,
             etag=validators.etag,
             last_modified=validators.last_modified,
         )
         if result.not_modified:
-            return NotModified(moved_to=result.moved_to)
+            return NotModified(moved_to=result.moved_to, max_age=result.max_age)
         parsed = parse_feed(result.content, feed, result.url, result.content_type)
     except RetriableError as exc:
-        return PollFailed(str(exc), retriable=True)
+        return PollFailed(str(exc), retriable=True, retry_after=exc.retry_after)
+    except Gone as exc:
+        return PollFailed(str(exc), retriable=False, gone=True)
     except PermanentError as exc:
         return PollFailed(str(exc), retriable=False)
     return FeedEntries(
@@ -86,6 +117,8 @@ def poll_feed(fetcher: Fetcher, feed: FeedConfig, validators: Validators, max_by
         status=result.status,
         warning=parsed.warning,
         moved_to=result.moved_to,
+        max_age=result.max_age,
+        hints=parsed.hints,
     )
 
 
@@ -113,38 +146,164 @@ def triage_entries(
     return EntryTriage(tuple(new), tuple(stale))
 
 
-def next_due(
-    outcome: PollOutcome,
-    due_at: float,
-    now: float,
-    interval: float,
-    consecutive_errors: int,
-    jitter: float,
-    rng: random.Random,
-) -> float:
-    """When (Unix seconds) the feed is due again. After a success, one interval after it was last
-    due, so that a feed keeps its cadence however late its poll ran, spread by up to half of
-    `jitter` either way (never more than a quarter of the interval); after a failure, counted
-    from now (see `next_poll_in`)."""
-    delay = next_poll_in(outcome, interval, consecutive_errors)
-    if isinstance(outcome, PollFailed):
-        return now + delay
-    spread = min(jitter, interval / 2)
-    return max(now + 1, due_at + delay + rng.uniform(-spread, spread) / 2)
+@dataclass(frozen=True)
+class PollPolicy:
+    """One feed's polling settings, from the config."""
+
+    start: float  # the interval until the feed's own history says better (poll_interval)
+    min_interval: float
+    max_interval: float
+    max_backoff: float
+    jitter: float
+    pinned: float | None = None  # the feed's own `interval:`
+
+    @classmethod
+    def of(cls, config: Config, feed: FeedConfig) -> PollPolicy:
+        d = config.defaults
+        return cls(
+            d.poll_interval, d.min_interval, d.max_interval, d.max_backoff, d.poll_jitter, feed.interval
+        )
 
 
-def next_poll_in(outcome: PollOutcome, interval: float, consecutive_errors: int) -> float:
-    """Seconds until the feed is polled again. A passing failure is retried sooner than the
-    interval, 30 s doubling with each failure in a row, never later than the interval."""
+@dataclass(frozen=True)
+class Cadence:
+    """What the last good polls taught about a feed (kept in its state between polls)."""
+
+    adaptive: float | None = None  # from its entries' dates; None: not enough of them
+    floor: float | None = None  # the feed's own hint (ttl, sy:updatePeriod)
+    max_age: float | None = None  # its Cache-Control max-age
+    skip_hours: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The decision after a poll: when next (None: never, the feed is retired), the interval
+    behind it and why (pinned, adaptive, start, ttl, max-age, Retry-After, backoff, retired)."""
+
+    due: float | None
+    interval: float
+    why: str
+
+
+def adaptive_interval(published: Sequence[float], now: float, policy: PollPolicy) -> float | None:
+    """Half the median gap between the feed's entries of the last week (so that a new entry
+    waits half a gap on average), clamped; None with fewer than ADAPTIVE_MIN_ENTRIES."""
+    recent = sorted({t for t in published if now - ADAPTIVE_WINDOW <= t <= now + 3600})
+    if len(recent) < ADAPTIVE_MIN_ENTRIES:
+        return None
+    gap = statistics.median(b - a for a, b in itertools.pairwise(recent))
+    return min(policy.max_interval, max(policy.min_interval, gap / 2))
+
+
+def cadence_after(outcome: PollOutcome, before: Cadence, now: float, policy: PollPolicy) -> Cadence:
+    """The cadence a poll's outcome leaves: a new feed body says everything again; a 304 only
+    its max-age; a failure nothing."""
     match outcome:
-        case NotModified() | FeedEntries():
-            return interval
-        case PollFailed(retriable=True):
-            return min(interval, RETRY_FIRST * 2.0 ** max(0, consecutive_errors - 1))
+        case FeedEntries(entries=entries, hints=hints, max_age=max_age):
+            dated = [t for e in entries if (t := _timestamp(e.published)) is not None]
+            adaptive = adaptive_interval(dated, now, policy)
+            return Cadence(adaptive or before.adaptive, hints.min_interval, max_age, hints.skip_hours)
+        case NotModified(max_age=max_age):
+            return Cadence(before.adaptive, before.floor, max_age, before.skip_hours)
         case PollFailed():
-            return interval
+            return before
         case _:
             assert_never(outcome)
+
+
+def schedule(
+    outcome: PollOutcome,
+    cadence: Cadence,
+    policy: PollPolicy,
+    due_at: float,
+    now: float,
+    consecutive_errors: int,
+    rng: random.Random,
+) -> Schedule:
+    """When the feed is polled next, and why. After a success: one interval after it was last
+    due, so that a feed keeps its cadence however late its poll ran, spread by up to half of the
+    jitter either way (at most a quarter of the interval); after a failure, counted from now."""
+    interval, why = _interval(cadence, policy)
+    match outcome:
+        case PollFailed(gone=True):
+            return Schedule(None, interval, "retired")
+        case PollFailed(retry_after=wait) if wait is not None:
+            wait = min(wait, MAX_RETRY_AFTER)
+            return Schedule(_awake(now + max(wait, 1.0), cadence.skip_hours), wait, "Retry-After")
+        case PollFailed():
+            doubled = interval * 2.0 ** max(0, consecutive_errors - 1)
+            delay = min(policy.max_backoff, max(interval, doubled) * rng.uniform(0.8, 1.2))
+            return Schedule(_awake(now + delay, cadence.skip_hours), delay, "backoff")
+        case NotModified() | FeedEntries():
+            spread = min(policy.jitter, interval / 2)
+            due = max(now + 1, due_at + interval + rng.uniform(-spread, spread) / 2)
+            return Schedule(_awake(due, cadence.skip_hours), interval, why)
+        case _:
+            assert_never(outcome)
+
+
+HEALTHY_REASONS = frozenset({"pinned", "adaptive", "start"})
+HEALTH = ("ok", "backing off", "unhealthy", "retired", "not polled")
+
+
+def feed_health(errors: int, retired: bool, polled: bool, unhealthy_after: int) -> str:
+    """One word for a feed's state (one of HEALTH): retired (410), unhealthy (failed
+    `unhealthy_after` times in a row or more), backing off (failing, fewer times), ok."""
+    if retired:
+        return "retired"
+    if errors >= unhealthy_after:
+        return "unhealthy"
+    if errors:
+        return "backing off"
+    return "ok" if polled else "not polled"
+
+
+def entries_per_day(entries: Sequence[Entry], now: float) -> float | None:
+    """How many entries a day the feed published over the last week, from its entries' dates."""
+    dated = [t for e in entries if (t := _timestamp(e.published)) is not None]
+    if not dated:
+        return None
+    window = min(ADAPTIVE_WINDOW, max(86400.0, now - min(dated)))
+    return round(sum(1 for t in dated if now - t <= window) * 86400.0 / window, 1)
+
+
+def latest_due_in(policy: PollPolicy, why: str | None) -> float | None:
+    """How far off a feed may be due after a config change (a shorter interval applies at once);
+    None: leave it be, since the publisher or a failure set its time, not the config."""
+    if why is not None and why not in HEALTHY_REASONS:
+        return None
+    return policy.pinned if policy.pinned is not None else policy.max_interval
+
+
+def _interval(cadence: Cadence, policy: PollPolicy) -> tuple[float, str]:
+    """The interval for a healthy feed, and what set it: the feed's own floors win."""
+    if policy.pinned is not None:
+        interval, why = policy.pinned, "pinned"
+    elif cadence.adaptive is not None:
+        interval, why = cadence.adaptive, "adaptive"
+    else:
+        interval, why = min(policy.max_interval, max(policy.min_interval, policy.start)), "start"
+    for floor, name in ((cadence.floor, "ttl"), (cadence.max_age, "max-age")):
+        if floor is not None and floor > interval:
+            interval, why = min(floor, MAX_RETRY_AFTER), name
+    return interval, why
+
+
+def _awake(when: float, skip_hours: frozenset[int]) -> float:
+    """`when`, or the start of the first hour after it that the feed does not skip (UTC)."""
+    if not skip_hours:
+        return when
+    for _ in range(24):
+        hour = datetime.fromtimestamp(when, UTC).hour
+        if hour not in skip_hours:
+            return when
+        when = (when // 3600 + 1) * 3600
+    return when
+
+
+def _timestamp(value: str | None) -> float | None:
+    parsed = _parse_time(value)
+    return parsed.timestamp() if parsed is not None else None
 
 
 def _parse_time(value: str | None) -> datetime | None:

@@ -21,6 +21,7 @@ from pydantic import (
     PrivateAttr,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from .models import short_hash
@@ -108,7 +109,11 @@ class Strict(BaseModel):
 
 
 class Defaults(Strict):
-    poll_interval: Duration = 300.0
+    poll_interval: Duration = 300.0  # a feed's interval until its entries tell how often it publishes
+    min_interval: Duration = 120.0  # adaptive intervals stay within [min_interval, max_interval]
+    max_interval: Duration = 6 * 3600.0
+    max_backoff: Duration = 6 * 3600.0  # a failing feed is still tried at least this often
+    unhealthy_after: int = Field(default=5, ge=1, le=1000)  # failures in a row that make a feed unhealthy
     poll_jitter: Duration = 15.0
     fetch_timeout: Duration = 20.0
     max_feed_bytes: Size = 10_000_000
@@ -122,6 +127,12 @@ class Defaults(Strict):
     retry_backoff: Duration = 10.0  # first retry delay; doubles each try, with jitter
     retry_backoff_cap: Duration = 3600.0
     user_agent: str = "wirewatch/0.1 (+https://github.com/wirewatch/wirewatch)"
+
+    @model_validator(mode="after")
+    def _intervals_in_order(self) -> Defaults:
+        if self.min_interval > self.max_interval:
+            raise ValueError("min_interval must not be more than max_interval")
+        return self
 
 
 class FeedConfig(Strict):

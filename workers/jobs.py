@@ -29,9 +29,12 @@ from pipeline.polling import (
     NotModified,
     PollFailed,
     PollOutcome,
+    PollPolicy,
     Validators,
-    next_due,
-    poll_feed,
+    cadence_after,
+    entries_per_day,
+    poll_url,
+    schedule,
     triage_entries,
 )
 from pipeline.schema import FeedConfig
@@ -66,8 +69,8 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
         feeds.append((feed, float(due_at)))
     known = state.poll_states(ctx.redis, [f.id for f, _ in feeds])
     futures = [
-        ctx.pool.submit(_poll_one, ctx, feed, validators)
-        for (feed, _), (validators, _) in zip(feeds, known, strict=True)
+        ctx.pool.submit(_poll_one, ctx, feed, past.moved_to or feed.url, past.validators)
+        for (feed, _), past in zip(feeds, known, strict=True)
     ]
     outcomes = [_outcome(feed, future) for (feed, _), future in zip(feeds, futures, strict=True)]
 
@@ -80,41 +83,61 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
     stale: list[Entry] = []
     counts = {"feeds": len(feeds), "not_modified": 0, "failed": 0, "new": 0}
     with ctx.redis.pipeline(transaction=False) as pipe:
-        for (feed, due_at), (_, errors), outcome in zip(feeds, known, outcomes, strict=True):
-            interval = cfg.interval_for(feed)
+        for (feed, due_at), past, outcome in zip(feeds, known, outcomes, strict=True):
+            policy = PollPolicy.of(cfg, feed)
+            cadence = cadence_after(outcome, past.cadence, now, policy)
+            polled = past.moved_to or feed.url
+            moved_to = _moved(outcome, polled) or past.moved_to
+            errors = 0 if not isinstance(outcome, PollFailed) else past.errors + 1
+            plan = schedule(outcome, cadence, policy, due_at, now, errors, _RANDOM)
+            fields: dict[str, Any] = {
+                **state.cadence_fields(cadence),
+                "moved_to": moved_to or "",
+                "interval": round(plan.interval),
+                "why": plan.why,
+                "next_poll": round(plan.due) if plan.due is not None else "",
+            }
             match outcome:
                 case NotModified():
                     counts["not_modified"] += 1
-                    errors = 0
                     state.record_poll(pipe, feed.id, feed.url, now, last_ok=stamp, last_status=304,
-                                      last_error="", errors="", moved_to=outcome.moved_to or "")  # fmt: skip
-                    log.debug("feed %s %s: not modified", feed.id, feed.url)
+                                      last_error="", errors="", **fields)  # fmt: skip
+                    log.debug("feed %s %s: not modified", feed.id, polled)
                 case FeedEntries():
                     flags = [next(seen) for _ in outcome.entries]
                     triage = triage_entries(outcome.entries, flags, cfg.max_entry_age_for(feed), today)
                     new += triage.new
                     stale += triage.stale
                     counts["new"] += len(triage.new)
-                    errors = 0
-                    _record_entries(pipe, feed, now, stamp, outcome)
+                    per_day = entries_per_day(outcome.entries, now)
+                    _record_entries(pipe, feed, now, stamp, outcome, {**fields, "per_day": per_day or ""})
                     if outcome.warning:
                         log.warning("feed %s %s: ill-formed, %d entries recovered: %s",
-                                    feed.id, feed.url, len(outcome.entries), outcome.warning)  # fmt: skip
+                                    feed.id, polled, len(outcome.entries), outcome.warning)  # fmt: skip
                     old = f", {len(triage.stale)} too old to alert" if triage.stale else ""
                     log.info("feed %s %s: %d entries, %d new%s",
-                             feed.id, feed.url, len(outcome.entries), len(triage.new), old)  # fmt: skip
+                             feed.id, polled, len(outcome.entries), len(triage.new), old)  # fmt: skip
                 case PollFailed():
                     counts["failed"] += 1
-                    errors += 1
-                    state.record_poll(pipe, feed.id, feed.url, now, last_error=outcome.error, errors=errors)
+                    retired = {"retired": stamp, "retired_reason": outcome.error} if outcome.gone else {}
+                    state.record_poll(pipe, feed.id, feed.url, now, last_error=outcome.error, errors=errors,
+                                      last_error_at=stamp, **retired, **fields)  # fmt: skip
                 case _:
                     assert_never(outcome)
-            when = next_due(outcome, due_at, now, interval, errors, cfg.defaults.poll_jitter, _RANDOM)
+            if moved_to and moved_to != past.moved_to:
+                log.warning("feed %s %s: moved permanently to %s; polled there from now on",
+                            feed.id, polled, moved_to)  # fmt: skip
+            if plan.due is None:
+                state.retire_feed(pipe, feed.id)
+                log.error("feed %s %s: %s; retired, no more polls (wirewatch feeds revive %s)",
+                          feed.id, polled, _without(polled, outcome_error(outcome)), feed.url)  # fmt: skip
+                continue
             if isinstance(outcome, PollFailed):
                 level = logging.WARNING if outcome.retriable else logging.ERROR
-                log.log(level, "feed %s %s: %s; next poll in %ds",
-                        feed.id, feed.url, _without(feed.url, outcome.error), when - now)  # fmt: skip
-            state.set_due(pipe, feed.id, when)
+                reason = _without(polled, outcome.error)
+                log.log(level, "feed %s %s: %s; next poll in %ds (%s)",
+                        feed.id, polled, reason, plan.due - now, plan.why)  # fmt: skip
+            state.set_due(pipe, feed.id, plan.due)
         # Queued before they are marked seen: a crash in between queues them again, and the
         # article work is idempotent (one alert per rule and story).
         enqueue_articles(ctx.services, new)
@@ -123,14 +146,24 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
     return counts
 
 
+def outcome_error(outcome: PollOutcome) -> str:
+    return outcome.error if isinstance(outcome, PollFailed) else ""
+
+
+def _moved(outcome: PollOutcome, polled: str) -> str | None:
+    """Where a permanent redirect sent the feed, when it did."""
+    moved = outcome.moved_to if isinstance(outcome, NotModified | FeedEntries) else None
+    return moved if moved and moved != polled else None
+
+
 def _without(url: str, reason: object) -> str:
     """An error's text without the URL it starts with (the log line names it already)."""
     return str(reason).removeprefix(f"{url}: ")
 
 
-def _poll_one(ctx: WorkerContext, feed: FeedConfig, validators: Validators) -> PollOutcome:
-    with ctx.hosts.slot(urlsplit(feed.url).hostname or ""):
-        return poll_feed(ctx.fetcher, feed, validators, ctx.config.defaults.max_feed_bytes)
+def _poll_one(ctx: WorkerContext, feed: FeedConfig, url: str, validators: Validators) -> PollOutcome:
+    with ctx.hosts.slot(urlsplit(url).hostname or ""):
+        return poll_url(ctx.fetcher, feed, url, validators, ctx.config.defaults.max_feed_bytes)
 
 
 def _outcome(feed: FeedConfig, future: Future[PollOutcome]) -> PollOutcome:
@@ -141,14 +174,16 @@ def _outcome(feed: FeedConfig, future: Future[PollOutcome]) -> PollOutcome:
         return PollFailed(f"{type(exc).__name__}: {exc}", retriable=False)
 
 
-def _record_entries(pipe: Pipeline, feed: FeedConfig, now: float, stamp: str, outcome: FeedEntries) -> None:
+def _record_entries(
+    pipe: Pipeline, feed: FeedConfig, now: float, stamp: str, outcome: FeedEntries, fields: dict[str, Any]
+) -> None:
     state.record_poll(
         pipe, feed.id, feed.url, now,
         etag=outcome.validators.etag or "",
         last_modified=outcome.validators.last_modified or "",
         last_ok=stamp, last_status=outcome.status, last_error="", errors="",
         last_warning=outcome.warning or "", entries=len(outcome.entries),
-        moved_to=outcome.moved_to or "",
+        **fields,
     )  # fmt: skip
 
 

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.blocking import BlockingScheduler
 from redis import Redis
 
+from pipeline.polling import PollPolicy, latest_due_in
+
 from . import state
 from .context import Services
 from .enqueue import POLL_BATCH, POLL_LEASE, enqueue_poll_batches
@@ -84,10 +86,13 @@ class FeedScheduler:
 
     def _lead(self) -> None:
         cfg = self.services.config
-        intervals = {f.id: cfg.interval_for(f) for f in cfg.feeds}
-        added, dropped = state.sync_schedule(
-            self.services.redis, intervals, time.time(), cfg.defaults.poll_jitter
-        )
+        redis = self.services.redis
+        reasons = state.schedule_reasons(redis, [f.id for f in cfg.feeds])
+        plan = {
+            f.id: (cfg.interval_for(f), latest_due_in(PollPolicy.of(cfg, f), reasons[f.id]))
+            for f in cfg.feeds
+        }
+        added, dropped = state.sync_schedule(redis, plan, time.time(), cfg.defaults.poll_jitter)
         if added or dropped:
             log.info("scheduler: %d feeds added to the schedule, %d dropped", added, dropped)
         sched = BlockingScheduler(

@@ -28,7 +28,7 @@ from redis.typing import EncodableT, FieldT
 from rq.job import Job
 
 from pipeline.models import Alert, Entry, short_hash
-from pipeline.polling import Validators
+from pipeline.polling import Cadence, Validators
 
 PREFIX = "ww:"
 ALERTS_STREAM = PREFIX + "alerts"
@@ -103,22 +103,37 @@ return due
 """
 
 
-def sync_schedule(redis: Redis, intervals: Mapping[str, float], now: float, spread: float) -> tuple[int, int]:
-    """Make the due set hold exactly these feeds: a new feed is due within `spread` seconds (its
-    interval at most) so that a first round does not start all at once; a feed due later than
-    one interval from now (its interval was shortened) is brought forward; one no longer
+def sync_schedule(
+    redis: Redis, feeds: Mapping[str, tuple[float, float | None]], now: float, spread: float
+) -> tuple[int, int]:
+    """Make the due set hold exactly these feeds but the retired ones. Each feed maps to (its
+    interval, the latest it may be due from now or None). A new feed is due within `spread`
+    seconds (its interval at most) so that a first round does not start all at once; a feed due
+    later than its latest (its interval was shortened) is brought forward; one no longer
     configured is dropped. Returns (added, dropped)."""
     known = {_s(m) or "" for m in redis.zrange(DUE_KEY, 0, -1)}
-    gone = known - set(intervals)
+    retired = retired_feeds(redis, list(feeds))
+    wanted = set(feeds) - retired
+    gone = known - wanted
     with redis.pipeline(transaction=False) as pipe:
-        for feed_id, interval in intervals.items():
-            first = now + random.uniform(0, min(spread, interval))
-            pipe.zadd(DUE_KEY, {feed_id: first}, nx=True)
-            pipe.zadd(DUE_KEY, {feed_id: now + interval}, lt=True)
+        for feed_id in wanted:
+            interval, latest = feeds[feed_id]
+            pipe.zadd(DUE_KEY, {feed_id: now + random.uniform(0, min(spread, interval))}, nx=True)
+            if latest is not None:
+                pipe.zadd(DUE_KEY, {feed_id: now + latest}, lt=True)
         if gone:
             pipe.zrem(DUE_KEY, *gone)
         pipe.execute()
-    return len(set(intervals) - known), len(gone)
+    return len(wanted - known), len(gone)
+
+
+def schedule_reasons(redis: Redis, feed_ids: Sequence[str]) -> dict[str, str | None]:
+    """Why each feed is due when it is (see `polling.Schedule.why`), in one round trip."""
+    with redis.pipeline(transaction=False) as pipe:
+        for fid in feed_ids:
+            pipe.hget(feed_key(fid), "why")
+        reasons = pipe.execute()
+    return {fid: _s(why) for fid, why in zip(feed_ids, reasons, strict=True)}
 
 
 def claim_due(redis: Redis, now: float, lease: float, limit: int) -> list[tuple[str, float]]:
@@ -161,13 +176,65 @@ def due_count(redis: Redis, now: float) -> int:
 # --- feed state ----------------------------------------------------------------------------------
 
 
-def poll_states(redis: Redis, feed_ids: Sequence[str]) -> list[tuple[Validators, int]]:
-    """Each feed's validators and its failures in a row, in one round trip."""
+class PollState(NamedTuple):
+    """What a poll needs to know of a feed's past."""
+
+    validators: Validators
+    errors: int  # failures in a row
+    moved_to: str | None  # where a 301 or 308 sent it
+    cadence: Cadence
+
+
+_POLL_FIELDS = ["etag", "last_modified", "errors", "moved_to", "adaptive", "floor", "max_age", "skip_hours"]
+
+
+def poll_states(redis: Redis, feed_ids: Sequence[str]) -> list[PollState]:
+    """Each feed's poll state, in one round trip."""
     with redis.pipeline(transaction=False) as pipe:
         for fid in feed_ids:
-            pipe.hmget(feed_key(fid), ["etag", "last_modified", "errors"])
+            pipe.hmget(feed_key(fid), _POLL_FIELDS)
         rows = pipe.execute()
-    return [(Validators(_s(etag), _s(lm)), int(_s(errors) or 0)) for etag, lm, errors in rows]
+    out = []
+    for etag, lm, errors, moved_to, adaptive, floor, max_age, skip in rows:
+        hours = frozenset(int(h) for h in (_s(skip) or "").split(",") if h.isdigit())
+        cadence = Cadence(_f(adaptive), _f(floor), _f(max_age), hours)
+        out.append(PollState(Validators(_s(etag), _s(lm)), int(_s(errors) or 0), _s(moved_to), cadence))
+    return out
+
+
+def cadence_fields(cadence: Cadence) -> dict[str, Any]:
+    """A cadence as `record_poll` fields (an empty value deletes the field)."""
+    return {
+        "adaptive": cadence.adaptive or "",
+        "floor": cadence.floor or "",
+        "max_age": cadence.max_age or "",
+        "skip_hours": ",".join(str(h) for h in sorted(cadence.skip_hours)),
+    }
+
+
+def retire_feed(pipe: Pipeline, feed_id: str) -> None:
+    """No more polls: out of the schedule (its state says `retired`)."""
+    pipe.zrem(DUE_KEY, feed_id)
+
+
+def retired_feeds(redis: Redis, feed_ids: Sequence[str]) -> set[str]:
+    """Which of these feeds are retired (410 Gone), in one round trip."""
+    with redis.pipeline(transaction=False) as pipe:
+        for fid in feed_ids:
+            pipe.hexists(feed_key(fid), "retired")
+        flags = pipe.execute()
+    return {fid for fid, retired in zip(feed_ids, flags, strict=True) if retired}
+
+
+def revive_feed(redis: Redis, feed_id: str, now: float) -> bool:
+    """Put a retired feed back in the schedule, due now; False if it was not retired."""
+    if not redis.hdel(feed_key(feed_id), "retired"):
+        return False
+    with redis.pipeline() as pipe:
+        pipe.hdel(feed_key(feed_id), "errors", "retired_reason")
+        pipe.zadd(DUE_KEY, {feed_id: now})
+        pipe.execute()
+    return True
 
 
 def record_poll(pipe: Pipeline, feed_id: str, url: str, now: float, **fields: Any) -> None:
@@ -244,6 +311,14 @@ def mark_sink_busy(redis: Redis, sink_id: str, seconds: float) -> None:
 def recent_alerts(redis: Redis, count: int = 20) -> list[Alert]:
     rows: list[tuple[bytes, dict[bytes, bytes]]] = redis.xrevrange(ALERTS_STREAM, count=count)  # type: ignore[assignment]
     return [Alert.model_validate_json(fields[b"alert"]) for _id, fields in rows]
+
+
+def _f(value: Any) -> float | None:
+    text = _s(value)
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
 
 
 def _s(value: Any) -> str | None:

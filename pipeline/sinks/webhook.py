@@ -7,7 +7,6 @@ Headers: `webhook-id` (the delivery id, the same on every retry, so receivers ca
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import time
@@ -26,7 +25,7 @@ from ..errors import (
     FetchRetriable,
     SinkGone,
 )
-from ..fetch import Fetcher
+from ..fetch import Fetcher, retry_after_seconds
 from ..models import Alert
 from ..redact import display_url
 from ..schema import WebhookSinkConfig
@@ -154,25 +153,6 @@ class WebhookSink:
     def _redact(self, exc: Exception) -> str:
         """The error's text without the configured URL's credentials or query."""
         return str(exc).replace(self.cfg.url, display_url(self.cfg.url))
-
-
-MAX_RETRY_AFTER = 86400.0  # a receiver asking for more than a day is asked again after a day
-
-
-def retry_after_seconds(value: str | None, now: float) -> float | None:
-    """A Retry-After header (seconds, or an HTTP date) as seconds from now, at most a day."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), MAX_RETRY_AFTER)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return min(max(0.0, when.timestamp() - now), MAX_RETRY_AFTER)
 
 
 def _check_status(where: str, resp: httpx.Response) -> None:

@@ -5,22 +5,30 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+import time_machine
 
+from pipeline.feeds import FeedHints, parse_feed
 from pipeline.fetch import Fetcher
 from pipeline.models import Entry
 from pipeline.polling import (
-    RETRY_FIRST,
+    Cadence,
     FeedEntries,
     NotModified,
     PollFailed,
+    PollOutcome,
+    PollPolicy,
+    Schedule,
     Validators,
-    next_due,
-    next_poll_in,
+    adaptive_interval,
+    cadence_after,
     poll_feed,
+    poll_url,
+    schedule,
     triage_entries,
 )
 from pipeline.schema import FeedConfig
@@ -149,22 +157,130 @@ def test_triage_skips_the_seen_remembers_the_old_and_keeps_the_undated() -> None
     assert [e.key for e in longer.new] == ["old"]
 
 
-def test_a_feed_is_due_again_after_its_interval_and_sooner_after_a_passing_failure() -> None:
-    assert next_poll_in(NotModified(), 300, 0) == 300
-    assert next_poll_in(FeedEntries((), Validators()), 300, 0) == 300
-    passing = PollFailed("down", retriable=True)
-    assert [next_poll_in(passing, 300, n) for n in (1, 2, 3, 4, 5)] == [
-        RETRY_FIRST, RETRY_FIRST * 2, RETRY_FIRST * 4, 240, 300,
-    ]  # fmt: skip
-    assert next_poll_in(PollFailed("gone", retriable=False), 300, 7) == 300
+POLICY = PollPolicy(start=300, min_interval=120, max_interval=6 * 3600, max_backoff=6 * 3600, jitter=20)
+HOUR = 3600.0
 
 
-def test_next_due_keeps_the_cadence_from_when_the_feed_was_due() -> None:
-    rng = random.Random(1)
-    due_at, now = 1000.0, 1040.0  # the poll ran 40 s late
-    ok = [next_due(NotModified(), due_at, now, 300, 0, 20, rng) for _ in range(200)]
-    assert all(1290 <= t <= 1310 for t in ok) and max(ok) - min(ok) > 10  # 1300 +- jitter / 2
-    late = next_due(NotModified(), due_at, 5000.0, 300, 0, 0, rng)  # a whole interval behind
-    assert late == 5001.0  # due again at once, not in the past
-    failed = next_due(PollFailed("down", retriable=True), due_at, now, 300, 2, 20, rng)
-    assert failed == now + 2 * RETRY_FIRST  # failures count from now, without jitter
+NO_HISTORY = Cadence()
+
+
+def _due(
+    outcome: PollOutcome, cadence: Cadence = NO_HISTORY, policy: PollPolicy = POLICY,
+    errors: int = 0, due_at: float = 1000.0, now: float = 1040.0, seed: int = 1,
+) -> Schedule:  # fmt: skip
+    return schedule(outcome, cadence, policy, due_at, now, errors, random.Random(seed))
+
+
+def test_a_healthy_feed_keeps_its_cadence_from_when_it_was_due() -> None:
+    ok = [_due(NotModified(), seed=n) for n in range(200)]  # the poll ran 40 s late
+    assert {s.why for s in ok} == {"start"} and {s.interval for s in ok} == {300}
+    dues = [s.due for s in ok if s.due is not None]
+    assert all(1290 <= t <= 1310 for t in dues) and max(dues) - min(dues) > 10  # 1300 +- jitter / 2
+    assert (
+        _due(NotModified(), now=5000.0, policy=replace(POLICY, jitter=0)).due == 5001.0
+    )  # never in the past
+
+
+def test_the_interval_is_pinned_else_adaptive_else_the_start_and_never_below_the_feeds_floor() -> None:
+    assert _due(NotModified(), policy=replace(POLICY, pinned=60)).why == "pinned"
+    assert _due(NotModified(), policy=replace(POLICY, pinned=60)).interval == 60  # a pin is not clamped
+    adaptive = Cadence(adaptive=1800)
+    assert (_due(NotModified(), adaptive).interval, _due(NotModified(), adaptive).why) == (1800, "adaptive")
+    ttl = Cadence(adaptive=1800, floor=HOUR)
+    assert (_due(NotModified(), ttl).interval, _due(NotModified(), ttl).why) == (HOUR, "ttl")
+    cached = Cadence(adaptive=1800, floor=600, max_age=2 * HOUR)
+    assert (_due(NotModified(), cached).interval, _due(NotModified(), cached).why) == (2 * HOUR, "max-age")
+    pinned_below_ttl = _due(NotModified(), ttl, replace(POLICY, pinned=60))
+    assert (pinned_below_ttl.interval, pinned_below_ttl.why) == (HOUR, "ttl")  # the publisher's floor wins
+    assert _due(NotModified(), Cadence(floor=7 * 86400)).interval == 86400  # at most a day
+
+
+def test_adaptive_interval_is_half_the_median_gap_of_the_last_week_clamped() -> None:
+    now = 10 * 86400.0
+    hourly = [now - n * HOUR for n in range(1, 30)]
+    assert adaptive_interval(hourly, now, POLICY) == 1800
+    assert adaptive_interval(hourly[:2], now, POLICY) is None  # two entries tell nothing yet
+    old = [now - 8 * 86400 - n * 60 for n in range(30)]  # busy, but more than a week ago
+    assert adaptive_interval(old, now, POLICY) is None
+    every_minute = [now - n * 60 for n in range(30)]
+    assert adaptive_interval(every_minute, now, POLICY) == 120  # min_interval
+    daily = [now - n * 86400 for n in range(7)]
+    assert adaptive_interval(daily, now, POLICY) == 6 * HOUR  # max_interval
+    duplicates = [now - HOUR] * 10 + [now - 3 * HOUR, now - 5 * HOUR]  # one time, many entries
+    assert adaptive_interval(duplicates, now, POLICY) == HOUR
+
+
+def test_a_new_feed_body_teaches_the_cadence_a_304_keeps_it() -> None:
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    entries = tuple(_entry(f"e{n}", now - timedelta(hours=2 * n)) for n in range(1, 6))
+    body = FeedEntries(entries, Validators(), max_age=600, hints=FeedHints(HOUR, frozenset({3})))
+    learned = cadence_after(body, Cadence(), now.timestamp(), POLICY)
+    assert learned == Cadence(adaptive=HOUR, floor=HOUR, max_age=600, skip_hours=frozenset({3}))
+    kept = cadence_after(NotModified(max_age=60), learned, now.timestamp(), POLICY)
+    assert kept == Cadence(adaptive=HOUR, floor=HOUR, max_age=60, skip_hours=frozenset({3}))
+    assert cadence_after(PollFailed("down", retriable=True), learned, now.timestamp(), POLICY) == learned
+    undated = FeedEntries((_entry("u", None),), Validators())
+    assert cadence_after(undated, learned, now.timestamp(), POLICY).adaptive == HOUR  # nothing new to learn
+
+
+def test_failures_back_off_from_the_interval_to_max_backoff_with_jitter() -> None:
+    down = PollFailed("down", retriable=True)
+    delays = [_due(down, errors=n, seed=n).interval for n in range(1, 12)]
+    assert 240 <= delays[0] <= 360  # the interval, +-20%
+    assert 480 <= delays[1] <= 720
+    assert max(delays) == 6 * HOUR and all(d <= 6 * HOUR for d in delays)  # however long it fails
+    assert {_due(down, errors=3).why, _due(PollFailed("404", retriable=False), errors=9).why} == {"backoff"}
+    assert _due(down, errors=1).due == pytest.approx(1040 + _due(down, errors=1).interval)  # from now
+
+
+def test_retry_after_holds_the_next_poll_back_and_410_retires() -> None:
+    wait = _due(PollFailed("429", retriable=True, retry_after=900.0))
+    assert (wait.due, wait.why) == (1040 + 900, "Retry-After")
+    assert _due(PollFailed("503", retriable=True, retry_after=5 * 86400.0)).interval == 86400
+    gone = _due(PollFailed("410", retriable=False, gone=True))
+    assert (gone.due, gone.why) == (None, "retired")
+
+
+def test_skip_hours_move_a_due_time_to_the_next_hour_not_skipped() -> None:
+    midnight = datetime(2026, 12, 1, tzinfo=UTC).timestamp()
+    night = Cadence(skip_hours=frozenset({0, 1, 2}))
+    due = _due(NotModified(), night, replace(POLICY, jitter=0), due_at=midnight - 100, now=midnight - 90).due
+    assert due == midnight + 3 * HOUR
+    assert _due(NotModified(), Cadence(skip_hours=frozenset({5})), due_at=midnight, now=midnight).due == (
+        pytest.approx(midnight + 300, abs=10)
+    )
+
+
+def test_fetch_reads_retry_after_and_max_age_and_410_is_gone() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return {
+            "/limited": httpx.Response(429, headers={"Retry-After": "120"}),
+            "/busy": httpx.Response(503, headers={"Retry-After": "Tue, 01 Dec 2026 12:10:00 GMT"}),
+            "/gone": httpx.Response(410),
+            "/cached": httpx.Response(200, content=RSS, headers={"Cache-Control": "public, max-age=900"}),
+        }[request.url.path]
+
+    fetcher = Fetcher("test", transport=httpx.MockTransport(answer), allow_private_networks=True)
+    base = "https://news.example.com"
+    with time_machine.travel(NOW, tick=False):
+        limited = poll_url(fetcher, FEED, f"{base}/limited", Validators(), 10**6)
+        busy = poll_url(fetcher, FEED, f"{base}/busy", Validators(), 10**6)
+    gone = poll_url(fetcher, FEED, f"{base}/gone", Validators(), 10**6)
+    cached = poll_url(fetcher, FEED, f"{base}/cached", Validators(), 10**6)
+    assert isinstance(limited, PollFailed) and limited.retry_after == 120 and "Retry-After" in limited.error
+    assert isinstance(busy, PollFailed) and busy.retry_after == 600
+    assert isinstance(gone, PollFailed) and gone.gone and not gone.retriable
+    assert isinstance(cached, FeedEntries) and cached.max_age == 900
+
+
+def test_feed_hints_ttl_syndication_and_skip_hours() -> None:
+    feed = b"""<?xml version="1.0"?><rss version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/">
+    <channel><title>x</title><ttl>30</ttl><sy:updatePeriod>hourly</sy:updatePeriod>
+    <sy:updateFrequency>4</sy:updateFrequency><skipHours><hour>0</hour><hour> 23 </hour></skipHours>
+    <item><title>a</title><guid>a</guid></item></channel></rss>"""
+    assert parse_feed(feed, FEED).hints == FeedHints(1800.0, frozenset({0, 23}))  # ttl 30 min > 15 min
+    silly = feed.replace(b"<ttl>30</ttl>", b"<ttl>999999</ttl>").replace(b"<hour>0</hour>", b"")
+    assert parse_feed(silly, FEED).hints == FeedHints(86400.0, frozenset({23}))
+    every_hour = b"".join(b"<hour>%d</hour>" % h for h in range(24))
+    never = feed.replace(b"<hour>0</hour>", every_hour)
+    assert parse_feed(never, FEED).hints.skip_hours == frozenset()  # that would be never: ignored

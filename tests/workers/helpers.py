@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from email import message_from_bytes
 from email.message import Message
@@ -30,7 +30,7 @@ RSS = {"Content-Type": "application/rss+xml"}
 
 def write_config(
     tmp: Path,
-    feeds: list[str],
+    feeds: Sequence[str | dict[str, Any]],
     sinks: list[dict[str, Any]],
     rules: str | list[dict[str, Any]] = str(RULES),
     **defaults: Any,
@@ -39,7 +39,7 @@ def write_config(
         "data_dir": str(tmp / "var"),
         "allow_private_networks": True,
         "defaults": {"poll_jitter": "0s", "retry_backoff": "0s", **defaults},
-        "feeds": [{"url": u} for u in feeds],
+        "feeds": [{"url": f} if isinstance(f, str) else f for f in feeds],
         "rules": rules,
         "sinks": sinks,
     }

@@ -199,7 +199,7 @@ def test_a_bug_is_logged_with_its_traceback_and_not_retried(
 def test_a_poll_batch_is_enqueued_once_per_claim_and_feeds_keep_their_cadence(
     tmp_path: Path, redis: Redis, site: LoopbackSite
 ) -> None:
-    cfg = write_config(tmp_path, [f"{site.base_url}/feed.xml"], [], rules=[], poll_interval="10m")
+    cfg = write_config(tmp_path, [{"url": f"{site.base_url}/feed.xml", "interval": "10m"}], [], rules=[])
     rt = runtime(cfg, redis)
     feed = rt.config.feeds[0]
     due = time.time() - 5  # it was due 5 s ago

@@ -1,0 +1,213 @@
+"""Feeds polled as often as they are worth and as their publisher allows, on real parts: a
+loopback feed server answering 429 with Retry-After, 503, 500s then 200, 301, 302, 410 and HTML;
+the scheduler's own tick claims what is due, with the clock moved instead of waiting."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import time_machine
+from redis import Redis
+
+from workers import state
+from workers.context import WorkerContext
+from workers.demo_site import LoopbackSite, load_seeds, rss_feed
+from workers.scheduler import FeedScheduler
+
+from .helpers import ROOT, RSS, drain, runtime, write_config
+
+SEEDS = load_seeds(ROOT / "seeds")
+HTML = {"Content-Type": "text/html"}
+
+
+def setup(
+    tmp: Path, redis: Redis, site: LoopbackSite, path: str, **defaults: Any
+) -> tuple[WorkerContext, str]:
+    """A worker's context for one feed at `path`, due now."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    rt = runtime(write_config(tmp, [f"{site.base_url}{path}"], [], rules=[], **defaults), redis)
+    feed_id = rt.config.feeds[0].id
+    redis.zadd(state.DUE_KEY, {feed_id: time.time()})
+    return rt, feed_id
+
+
+def poll_due(rt: WorkerContext) -> int:
+    """What the leading scheduler does every second, then a worker: poll what is due by now."""
+    claimed = FeedScheduler(rt.services).tick()
+    drain(rt)
+    return claimed
+
+
+def feed_state(redis: Redis, feed_id: str) -> dict[str, str]:
+    return state.feed_states(redis, [feed_id])[feed_id]
+
+
+def due_in(redis: Redis, feed_id: str) -> float:
+    score = redis.zscore(state.DUE_KEY, feed_id)
+    assert score is not None, "not in the schedule"
+    return float(score) - time.time()
+
+
+def test_a_429_with_retry_after_gets_no_request_before_it(
+    tmp_path: Path, redis: Redis, site: LoopbackSite
+) -> None:
+    site.routes["/busy.xml"] = (429, {"Retry-After": "1800", "Content-Type": "text/plain"}, b"slow down")
+    rt, feed_id = setup(tmp_path, redis, site, "/busy.xml")
+    assert poll_due(rt) == 1
+    assert 1795 <= due_in(redis, feed_id) <= 1800
+    assert feed_state(redis, feed_id)["why"] == "Retry-After"
+    with time_machine.travel(timedelta(seconds=1700), tick=True):
+        assert poll_due(rt) == 0  # not yet: 100 s short of it
+    assert site.hits["/busy.xml"] == 1
+    site.routes["/busy.xml"] = (200, RSS, rss_feed(SEEDS[:1], site.base_url))
+    with time_machine.travel(timedelta(seconds=1801), tick=True):
+        assert poll_due(rt) == 1
+        fs = feed_state(redis, feed_id)
+        assert site.hits["/busy.xml"] == 2 and fs["last_status"] == "200" and "errors" not in fs
+        assert 290 <= due_in(redis, feed_id) <= 310  # back to its interval (300 s)
+
+
+def test_server_errors_back_off_from_the_interval_then_a_success_resets(
+    tmp_path: Path, redis: Redis, site: LoopbackSite
+) -> None:
+    site.routes["/flaky.xml"] = (503, {"Content-Type": "text/plain"}, b"down")
+    rt, feed_id = setup(tmp_path, redis, site, "/flaky.xml", max_backoff="20m")
+    delays = []
+    moved = 0.0
+    for _ in range(4):
+        with time_machine.travel(timedelta(seconds=moved), tick=True):
+            assert poll_due(rt) == 1
+            delay = due_in(redis, feed_id)
+        delays.append(delay)
+        moved += delay + 1
+    assert 230 <= delays[0] <= 370 and 470 <= delays[1] <= 730  # 300 s, then 600 s, +-20%
+    assert delays[2] <= 1200 and delays[3] <= 1200  # capped at max_backoff (20 m)
+    fs = feed_state(redis, feed_id)
+    assert fs["errors"] == "4" and fs["why"] == "backoff" and "HTTP 503" in fs["last_error"]
+    site.routes["/flaky.xml"] = (200, RSS, rss_feed(SEEDS[:1], site.base_url))
+    with time_machine.travel(timedelta(seconds=moved), tick=True):
+        assert poll_due(rt) == 1
+        fs = feed_state(redis, feed_id)
+        assert "errors" not in fs and fs["why"] == "start" and 290 <= due_in(redis, feed_id) <= 310
+
+
+def test_a_301_is_remembered_and_a_302_is_not(tmp_path: Path, redis: Redis, site: LoopbackSite) -> None:
+    site.routes["/new.xml"] = (200, RSS, rss_feed(SEEDS[:1], site.base_url))
+    site.routes["/old.xml"] = (301, {"Location": "/new.xml"}, b"")
+    site.routes["/for-now.xml"] = (302, {"Location": "/new.xml"}, b"")
+    moved, moved_id = setup(tmp_path / "a", redis, site, "/old.xml")
+    for _ in range(2):
+        redis.zadd(state.DUE_KEY, {moved_id: time.time()})
+        poll_due(moved)
+    assert site.hits["/old.xml"] == 1 and site.hits["/new.xml"] == 2  # straight to the new URL
+    assert feed_state(redis, moved_id)["moved_to"] == f"{site.base_url}/new.xml"
+    redis.flushdb()
+    temporary, temporary_id = setup(tmp_path / "b", redis, site, "/for-now.xml")
+    for _ in range(2):
+        redis.zadd(state.DUE_KEY, {temporary_id: time.time()})
+        poll_due(temporary)
+    assert site.hits["/for-now.xml"] == 2
+    assert "moved_to" not in feed_state(redis, temporary_id)
+
+
+def test_a_410_retires_the_feed_until_it_is_revived(tmp_path: Path, redis: Redis, site: LoopbackSite) -> None:
+    site.routes["/gone.xml"] = (410, {"Content-Type": "text/plain"}, b"gone")
+    rt, feed_id = setup(tmp_path, redis, site, "/gone.xml")
+    poll_due(rt)
+    fs = feed_state(redis, feed_id)
+    assert fs["retired"] and "HTTP 410" in fs["retired_reason"] and fs["why"] == "retired"
+    assert redis.zscore(state.DUE_KEY, feed_id) is None
+    scheduler = FeedScheduler(rt.services)
+    state.sync_schedule(redis, {feed_id: (300.0, 300.0)}, time.time(), 0)  # what a new leader does
+    assert redis.zscore(state.DUE_KEY, feed_id) is None  # it stays retired
+    with time_machine.travel(timedelta(days=3), tick=True):
+        assert scheduler.tick() == 0
+    assert site.hits["/gone.xml"] == 1
+    site.routes["/gone.xml"] = (200, RSS, rss_feed(SEEDS[:1], site.base_url))
+    assert state.revive_feed(redis, feed_id, time.time())
+    assert not state.revive_feed(redis, feed_id, time.time())  # it is no longer retired
+    poll_due(rt)
+    assert site.hits["/gone.xml"] == 2 and "retired" not in feed_state(redis, feed_id)
+
+
+def test_a_feed_answering_html_is_a_failure_not_an_empty_feed(
+    tmp_path: Path, redis: Redis, site: LoopbackSite
+) -> None:
+    site.routes["/page.xml"] = (
+        200,
+        HTML,
+        b"<!doctype html><html><body><p>Moved to our app!</p></body></html>",
+    )
+    rt, feed_id = setup(tmp_path, redis, site, "/page.xml")
+    poll_due(rt)
+    fs = feed_state(redis, feed_id)
+    assert fs["errors"] == "1" and "not a feed" in fs["last_error"] and fs["why"] == "backoff"
+
+
+def test_a_feeds_ttl_and_entry_rate_set_its_interval(
+    tmp_path: Path, redis: Redis, site: LoopbackSite
+) -> None:
+    hourly = rss_feed(SEEDS, site.base_url)  # its entries are an hour apart
+    site.routes["/hourly.xml"] = (200, RSS, hourly)
+    rt, feed_id = setup(tmp_path, redis, site, "/hourly.xml")
+    poll_due(rt)
+    fs = feed_state(redis, feed_id)
+    assert (fs["why"], fs["adaptive"]) == ("adaptive", "1800.0")
+    slow = hourly.replace(b"<channel>", b"<channel><ttl>120</ttl>", 1)  # two hours, the publisher says
+    site.routes["/hourly.xml"] = (200, RSS, slow)
+    redis.zadd(state.DUE_KEY, {feed_id: time.time()})
+    poll_due(rt)
+    fs = feed_state(redis, feed_id)
+    assert (fs["why"], fs["interval"]) == ("ttl", "7200")
+    assert 7100 <= due_in(redis, feed_id) <= 7300
+
+
+def test_wirewatch_feeds_shows_each_feeds_state_and_exits_1_when_one_is_unhealthy(
+    tmp_path: Path, redis: Redis, redis_url: str, site: LoopbackSite
+) -> None:
+    site.routes["/ok.xml"] = (200, RSS, rss_feed(SEEDS, site.base_url))
+    site.routes["/down.xml"] = (500, {"Content-Type": "text/plain"}, b"oops")
+    site.routes["/gone.xml"] = (410, {"Content-Type": "text/plain"}, b"gone")
+    urls = [f"{site.base_url}/{name}.xml" for name in ("ok", "down", "gone")]
+    cfg = write_config(tmp_path, urls, [], rules=[], unhealthy_after=1)
+    rt = runtime(cfg, redis)
+    for feed in rt.config.feeds:
+        redis.zadd(state.DUE_KEY, {feed.id: time.time()})
+    poll_due(rt)
+    env = {**os.environ, "REDIS_URL": redis_url}
+    command = [sys.executable, "-m", "workers.cli", "-c", str(cfg), "feeds"]
+    out = subprocess.run([*command, "--json"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert out.returncode == 1, out.stderr
+    rows = {r["url"].rsplit("/", 1)[1]: r for r in json.loads(out.stdout)}
+    assert (rows["ok.xml"]["state"], rows["ok.xml"]["why"], rows["ok.xml"]["interval"]) == (
+        "ok",
+        "adaptive",
+        1800,
+    )
+    assert rows["ok.xml"]["per_day"] and rows["ok.xml"]["next_poll_in"] > 1700
+    assert (rows["down.xml"]["state"], rows["down.xml"]["why"], rows["down.xml"]["failures"]) == (
+        "unhealthy", "backoff", 1,
+    )  # fmt: skip
+    assert "HTTP 500" in rows["down.xml"]["last_error"]
+    assert rows["gone.xml"]["state"] == "retired" and rows["gone.xml"]["next_poll"] is None
+    table = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert table.returncode == 1
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[:2] == ["STATE", "INTERVAL"]
+    assert any(line.startswith("retired") and line.endswith("/gone.xml") for line in lines)
+    assert any("HTTP 410" in line for line in lines)
+    revive = subprocess.run(
+        [*command, "revive", urls[2]], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60
+    )
+    assert revive.returncode == 0 and "revived" in revive.stdout
+    assert redis.zscore(state.DUE_KEY, rt.config.feeds[2].id) is not None
+    nowhere = [*command, "revive", "https://nowhere.example/x"]
+    unknown = subprocess.run(nowhere, capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert unknown.returncode == 2 and "no feed" in unknown.stderr
