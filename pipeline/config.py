@@ -255,6 +255,12 @@ def _cross_check(
                 names = ", ".join(sorted(str(s) for s in known if s is not None)) or "none"
                 message = f"rule {rule.id}: unknown sink {sink_id!r} (sinks: {names})"
                 issues.append(rules_doc.issue(("rules", i, "sinks", k), message))
+    notify = data.get("notify_sinks")
+    if known is not None and isinstance(notify, list):
+        for k, sink_id in enumerate(notify):
+            if sink_id not in known:
+                names = ", ".join(sorted(str(s) for s in known if s is not None)) or "none"
+                issues.append(doc.issue(("notify_sinks", k), f"unknown sink {sink_id!r} (sinks: {names})"))
     issues += _check_queries(doc, rules, rules_doc, aliases, parsed)
     return issues
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -107,3 +108,33 @@ class Alert(Record):
     def delivery_id(self, sink_id: str) -> str:
         """The id a receiver sees on every try of this alert to this sink (webhook-id, Message-ID)."""
         return f"{self.alert_id}-{sink_id}"
+
+
+NoticeType = Literal["feed.unhealthy", "feed.recovered", "feed.retired", "feed.moved"]
+
+
+class Notice(Record):
+    """News about a feed itself, for the same sinks as alerts: it broke, recovered, was retired
+    (410 Gone) or moved (301/308)."""
+
+    type: NoticeType
+    feed_url: str
+    feed_name: str
+    error: str = ""
+    failures: int = 0
+    since: str  # ISO time: when the failures began, or when the feed retired or moved
+    moved_to: str | None = None
+    sequence: int = 0  # the n-th reminder of one unhealthy spell (a new webhook-id each)
+
+    @property
+    def notice_id(self) -> str:
+        return short_hash(self.type, self.feed_url, self.since, str(self.sequence))
+
+    def delivery_id(self, sink_id: str) -> str:
+        """The id a receiver sees on every try of this notice to this sink (webhook-id, Message-ID)."""
+        return f"notice-{self.notice_id}-{sink_id}"
+
+    @property
+    def headline(self) -> str:
+        """`feed unhealthy: <name>`: the email subject after `[wirewatch]`."""
+        return f"feed {self.type.removeprefix('feed.')}: {self.feed_name}"

@@ -212,6 +212,7 @@ class Config(Strict):
     rules: list[RuleConfig] = Field(default_factory=list)
     aliases: dict[str, list[str]] = Field(default_factory=dict)  # shared by every rule
     sinks: list[SinkConfig] = Field(default_factory=list)
+    notify_sinks: list[SinkId] | None = None  # where feed notices go; None: every enabled sink
     config_path: Path | None = None  # where it was loaded from (set by the loader)
     # Each rule's parsed query, by rule id, as the loader checked it: the matcher reuses them
     # instead of parsing every query again. Empty for a Config not made by the loader.
@@ -226,6 +227,11 @@ class Config(Strict):
             if s.id == sink_id:
                 return s
         raise KeyError(sink_id)
+
+    def notice_sinks(self) -> tuple[str, ...]:
+        """The enabled sinks feed notices go to (`notify_sinks`, else every enabled sink)."""
+        enabled = [s.id for s in self.sinks if s.enabled]
+        return tuple(enabled if self.notify_sinks is None else [i for i in self.notify_sinks if i in enabled])
 
     def sinks_for(self, rule: RuleConfig) -> tuple[str, ...]:
         """The enabled sinks a rule's alerts go to (every enabled sink when the rule names none)."""

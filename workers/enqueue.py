@@ -23,7 +23,7 @@ from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
-from pipeline.models import Alert, Entry, short_hash
+from pipeline.models import Alert, Entry, Notice, short_hash
 from pipeline.schema import FeedConfig
 
 from . import state
@@ -185,6 +185,28 @@ def enqueue_delivery(
         return _schedule(services.queues.alerts, wait, "workers.jobs.deliver", args, **options)
     try:
         services.queues.alerts.enqueue_call("workers.jobs.deliver", args=args, unique=True, **options)  # type: ignore[arg-type]
+    except DuplicateJobError:
+        return False
+    return True
+
+
+def enqueue_notice(services: Services, notice: Notice, sink_id: str) -> bool:
+    """A job sending a feed notice to one sink, retried as deliveries are; False when that
+    notice is queued for that sink already."""
+    d = services.config.defaults
+    delivery_id = notice.delivery_id(sink_id)
+    try:
+        services.queues.alerts.enqueue_call(
+            "workers.jobs.deliver_notice",
+            args=(notice.to_json(), sink_id),
+            job_id=state.delivery_job_id(delivery_id),
+            timeout=DELIVER_TIMEOUT,
+            result_ttl=int(d.seen_ttl),
+            failure_ttl=int(d.seen_ttl),
+            retry=retry_policy(d, d.delivery_retries),
+            description=f"notice {delivery_id}",
+            unique=True,
+        )
     except DuplicateJobError:
         return False
     return True

@@ -23,7 +23,8 @@ from redis.client import Pipeline
 from pipeline.alerts import decide_alerts
 from pipeline.errors import DeliveryPermanent, FetchPermanent, FetchRetriable, SinkGone, WirewatchError
 from pipeline.extract import build_article
-from pipeline.models import Alert, Entry
+from pipeline.models import Alert, Entry, Notice
+from pipeline.notices import notices_after, poll_result
 from pipeline.polling import (
     FeedEntries,
     NotModified,
@@ -41,7 +42,7 @@ from pipeline.schema import FeedConfig
 
 from . import state
 from .context import WorkerContext
-from .enqueue import ARTICLE_TRIES, FirstTryFailed, enqueue_articles, enqueue_delivery
+from .enqueue import ARTICLE_TRIES, FirstTryFailed, enqueue_articles, enqueue_delivery, enqueue_notice
 from .retries import Verdict, backoff, verdict
 
 log = logging.getLogger("wirewatch.jobs")
@@ -82,6 +83,7 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
     new: list[Entry] = []
     stale: list[Entry] = []
     counts = {"feeds": len(feeds), "not_modified": 0, "failed": 0, "new": 0}
+    notices: list[Notice] = []
     with ctx.redis.pipeline(transaction=False) as pipe:
         for (feed, due_at), past, outcome in zip(feeds, known, outcomes, strict=True):
             policy = PollPolicy.of(cfg, feed)
@@ -90,8 +92,14 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
             moved_to = _moved(outcome, polled) or past.moved_to
             errors = 0 if not isinstance(outcome, PollFailed) else past.errors + 1
             plan = schedule(outcome, cadence, policy, due_at, now, errors, _RANDOM)
+            found, spell = notices_after(
+                poll_result(outcome), feed, past.spell, past.errors, outcome_error(outcome), now,
+                cfg.defaults.unhealthy_after, moved_to if moved_to != past.moved_to else None,
+            )  # fmt: skip
+            notices += found
             fields: dict[str, Any] = {
                 **state.cadence_fields(cadence),
+                **state.spell_fields(spell),
                 "moved_to": moved_to or "",
                 "interval": round(plan.interval),
                 "why": plan.why,
@@ -143,6 +151,11 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
         enqueue_articles(ctx.services, new)
         state.mark_seen(pipe, [*new, *stale], cfg.defaults.seen_ttl)
         pipe.execute()
+    # After the state is saved: a crash before this loses a notice, never repeats one.
+    for notice in notices:
+        log.warning("feed %s: %s (%s)", notice.feed_url, notice.headline, notice.error or notice.since)
+        for sink_id in cfg.notice_sinks():
+            enqueue_notice(ctx.services, notice, sink_id)
     return counts
 
 
@@ -333,6 +346,25 @@ def deliver(ctx: WorkerContext, alert_json: str, sink_id: str, dead_reason: str 
         _pause(ctx, sink_id, exc)
         raise
     _delivered(ctx, alert, sink_id)
+    return "delivered"
+
+
+def deliver_notice(ctx: WorkerContext, notice_json: str, sink_id: str) -> str:
+    """One try of sending a feed notice to one sink; raises on failure, as `deliver` does."""
+    notice = Notice.model_validate_json(notice_json)
+    delivery_id = notice.delivery_id(sink_id)
+    sink = ctx.sinks.get(sink_id)
+    if sink is None:
+        log.warning("notice %s: sink %s is no longer configured or enabled, dropped", delivery_id, sink_id)
+        return "dropped"
+    paused = state.sink_gone(ctx.redis, sink_id)
+    if paused:
+        raise DeliveryPermanent(paused)
+    try:
+        sink.send_notice(notice, delivery_id)
+    except SinkGone as exc:
+        _pause(ctx, sink_id, exc)
+        raise
     return "delivered"
 
 

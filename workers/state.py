@@ -28,6 +28,7 @@ from redis.typing import EncodableT, FieldT
 from rq.job import Job
 
 from pipeline.models import Alert, Entry, short_hash
+from pipeline.notices import Spell
 from pipeline.polling import Cadence, Validators
 
 PREFIX = "ww:"
@@ -183,9 +184,13 @@ class PollState(NamedTuple):
     errors: int  # failures in a row
     moved_to: str | None  # where a 301 or 308 sent it
     cadence: Cadence
+    spell: Spell  # its run of failures, as far as notices go
 
 
-_POLL_FIELDS = ["etag", "last_modified", "errors", "moved_to", "adaptive", "floor", "max_age", "skip_hours"]
+_POLL_FIELDS = [
+    "etag", "last_modified", "errors", "moved_to", "adaptive", "floor", "max_age", "skip_hours",
+    "spell_since", "spell_notified", "spell_reminders",
+]  # fmt: skip
 
 
 def poll_states(redis: Redis, feed_ids: Sequence[str]) -> list[PollState]:
@@ -195,11 +200,22 @@ def poll_states(redis: Redis, feed_ids: Sequence[str]) -> list[PollState]:
             pipe.hmget(feed_key(fid), _POLL_FIELDS)
         rows = pipe.execute()
     out = []
-    for etag, lm, errors, moved_to, adaptive, floor, max_age, skip in rows:
+    for etag, lm, errors, moved_to, adaptive, floor, max_age, skip, since, notified, reminders in rows:
         hours = frozenset(int(h) for h in (_s(skip) or "").split(",") if h.isdigit())
         cadence = Cadence(_f(adaptive), _f(floor), _f(max_age), hours)
-        out.append(PollState(Validators(_s(etag), _s(lm)), int(_s(errors) or 0), _s(moved_to), cadence))
+        spell = Spell(_s(since), _f(notified), int(_f(reminders) or 0))
+        validators = Validators(_s(etag), _s(lm))
+        out.append(PollState(validators, int(_s(errors) or 0), _s(moved_to), cadence, spell))
     return out
+
+
+def spell_fields(spell: Spell) -> dict[str, Any]:
+    """A spell as `record_poll` fields (an empty value deletes the field)."""
+    return {
+        "spell_since": spell.since or "",
+        "spell_notified": spell.notified or "",
+        "spell_reminders": spell.reminders or "",
+    }
 
 
 def cadence_fields(cadence: Cadence) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from ..fetch import Fetcher
-from ..models import Alert
+from ..models import Alert, Notice
 from ..schema import EmailSinkConfig, WebhookSinkConfig
 from .email import EmailSink
 from .webhook import WebhookSink
@@ -26,6 +26,8 @@ class Sink(Protocol):
     id: str
 
     def send(self, alert: Alert, delivery_id: str) -> None: ...
+
+    def send_notice(self, notice: Notice, delivery_id: str) -> None: ...
 
 
 def make_sink(cfg: EmailSinkConfig | WebhookSinkConfig, fetcher: Fetcher) -> Sink:

@@ -18,9 +18,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from ..errors import DeliveryPermanent, DeliveryRetriable
-from ..models import Alert
+from ..models import Alert, Notice
 from ..schema import EmailSinkConfig
-from .render import one_line, render_html, render_text, subject
+from .render import notice_subject, notice_text, one_line, render_html, render_text, subject
 
 log = logging.getLogger(__name__)
 
@@ -48,19 +48,33 @@ class EmailSink:
         self._where = f"email sink {cfg.id!r} (smtp://{cfg.host}:{cfg.port})"
 
     def build_message(self, alert: Alert, delivery_id: str) -> EmailMessage:
+        msg = self._message(subject(alert), delivery_id)
+        msg.set_content(render_text(alert))
+        msg.add_alternative(render_html(alert), subtype="html")
+        return msg
+
+    def build_notice(self, notice: Notice, delivery_id: str) -> EmailMessage:
+        msg = self._message(notice_subject(notice), delivery_id)
+        msg.set_content(notice_text(notice))
+        return msg
+
+    def _message(self, subject_line: str, delivery_id: str) -> EmailMessage:
         msg = EmailMessage()
-        msg["Subject"] = subject(alert)
+        msg["Subject"] = subject_line
         msg["From"] = one_line(self.cfg.from_)
         msg["To"] = ", ".join(one_line(addr) for addr in self.cfg.to)
         msg["Date"] = format_datetime(datetime.fromtimestamp(self._clock(), tz=UTC))
         msg["Message-ID"] = message_id(delivery_id)
         msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
-        msg.set_content(render_text(alert))
-        msg.add_alternative(render_html(alert), subtype="html")
         return msg
 
     def send(self, alert: Alert, delivery_id: str) -> None:
-        msg = self.build_message(alert, delivery_id)
+        self._send(self.build_message(alert, delivery_id), delivery_id)
+
+    def send_notice(self, notice: Notice, delivery_id: str) -> None:
+        self._send(self.build_notice(notice, delivery_id), delivery_id)
+
+    def _send(self, msg: EmailMessage, delivery_id: str) -> None:
         try:
             refused = self._deliver(msg)
         except (smtplib.SMTPException, OSError, ValueError) as exc:

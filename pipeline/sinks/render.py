@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 
-from ..models import Alert, Match
+from ..models import Alert, Match, Notice
 
 SUBJECT_PREFIX = "[wirewatch]"
 SUBJECT_MAX = 200
@@ -66,6 +66,28 @@ def truncate(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
+
+
+def notice_subject(notice: Notice) -> str:
+    """`[wirewatch] feed unhealthy: <name>`, one line, at most SUBJECT_MAX characters."""
+    return truncate(f"{SUBJECT_PREFIX} {header_text(notice.headline)}", SUBJECT_MAX)
+
+
+def notice_text(notice: Notice) -> str:
+    """The plain-text body of a notice: what happened to which feed, since when, and why."""
+    what = {
+        "feed.unhealthy": f"has failed {notice.failures} times in a row",
+        "feed.recovered": f"works again, after {notice.failures} failures in a row",
+        "feed.retired": "answered 410 Gone and is polled no more (wirewatch feeds revive URL)",
+        "feed.moved": "moved permanently; the new URL is polled from now on",
+    }[notice.type]
+    lines = [f"Feed {one_line(notice.feed_name)} {what}.", "", f"URL: {one_line(notice.feed_url)}"]
+    if notice.moved_to:
+        lines.append(f"New URL: {one_line(notice.moved_to)}")
+    lines.append(f"Since: {notice.since}")
+    if notice.error:
+        lines.append(f"Last error: {truncate(one_line(notice.error), 1000)}")
+    return "\n".join(lines) + "\n"
 
 
 def subject(alert: Alert) -> str:

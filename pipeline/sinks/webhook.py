@@ -26,7 +26,7 @@ from ..errors import (
     SinkGone,
 )
 from ..fetch import Fetcher, retry_after_seconds
-from ..models import Alert
+from ..models import Alert, Notice
 from ..redact import display_url
 from ..schema import WebhookSinkConfig
 from .render import one_line
@@ -70,6 +70,21 @@ def payload(alert: Alert) -> dict[str, Any]:
 
 
 MAX_BODY_BYTES = 64 * 1024  # a receiver is never sent more; what was left out is said in the body
+
+
+def notice_payload(notice: Notice) -> dict[str, Any]:
+    """The JSON body of a feed notice (version 1): its type, the feed, and what happened."""
+    data: dict[str, Any] = {
+        "version": 1,
+        "type": notice.type,
+        "feed": {"url": notice.feed_url, "name": notice.feed_name},
+        "error": notice.error[:2000],
+        "failures": notice.failures,
+        "since": notice.since,
+    }
+    if notice.moved_to:
+        data["moved_to"] = notice.moved_to
+    return data
 
 
 def encode_body(alert: Alert) -> bytes:
@@ -133,7 +148,12 @@ class WebhookSink:
         }
 
     def send(self, alert: Alert, delivery_id: str) -> None:
-        body = encode_body(alert)
+        self._post(encode_body(alert), delivery_id)
+
+    def send_notice(self, notice: Notice, delivery_id: str) -> None:
+        self._post(_json(notice_payload(notice)), delivery_id)
+
+    def _post(self, body: bytes, delivery_id: str) -> None:
         headers = self.headers(delivery_id, body)
         try:
             resp = self.fetcher.post(self.cfg.url, content=body, headers=headers, timeout=self.cfg.timeout)

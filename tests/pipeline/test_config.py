@@ -49,6 +49,7 @@ CASES: list[tuple[str, dict[str, str], Expected]] = [
         [
             (9, "rules[0].sinks[1]", "rule peskov: unknown sink 'pager' (sinks: hooks)"),
             (14, "rules[1].sinks[1]", "rule icc: unknown sink 'newsdesk'"),
+            (15, "notify_sinks[1]", "unknown sink 'pager' (sinks: hooks)"),
         ],
     ),
     ("duplicate_rule_ids.yaml", {}, [(6, "rules[2].id", "duplicate rule id 'peskov' (also rules[0])")]),

@@ -18,10 +18,10 @@ from redis import Redis
 
 from workers import state
 from workers.context import WorkerContext
-from workers.demo_site import LoopbackSite, load_seeds, rss_feed
+from workers.demo_site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed
 from workers.scheduler import FeedScheduler
 
-from .helpers import ROOT, RSS, drain, runtime, write_config
+from .helpers import ROOT, RSS, drain, email_sink, runtime, smtp_server, webhook_sink, write_config
 
 SEEDS = load_seeds(ROOT / "seeds")
 HTML = {"Content-Type": "text/html"}
@@ -211,3 +211,53 @@ def test_wirewatch_feeds_shows_each_feeds_state_and_exits_1_when_one_is_unhealth
     nowhere = [*command, "revive", "https://nowhere.example/x"]
     unknown = subprocess.run(nowhere, capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert unknown.returncode == 2 and "no feed" in unknown.stderr
+
+
+def test_health_notices_reach_the_webhook_and_the_mailbox(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str
+) -> None:
+    site.routes["/flaky.xml"] = (500, {"Content-Type": "text/plain"}, b"oops")
+    site.routes["/old.xml"] = (301, {"Location": "/new.xml"}, b"")
+    site.routes["/new.xml"] = (200, RSS, rss_feed(SEEDS[:1], site.base_url))
+    site.routes["/gone.xml"] = (410, {"Content-Type": "text/plain"}, b"gone")
+    receiver = WebhookReceiver(whsec).start()
+    try:
+        with smtp_server() as (inbox, port):
+            feeds = [{"url": f"{site.base_url}/flaky.xml", "name": "Flaky"}, f"{site.base_url}/old.xml",
+                     f"{site.base_url}/gone.xml"]  # fmt: skip
+            sinks = [webhook_sink(receiver.url, whsec), email_sink(port)]
+            rt = runtime(
+                write_config(tmp_path, feeds, sinks, rules=[], unhealthy_after=2, max_backoff="10m"), redis
+            )
+            moved = 0.0
+            redis.zadd(state.DUE_KEY, {feed.id: 0 for feed in rt.config.feeds})
+            for _ in range(3):  # three polls of each (but the retired one): the flaky one fails all three
+                with time_machine.travel(timedelta(seconds=moved), tick=True):
+                    for feed in rt.config.feeds:
+                        redis.zadd(state.DUE_KEY, {feed.id: time.time()}, xx=True)
+                    poll_due(rt)
+                moved += 700
+            site.routes["/flaky.xml"] = (200, RSS, rss_feed(SEEDS[:1], site.base_url))
+            with time_machine.travel(timedelta(seconds=moved), tick=True):
+                redis.zadd(state.DUE_KEY, {rt.config.feeds[0].id: time.time()})
+                poll_due(rt)
+            subjects = sorted(str(m["Subject"]) for m in inbox.messages)
+    finally:
+        receiver.stop()
+    kinds = sorted((p["type"], p["feed"]["url"].rsplit("/", 1)[1]) for p in receiver.payloads)
+    assert kinds == [
+        ("feed.moved", "old.xml"), ("feed.recovered", "flaky.xml"),
+        ("feed.retired", "gone.xml"), ("feed.unhealthy", "flaky.xml"),
+    ]  # fmt: skip  # once each: the third failure is within a day of the second
+    by_type = {p["type"]: p for p in receiver.payloads}
+    unhealthy = by_type["feed.unhealthy"]
+    assert set(unhealthy) == {"version", "type", "feed", "error", "failures", "since"}
+    assert unhealthy["version"] == 1 and unhealthy["failures"] == 2 and "HTTP 500" in unhealthy["error"]
+    assert unhealthy["feed"] == {"url": f"{site.base_url}/flaky.xml", "name": "Flaky"}
+    assert by_type["feed.recovered"]["since"] == unhealthy["since"]
+    assert by_type["feed.moved"]["moved_to"] == f"{site.base_url}/new.xml"
+    assert receiver.bad_signatures == 0 and len(set(receiver.attempt_ids)) == 4
+    assert subjects == [
+        "[wirewatch] feed moved: 127.0.0.1", "[wirewatch] feed recovered: Flaky",
+        "[wirewatch] feed retired: 127.0.0.1", "[wirewatch] feed unhealthy: Flaky",
+    ]  # fmt: skip

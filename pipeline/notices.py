@@ -1,0 +1,113 @@
+"""Notices about feeds themselves: after each poll, whether the user should hear that a feed
+broke, recovered, was retired or moved. No Redis here: the poll job keeps the `Spell` in the
+feed's state and queues the notices for the sinks.
+
+    unhealthy   `unhealthy_after` failures in a row (default 5): once, then at most daily
+    recovered   the first success after an unhealthy notice
+    retired     410 Gone (the feed is polled no more)
+    moved       a 301 or 308 to a new URL (polled from then on)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal, assert_never
+from urllib.parse import urlsplit
+
+from .models import Notice
+from .polling import FeedEntries, NotModified, PollFailed, PollOutcome
+from .schema import FeedConfig
+
+REMIND_EVERY = 86400.0  # an unhealthy feed is brought up again at most this often
+
+PollResult = Literal["ok", "failed", "retired"]
+
+
+@dataclass(frozen=True)
+class Spell:
+    """A feed's current run of failures, as far as notices go."""
+
+    since: str | None = None  # ISO time of the first failure in a row
+    notified: float | None = None  # when the last unhealthy notice was sent
+    reminders: int = 0  # unhealthy notices sent in this spell
+
+
+def poll_result(outcome: PollOutcome) -> PollResult:
+    match outcome:
+        case NotModified() | FeedEntries():
+            return "ok"
+        case PollFailed(gone=True):
+            return "retired"
+        case PollFailed():
+            return "failed"
+        case _:
+            assert_never(outcome)
+
+
+def feed_name(feed: FeedConfig) -> str:
+    return feed.name or urlsplit(feed.url).hostname or feed.url
+
+
+def notices_after(
+    result: PollResult,
+    feed: FeedConfig,
+    spell: Spell,
+    errors: int,
+    error: str,
+    now: float,
+    unhealthy_after: int,
+    moved_to: str | None = None,
+) -> tuple[list[Notice], Spell]:
+    """The notices one poll calls for, and the spell it leaves. `errors`: failures in a row
+    before this poll's result is counted; `moved_to`: a new permanent address found now."""
+    stamp = datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds")
+    name = feed_name(feed)
+    notices: list[Notice] = []
+    if moved_to:
+        notices.append(
+            Notice(type="feed.moved", feed_url=feed.url, feed_name=name, since=stamp, moved_to=moved_to)
+        )
+    match result:
+        case "retired":
+            notices.append(
+                Notice(
+                    type="feed.retired",
+                    feed_url=feed.url,
+                    feed_name=name,
+                    error=error,
+                    failures=errors + 1,
+                    since=spell.since or stamp,
+                )
+            )
+            return notices, Spell()
+        case "failed":
+            failures = errors + 1
+            since = spell.since or stamp
+            due = spell.notified is None or now - spell.notified >= REMIND_EVERY
+            if failures >= unhealthy_after and due:
+                notices.append(
+                    Notice(
+                        type="feed.unhealthy",
+                        feed_url=feed.url,
+                        feed_name=name,
+                        error=error,
+                        failures=failures,
+                        since=since,
+                        sequence=spell.reminders,
+                    )
+                )
+                return notices, Spell(since, now, spell.reminders + 1)
+            return notices, Spell(since, spell.notified, spell.reminders)
+        case "ok":
+            if spell.notified is not None:
+                notices.append(
+                    Notice(
+                        type="feed.recovered",
+                        feed_url=feed.url,
+                        feed_name=name,
+                        failures=errors,
+                        since=spell.since or stamp,
+                    )
+                )
+            return notices, Spell()
