@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal, assert_never
+from typing import Any, Literal, assert_never
 from urllib.parse import urlsplit
 
-from .models import Notice
+from .models import Notice, NoticeType
 from .polling import FeedEntries, NotModified, PollFailed, PollOutcome
 from .schema import FeedConfig
 
@@ -62,24 +62,14 @@ def notices_after(
     """The notices one poll calls for, and the spell it leaves. `errors`: failures in a row
     before this poll's result is counted; `moved_to`: a new permanent address found now."""
     stamp = datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds")
-    name = feed_name(feed)
-    notices: list[Notice] = []
-    if moved_to:
-        notices.append(
-            Notice(type="feed.moved", feed_url=feed.url, feed_name=name, since=stamp, moved_to=moved_to)
-        )
+
+    def notice(kind: NoticeType, since: str, **details: Any) -> Notice:
+        return Notice(type=kind, feed_url=feed.url, feed_name=feed_name(feed), since=since, **details)
+
+    notices = [notice("feed.moved", stamp, moved_to=moved_to)] if moved_to else []
     match result:
         case "retired":
-            notices.append(
-                Notice(
-                    type="feed.retired",
-                    feed_url=feed.url,
-                    feed_name=name,
-                    error=error,
-                    failures=errors + 1,
-                    since=spell.since or stamp,
-                )
-            )
+            notices.append(notice("feed.retired", spell.since or stamp, error=error, failures=errors + 1))
             return notices, Spell()
         case "failed":
             failures = errors + 1
@@ -87,27 +77,11 @@ def notices_after(
             due = spell.notified is None or now - spell.notified >= REMIND_EVERY
             if failures >= unhealthy_after and due:
                 notices.append(
-                    Notice(
-                        type="feed.unhealthy",
-                        feed_url=feed.url,
-                        feed_name=name,
-                        error=error,
-                        failures=failures,
-                        since=since,
-                        sequence=spell.reminders,
-                    )
+                    notice("feed.unhealthy", since, error=error, failures=failures, sequence=spell.reminders)
                 )
                 return notices, Spell(since, now, spell.reminders + 1)
             return notices, Spell(since, spell.notified, spell.reminders)
         case "ok":
             if spell.notified is not None:
-                notices.append(
-                    Notice(
-                        type="feed.recovered",
-                        feed_url=feed.url,
-                        feed_name=name,
-                        failures=errors,
-                        since=spell.since or stamp,
-                    )
-                )
+                notices.append(notice("feed.recovered", spell.since or stamp, failures=errors))
             return notices, Spell()

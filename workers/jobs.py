@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +40,7 @@ from pipeline.polling import (
     triage_entries,
 )
 from pipeline.schema import FeedConfig
+from pipeline.sinks import Sink
 
 from . import state
 from .context import WorkerContext
@@ -331,37 +333,32 @@ def deliver(ctx: WorkerContext, alert_json: str, sink_id: str, dead_reason: str 
     delivery_id = alert.delivery_id(sink_id)
     if dead_reason:
         raise DeliveryPermanent(dead_reason)
-    sink = ctx.sinks.get(sink_id)
-    if sink is None:
-        log.warning("delivery %s: sink %s is no longer configured or enabled, dropped", delivery_id, sink_id)
-        return "dropped"
     if state.delivered(ctx.redis, delivery_id):
         return "delivered already"
-    paused = state.sink_gone(ctx.redis, sink_id)
-    if paused:
-        raise DeliveryPermanent(paused)
-    try:
-        sink.send(alert, delivery_id)
-    except SinkGone as exc:
-        _pause(ctx, sink_id, exc)
-        raise
-    _delivered(ctx, alert, sink_id)
-    return "delivered"
+    outcome = _try_sink(ctx, sink_id, delivery_id, lambda sink: sink.send(alert, delivery_id))
+    if outcome == "delivered":
+        _delivered(ctx, alert, sink_id)
+    return outcome
 
 
 def deliver_notice(ctx: WorkerContext, notice_json: str, sink_id: str) -> str:
     """One try of sending a feed notice to one sink; raises on failure, as `deliver` does."""
     notice = Notice.model_validate_json(notice_json)
     delivery_id = notice.delivery_id(sink_id)
+    return _try_sink(ctx, sink_id, delivery_id, lambda sink: sink.send_notice(notice, delivery_id))
+
+
+def _try_sink(ctx: WorkerContext, sink_id: str, delivery_id: str, send: Callable[[Sink], None]) -> str:
+    """One try through one sink, unless it is gone from the config (dropped) or paused (a 410)."""
     sink = ctx.sinks.get(sink_id)
     if sink is None:
-        log.warning("notice %s: sink %s is no longer configured or enabled, dropped", delivery_id, sink_id)
+        log.warning("delivery %s: sink %s is no longer configured or enabled, dropped", delivery_id, sink_id)
         return "dropped"
     paused = state.sink_gone(ctx.redis, sink_id)
     if paused:
         raise DeliveryPermanent(paused)
     try:
-        sink.send_notice(notice, delivery_id)
+        send(sink)
     except SinkGone as exc:
         _pause(ctx, sink_id, exc)
         raise
