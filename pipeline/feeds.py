@@ -10,6 +10,7 @@ import calendar
 import html
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -247,8 +248,34 @@ def parse_feed(
                 language=(raw.get("language") or language),
             )
         )
+    entries, shared = stable_keys(feed, entries)
+    if shared:
+        fixed = "; ".join(filter(None, [fixed, f"{shared} items share a guid with another: keyed by link"]))
     hints = feed_hints(parsed.feed, content)
     return ParsedFeed(entries=tuple(entries), title=feed_title, warning=_warning(bozo, fixed), hints=hints)
+
+
+def stable_keys(feed: FeedConfig, entries: list[Entry]) -> tuple[list[Entry], int]:
+    """Keys that hold for feeds with bad guids. An item whose guid another item of the same
+    body also has is keyed by its link (or, if that is shared too, a hash of its text); an item
+    keyed by guid whose link is its own also counts as seen by that link, so a feed that makes
+    new guids on every poll does not alert the same stories again. Returns the entries and how
+    many had a shared guid."""
+    guids = Counter(e.key for e in entries if e.key.startswith("guid:"))
+    links = Counter(e.link for e in entries if e.link)
+    out: list[Entry] = []
+    shared = 0
+    for e in entries:
+        own_link = e.link is not None and links[e.link] == 1
+        if guids.get(e.key, 0) > 1:
+            shared += 1
+            key = f"link:{e.link}" if own_link else "hash:" + short_hash(feed.url, e.key, e.title, e.summary)
+            out.append(e.model_copy(update={"key": key}))
+        elif e.key.startswith("guid:") and own_link:
+            out.append(e.model_copy(update={"alt_keys": (f"link:{feed.id}:{e.link}",)}))
+        else:
+            out.append(e)
+    return out, shared
 
 
 def _warning(bozo: object, fixed: str | None) -> str | None:

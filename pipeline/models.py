@@ -28,6 +28,9 @@ class Entry(Record):
     feed_url: str
     source: str  # feed name, else the feed's host
     key: str  # stable identity: guid, else canonical link, else a content hash
+    # Other keys that mean "seen" too: its link within its feed, for a feed whose guids change
+    # from one poll to the next (a story must not alert again under a new guid).
+    alt_keys: tuple[str, ...] = ()
     link: str | None = None
     title: str = ""
     published: str | None = None  # ISO 8601, UTC

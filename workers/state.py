@@ -86,13 +86,14 @@ def seen_flags(redis: Redis, entries: Sequence[Entry]) -> list[bool]:
         return []
     with redis.pipeline(transaction=False) as pipe:
         for e in entries:
-            pipe.exists(seen_key(e.key))
-        return [bool(flag) for flag in pipe.execute()]
+            pipe.exists(*(seen_key(k) for k in (e.key, *e.alt_keys)))  # seen under any of its keys
+        return [bool(count) for count in pipe.execute()]
 
 
 def mark_seen(pipe: Pipeline, entries: Iterable[Entry], ttl: float) -> None:
     for e in entries:
-        pipe.set(seen_key(e.key), "1", ex=max(1, int(ttl)))
+        for k in (e.key, *e.alt_keys):
+            pipe.set(seen_key(k), "1", ex=max(1, int(ttl)))
 
 
 # --- the schedule --------------------------------------------------------------------------------

@@ -398,3 +398,29 @@ def test_ordinary_authors_are_left_alone() -> None:
         b"<guid>1</guid>", b"<guid>1</guid><author>jane@example.org (Jane Doe)</author>"
     )
     assert parse_feed(rss, FEED, content_type="application/rss+xml").warning is None
+
+
+def test_stable_keys_for_shared_guids_and_links() -> None:
+    from pipeline.feeds import stable_keys
+    from pipeline.models import Entry
+    from pipeline.schema import FeedConfig
+
+    feed = FeedConfig(url="https://news.example.com/rss")
+
+    def entry(guid: str, link: str | None, title: str) -> Entry:
+        return Entry(
+            feed_id=feed.id, feed_url=feed.url, source="x", key=f"guid:{guid}", link=link, title=title
+        )
+
+    entries = [
+        entry("a", "https://news.example.com/1", "One"),  # guid and link its own
+        entry("dup", "https://news.example.com/2", "Two"),  # shared guid, own link
+        entry("dup", "https://news.example.com/home", "Three"),  # shared guid and shared link
+        entry("dup", "https://news.example.com/home", "Four"),
+    ]
+    keyed, shared = stable_keys(feed, entries)
+    assert shared == 3
+    assert keyed[0].key == "guid:a" and keyed[0].alt_keys == (f"link:{feed.id}:https://news.example.com/1",)
+    assert keyed[1].key == "link:https://news.example.com/2" and keyed[1].alt_keys == ()
+    assert keyed[2].key.startswith("hash:") and keyed[3].key.startswith("hash:")
+    assert keyed[2].key != keyed[3].key  # their texts differ

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -21,10 +22,22 @@ from workers.context import WorkerContext
 from workers.demo_site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed
 from workers.scheduler import FeedScheduler
 
-from .helpers import ROOT, RSS, drain, email_sink, runtime, smtp_server, webhook_sink, write_config
+from .helpers import (
+    ICC_ONLY,
+    ROOT,
+    RSS,
+    alert_keys,
+    drain,
+    email_sink,
+    runtime,
+    smtp_server,
+    webhook_sink,
+    write_config,
+)
 
 SEEDS = load_seeds(ROOT / "seeds")
 HTML = {"Content-Type": "text/html"}
+ICC_STORIES = [("000_11829c16d85d9271", "icc"), ("002_088ef6e8373426e4", "icc")]  # the seeds naming the ICC
 
 
 def setup(
@@ -261,3 +274,50 @@ def test_health_notices_reach_the_webhook_and_the_mailbox(
         "[wirewatch] feed moved: 127.0.0.1", "[wirewatch] feed recovered: Flaky",
         "[wirewatch] feed retired: 127.0.0.1", "[wirewatch] feed unhealthy: Flaky",
     ]  # fmt: skip
+
+
+def test_a_feed_that_changes_its_guids_on_every_poll_alerts_each_story_once(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str
+) -> None:
+    polls = iter(range(1000))
+
+    def fresh_guids(handler: object) -> tuple[int, dict[str, str], bytes]:
+        return 200, RSS, rss_feed(SEEDS, site.base_url, guid_prefix=f"poll{next(polls)}-")
+
+    site.routes["/unstable.xml"] = fresh_guids
+    receiver = WebhookReceiver(whsec).start()
+    try:
+        cfg = write_config(tmp_path, [f"{site.base_url}/unstable.xml"], [webhook_sink(receiver.url, whsec)],
+                           rules=ICC_ONLY)  # fmt: skip
+        rt = runtime(cfg, redis)
+        feed_id = rt.config.feeds[0].id
+        for _ in range(3):
+            redis.zadd(state.DUE_KEY, {feed_id: time.time()})
+            poll_due(rt)
+    finally:
+        receiver.stop()
+    assert site.hits["/unstable.xml"] == 3
+    assert sorted(alert_keys(receiver.payloads)) == ICC_STORIES  # once each, not once a poll
+    pages = [p for p in site.hits if p.startswith("/articles/")]
+    assert pages and all(site.hits[p] == 1 for p in pages)  # each story read once, not once a poll
+
+
+def test_items_sharing_one_guid_are_each_read_keyed_by_their_links(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str
+) -> None:
+    def same_guid(seeds: list[Any]) -> bytes:
+        return re.sub(rb"<guid[^>]*>[^<]*</guid>", b"<guid>same</guid>", rss_feed(seeds, site.base_url))
+
+    receiver = WebhookReceiver(whsec).start()
+    try:
+        cfg = write_config(tmp_path, [f"{site.base_url}/same.xml"], [webhook_sink(receiver.url, whsec)],
+                           rules=ICC_ONLY)  # fmt: skip
+        rt = runtime(cfg, redis)
+        for seeds in (SEEDS[:2], SEEDS):  # then a third story appears, under the same guid
+            site.routes["/same.xml"] = (200, RSS, same_guid(seeds))
+            redis.zadd(state.DUE_KEY, {rt.config.feeds[0].id: time.time()})
+            poll_due(rt)
+    finally:
+        receiver.stop()
+    assert sorted(alert_keys(receiver.payloads)) == ICC_STORIES  # none lost to the shared guid
+    assert f"{len(SEEDS)} items share a guid" in feed_state(redis, rt.config.feeds[0].id)["last_warning"]

@@ -53,11 +53,12 @@ def test_a_new_feeds_old_entries_are_remembered_without_alerting(
         rt = runtime(cfg, redis)
         run_pass(rt)
         assert receiver.payloads == []
-        assert len(redis.keys("ww:seen:*")) == len(seeds)  # remembered: never alerted later either
-        # The same stories under new guids and no dates: treated as new, so they alert.
+        assert len(redis.keys("ww:seen:*")) == 2 * len(seeds)  # by guid and link: never alerted later
+        # The same stories in another feed, without dates: treated as new, so they alert.
         undated = rss_feed(seeds, site.base_url, guid_prefix="undated-").replace(b"<pubDate>", b"<x>")
-        site.routes["/old.xml"] = (200, RSS, undated.replace(b"</pubDate>", b"</x>"))
-        run_pass(rt)
+        site.routes["/undated.xml"] = (200, RSS, undated.replace(b"</pubDate>", b"</x>"))
+        other = write_config(tmp_path, [f"{site.base_url}/undated.xml"], [webhook_sink(receiver.url, whsec)])
+        run_pass(runtime(other, redis))
     finally:
         receiver.stop()
     assert len(receiver.payloads) == 7
