@@ -200,6 +200,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ww-bench-", dir="/tmp") as tmp:
         cfg = {
             "defaults": {"poll_jitter": "0s"},
+            "hosts": {"127.0.0.1": {"delay": "0s", "max_requests": 4}},  # one loopback host for all
             # pinned: the bench measures articles, not how often a real feed is worth polling
             "feeds": [{"url": f"{site.base}/feed/{f}.xml", "interval": "2s"} for f in range(args.feeds)],
             "rules": [{"id": "everything", "query": "url:127"}],

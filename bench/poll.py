@@ -95,6 +95,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ww-bench-", dir="/tmp") as tmp:
         cfg = {
             "defaults": {"poll_jitter": "0s"},
+            # every feed is on 127.0.0.1, standing in for many publishers: no per-host delay
+            "hosts": {"127.0.0.1": {"delay": "0s", "max_requests": 4}},
             # pinned: every feed due every interval, the load the ingest issue set
             "feeds": [
                 {"url": f"http://127.0.0.1:{site.port}/f/{n}.xml", "interval": f"{args.interval}s"}

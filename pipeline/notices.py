@@ -16,12 +16,12 @@ from typing import Any, Literal, assert_never
 from urllib.parse import urlsplit
 
 from .models import Notice, NoticeType
-from .polling import FeedEntries, NotModified, PollFailed, PollOutcome
+from .polling import Deferred, FeedEntries, NotModified, PollFailed, PollOutcome
 from .schema import FeedConfig
 
 REMIND_EVERY = 86400.0  # an unhealthy feed is brought up again at most this often
 
-PollResult = Literal["ok", "failed", "retired"]
+PollResult = Literal["ok", "failed", "retired", "deferred"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ def poll_result(outcome: PollOutcome) -> PollResult:
             return "retired"
         case PollFailed():
             return "failed"
+        case Deferred():
+            return "deferred"
         case _:
             assert_never(outcome)
 
@@ -81,6 +83,8 @@ def notices_after(
                 )
                 return notices, Spell(since, now, spell.reminders + 1)
             return notices, Spell(since, spell.notified, spell.reminders)
+        case "deferred":
+            return notices, spell
         case "ok":
             if spell.notified is not None:
                 notices.append(notice("feed.recovered", spell.since or stamp, failures=errors))

@@ -19,6 +19,7 @@ How often a feed is polled (`schedule`):
     Retry-After a 429 or 503 that says when: no request before then (capped at a day)
     backoff     other failures: the interval, doubling with each failure in a row, with jitter,
                 up to max_backoff, so a broken feed is still tried at least that often
+    host delay  its host was polled too recently (`host_delay`): when the host is free again
     retired     410 Gone: never again (until `wirewatch feeds revive`)
 
 Skip hours (RSS <skipHours>) move a due time to the next hour the feed does not skip.
@@ -81,7 +82,14 @@ class PollFailed:
     gone: bool = False  # 410 Gone: retire the feed
 
 
-PollOutcome = NotModified | FeedEntries | PollFailed
+@dataclass(frozen=True)
+class Deferred:
+    """Not polled: its host's next free slot (`host_delay` apart) is `wait` seconds away."""
+
+    wait: float
+
+
+PollOutcome = NotModified | FeedEntries | PollFailed | Deferred
 
 
 def poll_feed(fetcher: Fetcher, feed: FeedConfig, validators: Validators, max_bytes: int) -> PollOutcome:
@@ -205,7 +213,7 @@ def cadence_after(outcome: PollOutcome, before: Cadence, now: float, policy: Pol
             return Cadence(adaptive or before.adaptive, hints.min_interval, max_age, hints.skip_hours)
         case NotModified(max_age=max_age):
             return Cadence(before.adaptive, before.floor, max_age, before.skip_hours)
-        case PollFailed():
+        case PollFailed() | Deferred():
             return before
         case _:
             assert_never(outcome)
@@ -234,6 +242,8 @@ def schedule(
             doubled = interval * 2.0 ** max(0, consecutive_errors - 1)
             delay = min(policy.max_backoff, max(interval, doubled) * rng.uniform(0.8, 1.2))
             return Schedule(_awake(now + delay, cadence.skip_hours), delay, "backoff")
+        case Deferred(wait=wait):
+            return Schedule(now + wait, interval, "host delay")
         case NotModified() | FeedEntries():
             spread = min(policy.jitter, interval / 2)
             due = max(now + 1, due_at + interval + rng.uniform(-spread, spread) / 2)
@@ -242,7 +252,7 @@ def schedule(
             assert_never(outcome)
 
 
-HEALTHY_REASONS = frozenset({"pinned", "adaptive", "start"})
+HEALTHY_REASONS = frozenset({"pinned", "adaptive", "start", "host delay"})
 HEALTH = ("ok", "backing off", "unhealthy", "retired", "not polled")
 
 

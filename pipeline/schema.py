@@ -120,7 +120,8 @@ class Defaults(Strict):
     max_page_bytes: Size = 5_000_000
     seen_ttl: Duration = 90 * 86400.0  # how long an entry, alert or delivery is remembered
     max_entry_age: Duration = 2 * 86400.0  # entries published longer ago are remembered, not alerted
-    max_requests_per_host: int = Field(default=4, ge=1, le=64)  # at once, per worker
+    max_requests_per_host: int = Field(default=2, ge=1, le=64)  # feed polls and pages at once, per worker
+    host_delay: Duration = 1.0  # at least this long between two feed polls of one host, all workers
     min_text_chars: int = Field(default=200, ge=0)  # less extracted text than this: use the feed's
     max_extract_time: Duration = 10.0  # a page taking longer to extract: use the feed's text
     delivery_retries: int = Field(default=8, ge=0, le=50)
@@ -133,6 +134,13 @@ class Defaults(Strict):
         if self.min_interval > self.max_interval:
             raise ValueError("min_interval must not be more than max_interval")
         return self
+
+
+class HostConfig(Strict):
+    """Politeness towards one host, instead of the defaults (`hosts:` in the config)."""
+
+    max_requests: int | None = Field(default=None, ge=1, le=256)
+    delay: Duration | None = None
 
 
 class FeedConfig(Strict):
@@ -213,6 +221,7 @@ class Config(Strict):
     aliases: dict[str, list[str]] = Field(default_factory=dict)  # shared by every rule
     sinks: list[SinkConfig] = Field(default_factory=list)
     notify_sinks: list[SinkId] | None = None  # where feed notices go; None: every enabled sink
+    hosts: dict[str, HostConfig] = Field(default_factory=dict)  # by host name, lowercase
     config_path: Path | None = None  # where it was loaded from (set by the loader)
     # Each rule's parsed query, by rule id, as the loader checked it: the matcher reuses them
     # instead of parsing every query again. Empty for a Config not made by the loader.
@@ -244,6 +253,18 @@ class Config(Strict):
             if f.id == feed_id:
                 return f
         raise KeyError(feed_id)
+
+    def host_delay(self, host: str) -> float:
+        """Seconds between two feed polls of this host."""
+        own = self.hosts.get(host.lower())
+        return own.delay if own is not None and own.delay is not None else self.defaults.host_delay
+
+    def host_requests(self, host: str) -> int:
+        """Requests at once to this host, per worker."""
+        own = self.hosts.get(host.lower())
+        return (
+            own.max_requests if own is not None and own.max_requests else self.defaults.max_requests_per_host
+        )
 
     def interval_for(self, feed: FeedConfig) -> float:
         return feed.interval if feed.interval is not None else self.defaults.poll_interval

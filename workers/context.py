@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -86,9 +86,9 @@ class Services:
 
 
 class HostLimiter:
-    """At most `per_host` requests at once to one host, across the threads of a worker."""
+    """At most `per_host(host)` requests at once to one host, across the threads of a worker."""
 
-    def __init__(self, per_host: int) -> None:
+    def __init__(self, per_host: Callable[[str], int]) -> None:
         self.per_host = per_host
         self._lock = threading.Lock()
         self._slots: dict[str, threading.BoundedSemaphore] = {}
@@ -97,7 +97,7 @@ class HostLimiter:
         with self._lock:
             sem = self._slots.get(host)
             if sem is None:
-                sem = self._slots[host] = threading.BoundedSemaphore(self.per_host)
+                sem = self._slots[host] = threading.BoundedSemaphore(self.per_host(host))
             return sem
 
 
@@ -139,7 +139,7 @@ class WorkerContext(AbstractContextManager["WorkerContext"]):
         matcher = Matcher(config.rules, config.aliases, parsed=config.parsed_queries)
         sinks = {s.id: make_sink(s, fetcher) for s in config.sinks if s.enabled}
         pool = ThreadPoolExecutor(POLL_THREADS, thread_name_prefix="fetch")
-        return cls(services, fetcher, matcher, sinks, pool, HostLimiter(d.max_requests_per_host))
+        return cls(services, fetcher, matcher, sinks, pool, HostLimiter(config.host_requests))
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)

@@ -27,6 +27,7 @@ from pipeline.extract import build_article
 from pipeline.models import Alert, Entry, Notice
 from pipeline.notices import notices_after, poll_result
 from pipeline.polling import (
+    Deferred,
     FeedEntries,
     NotModified,
     PollFailed,
@@ -52,6 +53,7 @@ log = logging.getLogger("wirewatch.jobs")
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 SINK_BUSY_FOR = 60.0  # seconds a sink that failed or was slow gets its deliveries through the queue
 SLOW_DELIVERY = 2.0  # seconds: a delivery slower than this makes the sink busy
+HOST_WAIT_MAX = 5.0  # seconds a poll thread waits for its host's slot; longer, the feed is deferred
 _RANDOM = random.Random()
 
 
@@ -84,7 +86,7 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
     stamp = today.isoformat(timespec="seconds")
     new: list[Entry] = []
     stale: list[Entry] = []
-    counts = {"feeds": len(feeds), "not_modified": 0, "failed": 0, "new": 0}
+    counts = {"feeds": len(feeds), "not_modified": 0, "failed": 0, "deferred": 0, "new": 0}
     notices: list[Notice] = []
     with ctx.redis.pipeline(transaction=False) as pipe:
         for (feed, due_at), past, outcome in zip(feeds, known, outcomes, strict=True):
@@ -127,6 +129,12 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
                     old = f", {len(triage.stale)} too old to alert" if triage.stale else ""
                     log.info("feed %s %s: %d entries, %d new%s",
                              feed.id, polled, len(outcome.entries), len(triage.new), old)  # fmt: skip
+                case Deferred():
+                    counts["deferred"] += 1  # not polled: only its schedule changes
+                    state.note_schedule(
+                        pipe, feed.id, **{k: fields[k] for k in ("interval", "why", "next_poll")}
+                    )
+                    log.debug("feed %s %s: its host is busy, deferred %ds", feed.id, polled, outcome.wait)
                 case PollFailed():
                     counts["failed"] += 1
                     retired = {"retired": stamp, "retired_reason": outcome.error} if outcome.gone else {}
@@ -177,7 +185,14 @@ def _without(url: str, reason: object) -> str:
 
 
 def _poll_one(ctx: WorkerContext, feed: FeedConfig, url: str, validators: Validators) -> PollOutcome:
-    with ctx.hosts.slot(urlsplit(url).hostname or ""):
+    host = urlsplit(url).hostname or ""
+    delay = ctx.config.host_delay(host)
+    if delay > 0:
+        booked, wait = state.reserve_host(ctx.redis, host, time.time(), delay, HOST_WAIT_MAX)
+        if not booked:  # the host is busy for a while: poll it then, and free this thread now
+            return Deferred(wait)
+        time.sleep(wait)
+    with ctx.hosts.slot(host):
         return poll_url(ctx.fetcher, feed, url, validators, ctx.config.defaults.max_feed_bytes)
 
 

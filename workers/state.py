@@ -167,6 +167,23 @@ def claim_these(redis: Redis, feed_ids: Sequence[str], now: float, lease: float)
     return [(_s(raw[i]) or "", float(raw[i + 1])) for i in range(0, len(raw), 2)]
 
 
+_RESERVE_HOST = """
+local now, delay, most = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local at = math.max(now, tonumber(redis.call('get', KEYS[1]) or '0'))
+if at - now > most then return {'0', tostring(at - now)} end
+redis.call('set', KEYS[1], tostring(at + delay), 'PX', math.ceil((at + delay - now) * 1000) + 1000)
+return {'1', tostring(at - now)}
+"""
+
+
+def reserve_host(redis: Redis, host: str, now: float, delay: float, most: float) -> tuple[bool, float]:
+    """Book the next poll slot of `host` (slots `delay` seconds apart, shared by every worker):
+    (True, seconds to wait for it), or (False, seconds until one is free) when that is more
+    than `most` away and nothing was booked."""
+    granted, wait = redis.eval(_RESERVE_HOST, 1, f"{PREFIX}host:{host}", now, delay, most)
+    return _s(granted) == "1", float(_s(wait) or 0)
+
+
 def set_due(pipe: Pipeline, feed_id: str, when: float) -> None:
     pipe.zadd(DUE_KEY, {feed_id: when}, xx=True)  # xx: a feed dropped meanwhile stays dropped
 
@@ -263,6 +280,12 @@ def record_poll(pipe: Pipeline, feed_id: str, url: str, now: float, **fields: An
     empty = [k for k, v in fields.items() if v in (None, "")]
     if empty:
         pipe.hdel(key, *empty)
+
+
+def note_schedule(pipe: Pipeline, feed_id: str, **fields: EncodableT) -> None:
+    """Store when a feed is due and why, without counting it as polled."""
+    mapping: dict[FieldT, EncodableT] = {k: v for k, v in fields.items()}
+    pipe.hset(feed_key(feed_id), mapping=mapping)
 
 
 def feed_states(redis: Redis, feed_ids: Iterable[str]) -> dict[str, dict[str, str]]:

@@ -38,7 +38,8 @@ def write_config(
     cfg = {
         "data_dir": str(tmp / "var"),
         "allow_private_networks": True,
-        "defaults": {"poll_jitter": "0s", "retry_backoff": "0s", **defaults},
+        # host_delay 0: every loopback server is 127.0.0.1; the delay's own test sets one
+        "defaults": {"poll_jitter": "0s", "retry_backoff": "0s", "host_delay": "0s", **defaults},
         "feeds": [{"url": f} if isinstance(f, str) else f for f in feeds],
         "rules": rules,
         "sinks": sinks,

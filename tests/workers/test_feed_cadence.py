@@ -321,3 +321,27 @@ def test_items_sharing_one_guid_are_each_read_keyed_by_their_links(
         receiver.stop()
     assert sorted(alert_keys(receiver.payloads)) == ICC_STORIES  # none lost to the shared guid
     assert f"{len(SEEDS)} items share a guid" in feed_state(redis, rt.config.feeds[0].id)["last_warning"]
+
+
+def test_feeds_of_one_host_are_polled_host_delay_apart(
+    tmp_path: Path, redis: Redis, site: LoopbackSite
+) -> None:
+    for n in range(3):
+        site.routes[f"/f{n}.xml"] = (200, RSS, rss_feed(SEEDS[:1], site.base_url))
+    urls = [f"{site.base_url}/f{n}.xml" for n in range(3)]
+    rt = runtime(write_config(tmp_path, urls, [], rules=[], host_delay="60s"), redis)
+    redis.zadd(state.DUE_KEY, {feed.id: time.time() for feed in rt.config.feeds})
+    polled = []
+    for moved in (0, 61, 122):
+        with time_machine.travel(timedelta(seconds=moved), tick=True):
+            poll_due(rt)
+            polled.append(sum(site.hits.get(f"/f{n}.xml", 0) for n in range(3)))
+            reasons = sorted(feed_state(redis, f.id)["why"] for f in rt.config.feeds)
+            if moved == 0:
+                assert reasons == ["host delay", "host delay", "start"]
+                waiting = [
+                    due_in(redis, f.id) for f in rt.config.feeds if feed_state(redis, f.id)["why"] != "start"
+                ]
+                assert all(55 <= w <= 60 for w in waiting)  # when the host is free again, not before
+    assert polled == [1, 2, 3]  # one a minute, however many are due
+    assert all("last_poll" in feed_state(redis, f.id) for f in rt.config.feeds)
