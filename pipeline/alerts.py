@@ -23,6 +23,7 @@ def article_document(article: Article) -> Document:
         source=f"{article.source} {host}".strip(),
         url=article.url,
         lang=article.language or "",
+        category=article.category or "",
     )
 
 

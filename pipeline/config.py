@@ -19,10 +19,11 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import ConfigError, ConfigIssue
+from .opml import OpmlError, read_opml
 from .redact import SECRET_KEYS
 from .rules import AliasTable, QuerySyntaxError, parse_query
 from .rules.nodes import Node
-from .schema import Config, RuleConfig, RulesFile
+from .schema import Config, FeedConfig, RuleConfig, RulesFile
 from .yamlsource import Document, KeyPath, format_key, load_yaml
 
 __all__ = ["format_issues", "load_config", "load_rules"]
@@ -58,6 +59,19 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Confi
         issues.append(doc.issue(("rules",), "must be the path of a rules file or a list of rules"))
         raw_rules = None
 
+    # The feeds: inline under `feeds:`, or in a YAML or OPML file that `feeds:` names.
+    feeds_from_file: list[FeedConfig] | None = None
+    if isinstance(data.get("feeds"), str):
+        feeds_doc, raw_feeds, prefix = _read_feeds_file(data.pop("feeds"), base, doc, env)
+        issues += feeds_doc.issues if feeds_doc is not doc else []
+        feeds_from_file = [
+            feed
+            for i, raw in enumerate(raw_feeds)
+            if (feed := _validate(FeedConfig, raw, feeds_doc, issues, (*prefix, i))) is not None
+        ]
+        for n, m, url in _duplicates(raw_feeds, "url"):
+            issues.append(feeds_doc.issue((*prefix, n, "url"), f"duplicate feed URL {url!r} (also {m + 1})"))
+
     config = _validate(Config, data, doc, issues)
     rules = [
         (i, rule)
@@ -81,6 +95,7 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Confi
             "aliases": aliases,
             "config_path": Path(os.path.normpath(config_file.absolute())),
             "data_dir": data_dir,
+            **({"feeds": feeds_from_file} if feeds_from_file is not None else {}),
         }
     )
     loaded._parsed_queries = parsed
@@ -140,6 +155,50 @@ def _read(path: Path, env: Mapping[str, str], display: str) -> tuple[Document, s
     elif doc.data is not None and not isinstance(doc.data, dict):
         doc.issues.append(doc.issue((), "the top level must be a mapping of keys to values"))
     return doc, None
+
+
+def feeds_file(config: Config) -> Path | None:
+    """The file `feeds:` names in the config's own YAML, if it names one."""
+    if config.config_path is None:
+        return None
+    doc = load_yaml(config.config_path, os.environ, str(config.config_path))
+    name = doc.data.get("feeds") if isinstance(doc.data, dict) else None
+    return config.config_path.parent / name if isinstance(name, str) and name.strip() else None
+
+
+def _read_feeds_file(
+    name: str, base: Path, doc: Document, env: Mapping[str, str]
+) -> tuple[Document, list[Any], KeyPath]:
+    """The feeds file's Document, its raw feed entries, and where they sit in it: a YAML list,
+    a YAML mapping with `feeds:`, or an OPML file (.opml, .xml)."""
+    if not name.strip():
+        doc.issues.append(doc.issue(("feeds",), "the feeds file path is empty"))
+        return doc, [], ()
+    path = base / name
+    if path.suffix.lower() in (".opml", ".xml"):
+        try:
+            return Document(str(path)), read_opml(path.read_bytes(), str(path)), ()
+        except OSError as exc:
+            doc.issues.append(doc.issue(("feeds",), f"cannot read feeds file {path}: {exc.strerror or exc}"))
+        except OpmlError as exc:
+            doc.issues.append(ConfigIssue(str(path), None, None, "", str(exc).removeprefix(f"{path}: ")))
+        return doc, [], ()
+    try:
+        feeds_doc = load_yaml(path, env, str(path))
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        doc.issues.append(doc.issue(("feeds",), f"cannot read feeds file {path}: {reason}"))
+        return doc, [], ()
+    data = feeds_doc.data
+    if isinstance(data, dict) and isinstance(data.get("feeds"), list):
+        return feeds_doc, data["feeds"], ("feeds",)
+    if isinstance(data, list):
+        return feeds_doc, data, ()
+    if not feeds_doc.issues:
+        feeds_doc.issues.append(
+            ConfigIssue(str(path), 1, 1, "", "must be a list of feeds (or a mapping with feeds:)")
+        )
+    return feeds_doc, [], ()
 
 
 def _read_rules_file(name: str, base: Path, doc: Document, env: Mapping[str, str]) -> tuple[Document, Any]:

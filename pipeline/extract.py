@@ -137,4 +137,5 @@ def build_article(
         published=entry.published or found.date,
         language=found.language or entry.language,
         text_from=text_from,
+        category=entry.category,
     )

@@ -246,6 +246,7 @@ def parse_feed(
                 summary=summary,
                 content=content_text if content_text != summary else "",
                 language=(raw.get("language") or language),
+                category=feed.category,
             )
         )
     entries, shared = stable_keys(feed, entries)

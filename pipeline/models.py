@@ -31,6 +31,7 @@ class Entry(Record):
     # Other keys that mean "seen" too: its link within its feed, for a feed whose guids change
     # from one poll to the next (a story must not alert again under a new guid).
     alt_keys: tuple[str, ...] = ()
+    category: str | None = None  # its feed's category (`category:` in the config, or an OPML folder)
     link: str | None = None
     title: str = ""
     published: str | None = None  # ISO 8601, UTC
@@ -54,6 +55,7 @@ class Article(Record):
     published: str | None = None
     language: str | None = None
     text_from: str = "page"  # "page" (extracted) or "feed" (the feed's content or summary)
+    category: str | None = None  # its feed's category
 
 
 class TermHit(Record):

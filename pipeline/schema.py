@@ -146,6 +146,7 @@ class HostConfig(Strict):
 class FeedConfig(Strict):
     url: HttpUrl
     name: str | None = None
+    category: str | None = Field(default=None, max_length=200)  # rules can scope it: category:world
     interval: Duration | None = None
     max_entry_age: Duration | None = None  # overrides defaults.max_entry_age
 

@@ -27,6 +27,7 @@ class Document:
     source: str = ""
     url: str = ""
     lang: str = ""
+    category: str = ""  # the feed's category (an OPML folder): "News / World"
 
 
 class FieldIndex:

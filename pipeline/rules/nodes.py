@@ -33,7 +33,7 @@ __all__ = [
     "tree",
 ]
 
-FIELDS: tuple[str, ...] = ("title", "text", "source", "url", "lang")
+FIELDS: tuple[str, ...] = ("title", "text", "source", "url", "lang", "category")
 DEFAULT_FIELDS: tuple[str, ...] = ("title", "text")
 
 

@@ -65,7 +65,14 @@ MARK = "\x1d"  # starts a field: MARK, the field's code letter, SEP
 JOIN = "\x1e"  # between a word's folded form and its surface form
 SEP = "\x1f"  # after the field code and after every word
 
-FIELD_CODES: dict[str, str] = {"title": "T", "text": "X", "source": "S", "url": "U", "lang": "L"}
+FIELD_CODES: dict[str, str] = {
+    "title": "T",
+    "text": "X",
+    "source": "S",
+    "url": "U",
+    "lang": "L",
+    "category": "C",
+}
 
 _CHAR = "[^\x1d\x1e\x1f]"  # any character of a folded or surface word
 _WORD = f"{_CHAR}+{JOIN}{_CHAR}+"  # one whole word, folded and surface

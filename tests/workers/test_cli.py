@@ -359,3 +359,54 @@ def test_verbose_logs_of_a_delivery_never_show_the_webhooks_token(
     assert len(receiver.payloads) == len(expected_keys())  # delivered, and logged at -vv
     assert "delivered to hooks" in out.stderr
     assert "tok-SECRET-42" not in out.stderr + out.stdout
+
+
+def test_feeds_import_merges_an_opml_file_and_export_writes_one_back(tmp_path: Path) -> None:
+    opml = ROOT / "tests" / "fixtures" / "opml"
+    (tmp_path / "feeds.yaml").write_text(
+        "# the desk's feeds\n- url: https://news.example.org/world/rss.xml\n  name: Example World\n"
+    )
+    cfg = tmp_path / "wirewatch.yaml"
+    cfg.write_text("feeds: feeds.yaml\nrules: []\nsinks: []\n")
+    first = wirewatch("-c", str(cfg), "feeds", "import", str(opml / "miniflux.opml"))
+    assert first.returncode == 0, first.stderr
+    assert "3 feeds added, 1 already there" in first.stdout  # HTTPS://NEWS.EXAMPLE.ORG/... is ours
+    again = wirewatch("-c", str(cfg), "feeds", "import", str(opml / "miniflux.opml"))
+    assert "0 feeds added, 4 already there" in again.stdout
+    latin = wirewatch("-c", str(cfg), "feeds", "import", str(opml / "latin1-reader.opml"))
+    assert "2 feeds added" in latin.stdout, latin.stderr
+    text = (tmp_path / "feeds.yaml").read_text("utf-8")
+    assert text.startswith("# the desk's feeds\n") and "Économie & marchés" in text  # comments stay
+    feeds = load_config(cfg).feeds
+    assert len(feeds) == 6 and feeds[3].category == "Justice / International"
+    exported = wirewatch("-c", str(cfg), "feeds", "export", "-o", str(tmp_path / "out.opml"))
+    assert exported.returncode == 0, exported.stderr
+    (tmp_path / "other.yaml").write_text("feeds: out.opml\nrules: []\nsinks: []\n")
+    back = load_config(tmp_path / "other.yaml").feeds
+    assert [(f.url, f.name, f.category) for f in back] == [
+        (f.url, f.name or f.url, f.category) for f in feeds
+    ]
+
+
+def test_feeds_import_refuses_inline_feeds_and_bad_files(tmp_path: Path) -> None:
+    cfg = tmp_path / "wirewatch.yaml"
+    cfg.write_text("feeds: [{url: https://news.example.org/a.xml}]\nrules: []\nsinks: []\n")
+    opml = ROOT / "tests" / "fixtures" / "opml" / "miniflux.opml"
+    inline = wirewatch("-c", str(cfg), "feeds", "import", str(opml))
+    assert inline.returncode == 2 and "point `feeds:` at a YAML file" in inline.stderr
+    (tmp_path / "feeds.yaml").write_text("- url: https://news.example.org/a.xml\n")
+    cfg.write_text("feeds: feeds.yaml\nrules: []\nsinks: []\n")
+    (tmp_path / "page.opml").write_text("<html><body>no</body></html>")
+    bad = wirewatch("-c", str(cfg), "feeds", "import", str(tmp_path / "page.opml"))
+    assert bad.returncode == 2 and "not an OPML subscription list" in bad.stderr
+    (tmp_path / "evil.opml").write_text(
+        '<?xml version="1.0"?><opml version="2.0"><body>'
+        '<outline type="rss" text="x" xmlUrl="ftp://news.example.org/f"/></body></opml>'
+    )
+    refused = wirewatch("-c", str(cfg), "feeds", "import", str(tmp_path / "evil.opml"))
+    assert (
+        refused.returncode == 2
+        and "not an http(s) URL" in refused.stderr
+        and "left as it was" in refused.stderr
+    )
+    assert (tmp_path / "feeds.yaml").read_text() == "- url: https://news.example.org/a.xml\n"

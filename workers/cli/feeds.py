@@ -1,6 +1,7 @@
 """`wirewatch feeds`: every feed's health, interval and next poll, as a table or JSON (exit 1
 when any is unhealthy, so that it can be a monitoring check); `feeds revive URL` polls a
-retired feed again."""
+retired feed again; `feeds import FILE.opml` and `feeds export` move subscription lists in and
+out (OPML 2.0)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -105,6 +107,83 @@ def revive(state: CliState, url: str) -> None:
         raise click.BadParameter(f"no feed {url!r} in {state.config_path}", param_hint="URL")
     revived = keys.revive_feed(connect(redis_url_or_exit(cfg)), feed.id, time.time())
     click.echo(f"feed {feed.url}: {'revived, due now' if revived else 'was not retired'}")
+
+
+@feeds.command("import")
+@click.argument("opml_file", type=click.Path(exists=True, dir_okay=False))
+@shared_options(top=False)
+@click.pass_obj
+def import_opml(state: CliState, opml_file: str) -> None:
+    """Add the feeds of an OPML file to the feeds file `feeds:` names (none twice, by canonical URL).
+
+    A YAML list keeps its comments: the new feeds are appended. The result is checked like the
+    config, and left as it was if it does not load."""
+    from pipeline.config import feeds_file, format_issues, load_config
+    from pipeline.errors import ConfigError
+    from pipeline.feeds import canonical_url
+    from pipeline.opml import OpmlError, read_opml
+
+    cfg = load_or_exit(state.config_path)
+    target = feeds_file(cfg)
+    if target is None or target.suffix.lower() in (".opml", ".xml"):
+        where = "are inline in the config" if target is None else f"are read from the OPML file {target}"
+        raise click.UsageError(
+            f"the feeds {where}; point `feeds:` at a YAML file (feeds.yaml) to import into it"
+        )
+    try:
+        found = read_opml(Path(opml_file).read_bytes(), opml_file)
+    except OpmlError as exc:
+        click.echo(f"wirewatch: {exc}", err=True)
+        sys.exit(2)
+    known = {canonical_url(f.url) for f in cfg.feeds}
+    new = []
+    for entry in found:
+        key = canonical_url(entry["url"])
+        if key not in known:
+            known.add(key)
+            new.append(entry)
+    before = target.read_text("utf-8") if target.exists() else ""
+    target.write_text(_appended(before, new), "utf-8")
+    try:
+        load_config(state.config_path)
+    except ConfigError as exc:
+        target.write_text(before, "utf-8")
+        click.echo(format_issues(exc), err=True)
+        click.echo(f"wirewatch: {target} left as it was", err=True)
+        sys.exit(2)
+    click.echo(f"{target}: {len(new)} feeds added, {len(found) - len(new)} already there")
+
+
+def _appended(text: str, feeds: list[dict[str, Any]]) -> str:
+    """The feeds file's text with these feeds after its own: a YAML list gets them appended as
+    text, so its comments and layout stay; a mapping with `feeds:` is written anew."""
+    import yaml
+
+    data = yaml.safe_load(text) if text.strip() else []
+    if isinstance(data, dict):
+        data["feeds"] = [*(data.get("feeds") or []), *feeds]
+        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    block = yaml.safe_dump(feeds, allow_unicode=True, sort_keys=False) if feeds else ""
+    return text + ("" if not text or text.endswith("\n") else "\n") + block
+
+
+@feeds.command("export")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="write here, not to stdout"
+)
+@shared_options(top=False)
+@click.pass_obj
+def export_opml(state: CliState, output: str | None) -> None:
+    """Write every configured feed as OPML 2.0 (categories as folders), for other readers."""
+    from pipeline.opml import write_opml
+
+    cfg = load_or_exit(state.config_path)
+    written = write_opml(cfg.feeds)
+    if output:
+        Path(output).write_bytes(written)
+        click.echo(f"{output}: {len(cfg.feeds)} feeds")
+    else:
+        click.echo(written.decode("utf-8"), nl=False)
 
 
 def _iso(when: float) -> str:
