@@ -21,7 +21,7 @@ from redis import Redis
 
 from pipeline.polling import PollPolicy, latest_due_in
 
-from . import state
+from . import reload, state
 from .context import Services
 from .enqueue import POLL_BATCH, POLL_LEASE, enqueue_poll_batches
 
@@ -64,6 +64,7 @@ class FeedScheduler:
         self.lock = LeaderLock(services.redis, lock_ttl)
         self._stopping = threading.Event()
         self._scheduler: BlockingScheduler | None = None
+        self._generation = reload.generation(services.redis)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -85,16 +86,8 @@ class FeedScheduler:
         log.info("scheduler: stopped")
 
     def _lead(self) -> None:
-        cfg = self.services.config
-        redis = self.services.redis
-        reasons = state.schedule_reasons(redis, [f.id for f in cfg.feeds])
-        plan = {
-            f.id: (cfg.interval_for(f), latest_due_in(PollPolicy.of(cfg, f), reasons[f.id]))
-            for f in cfg.feeds
-        }
-        added, dropped = state.sync_schedule(redis, plan, time.time(), cfg.defaults.poll_jitter)
-        if added or dropped:
-            log.info("scheduler: %d feeds added to the schedule, %d dropped", added, dropped)
+        if not self.reload_if_changed():  # a config reloaded while this one stood by
+            self._sync()
         sched = BlockingScheduler(
             timezone="UTC",
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
@@ -108,10 +101,41 @@ class FeedScheduler:
             return
         sched.start()  # blocks until stop() or a lost lock shuts it down
 
+    def _sync(self) -> None:
+        """Make the schedule match the config: new feeds in, removed ones out, shortened intervals."""
+        cfg = self.services.config
+        redis = self.services.redis
+        reasons = state.schedule_reasons(redis, [f.id for f in cfg.feeds])
+        plan = {
+            f.id: (cfg.interval_for(f), latest_due_in(PollPolicy.of(cfg, f), reasons[f.id]))
+            for f in cfg.feeds
+        }
+        added, dropped = state.sync_schedule(redis, plan, time.time(), cfg.defaults.poll_jitter)
+        if added or dropped:
+            log.info("scheduler: %d feeds added to the schedule, %d dropped", added, dropped)
+
+    def reload_if_changed(self) -> bool:
+        """Each tick: load the config again when its generation in Redis moved on, and sync the
+        schedule to it. True when it did."""
+        redis = self.services.redis
+        now = reload.generation(redis)
+        if now == self._generation:
+            return False
+        self._generation = now
+        path = self.services.config.config_path
+        cfg = reload.load_or_keep(path, "scheduler") if path is not None else None
+        if cfg is None:
+            return False
+        self.services = Services(cfg, redis)
+        log.info("scheduler: config generation %d: %d feeds", now, len(cfg.feeds))
+        self._sync()
+        return True
+
     def tick(self) -> int:
         """Hand every due feed to a poll job; returns how many."""
         total = 0
         try:
+            self.reload_if_changed()
             while True:
                 claimed = state.claim_due(self.services.redis, time.time(), POLL_LEASE, CLAIM_MAX)
                 enqueue_poll_batches(self.services, claimed)

@@ -1,6 +1,6 @@
 """`wirewatch run`'s process supervisor: starts the scheduler and N workers as child processes,
-restarts a child that dies, and on SIGINT, SIGTERM or SIGHUP stops them all within a bounded time
-(SIGHUP too: until a reload exists, a hang-up must not leave the children running orphaned)."""
+restarts a child that dies, on SIGINT or SIGTERM stops them all within a bounded time, and on
+SIGHUP asks for a reload (the children load the config again; see `workers.reload`)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import FrameType
 
@@ -33,9 +34,12 @@ class Child:
 
 
 class Supervisor:
-    def __init__(self, children: list[Child], env: dict[str, str]) -> None:
+    def __init__(
+        self, children: list[Child], env: dict[str, str], on_reload: Callable[[], object] | None = None
+    ) -> None:
         self.children = children
         self.env = env
+        self.on_reload = on_reload
         self._stop = False
 
     def _spawn(self, child: Child) -> None:
@@ -49,8 +53,16 @@ class Supervisor:
         log.info("supervisor: %s received, stopping", signal.Signals(signum).name)
         self._stop = True
 
+    def request_reload(self, signum: int, frame: FrameType | None) -> None:
+        if self.on_reload is None:
+            self.request_stop(signum, frame)
+            return
+        log.info("supervisor: SIGHUP received, reloading the config")
+        threading.Thread(target=self.on_reload, name="reload", daemon=True).start()  # not in the handler
+
     def run(self) -> int:
-        old = {s: signal.signal(s, self.request_stop) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        old = {s: signal.signal(s, self.request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+        old[signal.SIGHUP] = signal.signal(signal.SIGHUP, self.request_reload)
         try:
             for child in self.children:
                 self._spawn(child)

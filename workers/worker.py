@@ -32,7 +32,8 @@ from rq.registry import clean_registries
 from rq.serializers import JSONSerializer
 from rq.utils import as_text, current_timestamp, now, parse_composite_key
 
-from .context import WorkerContext
+from . import reload
+from .context import Services, WorkerContext
 from .retries import MAX_ABANDONED, Verdict, after_abandoned, verdict
 
 log = logging.getLogger("wirewatch.worker")
@@ -72,6 +73,7 @@ class WirewatchWorker(SimpleWorker):
         )
         self.context = context
         self._heartbeats: _Heartbeats | None = None
+        self._generation = reload.generation(context.redis)
 
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         return EXECUTION_TTL  # the heartbeat thread keeps a live job's entry fresh
@@ -82,12 +84,32 @@ class WirewatchWorker(SimpleWorker):
         return execution
 
     def execute_job(self, job: Job, queue: Queue) -> None:
+        self.reload_if_changed()
         try:
             super().execute_job(job, queue)
         finally:
             if self._heartbeats is not None:
                 self._heartbeats.stop()
                 self._heartbeats = None
+
+    def reload_if_changed(self) -> bool:
+        """Between jobs: load the config again when its generation in Redis moved on; the jobs
+        from now on get a context made from it (rules, sinks, feeds). True when it did."""
+        now = reload.generation(self.connection)
+        if now == self._generation:
+            return False
+        self._generation = now
+        path = self.context.config.config_path
+        cfg = reload.load_or_keep(path, f"Worker {self.name}") if path is not None else None
+        if cfg is None:
+            return False
+        old, self.context = self.context, WorkerContext.build(Services(cfg, self.connection))
+        old.close()
+        log.info(
+            "Worker %s: config generation %d: %d feeds, %d rules, %d sinks",
+            self.name, now, len(cfg.feeds), len(cfg.rules), len(cfg.sinks),
+        )  # fmt: skip
+        return True
 
     def clean_registries(self) -> None:
         """RQ's maintenance, with our sweep for abandoned jobs first, under one short lock per

@@ -19,7 +19,7 @@ from pipeline.config import load_config
 from workers.demo_site import LoopbackSite, WebhookReceiver
 from workers.redis_embedded import running_at
 
-from .helpers import ROOT, alert_keys, expected_keys, wait_for, webhook_sink, write_config
+from .helpers import ICC_ONLY, ROOT, alert_keys, expected_keys, wait_for, webhook_sink, write_config
 
 WIREWATCH = [sys.executable, "-m", "workers.cli"]
 
@@ -165,8 +165,8 @@ def test_run_stops_on_signals_and_resumes_its_schedule_without_repeats(
     try:
         # 1: polls, alerts, stops on SIGINT. 2: the schedule survived the restart: the feed is
         # still due in about an hour, so it is not polled. 3: the interval is now 1 s: the feed
-        # is brought forward and polled again at once, without repeating an alert; SIGHUP stops it.
-        for sig, interval in ((signal.SIGINT, "1h"), (signal.SIGTERM, "1h"), (signal.SIGHUP, "1s")):
+        # is brought forward and polled again at once, without repeating an alert. (SIGHUP reloads.)
+        for sig, interval in ((signal.SIGINT, "1h"), (signal.SIGTERM, "1h"), (signal.SIGTERM, "1s")):
             cfg = write_config(short_tmp, [{"url": f"{site.base_url}/feed.xml", "interval": interval}], sinks)
             polls = site.hits.get("/feed.xml", 0)
             proc = subprocess.Popen(
@@ -174,7 +174,7 @@ def test_run_stops_on_signals_and_resumes_its_schedule_without_repeats(
             )
             try:
                 wait_for(leading, 60, "the scheduler to lead")
-                if sig == signal.SIGTERM:
+                if (sig, interval) == (signal.SIGTERM, "1h"):
                     assert due_in() > 3000
                 else:
                     wait_for(lambda polls=polls: site.hits.get("/feed.xml", 0) > polls, 60, "a poll")  # type: ignore[misc]
@@ -410,3 +410,43 @@ def test_feeds_import_refuses_inline_feeds_and_bad_files(tmp_path: Path) -> None
         and "left as it was" in refused.stderr
     )
     assert (tmp_path / "feeds.yaml").read_text() == "- url: https://news.example.org/a.xml\n"
+
+
+def test_sighup_and_reload_load_a_changed_config_and_keep_the_old_one_when_it_is_bad(
+    short_tmp: Path, site: LoopbackSite, whsec: str
+) -> None:
+    receiver = WebhookReceiver(whsec).start()
+    sinks = [webhook_sink(receiver.url, whsec)]
+    feed = {"url": f"{site.base_url}/one.xml", "interval": "1s"}
+    cfg = write_config(short_tmp, [feed], sinks, rules=[{"id": "none", "query": "zzzunmatched"}])
+    proc = subprocess.Popen(
+        [*WIREWATCH, "-c", str(cfg), "run", "--workers", "1"], env=clean_env(), cwd=ROOT,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: site.hits.get("/one.xml", 0) >= 1, 60, "a first poll")
+        good = cfg.read_text()
+        cfg.write_text(good + "colour: blue\n")  # a bad config: SIGHUP keeps the old one running
+        proc.send_signal(signal.SIGHUP)
+        polls = site.hits["/one.xml"]
+        wait_for(lambda: site.hits["/one.xml"] > polls + 1, 60, "polls going on")
+        assert proc.poll() is None and receiver.payloads == []
+        refused = wirewatch("-c", str(cfg), "reload")
+        assert refused.returncode == 2 and "unknown key 'colour'" in refused.stderr
+        # The ICC rule and a second feed: new rules apply to the next article, new feeds are polled.
+        write_config(short_tmp, [feed, f"{site.base_url}/feed.xml"], sinks, rules=ICC_ONLY)
+        proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: site.hits.get("/feed.xml", 0) >= 1, 60, "the new feed")
+        wait_for(lambda: len(receiver.payloads) >= 1, 60, "an alert under the new rule")
+        # seed 002 came in /one.xml already (same guid), under the old rule: seed 000 alerts
+        assert alert_keys(receiver.payloads) == [("000_11829c16d85d9271", "icc")]
+        loaded = wirewatch("-c", str(cfg), "reload")
+        assert loaded.returncode == 0 and "config generation 2" in loaded.stdout, loaded.stderr
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        receiver.stop()
+    assert proc.returncode == 0
+    assert re.search(
+        r"wirewatch\.yaml:\d+:\d+: colour: unknown key 'colour'", err
+    )  # file:line, as check says

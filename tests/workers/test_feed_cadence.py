@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import time_machine
 from redis import Redis
 
@@ -345,3 +346,28 @@ def test_feeds_of_one_host_are_polled_host_delay_apart(
                 assert all(55 <= w <= 60 for w in waiting)  # when the host is free again, not before
     assert polled == [1, 2, 3]  # one a minute, however many are due
     assert all("last_poll" in feed_state(redis, f.id) for f in rt.config.feeds)
+
+
+def test_a_worker_reloads_between_jobs_when_the_generation_moves_and_keeps_a_bad_config_out(
+    tmp_path: Path, redis: Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    from workers import reload
+    from workers.worker import WirewatchWorker
+
+    cfg = write_config(tmp_path, [], [], rules=ICC_ONLY)
+    worker = WirewatchWorker(runtime(cfg, redis))
+    assert not worker.reload_if_changed()  # nothing moved
+    good = cfg.read_text()
+    cfg.write_text(good + "colour: blue\n")
+    redis.incr(reload.GENERATION_KEY)  # as another machine's `wirewatch reload` does
+    before = worker.context
+    assert not worker.reload_if_changed() and worker.context is before
+    assert any("colour: unknown key 'colour'" in r.getMessage() for r in caplog.records)
+    write_config(
+        tmp_path, ["https://news.example.org/a.xml"], [], rules=[{"id": "peskov", "query": "Peskov"}]
+    )
+    redis.incr(reload.GENERATION_KEY)
+    assert worker.reload_if_changed() and worker.context is not before
+    assert [r.rule_id for r in worker.context.matcher.rules] == ["peskov"]
+    assert list(worker.context.services.feeds) == [worker.context.config.feeds[0].id]
+    worker.context.close()

@@ -1,6 +1,6 @@
 """The `wirewatch` command. Exit codes: 0 ok, 1 runtime failure, 2 bad config or usage.
 
-One module per command group: processes (run, worker, scheduler), inspect (check, status,
+One module per command group: processes (run, worker, scheduler, reload), inspect (check, status,
 resume-sink), feeds, demo, rules; helpers for what they share. `-c`, `-v` and `--log-format`
 work before and after the subcommand.
 """
@@ -13,7 +13,7 @@ from .demo import demo
 from .feeds import feeds
 from .helpers import CliState, shared_options
 from .inspect import check, resume_sink, status
-from .processes import run, scheduler, worker
+from .processes import reload_config, run, scheduler, worker
 from .rules import rules
 
 
@@ -26,7 +26,7 @@ def cli(ctx: click.Context) -> None:
     ctx.ensure_object(CliState).configure_logging()
 
 
-for command in (run, worker, scheduler, check, status, feeds, resume_sink, demo, rules):
+for command in (run, worker, scheduler, reload_config, check, status, feeds, resume_sink, demo, rules):
     cli.add_command(command)
 
 

@@ -1,4 +1,5 @@
-"""The long-running commands: `run` (everything on one machine), `worker`, `scheduler`."""
+"""The long-running commands: `run` (everything on one machine), `worker`, `scheduler`; and
+`reload`, which has them load the config again."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import gc
 import os
 import signal
 import sys
+import threading
 from types import FrameType
 
 import click
@@ -45,8 +47,14 @@ def run(state: CliState, n_workers: int) -> None:
     click.echo(
         f"wirewatch: {len(cfg.feeds)} feeds, {len(cfg.rules)} rules, {n_workers} workers, Redis {where}"
     )
+
+    def reload() -> None:
+        from ..reload import request_reload
+
+        request_reload(connect(url), state.config_path, "run")
+
     try:
-        Supervisor(children, env).run()
+        Supervisor(children, env, on_reload=reload).run()
     finally:
         if embedded is not None:
             embedded.stop()
@@ -67,14 +75,18 @@ def worker(state: CliState, burst: bool) -> None:
     os.register_at_fork(after_in_child=die_with_parent)
     cfg = load_or_exit(state.config_path)
     services = Services(cfg, connect(redis_url_or_exit(cfg)))
+    _reload_on_sighup(services, state.config_path, "worker")
     with WorkerContext.build(services) as ctx:
         # The compiled rules live as long as the worker: keep the cyclic GC from walking them again
         # and again (with 100,000s of rules a full collection would take a noticeable pause).
         gc.collect()
         gc.freeze()
-        WirewatchWorker(ctx).work(
-            burst=burst, with_scheduler=True, logging_level=logs.rq_level(state.verbose)
-        )
+        running = WirewatchWorker(ctx)
+        try:
+            running.work(burst=burst, with_scheduler=True, logging_level=logs.rq_level(state.verbose))
+        finally:
+            if running.context is not ctx:  # made by a reload
+                running.context.close()
 
 
 @click.command()
@@ -90,6 +102,44 @@ def scheduler(state: CliState) -> None:
     def stop(signum: int, frame: FrameType | None) -> None:
         sched.stop()
 
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, stop)
+    _reload_on_sighup(sched.services, state.config_path, "scheduler")
     sched.run()
+
+
+@click.command("reload")
+@shared_options(top=False)
+@click.pass_obj
+def reload_config(state: CliState) -> None:
+    """Have every worker and the scheduler load the config files again (exit 2, changing
+    nothing, when they do not load)."""
+    from pipeline.config import format_issues, load_config
+    from pipeline.errors import ConfigError
+
+    from ..reload import GENERATION_KEY
+
+    try:
+        cfg = load_config(state.config_path)
+    except ConfigError as exc:
+        click.echo(format_issues(exc), err=True)
+        click.echo("wirewatch: nothing reloaded; the config running stays", err=True)
+        sys.exit(2)
+    generation = int(connect(redis_url_or_exit(cfg)).incr(GENERATION_KEY))
+    click.echo(
+        f"wirewatch: config generation {generation} ({len(cfg.feeds)} feeds, {len(cfg.rules)} rules, "
+        f"{len(cfg.sinks)} sinks): workers load it before their next job, the scheduler within a second"
+    )
+
+
+def _reload_on_sighup(services: Services, config_path: str, who: str) -> None:
+    """SIGHUP: check the config and, when it loads, have every process reload it (from a thread:
+    a signal handler must not do Redis round trips in the middle of the code it interrupted)."""
+    from ..reload import request_reload
+
+    def hang_up(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(
+            target=request_reload, args=(services.redis, config_path, who), name="reload", daemon=True
+        ).start()
+
+    signal.signal(signal.SIGHUP, hang_up)
