@@ -2,6 +2,7 @@
 
     python bench/poll.py [--feeds 10000] [--window 300] [--workers 2]
                          [--share-200 0.0] [--share-slow 0.0] [--share-429 0.0] [--share-500 0.0]
+                         [--mixed]
 
 The feeds answer 304 to a matching ETag (a share answers 200 with a fresh item, 429 or 500, or
 takes 3 s). The run gets an embedded Redis (REDIS_URL unset) and no rules or sinks, so the figure
@@ -14,6 +15,16 @@ minutes is measured:
     max_gap_s                   the longest time between two polls of one feed
     cpu_per_wall_s              CPU seconds of every wirewatch process (Redis included) per second
     redis_bytes_per_feed        Redis used_memory / feeds
+
+--mixed: feeds that misbehave all along, by their number: 1% answer 429 with Retry-After: 300,
+1% answer 500, 0.5% answer 410 Gone, 0.5% answer 301 to a new URL (which then answers 304).
+The figures then count only the other 97% as "every round", and add:
+
+    retry_after_violations      requests to a 429 feed before the Retry-After it was given
+    polls_after_410             requests to a 410 feed after its first 410 (retired: none)
+    old_url_polls_after_301     requests to a moved feed's old URL after its first 301
+    moved_polled_at_new_url     share of moved feeds polled at their new URL
+    failing_polls_per_feed_hour requests per 500 feed per hour (backing off: far below 60)
 """
 
 from __future__ import annotations
@@ -37,11 +48,21 @@ sys.path.insert(0, str(ROOT))
 from bench.loopback import run_wirewatch, serve, tree_cpu  # noqa: E402
 from workers.redis_embedded import running_at  # noqa: E402
 
+RETRY_AFTER = 300  # seconds a --mixed 429 feed asks for
+
+
+def misbehaviour(n: int) -> str | None:
+    """What feed n does all along under --mixed: 429, 500, 410, 301, or nothing odd."""
+    return {0: "429", 1: "429", 2: "500", 3: "500", 4: "410", 5: "301"}.get(n % 200)
+
 
 class FeedSite:
-    """Feeds /f/<n>.xml; each request's time is kept per feed."""
+    """Feeds /f/<n>.xml (and /m/<n>.xml, where --mixed moves some); each request's time is kept
+    per feed."""
 
-    def __init__(self, shares: dict[str, float], seed: int = 7) -> None:
+    def __init__(self, shares: dict[str, float], mixed: bool = False, seed: int = 7) -> None:
+        self.mixed = mixed
+        self.events: list[tuple[int, str, float, int]] = []  # (feed, path kind, when, status), --mixed
         self.polls: dict[int, list[float]] = defaultdict(list)
         self.answers: list[tuple[float, int]] = []  # (when, status) of every request
         self.lock = threading.Lock()
@@ -55,6 +76,20 @@ class FeedSite:
         with self.lock:
             self.polls[n].append(time.time())
             roll = self.random.random()
+        odd = misbehaviour(n) if self.mixed and path.startswith("/f/") else None
+        if odd is not None:
+            status, headers = {
+                "429": (429, {"Retry-After": str(RETRY_AFTER)}),
+                "500": (500, {}),
+                "410": (410, {}),
+                "301": (301, {"Location": f"/m/{n}.xml"}),
+            }[odd]
+            with self.lock:
+                self.events.append((n, "old", time.time(), status))
+            return self._count(status, headers)
+        if self.mixed and path.startswith("/m/"):
+            with self.lock:
+                self.events.append((n, "new", time.time(), 304))
         s = self.shares
         if roll < s["slow"]:
             time.sleep(3)
@@ -89,9 +124,10 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     for share in ("200", "slow", "429", "500"):
         ap.add_argument(f"--share-{share}", type=float, default=0.0)
+    ap.add_argument("--mixed", action="store_true", help="1%% 429, 1%% 500, 0.5%% 410, 0.5%% 301, all along")
     args = ap.parse_args()
     shares = {k: getattr(args, f"share_{k}") for k in ("200", "slow", "429", "500")}
-    site = FeedSite(shares)
+    site = FeedSite(shares, mixed=args.mixed)
     with tempfile.TemporaryDirectory(prefix="ww-bench-", dir="/tmp") as tmp:
         cfg = {
             "defaults": {"poll_jitter": "0s"},
@@ -134,8 +170,10 @@ def main() -> None:
                 statuses[status] += 1
     polls = sum(len(v) for v in in_window.values())
     rounds = int(args.window // args.interval)
-    every = sum(1 for n in range(args.feeds) if len(in_window.get(n, [])) >= rounds)
+    healthy = [n for n in range(args.feeds) if not (args.mixed and misbehaviour(n))]
+    every = sum(1 for n in healthy if len(in_window.get(n, [])) >= rounds)
     total = sum(statuses.values()) or 1
+    extra = mixed_figures(site, args.feeds, t1) if args.mixed else {}
     print(
         json.dumps(
             {
@@ -149,13 +187,47 @@ def main() -> None:
                 "polls_per_minute": round(polls / (t1 - t0) * 60),
                 "share_304": round(statuses.get(304, 0) / total, 3),
                 "window_statuses": dict(statuses),
-                "feeds_polled_every_round": round(every / args.feeds, 4),
+                "feeds_polled_every_round": round(every / len(healthy), 4),
                 "max_gap_s": round(max(gaps), 1) if gaps else None,
                 "cpu_per_wall_s": round((cpu1 - cpu0) / (t1 - t0), 3),
                 "redis_bytes_per_feed": round(used / args.feeds),
+                **extra,
             }
         )
     )
+
+
+def mixed_figures(site: FeedSite, feeds: int, end: float) -> dict[str, object]:
+    """What --mixed checks: Retry-After kept, retired feeds left alone, moves followed."""
+    by_feed: dict[int, list[tuple[str, float, int]]] = defaultdict(list)
+    with site.lock:
+        for n, kind, when, status in site.events:
+            by_feed[n].append((kind, when, status))
+    violations = after_410 = old_after_301 = 0
+    moved_at_new = failing_polls = 0
+    started = min((w for evs in by_feed.values() for _, w, _ in evs), default=end)
+    for n in range(feeds):
+        odd, events = misbehaviour(n), sorted(by_feed.get(n, []), key=lambda e: e[1])
+        olds = [w for kind, w, _ in events if kind == "old"]
+        if odd == "429":
+            violations += sum(1 for a, b in itertools.pairwise(olds) if b < a + RETRY_AFTER - 1)
+        elif odd == "410":
+            after_410 += max(0, len(olds) - 1)
+        elif odd == "301":
+            old_after_301 += max(0, len(olds) - 1)
+            moved_at_new += any(kind == "new" for kind, _, _ in events)
+        elif odd == "500":
+            failing_polls += len(olds)
+    kinds = [misbehaviour(n) for n in range(feeds)]
+    hours = max(1e-9, (end - started) / 3600)
+    return {
+        "mixed": {k: kinds.count(k) for k in ("429", "500", "410", "301")},
+        "retry_after_violations": violations,
+        "polls_after_410": after_410,
+        "old_url_polls_after_301": old_after_301,
+        "moved_polled_at_new_url": round(moved_at_new / max(1, kinds.count("301")), 3),
+        "failing_polls_per_feed_hour": round(failing_polls / max(1, kinds.count("500")) / hours, 1),
+    }
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import yaml
 from redis import Redis
 
 from pipeline.config import format_issues, load_config
@@ -45,3 +46,46 @@ def request_reload(redis: Redis, path: Path | str, who: str) -> int | None:
     new = int(redis.incr(GENERATION_KEY))
     log.info("%s: config generation %d: every worker and the scheduler load it now", who, new)
     return new
+
+
+def watched_files(config_path: Path | str) -> list[Path]:
+    """The config file and the rules and feeds files it names."""
+    path = Path(config_path)
+    files = [path]
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return files
+    if isinstance(data, dict):
+        files += [
+            path.parent / data[k]
+            for k in ("rules", "feeds")
+            if isinstance(data.get(k), str) and data[k].strip()
+        ]
+    return files
+
+
+class FileWatch:
+    """`run --watch`: whether the config, rules or feeds file changed since the last look. Three
+    stat calls a second need no watching library (and work on every file system, NFS included)."""
+
+    def __init__(self, config_path: Path | str) -> None:
+        self.config_path = config_path
+        self._seen = self._stamps()
+
+    def _stamps(self) -> dict[Path, tuple[int, int] | None]:
+        stamps: dict[Path, tuple[int, int] | None] = {}
+        for file in watched_files(self.config_path):
+            try:
+                st = file.stat()
+                stamps[file] = (st.st_mtime_ns, st.st_size)
+            except OSError:
+                stamps[file] = None
+        return stamps
+
+    def changed(self) -> bool:
+        now = self._stamps()
+        if now == self._seen:
+            return False
+        self._seen = now
+        return True

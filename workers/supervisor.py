@@ -35,11 +35,16 @@ class Child:
 
 class Supervisor:
     def __init__(
-        self, children: list[Child], env: dict[str, str], on_reload: Callable[[], object] | None = None
+        self,
+        children: list[Child],
+        env: dict[str, str],
+        on_reload: Callable[[], object] | None = None,
+        changed: Callable[[], bool] | None = None,
     ) -> None:
         self.children = children
         self.env = env
         self.on_reload = on_reload
+        self.changed = changed  # `run --watch`: whether the config files changed since last asked
         self._stop = False
 
     def _spawn(self, child: Child) -> None:
@@ -58,7 +63,11 @@ class Supervisor:
             self.request_stop(signum, frame)
             return
         log.info("supervisor: SIGHUP received, reloading the config")
-        threading.Thread(target=self.on_reload, name="reload", daemon=True).start()  # not in the handler
+        self._reload()
+
+    def _reload(self) -> None:
+        if self.on_reload is not None:  # from a thread: not in a signal handler
+            threading.Thread(target=self.on_reload, name="reload", daemon=True).start()
 
     def run(self) -> int:
         old = {s: signal.signal(s, self.request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -66,9 +75,15 @@ class Supervisor:
         try:
             for child in self.children:
                 self._spawn(child)
+            looked = time.monotonic()
             while not self._stop:
                 self._tend()
                 time.sleep(0.2)
+                if self.changed is not None and time.monotonic() - looked >= 1.0:
+                    looked = time.monotonic()
+                    if self.changed():
+                        log.info("supervisor: a config file changed, reloading")
+                        self._reload()
         finally:
             self._stop_all()
             for s, handler in old.items():

@@ -450,3 +450,27 @@ def test_sighup_and_reload_load_a_changed_config_and_keep_the_old_one_when_it_is
     assert re.search(
         r"wirewatch\.yaml:\d+:\d+: colour: unknown key 'colour'", err
     )  # file:line, as check says
+
+
+def test_run_watch_reloads_when_a_config_file_changes(short_tmp: Path, site: LoopbackSite) -> None:
+    from workers.reload import FileWatch
+
+    (short_tmp / "feeds.yaml").write_text(f"- {{url: '{site.base_url}/one.xml', interval: 1s}}\n")
+    cfg = short_tmp / "wirewatch.yaml"
+    cfg.write_text("data_dir: var\nallow_private_networks: true\nfeeds: feeds.yaml\nrules: []\nsinks: []\n"
+                   "defaults: {host_delay: 0s}\n")  # fmt: skip
+    watch = FileWatch(cfg)
+    assert not watch.changed()
+    proc = subprocess.Popen(
+        [*WIREWATCH, "-c", str(cfg), "run", "--workers", "1", "--watch"], env=clean_env(), cwd=ROOT
+    )
+    try:
+        wait_for(lambda: site.hits.get("/one.xml", 0) >= 1, 60, "a first poll")
+        with (short_tmp / "feeds.yaml").open("a") as feeds:  # the feeds file, not the config itself
+            feeds.write(f"- {{url: '{site.base_url}/feed.xml', interval: 1s}}\n")
+        assert watch.changed() and not watch.changed()
+        wait_for(lambda: site.hits.get("/feed.xml", 0) >= 1, 60, "the new feed, without a signal")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    assert proc.returncode == 0

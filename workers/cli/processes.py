@@ -22,9 +22,10 @@ from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
 @click.command()
 @click.option("--workers", "n_workers", type=click.IntRange(1, 256), default=lambda: os.cpu_count() or 1,
               show_default="one per core", help="worker processes")  # fmt: skip
+@click.option("--watch", is_flag=True, help="reload when the config, rules or feeds file changes")
 @shared_options(top=False)
 @click.pass_obj
-def run(state: CliState, n_workers: int) -> None:
+def run(state: CliState, n_workers: int, watch: bool) -> None:
     """Run everything on this machine: scheduler, workers and (without a Redis URL) an embedded Redis."""
     from ..supervisor import Child, Supervisor
 
@@ -54,7 +55,10 @@ def run(state: CliState, n_workers: int) -> None:
         request_reload(connect(url), state.config_path, "run")
 
     try:
-        Supervisor(children, env, on_reload=reload).run()
+        from ..reload import FileWatch
+
+        changed = FileWatch(state.config_path).changed if watch else None
+        Supervisor(children, env, on_reload=reload, changed=changed).run()
     finally:
         if embedded is not None:
             embedded.stop()
