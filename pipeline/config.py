@@ -157,13 +157,25 @@ def _read(path: Path, env: Mapping[str, str], display: str) -> tuple[Document, s
     return doc, None
 
 
+def named_files(config_path: Path | str) -> dict[str, Path]:
+    """The files the config at `config_path` names by `rules:` and `feeds:` (those it names)."""
+    path = Path(config_path)
+    try:
+        data = load_yaml(path, os.environ, str(path)).data
+    except (OSError, UnicodeDecodeError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        k: path.parent / data[k]
+        for k in ("rules", "feeds")
+        if isinstance(data.get(k), str) and data[k].strip()
+    }
+
+
 def feeds_file(config: Config) -> Path | None:
     """The file `feeds:` names in the config's own YAML, if it names one."""
-    if config.config_path is None:
-        return None
-    doc = load_yaml(config.config_path, os.environ, str(config.config_path))
-    name = doc.data.get("feeds") if isinstance(doc.data, dict) else None
-    return config.config_path.parent / name if isinstance(name, str) and name.strip() else None
+    return named_files(config.config_path).get("feeds") if config.config_path is not None else None
 
 
 def _read_feeds_file(

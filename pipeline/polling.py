@@ -33,7 +33,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import assert_never
+from typing import Literal, assert_never
 
 from .errors import Gone, PermanentError, RetriableError
 from .feeds import FeedHints, parse_feed
@@ -253,11 +253,11 @@ def schedule(
 
 
 HEALTHY_REASONS = frozenset({"pinned", "adaptive", "start", "host delay"})
-HEALTH = ("ok", "backing off", "unhealthy", "retired", "not polled")
+Health = Literal["ok", "backing off", "unhealthy", "retired", "not polled"]
 
 
-def feed_health(errors: int, retired: bool, polled: bool, unhealthy_after: int) -> str:
-    """One word for a feed's state (one of HEALTH): retired (410), unhealthy (failed
+def feed_health(errors: int, retired: bool, polled: bool, unhealthy_after: int) -> Health:
+    """One word for a feed's state: retired (410), unhealthy (failed
     `unhealthy_after` times in a row or more), backing off (failing, fewer times), ok."""
     if retired:
         return "retired"

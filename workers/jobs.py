@@ -93,12 +93,13 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
             policy = PollPolicy.of(cfg, feed)
             cadence = cadence_after(outcome, past.cadence, now, policy)
             polled = past.moved_to or feed.url
-            moved_to = _moved(outcome, polled) or past.moved_to
+            moved_now = _moved(outcome, polled)  # a new permanent address, found by this poll
+            moved_to = moved_now or past.moved_to
             errors = 0 if not isinstance(outcome, PollFailed) else past.errors + 1
             plan = schedule(outcome, cadence, policy, due_at, now, errors, _RANDOM)
             found, spell = notices_after(
-                poll_result(outcome), feed, past.spell, past.errors, outcome_error(outcome), now,
-                cfg.defaults.unhealthy_after, moved_to if moved_to != past.moved_to else None,
+                poll_result(outcome), feed, past.spell, past.errors, _error(outcome), now,
+                cfg.defaults.unhealthy_after, moved_now,
             )  # fmt: skip
             notices += found
             fields: dict[str, Any] = {
@@ -142,13 +143,13 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
                                       last_error_at=stamp, **retired, **fields)  # fmt: skip
                 case _:
                     assert_never(outcome)
-            if moved_to and moved_to != past.moved_to:
+            if moved_now:
                 log.warning("feed %s %s: moved permanently to %s; polled there from now on",
-                            feed.id, polled, moved_to)  # fmt: skip
+                            feed.id, polled, moved_now)  # fmt: skip
             if plan.due is None:
                 state.retire_feed(pipe, feed.id)
                 log.error("feed %s %s: %s; retired, no more polls (wirewatch feeds revive %s)",
-                          feed.id, polled, _without(polled, outcome_error(outcome)), feed.url)  # fmt: skip
+                          feed.id, polled, _without(polled, _error(outcome)), feed.url)  # fmt: skip
                 continue
             if isinstance(outcome, PollFailed):
                 level = logging.WARNING if outcome.retriable else logging.ERROR
@@ -169,7 +170,7 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
     return counts
 
 
-def outcome_error(outcome: PollOutcome) -> str:
+def _error(outcome: PollOutcome) -> str:
     return outcome.error if isinstance(outcome, PollFailed) else ""
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import yaml
 from redis import Redis
 
-from pipeline.config import format_issues, load_config
+from pipeline.config import format_issues, load_config, named_files
 from pipeline.errors import ConfigError
 from pipeline.schema import Config
 
@@ -50,19 +49,7 @@ def request_reload(redis: Redis, path: Path | str, who: str) -> int | None:
 
 def watched_files(config_path: Path | str) -> list[Path]:
     """The config file and the rules and feeds files it names."""
-    path = Path(config_path)
-    files = [path]
-    try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return files
-    if isinstance(data, dict):
-        files += [
-            path.parent / data[k]
-            for k in ("rules", "feeds")
-            if isinstance(data.get(k), str) and data[k].strip()
-        ]
-    return files
+    return [Path(config_path), *named_files(config_path).values()]
 
 
 class FileWatch:
