@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from .models import Alert, Article, ArticleRef
+from .models import Alert, Article, ArticleRef, StoryRef
 from .rules import Document, Matcher
 
 
@@ -29,13 +29,14 @@ def article_document(article: Article) -> Document:
 
 def decide_alerts(
     article: Article,
-    story_key: str,
+    story: StoryRef,
     matcher: Matcher,
     rule_sinks: Mapping[str, tuple[str, ...]],
     created_at: str,
 ) -> list[Alert]:
     """An Alert per rule that matches, with an id stable per (rule, story): the same story seen
-    again, through this feed or another, gives the same ids, so it alerts once."""
+    again, through this feed or another, under any URL (see pipeline.stories), gives the same
+    ids, so it alerts once."""
     ref = ArticleRef(
         url=article.url,
         title=article.title,
@@ -45,13 +46,14 @@ def decide_alerts(
     )
     return [
         Alert(
-            alert_id=Alert.make_id(hit.rule_id, story_key),
+            alert_id=Alert.make_id(hit.rule_id, story.id),
             rule_id=hit.rule_id,
             rule_title=hit.rule_title,
             article=ref,
             matches=hit.matches,
             sinks=rule_sinks.get(hit.rule_id, ()),
             created_at=created_at,
+            story=story,
         )
         for hit in matcher.match(article_document(article))
     ]

@@ -39,11 +39,6 @@ class Entry(Record):
     content: str = ""  # plain text of the feed's own full content, when it carries one
     language: str | None = None
 
-    @property
-    def story_key(self) -> str:
-        """What makes two entries the same story: the canonical link, else the entry key."""
-        return self.link or self.key
-
 
 class Article(Record):
     """A story ready for matching: title and the article's own text, never the raw page."""
@@ -95,6 +90,22 @@ class ArticleRef(Record):
     language: str | None = None
 
 
+class StoryRef(Record):
+    """The story an article belongs to (see pipeline.stories): its id and when it was first seen."""
+
+    id: str
+    first_seen: str  # ISO 8601, UTC
+
+
+class StoryCopy(Record):
+    """One outlet's article of a story: what "also reported by" lists."""
+
+    source: str
+    url: str
+    title: str
+    seen: str  # ISO 8601, UTC
+
+
 class Alert(Record):
     """One (rule, story): the unit we deliver to every sink of the rule, exactly once each."""
 
@@ -105,10 +116,11 @@ class Alert(Record):
     matches: tuple[Match, ...]
     sinks: tuple[str, ...]
     created_at: str  # ISO 8601, UTC
+    story: StoryRef | None = None
 
     @staticmethod
-    def make_id(rule_id: str, story_key: str) -> str:
-        return short_hash(rule_id, story_key)
+    def make_id(rule_id: str, story_id: str) -> str:
+        return short_hash(rule_id, story_id)
 
     def delivery_id(self, sink_id: str) -> str:
         """The id a receiver sees on every try of this alert to this sink (webhook-id, Message-ID)."""

@@ -120,6 +120,8 @@ class Defaults(Strict):
     max_page_bytes: Size = 5_000_000
     seen_ttl: Duration = 90 * 86400.0  # how long an entry, alert or delivery is remembered
     max_entry_age: Duration = 2 * 86400.0  # entries published longer ago are remembered, not alerted
+    story_window: Duration = Field(default=3 * 86400.0, ge=60)  # copies later than this are a new story
+    archive_retention: Duration = 7 * 86400.0  # processed articles kept for backfill and search (0: off)
     max_requests_per_host: int = Field(default=2, ge=1, le=64)  # feed polls and pages at once, per worker
     host_delay: Duration = 1.0  # at least this long between two feed polls of one host, all workers
     min_text_chars: int = Field(default=200, ge=0)  # less extracted text than this: use the feed's
@@ -141,6 +143,25 @@ class HostConfig(Strict):
 
     max_requests: int | None = Field(default=None, ge=1, le=256)
     delay: Duration | None = None
+
+
+class StoriesConfig(Strict):
+    """When two articles are one story (`stories:`; see pipeline.stories and bench/stories.py)."""
+
+    jaccard: float = Field(default=0.4, gt=0, le=1)  # estimated shingle Jaccard similarity to a member
+    containment: float = Field(default=0.8, gt=0, le=1)  # or: this share of the shorter one inside the other
+    min_words: int = Field(default=50, ge=5)  # shorter texts join only by story URL or identical title
+    # Sites whose canonical links are trusted on other sites' pages (a wire service's stories
+    # republished by its clients); a page's canonical link to its own site is always trusted.
+    syndication: list[str] = Field(default_factory=list)
+
+    @field_validator("syndication")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        for site in value:
+            if "/" in site or ":" in site or "." not in site:
+                raise ValueError(f"not a site's domain: {site!r} (give e.g. apnews.com)")
+        return [site.lower().removeprefix("www.") for site in value]
 
 
 class FeedConfig(Strict):
@@ -223,6 +244,7 @@ class Config(Strict):
     sinks: list[SinkConfig] = Field(default_factory=list)
     notify_sinks: list[SinkId] | None = None  # where feed notices go; None: every enabled sink
     hosts: dict[str, HostConfig] = Field(default_factory=dict)  # by host name, lowercase
+    stories: StoriesConfig = Field(default_factory=StoriesConfig)
     config_path: Path | None = None  # where it was loaded from (set by the loader)
     # Each rule's parsed query, by rule id, as the loader checked it: the matcher reuses them
     # instead of parsing every query again. Empty for a Config not made by the loader.

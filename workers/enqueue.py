@@ -126,7 +126,7 @@ def enqueue_articles(services: Services, entries: Sequence[Entry], attempt: int 
     jobs = 0
     for start in range(0, len(entries), ARTICLE_BATCH):
         batch = entries[start : start + ARTICLE_BATCH]
-        job_id = "articles-" + short_hash(str(attempt), *(e.story_key for e in batch))
+        job_id = "articles-" + short_hash(str(attempt), *(e.key for e in batch))
         first = batch[0].link or batch[0].key
         options: dict[str, object] = {
             "timeout": ARTICLE_TIMEOUT,

@@ -24,7 +24,7 @@ from redis.client import Pipeline
 from pipeline.alerts import decide_alerts
 from pipeline.errors import DeliveryPermanent, FetchPermanent, FetchRetriable, SinkGone, WirewatchError
 from pipeline.extract import build_article
-from pipeline.models import Alert, Entry, Notice
+from pipeline.models import Alert, Article, Entry, Notice, StoryCopy, StoryRef
 from pipeline.notices import notices_after, poll_result
 from pipeline.polling import (
     Deferred,
@@ -42,11 +42,13 @@ from pipeline.polling import (
 )
 from pipeline.schema import FeedConfig
 from pipeline.sinks import Sink
+from pipeline.stories import StoryPolicy, fingerprint, story_url
 
-from . import state
+from . import state, stories
 from .context import WorkerContext
 from .enqueue import ARTICLE_TRIES, FirstTryFailed, enqueue_articles, enqueue_delivery, enqueue_notice
 from .retries import Verdict, backoff, verdict
+from .stories import iso as iso_time
 
 log = logging.getLogger("wirewatch.jobs")
 
@@ -225,6 +227,7 @@ def _record_entries(
 class _Page:
     content: bytes | None = None
     url: str = ""
+    final_url: str = ""  # after redirects: the site a canonical link must be on
     error: WirewatchError | None = None
 
 
@@ -237,6 +240,7 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
     again: list[Entry] = []
     retry_in = backoff(attempt + 1, d.retry_backoff, d.retry_backoff_cap)[-1]
     counts = {"articles": 0, "alerts": 0}
+    policy = StoryPolicy.of(ctx.config)
     tries: list[_Try] = []  # first delivery tries under way on the pool, while the next page is read
     for entry, future in zip(entries, pages, strict=True):
         page = future.result()
@@ -250,14 +254,21 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
             log.warning("article %s %s: page not fetched, using the feed's text: %s",
                         entry.key, url, _without(url, page.error))  # fmt: skip
         article = build_article(entry, page.url or url, page.content, d.min_text_chars, d.max_extract_time)
+        story = _place(ctx, entry, article, page, policy)
         created = datetime.now(UTC).isoformat(timespec="seconds")
-        alerts = decide_alerts(article, entry.story_key, ctx.matcher, ctx.rule_sinks, created)
+        alerts = decide_alerts(article, story, ctx.matcher, ctx.rule_sinks, created)
         counts["articles"] += 1
         for alert in alerts:
-            if state.record_alert(ctx.redis, alert, d.seen_ttl):
+            first = state.record_alert(ctx.redis, alert, d.seen_ttl, made_for=entry.key)
+            if first is None:
                 counts["alerts"] += 1
                 log.info("alert %s: rule %s matched article %s: %s", alert.alert_id, alert.rule_id,
                          article.url, article.title)  # fmt: skip
+            elif first != entry.key:  # a copy of a story this rule alerted already
+                log.info("alert %s: rule %s matched article %s, a copy of story %s (alerted for "
+                         "entry %s); not alerted again", alert.alert_id, alert.rule_id, article.url,
+                         story.id, first)  # fmt: skip
+                continue
             tries += _deliver_all(ctx, alert)
     for t in tries:  # the job ends only once every try has answered: no delivery is left to chance
         failed = t.answer.result()
@@ -267,6 +278,23 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
     if again:
         enqueue_articles(ctx.services, again, attempt + 1, retry_in)
     return counts
+
+
+def _place(ctx: WorkerContext, entry: Entry, article: Article, page: _Page, policy: StoryPolicy) -> StoryRef:
+    """The article's story, recorded in the story index (see workers.stories)."""
+    d = ctx.config.defaults
+    now = time.time()
+    url = story_url(entry.link, page.final_url or None, page.content, policy.syndication)
+    fp = fingerprint(article.title, article.text, url, policy.min_words)
+    seen = iso_time(now)
+    copy = StoryCopy(source=article.source, url=article.url, title=article.title, seen=seen)
+    keep = max(policy.window, d.archive_retention) + 86400
+    placed = stories.place_article(ctx.redis, fp, stories.member_id(entry.key), copy, policy, now, keep)
+    if not placed.founded:
+        log.debug("article %s %s: story %s (%s%s)", entry.key, article.url, placed.story_id, placed.why,
+                  f", Jaccard {placed.jaccard:.2f}, containment {placed.containment:.2f} with "
+                  f"{placed.joined}" if placed.jaccard is not None else "")  # fmt: skip
+    return StoryRef(id=placed.story_id, first_seen=iso_time(placed.first_seen))
 
 
 def _fetch_page(ctx: WorkerContext, entry: Entry) -> _Page:
@@ -279,7 +307,7 @@ def _fetch_page(ctx: WorkerContext, entry: Entry) -> _Page:
             )
     except (FetchRetriable, FetchPermanent) as exc:
         return _Page(error=exc)
-    return _Page(content=fetched.content, url=entry.link)
+    return _Page(content=fetched.content, url=entry.link, final_url=fetched.url)
 
 
 @dataclass(frozen=True)

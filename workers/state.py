@@ -6,13 +6,14 @@
     ww:seen:<hash of entry key>     an entry already handed to article work (TTL: seen_ttl)
     ww:feed:<feed id>               hash: url, etag, last_modified, last_poll, last_ok, last_error,
                                     errors (failures in a row), moved_to, ...
-    ww:alert:<alert id>             an alert already recorded (TTL: seen_ttl)
+    ww:alert:<alert id>             an alert already recorded: the entry it was made for (TTL: seen_ttl)
     ww:delivered:<delivery id>      a delivery made from the article job itself (TTL: seen_ttl)
     ww:sink:<sink id>:busy          the sink failed or was slow lately: deliver through the queue
     ww:sink:<sink id>:gone          the receiver answered 410 Gone: the reason; nothing is posted to
                                     it until `wirewatch resume-sink` deletes this
     ww:alerts                       stream of recent alerts (JSON), newest last, capped
     ww:scheduler:leader             the scheduler leader lock
+    ww:story:...                    the story index (see workers.stories)
 RQ keeps its own keys under rq:*; our job ids are deterministic (see workers.enqueue).
 """
 
@@ -297,18 +298,20 @@ def feed_states(redis: Redis, feed_ids: Iterable[str]) -> dict[str, dict[str, st
 
 
 _RECORD_ALERT = """
-if redis.call('set', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+if redis.call('set', KEYS[1], ARGV[4], 'NX', 'EX', ARGV[1]) then
   redis.call('xadd', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'alert', ARGV[2])
-  return 1
+  return false
 end
-return 0
+return redis.call('get', KEYS[1])
 """
 
 
-def record_alert(redis: Redis, alert: Alert, ttl: float) -> bool:
-    """Remember an alert and add it to the stream, atomically; False when already recorded."""
-    args = (max(1, int(ttl)), alert.to_json(), ALERTS_STREAM_MAXLEN)
-    return bool(redis.eval(_RECORD_ALERT, 2, alert_key(alert.alert_id), ALERTS_STREAM, *args))
+def record_alert(redis: Redis, alert: Alert, ttl: float, made_for: str) -> str | None:
+    """Remember an alert as made for one entry (`made_for`, its key) and add it to the stream,
+    atomically. None when it is new, else the entry it was first made for: this one (a retried
+    job, whose deliveries may not all be made yet) or another copy of the story."""
+    args = (max(1, int(ttl)), alert.to_json(), ALERTS_STREAM_MAXLEN, made_for)
+    return _s(redis.eval(_RECORD_ALERT, 2, alert_key(alert.alert_id), ALERTS_STREAM, *args))
 
 
 class DeliveryStatus(NamedTuple):

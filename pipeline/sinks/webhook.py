@@ -54,6 +54,7 @@ def payload(alert: Alert) -> dict[str, Any]:
             "published": art.published,
             "language": art.language,
         },
+        **({"story": {"id": alert.story.id, "first_seen": alert.story.first_seen}} if alert.story else {}),
         "matches": [
             {
                 "field": m.field,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from pipeline.models import Alert, ArticleRef, Match, TermHit
 
 DEFAULT_MATCH = Match(
@@ -37,3 +39,10 @@ def make_alert(
         "created_at": "2024-05-01T12:01:00Z",
     }
     return Alert.model_validate(fields | overrides)
+
+
+def long_text(n_words: int, seed: int) -> str:
+    """`n_words` words of made-up prose, the same for the same seed (and unlike any other's)."""
+    rng = random.Random(seed)
+    syllables = ["ka", "lo", "mi", "re", "tu", "sa", "ne", "vo", "di", "pe", "ru", "zo"]
+    return " ".join("".join(rng.choices(syllables, k=rng.randint(1, 4))) for _ in range(n_words))

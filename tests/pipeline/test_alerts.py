@@ -4,7 +4,7 @@ stable per (rule, story)."""
 from __future__ import annotations
 
 from pipeline.alerts import article_document, decide_alerts
-from pipeline.models import Alert, Article
+from pipeline.models import Alert, Article, StoryRef
 from pipeline.rules import Matcher
 from pipeline.schema import RuleConfig
 
@@ -16,6 +16,10 @@ ARTICLE = Article(
     published="2026-12-01T10:00:00+00:00",
     language="en",
 )
+
+
+STORY_1 = StoryRef(id="story-1", first_seen="2026-12-01T10:00:00+00:00")
+STORY_2 = StoryRef(id="story-2", first_seen="2026-12-01T10:00:00+00:00")
 
 
 def _matcher(*queries: tuple[str, str]) -> Matcher:
@@ -37,25 +41,24 @@ def test_source_url_and_lang_scopes_match_through_decide_alerts() -> None:
         ("by-lang", "lang:en Peskov"),
         ("other-host", "source:tass Peskov"),
     )
-    alerts = decide_alerts(ARTICLE, "story-1", matcher, {}, "2026-12-01T10:01:00+00:00")
+    alerts = decide_alerts(ARTICLE, STORY_1, matcher, {}, "2026-12-01T10:01:00+00:00")
     assert [a.rule_id for a in alerts] == ["by-feed", "by-host", "by-url", "by-lang"]
 
 
 def test_alert_ids_are_stable_per_rule_and_story_and_carry_the_rules_sinks() -> None:
     matcher = _matcher(("kremlin", "Peskov NEAR/3 said"), ("talks", "talks"))
     sinks = {"kremlin": ("desk", "hooks"), "talks": ()}
-    first = decide_alerts(ARTICLE, "story-1", matcher, sinks, "t1")
-    again = decide_alerts(ARTICLE, "story-1", matcher, sinks, "t2")
-    other = decide_alerts(ARTICLE, "story-2", matcher, sinks, "t1")
+    first = decide_alerts(ARTICLE, STORY_1, matcher, sinks, "t1")
+    again = decide_alerts(ARTICLE, STORY_1, matcher, sinks, "t2")
+    other = decide_alerts(ARTICLE, STORY_2, matcher, sinks, "t1")
     assert [a.alert_id for a in first] == [a.alert_id for a in again]
     assert {a.alert_id for a in first}.isdisjoint(a.alert_id for a in other)
     assert first[0].alert_id == Alert.make_id("kremlin", "story-1")
     assert first[0].sinks == ("desk", "hooks") and first[1].sinks == ()
     assert first[0].matches and first[0].matches[0].snippet
     assert first[0].article.url == ARTICLE.url
+    assert first[0].story == STORY_1
 
 
 def test_an_article_no_rule_matches_gives_no_alert() -> None:
-    assert (
-        decide_alerts(ARTICLE, "story-1", _matcher(("icc", '"International Criminal Court"')), {}, "t") == []
-    )
+    assert decide_alerts(ARTICLE, STORY_1, _matcher(("icc", '"International Criminal Court"')), {}, "t") == []

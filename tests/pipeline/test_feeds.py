@@ -179,7 +179,7 @@ def test_atom_keys_links_and_text() -> None:
     assert second.key == "link:https://blog.example.org/posts/2.html"
 
 
-def test_same_story_in_two_feeds_has_one_story_key() -> None:
+def test_same_story_in_two_feeds_has_one_canonical_link() -> None:
     a = parse_feed(RSS, FEED)
     b = parse_feed(
         RSS.replace(b"story-0001", b"mirror-0001").replace(b"utm_source=rss", b"utm_source=mirror"),
@@ -188,7 +188,7 @@ def test_same_story_in_two_feeds_has_one_story_key() -> None:
     ka = by_title(a.entries)["Bold move & more"]
     kb = by_title(b.entries)["Bold move & more"]
     assert ka.key != kb.key
-    assert ka.story_key == kb.story_key
+    assert ka.link == kb.link
 
 
 # --- input that is no feed -----------------------------------------------------------------------

@@ -33,9 +33,11 @@ def status(state: CliState) -> None:
     from rq.registry import FailedJobRegistry
 
     from pipeline.redact import display_redis_url
+    from pipeline.sinks.render import one_line
 
     from .. import state as keys
     from ..context import Queues, connect
+    from ..stories import also_reported_by, story_copies
 
     cfg = load_or_exit(state.config_path)
     url = redis_url_or_exit(cfg)
@@ -65,8 +67,13 @@ def status(state: CliState) -> None:
         paused = keys.sink_gone(redis, sink.id)
         if paused:
             click.echo(f"  sink {sink.id}: paused: {paused}")
-    for alert in keys.recent_alerts(redis, 10):
-        click.echo(f"  alert {alert.created_at} [{alert.rule_id}] {alert.article.title}")
+    alerts = keys.recent_alerts(redis, 10)
+    copies = story_copies(redis, sorted({a.story.id for a in alerts if a.story}))
+    for alert in alerts:
+        click.echo(f"  alert {alert.created_at} [{alert.rule_id}] {one_line(alert.article.title)[:100]}")
+        others = also_reported_by(alert, copies)
+        if others:
+            click.echo(f"    also reported by {others}")
 
 
 @click.command("resume-sink")
