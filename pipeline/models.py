@@ -106,6 +106,17 @@ class StoryCopy(Record):
     seen: str  # ISO 8601, UTC
 
 
+class Archived(Record):
+    """A processed article as the archive keeps it, for backfill and search."""
+
+    article: Article
+    entry_key: str  # its entry's key (an alert made from it says so: see workers.state.record_alert)
+    feed_url: str
+    story_url: str | None = None  # the URL its story was keyed by (see pipeline.stories.story_url)
+    story: StoryRef
+    seen: str  # ISO 8601, UTC: when it was processed
+
+
 class Alert(Record):
     """One (rule, story): the unit we deliver to every sink of the rule, exactly once each."""
 

@@ -24,7 +24,7 @@ from redis.client import Pipeline
 from pipeline.alerts import decide_alerts
 from pipeline.errors import DeliveryPermanent, FetchPermanent, FetchRetriable, SinkGone, WirewatchError
 from pipeline.extract import build_article
-from pipeline.models import Alert, Article, Entry, Notice, StoryCopy, StoryRef
+from pipeline.models import Alert, Archived, Article, Entry, Notice, StoryCopy, StoryRef
 from pipeline.notices import notices_after, poll_result
 from pipeline.polling import (
     Deferred,
@@ -44,7 +44,7 @@ from pipeline.schema import FeedConfig
 from pipeline.sinks import Sink
 from pipeline.stories import StoryPolicy, fingerprint, story_url
 
-from . import state, stories
+from . import archive, state, stories
 from .context import WorkerContext
 from .enqueue import ARTICLE_TRIES, FirstTryFailed, enqueue_articles, enqueue_delivery, enqueue_notice
 from .retries import Verdict, backoff, verdict
@@ -241,6 +241,7 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
     retry_in = backoff(attempt + 1, d.retry_backoff, d.retry_backoff_cap)[-1]
     counts = {"articles": 0, "alerts": 0}
     policy = StoryPolicy.of(ctx.config)
+    archived: list[Archived] = []
     tries: list[_Try] = []  # first delivery tries under way on the pool, while the next page is read
     for entry, future in zip(entries, pages, strict=True):
         page = future.result()
@@ -254,7 +255,9 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
             log.warning("article %s %s: page not fetched, using the feed's text: %s",
                         entry.key, url, _without(url, page.error))  # fmt: skip
         article = build_article(entry, page.url or url, page.content, d.min_text_chars, d.max_extract_time)
-        story = _place(ctx, entry, article, page, policy)
+        story, story_link = _place(ctx, entry, article, page, policy)
+        archived.append(Archived(article=article, entry_key=entry.key, feed_url=entry.feed_url,
+                                 story_url=story_link, story=story, seen=iso_time(time.time())))  # fmt: skip
         created = datetime.now(UTC).isoformat(timespec="seconds")
         alerts = decide_alerts(article, story, ctx.matcher, ctx.rule_sinks, created)
         counts["articles"] += 1
@@ -270,6 +273,7 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
                          story.id, first)  # fmt: skip
                 continue
             tries += _deliver_all(ctx, alert)
+    archive.append(ctx.redis, archived, time.time(), d.archive_retention)
     for t in tries:  # the job ends only once every try has answered: no delivery is left to chance
         failed = t.answer.result()
         if failed is not None:
@@ -280,8 +284,11 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
     return counts
 
 
-def _place(ctx: WorkerContext, entry: Entry, article: Article, page: _Page, policy: StoryPolicy) -> StoryRef:
-    """The article's story, recorded in the story index (see workers.stories)."""
+def _place(
+    ctx: WorkerContext, entry: Entry, article: Article, page: _Page, policy: StoryPolicy
+) -> tuple[StoryRef, str | None]:
+    """The article's story, recorded in the story index (see workers.stories), and the URL it was
+    keyed by."""
     d = ctx.config.defaults
     now = time.time()
     url = story_url(entry.link, page.final_url or None, page.content, policy.syndication)
@@ -294,7 +301,7 @@ def _place(ctx: WorkerContext, entry: Entry, article: Article, page: _Page, poli
         log.debug("article %s %s: story %s (%s%s)", entry.key, article.url, placed.story_id, placed.why,
                   f", Jaccard {placed.jaccard:.2f}, containment {placed.containment:.2f} with "
                   f"{placed.joined}" if placed.jaccard is not None else "")  # fmt: skip
-    return StoryRef(id=placed.story_id, first_seen=iso_time(placed.first_seen))
+    return StoryRef(id=placed.story_id, first_seen=iso_time(placed.first_seen)), url
 
 
 def _fetch_page(ctx: WorkerContext, entry: Entry) -> _Page:

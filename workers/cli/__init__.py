@@ -1,14 +1,15 @@
 """The `wirewatch` command. Exit codes: 0 ok, 1 runtime failure, 2 bad config or usage.
 
 One module per command group: processes (run, worker, scheduler, reload), inspect (check, status,
-resume-sink), feeds, demo, rules; helpers for what they share. `-c`, `-v` and `--log-format`
-work before and after the subcommand.
+resume-sink), feeds, archive (backfill, search), demo, rules; helpers for what they share. `-c`,
+`-v` and `--log-format` work before and after the subcommand.
 """
 
 from __future__ import annotations
 
 import click
 
+from .archive import backfill, search
 from .demo import demo
 from .feeds import feeds
 from .helpers import CliState, shared_options
@@ -26,7 +27,20 @@ def cli(ctx: click.Context) -> None:
     ctx.ensure_object(CliState).configure_logging()
 
 
-for command in (run, worker, scheduler, reload_config, check, status, feeds, resume_sink, demo, rules):
+for command in (
+    run,
+    worker,
+    scheduler,
+    reload_config,
+    check,
+    status,
+    feeds,
+    resume_sink,
+    demo,
+    rules,
+    backfill,
+    search,
+):
     cli.add_command(command)
 
 

@@ -1,0 +1,198 @@
+"""Commands over the article archive: `backfill` (what rules would have caught, and sending what
+was never sent) and `search` (one query in the rule language)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+from pipeline.alerts import article_document, decide_alerts
+from pipeline.config import load_rules
+from pipeline.models import Alert, Archived, RuleHit
+from pipeline.rules import Matcher, QuerySyntaxError, parse_query
+from pipeline.schema import Config, RuleConfig, parse_duration
+from pipeline.sinks.render import one_line
+
+from .. import archive
+from .. import state as keys
+from ..context import Services, connect
+from ..enqueue import enqueue_delivery
+from .helpers import CliState, load_or_exit, or_exit, redis_url_or_exit, shared_options
+from .output import hit_lines
+
+
+def _since(value: str) -> float:
+    try:
+        return time.time() - parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from exc
+
+
+def _color(as_json: bool) -> bool:
+    return sys.stdout.isatty() and not as_json and not os.environ.get("NO_COLOR")
+
+
+@contextmanager
+def _progress(items: Iterator[Archived], total: int) -> Iterator[Iterator[Archived]]:
+    """A progress bar on a terminal (on stderr, so that stdout stays the report)."""
+    if not sys.stderr.isatty():
+        yield items
+        return
+    with click.progressbar(items, length=total, label="archive", file=sys.stderr) as bar:
+        yield bar
+
+
+def _header(item: Archived) -> str:
+    a = item.article
+    return f"{item.seen} {one_line(a.source)[:40]}: {one_line(a.title)[:100]}\n  {a.url}"
+
+
+def _as_json(item: Archived, hit: RuleHit) -> dict[str, object]:
+    """An archived article (without its text) and why a rule matched it."""
+    return {
+        "article": item.article.model_dump(mode="json", exclude={"text"}),
+        "story": item.story.model_dump(),
+        "story_url": item.story_url,
+        "feed_url": item.feed_url,
+        "seen": item.seen,
+        "matches": [m.model_dump(mode="json") for m in hit.matches],
+    }
+
+
+def _rules_for(
+    cfg: Config, rule_ids: tuple[str, ...], rules_file: str | None
+) -> tuple[list[RuleConfig], Matcher]:
+    if rules_file is not None:
+        loaded = or_exit(lambda: load_rules(rules_file))
+        rules, aliases = loaded.rules, {**cfg.aliases, **loaded.aliases}
+    else:
+        rules, aliases = cfg.rules, cfg.aliases
+    if rule_ids:
+        known = {r.id for r in rules}
+        unknown = [i for i in rule_ids if i not in known]
+        if unknown:
+            raise click.BadParameter(f"no rule {', '.join(map(repr, unknown))}", param_hint="--rule")
+        rules = [r for r in rules if r.id in rule_ids]
+    return rules, Matcher(rules, aliases)
+
+
+@click.command()
+@click.option("--since", "since_text", default="7d", show_default=True, help="how far back (e.g. 2d, 12h)")
+@click.option("--rule", "rule_ids", multiple=True, help="only this rule (repeatable)")
+@click.option("--rules", "rules_file", default=None, help="run this rules file instead of the config's rules")
+@click.option("--send", is_flag=True, help="send the alerts that were never sent")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per alert")
+@shared_options(top=False)
+@click.pass_obj
+def backfill(
+    state: CliState,
+    since_text: str,
+    rule_ids: tuple[str, ...],
+    rules_file: str | None,
+    send: bool,
+    as_json: bool,
+) -> None:
+    """Run rules over the archived articles: what would have alerted (a dry run), or with --send
+    the alerts that were never sent, through the workers (the same alert ids: nothing already
+    alerted is sent again)."""
+    cfg = load_or_exit(state.config_path)
+    since = _since(since_text)
+    rules, matcher = _rules_for(cfg, rule_ids, rules_file)
+    redis = connect(redis_url_or_exit(cfg))
+    services = Services(cfg, redis)
+    rule_sinks = {r.id: cfg.sinks_for(r) for r in rules}
+    color = _color(as_json)
+    counts = {"articles": 0, "matches": 0, "alerted": 0, "new": 0, "sent": 0}
+    created = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    with _progress(archive.read(redis, since), archive.size(redis)) as items:
+        for item in items:
+            counts["articles"] += 1
+            hits = {h.rule_id: h for h in matcher.match(article_document(item.article))}
+            if not hits:
+                continue
+            alerts = decide_alerts(item.article, item.story, matcher, rule_sinks, created)
+            for alert in alerts:
+                counts["matches"] += 1
+                done = bool(redis.exists(keys.alert_key(alert.alert_id)))
+                counts["alerted" if done else "new"] += 1
+                sent = False
+                if send and not done:
+                    sent = _send(services, alert, item)
+                    counts["sent"] += sent
+                _report(item, alert, hits[alert.rule_id], done, sent, as_json, color)
+    verb = "queued for delivery" if send else "would alert"
+    click.echo(
+        f"{counts['articles']} archived articles since {since_text}, {counts['matches']} rule matches: "
+        f"{counts['alerted']} alerted already, {counts['new']} never alerted"
+        + (f", {counts['sent']} {verb}" if send else f" ({verb})"),
+        err=as_json,
+    )
+
+
+def _send(services: Services, alert: Alert, item: Archived) -> bool:
+    """Record a backfilled alert and queue its deliveries; False when it was alerted meanwhile."""
+    d = services.config.defaults
+    if keys.record_alert(services.redis, alert, d.seen_ttl, made_for=item.entry_key) is not None:
+        return False  # alerted meanwhile (a worker placed a copy of the story)
+    if not alert.sinks:
+        click.echo(f"alert {alert.alert_id}: rule {alert.rule_id} has no enabled sink", err=True)
+    for sink_id in alert.sinks:
+        enqueue_delivery(services, alert, sink_id)
+    return True
+
+
+def _report(
+    item: Archived, alert: Alert, hit: RuleHit, done: bool, sent: bool, as_json: bool, color: bool
+) -> None:
+    if as_json:
+        head = {"alert_id": alert.alert_id, "rule": alert.rule_id, "alerted_already": done, "sent": sent}
+        click.echo(json.dumps({**head, **_as_json(item, hit)}, ensure_ascii=False))
+        return
+    state = "sent" if sent else ("alerted already" if done else "never alerted")
+    click.echo(f"{_header(item)}\n  alert {alert.alert_id} ({state}, story {item.story.id})")
+    for line in hit_lines(hit, color):
+        click.echo(line)
+
+
+@click.command()
+@click.argument("query")
+@click.option("--since", "since_text", default="2d", show_default=True, help="how far back (e.g. 7d, 12h)")
+@click.option("--limit", default=50, show_default=True, help="at most this many results")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per article")
+@shared_options(top=False)
+@click.pass_obj
+def search(state: CliState, query: str, since_text: str, limit: int, as_json: bool) -> None:
+    """Run QUERY (the rule language, with the config's aliases) over the archived articles,
+    newest first."""
+    cfg = load_or_exit(state.config_path)
+    since = _since(since_text)
+    try:
+        parse_query(query, cfg.aliases)
+    except QuerySyntaxError as exc:
+        click.echo(f"wirewatch: bad query: {exc}", err=True)
+        sys.exit(2)
+    matcher = Matcher([RuleConfig(id="search", title="search", query=query)], cfg.aliases)
+    redis = connect(redis_url_or_exit(cfg))
+    color = _color(as_json)
+    found = 0
+    for item in archive.read(redis, since, newest_first=True):
+        hits = matcher.match(article_document(item.article))
+        if not hits:
+            continue
+        found += 1
+        if as_json:
+            click.echo(json.dumps(_as_json(item, hits[0]), ensure_ascii=False))
+        else:
+            click.echo(_header(item))
+            for line in hit_lines(hits[0], color, header=False):
+                click.echo(line)
+        if found >= limit:
+            break
+    if not as_json:
+        click.echo(f"{found} articles" + (f" (the newest {limit})" if found >= limit else ""))
