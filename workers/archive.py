@@ -24,16 +24,18 @@ ARCHIVE_KEY = PREFIX + "archive"
 PAGE = 200  # entries read per round trip
 
 # Ids from the writer's clock (so a test can move it), never lower than the last one: workers
-# on several machines may disagree by a few milliseconds.
+# on several machines may disagree by a few milliseconds. (Spelled out as ms-seq: Redis 6.2, the
+# embedded server, has no ms-* ids.)
 _APPEND = """
-local ms = tonumber(ARGV[1])
+local ms, seq = tonumber(ARGV[1]), 0
 local last = redis.call('xrevrange', KEYS[1], '+', '-', 'COUNT', 1)[1]
 if last then
-  local last_ms = tonumber(string.match(last[1], '^(%d+)'))
-  if last_ms > ms then ms = last_ms end
+  local last_ms, last_seq = string.match(last[1], '^(%d+)-(%d+)$')
+  if tonumber(last_ms) >= ms then ms, seq = tonumber(last_ms), tonumber(last_seq) + 1 end
 end
 for i = 3, #ARGV do
-  redis.call('xadd', KEYS[1], 'MINID', ARGV[2], string.format('%d', ms) .. '-*', 'a', ARGV[i])
+  redis.call('xadd', KEYS[1], 'MINID', ARGV[2], string.format('%d-%d', ms, seq), 'a', ARGV[i])
+  seq = seq + 1
 end
 return #ARGV - 2
 """
