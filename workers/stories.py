@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 
 from redis import Redis
 
-from pipeline.models import Alert, StoryCopy, short_hash
+from pipeline.models import StoryCopy, StoryRef, short_hash
 from pipeline.sinks.render import one_line
 from pipeline.stories import (
     BANDS,
@@ -260,11 +260,13 @@ def story_copies(redis: Redis, story_ids: Sequence[str]) -> dict[str, list[Story
     }
 
 
-def also_reported_by(alert: Alert, copies: dict[str, list[StoryCopy]], most: int = 5) -> str:
-    """ "Outlet (URL), ..." for the story's copies other than the alert's own article; "" if none."""
-    if alert.story is None:
+def also_reported_by(
+    story: StoryRef | None, own_url: str, copies: dict[str, list[StoryCopy]], most: int = 5
+) -> str:
+    """ "Outlet (URL), ..." for the story's copies other than the article at `own_url`; "" if none."""
+    if story is None:
         return ""
-    others = [c for c in copies.get(alert.story.id, []) if c.url != alert.article.url]
+    others = [c for c in copies.get(story.id, []) if c.url != own_url]
     shown = ", ".join(f"{one_line(c.source)[:60]} ({c.url})" for c in others[:most])
     return shown + (f" and {len(others) - most} more" if len(others) > most else "")
 

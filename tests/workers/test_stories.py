@@ -154,6 +154,13 @@ def test_one_story_at_three_outlets_alerts_once_per_rule_and_lists_the_copies(
     }
     assert all(name in also for name in others), also
 
+    # So do the archive's commands.
+    found = CliRunner().invoke(cli, ["-c", str(cfg), "search", "ICC"], env={"REDIS_URL": redis_url})
+    assert found.exit_code == 0
+    assert found.output.count("also reported by") == 3  # each of the three outlets' copies
+    first_copy = found.output.split("also reported by", 1)[1].splitlines()[0]
+    assert sum(name in first_copy for name in ("Wire Daily", "The Evening Post", "Metro Online")) == 2
+
     run_pass(rt)  # nothing new
     assert len(receiver.payloads) == 5
 

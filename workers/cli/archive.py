@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
+from redis import Redis
 
 from pipeline.alerts import article_document, decide_alerts
 from pipeline.config import load_rules
@@ -23,6 +24,7 @@ from .. import archive
 from .. import state as keys
 from ..context import Services, connect
 from ..enqueue import enqueue_delivery
+from ..stories import also_reported_by, story_copies
 from .helpers import CliState, load_or_exit, or_exit, redis_url_or_exit, shared_options
 from .output import hit_lines
 
@@ -48,9 +50,14 @@ def _progress(items: Iterator[Archived], total: int) -> Iterator[Iterator[Archiv
         yield bar
 
 
-def _header(item: Archived) -> str:
+def _header(redis: Redis, item: Archived) -> str:
+    """The article, and the other outlets of its story."""
     a = item.article
-    return f"{item.seen} {one_line(a.source)[:40]}: {one_line(a.title)[:100]}\n  {a.url}"
+    lines = [f"{item.seen} {one_line(a.source)[:40]}: {one_line(a.title)[:100]}", f"  {a.url}"]
+    others = also_reported_by(item.story, a.url, story_copies(redis, [item.story.id]))
+    if others:
+        lines.append(f"  also reported by {others}")
+    return "\n".join(lines)
 
 
 def _as_json(item: Archived, hit: RuleHit) -> dict[str, object]:
@@ -125,7 +132,7 @@ def backfill(
                 if send and not done:
                     sent = _send(services, alert, item)
                     counts["sent"] += sent
-                _report(item, alert, hits[alert.rule_id], done, sent, as_json, color)
+                _report(redis, item, alert, hits[alert.rule_id], done, sent, as_json, color)
     verb = "queued for delivery" if send else "would alert"
     click.echo(
         f"{counts['articles']} archived articles since {since_text}, {counts['matches']} rule matches: "
@@ -148,14 +155,21 @@ def _send(services: Services, alert: Alert, item: Archived) -> bool:
 
 
 def _report(
-    item: Archived, alert: Alert, hit: RuleHit, done: bool, sent: bool, as_json: bool, color: bool
+    redis: Redis,
+    item: Archived,
+    alert: Alert,
+    hit: RuleHit,
+    done: bool,
+    sent: bool,
+    as_json: bool,
+    color: bool,
 ) -> None:
     if as_json:
         head = {"alert_id": alert.alert_id, "rule": alert.rule_id, "alerted_already": done, "sent": sent}
         click.echo(json.dumps({**head, **_as_json(item, hit)}, ensure_ascii=False))
         return
     state = "sent" if sent else ("alerted already" if done else "never alerted")
-    click.echo(f"{_header(item)}\n  alert {alert.alert_id} ({state}, story {item.story.id})")
+    click.echo(f"{_header(redis, item)}\n  alert {alert.alert_id} ({state}, story {item.story.id})")
     for line in hit_lines(hit, color):
         click.echo(line)
 
@@ -189,7 +203,7 @@ def search(state: CliState, query: str, since_text: str, limit: int, as_json: bo
         if as_json:
             click.echo(json.dumps(_as_json(item, hits[0]), ensure_ascii=False))
         else:
-            click.echo(_header(item))
+            click.echo(_header(redis, item))
             for line in hit_lines(hits[0], color, header=False):
                 click.echo(line)
         if found >= limit:

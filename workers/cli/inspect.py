@@ -71,7 +71,7 @@ def status(state: CliState) -> None:
     copies = story_copies(redis, sorted({a.story.id for a in alerts if a.story}))
     for alert in alerts:
         click.echo(f"  alert {alert.created_at} [{alert.rule_id}] {one_line(alert.article.title)[:100]}")
-        others = also_reported_by(alert, copies)
+        others = also_reported_by(alert.story, alert.article.url, copies)
         if others:
             click.echo(f"    also reported by {others}")
 
