@@ -6,10 +6,10 @@ source, url, lang), used by the article job and by `wirewatch rules test` alike.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
-from .models import Alert, Article, ArticleRef, StoryRef
+from .models import Alert, Article, ArticleRef, RuleHit, StoryRef
 from .rules import Document, Matcher
 
 
@@ -37,6 +37,17 @@ def decide_alerts(
     """An Alert per rule that matches, with an id stable per (rule, story): the same story seen
     again, through this feed or another, under any URL (see pipeline.stories), gives the same
     ids, so it alerts once."""
+    return alerts_for(article, story, matcher.match(article_document(article)), rule_sinks, created_at)
+
+
+def alerts_for(
+    article: Article,
+    story: StoryRef,
+    hits: Sequence[RuleHit],
+    rule_sinks: Mapping[str, tuple[str, ...]],
+    created_at: str,
+) -> list[Alert]:
+    """The Alert of each rule hit on an article (see `decide_alerts`)."""
     ref = ArticleRef(
         url=article.url,
         title=article.title,
@@ -55,5 +66,5 @@ def decide_alerts(
             created_at=created_at,
             story=story,
         )
-        for hit in matcher.match(article_document(article))
+        for hit in hits
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -13,6 +14,11 @@ class Record(BaseModel):
 
     def to_json(self) -> str:
         return self.model_dump_json()
+
+
+def iso_time(ts: float) -> str:
+    """Unix seconds as the ISO 8601 UTC text every record carries ("2026-12-01T10:00:00+00:00")."""
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
 
 def short_hash(*parts: str, size: int = 20) -> str:

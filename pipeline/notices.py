@@ -11,11 +11,10 @@ feed's state and queues the notices for the sinks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal, assert_never
 from urllib.parse import urlsplit
 
-from .models import Notice, NoticeType
+from .models import Notice, NoticeType, iso_time
 from .polling import Deferred, FeedEntries, NotModified, PollFailed, PollOutcome
 from .schema import FeedConfig
 
@@ -63,7 +62,7 @@ def notices_after(
 ) -> tuple[list[Notice], Spell]:
     """The notices one poll calls for, and the spell it leaves. `errors`: failures in a row
     before this poll's result is counted; `moved_to`: a new permanent address found now."""
-    stamp = datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds")
+    stamp = iso_time(now)
 
     def notice(kind: NoticeType, since: str, **details: Any) -> Notice:
         return Notice(type=kind, feed_url=feed.url, feed_name=feed_name(feed), since=since, **details)

@@ -158,7 +158,10 @@ def title_hash(title: str) -> bytes | None:
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> list[str]:
     """Distinct runs of `size` folded words, in first-seen order."""
-    folded = words(text)
+    return _shingles(words(text), size)
+
+
+def _shingles(folded: list[str], size: int = SHINGLE_WORDS) -> list[str]:
     return list(dict.fromkeys(" ".join(folded[i : i + size]) for i in range(len(folded) - size + 1)))
 
 
@@ -175,7 +178,8 @@ class Fingerprint:
 
 
 def fingerprint(title: str, text: str, url: str | None, min_words: int) -> Fingerprint:
-    grams = shingles(text) if len(words(text)) >= min_words else []
+    folded = words(text)
+    grams = _shingles(folded) if len(folded) >= min_words else []
     if not grams:
         return Fingerprint(url, url_hash(url) if url else None, title_hash(title), None, (), 0)
     minhash = rensa.RMinHash(NUM_PERM, MINHASH_SEED)

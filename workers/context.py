@@ -26,6 +26,7 @@ from pipeline.fetch import Fetcher
 from pipeline.rules import Matcher
 from pipeline.schema import Config, FeedConfig
 from pipeline.sinks import Sink, make_sink
+from pipeline.stories import StoryPolicy
 
 from . import redis_embedded
 
@@ -112,10 +113,12 @@ class WorkerContext(AbstractContextManager["WorkerContext"]):
     pool: ThreadPoolExecutor
     hosts: HostLimiter
     rule_sinks: dict[str, tuple[str, ...]] = field(init=False)  # rule id -> its enabled sinks
+    story_policy: StoryPolicy = field(init=False)
 
     def __post_init__(self) -> None:
         cfg = self.services.config
         self.rule_sinks = {r.id: cfg.sinks_for(r) for r in cfg.rules}
+        self.story_policy = StoryPolicy.of(cfg)
 
     @property
     def config(self) -> Config:

@@ -24,7 +24,7 @@ from redis.client import Pipeline
 from pipeline.alerts import decide_alerts
 from pipeline.errors import DeliveryPermanent, FetchPermanent, FetchRetriable, SinkGone, WirewatchError
 from pipeline.extract import build_article
-from pipeline.models import Alert, Archived, Article, Entry, Notice, StoryCopy, StoryRef
+from pipeline.models import Alert, Archived, Article, Entry, Notice, StoryCopy, StoryRef, iso_time
 from pipeline.notices import notices_after, poll_result
 from pipeline.polling import (
     Deferred,
@@ -42,13 +42,12 @@ from pipeline.polling import (
 )
 from pipeline.schema import FeedConfig
 from pipeline.sinks import Sink
-from pipeline.stories import StoryPolicy, fingerprint, story_url
+from pipeline.stories import fingerprint, story_url
 
 from . import archive, state, stories
 from .context import WorkerContext
 from .enqueue import ARTICLE_TRIES, FirstTryFailed, enqueue_articles, enqueue_delivery, enqueue_notice
 from .retries import Verdict, backoff, verdict
-from .stories import iso as iso_time
 
 log = logging.getLogger("wirewatch.jobs")
 
@@ -240,7 +239,6 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
     again: list[Entry] = []
     retry_in = backoff(attempt + 1, d.retry_backoff, d.retry_backoff_cap)[-1]
     counts = {"articles": 0, "alerts": 0}
-    policy = StoryPolicy.of(ctx.config)
     archived: list[Archived] = []
     tries: list[_Try] = []  # first delivery tries under way on the pool, while the next page is read
     for entry, future in zip(entries, pages, strict=True):
@@ -255,10 +253,10 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
             log.warning("article %s %s: page not fetched, using the feed's text: %s",
                         entry.key, url, _without(url, page.error))  # fmt: skip
         article = build_article(entry, page.url or url, page.content, d.min_text_chars, d.max_extract_time)
-        story, story_link = _place(ctx, entry, article, page, policy)
+        story, story_link = _place(ctx, entry, article, page)
         archived.append(Archived(article=article, entry_key=entry.key, feed_url=entry.feed_url,
                                  story_url=story_link, story=story, seen=iso_time(time.time())))  # fmt: skip
-        created = datetime.now(UTC).isoformat(timespec="seconds")
+        created = iso_time(time.time())
         alerts = decide_alerts(article, story, ctx.matcher, ctx.rule_sinks, created)
         counts["articles"] += 1
         for alert in alerts:
@@ -284,12 +282,10 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
     return counts
 
 
-def _place(
-    ctx: WorkerContext, entry: Entry, article: Article, page: _Page, policy: StoryPolicy
-) -> tuple[StoryRef, str | None]:
+def _place(ctx: WorkerContext, entry: Entry, article: Article, page: _Page) -> tuple[StoryRef, str | None]:
     """The article's story, recorded in the story index (see workers.stories), and the URL it was
     keyed by."""
-    d = ctx.config.defaults
+    d, policy = ctx.config.defaults, ctx.story_policy
     now = time.time()
     url = story_url(entry.link, page.final_url or None, page.content, policy.syndication)
     fp = fingerprint(article.title, article.text, url, policy.min_words)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 import struct
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from redis import Redis
 
@@ -203,6 +202,12 @@ def _candidate(member: bytes, record: bytes) -> Candidate:
     return Candidate(member.hex(), story.hex(), float(first_seen), float(seen), shingle_count, signature)
 
 
+def _again(record: bytes) -> Placement:
+    """The placement an article already has (its own record)."""
+    story, first_seen, _seen, _shingles = _HEAD.unpack_from(record)
+    return Placement(story.hex(), float(first_seen), "again")
+
+
 def place_article(
     redis: Redis,
     fp: Fingerprint,
@@ -225,8 +230,7 @@ def place_article(
             *fp.bands,
         )  # fmt: skip
         if own:
-            story, first_seen, _seen, _n = _HEAD.unpack_from(own)
-            return Placement(story.hex(), float(first_seen), "again")
+            return _again(own)
         candidates = tuple(_candidate(found[i], found[i + 1]) for i in range(0, len(found), 2))
         lookup = Lookup(None, _known(by_url), _known(by_title), candidates)
         placement = place(fp, member.hex(), lookup, policy, now)
@@ -241,8 +245,7 @@ def place_article(
         if answer[0] == b"ok":
             return placement
         if answer[0] == b"again":
-            story, first_seen, _seen, _n = _HEAD.unpack_from(answer[1])
-            return Placement(story.hex(), float(first_seen), "again")
+            return _again(answer[1])
     log.warning("story index: %s kept changing while it was placed; placed in %s", copy.url, placement)
     assert placement is not None
     return placement
@@ -269,7 +272,3 @@ def also_reported_by(
     others = [c for c in copies.get(story.id, []) if c.url != own_url]
     shown = ", ".join(f"{one_line(c.source)[:60]} ({c.url})" for c in others[:most])
     return shown + (f" and {len(others) - most} more" if len(others) > most else "")
-
-
-def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")

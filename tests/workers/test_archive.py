@@ -13,6 +13,7 @@ import yaml
 from click.testing import CliRunner, Result
 from redis import Redis
 
+from pipeline.feeds import parse_feed
 from workers import archive
 from workers.cli import cli
 from workers.demo_site import LoopbackSite, WebhookReceiver
@@ -67,8 +68,6 @@ def test_the_archive_is_trimmed_by_time(
         archive_retention="7d",
     )  # fmt: skip
     rt = runtime(cfg, redis)
-    from pipeline.feeds import parse_feed
-
     route = site.routes["/feed.xml"]
     assert isinstance(route, tuple)
     entries = parse_feed(route[2], rt.config.feeds[0]).entries
@@ -120,7 +119,7 @@ def test_backfill_shows_what_new_rules_would_have_caught_and_sends_only_what_was
     rows = [json.loads(line) for line in sent.stdout.splitlines() if line.startswith("{")]
     assert [r["rule"] for r in rows] == ["widow"] * widow_articles and all(r["sent"] for r in rows)
     drain(rt)
-    widow = [p for p in receiver.payloads[sent_before:]]
+    widow = receiver.payloads[sent_before:]
     assert [p["rule"]["id"] for p in widow] == ["widow"] * widow_articles
     assert receiver.bad_signatures == 0
     assert {p["story"]["id"] for p in widow} == {r["story"]["id"] for r in rows}

@@ -13,9 +13,9 @@ from contextlib import contextmanager
 import click
 from redis import Redis
 
-from pipeline.alerts import article_document, decide_alerts
+from pipeline.alerts import alerts_for, article_document
 from pipeline.config import load_rules
-from pipeline.models import Alert, Archived, RuleHit
+from pipeline.models import Alert, Archived, RuleHit, iso_time
 from pipeline.rules import Matcher, QuerySyntaxError, parse_query
 from pipeline.schema import Config, RuleConfig, parse_duration
 from pipeline.sinks.render import one_line
@@ -116,15 +116,12 @@ def backfill(
     rule_sinks = {r.id: cfg.sinks_for(r) for r in rules}
     color = _color(as_json)
     counts = {"articles": 0, "matches": 0, "alerted": 0, "new": 0, "sent": 0}
-    created = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    created = iso_time(time.time())
     with _progress(archive.read(redis, since), archive.size(redis)) as items:
         for item in items:
             counts["articles"] += 1
             hits = {h.rule_id: h for h in matcher.match(article_document(item.article))}
-            if not hits:
-                continue
-            alerts = decide_alerts(item.article, item.story, matcher, rule_sinks, created)
-            for alert in alerts:
+            for alert in alerts_for(item.article, item.story, list(hits.values()), rule_sinks, created):
                 counts["matches"] += 1
                 done = bool(redis.exists(keys.alert_key(alert.alert_id)))
                 counts["alerted" if done else "new"] += 1

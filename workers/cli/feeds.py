@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from pipeline.models import iso_time
 from pipeline.polling import feed_health
 from pipeline.schema import Config
 
@@ -66,7 +66,7 @@ def feed_rows(cfg: Config, states: dict[str, dict[str, str]], now: float) -> lis
                 "last_error": s.get("retired_reason") or s.get("last_error") or None,
                 "interval": int(s["interval"]) if s.get("interval") else None,
                 "why": s.get("why") or None,
-                "next_poll": _iso(due) if due is not None else None,
+                "next_poll": iso_time(due) if due is not None else None,
                 "next_poll_in": round(due - now) if due is not None else None,
                 "per_day": float(s["per_day"]) if s.get("per_day") else None,
                 "retired": s.get("retired") or None,
@@ -184,10 +184,6 @@ def export_opml(state: CliState, output: str | None) -> None:
         click.echo(f"{output}: {len(cfg.feeds)} feeds")
     else:
         click.echo(written.decode("utf-8"), nl=False)
-
-
-def _iso(when: float) -> str:
-    return datetime.fromtimestamp(when, UTC).isoformat(timespec="seconds")
 
 
 def _duration(seconds: float) -> str:
