@@ -4,7 +4,8 @@
                              [--workers 2]
 
 N corpus pages (the scrapinghub and readability sets of ../shared/corpus, repeated under new
-URLs past their 274) behind a few RSS feeds on 127.0.0.1, one catch-all rule (`url:127`: every
+URLs past their 274, every third word of a repeat replaced so that each is a story of its own
+and alerts: see `distinct_copy`) behind a few RSS feeds on 127.0.0.1, one catch-all rule (`url:127`: every
 loopback URL), a loopback webhook receiver (verifying every signature), and `wirewatch run
 --workers N` with an embedded Redis, polling every 2 s. Then:
 
@@ -30,6 +31,7 @@ import argparse
 import base64
 import json
 import os
+import re
 import secrets
 import signal
 import statistics
@@ -50,13 +52,67 @@ CORPUS = ROOT.parent / "shared" / "corpus" / "articles"
 SETS = ("scrapinghub__article-extraction-benchmark", "mozilla__readability")
 sys.path.insert(0, str(ROOT))
 from bench.loopback import run_wirewatch, serve, tree_cpu  # noqa: E402
+from pipeline.extract import extract_text  # noqa: E402
+from pipeline.stories import Fingerprint, StoryPolicy, fingerprint, similarity  # noqa: E402
 from workers.demo_site import WebhookReceiver  # noqa: E402
 
 
 def corpus_pages(n: int) -> list[bytes]:
     rows = [json.loads(line) for line in (CORPUS / "manifest.jsonl").read_text().splitlines()]
-    pages = [(CORPUS / r["html_path"]).read_bytes() for r in rows if r["html_path"].split("/")[0] in SETS]
-    return [pages[i % len(pages)] for i in range(n)]
+    pages = one_story_each(
+        [(CORPUS / r["html_path"]).read_bytes() for r in rows if r["html_path"].split("/")[0] in SETS]
+    )
+    return [distinct_copy(pages[i % len(pages)], i // len(pages)) for i in range(n)]
+
+
+def _same_story(a: Fingerprint, b: Fingerprint, policy: StoryPolicy) -> bool:
+    if a.signature is None or b.signature is None:
+        return False
+    jaccard, containment = similarity(a.signature, a.shingles, b.signature, b.shingles)
+    return jaccard >= policy.jaccard or containment >= policy.containment
+
+
+def one_story_each(pages: list[bytes]) -> list[bytes]:
+    """The pages less those that are a copy of an earlier one (the two sets share articles):
+    a copy joins its story and does not alert, and the bench waits for every page's alert."""
+    policy = StoryPolicy()
+    kept: list[bytes] = []
+    prints: list[Fingerprint] = []
+    for page in pages:
+        fp = fingerprint("", extract_text(page, "http://127.0.0.1/").text, None, policy.min_words)
+        if any(_same_story(fp, other, policy) for other in prints):
+            continue
+        kept.append(page)
+        prints.append(fp)
+    return kept
+
+
+_CODE = re.compile(r"(<(script|style)\b.*?</\2\s*>)", re.S | re.I)
+_TEXT = re.compile(r">([^<]+)<")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def distinct_copy(page: bytes, copy: int) -> bytes:
+    """The page as its `copy`-th repeat: every third word of its text (outside scripts and
+    styles) replaced by a token of this copy's, so that repeats are different stories (Jaccard
+    of their shingles at most 0.02 over the 274 pages) and each alerts, as new pages do, with
+    the same amount of text to extract."""
+    if copy == 0:
+        return page
+    count = 0
+
+    def word(m: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return f"v{copy}n{count}" if count % 3 == 0 else m.group()
+
+    def text(m: re.Match[str]) -> str:
+        return ">" + _WORD.sub(word, m.group(1)) + "<"
+
+    parts = _CODE.split(page.decode("utf-8", "surrogateescape"))
+    # split() gives text, then each script or style block and its tag name, then text again
+    out = [_TEXT.sub(text, part) if i % 3 == 0 else part for i, part in enumerate(parts) if i % 3 != 2]
+    return "".join(out).encode("utf-8", "surrogateescape")
 
 
 class Site:
