@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
-from .models import Alert, Article, ArticleRef, RuleHit, StoryRef
+from .models import Alert, Article, ArticleRef, Match, RuleHit, StoryRef, TermHit
 from .rules import Document, Matcher
 
 
@@ -68,3 +68,38 @@ def alerts_for(
         )
         for hit in hits
     ]
+
+
+SAMPLE_RULE_ID = "wirewatch-test"
+
+
+def sample_alert(created_at: str, sinks: tuple[str, ...] = (), alert_id: str = "sample") -> Alert:
+    """A made-up alert, clearly marked as a test, with every field filled: what `wirewatch sinks
+    test` sends and what `wirewatch check` renders each template with."""
+    text = "Kremlin spokesman Dmitry Peskov said on Tuesday that the talks were constructive."
+    start = text.index("Peskov")
+    return Alert(
+        alert_id=alert_id,
+        rule_id=SAMPLE_RULE_ID,
+        rule_title="wirewatch test message",
+        article=ArticleRef(
+            url="https://example.org/wirewatch-test",
+            title="This is a test message from wirewatch, not a news alert",
+            source="wirewatch",
+            published=created_at,
+            language="en",
+        ),
+        matches=(
+            Match(
+                field="text",
+                terms=("Peskov",),
+                offsets=((start, start + 6),),
+                snippet=text,
+                highlights=((start, start + 6),),
+                hits=(TermHit(text="Peskov", start=start, end=start + 6, query="term:peskov"),),
+            ),
+        ),
+        sinks=sinks,
+        created_at=created_at,
+        story=StoryRef(id="sample", first_seen=created_at),
+    )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -25,6 +25,9 @@ from .rules import AliasTable, QuerySyntaxError, parse_query
 from .rules.nodes import Node
 from .schema import Config, FeedConfig, RuleConfig, RulesFile
 from .yamlsource import Document, KeyPath, format_key, load_yaml
+
+if TYPE_CHECKING:
+    from .sinks.templates import SinkTemplates
 
 __all__ = ["format_issues", "load_config", "load_rules"]
 
@@ -83,6 +86,8 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Confi
         aliases.update(_aliases_or_empty(raw))  # a bad aliases block is reported by validation
     parsed: dict[str, Node] = {}
     issues += _cross_check(data, doc, rules, rules_doc, aliases, parsed)
+    if config is not None:
+        issues += _check_templates(config, doc, rules, rules_doc, base)
 
     if issues or config is None:
         files = [doc.file, rules_doc.file]
@@ -366,6 +371,39 @@ def _check_queries(
             key = format_key(("rules", i, "query"))
             issues.append(ConfigIssue(rules_doc.file, line, column, key, message, caret))
     return issues
+
+
+def _check_templates(
+    config: Config, doc: Document, rules: list[tuple[int, RuleConfig]], rules_doc: Document, base: Path
+) -> list[ConfigIssue]:
+    """Each sink's and rule's own templates compiled and rendered with a sample alert."""
+    from .sinks.templates import TemplateProblem, check_templates, load_templates
+
+    issues = []
+    owners = [(doc, ("sinks", i), s.templates) for i, s in enumerate(config.sinks)]
+    owners += [(rules_doc, ("rules", i), r.templates) for i, r in rules]
+    for where, path, given in owners:
+        if given is None:
+            continue
+        for name, value in given.given().items():
+            if not value:
+                continue
+            try:
+                check_templates(load_templates({name: value}, base))
+            except TemplateProblem as exc:
+                issues.append(where.issue((*path, "templates", name), str(exc)))
+    return issues
+
+
+def sink_templates(config: Config, sink_id: str) -> SinkTemplates:
+    """A sink's templates and its rules' own over them (the config was checked: they load)."""
+    from .sinks.templates import DEFAULT_TEMPLATES, SinkTemplates, load_templates
+
+    base = config.config_path.parent if config.config_path is not None else Path.cwd()
+    own = config.sink(sink_id).templates
+    sink = load_templates(own.given(), base) if own is not None else DEFAULT_TEMPLATES
+    rules = {r.id: load_templates(r.templates.given(), base).over(sink) for r in config.rules if r.templates}
+    return SinkTemplates(sink, rules)
 
 
 def _get(data: Any, key: str) -> Any:

@@ -12,7 +12,7 @@
         |   +-- TooLargeError         a body went over its size cap
         +-- NotAFeedError             the bytes are no RSS/Atom feed
         +-- DeliveryPermanent
-            +-- SinkGone              the receiver answered 410 Gone: the sink is paused
+            +-- SinkGone              the receiver answered 410 Gone: the sink is disabled
 
 Jobs retry RetriableError (with backoff, jitter and a cap) and record PermanentError as an
 outcome, so a bad feed or a dead sink never takes a worker down.
@@ -96,12 +96,33 @@ class NotAFeedError(PermanentError):
 
 
 class DeliveryRetriable(RetriableError):
-    pass
+    """A delivery that may pass later. `delivered`: the sink's targets (recipients, URLs) that
+    took it in this try anyway, which later tries skip; `given_up`: targets that failed for good
+    (target -> why), which later tries skip too."""
+
+    def __init__(
+        self,
+        message: str,
+        retry_after: float | None = None,
+        delivered: tuple[str, ...] = (),
+        given_up: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, retry_after)
+        self.delivered = delivered
+        self.given_up = given_up or {}
 
 
 class DeliveryPermanent(PermanentError):
-    pass
+    """A delivery that will not pass by retrying; `delivered` and `given_up` as for
+    DeliveryRetriable."""
+
+    def __init__(
+        self, message: str, delivered: tuple[str, ...] = (), given_up: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.delivered = delivered
+        self.given_up = given_up or {}
 
 
 class SinkGone(DeliveryPermanent):
-    """The receiver says it is gone for good (HTTP 410): the sink is paused, not posted to again."""
+    """The receiver says it is gone for good (HTTP 410): the sink is disabled, not sent to again."""

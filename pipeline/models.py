@@ -144,16 +144,17 @@ class Alert(Record):
         return f"{self.alert_id}-{sink_id}"
 
 
-NoticeType = Literal["feed.unhealthy", "feed.recovered", "feed.retired", "feed.moved"]
+NoticeType = Literal["feed.unhealthy", "feed.recovered", "feed.retired", "feed.moved", "sink.disabled"]
 
 
 class Notice(Record):
-    """News about a feed itself, for the same sinks as alerts: it broke, recovered, was retired
-    (410 Gone) or moved (301/308)."""
+    """News for the operator, through the same sinks as alerts: a feed broke, recovered, was
+    retired (410 Gone) or moved (301/308); a sink answered 410 Gone and was disabled."""
 
     type: NoticeType
-    feed_url: str
-    feed_name: str
+    feed_url: str = ""
+    feed_name: str = ""
+    sink_id: str = ""  # sink.disabled: the sink
     error: str = ""
     failures: int = 0
     since: str  # ISO time: when the failures began, or when the feed retired or moved
@@ -162,7 +163,7 @@ class Notice(Record):
 
     @property
     def notice_id(self) -> str:
-        return short_hash(self.type, self.feed_url, self.since, str(self.sequence))
+        return short_hash(self.type, self.feed_url or self.sink_id, self.since, str(self.sequence))
 
     def delivery_id(self, sink_id: str) -> str:
         """The id a receiver sees on every try of this notice to this sink (webhook-id, Message-ID)."""
@@ -171,4 +172,6 @@ class Notice(Record):
     @property
     def headline(self) -> str:
         """`feed unhealthy: <name>`: the email subject after `[wirewatch]`."""
+        if self.type == "sink.disabled":
+            return f"sink disabled: {self.sink_id}"
         return f"feed {self.type.removeprefix('feed.')}: {self.feed_name}"

@@ -108,6 +108,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Standard Webhooks' retry schedule after the first try: 5 s, 5 m, 30 m, 2 h, 5 h, 10 h, 10 h.
+STANDARD_WEBHOOKS_SCHEDULE = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
+# Chat services limit a webhook or bot to about one message a second, some (Discord, Telegram
+# groups) to 20 or 30 a minute: an Apprise sink stays under that unless told otherwise.
+APPRISE_MAX_PER_MINUTE = 20
+
+
 class Defaults(Strict):
     poll_interval: Duration = 300.0  # a feed's interval until its entries tell how often it publishes
     min_interval: Duration = 120.0  # adaptive intervals stay within [min_interval, max_interval]
@@ -126,8 +133,11 @@ class Defaults(Strict):
     host_delay: Duration = 1.0  # at least this long between two feed polls of one host, all workers
     min_text_chars: int = Field(default=200, ge=0)  # less extracted text than this: use the feed's
     max_extract_time: Duration = 10.0  # a page taking longer to extract: use the feed's text
-    delivery_retries: int = Field(default=8, ge=0, le=50)
-    retry_backoff: Duration = 10.0  # first retry delay; doubles each try, with jitter
+    # The waits between the tries of a delivery (each +-20% jitter): Standard Webhooks' schedule.
+    retry_schedule: list[Duration] = Field(
+        default_factory=lambda: list(STANDARD_WEBHOOKS_SCHEDULE), max_length=50
+    )
+    retry_backoff: Duration = 10.0  # page fetches and lost jobs: first retry delay, doubling, with jitter
     retry_backoff_cap: Duration = 3600.0
     user_agent: str = "wirewatch/0.1 (+https://github.com/wirewatch/wirewatch)"
 
@@ -182,6 +192,7 @@ class RuleConfig(Strict):
     query: str
     aliases: dict[str, list[str]] = Field(default_factory=dict)
     sinks: list[SinkId] | None = None  # None: every sink
+    templates: TemplatesConfig | None = None  # over each sink's own
 
     @property
     def display_title(self) -> str:
@@ -193,10 +204,33 @@ class RulesFile(Strict):
     rules: list[RuleConfig]
 
 
-class EmailSinkConfig(Strict):
+class TemplatesConfig(Strict):
+    """Message templates (see pipeline.sinks.templates): each inline Jinja2 text, or the path of
+    a file relative to the config file; unset ones are the shipped defaults."""
+
+    subject: str | None = None
+    text: str | None = None
+    html: str | None = None
+    body: str | None = None
+
+    def given(self) -> dict[str, str | None]:
+        return {"subject": self.subject, "text": self.text, "html": self.html, "body": self.body}
+
+
+class SinkBase(Strict):
+    """What every sink has: its id, whether it is used, when its failed deliveries are tried
+    again (`retry_schedule`, else defaults.retry_schedule) and how many messages a minute it
+    may send at most (`max_per_minute`: excess waits its turn, it is never dropped)."""
+
     id: SinkId
-    type: Literal["email"]
     enabled: bool = True  # a disabled sink is validated lightly and never delivered to
+    retry_schedule: list[Duration] | None = Field(default=None, max_length=50)
+    max_per_minute: int | None = Field(default=None, ge=1, le=6000)
+    templates: TemplatesConfig | None = None
+
+
+class EmailSinkConfig(SinkBase):
+    type: Literal["email"]
     host: str
     port: int = Field(default=587, ge=1, le=65535)
     starttls: bool = False
@@ -210,10 +244,8 @@ class EmailSinkConfig(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class WebhookSinkConfig(Strict):
-    id: SinkId
+class WebhookSinkConfig(SinkBase):
     type: Literal["webhook"]
-    enabled: bool = True
     url: HttpUrl
     secret: str = Field(default="", validate_default=True)
     timeout: Duration = 15.0
@@ -228,7 +260,34 @@ class WebhookSinkConfig(Strict):
         return value
 
 
-SinkConfig = Annotated[EmailSinkConfig | WebhookSinkConfig, Field(discriminator="type")]
+class AppriseSinkConfig(SinkBase):
+    """Any service Apprise knows (Slack, Teams, Telegram, Matrix, ntfy, Discord, mailto, json...),
+    one or more URLs; each URL is a target of its own, retried on its own."""
+
+    type: Literal["apprise"]
+    urls: list[str] = Field(min_length=1, max_length=100)
+    format: Literal["text", "markdown", "html"] = "text"  # what the body is, for Apprise to convert
+    timeout: Duration = 15.0
+    max_per_minute: int | None = Field(default=APPRISE_MAX_PER_MINUTE, ge=1, le=6000)
+
+    @field_validator("urls")
+    @classmethod
+    def _apprise_urls(cls, value: list[str]) -> list[str]:
+        import apprise  # here, not at the top: 0.4 s of plugins, for configs that use it only
+
+        for i, url in enumerate(value):
+            scheme = url.split("://", 1)[0] if "://" in url else ""
+            if not scheme or apprise.Apprise.instantiate(url) is None:
+                shown = f"{scheme}://…" if scheme else "a URL without a scheme"
+                raise ValueError(
+                    f"urls[{i}]: Apprise does not accept {shown} (see its wiki for the URL of each "
+                    "service: slack://..., ntfy://..., json://host/path...)"
+                )
+        return value
+
+
+AnySinkConfig = EmailSinkConfig | WebhookSinkConfig | AppriseSinkConfig
+SinkConfig = Annotated[AnySinkConfig, Field(discriminator="type")]
 
 
 class Config(Strict):
@@ -254,11 +313,16 @@ class Config(Strict):
     def parsed_queries(self) -> dict[str, Any]:
         return self._parsed_queries
 
-    def sink(self, sink_id: str) -> EmailSinkConfig | WebhookSinkConfig:
+    def sink(self, sink_id: str) -> AnySinkConfig:
         for s in self.sinks:
             if s.id == sink_id:
                 return s
         raise KeyError(sink_id)
+
+    def retry_schedule_for(self, sink_id: str) -> list[float]:
+        """The waits between the tries of a delivery to this sink."""
+        own = self.sink(sink_id).retry_schedule
+        return list(own if own is not None else self.defaults.retry_schedule)
 
     def notice_sinks(self) -> tuple[str, ...]:
         """The enabled sinks feed notices go to (`notify_sinks`, else every enabled sink)."""

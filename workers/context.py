@@ -22,6 +22,7 @@ from redis import Redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from pipeline.config import sink_templates
 from pipeline.fetch import Fetcher
 from pipeline.rules import Matcher
 from pipeline.schema import Config, FeedConfig
@@ -140,7 +141,7 @@ class WorkerContext(AbstractContextManager["WorkerContext"]):
             d.user_agent, d.fetch_timeout, config.allow_private_networks, max_connections=POLL_THREADS * 2
         )
         matcher = Matcher(config.rules, config.aliases, parsed=config.parsed_queries)
-        sinks = {s.id: make_sink(s, fetcher) for s in config.sinks if s.enabled}
+        sinks = {s.id: make_sink(s, fetcher, sink_templates(config, s.id)) for s in config.sinks if s.enabled}
         pool = ThreadPoolExecutor(POLL_THREADS, thread_name_prefix="fetch")
         return cls(services, fetcher, matcher, sinks, pool, HostLimiter(config.host_requests))
 

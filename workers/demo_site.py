@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -169,10 +170,14 @@ def seed_site(seeds_dir: Path) -> LoopbackSite:
     return site
 
 
+Answer = tuple[int, dict[str, str]]  # an HTTP status and its headers
+
+
 class WebhookReceiver:
     """A loopback webhook endpoint that verifies every Standard Webhooks signature and keeps the
-    verified payloads (and the webhook-id of every try). `fail_first` answers `fail_status`
-    (500) with `fail_headers` that many times."""
+    verified payloads (and the webhook-id and time of every try). `fail_first` answers
+    `fail_status` (500) with `fail_headers` that many times; `script` answers each of its
+    (status, headers) in turn first (a 2xx in it counts as delivered)."""
 
     def __init__(
         self,
@@ -180,6 +185,7 @@ class WebhookReceiver:
         fail_first: int = 0,
         fail_status: int = 500,
         fail_headers: dict[str, str] | None = None,
+        script: list[Answer] | None = None,
     ) -> None:
         from standardwebhooks.webhooks import Webhook
 
@@ -191,6 +197,8 @@ class WebhookReceiver:
         self.fail_first = fail_first
         self.fail_status = fail_status
         self.fail_headers = fail_headers or {}
+        self.script: list[Answer] = list(script or [])
+        self.times: list[float] = []  # when each verified try came (time.time(), as the test's clock says)
         self._lock = threading.Lock()
         receiver = self
 
@@ -198,9 +206,9 @@ class WebhookReceiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                status = receiver._receive(body, headers)
+                status, answer_headers = receiver._receive(body, headers)
                 self.send_response(status)
-                for k, v in (receiver.fail_headers if status == receiver.fail_status else {}).items():
+                for k, v in answer_headers.items():
                     self.send_header(k, v)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -213,7 +221,7 @@ class WebhookReceiver:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def _receive(self, body: bytes, headers: dict[str, str]) -> int:
+    def _receive(self, body: bytes, headers: dict[str, str]) -> Answer:
         with self._lock:
             self.body_sizes.append(len(body))
         try:
@@ -221,16 +229,67 @@ class WebhookReceiver:
         except Exception:
             with self._lock:
                 self.bad_signatures += 1
-            return 401
+            return 401, {}
         with self._lock:
             self.attempt_ids.append(headers.get("webhook-id", ""))
+            self.times.append(time.time())
+            if self.script:
+                status, answer_headers = self.script.pop(0)
+                if 200 <= status < 300:
+                    self.payloads.append(payload)
+                return status, answer_headers
             if self.fail_first > 0:
                 self.fail_first -= 1
-                return self.fail_status
+                return self.fail_status, self.fail_headers
             self.payloads.append(payload)
-        return 204
+        return 204, {}
 
     def start(self) -> WebhookReceiver:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Recorder:
+    """A loopback HTTP endpoint that keeps every request (path, headers, body) and answers
+    each path's `script` of statuses in turn, then 200: what Apprise's json://, form:// and
+    ntfy:// targets post to."""
+
+    def __init__(self, script: dict[str, list[int]] | None = None) -> None:
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        self.script = {path: list(codes) for path, codes in (script or {}).items()}
+        self._lock = threading.Lock()
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with recorder._lock:
+                    recorder.requests.append(
+                        (self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                    )
+                    codes = recorder.script.get(self.path.split("?", 1)[0])
+                    status = codes.pop(0) if codes else 200
+                respond(self, status, {"Content-Type": "application/json"}, b"{}")
+
+            do_PUT = do_POST
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def bodies(self, path: str) -> list[bytes]:
+        with self._lock:
+            return [body for p, _, body in self.requests if p.split("?", 1)[0] == path]
+
+    def start(self) -> Recorder:
         self._thread.start()
         return self
 

@@ -5,9 +5,11 @@ poll-<hash of feeds and due times>   one batch of due feeds (`poll_feeds`). A fe
                                      is in flight; a lost batch is retried once by RQ
 articles-<hash of entry keys>        a batch of new entries (`process_articles`); a page
                                      that may load later comes back alone, with attempt + 1
-deliver-<delivery id>                one delivery per (alert, sink) that the article job could
-                                     not make itself; its record outlives it by seen_ttl, so a
-                                     later re-run of the article cannot deliver it again
+deliver-<delivery id>                one delivery per (alert or notice, sink) that the article job
+                                     could not make itself; it and its record outlive it by
+                                     seen_ttl, so a later re-run of the article cannot deliver it
+                                     again; one that gave up stays in the failed registry (a dead
+                                     letter) until `wirewatch deliveries retry` or `purge`
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pipeline.schema import FeedConfig
 
 from . import state
 from .context import Services
-from .retries import retry_policy
+from .retries import delivery_retry, jittered, retry_policy
 
 log = logging.getLogger(__name__)
 
@@ -162,51 +164,47 @@ class FirstTryFailed:
 
 
 def enqueue_delivery(
-    services: Services, alert: Alert, sink_id: str, failed: FirstTryFailed | None = None
+    services: Services,
+    item: Alert | Notice,
+    sink_id: str,
+    failed: FirstTryFailed | None = None,
+    delay: float = 0.0,
 ) -> bool:
-    """A delivery job. `failed`: the article job tried first, which counts as the first of the
-    delivery_retries + 1 tries; when that try failed for good, or was the last, the job only
-    records the failure (a dead letter in the failed registry) without sending again."""
+    """A delivery job, tried after `delay` seconds and then on the sink's retry schedule.
+
+    `failed`: the article job tried first, which counts as the first try: the job comes at the
+    schedule's first wait (not before the receiver's Retry-After, capped at the schedule's
+    longest wait) with the rest of the schedule; when that try failed for good, or the schedule
+    is empty, the job only records the failure (a dead letter) without sending again."""
     d = services.config.defaults
-    delivery_id = alert.delivery_id(sink_id)
-    tries_left = d.delivery_retries + 1 - (1 if failed else 0)
-    dead_reason = failed.reason if failed is not None and (failed.permanent or tries_left <= 0) else ""
-    options: dict[str, object] = {
+    delivery_id = item.delivery_id(sink_id)
+    try:
+        schedule = services.config.retry_schedule_for(sink_id)
+    except KeyError:  # no longer configured: the job drops it
+        schedule = []
+    dead_reason = ""
+    if failed is not None:
+        if failed.permanent or not schedule:
+            dead_reason, delay = failed.reason, 0.0
+        else:
+            asked = min(failed.retry_after or 0.0, max(schedule))
+            delay = max(delay, jittered(schedule[:1])[0], asked)
+        schedule = schedule[1:]
+    func = "workers.jobs.deliver" if isinstance(item, Alert) else "workers.jobs.deliver_notice"
+    what = "delivery" if isinstance(item, Alert) else "notice"
+    options: dict[str, Any] = {
         "job_id": state.delivery_job_id(delivery_id),
         "timeout": DELIVER_TIMEOUT,
         "result_ttl": int(d.seen_ttl),
         "failure_ttl": int(d.seen_ttl),
-        "retry": None if dead_reason else retry_policy(d, tries_left - 1),
-        "description": f"delivery {delivery_id}",
+        "retry": None if dead_reason else delivery_retry(schedule),
+        "description": f"{what} {delivery_id}",
     }
-    args = (alert.to_json(), sink_id, dead_reason)
-    wait = failed.retry_after if failed is not None and not dead_reason else None
-    if wait:  # the receiver asked us to wait: the next try is not before its Retry-After
-        return _schedule(services.queues.alerts, wait, "workers.jobs.deliver", args, **options)
+    args = (item.to_json(), sink_id, dead_reason)
+    if delay > 0:
+        return _schedule(services.queues.alerts, delay, func, args, **options)
     try:
-        services.queues.alerts.enqueue_call("workers.jobs.deliver", args=args, unique=True, **options)  # type: ignore[arg-type]
-    except DuplicateJobError:
-        return False
-    return True
-
-
-def enqueue_notice(services: Services, notice: Notice, sink_id: str) -> bool:
-    """A job sending a feed notice to one sink, retried as deliveries are; False when that
-    notice is queued for that sink already."""
-    d = services.config.defaults
-    delivery_id = notice.delivery_id(sink_id)
-    try:
-        services.queues.alerts.enqueue_call(
-            "workers.jobs.deliver_notice",
-            args=(notice.to_json(), sink_id),
-            job_id=state.delivery_job_id(delivery_id),
-            timeout=DELIVER_TIMEOUT,
-            result_ttl=int(d.seen_ttl),
-            failure_ttl=int(d.seen_ttl),
-            retry=retry_policy(d, d.delivery_retries),
-            description=f"notice {delivery_id}",
-            unique=True,
-        )
+        services.queues.alerts.enqueue_call(func, args=args, unique=True, **options)
     except DuplicateJobError:
         return False
     return True

@@ -2,6 +2,7 @@
 the worker's `WorkerContext` first, and is idempotent: a re-run sends nothing twice.
 
     poll_feeds(batch of due feeds) -> process_articles(batch of entries) -> deliver(alert, sink)
+                                                                           deliver_notice(notice, sink)
 
 Expected outcomes (a feed that is down, a 404 page) are recorded and logged, not raised: only a
 delivery raises, so that RQ retries it on the schedule `workers.retries` decides.
@@ -10,9 +11,9 @@ delivery raises, so that RQ retries it on the schedule `workers.retries` decides
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,9 +21,17 @@ from typing import Any, assert_never
 from urllib.parse import urlsplit
 
 from redis.client import Pipeline
+from rq import Retry
 
 from pipeline.alerts import decide_alerts
-from pipeline.errors import DeliveryPermanent, FetchPermanent, FetchRetriable, SinkGone, WirewatchError
+from pipeline.errors import (
+    DeliveryPermanent,
+    DeliveryRetriable,
+    FetchPermanent,
+    FetchRetriable,
+    SinkGone,
+    WirewatchError,
+)
 from pipeline.extract import build_article
 from pipeline.models import Alert, Archived, Article, Entry, Notice, StoryCopy, StoryRef, iso_time
 from pipeline.notices import notices_after, poll_result
@@ -41,12 +50,12 @@ from pipeline.polling import (
     triage_entries,
 )
 from pipeline.schema import FeedConfig
-from pipeline.sinks import Sink
+from pipeline.sinks import Deliverable
 from pipeline.stories import fingerprint, story_url
 
 from . import archive, state, stories
 from .context import WorkerContext
-from .enqueue import ARTICLE_TRIES, FirstTryFailed, enqueue_articles, enqueue_delivery, enqueue_notice
+from .enqueue import ARTICLE_TRIES, FirstTryFailed, enqueue_articles, enqueue_delivery
 from .retries import Verdict, backoff, verdict
 
 log = logging.getLogger("wirewatch.jobs")
@@ -54,6 +63,8 @@ log = logging.getLogger("wirewatch.jobs")
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 SINK_BUSY_FOR = 60.0  # seconds a sink that failed or was slow gets its deliveries through the queue
 SLOW_DELIVERY = 2.0  # seconds: a delivery slower than this makes the sink busy
+SLOT_SLACK = 0.05  # seconds a delivery sleeps for its sink's next sending slot; longer, it is rescheduled
+RATE_WAITS_MAX = 1_000_000  # a delivery may wait for its sending slot this many times (no try is spent)
 HOST_WAIT_MAX = 5.0  # seconds a poll thread waits for its host's slot; longer, the feed is deferred
 _RANDOM = random.Random()
 
@@ -167,7 +178,7 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
     for notice in notices:
         log.warning("feed %s: %s (%s)", notice.feed_url, notice.headline, notice.error or notice.since)
         for sink_id in cfg.notice_sinks():
-            enqueue_notice(ctx.services, notice, sink_id)
+            enqueue_delivery(ctx.services, notice, sink_id)
     return counts
 
 
@@ -273,10 +284,12 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
             tries += _deliver_all(ctx, alert)
     archive.append(ctx.redis, archived, time.time(), d.archive_retention)
     for t in tries:  # the job ends only once every try has answered: no delivery is left to chance
-        failed = t.answer.result()
-        if failed is not None:
+        answer = t.answer.result()
+        if isinstance(answer, float):  # its sink's next sending slot is later: a job waits for it
+            enqueue_delivery(ctx.services, t.alert, t.sink_id, delay=answer)
+        elif answer is not None:
             state.mark_sink_busy(ctx.redis, t.sink_id, SINK_BUSY_FOR)
-            enqueue_delivery(ctx.services, t.alert, t.sink_id, failed)
+            enqueue_delivery(ctx.services, t.alert, t.sink_id, answer)
     if again:
         enqueue_articles(ctx.services, again, attempt + 1, retry_in)
     return counts
@@ -317,7 +330,7 @@ def _fetch_page(ctx: WorkerContext, entry: Entry) -> _Page:
 class _Try:
     alert: Alert
     sink_id: str
-    answer: Future[FirstTryFailed | None]
+    answer: Future[FirstTryFailed | float | None]
 
 
 def _deliver_all(ctx: WorkerContext, alert: Alert) -> list[_Try]:
@@ -328,8 +341,9 @@ def _deliver_all(ctx: WorkerContext, alert: Alert) -> list[_Try]:
     for sink_id, status in zip(sink_ids, state.delivery_status(ctx.redis, alert, sink_ids), strict=True):
         if status.delivered or status.queued:
             continue
-        if status.sink_gone:  # paused after a 410: a dead letter with the reason, nothing posted
-            enqueue_delivery(ctx.services, alert, sink_id, FirstTryFailed(status.sink_gone, permanent=True))
+        if status.sink_disabled:  # after a 410: a dead letter with the reason, nothing sent
+            reason = _disabled_reason(sink_id, status.sink_disabled)
+            enqueue_delivery(ctx.services, alert, sink_id, FirstTryFailed(reason, permanent=True))
             continue
         if status.sink_busy:
             enqueue_delivery(ctx.services, alert, sink_id)
@@ -338,16 +352,19 @@ def _deliver_all(ctx: WorkerContext, alert: Alert) -> list[_Try]:
     return tries
 
 
-def _send(ctx: WorkerContext, alert: Alert, sink_id: str) -> FirstTryFailed | None:
-    """One try of a delivery from the article job; None when delivered."""
+def _send(ctx: WorkerContext, alert: Alert, sink_id: str) -> FirstTryFailed | float | None:
+    """One try of a delivery from the article job: None when delivered, the seconds to wait
+    for the sink's next sending slot (max_per_minute), or how the try failed."""
     delivery_id = alert.delivery_id(sink_id)
+    wait = _slot_wait(ctx, sink_id, delivery_id)
+    if wait > SLOT_SLACK:
+        return wait
+    time.sleep(wait)
     started = time.monotonic()
     try:
-        ctx.sinks[sink_id].send(alert, delivery_id)
+        _attempt(ctx, alert, sink_id)
     except Exception as exc:
         outcome = verdict(exc)
-        if isinstance(exc, SinkGone):
-            _pause(ctx, sink_id, exc)
         if outcome is Verdict.BUG:
             log.error("delivery %s: bug: %s: %s", delivery_id, type(exc).__name__, exc, exc_info=exc)
         else:
@@ -356,63 +373,124 @@ def _send(ctx: WorkerContext, alert: Alert, sink_id: str) -> FirstTryFailed | No
         return FirstTryFailed(f"{type(exc).__name__}: {exc}" if outcome is Verdict.BUG else str(exc),
                               permanent=outcome is not Verdict.RETRY,
                               retry_after=getattr(exc, "retry_after", None))  # fmt: skip
-    _delivered(ctx, alert, sink_id)
     if time.monotonic() - started > SLOW_DELIVERY:
         state.mark_sink_busy(ctx.redis, sink_id, SINK_BUSY_FOR)
     return None
 
 
-def _delivered(ctx: WorkerContext, alert: Alert, sink_id: str) -> None:
-    delivery_id = alert.delivery_id(sink_id)
-    state.mark_delivered(ctx.redis, delivery_id, ctx.config.defaults.seen_ttl)
-    log.info(
-        "delivery %s: delivered to %s (rule %s, %s)", delivery_id, sink_id, alert.rule_id, alert.article.url
+def _about(item: Deliverable, sink_id: str) -> dict[str, str]:
+    """What a delivery record says of its item (see workers.state.DeliveryRecord)."""
+    if isinstance(item, Alert):
+        art = item.article
+        return {"sink": sink_id, "kind": "alert", "item": item.alert_id, "rule": item.rule_id,
+                "title": art.title[:300], "url": art.url[:2000]}  # fmt: skip
+    if isinstance(item, Notice):
+        return {"sink": sink_id, "kind": "notice", "item": item.type, "rule": "",
+                "title": item.headline[:300], "url": item.feed_url[:2000]}  # fmt: skip
+    assert_never(item)
+
+
+def _attempt(ctx: WorkerContext, item: Deliverable, sink_id: str) -> str:
+    """One try of one delivery to the sink's targets that have not taken it yet, recorded in its
+    delivery record; raises as `Sink.send` does (a 410 disables the sink first)."""
+    delivery_id = item.delivery_id(sink_id)
+    sink = ctx.sinks[sink_id]
+    about, ttl = _about(item, sink_id), ctx.config.defaults.seen_ttl
+    done, given_up = state.target_progress(ctx.redis, delivery_id)
+    pending = [t for t in sink.targets if t not in done and t not in given_up]
+    try:
+        status = sink.send(item, delivery_id, pending)
+    except (DeliveryRetriable, DeliveryPermanent) as exc:
+        state.note_delivery(ctx.redis, delivery_id, about, "retrying", time.time(), ttl, error=str(exc),
+                            done=exc.delivered, given_up=exc.given_up)  # fmt: skip
+        if isinstance(exc, SinkGone):
+            _disable(ctx, sink_id, exc)
+        raise
+    except Exception as exc:
+        state.note_delivery(ctx.redis, delivery_id, about, "retrying", time.time(), ttl,
+                            error=f"bug: {type(exc).__name__}: {exc}")  # fmt: skip
+        raise
+    if given_up:  # the others took it now; these failed for good in an earlier try
+        reason = f"sink {sink_id}: given up on {len(given_up)} of {len(sink.targets)} targets: " + "; ".join(
+            given_up.values()
+        )
+        state.note_delivery(
+            ctx.redis, delivery_id, about, "retrying", time.time(), ttl, error=reason, done=pending
+        )
+        raise DeliveryPermanent(reason, delivered=tuple(pending))
+    state.note_delivery(ctx.redis, delivery_id, about, "delivered", time.time(), ttl, done=pending)
+    log.info("delivery %s: delivered to %s (%s; %s %s)", delivery_id, sink_id, status, about["kind"],
+             about["rule"] or about["item"])  # fmt: skip
+    return status
+
+
+def _slot_wait(ctx: WorkerContext, sink_id: str, delivery_id: str) -> float:
+    """Seconds until this delivery may be sent under its sink's max_per_minute (0: now). A slot
+    booked by an earlier wait of the same delivery is used, not booked again."""
+    per_minute = ctx.config.sink(sink_id).max_per_minute
+    if not per_minute:
+        return 0.0
+    now = time.time()
+    booked = state.take_slot(ctx.redis, delivery_id)
+    wait = (
+        booked - now if booked is not None else state.reserve_send_slot(ctx.redis, sink_id, now, per_minute)
     )
+    if wait > SLOT_SLACK:
+        state.keep_slot(ctx.redis, delivery_id, now + wait)
+    return max(0.0, wait)
+
+
+def _disabled_reason(sink_id: str, why: str) -> str:
+    return f"sink {sink_id} is disabled (wirewatch sinks enable {sink_id}): {why}"
+
+
+def _disable(ctx: WorkerContext, sink_id: str, exc: SinkGone) -> None:
+    """Disable a sink that answered 410 Gone, and tell the operator through the other sinks."""
+    if not state.disable_sink(ctx.redis, sink_id, str(exc)):
+        return  # disabled already: told already
+    log.error("sink %s: disabled, nothing more is sent to it until `wirewatch sinks enable %s`: %s",
+              sink_id, sink_id, exc)  # fmt: skip
+    notice = Notice(type="sink.disabled", sink_id=sink_id, error=str(exc), since=iso_time(time.time()))
+    for other in ctx.config.notice_sinks():
+        if other != sink_id and not state.sink_disabled(ctx.redis, other):
+            enqueue_delivery(ctx.services, notice, other)
 
 
 # --- delivery ------------------------------------------------------------------------------------
 
 
-def deliver(ctx: WorkerContext, alert_json: str, sink_id: str, dead_reason: str = "") -> str:
-    """One try of one delivery. Raises on failure, so that RQ retries it as `workers.retries`
-    decides; `dead_reason` records a failure that was final already (a dead letter)."""
-    alert = Alert.model_validate_json(alert_json)
-    delivery_id = alert.delivery_id(sink_id)
+def deliver(ctx: WorkerContext, alert_json: str, sink_id: str, dead_reason: str = "") -> str | Retry:
+    """One try of one alert's delivery. Raises on failure, so that RQ retries it as
+    `workers.retries` decides; `dead_reason` records a failure that was final already (a dead
+    letter); returns a Retry when the sink's rate limit makes it wait."""
+    return _deliver_job(ctx, Alert.model_validate_json(alert_json), sink_id, dead_reason)
+
+
+def deliver_notice(ctx: WorkerContext, notice_json: str, sink_id: str, dead_reason: str = "") -> str | Retry:
+    """One try of sending a notice to one sink, as `deliver` does for an alert."""
+    return _deliver_job(ctx, Notice.model_validate_json(notice_json), sink_id, dead_reason)
+
+
+def _deliver_job(ctx: WorkerContext, item: Deliverable, sink_id: str, dead_reason: str) -> str | Retry:
+    delivery_id = item.delivery_id(sink_id)
     if dead_reason:
         raise DeliveryPermanent(dead_reason)
     if state.delivered(ctx.redis, delivery_id):
         return "delivered already"
-    outcome = _try_sink(ctx, sink_id, delivery_id, lambda sink: sink.send(alert, delivery_id))
-    if outcome == "delivered":
-        _delivered(ctx, alert, sink_id)
-    return outcome
-
-
-def deliver_notice(ctx: WorkerContext, notice_json: str, sink_id: str) -> str:
-    """One try of sending a feed notice to one sink; raises on failure, as `deliver` does."""
-    notice = Notice.model_validate_json(notice_json)
-    delivery_id = notice.delivery_id(sink_id)
-    return _try_sink(ctx, sink_id, delivery_id, lambda sink: sink.send_notice(notice, delivery_id))
-
-
-def _try_sink(ctx: WorkerContext, sink_id: str, delivery_id: str, send: Callable[[Sink], None]) -> str:
-    """One try through one sink, unless it is gone from the config (dropped) or paused (a 410)."""
-    sink = ctx.sinks.get(sink_id)
-    if sink is None:
+    if sink_id not in ctx.sinks:
         log.warning("delivery %s: sink %s is no longer configured or enabled, dropped", delivery_id, sink_id)
         return "dropped"
-    paused = state.sink_gone(ctx.redis, sink_id)
-    if paused:
-        raise DeliveryPermanent(paused)
-    try:
-        send(sink)
-    except SinkGone as exc:
-        _pause(ctx, sink_id, exc)
-        raise
-    return "delivered"
-
-
-def _pause(ctx: WorkerContext, sink_id: str, exc: SinkGone) -> None:
-    state.mark_sink_gone(ctx.redis, sink_id, str(exc))
-    log.error("sink %s: paused, nothing more is posted to it until `wirewatch resume-sink %s`: %s",
-              sink_id, sink_id, exc)  # fmt: skip
+    disabled = state.sink_disabled(ctx.redis, sink_id)
+    if disabled:
+        reason = _disabled_reason(sink_id, disabled)
+        state.note_delivery(ctx.redis, delivery_id, _about(item, sink_id), "retrying", time.time(),
+                            ctx.config.defaults.seen_ttl, error=reason, tried=False)  # fmt: skip
+        raise DeliveryPermanent(reason)
+    wait = _slot_wait(ctx, sink_id, delivery_id)
+    if wait > SLOT_SLACK:  # its turn under max_per_minute comes later: no try is spent on waiting
+        state.note_delivery(ctx.redis, delivery_id, _about(item, sink_id), "waiting", time.time(),
+                            ctx.config.defaults.seen_ttl, tried=False)  # fmt: skip
+        log.debug("delivery %s: sink %s sends its next message in %.0fs", delivery_id, sink_id, wait)
+        return Retry(max=RATE_WAITS_MAX, interval=math.ceil(wait))
+    time.sleep(wait)
+    return _attempt(ctx, item, sink_id)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import random
+from collections.abc import Sequence
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -49,13 +50,23 @@ def after_abandoned(times: int) -> Verdict:
     return Verdict.RETRY if times <= MAX_ABANDONED else Verdict.GIVE_UP
 
 
-def backoff(tries: int, base: float, cap: float) -> list[int]:
+def backoff(tries: int, base: float, cap: float) -> list[int]:  # page fetches and lost jobs
     """Exponential backoff with +-20% jitter and a cap, one delay (seconds) per retry."""
     delays = []
     for n in range(tries):
         delay = min(cap, base * (2**n))
         delays.append(max(0, round(delay * random.uniform(0.8, 1.2))))
     return delays
+
+
+def jittered(schedule: Sequence[float]) -> list[int]:
+    """A retry schedule's waits, each +-20% (so that the retries of a burst spread out)."""
+    return [max(0, round(wait * random.uniform(0.8, 1.2))) for wait in schedule]
+
+
+def delivery_retry(schedule: Sequence[float]) -> Retry | None:
+    """RQ's retries for a delivery: one per wait of the sink's schedule."""
+    return Retry(max=len(schedule), interval=jittered(schedule)) if schedule else None
 
 
 def retry_policy(d: Defaults, tries: int) -> Retry | None:

@@ -7,10 +7,18 @@
     ww:feed:<feed id>               hash: url, etag, last_modified, last_poll, last_ok, last_error,
                                     errors (failures in a row), moved_to, ...
     ww:alert:<alert id>             an alert already recorded: the entry it was made for (TTL: seen_ttl)
-    ww:delivered:<delivery id>      a delivery made from the article job itself (TTL: seen_ttl)
+    ww:delivery:<delivery id>       hash: one delivery (an alert or notice to one sink): what, where,
+                                    status (delivered, retrying, failed), tries, last error, when
+                                    (TTL: seen_ttl)
+    ww:delivery:<delivery id>:done  set: the sink's targets (recipients, URLs) that took it
+    ww:delivery:<delivery id>:given_up   hash: its targets that failed for good -> why
+    ww:deliveries                   sorted set: delivery id -> last change, the newest MAX_LISTED
+    ww:deliveries:failed            sorted set: delivery id -> when it gave up (the dead letters,
+                                    whose jobs wait in RQ's failed registry of queue alerts)
     ww:sink:<sink id>:busy          the sink failed or was slow lately: deliver through the queue
-    ww:sink:<sink id>:gone          the receiver answered 410 Gone: the reason; nothing is posted to
-                                    it until `wirewatch resume-sink` deletes this
+    ww:sink:<sink id>:disabled      the receiver answered 410 Gone: the reason; nothing is sent to
+                                    it until `wirewatch sinks enable` deletes this
+    ww:sink:<sink id>:next          when the sink's next message may go (max_per_minute)
     ww:alerts                       stream of recent alerts (JSON), newest last, capped
     ww:scheduler:leader             the scheduler leader lock
     ww:story:...                    the story index (see workers.stories)
@@ -56,29 +64,198 @@ def delivery_job_id(delivery_id: str) -> str:
     return f"deliver-{delivery_id}"
 
 
-def delivered_key(delivery_id: str) -> str:
-    return f"{PREFIX}delivered:{delivery_id}"
+def delivery_of_job(job_id: str) -> str | None:
+    """The delivery id of a delivery job's id (None for any other job)."""
+    return job_id.removeprefix("deliver-") if job_id.startswith("deliver-") else None
+
+
+def delivery_key(delivery_id: str) -> str:
+    return f"{PREFIX}delivery:{delivery_id}"
+
+
+def delivery_done_key(delivery_id: str) -> str:
+    return f"{PREFIX}delivery:{delivery_id}:done"
+
+
+def delivery_given_up_key(delivery_id: str) -> str:
+    return f"{PREFIX}delivery:{delivery_id}:given_up"
+
+
+DELIVERIES = PREFIX + "deliveries"
+FAILED_DELIVERIES = PREFIX + "deliveries:failed"
+MAX_LISTED = 10_000  # deliveries listed by `wirewatch deliveries`, and dead letters kept at most
 
 
 def sink_busy_key(sink_id: str) -> str:
     return f"{PREFIX}sink:{sink_id}:busy"
 
 
-def sink_gone_key(sink_id: str) -> str:
-    return f"{PREFIX}sink:{sink_id}:gone"
+def sink_disabled_key(sink_id: str) -> str:
+    return f"{PREFIX}sink:{sink_id}:disabled"
 
 
-def mark_sink_gone(redis: Redis, sink_id: str, reason: str) -> None:
-    redis.set(sink_gone_key(sink_id), reason)
+def disable_sink(redis: Redis, sink_id: str, reason: str) -> bool:
+    """Send nothing more to this sink; True when it was enabled until now."""
+    return bool(redis.set(sink_disabled_key(sink_id), reason, nx=True))
 
 
-def sink_gone(redis: Redis, sink_id: str) -> str | None:
-    return _s(redis.get(sink_gone_key(sink_id)))
+def sink_disabled(redis: Redis, sink_id: str) -> str | None:
+    """Why the sink is disabled (its 410), or None."""
+    return _s(redis.get(sink_disabled_key(sink_id)))
 
 
-def resume_sink(redis: Redis, sink_id: str) -> bool:
-    """Post to a paused sink again; False when it was not paused."""
-    return bool(redis.delete(sink_gone_key(sink_id)))
+def enable_sink(redis: Redis, sink_id: str) -> bool:
+    """Send to a disabled sink again; False when it was not disabled."""
+    return bool(redis.delete(sink_disabled_key(sink_id)))
+
+
+_RESERVE_SLOT = """
+local now, gap = tonumber(ARGV[1]), tonumber(ARGV[2])
+local at = math.max(now, tonumber(redis.call('get', KEYS[1]) or '0'))
+redis.call('set', KEYS[1], tostring(at + gap), 'PX', math.ceil((at + gap - now) * 1000) + 1000)
+return tostring(at - now)
+"""
+
+
+def reserve_send_slot(redis: Redis, sink_id: str, now: float, per_minute: int) -> float:
+    """Book the sink's next free sending slot (slots 60/per_minute seconds apart, shared by every
+    worker) and return how many seconds from `now` it is."""
+    return float(
+        _s(redis.eval(_RESERVE_SLOT, 1, f"{PREFIX}sink:{sink_id}:next", now, 60.0 / per_minute)) or 0
+    )
+
+
+# --- deliveries ----------------------------------------------------------------------------------
+
+
+class DeliveryRecord(NamedTuple):
+    """One delivery as `wirewatch deliveries` lists it."""
+
+    delivery_id: str
+    sink: str
+    kind: str  # alert, notice
+    item: str  # the alert id, or the notice's type
+    rule: str
+    title: str
+    url: str
+    status: str  # delivered, retrying, waiting (its sending slot), failed
+    tries: int
+    error: str
+    first: float  # first try
+    last: float  # last change
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._asdict()
+
+
+def note_delivery(
+    redis: Redis, delivery_id: str, about: Mapping[str, str], status: str, now: float, ttl: float,
+    *, error: str = "", tried: bool = True, done: Sequence[str] = (),
+    given_up: Mapping[str, str] | None = None,
+) -> None:  # fmt: skip
+    """Record a try (or a wait) of one delivery: its status, error, and the targets that took it."""
+    key, ttl_s = delivery_key(delivery_id), max(1, int(ttl))
+    with redis.pipeline(transaction=True) as pipe:
+        fields: dict[FieldT, EncodableT] = {"status": status, "error": error[:2000], "last": now}
+        fields.update(about)
+        pipe.hset(key, mapping=fields)
+        pipe.hsetnx(key, "first", now)
+        if tried:
+            pipe.hincrby(key, "tries", 1)
+        pipe.expire(key, ttl_s)
+        if done:
+            pipe.sadd(delivery_done_key(delivery_id), *done)
+            pipe.expire(delivery_done_key(delivery_id), ttl_s)
+        if given_up:
+            reasons: dict[FieldT, EncodableT] = {k: v[:500] for k, v in given_up.items()}
+            pipe.hset(delivery_given_up_key(delivery_id), mapping=reasons)
+            pipe.expire(delivery_given_up_key(delivery_id), ttl_s)
+        pipe.zadd(DELIVERIES, {delivery_id: now})
+        pipe.zremrangebyrank(DELIVERIES, 0, -MAX_LISTED - 1)
+        if status != "failed":
+            pipe.zrem(FAILED_DELIVERIES, delivery_id)
+        pipe.execute()
+
+
+def note_dead_letter(redis: Redis, delivery_id: str, error: str, now: float, ttl: float) -> None:
+    """The delivery gave up: a dead letter, until retried or purged (kept ttl, MAX_LISTED at most)."""
+    with redis.pipeline(transaction=True) as pipe:
+        pipe.hset(delivery_key(delivery_id), mapping={"status": "failed", "error": error[:2000], "last": now})
+        pipe.zadd(FAILED_DELIVERIES, {delivery_id: now})
+        pipe.zremrangebyscore(FAILED_DELIVERIES, "-inf", now - ttl)
+        pipe.zremrangebyrank(FAILED_DELIVERIES, 0, -MAX_LISTED - 1)
+        pipe.execute()
+
+
+def target_progress(redis: Redis, delivery_id: str) -> tuple[set[str], dict[str, str]]:
+    """The targets that took this delivery, and those given up on (target -> why)."""
+    with redis.pipeline(transaction=False) as pipe:
+        pipe.smembers(delivery_done_key(delivery_id))
+        pipe.hgetall(delivery_given_up_key(delivery_id))
+        done, given_up = pipe.execute()
+    return {_s(t) or "" for t in done}, {_s(k) or "": _s(v) or "" for k, v in given_up.items()}
+
+
+def forgive_targets(redis: Redis, delivery_id: str) -> None:
+    """Try the targets given up on again (a dead letter sent again)."""
+    redis.delete(delivery_given_up_key(delivery_id))
+
+
+def take_slot(redis: Redis, delivery_id: str) -> float | None:
+    """The sending slot booked for this delivery while it waited (see reserve_send_slot), once."""
+    with redis.pipeline(transaction=True) as pipe:
+        pipe.hget(delivery_key(delivery_id), "slot")
+        pipe.hdel(delivery_key(delivery_id), "slot")
+        slot, _ = pipe.execute()
+    return _f(slot)
+
+
+def keep_slot(redis: Redis, delivery_id: str, slot: float) -> None:
+    redis.hset(delivery_key(delivery_id), "slot", slot)
+
+
+def deliveries(redis: Redis, failed: bool, limit: int) -> list[DeliveryRecord]:
+    """The newest deliveries (or dead letters), newest first."""
+    ids = [_s(i) or "" for i in redis.zrevrange(FAILED_DELIVERIES if failed else DELIVERIES, 0, limit - 1)]
+    return [r for r in delivery_records(redis, ids) if r is not None]
+
+
+def delivery_records(redis: Redis, delivery_ids: Sequence[str]) -> list[DeliveryRecord | None]:
+    with redis.pipeline(transaction=False) as pipe:
+        for delivery_id in delivery_ids:
+            pipe.hgetall(delivery_key(delivery_id))
+        rows = pipe.execute()
+    out: list[DeliveryRecord | None] = []
+    for delivery_id, raw in zip(delivery_ids, rows, strict=True):
+        h = {_s(k) or "": _s(v) or "" for k, v in raw.items()}
+        if not h:
+            out.append(None)
+            continue
+        out.append(DeliveryRecord(
+            delivery_id, h.get("sink", ""), h.get("kind", ""), h.get("item", ""), h.get("rule", ""),
+            h.get("title", ""), h.get("url", ""), h.get("status", ""), int(h.get("tries") or 0),
+            h.get("error", ""), _f(h.get("first")) or 0.0, _f(h.get("last")) or 0.0,
+        ))  # fmt: skip
+    return out
+
+
+def forget_dead_letter(redis: Redis, delivery_id: str) -> None:
+    with redis.pipeline(transaction=True) as pipe:
+        pipe.zrem(FAILED_DELIVERIES, delivery_id)
+        pipe.zrem(DELIVERIES, delivery_id)
+        pipe.delete(
+            delivery_key(delivery_id), delivery_done_key(delivery_id), delivery_given_up_key(delivery_id)
+        )
+        pipe.execute()
+
+
+def dead_letters_beyond(redis: Redis, keep: int) -> list[str]:
+    """The dead letters older than the newest `keep`."""
+    return [_s(i) or "" for i in redis.zrange(FAILED_DELIVERIES, 0, -keep - 1)]
+
+
+def dead_letters_before(redis: Redis, when: float) -> list[str]:
+    return [_s(i) or "" for i in redis.zrangebyscore(FAILED_DELIVERIES, "-inf", when)]
 
 
 def seen_flags(redis: Redis, entries: Sequence[Entry]) -> list[bool]:
@@ -315,10 +492,10 @@ def record_alert(redis: Redis, alert: Alert, ttl: float, made_for: str) -> str |
 
 
 class DeliveryStatus(NamedTuple):
-    delivered: bool  # by an article job (ww:delivered)
+    delivered: bool  # by an article job
     queued: bool  # a delivery job exists, live or done within seen_ttl
     sink_busy: bool
-    sink_gone: str | None  # why the sink is paused, if it is
+    sink_disabled: str | None  # why the sink is disabled, if it is
 
 
 def delivery_status(redis: Redis, alert: Alert, sink_ids: Sequence[str]) -> list[DeliveryStatus]:
@@ -328,23 +505,19 @@ def delivery_status(redis: Redis, alert: Alert, sink_ids: Sequence[str]) -> list
     with redis.pipeline(transaction=False) as pipe:
         for sink_id in sink_ids:
             delivery_id = alert.delivery_id(sink_id)
-            pipe.exists(delivered_key(delivery_id))
+            pipe.hget(delivery_key(delivery_id), "status")
             pipe.exists(Job.key_for(delivery_job_id(delivery_id)))
             pipe.exists(sink_busy_key(sink_id))
-            pipe.get(sink_gone_key(sink_id))
+            pipe.get(sink_disabled_key(sink_id))
         rows = pipe.execute()
     return [
-        DeliveryStatus(bool(rows[i]), bool(rows[i + 1]), bool(rows[i + 2]), _s(rows[i + 3]))
+        DeliveryStatus(_s(rows[i]) == "delivered", bool(rows[i + 1]), bool(rows[i + 2]), _s(rows[i + 3]))
         for i in range(0, len(rows), 4)
     ]
 
 
 def delivered(redis: Redis, delivery_id: str) -> bool:
-    return bool(redis.exists(delivered_key(delivery_id)))
-
-
-def mark_delivered(redis: Redis, delivery_id: str, ttl: float) -> None:
-    redis.set(delivered_key(delivery_id), "1", ex=max(1, int(ttl)))
+    return _s(redis.hget(delivery_key(delivery_id), "status")) == "delivered"
 
 
 def mark_sink_busy(redis: Redis, sink_id: str, seconds: float) -> None:

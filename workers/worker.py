@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from types import TracebackType
 from typing import Any, cast
 
@@ -32,7 +33,7 @@ from rq.registry import clean_registries
 from rq.serializers import JSONSerializer
 from rq.utils import as_text, current_timestamp, now, parse_composite_key
 
-from . import reload
+from . import dead_letters, reload, state
 from .context import Services, WorkerContext
 from .retries import MAX_ABANDONED, Verdict, after_abandoned, verdict
 
@@ -144,7 +145,14 @@ class WirewatchWorker(SimpleWorker):
                 "%s: %s; will retry in %ds (%d more tries)",
                 what, exc, job.get_retry_interval(), job.retries_left,
             )  # fmt: skip
-        elif outcome is Verdict.RETRY:
+            call_exception_handlers(self._exc_handlers, job, *exc_info)
+            return
+        delivery_id = state.delivery_of_job(job.id)
+        if delivery_id is not None:  # the dead-letter hook: `wirewatch deliveries --failed` lists it
+            reason = str(exc) if outcome is not Verdict.BUG else f"bug: {type(exc).__name__}: {exc}"
+            cfg = self.context.config
+            dead_letters.record(self.connection, delivery_id, reason, time.time(), cfg.defaults.seen_ttl)
+        if outcome is Verdict.RETRY:
             log.error(
                 "%s: %s; gave up, job %s is in queue %s's failed registry", what, exc, job.id, job.origin
             )
@@ -231,9 +239,11 @@ def requeue_abandoned(queue: Queue) -> int:
 
 
 def _not_before(job: Job, retry_after: float | None) -> None:
-    """Make the coming retry wait at least `retry_after` seconds (the receiver's Retry-After):
-    RQ reads the interval when it schedules the retry, right after this."""
+    """Make the coming retry wait at least `retry_after` seconds (the receiver's Retry-After),
+    but no longer than the schedule's longest wait: RQ reads the interval when it schedules the
+    retry, right after this."""
     if not retry_after or not job.retry_intervals:
         return
     index = max(len(job.retry_intervals) - (job.retries_left or 0), 0)
-    job.retry_intervals[index] = max(job.retry_intervals[index], math.ceil(retry_after))
+    asked = min(math.ceil(retry_after), max(job.retry_intervals))
+    job.retry_intervals[index] = max(job.retry_intervals[index], asked)

@@ -12,7 +12,7 @@ import re
 import smtplib
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -20,7 +20,8 @@ from email.utils import format_datetime
 from ..errors import DeliveryPermanent, DeliveryRetriable
 from ..models import Alert, Notice
 from ..schema import EmailSinkConfig
-from .render import notice_subject, notice_text, one_line, render_html, render_text, subject
+from .render import notice_subject, notice_text, one_line
+from .templates import SinkTemplates, TemplateProblem
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +42,27 @@ def _reply_text(raw: bytes | str) -> str:
 class EmailSink:
     """Send an alert to the sink's recipients; raise DeliveryRetriable or DeliveryPermanent."""
 
-    def __init__(self, cfg: EmailSinkConfig, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        cfg: EmailSinkConfig,
+        *,
+        clock: Callable[[], float] = time.time,
+        templates: SinkTemplates | None = None,
+    ) -> None:
         self.cfg = cfg
+        self.templates = templates or SinkTemplates()
         self.id = cfg.id
         self._clock = clock
         self._where = f"email sink {cfg.id!r} (smtp://{cfg.host}:{cfg.port})"
 
     def build_message(self, alert: Alert, delivery_id: str) -> EmailMessage:
-        msg = self._message(subject(alert), delivery_id)
-        msg.set_content(render_text(alert))
-        msg.add_alternative(render_html(alert), subtype="html")
+        own = self.templates.for_rule(alert.rule_id)
+        try:
+            msg = self._message(own.subject(alert), delivery_id)
+            msg.set_content(own.text(alert))
+            msg.add_alternative(own.html(alert), subtype="html")
+        except TemplateProblem as exc:
+            raise DeliveryPermanent(f"{self._where}: {exc}") from exc
         return msg
 
     def build_notice(self, notice: Notice, delivery_id: str) -> EmailMessage:
@@ -68,25 +80,37 @@ class EmailSink:
         msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
         return msg
 
-    def send(self, alert: Alert, delivery_id: str) -> None:
-        self._send(self.build_message(alert, delivery_id), delivery_id)
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """Each recipient: one that refused is tried again alone, with the same Message-ID."""
+        return tuple(self.cfg.to)
 
-    def send_notice(self, notice: Notice, delivery_id: str) -> None:
-        self._send(self.build_notice(notice, delivery_id), delivery_id)
+    def send(self, item: Alert | Notice, delivery_id: str, targets: Sequence[str] | None = None) -> str:
+        to = list(self.cfg.to if targets is None else targets)
+        if not to:
+            return "nothing to send"
+        if isinstance(item, Alert):
+            return self._send(self.build_message(item, delivery_id), delivery_id, to)
+        return self._send(self.build_notice(item, delivery_id), delivery_id, to)
 
-    def _send(self, msg: EmailMessage, delivery_id: str) -> None:
+    def _send(self, msg: EmailMessage, delivery_id: str, to: list[str]) -> str:
         try:
-            refused = self._deliver(msg)
+            refused = self._deliver(msg, to)
         except (smtplib.SMTPException, OSError, ValueError) as exc:
             raise classify(self._where, exc) from exc
-        if refused:  # accepted for some recipients: a retry would duplicate it for the others
+        if refused:  # accepted for the others: only the refused are tried again
+            accepted = tuple(rcpt for rcpt in to if rcpt not in refused)
             detail = "; ".join(
                 f"{rcpt}: {code} {_reply_text(text)}" for rcpt, (code, text) in refused.items()
             )
-            log.warning("%s: %s delivered, but refused for %s", self._where, delivery_id, detail)
+            text = f"{self._where}: accepted for {len(accepted)} of {len(to)} recipients, refused: {detail}"
+            if any(400 <= code < 500 for code, _ in refused.values()):
+                raise DeliveryRetriable(text, delivered=accepted)
+            raise DeliveryPermanent(text, delivered=accepted)
         log.debug("%s: delivered %s", self._where, delivery_id)
+        return f"accepted for {len(to)} recipient{'' if len(to) == 1 else 's'}"
 
-    def _deliver(self, msg: EmailMessage) -> dict[str, tuple[int, bytes]]:
+    def _deliver(self, msg: EmailMessage, to: list[str]) -> dict[str, tuple[int, bytes]]:
         cfg = self.cfg
         smtp: smtplib.SMTP
         if cfg.ssl:
@@ -100,7 +124,7 @@ class EmailSink:
                 smtp.starttls(context=ssl.create_default_context())  # no STARTTLS: an error, never plain
             if cfg.username:
                 smtp.login(cfg.username, cfg.password or "")
-            return smtp.send_message(msg, from_addr=cfg.from_, to_addrs=list(cfg.to))
+            return smtp.send_message(msg, from_addr=cfg.from_, to_addrs=to)
         finally:
             try:  # the message is accepted (or not) already; a failed QUIT changes nothing
                 smtp.quit()

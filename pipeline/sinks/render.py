@@ -75,6 +75,14 @@ def notice_subject(notice: Notice) -> str:
 
 def notice_text(notice: Notice) -> str:
     """The plain-text body of a notice: what happened to which feed, since when, and why."""
+    if notice.type == "sink.disabled":
+        sink = one_line(notice.sink_id)
+        return (
+            f"Sink {sink} answered 410 Gone and is disabled: nothing more is sent to it until "
+            f"`wirewatch sinks enable {sink}`.\n\nIts deliveries are kept as dead letters "
+            f"(wirewatch deliveries --failed --sink {sink}).\nSince: {notice.since}\n"
+            + (f"Last error: {truncate(one_line(notice.error), 1000)}\n" if notice.error else "")
+        )
     what = {
         "feed.unhealthy": f"has failed {notice.failures} times in a row",
         "feed.recovered": f"works again, after {notice.failures} failures in a row",

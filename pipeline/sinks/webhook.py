@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ from ..models import Alert, Notice
 from ..redact import display_url
 from ..schema import WebhookSinkConfig
 from .render import one_line
+from .templates import SinkTemplates, TemplateProblem
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ PAYLOAD_VERSION = 1
 DEFAULT_USER_AGENT = "wirewatch-webhook/1"
 # 4xx that may pass by themselves; every other 4xx (and any 3xx: we never follow) is permanent.
 RETRIABLE_4XX = frozenset({408, 409, 425, 429})
+TARGET = "url"  # a webhook sink's one target
 
 
 def payload(alert: Alert) -> dict[str, Any]:
@@ -74,7 +76,15 @@ MAX_BODY_BYTES = 64 * 1024  # a receiver is never sent more; what was left out i
 
 
 def notice_payload(notice: Notice) -> dict[str, Any]:
-    """The JSON body of a feed notice (version 1): its type, the feed, and what happened."""
+    """The JSON body of a notice (version 1): its type, the feed or sink, and what happened."""
+    if notice.type == "sink.disabled":
+        return {
+            "version": 1,
+            "type": notice.type,
+            "sink": {"id": notice.sink_id},
+            "error": notice.error[:2000],
+            "since": notice.since,
+        }
     data: dict[str, Any] = {
         "version": 1,
         "type": notice.type,
@@ -89,27 +99,36 @@ def notice_payload(notice: Notice) -> dict[str, Any]:
 
 
 def encode_body(alert: Alert) -> bytes:
-    """Compact UTF-8 JSON, at most MAX_BODY_BYTES: when an alert is bigger, the hits of each
-    match are halved until it fits, then the snippets and the title shortened, and the body says
-    so (`"trimmed": true`, each match's `hits_total`). Lone surrogates fall back to \\u escapes."""
+    """Compact UTF-8 JSON, at most MAX_BODY_BYTES: the first of `trimmed_payloads` that fits.
+    Lone surrogates fall back to \\u escapes."""
+    body = b""
+    for data in trimmed_payloads(alert):
+        body = _json(data)
+        if len(body) <= MAX_BODY_BYTES:
+            break
+    return body
+
+
+def trimmed_payloads(alert: Alert) -> Iterator[dict[str, Any]]:
+    """The alert's payload, then the same trimmed further each time: the hits of each match
+    halved, down to none, then the snippets and the title shortened, each saying so
+    (`"trimmed": true`, each match's `hits_total`). One dict, changed in place between yields."""
     data = payload(alert)
-    body = _json(data)
+    yield data
     hits = max((len(m["hits"]) for m in data["matches"]), default=0)
-    while len(body) > MAX_BODY_BYTES and hits > 0:
+    while hits > 0:
         hits //= 2
         for m in data["matches"]:
             m["hits_total"] = m.get("hits_total") or len(m["hits"])
             m["hits"], m["offsets"] = m["hits"][:hits], m["offsets"][:hits]
         data["trimmed"] = True
-        body = _json(data)
-    if len(body) > MAX_BODY_BYTES:
-        for m in data["matches"]:
-            m["snippet"], m["highlights"], m["terms"] = m["snippet"][:500], [], m["terms"][:10]
-        data["article"]["title"] = data["article"]["title"][:300]
-        data["article"]["url"] = data["article"]["url"][:4000]
-        data["trimmed"] = True
-        body = _json(data)
-    return body
+        yield data
+    for m in data["matches"]:
+        m["snippet"], m["highlights"], m["terms"] = m["snippet"][:500], [], m["terms"][:10]
+    data["article"]["title"] = data["article"]["title"][:300]
+    data["article"]["url"] = data["article"]["url"][:4000]
+    data["trimmed"] = True
+    yield data
 
 
 def _json(data: dict[str, Any]) -> bytes:
@@ -123,9 +142,15 @@ class WebhookSink:
     """POST an alert to one receiver; raise DeliveryRetriable or DeliveryPermanent on failure."""
 
     def __init__(
-        self, cfg: WebhookSinkConfig, fetcher: Fetcher, *, clock: Callable[[], float] = time.time
+        self,
+        cfg: WebhookSinkConfig,
+        fetcher: Fetcher,
+        *,
+        clock: Callable[[], float] = time.time,
+        templates: SinkTemplates | None = None,
     ) -> None:
         self.cfg = cfg
+        self.templates = templates or SinkTemplates()
         self.id = cfg.id
         self.fetcher = fetcher
         self._clock = clock
@@ -148,13 +173,25 @@ class WebhookSink:
             "webhook-signature": signature,
         }
 
-    def send(self, alert: Alert, delivery_id: str) -> None:
-        self._post(encode_body(alert), delivery_id)
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (TARGET,)
 
-    def send_notice(self, notice: Notice, delivery_id: str) -> None:
-        self._post(_json(notice_payload(notice)), delivery_id)
+    def send(self, item: Alert | Notice, delivery_id: str, targets: Sequence[str] = (TARGET,)) -> str:
+        if not targets:
+            return "nothing to send"
+        if isinstance(item, Alert):
+            own = self.templates.for_rule(item.rule_id)
+            if not own.has("body"):
+                return self._post(encode_body(item), delivery_id)
+            try:
+                body = own.body(item).encode("utf-8", "replace")
+            except TemplateProblem as exc:
+                raise DeliveryPermanent(f"{self._where}: {exc}") from exc
+            return self._post(body, delivery_id)
+        return self._post(_json(notice_payload(item)), delivery_id)
 
-    def _post(self, body: bytes, delivery_id: str) -> None:
+    def _post(self, body: bytes, delivery_id: str) -> str:
         headers = self.headers(delivery_id, body)
         try:
             resp = self.fetcher.post(self.cfg.url, content=body, headers=headers, timeout=self.cfg.timeout)
@@ -170,6 +207,7 @@ class WebhookSink:
             raise DeliveryRetriable(f"{self._where}: {type(exc).__name__}: {self._redact(exc)}") from exc
         _check_status(self._where, resp)
         log.debug("%s: delivered %s (HTTP %d)", self._where, delivery_id, resp.status_code)
+        return f"HTTP {resp.status_code}"
 
     def _redact(self, exc: Exception) -> str:
         """The error's text without the configured URL's credentials or query."""
@@ -188,7 +226,7 @@ def _check_status(where: str, resp: httpx.Response) -> None:
             reason += f" (Retry-After: {header[:64]!r})"
         raise DeliveryRetriable(reason, retry_after=wait)
     if code == 410:
-        raise SinkGone(f"{reason}: the receiver is gone; the sink is paused (wirewatch resume-sink)")
+        raise SinkGone(f"{reason}: the receiver is gone; the sink is disabled (wirewatch sinks enable)")
     if 300 <= code < 400:
         raise DeliveryPermanent(f"{reason}: redirects are not followed; configure the final URL")
     raise DeliveryPermanent(reason)

@@ -105,7 +105,7 @@ CASES: list[tuple[str, dict[str, str], Expected]] = [
         "bad_sink_type.yaml",
         {},
         [
-            (3, "sinks[0].type", "unknown type 'pagerduty' (expected 'email', 'webhook')"),
+            (3, "sinks[0].type", "unknown type 'pagerduty' (expected 'email', 'webhook', 'apprise')"),
             (4, "sinks[1].type", "missing required key 'type'"),
         ],
     ),

@@ -39,7 +39,18 @@ def write_config(
         "data_dir": str(tmp / "var"),
         "allow_private_networks": True,
         # host_delay 0: every loopback server is 127.0.0.1; the delay's own test sets one
-        "defaults": {"poll_jitter": "0s", "retry_backoff": "0s", "host_delay": "0s", **defaults},
+        # retry_schedule of zero waits: a test that means a wait moves the clock
+        "defaults": {  # a default given as None is left out: the shipped one applies
+            k: v
+            for k, v in {
+                "poll_jitter": "0s",
+                "retry_backoff": "0s",
+                "host_delay": "0s",
+                "retry_schedule": ["0s", "0s", "0s"],
+                **defaults,
+            }.items()
+            if v is not None
+        },
         "feeds": [{"url": f} if isinstance(f, str) else f for f in feeds],
         "rules": rules,
         "sinks": sinks,

@@ -61,7 +61,7 @@ def test_webhook_500_twice_then_204_delivers_once_with_one_webhook_id(
 def test_smtp_down_then_up_delivers_after_backoff(tmp_path: Path, redis: Redis, site: LoopbackSite) -> None:
     port = free_port()
     cfg = write_config(
-        tmp_path, [f"{site.base_url}/one.xml"], [email_sink(port)], rules=ICC_ONLY, retry_backoff="60s"
+        tmp_path, [f"{site.base_url}/one.xml"], [email_sink(port)], rules=ICC_ONLY, retry_schedule=["60s"]
     )
     rt = runtime(cfg, redis)
     run_pass(rt)  # SMTP is down: the delivery fails and is scheduled for a retry
@@ -84,7 +84,7 @@ def test_delivery_out_of_retries_stays_in_failed_registry_with_reason(
     try:
         cfg = write_config(
             tmp_path, [f"{site.base_url}/one.xml"], [webhook_sink(receiver.url, whsec)],
-            rules=ICC_ONLY, delivery_retries=2,
+            rules=ICC_ONLY, retry_schedule=["0s", "0s"],
         )  # fmt: skip
         rt = runtime(cfg, redis)
         run_pass(rt)
@@ -266,8 +266,9 @@ def test_a_429_with_retry_after_is_not_tried_again_before_it(
     ).start()
     try:
         cfg = write_config(
-            tmp_path, [f"{site.base_url}/one.xml"], [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY
-        )  # retry_backoff is 0s: only the receiver's Retry-After makes the tries wait
+            tmp_path, [f"{site.base_url}/one.xml"], [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY,
+            retry_schedule=["5s", "10m"],
+        )  # fmt: skip
         rt = runtime(cfg, redis)
         scheduled = ScheduledJobRegistry(queue=rt.queues.alerts)
         started = time.time()
@@ -280,7 +281,7 @@ def test_a_429_with_retry_after_is_not_tried_again_before_it(
             drain(rt)
             [job_id] = scheduled.get_job_ids()
             assert scheduled.get_scheduled_time(job_id).timestamp() >= later + 29
-        with time_machine.travel(timedelta(seconds=90), tick=True):
+        with time_machine.travel(timedelta(seconds=900), tick=True):  # the schedule's 10 m (+-20%)
             drain(rt, with_scheduler=True)
             drain(rt)
     finally:
@@ -289,7 +290,7 @@ def test_a_429_with_retry_after_is_not_tried_again_before_it(
     assert len(receiver.payloads) == 1
 
 
-def test_a_410_pauses_the_sink_until_it_is_resumed(
+def test_a_410_disables_the_sink_until_it_is_enabled(
     tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str
 ) -> None:
     receiver = WebhookReceiver(whsec, fail_first=100, fail_status=410).start()
@@ -301,7 +302,7 @@ def test_a_410_pauses_the_sink_until_it_is_resumed(
         rt = runtime(cfg, redis)
         run_pass(rt)  # one story (later.xml is still a 404): its try answers 410 and pauses the sink
         assert len(receiver.attempt_ids) == 1
-        assert "HTTP 410" in (state.sink_gone(redis, "hooks") or "")
+        assert "HTTP 410" in (state.sink_disabled(redis, "hooks") or "")
         site.routes["/later.xml"] = (
             200,
             {"Content-Type": "application/rss+xml"},
@@ -314,7 +315,7 @@ def test_a_410_pauses_the_sink_until_it_is_resumed(
         for job_id in failed.get_job_ids():
             result = Job.fetch(job_id, connection=redis, serializer=JSONSerializer).latest_result()
             assert result is not None and "HTTP 410" in (result.exc_string or "")
-        assert state.resume_sink(redis, "hooks")
-        assert state.sink_gone(redis, "hooks") is None
+        assert state.enable_sink(redis, "hooks")
+        assert state.sink_disabled(redis, "hooks") is None
     finally:
         receiver.stop()

@@ -181,8 +181,9 @@ def test_a_bug_is_logged_with_its_traceback_and_not_retried(
 
         class Broken:
             id = "hooks"
+            targets = ("url",)
 
-            def send(self, alert: object, delivery_id: str) -> None:
+            def send(self, alert: object, delivery_id: str, targets: object) -> str:
                 raise KeyError("a bug in a sink")
 
         rt.sinks["hooks"] = Broken()  # type: ignore[assignment]

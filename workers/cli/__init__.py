@@ -1,7 +1,7 @@
 """The `wirewatch` command. Exit codes: 0 ok, 1 runtime failure, 2 bad config or usage.
 
-One module per command group: processes (run, worker, scheduler, reload), inspect (check, status,
-resume-sink), feeds, archive (backfill, search), demo, rules; helpers for what they share. `-c`,
+One module per command group: processes (run, worker, scheduler, reload), inspect (check, status),
+feeds, sinks, deliveries, archive (backfill, search), demo, rules; helpers for what they share. `-c`,
 `-v` and `--log-format` work before and after the subcommand.
 """
 
@@ -10,12 +10,14 @@ from __future__ import annotations
 import click
 
 from .archive import backfill, search
+from .deliveries import deliveries
 from .demo import demo
 from .feeds import feeds
 from .helpers import CliState, shared_options
-from .inspect import check, resume_sink, status
+from .inspect import check, status
 from .processes import reload_config, run, scheduler, worker
 from .rules import rules
+from .sinks import sinks
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,7 +37,8 @@ for command in (
     check,
     status,
     feeds,
-    resume_sink,
+    sinks,
+    deliveries,
     demo,
     rules,
     backfill,

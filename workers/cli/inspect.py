@@ -1,5 +1,5 @@
-"""Commands about the state of things: `check` (the config and rules), `status` (the running
-system) and `resume-sink` (post again to a sink paused after a 410)."""
+"""Commands about the state of things: `check` (the config and rules) and `status` (the running
+system)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ def check(state: CliState) -> None:
     """Validate the config and rules files; report every error at once."""
     cfg = load_or_exit(state.config_path)
     enabled = sum(1 for s in cfg.sinks if s.enabled)
+    own = sum(1 for s in [*cfg.sinks, *cfg.rules] if s.templates is not None)
+    templates = f", {own} with own templates (rendered with a sample alert)" if own else ""
     click.echo(
         f"{state.config_path}: ok: {len(cfg.feeds)} feeds, {len(cfg.rules)} rules, "
-        f"{len(cfg.sinks)} sinks ({enabled} enabled)"
+        f"{len(cfg.sinks)} sinks ({enabled} enabled){templates}"
     )
 
 
@@ -64,9 +66,12 @@ def status(state: CliState) -> None:
         moved = f", moved to {s['moved_to']}" if s.get("moved_to") else ""
         click.echo(f"  feed {feed.id} {feed.url}: {health} (last ok {s.get('last_ok', '-')}{moved})")
     for sink in cfg.sinks:
-        paused = keys.sink_gone(redis, sink.id)
-        if paused:
-            click.echo(f"  sink {sink.id}: paused: {paused}")
+        disabled = keys.sink_disabled(redis, sink.id)
+        if disabled:
+            click.echo(f"  sink {sink.id}: disabled (wirewatch sinks enable {sink.id}): {disabled}")
+    dead = redis.zcard(keys.FAILED_DELIVERIES)
+    if dead:
+        click.echo(f"  dead letters: {dead} (wirewatch deliveries --failed)")
     alerts = keys.recent_alerts(redis, 10)
     copies = story_copies(redis, sorted({a.story.id for a in alerts if a.story}))
     for alert in alerts:
@@ -74,19 +79,3 @@ def status(state: CliState) -> None:
         others = also_reported_by(alert.story, alert.article.url, copies)
         if others:
             click.echo(f"    also reported by {others}")
-
-
-@click.command("resume-sink")
-@click.argument("sink_id")
-@shared_options(top=False)
-@click.pass_obj
-def resume_sink(state: CliState, sink_id: str) -> None:
-    """Post to SINK_ID again after it answered 410 Gone (its dead letters stay where they are)."""
-    from .. import state as keys
-    from ..context import connect
-
-    cfg = load_or_exit(state.config_path)
-    if sink_id not in {s.id for s in cfg.sinks}:
-        raise click.BadParameter(f"no sink {sink_id!r} in {state.config_path}", param_hint="SINK_ID")
-    resumed = keys.resume_sink(connect(redis_url_or_exit(cfg)), sink_id)
-    click.echo(f"sink {sink_id}: {'resumed' if resumed else 'was not paused'}")

@@ -1,0 +1,107 @@
+"""Apprise sink: one message to every service Apprise knows (Slack, Teams, Telegram, Matrix,
+ntfy, Discord, mailto, json/form endpoints...), one URL per target.
+
+Each URL is notified on its own Apprise instance, so its outcome is its own: a target that took
+the message is not sent it again when another one is retried. Apprise tells success or failure
+per service but not why; the HTTP status its plugins log (`error=404.`) decides between retry
+and give up: 4xx but 408/409/425/429 is permanent, anything else (5xx, no answer) retriable.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+
+import apprise
+from apprise.result import AppriseResultStatus
+
+from ..errors import DeliveryPermanent, DeliveryRetriable
+from ..models import Alert, Notice, short_hash
+from ..schema import AppriseSinkConfig
+from .render import notice_subject, notice_text, one_line
+from .templates import SinkTemplates, TemplateProblem
+from .webhook import RETRIABLE_4XX
+
+log = logging.getLogger(__name__)
+
+_STATUS = re.compile(r"\berror=(\d{3})\b")
+
+
+def target_key(url: str) -> str:
+    """A target's name in Redis and logs: a hash of its URL (which may hold a token)."""
+    return "url-" + short_hash(url, size=12)
+
+
+class AppriseSink:
+    """Notify each pending Apprise URL; raise DeliveryRetriable or DeliveryPermanent naming the
+    targets that failed and carrying those that took it."""
+
+    def __init__(self, cfg: AppriseSinkConfig, templates: SinkTemplates | None = None) -> None:
+        self.cfg = cfg
+        self.templates = templates or SinkTemplates()
+        self.id = cfg.id
+        self._urls = {target_key(url): url for url in cfg.urls}
+        self._where = f"apprise sink {cfg.id!r}"
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(self._urls)
+
+    def describe(self, target: str) -> str:
+        """The target as Apprise prints it, secrets hidden (`json://127.0.0.1:8080/h...`)."""
+        url = self._urls.get(target)
+        service = apprise.Apprise.instantiate(url) if url else None
+        if service is None:
+            return target
+        return str(service.url(privacy=True)).split("?", 1)[0]  # type: ignore[no-untyped-call]
+
+    def send(self, item: Alert | Notice, delivery_id: str, targets: Sequence[str] | None = None) -> str:
+        if isinstance(item, Alert):
+            own = self.templates.for_rule(item.rule_id)
+            try:
+                title, body = own.subject(item), (own.body(item) if own.has("body") else own.text(item))
+            except TemplateProblem as exc:
+                raise DeliveryPermanent(f"{self._where}: {exc}") from exc
+        else:
+            title, body = notice_subject(item), notice_text(item)
+        pending = [t for t in (self.targets if targets is None else targets) if t in self._urls]
+        delivered: list[str] = []
+        retry: dict[str, str] = {}
+        failed: dict[str, str] = {}
+        for target in pending:
+            outcome, reason = self._notify(self._urls[target], title, body)
+            if outcome == "ok":
+                delivered.append(target)
+                continue
+            (retry if outcome == "retry" else failed)[target] = f"{self.describe(target)}: {reason}"
+        if not retry and not failed:
+            log.debug("%s: delivered %s to %d targets", self._where, delivery_id, len(delivered))
+            return f"delivered to {len(delivered)} target{'' if len(delivered) == 1 else 's'}"
+        reasons = [*retry.values(), *(f"{why} (given up)" for why in failed.values())]
+        summary = f"{self._where}: {len(reasons)} of {len(pending)} targets failed: " + "; ".join(reasons)
+        if retry:
+            raise DeliveryRetriable(summary, delivered=tuple(delivered), given_up=failed)
+        raise DeliveryPermanent(summary, delivered=tuple(delivered), given_up=failed)
+
+    def _notify(self, url: str, title: str, body: str) -> tuple[str, str]:
+        """("ok" | "retry" | "give up", why) for one URL."""
+        notifier = apprise.Apprise()
+        if not notifier.add(url):
+            return "give up", "Apprise does not accept this URL"
+        result = notifier.notify(
+            body=body, title=title, body_format=self.cfg.format, timeout=self.cfg.timeout,
+            log_level=logging.WARNING,
+        )  # fmt: skip
+        if result.status == AppriseResultStatus.SUCCESS:
+            return "ok", ""
+        messages = [one_line(entry.message) for r in result.results for entry in r.logs()]
+        messages = [m for m in messages if m] or [f"Apprise: {result.status.name.lower()}"]
+        reason = messages[-1][:300]
+        if result.status == AppriseResultStatus.TIMEOUT:
+            return "retry", reason
+        codes = [int(m.group(1)) for text in messages if (m := _STATUS.search(text))]
+        code = codes[-1] if codes else None
+        if code is not None and 400 <= code < 500 and code not in RETRIABLE_4XX:
+            return "give up", reason
+        return "retry", reason

@@ -1,0 +1,217 @@
+"""Message templates: Jinja2 in its sandboxed, immutable environment, one set per sink (and per
+rule, overriding). The shipped defaults (pipeline/sinks/templates/*.j2, files to copy) give the
+messages wirewatch always sent, byte for byte (tests/fixtures/messages).
+
+Four templates: `subject` (email subject, Apprise title: one scrubbed line, at most 200
+characters), `text` (email text part, Apprise body), `html` (email HTML part; autoescaped) and
+`body` (the webhook's JSON body, or an Apprise body instead of `text`). Each sees `alert`, the
+webhook payload's shape (alert_id, rule {id, title}, article {url, title, source, published,
+language}, story {id, first_seen}, matches [{field, terms, snippet, offsets, highlights, hits
+[{text, start, end, query}], hits_total}], trimmed) and, but for `subject`, `subject` (the
+rendered subject line). Filters: one_line, header, esc, marked (a match's snippet with the
+hits in **), marked_html, why (each distinct hit and the query part it matched), safe_link,
+json. An output over its cap is rendered again from a smaller payload (fewer hits, then
+shorter snippets) and is an error if it still does not fit.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from jinja2 import StrictUndefined, Template, TemplateError, Undefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from ..models import Alert, Match
+from .render import SUBJECT_MAX, header_text, highlight, one_line, safe_link, scrub, truncate, why
+
+TemplateName = Literal["subject", "text", "html", "body"]
+NAMES: tuple[TemplateName, ...] = ("subject", "text", "html", "body")
+DEFAULTS_DIR = Path(__file__).parent / "templates"
+DEFAULT_FILES: dict[TemplateName, str] = {
+    "subject": "subject.txt.j2",
+    "text": "alert.txt.j2",
+    "html": "alert.html.j2",
+    "body": "alert.json.j2",
+}
+CAPS: dict[TemplateName, int] = {"subject": 4096, "text": 1_000_000, "html": 2_000_000, "body": 64 * 1024}
+_MARK = '<mark style="background:#fff3a0;color:#000;padding:0 1px;">'
+
+
+class TemplateProblem(Exception):
+    """A template that does not compile or render, or whose output is too large."""
+
+
+def _esc(value: Any) -> Markup:
+    return Markup(html.escape(str(value), quote=True))
+
+
+def _match(value: Mapping[str, Any]) -> Match:
+    return Match.model_validate({k: v for k, v in value.items() if k in Match.model_fields})
+
+
+def _marked(value: Mapping[str, Any]) -> str:
+    m = _match(value)
+    return one_line(highlight(scrub(m.snippet), m.highlights, "**", "**"))
+
+
+def _marked_html(value: Mapping[str, Any]) -> Markup:
+    m = _match(value)
+    body = highlight(scrub(m.snippet), m.highlights, _MARK, "</mark>", lambda t: html.escape(t, quote=True))
+    return Markup(" ".join(body.split()))
+
+
+def _json(value: Any) -> str:
+    if isinstance(value, Undefined):
+        str(value)  # a StrictUndefined raises, naming what is undefined
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except UnicodeEncodeError:
+        return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+
+
+def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        autoescape=autoescape, undefined=StrictUndefined, keep_trailing_newline=True,
+        trim_blocks=True, lstrip_blocks=True,
+    )  # fmt: skip
+    env.filters.update(
+        one_line=one_line, header=header_text, esc=_esc, marked=_marked, marked_html=_marked_html,
+        why=lambda m: why(_match(m)), safe_link=lambda u: safe_link(str(u)) or "", json=_json,
+    )  # fmt: skip
+    return env
+
+
+_TEXT = _environment(autoescape=False)
+_HTML = _environment(autoescape=True)
+
+
+def compile_template(name: TemplateName, source: str, where: str) -> Template:
+    """A template compiled in the sandbox; TemplateProblem names `where` and the line."""
+    env = _HTML if name == "html" else _TEXT
+    try:
+        return env.from_string(source)
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        raise TemplateProblem(f"{where}{f' line {line}' if line else ''}: {exc}") from exc
+
+
+def template_source(value: str, base: Path) -> tuple[str, str]:
+    """A template given in the config: inline text (it holds a newline, `{{` or `{%`), else the
+    path of a file relative to the config's directory. (source, where it came from)."""
+    if "\n" in value or "{{" in value or "{%" in value:
+        return value, "inline template"
+    path = base / value
+    try:
+        return path.read_text("utf-8"), str(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateProblem(
+            f"cannot read template {path}: {getattr(exc, 'strerror', None) or exc}"
+        ) from exc
+
+
+def _defaults() -> dict[TemplateName, Template]:
+    return {
+        name: compile_template(name, (DEFAULTS_DIR / file).read_text("utf-8"), str(DEFAULTS_DIR / file))
+        for name, file in DEFAULT_FILES.items()
+    }
+
+
+_DEFAULTS = _defaults()
+
+
+@dataclass(frozen=True)
+class Templates:
+    """The templates one (sink, rule) renders with: the defaults, overridden by the sink's, then
+    the rule's."""
+
+    own: Mapping[TemplateName, Template] = field(default_factory=dict)
+    where: Mapping[TemplateName, str] = field(default_factory=dict)
+
+    def get(self, name: TemplateName) -> Template:
+        return self.own.get(name) or _DEFAULTS[name]
+
+    def over(self, other: Templates) -> Templates:
+        """These templates, falling back on `other`'s."""
+        return Templates({**other.own, **self.own}, {**other.where, **self.where})
+
+    def subject(self, alert: Alert) -> str:
+        raw = self._render("subject", payload_sizes(alert), {})
+        return truncate(header_text(raw), SUBJECT_MAX)
+
+    def text(self, alert: Alert) -> str:
+        return self._render("text", payload_sizes(alert), {"subject": self.subject(alert)})
+
+    def html(self, alert: Alert) -> str:
+        return self._render("html", payload_sizes(alert), {"subject": self.subject(alert)})
+
+    def body(self, alert: Alert) -> str:
+        return self._render("body", payload_sizes(alert), {"subject": self.subject(alert)})
+
+    def has(self, name: TemplateName) -> bool:
+        return name in self.own
+
+    def _render(self, name: TemplateName, payloads: Iterator[dict[str, Any]], extra: dict[str, Any]) -> str:
+        template, cap = self.get(name), CAPS[name]
+        size = 0
+        for payload in payloads:
+            try:
+                out = template.render(alert=payload, payload=payload, **extra)
+            except Exception as exc:  # a user's template is user code: any failure is its own
+                where = self.where.get(name, DEFAULT_FILES[name])
+                raise TemplateProblem(f"template {name} ({where}): {type(exc).__name__}: {exc}") from exc
+            size = len(out.encode("utf-8", "surrogatepass"))
+            if size <= cap:
+                return out
+        raise TemplateProblem(f"template {name}: {size} bytes even with the alert trimmed, over {cap}")
+
+
+def payload_sizes(alert: Alert) -> Iterator[dict[str, Any]]:
+    """The alert's payload, then smaller ones (see pipeline.sinks.webhook.trimmed_payloads)."""
+    from .webhook import trimmed_payloads
+
+    return trimmed_payloads(alert)
+
+
+def load_templates(
+    given: Mapping[str, str | None], base: Path, check: Callable[[Templates], None] | None = None
+) -> Templates:
+    """The templates a config entry names (unset ones fall back); TemplateProblem on the first bad one."""
+    own: dict[TemplateName, Template] = {}
+    where: dict[TemplateName, str] = {}
+    for name in NAMES:
+        value = given.get(name)
+        if value:
+            source, origin = template_source(value, base)
+            own[name], where[name] = compile_template(name, source, origin), origin
+    return Templates(own, where)
+
+
+DEFAULT_TEMPLATES = Templates()
+
+
+@dataclass(frozen=True)
+class SinkTemplates:
+    """One sink's templates, and each rule's own over them."""
+
+    sink: Templates = DEFAULT_TEMPLATES
+    rules: Mapping[str, Templates] = field(default_factory=dict)
+
+    def for_rule(self, rule_id: str) -> Templates:
+        return self.rules.get(rule_id, self.sink)
+
+
+def check_templates(templates: Templates) -> None:
+    """Render a sample alert through each of `templates`' own: TemplateProblem when one fails
+    (`wirewatch check` finds it, not a delivery)."""
+    from ..alerts import sample_alert
+
+    sample = sample_alert("2026-01-01T08:00:00+00:00", ("sink",))
+    for name in NAMES:
+        if templates.has(name):
+            getattr(templates, name)(sample)

@@ -1,0 +1,116 @@
+"""Message templates: the shipped defaults reproduce the messages kept in tests/fixtures/messages
+byte for byte; user templates run sandboxed, capped, escaped, and fail at `check` time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.config import load_config, sink_templates
+from pipeline.errors import ConfigError
+from pipeline.sinks.templates import DEFAULT_TEMPLATES, TemplateProblem, load_templates
+from pipeline.sinks.webhook import encode_body
+
+from .factories import make_alert
+from .message_cases import EVIL, alert_cases
+
+MESSAGES = Path(__file__).resolve().parents[1] / "fixtures" / "messages"
+CASES = sorted(alert_cases())
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_default_templates_give_the_messages_wirewatch_always_sent(case: str) -> None:
+    alert = alert_cases()[case]
+    assert DEFAULT_TEMPLATES.subject(alert) == (MESSAGES / f"{case}.subject").read_text("utf-8")
+    assert DEFAULT_TEMPLATES.text(alert) == (MESSAGES / f"{case}.txt").read_text("utf-8")
+    assert DEFAULT_TEMPLATES.html(alert) == (MESSAGES / f"{case}.html").read_text("utf-8")
+    assert DEFAULT_TEMPLATES.body(alert).encode() == (MESSAGES / f"{case}.json").read_bytes()
+    assert encode_body(alert) == (MESSAGES / f"{case}.json").read_bytes()
+
+
+def _own(tmp_path: Path, **given: str) -> object:
+    return load_templates(given, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ alert.__class__.__mro__ }}",
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ alert.matches.append(1) }}",
+        "{% set _ = alert.rule.update({'id': 'x'}) %}{{ alert.rule.id }}",
+    ],
+)
+def test_templates_are_sandboxed_and_immutable(tmp_path: Path, source: str) -> None:
+    templates = load_templates({"text": source}, tmp_path)
+    with pytest.raises(TemplateProblem, match="template text"):
+        templates.text(make_alert())
+
+
+def test_html_templates_autoescape_feed_text(tmp_path: Path) -> None:
+    templates = load_templates({"html": "<h1>{{ alert.article.title }}</h1>{{ subject }}"}, tmp_path)
+    out = templates.html(make_alert(title=EVIL))
+    assert "<script>" not in out and "&lt;script&gt;" in out
+
+
+def test_a_subject_template_cannot_add_a_header(tmp_path: Path) -> None:
+    templates = load_templates(
+        {"subject": "News: {{ alert.article.title }}\nBcc: victim@example.org"}, tmp_path
+    )
+    subject = templates.subject(make_alert(title=EVIL))
+    assert "\n" not in subject and "\r" not in subject and len(subject) <= 200
+
+
+def test_a_body_over_its_cap_is_rendered_from_a_trimmed_alert_or_refused(tmp_path: Path) -> None:
+    huge = alert_cases()["huge"]
+    hits = load_templates({"body": "{{ alert.matches | map(attribute='hits') | list | json }}"}, tmp_path)
+    assert len(hits.body(huge).encode()) <= 64 * 1024  # fewer hits, but it went
+    never = load_templates({"body": "{{ 'x' * 70000 }}"}, tmp_path)
+    with pytest.raises(TemplateProblem, match="over 65536"):
+        never.body(make_alert())
+
+
+def _config(
+    tmp_path: Path, sink_templates_: dict[str, str], rule_templates: dict[str, str] | None = None
+) -> Path:
+    rule: dict[str, object] = {"id": "icc", "query": "ICC"}
+    if rule_templates:
+        rule["templates"] = rule_templates
+    cfg = {
+        "rules": [rule],
+        "sinks": [{"id": "hooks", "type": "webhook", "url": "https://hooks.example.org/x",
+                   "secret": "whsec_" + "A" * 32, "templates": sink_templates_}],
+    }  # fmt: skip
+    path = tmp_path / "wirewatch.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False), "utf-8")
+    return path
+
+
+def test_template_errors_are_config_errors_found_by_check(tmp_path: Path) -> None:
+    (tmp_path / "body.j2").write_text('{"text": {{ alert.article.titel | json }}}', "utf-8")
+    path = _config(tmp_path, {"subject": "{{ alert.rule.id ", "body": "body.j2", "text": "missing.j2"})
+    with pytest.raises(ConfigError) as err:
+        load_config(path, env={})
+    found = {i.key: i.message for i in err.value.issues}
+    assert set(found) == {"sinks[0].templates.subject", "sinks[0].templates.body", "sinks[0].templates.text"}
+    assert "line 1" in found["sinks[0].templates.subject"]
+    assert "titel" in found["sinks[0].templates.body"] and "body.j2" in found["sinks[0].templates.body"]
+    assert "cannot read template" in found["sinks[0].templates.text"]
+
+
+def test_a_rule_template_overrides_its_sinks(tmp_path: Path) -> None:
+    (tmp_path / "slack.json.j2").write_text(
+        '{"text": {{ (alert.rule.id ~ ": " ~ alert.article.title) | json }}}'
+    )
+    path = _config(tmp_path, {"body": "slack.json.j2"}, {"subject": "ICC! {{ alert.article.title }}"})
+    cfg = load_config(path, env={})
+    templates = sink_templates(cfg, "hooks").for_rule("icc")
+    alert = make_alert(rule_id="icc", title="Court rules")
+    assert templates.body(alert) == '{"text": "icc: Court rules"}'
+    assert templates.subject(alert) == "ICC! Court rules"
+    assert (
+        sink_templates(cfg, "hooks").for_rule("other").subject(alert)
+        == "[wirewatch] Statements by the Kremlin spokesman: Court rules"
+    )
