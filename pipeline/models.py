@@ -144,6 +144,28 @@ class Alert(Record):
         return f"{self.alert_id}-{sink_id}"
 
 
+class Digest(Record):
+    """Alerts of one group sent as one message (see pipeline.digests): stable id per group and
+    window; `also[i]` names the other outlets of alerts[i]'s story ("also reported by")."""
+
+    digest_id: str
+    group: str
+    sink_id: str
+    alerts: tuple[Alert, ...]
+    also: tuple[str, ...] = ()
+    window_start: str  # ISO 8601, UTC: the oldest alert's creation
+    flushed_at: str  # ISO 8601, UTC: when the group was due
+
+    def delivery_id(self, sink_id: str) -> str:
+        return f"digest-{self.digest_id}-{sink_id}"
+
+    @property
+    def rule(self) -> tuple[str, str] | None:
+        """(id, title) when every alert is of one rule."""
+        rules = {(a.rule_id, a.rule_title) for a in self.alerts}
+        return next(iter(rules)) if len(rules) == 1 else None
+
+
 NoticeType = Literal["feed.unhealthy", "feed.recovered", "feed.retired", "feed.moved", "sink.disabled"]
 
 

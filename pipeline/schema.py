@@ -193,6 +193,7 @@ class RuleConfig(Strict):
     aliases: dict[str, list[str]] = Field(default_factory=dict)
     sinks: list[SinkId] | None = None  # None: every sink
     templates: TemplatesConfig | None = None  # over each sink's own
+    digest: DigestConfig | None = None  # group this rule's alerts, per sink
 
     @property
     def display_title(self) -> str:
@@ -204,6 +205,38 @@ class RulesFile(Strict):
     rules: list[RuleConfig]
 
 
+class DigestConfig(Strict):
+    """Alerts grouped into one message, as Prometheus Alertmanager groups (see pipeline.digests)."""
+
+    group_wait: Duration = 30.0  # a group's first message waits this long for a burst to gather
+    group_interval: Duration = 300.0  # then at most one message per group per this long
+    at: str | None = None  # or once a day at this time ("08:00"), in `timezone`
+    timezone: str = "UTC"
+    group_by: Literal["rule", "sink"] = "rule"  # a sink's digest: one group per rule, or one for all
+    max_alerts: int = Field(default=50, ge=1, le=50)  # listed in one message; more wait for the next
+
+    @field_validator("at")
+    @classmethod
+    def _clock_time(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        m = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
+        if not m:
+            raise ValueError(f"not a time of day: {value!r} (use HH:MM, e.g. 08:00)")
+        return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use e.g. UTC, Europe/Berlin)") from None
+        return value
+
+
 class TemplatesConfig(Strict):
     """Message templates (see pipeline.sinks.templates): each inline Jinja2 text, or the path of
     a file relative to the config file; unset ones are the shipped defaults."""
@@ -212,9 +245,13 @@ class TemplatesConfig(Strict):
     text: str | None = None
     html: str | None = None
     body: str | None = None
+    digest_subject: str | None = None  # the same four for a digest
+    digest_text: str | None = None
+    digest_html: str | None = None
+    digest_body: str | None = None
 
     def given(self) -> dict[str, str | None]:
-        return {"subject": self.subject, "text": self.text, "html": self.html, "body": self.body}
+        return self.model_dump()
 
 
 class SinkBase(Strict):
@@ -227,6 +264,7 @@ class SinkBase(Strict):
     retry_schedule: list[Duration] | None = Field(default=None, max_length=50)
     max_per_minute: int | None = Field(default=None, ge=1, le=6000)
     templates: TemplatesConfig | None = None
+    digest: DigestConfig | None = None  # group this sink's alerts (a rule's own digest wins)
 
 
 class EmailSinkConfig(SinkBase):
@@ -323,6 +361,16 @@ class Config(Strict):
         """The waits between the tries of a delivery to this sink."""
         own = self.sink(sink_id).retry_schedule
         return list(own if own is not None else self.defaults.retry_schedule)
+
+    def digest_for(self, rule_id: str, sink_id: str) -> tuple[DigestConfig, str] | None:
+        """How the rule's alerts to this sink are grouped, and the group's key; None: each alone."""
+        rule = next((r for r in self.rules if r.id == rule_id), None)
+        if rule is not None and rule.digest is not None:
+            return rule.digest, f"{sink_id}/{rule_id}"
+        own = self.sink(sink_id).digest
+        if own is None:
+            return None
+        return own, f"{sink_id}/{rule_id}" if own.group_by == "rule" else f"{sink_id}/*"
 
     def notice_sinks(self) -> tuple[str, ...]:
         """The enabled sinks feed notices go to (`notify_sinks`, else every enabled sink)."""

@@ -13,9 +13,9 @@ from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
-from pipeline.models import Alert, Notice
+from pipeline.models import Alert, Digest, Notice
 
-from . import state
+from . import digests, state
 from .context import Services
 from .enqueue import enqueue_delivery
 
@@ -48,11 +48,7 @@ def retry(services: Services, delivery_id: str) -> str:
         raise NotRetried(
             f"delivery {delivery_id}: sink {sink_id} is disabled; `wirewatch sinks enable {sink_id}` first"
         )
-    item: Alert | Notice = (
-        Alert.model_validate_json(item_json)
-        if (job.func_name or "").endswith(".deliver")
-        else Notice.model_validate_json(item_json)
-    )
+    item = _item(job.func_name or "", item_json)
     FailedJobRegistry(queue=services.queues.alerts).remove(job, delete_job=True)
     redis.zrem(state.FAILED_DELIVERIES, delivery_id)
     state.forgive_targets(redis, delivery_id)
@@ -77,10 +73,21 @@ def _job(redis: Redis, delivery_id: str) -> Job | None:
         return None
 
 
+def _item(func: str, item_json: str) -> Alert | Digest | Notice:
+    """What a delivery job sends, by its function (see workers.enqueue.enqueue_delivery)."""
+    if func.endswith(".deliver"):
+        return Alert.model_validate_json(item_json)
+    if func.endswith(".deliver_digest"):
+        return Digest.model_validate_json(item_json)
+    return Notice.model_validate_json(item_json)
+
+
 def _drop(redis: Redis, delivery_id: str) -> None:
     job = _job(redis, delivery_id)
     if job is not None and job.get_status() == JobStatus.FAILED:
-        FailedJobRegistry(job.origin, connection=redis, serializer=JSONSerializer).remove(
-            job, delete_job=True
-        )
+        registry = FailedJobRegistry(job.origin, connection=redis, serializer=JSONSerializer)
+        registry.remove(job, delete_job=True)
+        item = _item(job.func_name or "", str(job.args[0]))
+        if isinstance(item, Digest):  # or the next tick would queue it again
+            digests.forget(redis, item.digest_id)
     state.forget_dead_letter(redis, delivery_id)

@@ -186,6 +186,7 @@ class WebhookReceiver:
         fail_status: int = 500,
         fail_headers: dict[str, str] | None = None,
         script: list[Answer] | None = None,
+        hold_first: bool = False,
     ) -> None:
         from standardwebhooks.webhooks import Webhook
 
@@ -199,6 +200,9 @@ class WebhookReceiver:
         self.fail_headers = fail_headers or {}
         self.script: list[Answer] = list(script or [])
         self.times: list[float] = []  # when each verified try came (time.time(), as the test's clock says)
+        # hold_first: the first verified try waits for `release` (its sender may die meanwhile)
+        self.entered, self.release = threading.Event(), threading.Event()
+        self._hold = hold_first
         self._lock = threading.Lock()
         receiver = self
 
@@ -230,6 +234,10 @@ class WebhookReceiver:
             with self._lock:
                 self.bad_signatures += 1
             return 401, {}
+        if self._hold:
+            self._hold = False
+            self.entered.set()
+            self.release.wait(30)
         with self._lock:
             self.attempt_ids.append(headers.get("webhook-id", ""))
             self.times.append(time.time())

@@ -25,7 +25,7 @@ from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
-from pipeline.models import Alert, Entry, Notice, short_hash
+from pipeline.models import Alert, Digest, Entry, Notice, short_hash
 from pipeline.schema import FeedConfig
 
 from . import state
@@ -165,7 +165,7 @@ class FirstTryFailed:
 
 def enqueue_delivery(
     services: Services,
-    item: Alert | Notice,
+    item: Alert | Digest | Notice,
     sink_id: str,
     failed: FirstTryFailed | None = None,
     delay: float = 0.0,
@@ -190,8 +190,11 @@ def enqueue_delivery(
             asked = min(failed.retry_after or 0.0, max(schedule))
             delay = max(delay, jittered(schedule[:1])[0], asked)
         schedule = schedule[1:]
-    func = "workers.jobs.deliver" if isinstance(item, Alert) else "workers.jobs.deliver_notice"
-    what = "delivery" if isinstance(item, Alert) else "notice"
+    func, what = {
+        Alert: ("workers.jobs.deliver", "delivery"),
+        Digest: ("workers.jobs.deliver_digest", "digest"),
+        Notice: ("workers.jobs.deliver_notice", "notice"),
+    }[type(item)]
     options: dict[str, Any] = {
         "job_id": state.delivery_job_id(delivery_id),
         "timeout": DELIVER_TIMEOUT,

@@ -33,7 +33,7 @@ from pipeline.errors import (
     WirewatchError,
 )
 from pipeline.extract import build_article
-from pipeline.models import Alert, Archived, Article, Entry, Notice, StoryCopy, StoryRef, iso_time
+from pipeline.models import Alert, Archived, Article, Digest, Entry, Notice, StoryCopy, StoryRef, iso_time
 from pipeline.notices import notices_after, poll_result
 from pipeline.polling import (
     Deferred,
@@ -53,7 +53,7 @@ from pipeline.schema import FeedConfig
 from pipeline.sinks import Deliverable
 from pipeline.stories import fingerprint, story_url
 
-from . import archive, state, stories
+from . import archive, digests, state, stories
 from .context import WorkerContext
 from .enqueue import ARTICLE_TRIES, FirstTryFailed, enqueue_articles, enqueue_delivery
 from .retries import Verdict, backoff, verdict
@@ -341,6 +341,11 @@ def _deliver_all(ctx: WorkerContext, alert: Alert) -> list[_Try]:
     for sink_id, status in zip(sink_ids, state.delivery_status(ctx.redis, alert, sink_ids), strict=True):
         if status.delivered or status.queued:
             continue
+        grouped = ctx.config.digest_for(alert.rule_id, sink_id)
+        if grouped is not None:  # it waits for its group's digest (see workers.digests)
+            policy, group = grouped
+            digests.add(ctx.redis, alert, sink_id, policy, group, time.time(), ctx.config.defaults.seen_ttl)
+            continue
         if status.sink_disabled:  # after a 410: a dead letter with the reason, nothing sent
             reason = _disabled_reason(sink_id, status.sink_disabled)
             enqueue_delivery(ctx.services, alert, sink_id, FirstTryFailed(reason, permanent=True))
@@ -387,6 +392,10 @@ def _about(item: Deliverable, sink_id: str) -> dict[str, str]:
     if isinstance(item, Notice):
         return {"sink": sink_id, "kind": "notice", "item": item.type, "rule": "",
                 "title": item.headline[:300], "url": item.feed_url[:2000]}  # fmt: skip
+    if isinstance(item, Digest):
+        rule = item.rule
+        return {"sink": sink_id, "kind": "digest", "item": item.digest_id, "rule": rule[0] if rule else "*",
+                "title": f"{len(item.alerts)} alerts of group {item.group}"[:300], "url": ""}  # fmt: skip
     assert_never(item)
 
 
@@ -469,6 +478,16 @@ def deliver(ctx: WorkerContext, alert_json: str, sink_id: str, dead_reason: str 
 def deliver_notice(ctx: WorkerContext, notice_json: str, sink_id: str, dead_reason: str = "") -> str | Retry:
     """One try of sending a notice to one sink, as `deliver` does for an alert."""
     return _deliver_job(ctx, Notice.model_validate_json(notice_json), sink_id, dead_reason)
+
+
+def deliver_digest(ctx: WorkerContext, digest_json: str, sink_id: str, dead_reason: str = "") -> str | Retry:
+    """One try of sending a digest (see workers.digests), as `deliver` does for an alert; once
+    it is delivered its alerts leave Redis."""
+    digest = Digest.model_validate_json(digest_json)
+    outcome = _deliver_job(ctx, digest, sink_id, dead_reason)
+    if not isinstance(outcome, Retry):  # delivered (now or before a crash), or its sink is gone
+        digests.done(ctx.redis, digest)
+    return outcome
 
 
 def _deliver_job(ctx: WorkerContext, item: Deliverable, sink_id: str, dead_reason: str) -> str | Retry:

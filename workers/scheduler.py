@@ -21,7 +21,7 @@ from redis import Redis
 
 from pipeline.polling import PollPolicy, latest_due_in
 
-from . import reload, state
+from . import digests, reload, state
 from .context import Services
 from .enqueue import POLL_BATCH, POLL_LEASE, enqueue_poll_batches
 
@@ -142,6 +142,7 @@ class FeedScheduler:
                 total += len(claimed)
                 if len(claimed) < CLAIM_MAX:
                     break
+            digests.flush_due(self.services, time.time())
         except Exception as exc:  # Redis away for a moment: the next tick tries again
             log.warning("scheduler: tick failed: %s: %s", type(exc).__name__, exc)
         return total

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Protocol, assert_never
 
 from ..fetch import Fetcher
-from ..models import Alert, Notice
+from ..models import Alert, Digest, Notice
 from ..schema import AnySinkConfig, AppriseSinkConfig, EmailSinkConfig, WebhookSinkConfig
 from .email import EmailSink
 from .templates import SinkTemplates
@@ -26,7 +26,7 @@ from .webhook import WebhookSink
 
 __all__ = ["Deliverable", "EmailSink", "Sink", "WebhookSink", "make_sink"]
 
-Deliverable = Alert | Notice
+Deliverable = Alert | Digest | Notice
 
 
 class Sink(Protocol):

@@ -17,7 +17,7 @@ import apprise
 from apprise.result import AppriseResultStatus
 
 from ..errors import DeliveryPermanent, DeliveryRetriable
-from ..models import Alert, Notice, short_hash
+from ..models import Alert, Digest, Notice, short_hash
 from ..schema import AppriseSinkConfig
 from .render import notice_subject, notice_text, one_line
 from .templates import SinkTemplates, TemplateProblem
@@ -56,11 +56,14 @@ class AppriseSink:
             return target
         return str(service.url(privacy=True)).split("?", 1)[0]  # type: ignore[no-untyped-call]
 
-    def send(self, item: Alert | Notice, delivery_id: str, targets: Sequence[str] | None = None) -> str:
-        if isinstance(item, Alert):
-            own = self.templates.for_rule(item.rule_id)
+    def send(
+        self, item: Alert | Digest | Notice, delivery_id: str, targets: Sequence[str] | None = None
+    ) -> str:
+        if isinstance(item, Alert | Digest):
+            own = self.templates.for_item(item)
             try:
-                title, body = own.subject(item), (own.body(item) if own.has("body") else own.text(item))
+                title = own.subject_of(item)
+                body = own.body_of(item) if own.has_body(item) else own.text_of(item)
             except TemplateProblem as exc:
                 raise DeliveryPermanent(f"{self._where}: {exc}") from exc
         else:

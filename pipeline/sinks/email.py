@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from ..errors import DeliveryPermanent, DeliveryRetriable
-from ..models import Alert, Notice
+from ..models import Alert, Digest, Notice
 from ..schema import EmailSinkConfig
 from .render import notice_subject, notice_text, one_line
 from .templates import SinkTemplates, TemplateProblem
@@ -55,12 +55,13 @@ class EmailSink:
         self._clock = clock
         self._where = f"email sink {cfg.id!r} (smtp://{cfg.host}:{cfg.port})"
 
-    def build_message(self, alert: Alert, delivery_id: str) -> EmailMessage:
-        own = self.templates.for_rule(alert.rule_id)
+    def build_message(self, item: Alert | Digest, delivery_id: str) -> EmailMessage:
+        """An alert's or a digest's email, from the sink's (or its rule's) templates."""
+        own = self.templates.for_item(item)
         try:
-            msg = self._message(own.subject(alert), delivery_id)
-            msg.set_content(own.text(alert))
-            msg.add_alternative(own.html(alert), subtype="html")
+            msg = self._message(own.subject_of(item), delivery_id)
+            msg.set_content(own.text_of(item))
+            msg.add_alternative(own.html_of(item), subtype="html")
         except TemplateProblem as exc:
             raise DeliveryPermanent(f"{self._where}: {exc}") from exc
         return msg
@@ -85,11 +86,13 @@ class EmailSink:
         """Each recipient: one that refused is tried again alone, with the same Message-ID."""
         return tuple(self.cfg.to)
 
-    def send(self, item: Alert | Notice, delivery_id: str, targets: Sequence[str] | None = None) -> str:
+    def send(
+        self, item: Alert | Digest | Notice, delivery_id: str, targets: Sequence[str] | None = None
+    ) -> str:
         to = list(self.cfg.to if targets is None else targets)
         if not to:
             return "nothing to send"
-        if isinstance(item, Alert):
+        if isinstance(item, Alert | Digest):
             return self._send(self.build_message(item, delivery_id), delivery_id, to)
         return self._send(self.build_notice(item, delivery_id), delivery_id, to)
 

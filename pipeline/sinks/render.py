@@ -1,4 +1,5 @@
-"""Shared text for alerts: subject line, plain text, HTML, and snippet highlighting.
+"""Shared text helpers for messages (the templates' filters, see pipeline.sinks.templates) and
+the notices' subject and text.
 
 Everything in an alert except the rule comes from feeds and pages, so it is hostile: control
 characters never reach a header or a one-line field, and every string in HTML is escaped.
@@ -14,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 
-from ..models import Alert, Match, Notice
+from ..models import Match, Notice
 
 SUBJECT_PREFIX = "[wirewatch]"
 SUBJECT_MAX = 200
@@ -98,13 +99,6 @@ def notice_text(notice: Notice) -> str:
     return "\n".join(lines) + "\n"
 
 
-def subject(alert: Alert) -> str:
-    """`[wirewatch] <rule title>: <article title>`, one line, at most SUBJECT_MAX characters."""
-    rule = header_text(alert.rule_title) or alert.rule_id
-    title = header_text(alert.article.title) or "(untitled)"
-    return truncate(f"{SUBJECT_PREFIX} {rule}: {title}", SUBJECT_MAX)
-
-
 def _normalise_spans(spans: Sequence[Sequence[int]], size: int) -> list[tuple[int, int]]:
     """Clamp to [0, size], drop empty spans, sort and merge overlaps."""
     clean: list[tuple[int, int]] = []
@@ -180,76 +174,3 @@ def why(match: Match) -> list[str]:
     if len(seen) > _WHY_MAX:
         out.append(f"… {len(seen) - _WHY_MAX} more")
     return out
-
-
-def render_text(alert: Alert) -> str:
-    """The plain-text body: the rule, the article, then each match with its snippet."""
-    art = alert.article
-    rule = one_line(alert.rule_title)
-    lines = [
-        f"Rule: {rule} ({alert.rule_id})" if rule and rule != alert.rule_id else f"Rule: {alert.rule_id}",
-        "",
-        f"Title: {one_line(art.title) or '(untitled)'}",
-        f"URL: {one_line(art.url)}",
-        f"Source: {one_line(art.source)}",
-    ]
-    if art.published:
-        lines.append(f"Published: {one_line(art.published)}")
-    for i, match in enumerate(alert.matches, 1):
-        lines += [
-            "",
-            f"Match {i} in {one_line(match.field)}: {', '.join(one_line(t) for t in match.terms)}",
-        ]
-        if match.snippet:
-            lines.append(f"  {_snippet_text(match)}")
-        reasons = why(match)
-        if reasons:
-            lines.append("  Why: " + "; ".join(reasons))
-    lines += ["", f"-- wirewatch alert {alert.alert_id}", ""]
-    return "\n".join(lines)
-
-
-_STYLE_BODY = "font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:1.5;color:#222;"
-_STYLE_META = "color:#666;font-size:12px;margin:0 0 12px 0;"
-_STYLE_QUOTE = "margin:4px 0 12px 0;padding:4px 10px;border-left:3px solid #ccc;color:#333;"
-_STYLE_MARK = "background:#fff3a0;color:#000;padding:0 1px;"
-
-
-def render_html(alert: Alert) -> str:
-    """A small HTML email: untrusted strings escaped, highlights in <mark>, no scripts."""
-    art = alert.article
-    title = _esc(one_line(art.title) or "(untitled)")
-    link = safe_link(art.url)
-    heading = f'<a href="{_esc(link)}" style="color:#1a0dab;">{title}</a>' if link else title
-    meta = [_esc(one_line(art.source))]
-    if art.published:
-        meta.append(_esc(one_line(art.published)))
-    rule = _esc(one_line(alert.rule_title) or alert.rule_id)
-    parts = [
-        "<!DOCTYPE html>",
-        '<html><head><meta charset="utf-8">',
-        f"<title>{_esc(subject(alert))}</title></head>",
-        f'<body style="{_STYLE_BODY}">',
-        f'<p style="{_STYLE_META}">wirewatch rule: <strong>{rule}</strong></p>',
-        f'<h2 style="font-size:18px;margin:0 0 4px 0;">{heading}</h2>',
-        f'<p style="{_STYLE_META}">{" · ".join(m for m in meta if m)}</p>',
-    ]
-    if not link and art.url:
-        parts.append(f'<p style="{_STYLE_META}">URL (not linked): {_esc(one_line(art.url))}</p>')
-    for match in alert.matches:
-        terms = ", ".join(_esc(one_line(t)) for t in match.terms)
-        parts.append(f'<p style="margin:12px 0 0 0;">In <em>{_esc(one_line(match.field))}</em>: {terms}</p>')
-        if match.snippet:
-            body = highlight(
-                scrub(match.snippet), match.highlights, f'<mark style="{_STYLE_MARK}">', "</mark>", _esc
-            )
-            parts.append(f'<blockquote style="{_STYLE_QUOTE}">{" ".join(body.split())}</blockquote>')
-        reasons = why(match)
-        if reasons:
-            parts.append(f'<p style="{_STYLE_META}">Why: {_esc("; ".join(reasons))}</p>')
-    parts += [
-        f'<p style="{_STYLE_META}">alert {_esc(alert.alert_id)}</p>',
-        "</body></html>",
-        "",
-    ]
-    return "\n".join(parts)

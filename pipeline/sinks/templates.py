@@ -27,19 +27,37 @@ from jinja2 import StrictUndefined, Template, TemplateError, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from ..models import Alert, Match
+from ..models import Alert, Digest, Match
 from .render import SUBJECT_MAX, header_text, highlight, one_line, safe_link, scrub, truncate, why
 
-TemplateName = Literal["subject", "text", "html", "body"]
-NAMES: tuple[TemplateName, ...] = ("subject", "text", "html", "body")
+TemplateName = Literal[
+    "subject", "text", "html", "body", "digest_subject", "digest_text", "digest_html", "digest_body"
+]
+NAMES: tuple[TemplateName, ...] = (
+    "subject",
+    "text",
+    "html",
+    "body",
+    "digest_subject",
+    "digest_text",
+    "digest_html",
+    "digest_body",
+)
 DEFAULTS_DIR = Path(__file__).parent / "templates"
 DEFAULT_FILES: dict[TemplateName, str] = {
     "subject": "subject.txt.j2",
     "text": "alert.txt.j2",
     "html": "alert.html.j2",
     "body": "alert.json.j2",
+    "digest_subject": "digest_subject.txt.j2",
+    "digest_text": "digest.txt.j2",
+    "digest_html": "digest.html.j2",
+    "digest_body": "digest.json.j2",
 }
-CAPS: dict[TemplateName, int] = {"subject": 4096, "text": 1_000_000, "html": 2_000_000, "body": 64 * 1024}
+CAPS: dict[TemplateName, int] = {
+    "subject": 4096, "text": 1_000_000, "html": 2_000_000, "body": 64 * 1024,
+    "digest_subject": 4096, "digest_text": 1_000_000, "digest_html": 2_000_000, "digest_body": 64 * 1024,
+}  # fmt: skip
 _MARK = '<mark style="background:#fff3a0;color:#000;padding:0 1px;">'
 
 
@@ -93,7 +111,7 @@ _HTML = _environment(autoescape=True)
 
 def compile_template(name: TemplateName, source: str, where: str) -> Template:
     """A template compiled in the sandbox; TemplateProblem names `where` and the line."""
-    env = _HTML if name == "html" else _TEXT
+    env = _HTML if name in ("html", "digest_html") else _TEXT
     try:
         return env.from_string(source)
     except TemplateError as exc:
@@ -153,15 +171,53 @@ class Templates:
     def body(self, alert: Alert) -> str:
         return self._render("body", payload_sizes(alert), {"subject": self.subject(alert)})
 
+    def digest_subject(self, digest: Digest) -> str:
+        raw = self._render("digest_subject", digest_sizes(digest), {}, "digest")
+        return truncate(header_text(raw), SUBJECT_MAX)
+
+    def digest_text(self, digest: Digest) -> str:
+        extra = {"subject": self.digest_subject(digest)}
+        return self._render("digest_text", digest_sizes(digest), extra, "digest")
+
+    def digest_html(self, digest: Digest) -> str:
+        extra = {"subject": self.digest_subject(digest)}
+        return self._render("digest_html", digest_sizes(digest), extra, "digest")
+
+    def digest_body(self, digest: Digest) -> str:
+        extra = {"subject": self.digest_subject(digest)}
+        return self._render("digest_body", digest_sizes(digest), extra, "digest")
+
+    def subject_of(self, item: Alert | Digest) -> str:
+        return self.digest_subject(item) if isinstance(item, Digest) else self.subject(item)
+
+    def text_of(self, item: Alert | Digest) -> str:
+        return self.digest_text(item) if isinstance(item, Digest) else self.text(item)
+
+    def html_of(self, item: Alert | Digest) -> str:
+        return self.digest_html(item) if isinstance(item, Digest) else self.html(item)
+
+    def body_of(self, item: Alert | Digest) -> str:
+        return self.digest_body(item) if isinstance(item, Digest) else self.body(item)
+
+    def has_body(self, item: Alert | Digest) -> bool:
+        """Whether this item's body template is the user's own (not the shipped default)."""
+        return self.has("digest_body" if isinstance(item, Digest) else "body")
+
     def has(self, name: TemplateName) -> bool:
         return name in self.own
 
-    def _render(self, name: TemplateName, payloads: Iterator[dict[str, Any]], extra: dict[str, Any]) -> str:
+    def _render(
+        self,
+        name: TemplateName,
+        payloads: Iterator[dict[str, Any]],
+        extra: dict[str, Any],
+        what: str = "alert",
+    ) -> str:
         template, cap = self.get(name), CAPS[name]
         size = 0
         for payload in payloads:
             try:
-                out = template.render(alert=payload, payload=payload, **extra)
+                out = template.render({what: payload, "payload": payload, **extra})
             except Exception as exc:  # a user's template is user code: any failure is its own
                 where = self.where.get(name, DEFAULT_FILES[name])
                 raise TemplateProblem(f"template {name} ({where}): {type(exc).__name__}: {exc}") from exc
@@ -176,6 +232,12 @@ def payload_sizes(alert: Alert) -> Iterator[dict[str, Any]]:
     from .webhook import trimmed_payloads
 
     return trimmed_payloads(alert)
+
+
+def digest_sizes(digest: Digest) -> Iterator[dict[str, Any]]:
+    from .webhook import trimmed_digest_payloads
+
+    return trimmed_digest_payloads(digest)
 
 
 def load_templates(
@@ -205,6 +267,12 @@ class SinkTemplates:
     def for_rule(self, rule_id: str) -> Templates:
         return self.rules.get(rule_id, self.sink)
 
+    def for_item(self, item: Alert | Digest) -> Templates:
+        """An alert's rule's templates; a digest's rule's when it holds one rule, else the sink's."""
+        if isinstance(item, Alert):
+            return self.for_rule(item.rule_id)
+        return self.for_rule(item.rule[0]) if item.rule else self.sink
+
 
 def check_templates(templates: Templates) -> None:
     """Render a sample alert through each of `templates`' own: TemplateProblem when one fails
@@ -212,6 +280,10 @@ def check_templates(templates: Templates) -> None:
     from ..alerts import sample_alert
 
     sample = sample_alert("2026-01-01T08:00:00+00:00", ("sink",))
+    digest = Digest(
+        digest_id="sample", group="sink/rule", sink_id="sink", alerts=(sample, sample),
+        also=("Example News", ""), window_start=sample.created_at, flushed_at=sample.created_at,
+    )  # fmt: skip
     for name in NAMES:
         if templates.has(name):
-            getattr(templates, name)(sample)
+            getattr(templates, name)(digest if name.startswith("digest_") else sample)

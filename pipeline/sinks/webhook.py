@@ -26,7 +26,7 @@ from ..errors import (
     SinkGone,
 )
 from ..fetch import Fetcher, retry_after_seconds
-from ..models import Alert, Notice
+from ..models import Alert, Digest, Notice
 from ..redact import display_url
 from ..schema import WebhookSinkConfig
 from .render import one_line
@@ -96,6 +96,53 @@ def notice_payload(notice: Notice) -> dict[str, Any]:
     if notice.moved_to:
         data["moved_to"] = notice.moved_to
     return data
+
+
+def digest_payload(digest: Digest) -> dict[str, Any]:
+    """The JSON body of a digest (version 1): each alert as its own body, with the other outlets
+    of its story."""
+    rule = digest.rule
+    return {
+        "version": PAYLOAD_VERSION,
+        "type": "digest",
+        "digest_id": digest.digest_id,
+        "group": digest.group,
+        "count": len(digest.alerts),
+        "rule": {"id": rule[0], "title": rule[1]} if rule else None,
+        "window_start": digest.window_start,
+        "flushed_at": digest.flushed_at,
+        "alerts": [
+            {**payload(a), "also_reported_by": digest.also[i] if i < len(digest.also) else ""}
+            for i, a in enumerate(digest.alerts)
+        ],
+    }
+
+
+def trimmed_digest_payloads(digest: Digest) -> Iterator[dict[str, Any]]:
+    """A digest's payload, then smaller each time, saying so (`"trimmed": true`): no hits, then
+    shorter snippets, titles and URLs, then only each alert's first match, then none. One dict,
+    changed in place between yields."""
+    data = digest_payload(digest)
+    yield data
+    data["trimmed"] = True
+    for a in data["alerts"]:
+        for m in a["matches"]:
+            m["hits_total"] = m.get("hits_total") or len(m["hits"])
+            m["hits"], m["offsets"] = [], []
+    yield data
+    for a in data["alerts"]:
+        for m in a["matches"]:
+            m["snippet"], m["highlights"], m["terms"] = m["snippet"][:300], [], m["terms"][:10]
+        a["article"]["title"], a["article"]["url"] = a["article"]["title"][:300], a["article"]["url"][:2000]
+    yield data
+    for a in data["alerts"]:
+        a["matches"] = [{**m, "snippet": m["snippet"][:200]} for m in a["matches"][:1]]
+        a["article"]["url"], a["also_reported_by"] = a["article"]["url"][:500], a["also_reported_by"][:200]
+    yield data
+    for a in data["alerts"]:  # the least: what, where, and the rule, for every alert of the digest
+        a["matches"], a["also_reported_by"] = [], a["also_reported_by"][:100]
+        a["article"]["title"], a["article"]["url"] = a["article"]["title"][:150], a["article"]["url"][:300]
+    yield data
 
 
 def encode_body(alert: Alert) -> bytes:
@@ -177,19 +224,21 @@ class WebhookSink:
     def targets(self) -> tuple[str, ...]:
         return (TARGET,)
 
-    def send(self, item: Alert | Notice, delivery_id: str, targets: Sequence[str] = (TARGET,)) -> str:
+    def send(
+        self, item: Alert | Digest | Notice, delivery_id: str, targets: Sequence[str] = (TARGET,)
+    ) -> str:
         if not targets:
             return "nothing to send"
-        if isinstance(item, Alert):
-            own = self.templates.for_rule(item.rule_id)
-            if not own.has("body"):
-                return self._post(encode_body(item), delivery_id)
-            try:
-                body = own.body(item).encode("utf-8", "replace")
-            except TemplateProblem as exc:
-                raise DeliveryPermanent(f"{self._where}: {exc}") from exc
-            return self._post(body, delivery_id)
-        return self._post(_json(notice_payload(item)), delivery_id)
+        if isinstance(item, Notice):
+            return self._post(_json(notice_payload(item)), delivery_id)
+        own = self.templates.for_item(item)
+        if isinstance(item, Alert) and not own.has_body(item):
+            return self._post(encode_body(item), delivery_id)  # the default, as bytes: see encode_body
+        try:
+            body = own.body_of(item).encode("utf-8", "replace")
+        except TemplateProblem as exc:
+            raise DeliveryPermanent(f"{self._where}: {exc}") from exc
+        return self._post(body, delivery_id)
 
     def _post(self, body: bytes, delivery_id: str) -> str:
         headers = self.headers(delivery_id, body)

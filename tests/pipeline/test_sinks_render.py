@@ -7,9 +7,13 @@ import html
 import pytest
 
 from pipeline.models import Match, TermHit
-from pipeline.sinks.render import highlight, render_html, render_text, safe_link, subject, why
+from pipeline.sinks.render import highlight, safe_link, why
+from pipeline.sinks.templates import DEFAULT_TEMPLATES
 
 from .factories import make_alert
+
+# The shipped templates are the one way an alert becomes a message.
+subject, render_text, render_html = DEFAULT_TEMPLATES.subject, DEFAULT_TEMPLATES.text, DEFAULT_TEMPLATES.html
 
 
 def test_subject_format() -> None:

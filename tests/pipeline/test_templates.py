@@ -3,6 +3,7 @@ byte for byte; user templates run sandboxed, capped, escaped, and fail at `check
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,40 @@ def test_a_rule_template_overrides_its_sinks(tmp_path: Path) -> None:
         sink_templates(cfg, "hooks").for_rule("other").subject(alert)
         == "[wirewatch] Statements by the Kremlin spokesman: Court rules"
     )
+
+
+def test_the_default_digest_lists_each_alert_escaped_with_its_other_outlets() -> None:
+    from pipeline.models import Digest
+
+    evil, plain = make_alert(alert_id="e1", title=EVIL), make_alert(alert_id="p1", title="Court rules")
+    digest = Digest(
+        digest_id="d1", group="hooks/kremlin-spokesman", sink_id="hooks", alerts=(evil, plain),
+        also=("", "Other Outlet (https://other.example/x)"), window_start="2024-05-01T12:01:00Z",
+        flushed_at="2024-05-01T12:05:00+00:00",
+    )  # fmt: skip
+    assert (
+        DEFAULT_TEMPLATES.digest_subject(digest)
+        == "[wirewatch] 2 alerts: Statements by the Kremlin spokesman"
+    )
+    text = DEFAULT_TEMPLATES.digest_text(digest)
+    assert "1. Evil <script>" in text and "2. Court rules" in text and "\n   Example World · " in text
+    assert "Also reported by Other Outlet (https://other.example/x)" in text
+    assert "**Peskov**" in text and text.endswith("-- wirewatch digest d1\n")
+    page = DEFAULT_TEMPLATES.digest_html(digest)
+    assert "<script>" not in page and "&lt;script&gt;" in page and "<mark" in page
+    body = json.loads(DEFAULT_TEMPLATES.digest_body(digest))
+    assert body["type"] == "digest" and [a["alert_id"] for a in body["alerts"]] == ["e1", "p1"]
+    assert body["alerts"][1]["also_reported_by"].startswith("Other Outlet")
+
+
+def test_a_digest_of_fifty_huge_alerts_stays_under_64_kb() -> None:
+    from pipeline.models import Digest
+
+    huge = alert_cases()["huge"]
+    alerts = tuple(huge.model_copy(update={"alert_id": f"h{n}"}) for n in range(50))
+    digest = Digest(digest_id="d", group="g", sink_id="s", alerts=alerts, also=("x" * 3000,) * 50,
+                    window_start="2024-05-01T12:01:00Z", flushed_at="2024-05-01T12:05:00+00:00")  # fmt: skip
+    body = DEFAULT_TEMPLATES.digest_body(digest).encode()
+    assert len(body) <= 64 * 1024
+    data = json.loads(body)
+    assert data["trimmed"] is True and len(data["alerts"]) == 50  # every alert still listed

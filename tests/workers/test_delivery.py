@@ -26,7 +26,7 @@ from workers.demo_site import Recorder, WebhookReceiver
 from workers.enqueue import enqueue_delivery
 
 from ..pipeline.factories import make_alert
-from .helpers import Inbox, drain, email_sink, free_port, runtime, webhook_sink, write_config
+from .helpers import Inbox, drain, email_sink, free_port, run_pass, runtime, webhook_sink, write_config
 
 
 def _alert(n: int, *sinks: str) -> Alert:
@@ -377,3 +377,21 @@ def test_a_webhook_body_template_is_sent_signed_over_its_exact_bytes(
     assert receiver.bad_signatures == 0
     link = "<https://news.example.org/world/peskov-said|Story number 1>"
     assert receiver.payloads == [{"text": f"*Statements by the Kremlin spokesman*: {link}"}]
+
+
+def test_the_article_jobs_own_tries_keep_to_the_rate_limit_too(
+    tmp_path: Path, redis: Redis, site: Any, receiver: WebhookReceiver, whsec: str
+) -> None:
+    limited = {**webhook_sink(receiver.url, whsec), "max_per_minute": 1}
+    cfg = write_config(
+        tmp_path, [f"{site.base_url}/feed.xml"], [limited], rules=[{"id": "any", "query": "the"}]
+    )
+    rt = runtime(cfg, redis)
+    start = time.time()
+    run_pass(rt)  # three stories: the first goes from the article job, the others get their turns
+    assert len(receiver.payloads) == 1
+    _work(rt, 65)
+    assert len(receiver.payloads) == 2
+    _work(rt, 125)
+    assert len(receiver.payloads) == 3 and len(set(receiver.attempt_ids)) == 3
+    assert sorted(receiver.times)[2] >= start + 120 - 1

@@ -37,6 +37,7 @@ def status(state: CliState) -> None:
     from pipeline.redact import display_redis_url
     from pipeline.sinks.render import one_line
 
+    from .. import digests
     from .. import state as keys
     from ..context import Queues, connect
     from ..stories import also_reported_by, story_copies
@@ -72,6 +73,8 @@ def status(state: CliState) -> None:
     dead = redis.zcard(keys.FAILED_DELIVERIES)
     if dead:
         click.echo(f"  dead letters: {dead} (wirewatch deliveries --failed)")
+    for group, count in digests.waiting(redis).items():
+        click.echo(f"  digest group {group}: {count} alerts waiting")
     alerts = keys.recent_alerts(redis, 10)
     copies = story_copies(redis, sorted({a.story.id for a in alerts if a.story}))
     for alert in alerts:

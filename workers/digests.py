@@ -1,0 +1,195 @@
+"""Digest groups in Redis (the decisions are pipeline.digests'). Alerts wait here until their
+digest was delivered; a crash or a restart (Redis with AOF) loses none and puts none in two
+digests.
+
+    ww:digests:due                  sorted set: group -> when it goes out
+    ww:digest:<group>:pending       sorted set: alert id -> when it came, waiting for the next flush
+    ww:digest:<group>:alerts        hash: alert id -> the alert (JSON), while pending
+    ww:digest:<group>:last          when the group last went out
+    ww:digest:batch:<digest id>     hash: the alerts one flush took (alert id -> JSON) and the
+                                    group, sink and due time (_group, _sink, _due), until its
+                                    digest is delivered (or dropped as a dead letter)
+    ww:digests:open                 sorted set: digest id -> when taken, until delivered
+    ww:digested:<delivery id>       an (alert, sink) handed to a digest: never handed twice
+
+A flush moves a group's oldest alerts (max_alerts) into a batch in one script; the digest job
+for it is queued under its stable id (`deliver-digest-<id>-<sink>`) by every tick until it
+exists, so a crash between the two only delays it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from redis import Redis
+from rq.job import Job
+
+from pipeline.digests import digest_id, flush_time
+from pipeline.models import Alert, Digest, iso_time
+from pipeline.schema import DigestConfig
+
+from . import state, stories
+from .context import Services
+
+log = logging.getLogger(__name__)
+
+DUE = state.PREFIX + "digests:due"
+OPEN = state.PREFIX + "digests:open"
+
+
+def _keys(group: str) -> tuple[str, str, str]:
+    base = f"{state.PREFIX}digest:{group}"
+    return f"{base}:pending", f"{base}:alerts", f"{base}:last"
+
+
+def batch_key(digest: str) -> str:
+    return f"{state.PREFIX}digest:batch:{digest}"
+
+
+def digested_key(delivery_id: str) -> str:
+    return f"{state.PREFIX}digested:{delivery_id}"
+
+
+_ADD = """
+if not redis.call('set', KEYS[1], 'pending', 'NX', 'EX', ARGV[1]) then return 0 end
+redis.call('zadd', KEYS[2], 'NX', ARGV[3], ARGV[2])
+redis.call('hset', KEYS[3], ARGV[2], ARGV[4])
+redis.call('zadd', KEYS[4], 'NX', ARGV[6], ARGV[5])
+return 1
+"""
+
+
+def add(
+    redis: Redis, alert: Alert, sink_id: str, cfg: DigestConfig, group: str, now: float, ttl: float
+) -> bool:
+    """Put an alert in its group for this sink; False when it was handed to a digest before."""
+    pending, alerts, last_key = _keys(group)
+    last = redis.get(last_key)
+    due = flush_time(cfg, now, float(last) if last is not None else None)
+    added = redis.eval(
+        _ADD, 4, digested_key(alert.delivery_id(sink_id)), pending, alerts, DUE,
+        max(1, int(ttl)), alert.alert_id, now, alert.to_json(), group, due,
+    )  # fmt: skip
+    if added:
+        log.info("alert %s: waits in digest group %s until %s", alert.alert_id, group, iso_time(due))
+    return bool(added)
+
+
+_TAKE = """
+if redis.call('exists', KEYS[6]) == 1 then return 0 end
+local ids = redis.call('zrange', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+if #ids == 0 then redis.call('zrem', KEYS[3], ARGV[1]) return 0 end
+local jsons = redis.call('hmget', KEYS[2], unpack(ids))
+for i = 1, #ids do redis.call('hset', KEYS[6], ids[i], jsons[i]) end
+redis.call('hset', KEYS[6], '_group', ARGV[1], '_sink', ARGV[7], '_due', ARGV[8])
+redis.call('expire', KEYS[6], ARGV[6])
+redis.call('zrem', KEYS[1], unpack(ids))
+redis.call('hdel', KEYS[2], unpack(ids))
+redis.call('set', KEYS[4], ARGV[3])
+redis.call('zadd', KEYS[5], ARGV[3], ARGV[5])
+if redis.call('zcard', KEYS[1]) > 0 then
+  redis.call('zadd', KEYS[3], ARGV[4], ARGV[1])
+else
+  redis.call('zrem', KEYS[3], ARGV[1])
+end
+return #ids
+"""
+
+
+def _policy(services: Services, group: str) -> DigestConfig:
+    sink_id, _, rule_id = group.partition("/")
+    try:
+        found = services.config.digest_for(rule_id, sink_id) if rule_id != "*" else None
+        own = found[0] if found else services.config.sink(sink_id).digest
+    except KeyError:
+        own = None
+    return own or DigestConfig()  # no longer configured: what waits still goes, now
+
+
+def flush_due(services: Services, now: float) -> int:
+    """Take every due group's alerts into a digest and queue the digests not queued yet; the
+    digests taken."""
+    redis = services.redis
+    taken = 0
+    due_groups: list[tuple[bytes, float]] = redis.zrangebyscore(DUE, "-inf", now, withscores=True)  # type: ignore[assignment]
+    for raw, due in due_groups:
+        group = _text(raw)
+        cfg = _policy(services, group)
+        pending, alerts, last = _keys(group)
+        digest = digest_id(group, due)
+        count = redis.eval(
+            _TAKE, 6, pending, alerts, DUE, last, OPEN, batch_key(digest),
+            group, cfg.max_alerts, now, flush_time(cfg, now, now), digest,
+            max(1, int(services.config.defaults.seen_ttl)), group.partition("/")[0], due,
+        )  # fmt: skip
+        if count:
+            taken += 1
+            log.info("digest %s: group %s, %d alerts", digest, group, count)
+    enqueue_open(services)
+    return taken
+
+
+def enqueue_open(services: Services) -> int:
+    """Queue the digest job of every open digest that has none; how many were queued."""
+    from .enqueue import enqueue_delivery
+
+    redis = services.redis
+    queued = 0
+    for raw in redis.zrange(OPEN, 0, -1):
+        digest = _text(raw)
+        built = load(redis, digest)
+        if built is None:  # its batch expired (seen_ttl): nothing left to send
+            redis.zrem(OPEN, digest)
+            continue
+        if redis.exists(Job.key_for(state.delivery_job_id(built.delivery_id(built.sink_id)))):
+            continue  # queued, running, waiting to retry, or a dead letter
+        queued += enqueue_delivery(services, built, built.sink_id)
+    return queued
+
+
+def load(redis: Redis, digest: str) -> Digest | None:
+    """An open digest as its job sends it, with the other outlets of each alert's story."""
+    raw: dict[Any, Any] = redis.hgetall(batch_key(digest))
+    fields = {_text(k): v for k, v in raw.items()}
+    if not fields:
+        return None
+    group, sink, due = (_text(fields.pop(k, b"")) for k in ("_group", "_sink", "_due"))
+    alerts = sorted(
+        (Alert.model_validate_json(v) for v in fields.values()), key=lambda a: (a.created_at, a.alert_id)
+    )
+    copies = stories.story_copies(redis, sorted({a.story.id for a in alerts if a.story}))
+    also = tuple(stories.also_reported_by(a.story, a.article.url, copies) for a in alerts)
+    return Digest(
+        digest_id=digest, group=group, sink_id=sink, alerts=tuple(alerts), also=also,
+        window_start=min(a.created_at for a in alerts), flushed_at=iso_time(float(due or 0)),
+    )  # fmt: skip
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def done(redis: Redis, digest: Digest) -> None:
+    """A digest was delivered: its alerts leave Redis."""
+    with redis.pipeline(transaction=True) as pipe:
+        pipe.zrem(OPEN, digest.digest_id)
+        pipe.delete(batch_key(digest.digest_id))
+        pipe.execute()
+
+
+def forget(redis: Redis, digest: str) -> None:
+    """A digest dropped as a dead letter (purged): it is not queued again."""
+    with redis.pipeline(transaction=True) as pipe:
+        pipe.zrem(OPEN, digest)
+        pipe.delete(batch_key(digest))
+        pipe.execute()
+
+
+def waiting(redis: Redis) -> dict[str, int]:
+    """Alerts waiting per group (for status)."""
+    out = {}
+    for raw in redis.zrange(DUE, 0, -1):
+        group = _text(raw)
+        out[group] = int(redis.zcard(_keys(group)[0]))
+    return out
