@@ -76,6 +76,16 @@ def add(
     return bool(added)
 
 
+def hold(services: Services, alert: Alert, sink_id: str, now: float) -> bool:
+    """True when the alert's deliveries to this sink go by digest, and it is (now) in its group."""
+    grouped = services.config.digest_for(alert.rule_id, sink_id)
+    if grouped is None:
+        return False
+    policy, group = grouped
+    add(services.redis, alert, sink_id, policy, group, now, services.config.defaults.seen_ttl)
+    return True
+
+
 _TAKE = """
 if redis.call('exists', KEYS[6]) == 1 then return 0 end
 local ids = redis.call('zrange', KEYS[1], 0, tonumber(ARGV[2]) - 1)

@@ -341,10 +341,7 @@ def _deliver_all(ctx: WorkerContext, alert: Alert) -> list[_Try]:
     for sink_id, status in zip(sink_ids, state.delivery_status(ctx.redis, alert, sink_ids), strict=True):
         if status.delivered or status.queued:
             continue
-        grouped = ctx.config.digest_for(alert.rule_id, sink_id)
-        if grouped is not None:  # it waits for its group's digest (see workers.digests)
-            policy, group = grouped
-            digests.add(ctx.redis, alert, sink_id, policy, group, time.time(), ctx.config.defaults.seen_ttl)
+        if digests.hold(ctx.services, alert, sink_id, time.time()):  # it waits for its group's digest
             continue
         if status.sink_disabled:  # after a 410: a dead letter with the reason, nothing sent
             reason = _disabled_reason(sink_id, status.sink_disabled)

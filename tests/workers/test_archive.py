@@ -4,6 +4,7 @@ a webhook receiver that verifies every signature."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from click.testing import CliRunner, Result
 from redis import Redis
 
 from pipeline.feeds import parse_feed
-from workers import archive
+from workers import archive, digests
 from workers.cli import cli
 from workers.demo_site import LoopbackSite, WebhookReceiver
 from workers.jobs import process_articles
@@ -156,3 +157,22 @@ def test_search_runs_one_query_over_the_archive_newest_first(
     assert plain.output.strip().endswith("1 articles (the newest 1)")
     bad = CliRunner().invoke(cli, ["-c", str(cfg), "search", "Peskov NEAR/"], env={"REDIS_URL": redis_url})
     assert bad.exit_code == 2 and "bad query" in bad.output
+
+
+def test_backfill_send_to_a_digest_sink_is_one_digest_not_a_flood(
+    tmp_path: Path, redis: Redis, redis_url: str, site: LoopbackSite, receiver: WebhookReceiver, whsec: str
+) -> None:
+    sink = {**webhook_sink(receiver.url, whsec), "digest": {"group_by": "sink", "group_wait": "30s"}}
+    cfg = write_config(tmp_path, feeds=[f"{site.base_url}/feed.xml"], sinks=[sink], rules=[])
+    rt = runtime(cfg, redis)
+    run_pass(rt)  # no rules yet: archived, nothing alerted
+    everything = tmp_path / "everything.yaml"
+    everything.write_text(yaml.safe_dump({"rules": [{"id": "any", "query": "the"}]}), "utf-8")
+    sent = _cli(redis_url, "-c", str(cfg), "backfill", "--rules", str(everything), "--send")
+    assert sent.exit_code == 0, sent.output
+    drain(rt)
+    assert receiver.payloads == []  # they wait in the sink's digest group
+    assert digests.flush_due(rt.services, time.time() + 31) == 1
+    drain(rt)
+    [digest] = receiver.payloads
+    assert digest["type"] == "digest" and digest["count"] == 3 and digest["group"] == "hooks/*"

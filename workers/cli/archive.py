@@ -20,7 +20,7 @@ from pipeline.rules import Matcher, QuerySyntaxError, parse_query
 from pipeline.schema import Config, RuleConfig, parse_duration
 from pipeline.sinks.render import one_line
 
-from .. import archive
+from .. import archive, digests
 from .. import state as keys
 from ..context import Services, connect
 from ..enqueue import enqueue_delivery
@@ -147,7 +147,8 @@ def _send(services: Services, alert: Alert, item: Archived) -> bool:
     if not alert.sinks:
         click.echo(f"alert {alert.alert_id}: rule {alert.rule_id} has no enabled sink", err=True)
     for sink_id in alert.sinks:
-        enqueue_delivery(services, alert, sink_id)
+        if not digests.hold(services, alert, sink_id, time.time()):  # a digest sink: it waits in its group
+            enqueue_delivery(services, alert, sink_id)
     return True
 
 
