@@ -12,6 +12,7 @@ problem found in any step becomes one ConfigIssue with file, line, column and a 
 from __future__ import annotations
 
 import os
+import types
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,11 +20,23 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import ConfigError, ConfigIssue
+from .fetch import names_private_host
 from .opml import OpmlError, read_opml
-from .redact import SECRET_KEYS
-from .rules import AliasTable, QuerySyntaxError, parse_query
+from .redact import SECRET_KEYS, display_url
+from .rules import AliasTable, QuerySyntaxError, operator_lookalikes, parse_query
 from .rules.nodes import Node
-from .schema import Config, FeedConfig, RuleConfig, RulesFile
+from .schema import (
+    AppriseSinkConfig,
+    Config,
+    DigestConfig,
+    EmailSinkConfig,
+    FeedConfig,
+    RuleConfig,
+    RulesFile,
+    StoriesConfig,
+    TemplatesConfig,
+    WebhookSinkConfig,
+)
 from .yamlsource import Document, KeyPath, format_key, load_yaml
 
 if TYPE_CHECKING:
@@ -32,11 +45,18 @@ if TYPE_CHECKING:
 __all__ = ["format_issues", "load_config", "load_rules"]
 
 M = TypeVar("M", bound=BaseModel)
+# Where a key's place cannot be told (a sink of an unknown type), any of these models' keys is
+# a candidate for "did you mean".
+_ALL_MODELS: tuple[type[BaseModel], ...] = (
+    Config, FeedConfig, RuleConfig, EmailSinkConfig, WebhookSinkConfig, AppriseSinkConfig,
+    DigestConfig, TemplatesConfig, StoriesConfig,
+)  # fmt: skip
 _ALIASES: TypeAdapter[dict[str, list[str]]] = TypeAdapter(dict[str, list[str]])
 
 
-def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
-    """The validated configuration at `path` (its rules file resolved); ConfigError lists every issue."""
+def load_config(path: str | Path, env: Mapping[str, str] | None = None, with_rules: bool = True) -> Config:
+    """The validated configuration at `path` (its rules file resolved); ConfigError lists every issue.
+    `with_rules=False`: everything but the rules, which are left out unread (`rules test --rules`)."""
     env = os.environ if env is None else env
     config_file = Path(path)
     base = config_file.parent
@@ -53,6 +73,8 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Confi
 
     # The rules: inline under `rules:`, or in a file that `rules:` names.
     rules_doc, raw_rules, raw_aliases = doc, data.pop("rules", None), [data.get("aliases")]
+    if not with_rules:
+        raw_rules = None
     if isinstance(raw_rules, str):
         rules_doc, raw_rules = _read_rules_file(raw_rules, base, doc, env)
         issues += rules_doc.issues
@@ -104,6 +126,7 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Confi
         }
     )
     loaded._parsed_queries = parsed
+    loaded._warnings = _warnings(loaded, doc, rules, rules_doc)
     return loaded
 
 
@@ -257,8 +280,10 @@ def _validate(
             elif kind in ("missing", "union_tag_not_found"):
                 path += ("type",) if kind == "union_tag_not_found" else ()
                 message = f"missing required key {path[-1]!r}"
+            elif kind in ("model_type", "dict_type", "model_attributes_type"):
+                message = "must be a mapping of keys: are they indented under it?"
             elif kind == "extra_forbidden":
-                message = f"unknown key {path[-1]!r}"
+                message = f"unknown key {path[-1]!r}" + _did_you_mean(model, path[len(prefix) :])
             elif kind == "string_type" and isinstance(value, bool | int | float):
                 shown = "the value" if _secret(path) else repr(value)
                 message += f" (YAML read {shown} as {type(value).__name__}: put the value in quotes)"
@@ -266,6 +291,50 @@ def _validate(
                 message += f" (got {value!r})"
             issues.append(doc.issue(path, message, at_key=kind == "extra_forbidden"))
         return None
+
+
+def _did_you_mean(model: type[BaseModel], path: KeyPath) -> str:
+    """`; did you mean 'interval'?` when an unknown key is close to a key allowed where it is."""
+    import difflib
+
+    here = _keys_at(model, path[:-1])
+    allowed = (
+        here
+        if here is not None
+        else sorted({f.alias or n for m in _ALL_MODELS for n, f in m.model_fields.items()})
+    )
+    close = difflib.get_close_matches(str(path[-1]).lower(), allowed, n=1, cutoff=0.7)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    under = [k for k in here or [] if path[-1] in (_keys_at(model, (*path[:-1], k)) or [])]
+    return f"; is it meant to be under {under[0]!r}? (indent it)" if under else ""
+
+
+def _keys_at(model: type[BaseModel], path: KeyPath) -> list[str] | None:
+    """The keys a mapping at `path` inside `model` may have; None when that cannot be told (a
+    sink of an unknown type, say)."""
+    import typing
+
+    current: Any = model
+    for part in path:
+        if isinstance(part, int):
+            args = [a for a in typing.get_args(current) if a is not type(None)]
+            current = args[0] if args else None
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            current = None
+            break
+        field = current.model_fields.get(part)
+        if field is None:
+            current = None
+            break
+        current = field.annotation
+        args = [a for a in typing.get_args(current) if a is not type(None)]
+        if typing.get_origin(current) in (typing.Union, types.UnionType) and len(args) == 1:
+            current = args[0]
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or name for name, f in current.model_fields.items()]
+    return None
 
 
 def _secret(path: KeyPath) -> bool:
@@ -371,6 +440,36 @@ def _check_queries(
             key = format_key(("rules", i, "query"))
             issues.append(ConfigIssue(rules_doc.file, line, column, key, message, caret))
     return issues
+
+
+def _warnings(
+    config: Config, doc: Document, rules: list[tuple[int, RuleConfig]], rules_doc: Document
+) -> list[ConfigIssue]:
+    """What is valid but almost surely not meant: lowercase operators in a query, and feed or
+    webhook URLs on loopback or private addresses that the address guard will refuse."""
+    found = []
+    for i, rule in rules:
+        for word, column in operator_lookalikes(rule.query):
+            at = rules_doc.locate(("rules", i, "query"), column - 1)
+            line, col = at if at else (None, None)
+            upper = word.upper()
+            found.append(ConfigIssue(
+                rules_doc.file, line, col, format_key(("rules", i, "query")),
+                f"rule {rule.id}: {word!r} is matched as a word here; did you mean {upper}? "
+                "(operators are uppercase)",
+            ))  # fmt: skip
+    if not config.allow_private_networks:
+        urls = [(("feeds", i, "url"), f.url) for i, f in enumerate(config.feeds)]
+        urls += [
+            (("sinks", i, "url"), s.url)
+            for i, s in enumerate(config.sinks)
+            if isinstance(s, WebhookSinkConfig)
+        ]
+        for path, url in urls:
+            if names_private_host(url):
+                found.append(doc.issue(path, f"{display_url(url)} is a loopback or private address: it is "
+                                             "refused while allow_private_networks is false"))  # fmt: skip
+    return found
 
 
 def _check_templates(

@@ -64,6 +64,19 @@ def _is_public(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 Resolver = Callable[[str, int], list[str]]  # host, port -> the addresses to connect to, in order
 
 
+def names_private_host(url: str) -> bool:
+    """Whether the URL's host is, as written, loopback or otherwise non-public (an IP literal or
+    localhost): the guard would refuse it without allow_private_networks. Names that resolve to
+    such addresses are only found when fetched."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return not _is_public(ipaddress.ip_address(host))
+    except ValueError:
+        return False
+
+
 def system_resolver(host: str, port: int) -> list[str]:
     """The addresses getaddrinfo gives for host (TCP), in its order, without repeats."""
     infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)

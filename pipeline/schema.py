@@ -347,9 +347,16 @@ class Config(Strict):
     # instead of parsing every query again. Empty for a Config not made by the loader.
     _parsed_queries: dict[str, Any] = PrivateAttr(default_factory=dict)
 
+    _warnings: list[Any] = PrivateAttr(default_factory=list)  # ConfigIssues that do not stop it
+
     @property
     def parsed_queries(self) -> dict[str, Any]:
         return self._parsed_queries
+
+    @property
+    def warnings(self) -> list[Any]:
+        """What the loader found suspicious but valid (lowercase operators, private addresses)."""
+        return self._warnings
 
     def sink(self, sink_id: str) -> AnySinkConfig:
         for s in self.sinks:

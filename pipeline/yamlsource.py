@@ -114,6 +114,26 @@ def _compose(text: str) -> Node | None:
         return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
+def _in_our_words(exc: yaml.MarkedYAMLError) -> str | None:
+    """What PyYAML's commonest complaints mean for a config file, or None for the others."""
+    problem = exc.problem or ""
+    if "'\\t'" in problem or "\\t" in problem:
+        return "a tab: YAML indents with spaces only"
+    if "expected <block end>" in problem and exc.context_mark is not None:
+        opened = _position(exc.context_mark)
+        return (
+            "this line is indented differently from the lines above it: the keys of one mapping "
+            "(and the items of one list) must start in the same column, as the block that starts "
+            f"at line {opened[0]}, column {opened[1]} does"
+        )
+    if problem == "mapping values are not allowed here":
+        return (
+            "a ':' here starts a key, but this line is read as the value of the line above it: is it "
+            "indented more than the key before it? (a value that holds ': ' must be in quotes)"
+        )
+    return None
+
+
 def load_yaml(path: Path, env: Mapping[str, str], display: str | None = None) -> Document:
     """Load one YAML file; raises OSError (or UnicodeDecodeError) when it cannot be read."""
     text = path.read_text(encoding="utf-8")
@@ -123,10 +143,12 @@ def load_yaml(path: Path, env: Mapping[str, str], display: str | None = None) ->
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = _position(mark) if mark else (None, None)
-        message = f"invalid YAML: {exc.problem or exc.context}"
-        if exc.problem and exc.context and exc.context_mark:
-            context_line, context_column = _position(exc.context_mark)
-            message += f" ({exc.context} at line {context_line}, column {context_column})"
+        message = _in_our_words(exc)
+        if message is None:
+            message = f"invalid YAML: {exc.problem or exc.context}"
+            if exc.problem and exc.context and exc.context_mark:
+                context_line, context_column = _position(exc.context_mark)
+                message += f" ({exc.context} at line {context_line}, column {context_column})"
         snippet = mark.get_snippet() if mark else None
         doc.issues.append(ConfigIssue(doc.file, line, column, "", message, snippet or ""))
         return doc

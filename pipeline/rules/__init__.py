@@ -15,7 +15,7 @@ from .aliases import AliasProblem, AliasTable
 from .index import Document
 from .matcher import Matcher, RuleError, RuleErrors, RuleSpec
 from .nodes import explain, tree
-from .parser import QuerySyntaxError, parse_query
+from .parser import QuerySyntaxError, operator_lookalikes, parse_query
 from .text import fold, tokenize, words
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "RuleSpec",
     "explain",
     "fold",
+    "operator_lookalikes",
     "parse_query",
     "tokenize",
     "tree",

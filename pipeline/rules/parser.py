@@ -116,6 +116,26 @@ _LEXEME = re.compile(rf"(\()|(\))|([{QUOTES}][^{QUOTES}]*[{QUOTES}]?)|([^\s(){QU
 _new = tuple.__new__  # a token without NamedTuple's slower __new__ (built once per token)
 
 
+_LOOKALIKE = re.compile(r"(?i:and|or|not|o?near/\d+)")
+
+
+def operator_lookalikes(query: str) -> list[tuple[str, int]]:
+    """Words of a query that look like operators but are not, being lowercase ("and", "near/3"):
+    (the word, its 1-based column). They are matched as words, which is rarely what was meant."""
+    try:
+        toks = _lex(query)
+    except QuerySyntaxError:
+        return []
+    return [
+        (t.text, t.col)
+        for t in toks
+        if t.kind is _Kind.WORD
+        and _LOOKALIKE.fullmatch(t.text)
+        and not t.text.isupper()
+        and query[t.col - 2 : t.col - 1] != ":"  # title:and is the word, in the title
+    ]
+
+
 def _tok(kind: _Kind, col: int, text: str = "", distance: int = 0, ordered: bool = False) -> _Tok:
     return _new(_Tok, (kind, col, text, distance, ordered, False))
 

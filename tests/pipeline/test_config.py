@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.config import format_issues, load_config
 from pipeline.errors import ConfigError, ConfigIssue
-from pipeline.schema import EmailSinkConfig, WebhookSinkConfig
+from pipeline.schema import Config, EmailSinkConfig, WebhookSinkConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "config" / "wirewatch.yaml"
@@ -84,7 +84,7 @@ CASES: list[tuple[str, dict[str, str], Expected]] = [
         {},
         [(5, "", "invalid YAML: expected ',' or ']', but got ':' (while parsing a flow sequence at line 4")],
     ),
-    ("yaml_indent.yaml", {}, [(4, "", "invalid YAML: mapping values are not allowed here")]),
+    ("yaml_indent.yaml", {}, [(4, "", "is it indented more than the key before it?")]),
     (
         "duplicate_keys.yaml",
         {},
@@ -441,3 +441,90 @@ def test_a_file_that_is_not_utf8(tmp_path: Path) -> None:
     path.write_bytes(b"data_dir: \xff\n")
     [issue] = issues_of(path)
     assert issue.line is None and "cannot read" in issue.message
+
+
+def _loaded(tmp_path: Path, text: str) -> Config:
+    path = tmp_path / "wirewatch.yaml"
+    path.write_text(text, "utf-8")
+    return load_config(path, env={})
+
+
+def test_lowercase_operators_are_warnings_at_their_column(tmp_path: Path) -> None:
+    cfg = _loaded(
+        tmp_path,
+        'rules:\n  - id: r\n    query: Peskov and Kremlin OR "a and b" title:or near/3 said NOT x\n',
+    )
+    found = [(w.line, w.column, w.message) for w in cfg.warnings]
+    assert [(line, col) for line, col, _ in found] == [(3, 19), (3, 53)]
+    assert "'and' is matched as a word here; did you mean AND? (operators are uppercase)" in found[0][2]
+    assert "did you mean NEAR/3?" in found[1][2]
+
+
+def test_private_feed_and_webhook_addresses_are_warnings_unless_allowed(tmp_path: Path) -> None:
+    text = (
+        "feeds:\n  - url: http://127.0.0.1:8080/a.xml\n  - url: https://example.org/b.xml\n"
+        "  - url: http://[::1]/c.xml\n  - url: http://news.localhost/d.xml\n"
+        "sinks:\n  - {id: h, type: webhook, url: 'http://10.1.2.3/h', secret: whsec_" + "A" * 32 + "}\n"
+    )
+    cfg = _loaded(tmp_path, text)
+    assert [w.key for w in cfg.warnings] == ["feeds[0].url", "feeds[2].url", "feeds[3].url", "sinks[0].url"]
+    assert all("allow_private_networks is false" in w.message for w in cfg.warnings)
+    assert _loaded(tmp_path, "allow_private_networks: true\n" + text).warnings == []
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "suggestion"),
+    [
+        ("defaults:\n  poll_intervall: 5m\n", "defaults.poll_intervall", "did you mean 'poll_interval'?"),
+        (
+            "feeds:\n  - url: https://e.org/a\n    intervl: 2m\n",
+            "feeds[0].intervl",
+            "did you mean 'interval'?",
+        ),
+        ("allow_private_network: true\n", "allow_private_network", "did you mean 'allow_private_networks'?"),
+        ("rules:\n  - {id: r, query: x, titel: y}\n", "rules[0].titel", "did you mean 'title'?"),
+    ],
+)
+def test_unknown_keys_suggest_the_key_meant(tmp_path: Path, text: str, key: str, suggestion: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        _loaded(tmp_path, text)
+    [issue] = err.value.issues
+    assert issue.key == key and issue.message.endswith(suggestion)
+
+
+def test_an_unknown_key_far_from_any_gets_no_suggestion(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        _loaded(tmp_path, "zebra: 1\n")
+    assert err.value.issues[0].message == "unknown key 'zebra'"
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "words"),
+    [
+        ("feeds:\n  - url: https://a.example/x\n   name: bad\n", (3, 4), "indented differently"),
+        (
+            "defaults:\n  poll_interval: 5m\n   min_interval: 2m\n",
+            (3, 16),
+            "indented more than the key before",
+        ),
+        ("feeds:\n\t- url: https://a.example/x\n", (2, 1), "a tab: YAML indents with spaces only"),
+        ("defaults:\npoll_interval: 5m\n", (1, 10), "must be a mapping of keys: are they indented under it?"),
+    ],
+)
+def test_indentation_mistakes_are_said_in_our_words(
+    tmp_path: Path, text: str, where: tuple[int, int], words: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        _loaded(tmp_path, text)
+    first = err.value.issues[0]
+    assert (first.line, first.column) == where and words in first.message
+    assert "<block" not in str(err.value) and "instance of" not in str(err.value)
+
+
+def test_a_key_left_out_of_its_block_is_said_to_belong_under_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        _loaded(tmp_path, "defaults:\npoll_interval: 5m\n")
+    assert (
+        err.value.issues[1].message
+        == "unknown key 'poll_interval'; is it meant to be under 'defaults'? (indent it)"
+    )

@@ -474,3 +474,78 @@ def test_run_watch_reloads_when_a_config_file_changes(short_tmp: Path, site: Loo
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
     assert proc.returncode == 0
+
+
+def test_the_default_config_is_found_from_any_directory_of_a_clone(tmp_path: Path) -> None:
+    from workers.cli.helpers import config_candidates
+
+    out = subprocess.run(
+        [*WIREWATCH, "check"], capture_output=True, text=True, timeout=60, cwd=ROOT / "tests" / "fixtures",
+        env=clean_env(),
+    )  # fmt: skip
+    assert out.returncode == 0 and out.stdout.startswith(f"{ROOT / 'config' / 'wirewatch.yaml'}: ok")
+    own = tmp_path / "desk"
+    (own / "config").mkdir(parents=True)
+    (own / "pyproject.toml").write_text("", "utf-8")
+    (own / "config" / "wirewatch.yaml").write_text("feeds: []\n", "utf-8")
+    (own / "sub").mkdir()
+    here = subprocess.run(
+        [*WIREWATCH, "check"], capture_output=True, text=True, timeout=60, cwd=own / "sub", env=clean_env()
+    )
+    assert here.stdout.startswith(f"{own / 'config' / 'wirewatch.yaml'}: ok: 0 feeds"), here.stderr
+    places = config_candidates(own / "sub")
+    assert places[:2] == [own / "sub" / "config" / "wirewatch.yaml", own / "config" / "wirewatch.yaml"]
+    assert places[-1] == ROOT / "config" / "wirewatch.yaml"  # the clone it was installed from
+
+
+def test_check_prints_warnings_and_still_passes(tmp_path: Path) -> None:
+    cfg = tmp_path / "wirewatch.yaml"
+    cfg.write_text(
+        "feeds:\n  - url: http://127.0.0.1:9/a.xml\nrules:\n  - {id: r, query: Peskov or Kremlin}\n"
+    )
+    out = wirewatch("-c", str(cfg), "check")
+    assert out.returncode == 0 and out.stdout.rstrip().endswith("2 warnings")
+    assert "did you mean OR?" in out.stderr and "allow_private_networks is false" in out.stderr
+
+
+def test_rules_test_with_its_own_rules_file_ignores_a_broken_config_rules_file(tmp_path: Path) -> None:
+    (tmp_path / "broken-rules.yaml").write_text("rules:\n  - id: bad\n    query: (unclosed\n", "utf-8")
+    cfg = tmp_path / "wirewatch.yaml"
+    cfg.write_text("rules: broken-rules.yaml\n", "utf-8")
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("rules:\n  - id: icc\n    query: '\"International Criminal Court\"'\n", "utf-8")
+    assert wirewatch("-c", str(cfg), "check").returncode == 2  # the config's own rules are broken
+    out = wirewatch(
+        "-c", str(cfg), "rules", "test", "--rules", str(mine), "--seeds", "--seeds-dir", str(ROOT / "seeds")
+    )
+    assert out.returncode == 0, out.stderr
+    assert "[icc]" in out.stdout and out.stderr == ""
+
+
+def test_rules_test_shows_a_progress_bar_on_a_terminal_for_many_documents(tmp_path: Path) -> None:
+    import pty
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for n in range(25):
+        (docs / f"{n:02d}.txt").write_text(f"Story {n}\nThe International Criminal Court said {n}.", "utf-8")
+    leader, follower = pty.openpty()
+    try:
+        out = subprocess.run(
+            [*WIREWATCH, "rules", "test", str(docs)], stdout=subprocess.PIPE, stderr=follower, text=True,
+            timeout=60, cwd=ROOT, env=clean_env(),
+        )  # fmt: skip
+        os.close(follower)
+        follower = -1
+        shown = b""
+        with contextlib.suppress(OSError):
+            while chunk := os.read(leader, 65536):
+                shown += chunk
+    finally:
+        os.close(leader)
+        if follower != -1:
+            os.close(follower)
+    assert out.returncode == 0 and out.stdout.count("[icc]") == 25  # the results, as without a bar
+    assert b"reading" in shown and b"25/25" in shown
+    piped = wirewatch("rules", "test", str(docs))
+    assert piped.returncode == 0 and "reading" not in piped.stderr  # not on a pipe

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,14 +24,46 @@ F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_CONFIG = "config/wirewatch.yaml"
 
 
+def config_candidates(cwd: Path) -> list[Path]:
+    """Where the default config is looked for, in order: config/wirewatch.yaml in the current
+    directory and each one above it up to the clone's root (the first holding .git or
+    pyproject.toml), then in the clone this wirewatch was installed from (an editable install)."""
+    places: list[Path] = []
+    for directory in (cwd, *cwd.parents):
+        places.append(directory / DEFAULT_CONFIG)
+        if (directory / ".git").exists() or (directory / "pyproject.toml").exists():
+            break
+    installed_from = Path(__file__).resolve().parents[2] / DEFAULT_CONFIG
+    return places + ([installed_from] if installed_from not in places else [])
+
+
+def find_config(cwd: Path) -> Path:
+    """The default config file; exit 2 saying where it looked when there is none."""
+    places = config_candidates(cwd)
+    for place in places:
+        if place.is_file():
+            return place
+    shown = ", ".join(str(p) for p in places)
+    click.echo(
+        f"wirewatch: no config file: looked for {shown}; give one with -c FILE or ${CONFIG_ENV}", err=True
+    )
+    sys.exit(2)
+
+
 @dataclass
 class CliState:
     """The shared options, as the group and then the subcommand set them (the later one wins;
-    -v counts add up)."""
+    -v counts add up). Without -c (or $WIREWATCH_CONFIG) the config is found by `find_config`."""
 
-    config_path: str = field(default_factory=lambda: str(Path(DEFAULT_CONFIG).resolve()))
+    given_config: str | None = None
     verbose: int = 0
     log_format: logs.LogFormat = "text"
+
+    @property
+    def config_path(self) -> str:
+        if self.given_config is None:
+            self.given_config = str(find_config(Path.cwd()))
+        return self.given_config
 
     def configure_logging(self) -> None:
         logs.configure(self.verbose, self.log_format)
@@ -42,7 +75,7 @@ def _state(ctx: click.Context) -> CliState:
 
 def _set_config(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     if value is not None:
-        _state(ctx).config_path = str(Path(value).resolve())
+        _state(ctx).given_config = str(Path(value).resolve())
 
 
 def _add_verbose(ctx: click.Context, param: click.Parameter, value: int) -> None:
@@ -74,17 +107,22 @@ def shared_options(top: bool) -> Callable[[F], F]:
             help="-v: info, -vv: debug",
         )(f)  # fmt: skip
         return click.option(
-            "-c", "--config", type=click.Path(dir_okay=False), default=DEFAULT_CONFIG if top else None,
+            "-c", "--config", type=click.Path(dir_okay=False), default=None,
             envvar=CONFIG_ENV if top else None, expose_value=False, callback=_set_config,
-            help=f"config file [default {DEFAULT_CONFIG}, env {CONFIG_ENV}]",
+            help=f"config file [default: {DEFAULT_CONFIG} here, above, or in the clone; env {CONFIG_ENV}]",
         )(f)  # fmt: skip
 
     return decorate
 
 
-def load_or_exit(path: str) -> Config:
-    """Validate first: nothing starts on a bad config (exit 2, every error listed)."""
-    return or_exit(lambda: load_config(path))
+def load_or_exit(path: str, warn: bool = False) -> Config:
+    """Validate first: nothing starts on a bad config (exit 2, every error listed). `warn`: log
+    what is valid but suspicious (lowercase operators, private addresses), as a process starts."""
+    cfg = or_exit(lambda: load_config(path))
+    if warn:
+        for warning in cfg.warnings:
+            logging.getLogger("wirewatch.config").warning("config: %s", warning)
+    return cfg
 
 
 def or_exit(load: Callable[[], T]) -> T:

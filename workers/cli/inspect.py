@@ -18,12 +18,15 @@ from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
 def check(state: CliState) -> None:
     """Validate the config and rules files; report every error at once."""
     cfg = load_or_exit(state.config_path)
+    for warning in cfg.warnings:
+        click.echo(f"warning: {warning}", err=True)
     enabled = sum(1 for s in cfg.sinks if s.enabled)
     own = sum(1 for s in [*cfg.sinks, *cfg.rules] if s.templates is not None)
     templates = f", {own} with own templates (rendered with a sample alert)" if own else ""
+    warned = f", {len(cfg.warnings)} warning{'' if len(cfg.warnings) == 1 else 's'}" if cfg.warnings else ""
     click.echo(
         f"{state.config_path}: ok: {len(cfg.feeds)} feeds, {len(cfg.rules)} rules, "
-        f"{len(cfg.sinks)} sinks ({enabled} enabled){templates}"
+        f"{len(cfg.sinks)} sinks ({enabled} enabled){templates}{warned}"
     )
 
 

@@ -29,7 +29,7 @@ def run(state: CliState, n_workers: int, watch: bool) -> None:
     """Run everything on this machine: scheduler, workers and (without a Redis URL) an embedded Redis."""
     from ..supervisor import Child, Supervisor
 
-    cfg = load_or_exit(state.config_path)
+    cfg = load_or_exit(state.config_path, warn=True)
     url = configured_redis_url(cfg)
     embedded = None
     if not url:
@@ -77,7 +77,7 @@ def worker(state: CliState, burst: bool) -> None:
     # RQ forks this worker's scheduler: it must not outlive a worker that is killed, holding the
     # scheduler locks while the worker's restarted self runs without one.
     os.register_at_fork(after_in_child=die_with_parent)
-    cfg = load_or_exit(state.config_path)
+    cfg = load_or_exit(state.config_path, warn=True)
     services = Services(cfg, connect(redis_url_or_exit(cfg)))
     _reload_on_sighup(services, state.config_path, "worker")
     with WorkerContext.build(services) as ctx:
@@ -100,7 +100,7 @@ def scheduler(state: CliState) -> None:
     """Run the feed scheduler (one leads per Redis; others stand by)."""
     from ..scheduler import FeedScheduler
 
-    cfg = load_or_exit(state.config_path)
+    cfg = load_or_exit(state.config_path, warn=True)
     sched = FeedScheduler(Services(cfg, connect(redis_url_or_exit(cfg))))
 
     def stop(signum: int, frame: FrameType | None) -> None:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import sys
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
 
 from pipeline.alerts import article_document
-from pipeline.config import load_rules
+from pipeline.config import load_config, load_rules
 from pipeline.errors import WirewatchError
 from pipeline.extract import extract_text
 from pipeline.fetch import Fetcher
@@ -24,48 +27,62 @@ from .helpers import CliState, load_or_exit, or_exit, shared_options
 from .output import hit_lines, seeds_dir
 
 
+def _quiet_extraction() -> None:
+    """One line per document, not trafilatura's and dateutil's own warnings about each page."""
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module="dateutil")
+    warnings.filterwarnings("ignore", module="trafilatura")
+
+
 def _article(url: str, title: str, text: str, language: str | None = None) -> Article:
     """A document as the article job would see it (no feed: the source is the URL's host)."""
     return Article(url=url, title=title, text=text, source="", language=language)
 
 
-def _documents(
-    paths: tuple[str, ...], seeds: Path | None, fetcher: Fetcher | None, max_page_bytes: int
-) -> Iterator[tuple[str, Document]]:
+PROGRESS_FROM = 20  # documents: more than this on a terminal, and a progress bar shows on stderr
+
+
+def _sources(paths: tuple[str, ...], seeds: Path | None) -> list[str | Path]:
+    """The URLs and files to read: each path given, directories by their .txt and .html files."""
     items: list[str] = list(paths)
     if seeds is not None:
         items += [str(p) for p in sorted(seeds.glob("*.txt"))]
+    out: list[str | Path] = []
     for item in items:
         if item.startswith(("http://", "https://")):
-            assert fetcher is not None
-            try:
-                page = fetcher.get(item, max_bytes=max_page_bytes, accept="text/html, */*;q=0.5")
-            except WirewatchError as exc:
-                click.echo(f"{item}: {exc}", err=True)
-                continue
-            found = extract_text(page.content, page.url)
-            yield item, article_document(_article(page.url, found.title, found.text, found.language))
+            out.append(item)
             continue
         path = Path(item)
-        files = (
-            sorted(p for p in path.rglob("*") if p.suffix in (".txt", ".html", ".htm"))
-            if path.is_dir()
-            else [path]
-        )
-        for f in files:
-            try:
-                raw = f.read_bytes()
-            except OSError as exc:
-                click.echo(f"{f}: {exc.strerror}", err=True)
-                continue
-            uri = f.resolve().as_uri()
-            if f.suffix in (".html", ".htm"):
-                found = extract_text(raw, uri)
-                yield str(f), article_document(_article(uri, found.title, found.text, found.language))
-            else:
-                text = raw.decode("utf-8", "replace")
-                title = text.strip().splitlines()[0] if text.strip() else ""
-                yield str(f), article_document(_article(uri, title, text))
+        if path.is_dir():
+            out += sorted(p for p in path.rglob("*") if p.suffix in (".txt", ".html", ".htm"))
+        else:
+            out.append(path)
+    return out
+
+
+def _document(source: str | Path, fetcher: Fetcher | None, max_page_bytes: int) -> Document | None:
+    """One source as the rules see it; None (said on stderr) when it cannot be read."""
+    if isinstance(source, str):
+        assert fetcher is not None
+        try:
+            page = fetcher.get(source, max_bytes=max_page_bytes, accept="text/html, */*;q=0.5")
+        except WirewatchError as exc:
+            click.echo(f"{source}: {exc}", err=True)
+            return None
+        found = extract_text(page.content, page.url)
+        return article_document(_article(page.url, found.title, found.text, found.language))
+    try:
+        raw = source.read_bytes()
+    except OSError as exc:
+        click.echo(f"{source}: {exc.strerror}", err=True)
+        return None
+    uri = source.resolve().as_uri()
+    if source.suffix in (".html", ".htm"):
+        found = extract_text(raw, uri)
+        return article_document(_article(uri, found.title, found.text, found.language))
+    text = raw.decode("utf-8", "replace")
+    title = text.strip().splitlines()[0] if text.strip() else ""
+    return article_document(_article(uri, title, text))
 
 
 @click.group()
@@ -98,7 +115,12 @@ def rules_test(
     if not targets and not use_seeds and not explain:
         raise click.UsageError("give files, directories or URLs, or --seeds (or --explain)")
     config_path = state.config_path
-    cfg = load_or_exit(config_path) if rules_file is None or targets or use_seeds else None
+    _quiet_extraction()
+    cfg = None
+    if rules_file is None:
+        cfg = load_or_exit(config_path)
+    elif targets or use_seeds:  # its settings (fetching, sizes), not its rules: they may be broken
+        cfg = or_exit(lambda: load_config(config_path, with_rules=False))
     if rules_file is not None:
         loaded = or_exit(lambda: load_rules(rules_file))
         rule_list, aliases = loaded.rules, loaded.aliases
@@ -124,8 +146,30 @@ def rules_test(
         fetcher = Fetcher(cfg.defaults.user_agent, cfg.defaults.fetch_timeout, cfg.allow_private_networks)
     seeds = seeds_dir(config_path, seeds_from) if use_seeds else None
     color = sys.stdout.isatty() and not as_json and not os.environ.get("NO_COLOR")
+    sources = _sources(targets, seeds)
+    bar = sys.stderr.isatty() and len(sources) > PROGRESS_FROM
+    shown: Iterable[str | Path] = sources
+    with contextlib.ExitStack() as stack:
+        if bar:
+            shown = stack.enter_context(
+                click.progressbar(sources, file=sys.stderr, label="reading", show_pos=True)
+            )
+        total = _report(shown, matcher, fetcher, cfg.defaults.max_page_bytes, as_json, color)
+    if not as_json:
+        click.echo(f"{total} matches")
+
+
+def _report(
+    sources: Iterable[str | Path], matcher: Matcher, fetcher: Fetcher | None, max_page_bytes: int,
+    as_json: bool, color: bool,
+) -> int:  # fmt: skip
+    """Each document's matches, as text or JSON lines; how many in all."""
     total = 0
-    for name, doc in _documents(targets, seeds, fetcher, cfg.defaults.max_page_bytes):
+    for source in sources:
+        doc = _document(source, fetcher, max_page_bytes)
+        if doc is None:
+            continue
+        name = str(source)
         hits = matcher.match(doc)
         total += len(hits)
         if as_json:
@@ -146,5 +190,4 @@ def rules_test(
         for hit in hits:
             for line in hit_lines(hit, color):
                 click.echo(line)
-    if not as_json:
-        click.echo(f"{total} matches")
+    return total
