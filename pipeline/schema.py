@@ -342,12 +342,37 @@ class Config(Strict):
     notify_sinks: list[SinkId] | None = None  # where feed notices go; None: every enabled sink
     hosts: dict[str, HostConfig] = Field(default_factory=dict)  # by host name, lowercase
     stories: StoriesConfig = Field(default_factory=StoriesConfig)
+    # /metrics, /healthz and /readyz (see workers.metrics); empty: off. Anything but loopback
+    # needs metrics_token, sent as "Authorization: Bearer <token>".
+    metrics_listen: Annotated[str | None, BeforeValidator(_empty_to_none)] = "127.0.0.1:9108"
+    metrics_token: Annotated[str | None, BeforeValidator(_empty_to_none)] = None
     config_path: Path | None = None  # where it was loaded from (set by the loader)
     # Each rule's parsed query, by rule id, as the loader checked it: the matcher reuses them
     # instead of parsing every query again. Empty for a Config not made by the loader.
     _parsed_queries: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     _warnings: list[Any] = PrivateAttr(default_factory=list)  # ConfigIssues that do not stop it
+
+    @field_validator("metrics_listen")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        _, sep, port = value.rpartition(":")
+        if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"not host:port: {value!r} (e.g. 127.0.0.1:9108, or empty for off)")
+        return value
+
+    @model_validator(mode="after")
+    def _token_off_loopback(self) -> Config:
+        if self.metrics_listen and not self.metrics_token:
+            host = self.metrics_listen.rpartition(":")[0].strip("[]")
+            if host not in ("127.0.0.1", "::1", "localhost") and not host.startswith("127."):
+                raise ValueError(
+                    f"metrics_listen {self.metrics_listen} is reachable from other machines: set "
+                    "metrics_token (or listen on 127.0.0.1)"
+                )
+        return self
 
     @property
     def parsed_queries(self) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from pipeline.sinks import Sink, make_sink
 from pipeline.stories import StoryPolicy
 
 from . import redis_embedded
+from .metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ class WorkerContext(AbstractContextManager["WorkerContext"]):
     sinks: dict[str, Sink]
     pool: ThreadPoolExecutor
     hosts: HostLimiter
+    metrics: Metrics = field(default_factory=Metrics.create)
     rule_sinks: dict[str, tuple[str, ...]] = field(init=False)  # rule id -> its enabled sinks
     story_policy: StoryPolicy = field(init=False)
 
@@ -134,7 +136,7 @@ class WorkerContext(AbstractContextManager["WorkerContext"]):
         return self.services.queues
 
     @classmethod
-    def build(cls, services: Services) -> WorkerContext:
+    def build(cls, services: Services, metrics: Metrics | None = None) -> WorkerContext:
         config = services.config
         d = config.defaults
         fetcher = Fetcher(
@@ -143,7 +145,15 @@ class WorkerContext(AbstractContextManager["WorkerContext"]):
         matcher = Matcher(config.rules, config.aliases, parsed=config.parsed_queries)
         sinks = {s.id: make_sink(s, fetcher, sink_templates(config, s.id)) for s in config.sinks if s.enabled}
         pool = ThreadPoolExecutor(POLL_THREADS, thread_name_prefix="fetch")
-        return cls(services, fetcher, matcher, sinks, pool, HostLimiter(config.host_requests))
+        return cls(
+            services,
+            fetcher,
+            matcher,
+            sinks,
+            pool,
+            HostLimiter(config.host_requests),
+            metrics or Metrics.create(),
+        )
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import random
+import re
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ SLOT_SLACK = 0.05  # seconds a delivery sleeps for its sink's next sending slot;
 RATE_WAITS_MAX = 1_000_000  # a delivery may wait for its sending slot this many times (no try is spent)
 HOST_WAIT_MAX = 5.0  # seconds a poll thread waits for its host's slot; longer, the feed is deferred
 _RANDOM = random.Random()
+_HTTP_STATUS = re.compile(r"\bHTTP (\d{3})\b")
 
 
 # --- polling -------------------------------------------------------------------------------------
@@ -122,6 +124,7 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
                 "why": plan.why,
                 "next_poll": round(plan.due) if plan.due is not None else "",
             }
+            ctx.metrics.polls.labels(*_poll_labels(outcome)).inc()
             match outcome:
                 case NotModified():
                     counts["not_modified"] += 1
@@ -133,6 +136,8 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
                     triage = triage_entries(outcome.entries, flags, cfg.max_entry_age_for(feed), today)
                     new += triage.new
                     stale += triage.stale
+                    ctx.metrics.entries.labels("seen").inc(len(outcome.entries))
+                    ctx.metrics.entries.labels("new").inc(len(triage.new))
                     counts["new"] += len(triage.new)
                     per_day = entries_per_day(outcome.entries, now)
                     _record_entries(pipe, feed, now, stamp, outcome, {**fields, "per_day": per_day or ""})
@@ -182,6 +187,22 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
     return counts
 
 
+def _poll_labels(outcome: PollOutcome) -> tuple[str, str]:
+    """(outcome, HTTP status class) of a poll, for wirewatch_polls."""
+    match outcome:
+        case NotModified():
+            return "not_modified", "3xx"
+        case FeedEntries():
+            return "entries", f"{outcome.status // 100}xx"
+        case Deferred():
+            return "deferred", "none"
+        case PollFailed():
+            status = _HTTP_STATUS.search(outcome.error)
+            return "gone" if outcome.gone else "failed", f"{status.group(1)[0]}xx" if status else "error"
+        case _:
+            assert_never(outcome)
+
+
 def _error(outcome: PollOutcome) -> str:
     return outcome.error if isinstance(outcome, PollFailed) else ""
 
@@ -205,7 +226,7 @@ def _poll_one(ctx: WorkerContext, feed: FeedConfig, url: str, validators: Valida
         if not booked:  # the host is busy for a while: poll it then, and free this thread now
             return Deferred(wait)
         time.sleep(wait)
-    with ctx.hosts.slot(host):
+    with ctx.hosts.slot(host), ctx.metrics.poll_seconds.time():
         return poll_url(ctx.fetcher, feed, url, validators, ctx.config.defaults.max_feed_bytes)
 
 
@@ -263,7 +284,11 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
         if page.error is not None:
             log.warning("article %s %s: page not fetched, using the feed's text: %s",
                         entry.key, url, _without(url, page.error))  # fmt: skip
-        article = build_article(entry, page.url or url, page.content, d.min_text_chars, d.max_extract_time)
+        with ctx.metrics.extract_seconds.time():
+            article = build_article(
+                entry, page.url or url, page.content, d.min_text_chars, d.max_extract_time
+            )
+        ctx.metrics.articles.labels(article.text_from).inc()
         story, story_link = _place(ctx, entry, article, page)
         archived.append(Archived(article=article, entry_key=entry.key, feed_url=entry.feed_url,
                                  story_url=story_link, story=story, seen=iso_time(time.time())))  # fmt: skip
@@ -271,9 +296,11 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
         alerts = decide_alerts(article, story, ctx.matcher, ctx.rule_sinks, created)
         counts["articles"] += 1
         for alert in alerts:
+            ctx.metrics.matches.labels(alert.rule_id).inc()
             first = state.record_alert(ctx.redis, alert, d.seen_ttl, made_for=entry.key)
             if first is None:
                 counts["alerts"] += 1
+                ctx.metrics.alerts.labels(alert.rule_id).inc()
                 log.info("alert %s: rule %s matched article %s: %s", alert.alert_id, alert.rule_id,
                          article.url, article.title)  # fmt: skip
             elif first != entry.key:  # a copy of a story this rule alerted already
@@ -307,6 +334,7 @@ def _place(ctx: WorkerContext, entry: Entry, article: Article, page: _Page) -> t
     keep = max(policy.window, d.archive_retention) + 86400
     placed = stories.place_article(ctx.redis, fp, stories.member_id(entry.key), copy, policy, now, keep)
     if not placed.founded:
+        ctx.metrics.stories_merged.labels(placed.why).inc()
         log.debug("article %s %s: story %s (%s%s)", entry.key, article.url, placed.story_id, placed.why,
                   f", Jaccard {placed.jaccard:.2f}, containment {placed.containment:.2f} with "
                   f"{placed.joined}" if placed.jaccard is not None else "")  # fmt: skip
@@ -404,18 +432,23 @@ def _attempt(ctx: WorkerContext, item: Deliverable, sink_id: str) -> str:
     about, ttl = _about(item, sink_id), ctx.config.defaults.seen_ttl
     done, given_up = state.target_progress(ctx.redis, delivery_id)
     pending = [t for t in sink.targets if t not in done and t not in given_up]
+    tries = ctx.metrics.deliveries
     try:
-        status = sink.send(item, delivery_id, pending)
+        with ctx.metrics.delivery_seconds.labels(sink_id).time():
+            status = sink.send(item, delivery_id, pending)
     except (DeliveryRetriable, DeliveryPermanent) as exc:
+        tries.labels(sink_id, "retriable" if isinstance(exc, DeliveryRetriable) else "permanent").inc()
         state.note_delivery(ctx.redis, delivery_id, about, "retrying", time.time(), ttl, error=str(exc),
                             done=exc.delivered, given_up=exc.given_up)  # fmt: skip
         if isinstance(exc, SinkGone):
             _disable(ctx, sink_id, exc)
         raise
     except Exception as exc:
+        tries.labels(sink_id, "bug").inc()
         state.note_delivery(ctx.redis, delivery_id, about, "retrying", time.time(), ttl,
                             error=f"bug: {type(exc).__name__}: {exc}")  # fmt: skip
         raise
+    tries.labels(sink_id, "delivered").inc()
     if given_up:  # the others took it now; these failed for good in an earlier try
         reason = f"sink {sink_id}: given up on {len(given_up)} of {len(sink.targets)} targets: " + "; ".join(
             given_up.values()

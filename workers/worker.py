@@ -104,7 +104,8 @@ class WirewatchWorker(SimpleWorker):
         cfg = reload.load_or_keep(path, f"Worker {self.name}") if path is not None else None
         if cfg is None:
             return False
-        old, self.context = self.context, WorkerContext.build(Services(cfg, self.connection))
+        old = self.context
+        self.context = WorkerContext.build(Services(cfg, self.connection), old.metrics)
         old.close()
         log.info(
             "Worker %s: config generation %d: %d feeds, %d rules, %d sinks",
@@ -152,6 +153,7 @@ class WirewatchWorker(SimpleWorker):
             reason = str(exc) if outcome is not Verdict.BUG else f"bug: {type(exc).__name__}: {exc}"
             cfg = self.context.config
             dead_letters.record(self.connection, delivery_id, reason, time.time(), cfg.defaults.seen_ttl)
+            self.context.metrics.dead_letters.inc()
         if outcome is Verdict.RETRY:
             log.error(
                 "%s: %s; gave up, job %s is in queue %s's failed registry", what, exc, job.id, job.origin

@@ -38,6 +38,7 @@ def write_config(
     cfg = {
         "data_dir": str(tmp / "var"),
         "allow_private_networks": True,
+        "metrics_listen": defaults.pop("metrics_listen", ""),  # off, but for the tests of metrics
         # host_delay 0: every loopback server is 127.0.0.1; the delay's own test sets one
         # retry_schedule of zero waits: a test that means a wait moves the clock
         "defaults": {  # a default given as None is left out: the shipped one applies

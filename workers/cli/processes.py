@@ -4,17 +4,21 @@
 from __future__ import annotations
 
 import gc
+import logging
 import os
+import shutil
 import signal
 import sys
 import threading
 from types import FrameType
 
 import click
+from redis import Redis
 
 from pipeline.redact import display_redis_url
+from pipeline.schema import Config
 
-from .. import logs, redis_embedded
+from .. import logs, metrics, redis_embedded
 from ..context import REDIS_URL_ENV, Services, WorkerContext, configured_redis_url, connect
 from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
 
@@ -40,6 +44,13 @@ def run(state: CliState, n_workers: int, watch: bool) -> None:
             click.echo(f"wirewatch: {exc}", err=True)
             sys.exit(1)
     env = {**os.environ, REDIS_URL_ENV: url}
+    if cfg.metrics_listen:  # the children count into files here; this process serves their sum
+        metrics_dir = cfg.data_dir / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        env[metrics.MULTIPROC_ENV] = str(metrics_dir)
+        os.environ[metrics.MULTIPROC_ENV] = str(metrics_dir)
+        _serve_metrics(cfg, cfg.metrics_listen, None, connect(url), need_scheduler=True, need_workers=True)
     base = [sys.executable, "-m", "workers.cli", "-c", state.config_path, "--log-format", state.log_format]
     base += ["-v"] * state.verbose
     children = [Child("scheduler", [*base, "scheduler"])]
@@ -65,11 +76,37 @@ def run(state: CliState, n_workers: int, watch: bool) -> None:
     click.echo("wirewatch: stopped")
 
 
+def _serve_metrics(
+    cfg: Config, listen: str | None, own: metrics.Metrics | None, redis: Redis, *,
+    need_scheduler: bool, need_workers: bool,
+) -> None:  # fmt: skip
+    """Serve /metrics, /healthz and /readyz, unless off or `wirewatch run` serves them for us."""
+    if not listen or (own is not None and os.environ.get(metrics.MULTIPROC_ENV)):
+        return
+    registry = metrics.registry_for(own, lambda: cfg, redis)
+    try:
+        metrics.serve(listen, registry, redis, token=cfg.metrics_token, need_scheduler=need_scheduler,
+                      need_workers=need_workers)  # fmt: skip
+    except OSError as exc:  # the port is taken (say, by another process of ours): run without
+        logging.getLogger("wirewatch.metrics").warning(
+            "metrics: cannot listen on %s: %s; give another with --metrics-listen",
+            listen,
+            exc.strerror or exc,
+        )
+
+
+_METRICS_OPTION = click.option(
+    "--metrics-listen", default=None, metavar="HOST:PORT",
+    help="serve /metrics, /healthz, /readyz here instead of metrics_listen ('' for off)",
+)  # fmt: skip
+
+
 @click.command()
 @click.option("--burst", is_flag=True, help="quit when the queues are empty")
+@_METRICS_OPTION
 @shared_options(top=False)
 @click.pass_obj
-def worker(state: CliState, burst: bool) -> None:
+def worker(state: CliState, burst: bool, metrics_listen: str | None) -> None:
     """Run one worker (queues: alerts, articles, feeds) against the configured Redis."""
     from ..supervisor import die_with_parent
     from ..worker import WirewatchWorker
@@ -80,7 +117,10 @@ def worker(state: CliState, burst: bool) -> None:
     cfg = load_or_exit(state.config_path, warn=True)
     services = Services(cfg, connect(redis_url_or_exit(cfg)))
     _reload_on_sighup(services, state.config_path, "worker")
-    with WorkerContext.build(services) as ctx:
+    counters = metrics.Metrics.create()
+    listen = cfg.metrics_listen if metrics_listen is None else metrics_listen
+    _serve_metrics(cfg, listen, counters, services.redis, need_scheduler=False, need_workers=True)
+    with WorkerContext.build(services, counters) as ctx:
         # The compiled rules live as long as the worker: keep the cyclic GC from walking them again
         # and again (with 100,000s of rules a full collection would take a noticeable pause).
         gc.collect()
@@ -94,14 +134,18 @@ def worker(state: CliState, burst: bool) -> None:
 
 
 @click.command()
+@_METRICS_OPTION
 @shared_options(top=False)
 @click.pass_obj
-def scheduler(state: CliState) -> None:
+def scheduler(state: CliState, metrics_listen: str | None) -> None:
     """Run the feed scheduler (one leads per Redis; others stand by)."""
     from ..scheduler import FeedScheduler
 
     cfg = load_or_exit(state.config_path, warn=True)
     sched = FeedScheduler(Services(cfg, connect(redis_url_or_exit(cfg))))
+    if not os.environ.get(metrics.MULTIPROC_ENV):  # under `run`, run serves
+        listen = cfg.metrics_listen if metrics_listen is None else metrics_listen
+        _serve_metrics(cfg, listen, None, sched.services.redis, need_scheduler=True, need_workers=False)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         sched.stop()
