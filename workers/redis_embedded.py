@@ -59,6 +59,20 @@ def running_at(data_dir: Path) -> str | None:
     return url
 
 
+def has_data(data_dir: Path) -> bool:
+    """Whether an embedded Redis has left its files (its AOF) in data_dir."""
+    return (data_dir / "appendonlydir").is_dir() or (data_dir / "appendonly.aof").is_file()
+
+
+def copy_data(data_dir: Path, into: Path) -> None:
+    """Copy an embedded Redis's AOF to `into`, to read it without touching the original."""
+    into.mkdir(parents=True, exist_ok=True)
+    if (data_dir / "appendonlydir").is_dir():
+        shutil.copytree(data_dir / "appendonlydir", into / "appendonlydir")
+    if (data_dir / "appendonly.aof").is_file():
+        shutil.copy2(data_dir / "appendonly.aof", into / "appendonly.aof")
+
+
 class EmbeddedRedis:
     """Start with `start()` (or `with EmbeddedRedis(dir) as url:`), stop with `stop()`."""
 

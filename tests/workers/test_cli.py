@@ -17,7 +17,7 @@ from redis import Redis
 
 from pipeline.config import load_config
 from workers.demo_site import LoopbackSite, WebhookReceiver
-from workers.redis_embedded import running_at
+from workers.redis_embedded import EmbeddedRedis, running_at
 
 from .helpers import ICC_ONLY, ROOT, alert_keys, expected_keys, wait_for, webhook_sink, write_config
 
@@ -232,8 +232,8 @@ def test_redis_url_wins_over_the_config_file(tmp_path: Path, redis: Redis, redis
     cfg = write_config(tmp_path, [], [])
     cfg.write_text(cfg.read_text() + "redis_url: redis://127.0.0.1:1/0\n")  # nothing listens there
     out = wirewatch("status", "-c", str(cfg), env={**clean_env(), "REDIS_URL": redis_url})
-    assert out.returncode == 0, out.stderr
     assert out.stdout.startswith(f"Redis {redis_url}")
+    assert out.returncode == 1 and "no worker is running" in out.stderr  # nothing runs against it
 
 
 def test_json_logs_from_a_worker_one_object_per_line(tmp_path: Path, redis: Redis, redis_url: str) -> None:
@@ -549,3 +549,63 @@ def test_rules_test_shows_a_progress_bar_on_a_terminal_for_many_documents(tmp_pa
     assert b"reading" in shown and b"25/25" in shown
     piped = wirewatch("rules", "test", str(docs))
     assert piped.returncode == 0 and "reading" not in piped.stderr  # not on a pipe
+
+
+def test_status_exits_1_saying_what_is_wrong_and_0_when_all_is_well(
+    tmp_path: Path, redis: Redis, redis_url: str
+) -> None:
+    from rq import Worker
+
+    from workers import state
+    from workers.context import Queues
+
+    cfg = write_config(tmp_path, ["http://127.0.0.1:9/down.xml"], [], rules=[], unhealthy_after=1)
+    env = {**clean_env(), "REDIS_URL": redis_url}
+    feed = load_config(cfg).feeds[0]
+    redis.hset(state.feed_key(feed.id), mapping={"errors": 3, "last_poll": 1, "last_error": "HTTP 503 Busy"})
+    about = {"sink": "hooks", "kind": "alert", "item": "a1", "rule": "icc", "title": "T", "url": "u"}
+    state.note_delivery(redis, "a1-hooks", about, "retrying", 1.0, 3600, error="HTTP 500 oops")
+    state.note_dead_letter(redis, "a1-hooks", "HTTP 500 Internal Server Error", 2.0, 10**10)
+    out = wirewatch("status", "-c", str(cfg), env=env)
+    assert out.returncode == 1
+    assert (
+        "failed delivery a1-hooks to hooks (alert icc, 1 tries): HTTP 500 Internal Server Error" in out.stdout
+    )
+    assert "unhealthy: HTTP 503 Busy" in out.stdout
+    for said in ("no worker is running", "no scheduler leads", "1 feed unhealthy", "1 dead letter waiting"):
+        assert said in out.stderr
+
+    redis.delete(state.feed_key(feed.id), state.FAILED_DELIVERIES)
+    redis.set(state.LEADER_KEY, "scheduler-1")
+    worker = Worker(Queues.on(redis).all(), connection=redis, name="status-test")
+    worker.register_birth()
+    try:
+        well = wirewatch("status", "-c", str(cfg), env=env)
+    finally:
+        worker.register_death()
+    assert well.returncode == 0, well.stderr
+    assert "workers: 1; scheduler: leading" in well.stdout
+
+
+def test_status_after_run_stopped_reads_a_copy_of_the_embedded_redis(
+    short_tmp: Path, site: LoopbackSite
+) -> None:
+    cfg = write_config(short_tmp, [f"{site.base_url}/one.xml"], [], rules=ICC_ONLY)
+    data_dir = short_tmp / "var"
+    with EmbeddedRedis(data_dir) as url:  # as `wirewatch run` leaves it: the AOF in data_dir
+        Redis.from_url(url).xadd("ww:alerts", {"alert": _an_alert_json()})
+    before = sorted((p.name, p.stat().st_size) for p in data_dir.rglob("*") if p.is_file())
+    out = wirewatch("-c", str(cfg), "status")
+    assert "read from a copy of the embedded Redis's files" in out.stdout
+    assert "[icc] The court rules" in out.stdout
+    assert out.returncode == 1 and "no worker is running" in out.stderr  # run is stopped: it says so
+    after = sorted((p.name, p.stat().st_size) for p in data_dir.rglob("*") if p.is_file())
+    assert after == before and running_at(data_dir) is None  # its files untouched, nothing left running
+
+
+def _an_alert_json() -> str:
+    from pipeline.models import Alert, ArticleRef
+
+    return Alert(alert_id="a1", rule_id="icc", rule_title="ICC", article=ArticleRef(
+        url="https://e.org/a", title="The court rules", source="E"), matches=(), sinks=(),
+        created_at="2026-12-01T10:00:00+00:00").to_json()  # fmt: skip
