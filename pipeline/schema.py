@@ -7,6 +7,7 @@ reporting every error with file, line and key.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -91,6 +92,17 @@ def check_webhook_secret(value: str) -> str:
     if len(raw) < 16:
         raise ValueError("webhook secret is too short: use at least 16 random bytes (24 recommended)")
     return value
+
+
+def loopback_listen(listen: str) -> bool:
+    """Whether a host:port to listen on is reachable from this machine only."""
+    host = listen.rpartition(":")[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _empty_to_none(value: Any) -> Any:
@@ -365,13 +377,11 @@ class Config(Strict):
 
     @model_validator(mode="after")
     def _token_off_loopback(self) -> Config:
-        if self.metrics_listen and not self.metrics_token:
-            host = self.metrics_listen.rpartition(":")[0].strip("[]")
-            if host not in ("127.0.0.1", "::1", "localhost") and not host.startswith("127."):
-                raise ValueError(
-                    f"metrics_listen {self.metrics_listen} is reachable from other machines: set "
-                    "metrics_token (or listen on 127.0.0.1)"
-                )
+        if self.metrics_listen and not self.metrics_token and not loopback_listen(self.metrics_listen):
+            raise ValueError(
+                f"metrics_listen {self.metrics_listen} is reachable from other machines: set "
+                "metrics_token (or listen on 127.0.0.1)"
+            )
         return self
 
     @property

@@ -12,7 +12,6 @@ Redis when scraped. Names follow Miniflux's and rq-exporter's style: wirewatch_<
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import logging
 import os
 import threading
@@ -179,15 +178,6 @@ def readiness(redis: Redis, need_scheduler: bool, need_workers: bool) -> list[st
     except RedisError as exc:
         problems.append(f"redis: {exc}")
     return problems
-
-
-def is_loopback(host: str) -> bool:
-    if host in ("localhost", ""):
-        return host == "localhost"
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class _Quiet(WSGIRequestHandler):

@@ -126,3 +126,14 @@ def test_metrics_off_loopback_need_a_token_and_it_is_checked(tmp_path: Path) -> 
     finally:
         listening.shutdown()
         listening.server_close()
+
+
+def test_a_worker_told_to_serve_metrics_off_loopback_without_a_token_refuses_to_start(
+    tmp_path: Path, redis_url: str
+) -> None:
+    cfg = write_config(tmp_path, [], [])
+    out = subprocess.run(
+        [*WIREWATCH, "-c", str(cfg), "worker", "--burst", "--metrics-listen", "0.0.0.0:9999"],
+        capture_output=True, text=True, timeout=60, env={**clean_env(), "REDIS_URL": redis_url},
+    )  # fmt: skip
+    assert out.returncode == 2 and "set metrics_token" in out.stderr

@@ -16,7 +16,7 @@ import click
 from redis import Redis
 
 from pipeline.redact import display_redis_url
-from pipeline.schema import Config
+from pipeline.schema import Config, loopback_listen
 
 from .. import logs, metrics, redis_embedded
 from ..context import REDIS_URL_ENV, Services, WorkerContext, configured_redis_url, connect
@@ -83,6 +83,10 @@ def _serve_metrics(
     """Serve /metrics, /healthz and /readyz, unless off or `wirewatch run` serves them for us."""
     if not listen or (own is not None and os.environ.get(metrics.MULTIPROC_ENV)):
         return
+    if not loopback_listen(listen) and not cfg.metrics_token:
+        click.echo(f"wirewatch: metrics on {listen} are reachable from other machines: set metrics_token "
+                   "in the config (or listen on 127.0.0.1)", err=True)  # fmt: skip
+        sys.exit(2)
     registry = metrics.registry_for(own, lambda: cfg, redis)
     try:
         metrics.serve(listen, registry, redis, token=cfg.metrics_token, need_scheduler=need_scheduler,
