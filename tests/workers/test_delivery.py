@@ -45,7 +45,13 @@ def _run(redis_url: str, cfg: Path, *args: str) -> Any:
 
 def _work(rt: WorkerContext, seconds: float = 0) -> None:
     """Move the clock on by `seconds`, let the RQ scheduler queue what is due, and work it off."""
-    with time_machine.travel(timedelta(seconds=seconds), tick=True):
+    _work_at(rt, time.time() + seconds)
+
+
+def _work_at(rt: WorkerContext, when: float) -> None:
+    """As `_work`, the clock moved to `when` (Unix seconds): waits measured from a known moment
+    do not depend on how long the test itself took to get there."""
+    with time_machine.travel(when, tick=True):
         drain(rt, with_scheduler=True)
         drain(rt)
 
@@ -92,13 +98,15 @@ def test_500_then_204_is_one_delivery_on_the_standard_webhooks_schedule(
     assert rt.config.retry_schedule_for("hooks") == [5, 300, 1800, 7200, 18000, 36000, 36000]
     enqueue_delivery(rt.services, _alert(1, "hooks"), "hooks")
     drain(rt)
-    _work(rt, 3)  # before 5 s (-20%): not yet
+    [first] = receiver.times
+    _work_at(rt, first + 2.5)  # before 5 s (-20%): not yet
     assert len(receiver.attempt_ids) == 1
-    _work(rt, 7)
+    _work_at(rt, first + 7)
     assert len(receiver.attempt_ids) == 2
-    _work(rt, 7 + 200)  # before 5 m (-20%)
+    second = receiver.times[1]
+    _work_at(rt, second + 200)  # before 5 m (-20%)
     assert len(receiver.attempt_ids) == 2
-    _work(rt, 7 + 400)
+    _work_at(rt, second + 400)
     assert len(receiver.attempt_ids) == 3 and len(receiver.payloads) == 1
     [row] = state.deliveries(redis, failed=False, limit=10)
     assert (row.status, row.tries, row.sink, row.rule) == ("delivered", 3, "hooks", "kremlin-spokesman")
