@@ -137,3 +137,12 @@ def test_a_worker_told_to_serve_metrics_off_loopback_without_a_token_refuses_to_
         capture_output=True, text=True, timeout=60, env={**clean_env(), "REDIS_URL": redis_url},
     )  # fmt: skip
     assert out.returncode == 2 and "set metrics_token" in out.stderr
+
+
+def test_a_bad_metrics_listen_is_a_usage_error(tmp_path: Path, redis_url: str) -> None:
+    cfg = write_config(tmp_path, [], [])
+    out = subprocess.run(
+        [*WIREWATCH, "-c", str(cfg), "worker", "--burst", "--metrics-listen", "127.0.0.1:"],  # an unset $PORT
+        capture_output=True, text=True, timeout=60, env={**clean_env(), "REDIS_URL": redis_url},
+    )  # fmt: skip
+    assert out.returncode == 2 and "not host:port: '127.0.0.1:'" in out.stderr

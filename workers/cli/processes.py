@@ -13,10 +13,11 @@ import threading
 from types import FrameType
 
 import click
+from pydantic import ValidationError
 from redis import Redis
 
 from pipeline.redact import display_redis_url
-from pipeline.schema import Config, loopback_listen
+from pipeline.schema import Config
 
 from .. import logs, metrics, redis_embedded
 from ..context import REDIS_URL_ENV, Services, WorkerContext, configured_redis_url, connect
@@ -83,9 +84,11 @@ def _serve_metrics(
     """Serve /metrics, /healthz and /readyz, unless off or `wirewatch run` serves them for us."""
     if not listen or (own is not None and os.environ.get(metrics.MULTIPROC_ENV)):
         return
-    if not loopback_listen(listen) and not cfg.metrics_token:
-        click.echo(f"wirewatch: metrics on {listen} are reachable from other machines: set metrics_token "
-                   "in the config (or listen on 127.0.0.1)", err=True)  # fmt: skip
+    try:
+        Config.model_validate({"metrics_listen": listen, "metrics_token": cfg.metrics_token})
+    except ValidationError as exc:
+        reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        click.echo(f"wirewatch: --metrics-listen: {reason}", err=True)
         sys.exit(2)
     registry = metrics.registry_for(own, lambda: cfg, redis)
     try:
