@@ -364,6 +364,7 @@ class Config(Strict):
     _parsed_queries: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     _warnings: list[Any] = PrivateAttr(default_factory=list)  # ConfigIssues that do not stop it
+    _rule_digests: tuple[int, dict[str, DigestConfig]] | None = PrivateAttr(default=None)
 
     @field_validator("metrics_listen")
     @classmethod
@@ -393,6 +394,16 @@ class Config(Strict):
         """What the loader found suspicious but valid (lowercase operators, private addresses)."""
         return self._warnings
 
+    @property
+    def rule_digests(self) -> dict[str, DigestConfig]:
+        """The rules that have a digest of their own. Asked of every alert, so made once per
+        rules list (keyed by its identity: a model_copy with other rules makes its own)."""
+        cached = self._rule_digests
+        if cached is None or cached[0] != id(self.rules):
+            cached = (id(self.rules), {r.id: r.digest for r in self.rules if r.digest is not None})
+            self._rule_digests = cached
+        return cached[1]
+
     def sink(self, sink_id: str) -> AnySinkConfig:
         for s in self.sinks:
             if s.id == sink_id:
@@ -406,9 +417,9 @@ class Config(Strict):
 
     def digest_for(self, rule_id: str, sink_id: str) -> tuple[DigestConfig, str] | None:
         """How the rule's alerts to this sink are grouped, and the group's key; None: each alone."""
-        rule = next((r for r in self.rules if r.id == rule_id), None)
-        if rule is not None and rule.digest is not None:
-            return rule.digest, f"{sink_id}/{rule_id}"
+        rule_digest = self.rule_digests.get(rule_id)
+        if rule_digest is not None:
+            return rule_digest, f"{sink_id}/{rule_id}"
         own = self.sink(sink_id).digest
         if own is None:
             return None
