@@ -295,6 +295,7 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
         created = iso_time(time.time())
         alerts = decide_alerts(article, story, ctx.matcher, ctx.rule_sinks, created)
         counts["articles"] += 1
+        state.count_matches(ctx.redis, [a.rule_id for a in alerts], time.time())
         for alert in alerts:
             ctx.metrics.matches.labels(alert.rule_id).inc()
             first = state.record_alert(ctx.redis, alert, d.seen_ttl, made_for=entry.key)

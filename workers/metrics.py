@@ -1,4 +1,4 @@
-"""Prometheus metrics, /healthz and /readyz on `metrics_listen` (default 127.0.0.1:9108).
+"""The status page (/), Prometheus metrics, /healthz and /readyz on `metrics_listen` (default 127.0.0.1:9108).
 
 Counters and histograms are kept by each process with prometheus-client. Under `wirewatch run`
 every child writes them to files in $PROMETHEUS_MULTIPROC_DIR (data_dir/metrics, emptied when
@@ -11,12 +11,14 @@ Redis when scraped. Names follow Miniflux's and rq-exporter's style: wirewatch_<
 
 from __future__ import annotations
 
+import base64
 import hmac
 import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -27,7 +29,6 @@ from prometheus_client.registry import Collector
 from redis import Redis
 from redis.exceptions import RedisError
 
-from pipeline.polling import feed_health
 from pipeline.schema import Config
 
 from . import reload, state
@@ -115,11 +116,12 @@ class RedisCollector(Collector):
         self.config, self.redis = config, redis
 
     def collect(self) -> Iterator[Metric]:
+        import time
+
         from rq import Worker
-        from rq.registry import FailedJobRegistry
 
         from . import digests
-        from .context import Queues
+        from .overview import feed_rows, health_counts, queue_rows
 
         up = GaugeMetricFamily("wirewatch_redis_up", "1 when Redis answered this scrape")
         try:
@@ -128,20 +130,11 @@ class RedisCollector(Collector):
             failed = GaugeMetricFamily(
                 "wirewatch_queue_failed", "Jobs in the failed registry", labels=["queue"]
             )
-            for q in Queues.on(redis).all():
-                depth.add_metric([q.name], q.count)
-                failed.add_metric([q.name], FailedJobRegistry(queue=q).count)
+            for q in queue_rows(redis):
+                depth.add_metric([q.name], q.queued)
+                failed.add_metric([q.name], q.failed)
             feeds = GaugeMetricFamily("wirewatch_feeds", "Feeds, by health state", labels=["state"])
-            counts = dict.fromkeys(("ok", "backing off", "unhealthy", "retired", "not polled"), 0)
-            for s in state.feed_states(redis, [f.id for f in cfg.feeds]).values():
-                errors, retired, polled = (
-                    int(s.get("errors") or 0),
-                    bool(s.get("retired")),
-                    bool(s.get("last_poll")),
-                )
-                health = feed_health(errors, retired, polled, cfg.defaults.unhealthy_after)
-                counts[health] = counts.get(health, 0) + 1
-            for name, count in counts.items():
+            for name, count in health_counts(feed_rows(cfg, redis, time.time())).items():
                 feeds.add_metric([name], count)
             yield from (depth, failed, feeds)
             yield GaugeMetricFamily("wirewatch_dead_letters_waiting", "Dead letters kept",
@@ -180,32 +173,56 @@ def readiness(redis: Redis, need_scheduler: bool, need_workers: bool) -> list[st
     return problems
 
 
+class _Server(ThreadingMixIn, WSGIServer):
+    """One thread a connection: a browser's idle keep-alive or speculative connections must not
+    hold up the next scrape (a WSGIServer alone answers one connection at a time)."""
+
+    daemon_threads = True
+
+
 class _Quiet(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # scrapes every 15 s are no news
         pass
 
 
+def authorized(header: str, token: str | None) -> bool:
+    """Whether an Authorization header carries the token: as a Bearer token (Prometheus, curl)
+    or as the password of basic auth, any user name (a browser's prompt, for the status page)."""
+    if token is None:
+        return True
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            value = base64.b64decode(value, validate=True).decode("utf-8").partition(":")[2]
+        except (ValueError, UnicodeDecodeError):
+            return False
+    elif scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(value.encode(), token.encode())
+
+
 def serve(
-    listen: str, registry: CollectorRegistry, redis: Redis, *, token: str | None,
-    need_scheduler: bool, need_workers: bool,
+    listen: str, registry: CollectorRegistry, redis: Redis, config: Callable[[], Config], *,
+    token: str | None, need_scheduler: bool, need_workers: bool,
 ) -> WSGIServer:  # fmt: skip
-    """Serve /metrics, /healthz and /readyz on host:port from a daemon thread; the server (its
-    `server_port` is the port bound, for listen "host:0")."""
+    """Serve the status page (/), /metrics, /healthz and /readyz on host:port from a daemon
+    thread; the server (its `server_port` is the port bound, for listen "host:0")."""
+    from . import status_page
+
     host, _, port = listen.rpartition(":")
     metrics_app = make_wsgi_app(registry)
-    expected = f"Bearer {token}".encode() if token else None
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/healthz":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok\n"]
-        given = environ.get("HTTP_AUTHORIZATION", "").encode()
-        if expected is not None and not hmac.compare_digest(given, expected):
-            start_response(
-                "401 Unauthorized", [("Content-Type", "text/plain"), ("WWW-Authenticate", "Bearer")]
-            )
-            return [b"a token is required (metrics_token)\n"]
+        if not authorized(environ.get("HTTP_AUTHORIZATION", ""), token):
+            start_response("401 Unauthorized", [
+                ("Content-Type", "text/plain"), ("WWW-Authenticate", "Bearer"),
+                ("WWW-Authenticate", 'Basic realm="wirewatch", charset="UTF-8"'),
+            ])  # fmt: skip
+            return [b"a token is required (metrics_token): as a Bearer token or the basic-auth password\n"]
         if path == "/metrics":
             return metrics_app(environ, start_response)  # type: ignore[no-any-return]
         if path == "/readyz":
@@ -213,12 +230,23 @@ def serve(
             status = "503 Service Unavailable" if problems else "200 OK"
             start_response(status, [("Content-Type", "text/plain")])
             return [("\n".join(problems) or "ready").encode() + b"\n"]
+        if path == "/":
+            answered, page = status_page.render(config(), redis)
+            start_response("200 OK" if answered else "503 Service Unavailable", list(status_page.HEADERS))
+            return [page.encode("utf-8")]
         start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"/metrics, /healthz, /readyz\n"]
+        return [b"/ (the status page), /metrics, /healthz, /readyz\n"]
 
-    server = make_server(host.strip("[]") or "127.0.0.1", int(port), app, handler_class=_Quiet)
+    bind = host.strip("[]") or "127.0.0.1"
+    server = make_server(bind, int(port), app, server_class=_Server, handler_class=_Quiet)
     threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
-    log.info("metrics: serving /metrics, /healthz, /readyz on %s:%d", host, server.server_port)
+    where = f"http://{host}:{server.server_port}/"
+    access = (
+        "a token is required (metrics_token: a Bearer token, or the basic-auth password)"
+        if token
+        else "no token: reachable from this machine only"
+    )
+    log.info("metrics: status page on %s; /metrics, /healthz, /readyz beside it; %s", where, access)
     return server
 
 

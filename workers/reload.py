@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 
 from redis import Redis
+from redis.exceptions import RedisError
 
 from pipeline.config import format_issues, load_config, named_files
 from pipeline.errors import ConfigError
@@ -76,3 +77,26 @@ class FileWatch:
             return False
         self._seen = now
         return True
+
+
+class LiveConfig:
+    """The config as of the latest generation, for a reader outside the job loop (the metrics
+    and status page server): loaded again when the generation moved; a config that does not
+    load leaves the one held (and is not tried again until the generation moves again)."""
+
+    def __init__(self, config: Config, redis: Redis) -> None:
+        self.redis, self._config = redis, config
+        self._generation = self._read()
+
+    def _read(self) -> int | None:
+        try:
+            return generation(self.redis)
+        except RedisError:
+            return None
+
+    def __call__(self) -> Config:
+        now, path = self._read(), self._config.config_path
+        if now is not None and now != self._generation and path is not None:
+            self._config = load_or_keep(path, "metrics") or self._config
+            self._generation = now
+        return self._config

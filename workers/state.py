@@ -20,6 +20,7 @@
                                     it until `wirewatch sinks enable` deletes this
     ww:sink:<sink id>:next          when the sink's next message may go (max_per_minute)
     ww:alerts                       stream of recent alerts (JSON), newest last, capped
+    ww:matches:<YYYY-MM-DD>         hash: rule id -> articles it matched that day (UTC; kept 8 days)
     ww:scheduler:leader             the scheduler leader lock
     ww:story:...                    the story index (see workers.stories)
 RQ keeps its own keys under rq:*; our job ids are deterministic (see workers.enqueue).
@@ -28,6 +29,7 @@ RQ keeps its own keys under rq:*; our job ids are deterministic (see workers.enq
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -522,6 +524,35 @@ def delivered(redis: Redis, delivery_id: str) -> bool:
 
 def mark_sink_busy(redis: Redis, sink_id: str, seconds: float) -> None:
     redis.set(sink_busy_key(sink_id), "1", ex=max(1, int(seconds)))
+
+
+MATCH_DAYS_KEPT = 8
+
+
+def matches_key(day: str) -> str:
+    return f"{PREFIX}matches:{day}"
+
+
+def utc_day(now: float) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(now))
+
+
+def count_matches(redis: Redis, rule_ids: Sequence[str], now: float) -> None:
+    """One more article matched by each of these rules today (UTC)."""
+    if not rule_ids:
+        return
+    key = matches_key(utc_day(now))
+    with redis.pipeline(transaction=False) as pipe:
+        for rule_id in rule_ids:
+            pipe.hincrby(key, rule_id, 1)
+        pipe.expire(key, MATCH_DAYS_KEPT * 86400)
+        pipe.execute()
+
+
+def matches_on(redis: Redis, now: float) -> dict[str, int]:
+    """Rule id -> articles it matched on the UTC day of `now`."""
+    raw = redis.hgetall(matches_key(utc_day(now)))
+    return {_s(k) or "": int(v) for k, v in raw.items()}
 
 
 def recent_alerts(redis: Redis, count: int = 20) -> list[Alert]:

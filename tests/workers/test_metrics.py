@@ -115,10 +115,11 @@ def test_metrics_off_loopback_need_a_token_and_it_is_checked(tmp_path: Path) -> 
 
     redis = Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=1)  # nothing there
     listening = serve(f"127.0.0.1:{port}", registry_for(Metrics.create(), lambda: config, redis), redis,
-                      token="s3cret", need_scheduler=True, need_workers=True)  # fmt: skip
+                      lambda: config, token="s3cret", need_scheduler=True, need_workers=True)  # fmt: skip
     try:
         base = f"http://127.0.0.1:{port}"
         assert _get(f"{base}/metrics")[0] == 401 and _get(f"{base}/readyz")[0] == 401
+        assert _get(f"{base}/")[0] == 401  # the status page too (its own test: test_status_page)
         assert _get(f"{base}/metrics", "wrong")[0] == 401
         status, text = _get(f"{base}/metrics", "s3cret")
         assert status == 200 and "wirewatch_redis_up 0.0" in text

@@ -9,15 +9,14 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from pipeline.models import iso_time
-from pipeline.polling import feed_health
-from pipeline.schema import Config
-
 from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
+
+if TYPE_CHECKING:
+    from ..overview import FeedRow
 
 
 @click.group(invoke_without_command=True)
@@ -31,64 +30,33 @@ def feeds(ctx: click.Context, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     state: CliState = ctx.obj
-    from .. import state as keys
     from ..context import connect
+    from ..overview import BAD_HEALTH, feed_rows
 
     cfg = load_or_exit(state.config_path)
-    redis = connect(redis_url_or_exit(cfg))
-    rows = feed_rows(cfg, keys.feed_states(redis, [f.id for f in cfg.feeds]), time.time())
+    rows = feed_rows(cfg, connect(redis_url_or_exit(cfg)), time.time())
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps([r.as_json() for r in rows], indent=2))
     else:
         for line in table(rows):
             click.echo(line)
-    sys.exit(1 if any(r["state"] in ("unhealthy", "retired") for r in rows) else 0)
+    sys.exit(1 if any(r.state in BAD_HEALTH for r in rows) else 0)
 
 
-def feed_rows(cfg: Config, states: dict[str, dict[str, str]], now: float) -> list[dict[str, Any]]:
-    """One row per configured feed, from its recorded state."""
-    rows = []
-    for feed in cfg.feeds:
-        s = states.get(feed.id, {})
-        errors = int(s.get("errors") or 0)
-        polled = bool(s.get("last_poll"))
-        health = feed_health(errors, bool(s.get("retired")), polled, cfg.defaults.unhealthy_after)
-        due = float(s["next_poll"]) if s.get("next_poll") and health != "retired" else None
-        rows.append(
-            {
-                "id": feed.id,
-                "name": feed.name or "",
-                "url": feed.url,
-                "moved_to": s.get("moved_to") or None,
-                "state": health,
-                "failures": errors,
-                "last_ok": s.get("last_ok") or None,
-                "last_error": s.get("retired_reason") or s.get("last_error") or None,
-                "interval": int(s["interval"]) if s.get("interval") else None,
-                "why": s.get("why") or None,
-                "next_poll": iso_time(due) if due is not None else None,
-                "next_poll_in": round(due - now) if due is not None else None,
-                "per_day": float(s["per_day"]) if s.get("per_day") else None,
-                "retired": s.get("retired") or None,
-            }
-        )
-    return rows
-
-
-def table(rows: list[dict[str, Any]]) -> list[str]:
+def table(rows: list[FeedRow]) -> list[str]:
     """The rows for people: a header, then one line per feed (and an indented line for a move
     or an error)."""
     lines = [f"{'STATE':<12} {'INTERVAL':<18} {'NEXT POLL':<10} {'PER DAY':>7}  FEED"]
     for r in rows:
-        interval = f"{_duration(r['interval'])} {r['why']}" if r["interval"] is not None else "-"
-        next_in = _duration(max(0, r["next_poll_in"])) if r["next_poll_in"] is not None else "-"
-        per_day = f"{r['per_day']:g}" if r["per_day"] is not None else "-"
-        name = f"{r['name']} " if r["name"] else ""
-        lines.append(f"{r['state']:<12} {interval:<18} {next_in:<10} {per_day:>7}  {name}{r['url']}")
-        if r["moved_to"]:
-            lines.append(f"{'':<12} moved to {r['moved_to']}")
-        if r["last_error"] and r["state"] != "ok":
-            lines.append(f"{'':<12} last ok {r['last_ok'] or 'never'}; {r['last_error'][:300]}")
+        interval = f"{_duration(r.interval)} {r.why}" if r.interval is not None else "-"
+        next_in = _duration(max(0, r.next_poll_in)) if r.next_poll_in is not None else "-"
+        per_day = f"{r.per_day:g}" if r.per_day is not None else "-"
+        name = f"{r.name} " if r.name else ""
+        lines.append(f"{r.state:<12} {interval:<18} {next_in:<10} {per_day:>7}  {name}{r.url}")
+        if r.moved_to:
+            lines.append(f"{'':<12} moved to {r.moved_to}")
+        if r.last_error and r.state != "ok":
+            lines.append(f"{'':<12} last ok {r.last_ok or 'never'}; {r.last_error[:300]}")
     return lines
 
 

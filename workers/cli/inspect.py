@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import click
@@ -80,65 +79,35 @@ def status(state: CliState) -> None:
 
 def _report(cfg: Config, redis: Redis) -> list[str]:
     """Print the system's state; what is wrong with it."""
-    from rq import Worker
-    from rq.registry import FailedJobRegistry
-
-    from pipeline.polling import feed_health
     from pipeline.sinks.render import one_line
 
-    from .. import digests
-    from .. import state as keys
-    from ..context import Queues
-    from ..stories import also_reported_by, story_copies
+    from ..overview import read_overview
 
-    problems = []
-    workers = Worker.count(connection=redis)
-    leads = bool(redis.exists(keys.LEADER_KEY))
-    click.echo(f"  workers: {workers}; scheduler: {'leading' if leads else 'none leads'}")
-    if not workers:
-        problems.append("no worker is running")
-    if not leads:
-        problems.append("no scheduler leads")
-    for q in Queues.on(redis).all():
-        failed = FailedJobRegistry(queue=q).count
-        click.echo(f"  queue {q.name:<9} queued {q.count:>5}  failed {failed:>5}")
-    click.echo(f"  feeds due now: {keys.due_count(redis, time.time())}")
-    states = keys.feed_states(redis, [f.id for f in cfg.feeds])
-    unhealthy = []
-    for feed in cfg.feeds:
-        s = states.get(feed.id, {})
-        health = feed_health(int(s.get("errors") or 0), bool(s.get("retired")), bool(s.get("last_poll")),
-                             cfg.defaults.unhealthy_after)  # fmt: skip
-        if health in ("unhealthy", "retired"):
-            unhealthy.append(feed.url)
-        error = f": {s['last_error']}" if s.get("last_error") else ""
-        moved = f", moved to {s['moved_to']}" if s.get("moved_to") else ""
-        click.echo(f"  feed {feed.id} {feed.url}: {health}{error} (last ok {s.get('last_ok', '-')}{moved})")
-    if unhealthy:
-        problems.append(f"{len(unhealthy)} feed{'' if len(unhealthy) == 1 else 's'} unhealthy or retired")
-    for sink in cfg.sinks:
-        disabled = keys.sink_disabled(redis, sink.id)
-        if disabled:
-            click.echo(f"  sink {sink.id}: disabled (wirewatch sinks enable {sink.id}): {disabled}")
-            problems.append(f"sink {sink.id} disabled")
-    dead = keys.deliveries(redis, failed=True, limit=10)
-    total_dead = int(redis.zcard(keys.FAILED_DELIVERIES))
-    for row in dead:
+    o = read_overview(cfg, redis)
+    click.echo(f"  workers: {o.workers}; scheduler: {'leading' if o.leading else 'none leads'}")
+    for q in o.queues:
+        click.echo(f"  queue {q.name:<9} queued {q.queued:>5}  failed {q.failed:>5}")
+    click.echo(f"  feeds due now: {o.feeds_due}")
+    for f in o.feeds:
+        error = f": {f.last_error}" if f.last_error else ""
+        moved = f", moved to {f.moved_to}" if f.moved_to else ""
+        click.echo(f"  feed {f.id} {f.url}: {f.state}{error} (last ok {f.last_ok or '-'}{moved})")
+    for sink_id, why in o.disabled_sinks.items():
+        click.echo(f"  sink {sink_id}: disabled (wirewatch sinks enable {sink_id}): {why}")
+    for row in o.dead_letters:
         click.echo(f"  failed delivery {row.delivery_id} to {row.sink} ({row.kind} {row.rule or row.item}, "
                    f"{row.tries} tries): {one_line(row.error)[:300]}")  # fmt: skip
-    if total_dead:
-        more = f" ({total_dead - len(dead)} more)" if total_dead > len(dead) else ""
-        click.echo(
-            f"  dead letters: {total_dead}{more} (wirewatch deliveries --failed; deliveries retry --all)"
-        )
-        problems.append(f"{total_dead} dead letter{'' if total_dead == 1 else 's'} waiting")
-    for group, count in digests.waiting(redis).items():
+    if o.dead_letters_total:
+        more = o.dead_letters_total - len(o.dead_letters)
+        click.echo(f"  dead letters: {o.dead_letters_total}{f' ({more} more)' if more > 0 else ''} "
+                   "(wirewatch deliveries --failed; deliveries retry --all)")  # fmt: skip
+    for group, count in o.digests_waiting.items():
         click.echo(f"  digest group {group}: {count} alerts waiting")
-    alerts = keys.recent_alerts(redis, 10)
-    copies = story_copies(redis, sorted({a.story.id for a in alerts if a.story}))
-    for alert in alerts:
-        click.echo(f"  alert {alert.created_at} [{alert.rule_id}] {one_line(alert.article.title)[:100]}")
-        others = also_reported_by(alert.story, alert.article.url, copies)
-        if others:
-            click.echo(f"    also reported by {others}")
-    return problems
+    for rule in o.rules:
+        click.echo(f"  rule {rule.id}: {rule.matched_today} matched today (UTC)")
+    for a in o.alerts:
+        title = one_line(a.alert.article.title)[:100]
+        click.echo(f"  alert {a.alert.created_at} [{a.alert.rule_id}] {title}")
+        if a.also_reported_by:
+            click.echo(f"    also reported by {a.also_reported_by}")
+    return o.problems()

@@ -90,10 +90,13 @@ def _serve_metrics(
         reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
         click.echo(f"wirewatch: --metrics-listen: {reason}", err=True)
         sys.exit(2)
-    registry = metrics.registry_for(own, lambda: cfg, redis)
+    from ..reload import LiveConfig
+
+    live = LiveConfig(cfg, redis)
+    registry = metrics.registry_for(own, live, redis)
     try:
-        metrics.serve(listen, registry, redis, token=cfg.metrics_token, need_scheduler=need_scheduler,
-                      need_workers=need_workers)  # fmt: skip
+        metrics.serve(listen, registry, redis, live, token=cfg.metrics_token,
+                      need_scheduler=need_scheduler, need_workers=need_workers)  # fmt: skip
     except OSError as exc:  # the port is taken (say, by another process of ours): run without
         logging.getLogger("wirewatch.metrics").warning(
             "metrics: cannot listen on %s: %s; give another with --metrics-listen",

@@ -1,0 +1,216 @@
+"""The status page (/) in headless Chromium (Debian's, driven by Playwright): a real pipeline
+pass on loopback (the seed site, a feed with a hostile story, a feed that fails) fills Redis,
+the page is served by the metrics listener and looked at as a person would: its DOM is asserted,
+its screenshot saved (the path is printed), and the hostile title shows as text, never runs."""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis import Redis
+
+from workers import state
+from workers.demo_site import LoopbackSite, Seed, WebhookReceiver, rss_feed
+from workers.metrics import Metrics, registry_for, serve
+from workers.reload import LiveConfig
+
+from .helpers import ROOT, RSS, free_port, run_pass, runtime, webhook_sink, write_config
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / ".test-output"
+HOSTILE = (
+    "<script>window.__pwned = 1; document.title = 'pwned'</script><img src=x onerror=\"window.__pwned = 2\">"
+)
+HOSTILE_TITLE = f"{HOSTILE} International Criminal Court judges & prosecutors"
+HOSTILE_TEXT = (
+    "The International Criminal Court said on Monday that its judges would hear the case. "
+    f"A reader wrote {HOSTILE} in the comments. " * 8
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless (skipped when it is not installed, unless CI requires it)."""
+    if not CHROMIUM.exists():
+        if os.environ.get("WIREWATCH_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )  # fmt: skip
+        yield b
+        b.close()
+
+
+def _hostile_site(site: LoopbackSite) -> None:
+    """A story whose title reads as markup (escaped twice in the feed, since feed titles are HTML:
+    a title about a script tag) and whose text holds it too; a feed that fails."""
+    page = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(HOSTILE_TITLE)}</title></head>"
+        f"<body><article><h1>{html.escape(HOSTILE_TITLE)}</h1>"
+        + "".join(f"<p>{html.escape(HOSTILE_TEXT)}</p>" for _ in range(3))
+        + "</article></body></html>"
+    )
+    site.routes["/articles/hostile.html"] = (200, {"Content-Type": "text/html; charset=utf-8"}, page.encode())
+    site.routes["/hostile.xml"] = (
+        200,
+        RSS,
+        rss_feed([Seed("hostile", html.escape(HOSTILE_TITLE), HOSTILE_TEXT)], site.base_url),
+    )
+    site.routes["/broken.xml"] = (500, {"Content-Type": "text/plain"}, b"upstream exploded")
+
+
+def _serving(cfg_path: Path, redis: Redis, token: str | None = None) -> Iterator[str]:
+    rt = runtime(cfg_path, redis)
+    run_pass(rt)
+    live = LiveConfig(rt.config, redis)
+    port = free_port()
+    server = serve(f"127.0.0.1:{port}", registry_for(Metrics.create(), live, redis), redis, live,
+                   token=token, need_scheduler=True, need_workers=True)  # fmt: skip
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def page_url(tmp_path: Path, redis: Redis, site: LoopbackSite, whsec: str) -> Iterator[str]:
+    receiver = WebhookReceiver(whsec).start()
+    _hostile_site(site)
+    feeds = [f"{site.base_url}/feed.xml", f"{site.base_url}/hostile.xml", f"{site.base_url}/broken.xml"]
+    cfg = write_config(tmp_path, feeds, [webhook_sink(receiver.url, whsec)], unhealthy_after=1)
+    try:
+        yield from _serving(cfg, redis)
+    finally:
+        receiver.stop()
+
+
+def test_the_status_page_shows_alerts_feeds_queues_and_rules_and_never_runs_feed_text(
+    browser: Any, page_url: str, redis: Redis, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: errors.append(f"dialog: {d.message}"))
+    response = page.goto(page_url)
+    assert response is not None and response.status == 200
+    assert "script-src" not in response.headers["content-security-policy"]  # default-src 'none': no script
+    SCREENSHOTS.mkdir(exist_ok=True)
+    shot = SCREENSHOTS / "status-page.png"
+    page.screenshot(path=str(shot), full_page=True)
+    with capsys.disabled():
+        print(f"\nstatus page screenshot: {shot}")
+
+    # The hostile story: its title is text on the page, its markup never ran or became elements.
+    assert page.evaluate("window.__pwned") is None and errors == []
+    assert page.locator("script").count() == 0
+    assert page.locator("#alerts img").count() == 0
+    assert page.title().startswith("wirewatch:")
+    hostile = page.locator(".alert", has_text="judges & prosecutors")
+    assert hostile.count() == 1
+    assert hostile.locator(".title a").inner_text() == " ".join(HOSTILE_TITLE.split())
+    assert hostile.locator(".rule").inner_text() == "International Criminal Court"
+    marks = hostile.locator(".snippet mark").all_inner_texts()
+    assert marks and all(m.lower() == "international criminal court" for m in marks)
+    assert "<script>" in hostile.locator(".snippet").inner_text()  # the reader's comment, as text
+
+    # Every alert recorded is listed, newest first, with its rule and source.
+    recorded = state.recent_alerts(redis, 50)
+    assert page.locator(".alert").count() == len(recorded)
+    assert page.locator(".alert").first.get_attribute("data-alert") == recorded[0].alert_id
+
+    # Feeds and their health: the seed feed and the hostile one ok, the broken one unhealthy.
+    assert page.locator("#feeds tr[data-feed] .state").all_inner_texts() == ["ok", "ok", "unhealthy"]
+    broken = page.locator("#feeds tr[data-feed]").nth(2)
+    assert "broken.xml" in broken.inner_text() and "500" in broken.inner_text()
+    problems = page.locator("#problems li").all_inner_texts()
+    assert "1 feed unhealthy or retired" in problems and "no worker is running" in problems
+
+    # Queues, workers and the rules with how often each matched today.
+    assert page.locator("#queues tr[data-queue]").count() == 3
+    assert page.locator("#workers").inner_text() == "0"
+    matched = {
+        row.get_attribute("data-rule"): int(row.locator(".matched").inner_text())
+        for row in page.locator("#rules tr[data-rule]").all()
+    }
+    by_rule: dict[str, int] = {}
+    for a in recorded:
+        by_rule[a.rule_id] = by_rule.get(a.rule_id, 0) + 1
+    assert matched == {**dict.fromkeys(matched, 0), **by_rule} and set(matched) == {
+        "kremlin-spokesman", "icc", "navalny"
+    }  # fmt: skip
+
+    # It refreshes itself.
+    refresh = page.locator('meta[http-equiv="refresh"]').get_attribute("content")
+    assert refresh is not None and int(refresh) > 0
+    page.close()
+
+
+def _get(url: str, headers: dict[str, str]) -> int:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_with_a_token_the_page_asks_for_it_and_takes_it_as_the_basic_auth_password(
+    browser: Any, tmp_path: Path, redis: Redis
+) -> None:
+    cfg = write_config(tmp_path, [], [])
+    for url in _serving(cfg, redis, token="s3cret"):
+        assert _get(url, {}) == 401
+        basic = "Basic " + base64.b64encode(b"anyone:s3cret").decode()
+        wrong = "Basic " + base64.b64encode(b"anyone:wrong").decode()
+        assert _get(url, {"Authorization": wrong}) == 401
+        assert _get(url, {"Authorization": "Basic !!not base64"}) == 401
+        assert _get(url, {"Authorization": basic}) == 200
+        assert _get(url, {"Authorization": "Bearer s3cret"}) == 200
+
+        from playwright.sync_api import Error
+
+        for credentials in (None, {"username": "me", "password": "wrong"}):  # asked, and refused
+            refused = browser.new_context(http_credentials=credentials)
+            try:  # Chromium gives up on the prompt it cannot show, or shows the 401 page
+                status = refused.new_page().goto(url).status
+            except Error as exc:
+                status = 401 if "ERR_INVALID_AUTH_CREDENTIALS" in str(exc) else 0
+            refused.close()
+            assert status == 401, credentials
+        context = browser.new_context(http_credentials={"username": "me", "password": "s3cret"})
+        page = context.new_page()
+        response = page.goto(url)
+        assert response.status == 200 and page.locator("#rules").count() == 1
+        context.close()
+
+
+def test_without_redis_the_page_says_so(browser: Any, tmp_path: Path) -> None:
+    from pipeline.config import load_config
+
+    cfg = load_config(write_config(tmp_path, [], []))
+    redis = Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=1)  # nothing listens
+    port = free_port()
+    server = serve(f"127.0.0.1:{port}", registry_for(Metrics.create(), lambda: cfg, redis), redis,
+                   lambda: cfg, token=None, need_scheduler=True, need_workers=True)  # fmt: skip
+    try:
+        page = browser.new_page()
+        assert page.goto(f"http://127.0.0.1:{port}/").status == 503
+        assert page.locator("#problems li").inner_text().startswith("Redis does not answer:")
+        page.close()
+    finally:
+        server.shutdown()
+        server.server_close()
