@@ -23,6 +23,7 @@ independently written, so its pairs are labelled distinct: they must not merge e
 from __future__ import annotations
 
 import json
+import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,20 +144,45 @@ def _near_copies(item: Item, rng: random.Random, filler: list[str], outlet: int)
 def corpus_originals(corpus: Path) -> list[Item]:
     """Every corpus page with 50 words or more of extracted text, each its own story."""
     base = corpus / "articles"
-    rows = [json.loads(line) for line in (base / "manifest.jsonl").read_text("utf-8").splitlines() if line]
+    manifest = (base / "manifest.jsonl").read_bytes()
+    rows = [json.loads(line) for line in manifest.decode("utf-8").splitlines() if line]
     grouped = {i: group[0] for group in CAPTURES for i in group}
     items = []
-    for row in rows:
-        try:
-            found = extract_text((base / row["html_path"]).read_bytes(), row.get("url") or "")
-        except Exception:  # a page trafilatura cannot read is not in the set
-            continue
-        if len(words(found.text)) < 50:
+    for row, found in zip(rows, _extracted(base, rows, manifest), strict=True):
+        if found is None or len(words(found[1])) < 50:
             continue
         rid = row["id"]
         kind = "capture" if rid in grouped else "original"
-        items.append(Item(rid, grouped.get(rid, rid), kind, found.title, found.text, row["source_repo"]))
+        items.append(Item(rid, grouped.get(rid, rid), kind, found[0], found[1], row["source_repo"]))
     return items
+
+
+def _extracted(base: Path, rows: list[dict[str, str]], manifest: bytes) -> list[tuple[str, str] | None]:
+    """(title, text) of every page as the workers extract it, None for a page trafilatura cannot
+    read. Extracting the corpus takes about a minute, and every test run and bench wants the same
+    result, so it is kept in .cache/ under a key of everything it depends on: the manifest, our
+    extraction code and trafilatura's version."""
+    import hashlib
+
+    import trafilatura
+
+    code = (ROOT / "pipeline" / "extract.py").read_bytes()
+    key = hashlib.sha256(b"\0".join([manifest, code, trafilatura.__version__.encode()])).hexdigest()[:16]
+    cache = ROOT / ".cache" / f"corpus-extracted-{key}.json"
+    if cache.exists():
+        return [tuple(r) if r else None for r in json.loads(cache.read_text("utf-8"))]  # type: ignore[misc]
+    out: list[tuple[str, str] | None] = []
+    for row in rows:
+        try:
+            found = extract_text((base / row["html_path"]).read_bytes(), row.get("url") or "")
+            out.append((found.title, found.text))
+        except Exception:  # a page trafilatura cannot read is not in the set
+            out.append(None)
+    cache.parent.mkdir(exist_ok=True)
+    partial = cache.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(json.dumps(out, ensure_ascii=False), "utf-8")
+    partial.replace(cache)  # whole or not at all, should two runs write it at once
+    return out
 
 
 def build(corpus: Path, seeds: Path, copies_of: int = 150, seed: int = 7) -> list[Item]:

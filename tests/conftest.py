@@ -1,5 +1,5 @@
-"""Shared test fixtures: real Redis (REDIS_URL when set, else the embedded server), loopback
-HTTP sites, webhook receivers and SMTP servers. Only the clock is ever mocked."""
+"""Shared test fixtures: real Redis (WIREWATCH_TEST_REDIS_URL when set, else the embedded
+server), loopback HTTP sites, webhook receivers and SMTP servers. Only the clock is ever mocked."""
 
 from __future__ import annotations
 
@@ -18,12 +18,25 @@ from workers.redis_embedded import EmbeddedRedis
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 CORPUS = ROOT.parent / "shared" / "corpus"
+TEST_REDIS_ENV = "WIREWATCH_TEST_REDIS_URL"
+
+# REDIS_URL names the Redis a tester runs wirewatch against, perhaps one that matters: the tests
+# never see it (nor do the processes they start), so nothing here flushes it by surprise.
+os.environ.pop("REDIS_URL", None)
+
+
+def pytest_report_header() -> str:
+    url = os.environ.get(TEST_REDIS_ENV)
+    if url:
+        return f"redis: {TEST_REDIS_ENV}={url} (each test flushes that database)"
+    return f"redis: an embedded server of the test run's own (set {TEST_REDIS_ENV} to use another)"
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    """REDIS_URL when set (point it at a db of its own: it is flushed), else an embedded server."""
-    url = os.environ.get("REDIS_URL")
+    """WIREWATCH_TEST_REDIS_URL when set (a database of its own: it is flushed), else an embedded
+    server in a temp dir."""
+    url = os.environ.get(TEST_REDIS_ENV)
     if url:
         yield url
         return
