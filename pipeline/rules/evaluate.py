@@ -321,7 +321,10 @@ def compile_holds(node: Node, fields: tuple[str, ...] = DEFAULT_FIELDS) -> Check
             return lambda index: not inner(index)
         case Field(name, child):
             return compile_holds(child, (name,))
-    return lambda index: holds(node, index, fields)
+        case Term() | Prefix() | Exact() | Phrase() | Near():
+            return lambda index: holds(node, index, fields)
+        case _:
+            assert_never(node)
 
 
 def _cost(node: Node) -> int:
@@ -339,4 +342,5 @@ def _cost(node: Node) -> int:
             return sum(_cost(c) for c in children)
         case Not(child) | Field(_, child):
             return _cost(child)
-    return 10  # pragma: no cover
+        case _:
+            assert_never(node)

@@ -7,13 +7,13 @@ terms) cost more and are built on first use, which for most documents and rules 
 
 from __future__ import annotations
 
-import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import assert_never
 
 from .nodes import FIELDS, Exact, Leaf, Prefix, Term
-from .text import WordLocator, blank_possessives, fold, prepared_words, raw_words, surface
+from .text import WordLocator, blank_possessives, fold, in_word, prepared_words, raw_words, surface
 
 __all__ = ["Document", "DocumentIndex", "FieldIndex"]
 
@@ -115,20 +115,25 @@ class FieldIndex:
             self._surfaces[word] = found
         return found
 
+    # These run for every candidate position of a phrase: dispatch on the exact type, not
+    # `match` (bench/README.md, "Rules"); the node classes are final, so mypy checks the chain.
     def leaf_positions(self, leaf: Leaf) -> list[int]:
-        if isinstance(leaf, Term):
+        if type(leaf) is Term:
             return self.positions.get(leaf.word, [])
-        if isinstance(leaf, Prefix):
+        if type(leaf) is Prefix:
             return self.prefix_positions(leaf.stem)
-        return self.exact_positions(leaf.word)
+        if type(leaf) is Exact:
+            return self.exact_positions(leaf.word)
+        assert_never(leaf)
 
     def _at(self, leaf: Leaf, p: int) -> bool:
-        word = self.words[p]
-        if isinstance(leaf, Term):
-            return word == leaf.word
-        if isinstance(leaf, Prefix):
-            return word.startswith(leaf.stem)
-        return p in self.exact_positions(leaf.word) if isinstance(leaf, Exact) else False
+        if type(leaf) is Term:
+            return self.words[p] == leaf.word
+        if type(leaf) is Prefix:
+            return self.words[p].startswith(leaf.stem)
+        if type(leaf) is Exact:
+            return p in self.exact_positions(leaf.word)
+        assert_never(leaf)
 
     def phrase_starts(self, slots: tuple[Leaf, ...], first: bool = False) -> list[int]:
         """Positions where the slots match consecutive words (`first`: stop at the first)."""
@@ -152,20 +157,20 @@ def _find_word(text: str, word: str) -> bool:
     at = text.find(word)
     while at != -1:
         end = at + len(word)
-        if not (at and _in_word(text[at - 1])) and not (end < len(text) and _in_word(text[end])):
+        if not (at and in_word(text[at - 1])) and not (end < len(text) and in_word(text[end])):
             return True
         at = text.find(word, at + 1)
     return False
 
 
-def _in_word(c: str) -> bool:
-    return (c.isalnum() and c != "\u02bc") or unicodedata.category(c).startswith("M")
-
-
 def _cost(index: FieldIndex, leaf: Leaf) -> int:
-    if isinstance(leaf, Term):
+    if type(leaf) is Term:
         return len(index.positions.get(leaf.word, ()))
-    return len(index.words) + (1 if isinstance(leaf, Exact) else 0)  # prefixes and exact: costlier
+    if type(leaf) is Prefix:  # prefixes and exact words cost more to look up
+        return len(index.words)
+    if type(leaf) is Exact:
+        return len(index.words) + 1
+    assert_never(leaf)
 
 
 class DocumentIndex:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .nodes import Exact, Leaf, Node, Phrase, Prefix, Term
-from .text import fold, surface, tokenize
+from .text import fold, is_one_word, surface, tokenize
 
 __all__ = ["QUOTES", "LeafError", "phrase_slots", "to_node", "variant_slots", "word_slots"]
 
@@ -25,10 +25,8 @@ class LeafError(ValueError):
 @lru_cache(maxsize=1 << 16)
 def word_slots(text: str, exact: bool = False) -> tuple[Leaf, ...]:
     """One whitespace-free word: `=` makes it exact, a final `*` a prefix; may split in several."""
-    if not exact and text.isalnum():  # the common case: one plain word (tokenize would agree)
-        if text.isascii():
-            return (Term(text.lower()),)
-        folded = fold(text) if "\u02bc" not in text else ""  # ʼ: a letter to Python, not to us
+    if not exact and is_one_word(text):  # the common case: one plain word
+        folded = fold(text)
         if folded:  # (a word of marks only, such as U+FF9E, folds to nothing)
             return (Term(folded),)
     if text.startswith("="):

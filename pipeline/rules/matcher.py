@@ -88,7 +88,7 @@ class RuleErrors(Exception):
         return (type(self), (self.errors,))
 
 
-PARALLEL_MIN_RULES = 20_000  # below this, forking costs more than it saves
+PARALLEL_MIN_RULES = 20_000  # below this, one process builds (bench/README.md, "Rules")
 BATCH = 20_000  # rules read (and parsed in parallel) at a time
 MAX_PROCESSES = 4
 _CAN_FORK = sys.platform == "linux"  # fork without exec is unsafe on macOS; Windows has none
@@ -219,8 +219,8 @@ class Matcher:
         processes: int | None = None,
         parsed: Mapping[str, Node] | None = None,
     ) -> None:
-        # The trees hold no cycles; pausing the cyclic GC keeps it from walking every object
-        # built so far again and again (it made building 100,000 rules several times slower).
+        # The trees hold no cycles; the cyclic GC is paused so that it does not walk every
+        # object built so far again and again (bench/README.md, "Rules").
         paused = gc.isenabled()
         gc.disable()
         try:

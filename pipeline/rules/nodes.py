@@ -11,6 +11,7 @@ NEAR), so they can sit under NEAR; *boolean* nodes (AND, NOT, field scopes) only
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import assert_never, final
 
 __all__ = [
     "DEFAULT_FIELDS",
@@ -37,6 +38,7 @@ FIELDS: tuple[str, ...] = ("title", "text", "source", "url", "lang", "category")
 DEFAULT_FIELDS: tuple[str, ...] = ("title", "text")
 
 
+@final
 @dataclass(frozen=True, slots=True)
 class Term:
     """A whole word (folded)."""
@@ -44,6 +46,7 @@ class Term:
     word: str
 
 
+@final
 @dataclass(frozen=True, slots=True)
 class Prefix:
     """Any word starting with `stem` (folded), e.g. navaln*."""
@@ -51,6 +54,7 @@ class Prefix:
     stem: str
 
 
+@final
 @dataclass(frozen=True, slots=True)
 class Exact:
     """A whole word exactly as written, case and accents included (`=ICC`); `word` is NFC."""
@@ -61,6 +65,7 @@ class Exact:
 Leaf = Term | Prefix | Exact
 
 
+@final
 @dataclass(frozen=True, slots=True)
 class Phrase:
     """Consecutive words, each a term, a prefix or an exact word: "kremlin spokesman"."""
@@ -68,21 +73,25 @@ class Phrase:
     slots: tuple[Leaf, ...]
 
 
+@final
 @dataclass(frozen=True, slots=True)
 class And:
     children: tuple[Node, ...]
 
 
+@final
 @dataclass(frozen=True, slots=True)
 class Or:
     children: tuple[Node, ...]
 
 
+@final
 @dataclass(frozen=True, slots=True)
 class Not:
     child: Node
 
 
+@final
 @dataclass(frozen=True, slots=True)
 class Near:
     """`left` and `right` within `distance` words (1: adjacent); `ordered`: left comes first."""
@@ -93,6 +102,7 @@ class Near:
     ordered: bool = False
 
 
+@final
 @dataclass(frozen=True, slots=True)
 class Field:
     """`child` evaluated in one field only (title, text, source, url or lang)."""
@@ -112,7 +122,8 @@ def _leaf(node: Leaf) -> str:
             return f"{stem}*"
         case Exact(word):
             return f"={word}"
-    raise TypeError(f"not a leaf: {node!r}")  # pragma: no cover
+        case _:
+            assert_never(node)
 
 
 def explain(node: Node) -> str:
@@ -137,7 +148,8 @@ def explain(node: Node) -> str:
             return f"{op}/{distance}({explain(left)}, {explain(right)})"
         case Field(name, child):
             return f"{name}:({explain(child)})"
-    raise TypeError(f"not a query node: {node!r}")  # pragma: no cover
+        case _:
+            assert_never(node)
 
 
 def tree(node: Node, indent: str = "") -> list[str]:
@@ -156,7 +168,8 @@ def tree(node: Node, indent: str = "") -> list[str]:
             return [indent + head, *tree(left, indent + "  "), *tree(right, indent + "  ")]
         case Field(name, child):
             return [indent + f"in {name}:", *tree(child, indent + "  ")]
-    raise TypeError(f"not a query node: {node!r}")  # pragma: no cover
+        case _:
+            assert_never(node)
 
 
 def is_span(node: Node) -> bool:
@@ -166,7 +179,10 @@ def is_span(node: Node) -> bool:
             return True
         case Or(children):
             return all(is_span(c) for c in children)
-    return False
+        case And() | Not() | Field():
+            return False
+        case _:
+            assert_never(node)
 
 
 def has_positive(node: Node) -> bool:
@@ -182,7 +198,8 @@ def has_positive(node: Node) -> bool:
             return has_positive(left) and has_positive(right)
         case Field(_, child):
             return has_positive(child)
-    raise TypeError(f"not a query node: {node!r}")  # pragma: no cover
+        case _:
+            assert_never(node)
 
 
 def spans_when_true(node: Node) -> bool:
@@ -201,4 +218,5 @@ def spans_when_true(node: Node) -> bool:
             return all(spans_when_true(c) for c in children)
         case Field(_, child):
             return spans_when_true(child)
-    raise TypeError(f"not a query node: {node!r}")  # pragma: no cover
+        case _:
+            assert_never(node)

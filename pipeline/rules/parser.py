@@ -22,19 +22,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from enum import IntEnum, auto
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, assert_never
 
 from .aliases import AliasTable
 from .leaves import QUOTES, LeafError, phrase_slots, to_node, word_slots
 from .nodes import (
     FIELDS,
     And,
+    Exact,
     Field,
     Leaf,
     Near,
     Node,
     Not,
     Or,
+    Phrase,
+    Prefix,
     Term,
     explain,
     has_positive,
@@ -46,7 +49,8 @@ __all__ = ["MAX_DISTANCE", "AliasTable", "QuerySyntaxError", "parse_query"]
 
 _STOP = set(QUOTES) | {"(", ")"}
 _FIELD_RE = re.compile(r"([A-Za-z][A-Za-z_]*):(.*)", re.DOTALL)
-_NEAR_RE = re.compile(r"(O?NEAR)(?:/(.*))?", re.DOTALL)
+_NEAR_NAMES = ("NEAR", "ONEAR")  # written NAME/n; ONEAR: in this order
+_NEAR_RE = re.compile(rf"({'|'.join(_NEAR_NAMES)})(?:/(.*))?", re.DOTALL)
 _MAX_DEPTH = 64
 MAX_DISTANCE = 1000
 
@@ -73,7 +77,7 @@ class _NeedColumns(Exception):
     """Raised by an untracked parse for an error whose column needs the nodes' columns."""
 
 
-class _Kind(IntEnum):  # IntEnum: hashed in C, for the `in` tests of every token
+class _Kind(IntEnum):  # an IntEnum: see bench/README.md, "Rules"
     WORD = auto()
     PHRASE = auto()
     LPAREN = auto()
@@ -88,7 +92,11 @@ class _Kind(IntEnum):  # IntEnum: hashed in C, for the `in` tests of every token
 
 
 _UNARY = frozenset({_Kind.NOT, _Kind.MINUS})
-_OPERATORS = {"AND": _Kind.AND, "OR": _Kind.OR, "NOT": _Kind.NOT}
+_OPERATORS = {"AND": _Kind.AND, "OR": _Kind.OR, "NOT": _Kind.NOT}  # whole runs
+_MINUS = "-"
+# A run starting otherwise is a plain word unless it has a colon (field:): the fast path. Runs
+# that are whole operators are looked up before; these are the operators that start a run.
+_OPERATOR_STARTS = "".join(sorted({_MINUS, *(name[0] for name in _NEAR_NAMES)}))
 _OPERAND_START = frozenset({_Kind.WORD, _Kind.PHRASE, _Kind.LPAREN, _Kind.FIELD, _Kind.NOT, _Kind.MINUS})
 
 
@@ -113,7 +121,7 @@ def parse_query(query: str, aliases: Mapping[str, Sequence[str]] | AliasTable | 
 # Whitespace separates tokens and is skipped by finditer; group 1: "(", 2: ")", 3: a quoted
 # phrase (perhaps unterminated), 4: any other run (a word, an operator, -x, field:x).
 _LEXEME = re.compile(rf"(\()|(\))|([{QUOTES}][^{QUOTES}]*[{QUOTES}]?)|([^\s(){QUOTES}]+)")
-_new = tuple.__new__  # a token without NamedTuple's slower __new__ (built once per token)
+_new = tuple.__new__  # a token without NamedTuple's __new__: see bench/README.md, "Rules"
 
 
 _LOOKALIKE = re.compile(r"(?i:and|or|not|o?near/\d+)")
@@ -148,7 +156,7 @@ def _lex(query: str) -> list[_Tok]:
             run = m.group(4)
             if run in _OPERATORS:
                 toks.append(_new(_Tok, (_OPERATORS[run], m.start() + 1, "", 0, False, False)))
-            elif ":" not in run and run[0] not in "-NO":  # the common case: a plain word
+            elif ":" not in run and run[0] not in _OPERATOR_STARTS:  # the common case: a plain word
                 toks.append(_new(_Tok, (_Kind.WORD, m.start() + 1, run, 0, False, False)))
             else:
                 _lex_run(query, run, m.start() + 1, m.end(), toks)
@@ -173,7 +181,7 @@ def _lex_run(query: str, run: str, col: int, end: int, toks: list[_Tok]) -> None
     if run in _OPERATORS:
         toks.append(_tok(_OPERATORS[run], col))
         return
-    if ":" not in run and run[0] not in "-NO":  # the common case: a plain word
+    if ":" not in run and run[0] not in _OPERATOR_STARTS:  # the common case: a plain word
         toks.append(_tok(_Kind.WORD, col, run))
         return
     near = _NEAR_RE.fullmatch(run)
@@ -187,7 +195,7 @@ def _lex_run(query: str, run: str, col: int, end: int, toks: list[_Tok]) -> None
             )
         toks.append(_tok(_Kind.NEAR, col, run, int(num), op == "ONEAR"))
         return
-    if run.startswith("-"):
+    if run.startswith(_MINUS):
         if len(run) == 1 and (end >= len(query) or query[end].isspace()):
             raise QuerySyntaxError("'-' must be followed directly by what to exclude, e.g. -word", col, query)
         toks.append(_tok(_Kind.MINUS, col))
@@ -445,7 +453,10 @@ def _contradiction(node: Node) -> tuple[Not, Node] | None:
             return next((x for c in children if (x := _contradiction(c)) is not None), None)
         case Field(_, child):
             return _contradiction(child)
-    return None
+        case Term() | Prefix() | Exact() | Phrase() | Not() | Near():  # no AND below: nothing to contradict
+            return None
+        case _:
+            assert_never(node)
 
 
 def _flatten(kind: type[And] | type[Or], items: Iterable[Node]) -> tuple[Node, ...]:

@@ -19,8 +19,11 @@ that matches (tests and `bench/match.py` check it against a plain loop over ever
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache, lru_cache
+from types import MappingProxyType
+from typing import NamedTuple, assert_never
 
 from wordfreq import get_frequency_dict
 
@@ -28,10 +31,59 @@ from .index import DocumentIndex
 from .nodes import DEFAULT_FIELDS, And, Exact, Field, Leaf, Near, Node, Not, Or, Phrase, Prefix, Term
 from .text import fold
 
-__all__ = ["Anchor", "Clause", "Prefilter", "anchors", "clauses", "prefix_cost", "word_cost"]
+__all__ = [
+    "NO_GUARD",
+    "Anchor",
+    "Clause",
+    "Guard",
+    "Prefilter",
+    "anchors",
+    "clauses",
+    "prefix_cost",
+    "word_cost",
+]
 
 Group = tuple[str, ...]  # the fields a word is looked for in
-Anchor = tuple[Group, bool, str]  # (fields, is a prefix, folded word or stem)
+
+
+class Anchor(NamedTuple):
+    """A word (or a prefix's stem, folded) looked for in some fields."""
+
+    fields: Group
+    is_prefix: bool
+    key: str
+
+
+class Clause(NamedTuple):
+    """What any document matching a rule holds: at least one of these anchors. `cost`: the
+    chance that a document has one anyway (the lower, the better to file the rule under)."""
+
+    cost: float
+    anchors: list[Anchor]
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """What a document must hold besides the anchor a rule is filed under: one of `words`, in
+    `fields`. `NO_GUARD` is the one value for "nothing more": the anchor can fire alone."""
+
+    fields: Group
+    words: frozenset[str]
+
+
+NO_GUARD = Guard((), frozenset())
+
+
+class _BranchClause(NamedTuple):
+    """A clause and, per anchor, what its branch of an OR needs besides it (else NO_GUARD)."""
+
+    cost: float
+    anchors: list[Anchor]
+    guards: Mapping[Anchor, Guard]
+
+
+_NO_BRANCH_GUARDS: Mapping[Anchor, Guard] = MappingProxyType({})  # every leaf's clause: no OR above
+_new = tuple.__new__  # a record without NamedTuple's __new__: see bench/README.md, "Rules"
 
 ARTICLE_WORDS = 600  # a typical article's length in words, to turn word frequencies into chances
 _UNKNOWN = 1e-5  # a word missing from the frequency lists: a name, a rare term
@@ -75,37 +127,28 @@ def _leaf_anchor(leaf: Leaf, group: Group) -> tuple[float, Anchor]:
     elif type(leaf) is Exact:
         key, is_prefix = fold(leaf.word), False
         cost = word_cost(key)
-    else:  # pragma: no cover
-        raise TypeError(f"not a leaf: {leaf!r}")
+    else:
+        assert_never(leaf)
     if len(group) == 1:
         if group[0] == "lang":
             cost = 1.0  # one word, present in every document that has a language
         elif group[0] in ("url", "source"):
             cost = 1.0 if key in _URL_WORDS else min(1.0, 2 * cost)
-    return cost, (group, is_prefix, key)
-
-
-Clause = tuple[float, list[Anchor]]  # at least one of these anchors is in any matching document
-Guard = tuple[Group, frozenset[str]]  # at least one of these words must be there too
-_NO_GUARD: Guard = ((), frozenset())  # an anchor that can fire alone in some branch
-_NO_GUARDS: dict[Anchor, Guard] = {}  # shared by every leaf's clause; never written to
-
-
-_Clause = tuple[float, list[Anchor], dict[Anchor, Guard]]  # and, per anchor, what comes with it
+    return cost, _new(Anchor, (group, is_prefix, key))
 
 
 def clauses(node: Node, fields: Group = DEFAULT_FIELDS) -> list[Clause]:
     """What any document matching `node` must contain: every clause, at least one anchor each."""
-    return [(cost, found) for cost, found, _ in _clauses(node, fields)]
+    return [Clause(c.cost, c.anchors) for c in _clauses(node, fields)]
 
 
-def _clauses(node: Node, fields: Group) -> list[_Clause]:
+def _clauses(node: Node, fields: Group) -> list[_BranchClause]:
     """`clauses`, where an OR's clause also notes what each anchor's branch needs besides it:
     in `Peskov OR (Kremlin AND spokesman)`, "kremlin" counts only along with "spokesman"."""
-    # Dispatch on the exact type (faster than `match`): this runs for every rule at build.
+    # Dispatch on the exact type, not `match`: see bench/README.md, "Rules".
     if type(node) is Term or type(node) is Prefix or type(node) is Exact:
         cost, anchor = _leaf_anchor(node, fields)
-        return [(cost, [anchor], _NO_GUARDS)]
+        return [_new(_BranchClause, (cost, [anchor], _NO_BRANCH_GUARDS))]
     if type(node) is And:
         return [c for child in node.children for c in _clauses(child, fields)]
     if type(node) is Or:
@@ -114,16 +157,17 @@ def _clauses(node: Node, fields: Group) -> list[_Clause]:
         return _clauses(node.left, fields) + _clauses(node.right, fields)
     if type(node) is Phrase:
         return [
-            (cost, [anchor], _NO_GUARDS) for cost, anchor in (_leaf_anchor(s, fields) for s in node.slots)
+            _new(_BranchClause, (cost, [anchor], _NO_BRANCH_GUARDS))
+            for cost, anchor in (_leaf_anchor(s, fields) for s in node.slots)
         ]
     if type(node) is Field:
         return _clauses(node.child, (node.name,))
     if type(node) is Not:
         return []
-    raise TypeError(f"not a query node: {node!r}")  # pragma: no cover
+    assert_never(node)
 
 
-def _or_clauses(node: Or, fields: Group) -> list[_Clause]:
+def _or_clauses(node: Or, fields: Group) -> list[_BranchClause]:
     """One clause: the cheapest clause of every branch; each anchor with its branch's guard."""
     total, found, guards = 0.0, list[Anchor](), dict[Anchor, Guard]()
     for child in node.children:
@@ -135,33 +179,34 @@ def _or_clauses(node: Or, fields: Group) -> list[_Clause]:
         cost, some, inner = options[0]
         total += cost
         found.extend(some)
-        guard = (_guard([(c, f) for c, f, _ in options[1:]], some) if len(options) > 1 else None) or _NO_GUARD
+        guard = _guard(options[1:], some)
         for anchor in some:
             mine = inner.get(anchor, guard)
             if guards.setdefault(anchor, mine) != mine:
-                guards[anchor] = _NO_GUARD  # two branches disagree: no guard
-    return [(min(total, 1.0), found, guards)]
+                guards[anchor] = NO_GUARD  # two branches disagree: no guard
+    return [_BranchClause(min(total, 1.0), found, guards)]
 
 
-def _first(clause: _Clause) -> float:
-    return clause[0]
+def _first(clause: _BranchClause) -> float:
+    return clause.cost
 
 
-def _guard(rest: list[Clause], filed: list[Anchor]) -> Guard | None:
+def _guard(rest: Sequence[_BranchClause], filed: list[Anchor]) -> Guard:
     """The first informative clause of plain words in one field group, as a guard, if any."""
-    for cost, found in rest:
-        if cost >= _GUARD_COST:
-            return None
-        groups = {g for g, _, _ in found}
-        if len(groups) == 1 and not any(p for _, p, _ in found) and found != filed:
-            return groups.pop(), frozenset(k for _, _, k in found)
-    return None
+    for clause in rest:
+        if clause.cost >= _GUARD_COST:
+            return NO_GUARD
+        found = clause.anchors
+        groups = {a.fields for a in found}
+        if len(groups) == 1 and not any(a.is_prefix for a in found) and found != filed:
+            return Guard(groups.pop(), frozenset(a.key for a in found))
+    return NO_GUARD
 
 
 def anchors(node: Node, fields: Group = DEFAULT_FIELDS) -> Clause | None:
     """The cheapest clause of `node`: the anchors it is filed under, or None (only NOT)."""
     options = clauses(node, fields)
-    return min(options, key=lambda c: c[0]) if options else None
+    return min(options, key=lambda c: c.cost) if options else None
 
 
 _Guarded = dict[Group, dict[str, "array[int]"]]  # guard fields -> guard word -> rule numbers
@@ -181,18 +226,17 @@ class _Table:
         self.lengths: list[int] = []  # the lengths of the stems, ascending
         self.cache: dict[str, tuple[tuple[array[int], ...], tuple[_Guarded, ...]]] = {}
 
-    def add(self, is_prefix: bool, key: str, rule: int, guard: Guard | None) -> None:
+    def add(self, is_prefix: bool, key: str, rule: int, guard: Guard) -> None:
         if is_prefix and key not in self.prefixes and key not in self.guarded_stems:
             self.cache.clear()  # the words seen so far may extend this new stem
             if len(key) not in self.lengths:
                 self.lengths = sorted({*self.lengths, len(key)})
-        if guard is None:
+        if guard is NO_GUARD:
             _file(self.prefixes if is_prefix else self.words, key, rule)
             return
-        group, words = guard
         guarded = self.guarded_stems if is_prefix else self.guarded_words
-        by_word = guarded.setdefault(key, {}).setdefault(group, {})
-        for word in words:
+        by_word = guarded.setdefault(key, {}).setdefault(guard.fields, {})
+        for word in guard.words:
             _file(by_word, word, rule)
 
     def stems_of(self, word: str) -> tuple[tuple[array[int], ...], tuple[_Guarded, ...]]:
@@ -239,18 +283,17 @@ class Prefilter:
             self._always.append(rule)
             return
         _, filed, branch_guards = options[0]
-        guard = _guard([(c, f) for c, f, _ in options[1:]], filed)
+        guard = _guard(options[1:], filed)
         for anchor in filed:
-            group, is_prefix, key = anchor
-            table = self._tables.get(group)
+            table = self._tables.get(anchor.fields)
             if table is None:
-                table = self._tables[group] = _Table()
-            branch = branch_guards.get(anchor, _NO_GUARD)
-            if branch == _NO_GUARD:
-                table.add(is_prefix, key, rule, guard)
+                table = self._tables[anchor.fields] = _Table()
+            branch = branch_guards.get(anchor, NO_GUARD)
+            if branch is NO_GUARD:
+                table.add(anchor.is_prefix, anchor.key, rule, guard)
             else:
-                table.add(is_prefix, key, rule, branch)
-                if guard is not None:
+                table.add(anchor.is_prefix, anchor.key, rule, branch)
+                if guard is not NO_GUARD:
                     self._post[rule] = guard
 
     def candidates(self, index: DocumentIndex) -> list[int]:
@@ -273,8 +316,8 @@ class Prefilter:
         post = self._post
         if post:
             for rule in [r for r in found if r in post]:
-                group, words = post[rule]
-                if vocabulary(group).isdisjoint(words):
+                guard = post[rule]
+                if vocabulary(guard.fields).isdisjoint(guard.words):
                     found.discard(rule)
         return sorted(found)
 

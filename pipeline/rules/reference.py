@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import assert_never
 
 from .index import Document
 from .nodes import (
@@ -107,7 +108,10 @@ def _span(node: Node) -> str:
             gap = f"(?:{SEP}{_WORD}){{0,{distance - 1}}}{SEP}"
             after = f"{a}{gap}{b}"
             return f"(?:{after})" if ordered else f"(?:{after}|{b}{gap}{a})"
-    raise TypeError(f"not a span node: {node!r}")
+        case And() | Not() | Field():  # the parser puts only span nodes under NEAR
+            raise TypeError(f"not a span node: {node!r}")
+        case _:
+            assert_never(node)
 
 
 def _holds(node: Node, fields: Sequence[str]) -> str:
@@ -124,7 +128,10 @@ def _holds(node: Node, fields: Sequence[str]) -> str:
             return f"(?!{_holds(child, fields)})"
         case Field(name, child):
             return _holds(child, (name,))
-    raise TypeError(f"not a query node: {node!r}")
+        case Term() | Prefix() | Exact() | Phrase() | Near():  # span nodes: handled above
+            raise AssertionError(f"a span node is handled above: {node!r}")
+        case _:
+            assert_never(node)
 
 
 def compile_reference(node: Node) -> re.Pattern[str]:

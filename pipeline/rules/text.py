@@ -19,6 +19,8 @@ __all__ = [
     "WordLocator",
     "blank_possessives",
     "fold",
+    "in_word",
+    "is_one_word",
     "prepared_words",
     "raw_words",
     "spans",
@@ -48,17 +50,33 @@ def _mark_class() -> str:
     )
 
 
-# A word: a letter or digit, then letters, digits and combining marks (so a decomposed "é" stays
-# one word). Underscore and U+02BC (a modifier letter used as an apostrophe) split words.
+# THE definition of a word, which everything below (and every module that needs a word
+# boundary) derives from: a letter or digit, then letters, digits and combining marks (so a
+# decomposed "é" stays one word). Underscore and U+02BC (a modifier letter used as an
+# apostrophe) split words. On text whose words are all ASCII the same words are runs of
+# [A-Za-z0-9], which the fast paths use.
 MARKS = _mark_class()
+_LETTER = r"[^\W_\u02bc]"  # a letter or digit: what \w is, less "_" and "ʼ"
+_NOT_LETTER = r"[\W_\u02bc]"
+_ASCII_LETTER, _ASCII_NOT_LETTER = "[A-Za-z0-9]", "[^A-Za-z0-9]"
+_WORD = re.compile(rf"{_LETTER}+(?:[{MARKS}]+{_LETTER}*)*")  # by runs: bench/README.md
+_ASCII_WORD = re.compile(rf"{_ASCII_LETTER}+")
+_IN_WORD = re.compile(rf"{_LETTER}|[{MARKS}]")  # a character that belongs to a word
 # A possessive: an apostrophe and "s" right after a word (a letter, digit or accent mark) and
 # ending one ("Navalny's", "ICC’s", "José's"). Blanked out (same length, so offsets hold); it
 # is not a word, so `Navalny` matches it.
-_POSSESSIVE = re.compile(rf"[{_APOSTROPHES}'][sS](?![^\W_])")
-_WORD_END = re.compile(rf"[^\W_]|[{MARKS}]")
-_WORD = re.compile(rf"[^\W_\u02bc]+(?:[{MARKS}]+[^\W_\u02bc]*)*")  # runs: 1.7x faster than per char
-_ASCII_WORD = re.compile(r"[a-z0-9]+")
+_POSSESSIVE = re.compile(rf"[{_APOSTROPHES}'][sS](?!{_LETTER})")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def in_word(c: str) -> bool:
+    """Whether the character `c` belongs to a word (a letter, digit or combining mark)."""
+    return _IN_WORD.match(c) is not None
+
+
+def is_one_word(text: str) -> bool:
+    """Whether `text` is exactly one word as written (tokenize may still fold it to nothing)."""
+    return _WORD.fullmatch(text) is not None
 
 
 def _ascii_words_only(text: str) -> bool:
@@ -72,16 +90,13 @@ def _ascii_words_only(text: str) -> bool:
     return not any(c.isalnum() or unicodedata.category(c)[0] == "M" for c in set(_NON_ASCII.findall(text)))
 
 
-_ASCII_SPAN = re.compile(r"[A-Za-z0-9]+")
-
-
 def _blank_possessives(text: str) -> str:
     if "s" not in text and "S" not in text:
         return text
 
     def blank(m: re.Match[str]) -> str:
         at = m.start()
-        return "  " if at and _WORD_END.match(text, at - 1) else m.group()
+        return "  " if at and _IN_WORD.match(text, at - 1) else m.group()
 
     return _POSSESSIVE.sub(blank, text)
 
@@ -118,18 +133,21 @@ def tokenize(text: str) -> list[Token]:
     Apostrophes and hyphens split words ("O'Neill" gives "o" and "neill", "Lvova-Belova" gives
     "lvova" and "belova"), except a possessive "'s", which is dropped: "Navalny’s" is "navalny".
     """
-    tokens: list[Token] = []
-    for m in _WORD.finditer(_blank_possessives(text)):
-        folded = fold(m.group())
-        if folded:
-            tokens.append(Token(folded, m.start(), m.end(), len(tokens)))
-    return tokens
+    return [Token(fold(m.group()), m.start(), m.end(), i) for i, m in enumerate(_matches(text))]
+
+
+def _matches(text: str) -> Iterable[re.Match[str]]:
+    """Every word of `text` as a match in its possessive-blanked form: the one splitter that
+    tokenize, spans and raw_words read (words and WordLocator take faster roads to the same)."""
+    blanked = _blank_possessives(text)
+    if _ascii_words_only(blanked):
+        return _ASCII_WORD.finditer(blanked)
+    return (m for m in _WORD.finditer(blanked) if (w := m.group()).isascii() or _fold(w))
 
 
 def words(text: str) -> list[str]:
-    """The folded words of `text`, the same as `[t.folded for t in tokenize(text)]`, faster.
-
-    Lowercasing ASCII text never moves a word boundary, so ASCII text is folded in one go.
+    """The folded words of `text`, the same as `[t.folded for t in tokenize(text)]` without the
+    Tokens. Lowercasing ASCII text never moves a word boundary, so ASCII text is folded in one go.
     """
     return prepared_words(_blank_possessives(text))[0]
 
@@ -149,19 +167,16 @@ def blank_possessives(text: str) -> str:
 
 def spans(text: str) -> list[tuple[int, int]]:
     """The character span of each word of `words(text)`, in the same order."""
-    blanked = _blank_possessives(text)
-    if _ascii_words_only(blanked):
-        return [m.span() for m in _ASCII_SPAN.finditer(blanked)]
-    return [m.span() for m in _WORD.finditer(blanked) if (w := m.group()).isascii() or _fold(w)]
+    return [m.span() for m in _matches(text)]
 
 
 _SKIP = 64  # words skipped at a time to reach a far word (where each run starts is kept)
 _BLOCK = 16  # words read at a time, once each
 # Possessive (*+, ++): a run of words is read one way only. With backtracking, a run that is
 # not there (near the end of the text) would be tried by splitting words in every possible way.
-_ASCII_RUN = r"[^A-Za-z0-9]*+[A-Za-z0-9]++"
-# The same for any text: a word starts at the first character that is not [\W_ʼ] (see _WORD).
-_WORD_RUN = rf"[\W_\u02bc]*+[^\W_\u02bc]++(?:[{MARKS}]++[^\W_\u02bc]*+)*+"
+_ASCII_RUN = rf"{_ASCII_NOT_LETTER}*+{_ASCII_LETTER}++"
+# The same for any text (see _WORD).
+_WORD_RUN = rf"{_NOT_LETTER}*+{_LETTER}++(?:[{MARKS}]++{_LETTER}*+)*+"
 _ASCII_SKIP = re.compile(rf"(?:{_ASCII_RUN}){{{_SKIP}}}")
 _ASCII_STEP = re.compile(rf"(?:{_ASCII_RUN}){{{_BLOCK}}}")
 _WORD_SKIP = re.compile(rf"(?:{_WORD_RUN}){{{_SKIP}}}")
@@ -172,9 +187,9 @@ _FOLDS_TO_NOTHING = ("\uff9e", "\uff9f")  # letters to Python that `fold` drops:
 class WordLocator:
     """Character spans of chosen words of one text (numbered as in `words(text)`), and only those.
 
-    Far cheaper than `spans` for a few words of a long text: the regex engine skips 64 words at
-    a time (where each run of 64 starts is remembered), then 16, and the spans of a block of
-    16 words are read once, when a word of it is first asked for.
+    For a few words of a long text (a snippet's): the regex engine skips 64 words at a time
+    (where each run of 64 starts is remembered), then 16, and the spans of a block of 16 words
+    are read once, when a word of it is first asked for (bench/README.md, "Rules").
     """
 
     def __init__(self, text: str, blanked: str | None = None, ascii_words: bool | None = None) -> None:
@@ -182,7 +197,7 @@ class WordLocator:
         if ascii_words is None:
             ascii_words = _ascii_words_only(self._text)
         if ascii_words:
-            self._skip, self._step, self._word = _ASCII_SKIP, _ASCII_STEP, _ASCII_SPAN
+            self._skip, self._step, self._word = _ASCII_SKIP, _ASCII_STEP, _ASCII_WORD
         else:
             self._skip, self._step, self._word = _WORD_SKIP, _WORD_STEP, _WORD
         # A word that folds to nothing is not a word: counting words by regex would be off.
@@ -227,10 +242,7 @@ class WordLocator:
 
 def raw_words(text: str) -> list[str]:
     """Each word of `words(text)` as written, in the same order."""
-    blanked = _blank_possessives(text)
-    if _ascii_words_only(blanked):
-        return _ASCII_SPAN.findall(blanked)
-    return [w for w in _WORD.findall(blanked) if w.isascii() or _fold(w)]
+    return [m.group() for m in _matches(text)]
 
 
 def surface(word: str) -> str:
