@@ -16,6 +16,9 @@ COPY seeds/ seeds/
 RUN mkdir -p /app/var && chown wirewatch /app/var
 USER wirewatch
 ENV PATH=/opt/wirewatch/bin:$PATH
+# The status page and metrics, reachable through a published port; the shipped config reads
+# this, and then WIREWATCH_METRICS_TOKEN must be set (wirewatch refuses to start without it).
+ENV WIREWATCH_METRICS_LISTEN=0.0.0.0:9108
 # The config is mounted over /app/config; the embedded Redis and its AOF live in /app/var.
 VOLUME ["/app/var"]
 EXPOSE 9108
