@@ -31,6 +31,7 @@ from .schema import (
     DigestConfig,
     EmailSinkConfig,
     FeedConfig,
+    PersonConfig,
     RuleConfig,
     RulesFile,
     StoriesConfig,
@@ -49,9 +50,10 @@ M = TypeVar("M", bound=BaseModel)
 # a candidate for "did you mean".
 _ALL_MODELS: tuple[type[BaseModel], ...] = (
     Config, FeedConfig, RuleConfig, EmailSinkConfig, WebhookSinkConfig, AppriseSinkConfig,
-    DigestConfig, TemplatesConfig, StoriesConfig,
+    DigestConfig, TemplatesConfig, StoriesConfig, PersonConfig,
 )  # fmt: skip
 _ALIASES: TypeAdapter[dict[str, list[str]]] = TypeAdapter(dict[str, list[str]])
+_PERSON: TypeAdapter[PersonConfig] = TypeAdapter(PersonConfig)
 
 
 def load_config(path: str | Path, env: Mapping[str, str] | None = None, with_rules: bool = True) -> Config:
@@ -73,6 +75,7 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None, with_rul
 
     # The rules: inline under `rules:`, or in a file that `rules:` names.
     rules_doc, raw_rules, raw_aliases = doc, data.pop("rules", None), [data.get("aliases")]
+    raw_people = [data.get("people")]
     if not with_rules:
         raw_rules = None
     if isinstance(raw_rules, str):
@@ -80,6 +83,7 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None, with_rul
         issues += rules_doc.issues
         if isinstance(rules_doc.data, dict):
             raw_aliases.append(rules_doc.data.get("aliases"))
+            raw_people.append(rules_doc.data.get("people"))
     elif raw_rules is not None and not isinstance(raw_rules, list):
         issues.append(doc.issue(("rules",), "must be the path of a rules file or a list of rules"))
         raw_rules = None
@@ -106,8 +110,11 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None, with_rul
     aliases: dict[str, list[str]] = {}
     for raw in raw_aliases:
         aliases.update(_aliases_or_empty(raw))  # a bad aliases block is reported by validation
+    people: dict[str, list[str]] = {}
+    for raw in raw_people:
+        people.update(_people_or_empty(raw))
     parsed: dict[str, Node] = {}
-    issues += _cross_check(data, doc, rules, rules_doc, aliases, parsed)
+    issues += _cross_check(data, doc, rules, rules_doc, aliases, people, parsed)
     if config is not None:
         issues += _check_templates(config, doc, rules, rules_doc, base)
 
@@ -120,6 +127,7 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None, with_rul
         update={
             "rules": [rule for _, rule in rules],
             "aliases": aliases,
+            "people": {**config.people, **_people_models(rules_doc)},
             "config_path": Path(os.path.normpath(config_file.absolute())),
             "data_dir": data_dir,
             **({"feeds": feeds_from_file} if feeds_from_file is not None else {}),
@@ -153,14 +161,15 @@ def load_rules(path: str | Path, env: Mapping[str, str] | None = None) -> RulesF
         if (rule := _validate(RuleConfig, raw, doc, issues, ("rules", i))) is not None
     ]
     aliases = _aliases_or_empty(_get(doc.data, "aliases"))
+    people = _people_or_empty(_get(doc.data, "people"))
     for n, m, rule_id in _duplicates([{"id": r.id} for _, r in rules], "id"):
         i, j = rules[n][0], rules[m][0]
         issues.append(doc.issue(("rules", i, "id"), f"duplicate rule id {rule_id!r} (also rules[{j}])"))
-    issues += _check_queries(doc, rules, doc, aliases, {})
+    issues += _check_queries(doc, rules, doc, aliases, people, {})
     if issues:
         issues.sort(key=lambda i: (i.line or 0, i.column or 0))
         raise ConfigError(issues)
-    return RulesFile(aliases=aliases, rules=[rule for _, rule in rules])
+    return RulesFile(aliases=aliases, people=_people_models(doc), rules=[rule for _, rule in rules])
 
 
 def format_issues(error: ConfigError) -> str:
@@ -269,7 +278,9 @@ def _validate(
         return model.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
-            path = prefix + _data_path(data, error["loc"])
+            loc = error["loc"]
+            of_key = bool(loc) and loc[-1] == "[key]"  # a mapping's key is wrong, not its value
+            path = prefix + _data_path(data, loc[:-1] if of_key else loc)
             if path in doc.reported:
                 continue  # already reported while reading the YAML (say, an unset ${VAR})
             kind, value = error["type"], error["input"]
@@ -289,7 +300,9 @@ def _validate(
                 message += f" (YAML read {shown} as {type(value).__name__}: put the value in quotes)"
             elif kind == "string_pattern_mismatch" and not _secret(path):
                 message += f" (got {value!r})"
-            issues.append(doc.issue(path, message, at_key=kind == "extra_forbidden"))
+            if of_key:
+                message = f"the key: {message[0].lower()}{message[1:]}"
+            issues.append(doc.issue(path, message, at_key=of_key or kind == "extra_forbidden"))
         return None
 
 
@@ -354,6 +367,28 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> KeyPath:
     return tuple(path)
 
 
+def _people_models(doc: Document) -> dict[str, PersonConfig]:
+    raw = _get(doc.data, "people")
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): _PERSON.validate_python(v) for k, v in raw.items()}  # valid: the load went on
+
+
+def _people_or_empty(raw: Any) -> dict[str, list[str]]:
+    """Each person's names and roles; a person that does not validate (reported by the
+    validation of the file's top level) is known with none, so a query naming it is told that,
+    not that there is no such person."""
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, list[str]] = {}
+    for person_id, entry in raw.items():
+        try:
+            out[str(person_id)] = _PERSON.validate_python(entry).variants
+        except ValidationError:
+            out[str(person_id)] = []
+    return out
+
+
 def _aliases_or_empty(raw: Any) -> dict[str, list[str]]:
     try:
         return _ALIASES.validate_python(raw) if raw is not None else {}
@@ -380,6 +415,7 @@ def _cross_check(
     rules: list[tuple[int, RuleConfig]],
     rules_doc: Document,
     aliases: dict[str, list[str]],
+    people: dict[str, list[str]],
     parsed: dict[str, Node],
 ) -> list[ConfigIssue]:
     issues = []
@@ -406,7 +442,7 @@ def _cross_check(
             if sink_id not in known:
                 names = ", ".join(sorted(str(s) for s in known if s is not None)) or "none"
                 issues.append(doc.issue(("notify_sinks", k), f"unknown sink {sink_id!r} (sinks: {names})"))
-    issues += _check_queries(doc, rules, rules_doc, aliases, parsed)
+    issues += _check_queries(doc, rules, rules_doc, aliases, people, parsed)
     return issues
 
 
@@ -415,15 +451,22 @@ def _check_queries(
     rules: list[tuple[int, RuleConfig]],
     rules_doc: Document,
     aliases: dict[str, list[str]],
+    people: dict[str, list[str]],
     parsed: dict[str, Node],
 ) -> list[ConfigIssue]:
-    """Alias problems (at the alias key) and query errors (at the very line and column); each
-    query that parses goes into `parsed` under its rule id."""
+    """Alias and person problems (at the key) and query errors (at the very line and column);
+    each query that parses goes into `parsed` under its rule id."""
     issues = []
-    shared = AliasTable(aliases)
+    shared = AliasTable(aliases, people=people)
     for problem in shared.problems():
         source = rules_doc if problem.key in _aliases_or_empty(_get(rules_doc.data, "aliases")) else doc
         issues.append(source.issue(("aliases", problem.key), str(problem), at_key=True))
+    for problem in shared.person_problems():
+        person_id = problem.key.removeprefix("@")
+        source = rules_doc if person_id in _people_or_empty(_get(rules_doc.data, "people")) else doc
+        issues.append(
+            source.issue(("people", person_id), f"person @{person_id}: {problem.message}", at_key=True)
+        )
     for i, rule in rules:
         table = shared.extended(rule.aliases)
         if table is not shared:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -212,8 +213,35 @@ class RuleConfig(Strict):
         return self.title or self.id
 
 
+PersonId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+
+
+class PersonConfig(Strict):
+    """A person (or an office) that queries name as `@id`: their names and variants in every
+    script, and their roles. `@id` stands for any of them, each expanded by the aliases."""
+
+    names: list[str] = Field(default_factory=list)  # "Dmitry Peskov", Peskov, "Дмитрий Песков"
+    roles: list[str] = Field(default_factory=list)  # "Kremlin spokesman", "пресс-секретарь Кремля"
+
+    @model_validator(mode="after")
+    def _something(self) -> PersonConfig:
+        if not self.names and not self.roles:
+            raise ValueError("a person needs names, roles or both")
+        return self
+
+    @property
+    def variants(self) -> list[str]:
+        return [*self.names, *(r for r in self.roles if r not in self.names)]
+
+
+def person_variants(people: Mapping[str, PersonConfig]) -> dict[str, list[str]]:
+    """What a matcher needs of `people:`: each id's names and roles."""
+    return {person_id: person.variants for person_id, person in people.items()}
+
+
 class RulesFile(Strict):
     aliases: dict[str, list[str]] = Field(default_factory=dict)
+    people: dict[PersonId, PersonConfig] = Field(default_factory=dict)
     rules: list[RuleConfig]
 
 
@@ -350,6 +378,7 @@ class Config(Strict):
     feeds: list[FeedConfig] = Field(default_factory=list)
     rules: list[RuleConfig] = Field(default_factory=list)
     aliases: dict[str, list[str]] = Field(default_factory=dict)  # shared by every rule
+    people: dict[PersonId, PersonConfig] = Field(default_factory=dict)  # @id in every rule
     sinks: list[SinkConfig] = Field(default_factory=list)
     notify_sinks: list[SinkId] | None = None  # where feed notices go; None: every enabled sink
     hosts: dict[str, HostConfig] = Field(default_factory=dict)  # by host name, lowercase

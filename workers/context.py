@@ -25,7 +25,7 @@ from rq.serializers import JSONSerializer
 from pipeline.config import sink_templates
 from pipeline.fetch import Fetcher
 from pipeline.rules import Matcher
-from pipeline.schema import Config, FeedConfig
+from pipeline.schema import Config, FeedConfig, person_variants
 from pipeline.sinks import Sink, make_sink
 from pipeline.stories import StoryPolicy
 
@@ -142,7 +142,8 @@ class WorkerContext(AbstractContextManager["WorkerContext"]):
         fetcher = Fetcher(
             d.user_agent, d.fetch_timeout, config.allow_private_networks, max_connections=POLL_THREADS * 2
         )
-        matcher = Matcher(config.rules, config.aliases, parsed=config.parsed_queries)
+        matcher = Matcher(config.rules, config.aliases, people=person_variants(config.people),
+                          parsed=config.parsed_queries)  # fmt: skip
         sinks = {s.id: make_sink(s, fetcher, sink_templates(config, s.id)) for s in config.sinks if s.enabled}
         pool = ThreadPoolExecutor(POLL_THREADS, thread_name_prefix="fetch")
         return cls(

@@ -44,9 +44,17 @@ class AliasTable:
     """Aliases by folded key; `extended` layers a rule's own aliases over the shared ones."""
 
     def __init__(
-        self, aliases: Mapping[str, Sequence[str]] | None = None, parent: AliasTable | None = None
+        self,
+        aliases: Mapping[str, Sequence[str]] | None = None,
+        parent: AliasTable | None = None,
+        people: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self._parent = parent
+        # The people a query names as @id: id -> their names and roles (see `person`).
+        self._people: dict[str, tuple[str, ...]] = (
+            parent._people if parent is not None else {k: tuple(v) for k, v in (people or {}).items()}
+        )
+        self._person_forms: dict[str, list[Seq]] = parent._person_forms if parent is not None else {}
         self._own: dict[Key, list[str]] = {}
         self._written: dict[Key, str] = {}
         self._bad: list[AliasProblem] = []
@@ -70,7 +78,49 @@ class AliasTable:
         return AliasTable(aliases, parent=self) if aliases else self
 
     def __bool__(self) -> bool:
-        return bool(self._own) or bool(self._parent)
+        return bool(self._own) or bool(self._parent) or bool(self._people)
+
+    @property
+    def people(self) -> list[str]:
+        """The ids a query may name as @id."""
+        return sorted(self._people)
+
+    def person(self, person_id: str) -> list[Seq] | None:
+        """Every form of `@person_id`: each of its names and roles, expanded by the aliases (the
+        shared ones: a person means the same in every rule); None when there is no such person."""
+        variants = self._people.get(person_id)
+        if variants is None:
+            return None
+        found = self._person_forms.get(person_id)
+        if found is None:
+            root = self
+            while root._parent is not None:
+                root = root._parent
+            forms: dict[Seq, None] = {}
+            for variant in variants:
+                try:
+                    for form in root.expand(variant_slots(variant)):
+                        forms.setdefault(form)
+                except LeafError:
+                    continue  # reported by person_problems
+            found = self._person_forms[person_id] = list(forms)[:MAX_FORMS]
+        return found
+
+    def person_problems(self) -> list[AliasProblem]:
+        """A name or role that is not a word, phrase, prefix or =exact word; too many forms."""
+        out = []
+        for person_id, variants in self._people.items():
+            for variant in variants:
+                try:
+                    variant_slots(variant)
+                except LeafError as exc:
+                    out.append(AliasProblem(f"@{person_id}", str(exc)))
+            forms = self.person(person_id) or []
+            if len(forms) >= MAX_FORMS:
+                out.append(
+                    AliasProblem(f"@{person_id}", f"expands to more than {MAX_FORMS} forms; split it up")
+                )
+        return out
 
     def _variants(self, key: Key) -> list[str] | None:
         inherited = self._parent._variants(key) if self._parent else None

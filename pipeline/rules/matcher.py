@@ -216,6 +216,7 @@ class Matcher:
         rules: Iterable[RuleSpec],
         shared_aliases: Mapping[str, Sequence[str]] | None = None,
         *,
+        people: Mapping[str, Sequence[str]] | None = None,
         processes: int | None = None,
         parsed: Mapping[str, Node] | None = None,
     ) -> None:
@@ -224,7 +225,7 @@ class Matcher:
         paused = gc.isenabled()
         gc.disable()
         try:
-            self._build(rules, shared_aliases, processes, parsed or {})
+            self._build(rules, AliasTable(shared_aliases, people=people), processes, parsed or {})
         finally:
             if paused:
                 gc.enable()
@@ -232,12 +233,11 @@ class Matcher:
     def _build(
         self,
         rules: Iterable[RuleSpec],
-        shared_aliases: Mapping[str, Sequence[str]] | None,
+        shared: AliasTable,
         processes: int | None,
         parsed: Mapping[str, Node],
     ) -> None:
-        shared = AliasTable(shared_aliases)
-        errors = [RuleError(None, str(p)) for p in shared.problems()]
+        errors = [RuleError(None, str(p)) for p in [*shared.problems(), *shared.person_problems()]]
         self._ids: list[str] = []
         self._titles: list[str] = []
         self._nodes: list[Node] = []

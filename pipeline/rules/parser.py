@@ -7,10 +7,11 @@ Grammar (operators only in UPPERCASE; lowercase `and`, `near/3` are plain words)
     and     := near (["AND"] near)*          # adjacency is an implicit AND
     near    := unary (("NEAR/n" | "ONEAR/n") unary)*
     unary   := ("NOT" | "-") unary | primary
-    primary := field? (WORD | "phrase" | "(" or ")")
+    primary := field? (WORD | "phrase" | PERSON | "(" or ")")
     field   := (title | text | source | url | lang) ":"
 
-A WORD ending in `*` is a prefix, one starting with `=` is exact (case-sensitive: `=ICC`, and
+A PERSON is `@id`, one of the rules file's `people:`: any of their names and roles. A WORD
+ending in `*` is a prefix, one starting with `=` is exact (case-sensitive: `=ICC`, and
 `="Rome Statute"` for a phrase); a WORD that splits into several words (`Lvova-Belova`) is a
 phrase. Precedence: NOT > NEAR > AND > OR, so `a OR b c` is `a OR (b AND c)`. NEAR operands
 must say where they match: words, phrases, prefixes, OR-groups of them, or another NEAR.
@@ -19,6 +20,7 @@ Aliases expand words and phrases (not prefixes, not exact words) into an OR of t
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from enum import IntEnum, auto
@@ -88,16 +90,20 @@ class _Kind(IntEnum):  # an IntEnum: see bench/README.md, "Rules"
     MINUS = auto()
     NEAR = auto()
     FIELD = auto()
+    PERSON = auto()
     END = auto()
 
 
 _UNARY = frozenset({_Kind.NOT, _Kind.MINUS})
 _OPERATORS = {"AND": _Kind.AND, "OR": _Kind.OR, "NOT": _Kind.NOT}  # whole runs
 _MINUS = "-"
+_PERSON = "@"
 # A run starting otherwise is a plain word unless it has a colon (field:): the fast path. Runs
 # that are whole operators are looked up before; these are the operators that start a run.
-_OPERATOR_STARTS = "".join(sorted({_MINUS, *(name[0] for name in _NEAR_NAMES)}))
-_OPERAND_START = frozenset({_Kind.WORD, _Kind.PHRASE, _Kind.LPAREN, _Kind.FIELD, _Kind.NOT, _Kind.MINUS})
+_OPERATOR_STARTS = "".join(sorted({_MINUS, _PERSON, *(name[0] for name in _NEAR_NAMES)}))
+_OPERAND_START = frozenset(
+    {_Kind.WORD, _Kind.PHRASE, _Kind.PERSON, _Kind.LPAREN, _Kind.FIELD, _Kind.NOT, _Kind.MINUS}
+)
 
 
 class _Tok(NamedTuple):
@@ -201,6 +207,9 @@ def _lex_run(query: str, run: str, col: int, end: int, toks: list[_Tok]) -> None
         toks.append(_tok(_Kind.MINUS, col))
         if len(run) > 1:
             _lex_run(query, run[1:], col + 1, end, toks)
+        return
+    if run.startswith(_PERSON):
+        toks.append(_tok(_Kind.PERSON, col, run[1:]))
         return
     field = _FIELD_RE.fullmatch(run)
     if field:
@@ -392,7 +401,7 @@ class _Parser:
             return self.at(self.expand(slots), tok.col)
         if tok.kind is _Kind.FIELD:
             nxt = self.peek()
-            if nxt.kind not in (_Kind.WORD, _Kind.PHRASE, _Kind.LPAREN):
+            if nxt.kind not in (_Kind.WORD, _Kind.PHRASE, _Kind.PERSON, _Kind.LPAREN):
                 raise self.error(
                     f"'{tok.text}:' must be followed by a word, a phrase, a prefix or a (group)", tok.col
                 )
@@ -418,11 +427,31 @@ class _Parser:
                 return self.at(self.expand(phrase_slots(tok.text, tok.exact)), tok.col)
             except LeafError as exc:
                 raise self.error(str(exc), tok.col) from None
+        if tok.kind is _Kind.PERSON:
+            return self.at(self.person(tok), tok.col)
         if tok.kind is _Kind.RPAREN:
             raise self.error("unbalanced parentheses: this ')' has no matching '('", tok.col)
         if tok.kind in (_Kind.AND, _Kind.OR, _Kind.NEAR):
             raise self.error(f"dangling operator {_describe(tok)}: it needs something on its left", tok.col)
         raise self.error("unexpected end of query", tok.col)  # pragma: no cover - guarded by callers
+
+    def person(self, tok: _Tok) -> Node:
+        """`@id`: an OR of the person's names and roles (each expanded by the aliases)."""
+        known = self.aliases.people
+        if not tok.text:
+            example = f"@{known[0]}" if known else "@peskov"
+            raise self.error(
+                f"'@' must be followed by the id of one of the people (people:), e.g. {example}", tok.col
+            )
+        forms = self.aliases.person(tok.text)
+        if forms is None:
+            close = difflib.get_close_matches(tok.text, known, n=1)
+            hint = f"; did you mean @{close[0]}?" if close else ""
+            listed = ", ".join(f"@{k}" for k in known[:12]) or "none: add a people: section"
+            raise self.error(f"unknown person '@{tok.text}'{hint} (people: {listed})", tok.col)
+        if not forms:
+            raise self.error(f"@{tok.text} has no name or role that can be matched", tok.col)
+        return to_node(forms[0]) if len(forms) == 1 else Or(tuple(to_node(f) for f in forms))
 
     def expand(self, slots: tuple[Leaf, ...]) -> Node:
         """A word or phrase with its aliases: an OR of its forms, or itself."""

@@ -64,6 +64,18 @@ CASES: list[tuple[str, dict[str, str], Expected]] = [
     ),
     ("query_syntax.yaml", {}, [(8, "rules[1].query", "rule broken: ")]),
     (
+        "bad_people.yaml",
+        {},
+        [
+            (5, "people.nobody", "a person needs names, roles or both"),
+            (6, "people.wildcard", "person @wildcard: 'Pe*skov': a wildcard '*' is only allowed at the end"),
+            (8, "people.Bad_Id", "should match pattern"),
+            (12, "rules[0].query", "rule typo: unknown person '@pesko'; did you mean @peskov?"),
+            (14, "rules[1].query", "rule empty: @nobody has no name or role that can be matched"),
+            (16, "rules[2].query", "rule bare: '@' must be followed by the id of one of the people"),
+        ],
+    ),
+    (
         "missing_var.yaml",
         {},
         [

@@ -16,8 +16,8 @@ from redis import Redis
 from pipeline.alerts import alerts_for, article_document
 from pipeline.config import load_rules
 from pipeline.models import Alert, Archived, RuleHit, iso_time
-from pipeline.rules import Matcher, QuerySyntaxError, parse_query
-from pipeline.schema import Config, RuleConfig, parse_duration
+from pipeline.rules import AliasTable, Matcher, QuerySyntaxError, parse_query
+from pipeline.schema import Config, RuleConfig, parse_duration, person_variants
 from pipeline.sinks.render import one_line
 
 from .. import archive, digests
@@ -78,15 +78,16 @@ def _rules_for(
     if rules_file is not None:
         loaded = or_exit(lambda: load_rules(rules_file))
         rules, aliases = loaded.rules, {**cfg.aliases, **loaded.aliases}
+        people = {**cfg.people, **loaded.people}
     else:
-        rules, aliases = cfg.rules, cfg.aliases
+        rules, aliases, people = cfg.rules, cfg.aliases, cfg.people
     if rule_ids:
         known = {r.id for r in rules}
         unknown = [i for i in rule_ids if i not in known]
         if unknown:
             raise click.BadParameter(f"no rule {', '.join(map(repr, unknown))}", param_hint="--rule")
         rules = [r for r in rules if r.id in rule_ids]
-    return rules, Matcher(rules, aliases)
+    return rules, Matcher(rules, aliases, people=person_variants(people))
 
 
 @click.command()
@@ -185,11 +186,15 @@ def search(state: CliState, query: str, since_text: str, limit: int, as_json: bo
     cfg = load_or_exit(state.config_path)
     since = _since(since_text)
     try:
-        parse_query(query, cfg.aliases)
+        parse_query(query, AliasTable(cfg.aliases, people=person_variants(cfg.people)))
     except QuerySyntaxError as exc:
         click.echo(f"wirewatch: bad query: {exc}", err=True)
         sys.exit(2)
-    matcher = Matcher([RuleConfig(id="search", title="search", query=query)], cfg.aliases)
+    matcher = Matcher(
+        [RuleConfig(id="search", title="search", query=query)],
+        cfg.aliases,
+        people=person_variants(cfg.people),
+    )
     redis = connect(redis_url_or_exit(cfg))
     color = _color(as_json)
     found = 0

@@ -21,6 +21,7 @@ from pipeline.fetch import Fetcher
 from pipeline.models import Article
 from pipeline.rules import Document, Matcher, tree
 from pipeline.rules import explain as explain_node
+from pipeline.schema import person_variants
 from pipeline.sinks.render import one_line
 
 from .helpers import CliState, load_or_exit, or_exit, shared_options
@@ -123,11 +124,12 @@ def rules_test(
         cfg = or_exit(lambda: load_config(config_path, with_rules=False))
     if rules_file is not None:
         loaded = or_exit(lambda: load_rules(rules_file))
-        rule_list, aliases = loaded.rules, loaded.aliases
+        rule_list, aliases, people = loaded.rules, loaded.aliases, loaded.people
     else:
         assert cfg is not None
-        rule_list, aliases = cfg.rules, cfg.aliases
-    matcher = Matcher(rule_list, aliases, parsed=cfg.parsed_queries if cfg and rules_file is None else None)
+        rule_list, aliases, people = cfg.rules, cfg.aliases, cfg.people
+    parsed = cfg.parsed_queries if cfg and rules_file is None else None
+    matcher = Matcher(rule_list, aliases, people=person_variants(people), parsed=parsed)
     if explain:
         for rule in matcher.rules:
             if as_json:

@@ -1,0 +1,71 @@
+"""`people:` and `@id` in queries: a person (or an office) stands for any of their names and
+roles, each expanded by the shared aliases; unknown ids are errors at their column."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.rules import AliasTable, Document, Matcher, QuerySyntaxError, explain, parse_query
+from pipeline.schema import RuleConfig
+
+ALIASES = {"Peskov": ["Peskow", "Песков"]}
+PEOPLE = {
+    "peskov": ["Dmitry Peskov", "Peskov", "Kremlin spokesman", "пресс-секретарь Кремля"],
+    "kremlin-spokesperson": ["Kremlin spokesperson", "Kremlin spokesman"],
+}
+
+
+def _table() -> AliasTable:
+    return AliasTable(ALIASES, people=PEOPLE)
+
+
+def test_a_person_is_any_of_their_names_and_roles_with_the_aliases() -> None:
+    node = parse_query("@peskov", _table())
+    assert explain(node) == (
+        'OR(phrase:"dmitry peskov", phrase:"dmitry peskow", phrase:"dmitry песков", term:peskov, '
+        'term:peskow, term:песков, phrase:"kremlin spokesman", phrase:"пресс секретарь кремля")'
+    )
+    office = parse_query("@kremlin-spokesperson NEAR/3 said", _table())
+    either = 'OR(phrase:"kremlin spokesperson", phrase:"kremlin spokesman")'
+    assert explain(office) == f"NEAR/3({either}, term:said)"
+    assert explain(parse_query("title:@kremlin-spokesperson", _table())).startswith("title:(OR(")
+
+
+@pytest.mark.parametrize(
+    ("query", "message", "column"),
+    [
+        ("sanctions @pesko", "unknown person '@pesko'; did you mean @peskov?", 11),
+        ("said @ now", "'@' must be followed by the id of one of the people", 6),
+        ("@navalny", "unknown person '@navalny' (people: @kremlin-spokesperson, @peskov)", 1),
+    ],
+)
+def test_an_unknown_or_missing_id_is_an_error_at_its_column(query: str, message: str, column: int) -> None:
+    with pytest.raises(QuerySyntaxError) as caught:
+        parse_query(query, _table())
+    assert message in caught.value.message and caught.value.column == column
+
+
+def test_without_people_a_query_is_told_to_add_them() -> None:
+    with pytest.raises(QuerySyntaxError, match="people: none: add a people: section"):
+        parse_query("@peskov", AliasTable(ALIASES))
+
+
+def test_the_matcher_matches_a_person_by_any_name_or_role_in_any_script() -> None:
+    rules = [RuleConfig(id="p", query="@peskov NEAR/5 (said OR заявил)")]
+    matcher = Matcher(rules, ALIASES, people=PEOPLE)
+    said = [
+        "The Kremlin spokesman said on Monday that talks were over.",
+        "Дмитрий Песков заявил журналистам, что переговоров не будет.",
+        "Пресс-секретарь Кремля заявил, что решения нет.",
+        "Peskow said nothing new.",
+    ]
+    for text in said:
+        assert [h.rule_id for h in matcher.match(Document(title="", text=text))] == ["p"], text
+    assert matcher.match(Document(title="", text="The Kremlin said the spokesman was away.")) == []
+
+
+def test_a_bad_person_is_a_rule_error_of_the_matcher() -> None:
+    from pipeline.rules import RuleErrors
+
+    with pytest.raises(RuleErrors, match="@bad"):
+        Matcher([RuleConfig(id="p", query="x")], None, people={"bad": ["Pe*skov"]})
