@@ -84,6 +84,7 @@ predict predicts predicted vow vows vowed pledge pledges pledged promise promise
 complain complains complained reiterate reiterates reiterated concede concedes conceded
 observe observes observed remark remarks remarked assure assures assured allege alleges alleged
 contend contends contended caution cautions cautioned report reports reported beg begs begged
+dismiss dismisses dismissed call calls called describe describes described brand brands branded
 """
 _EN_PARTICIPLES = """
 adding saying noting stressing warning insisting explaining arguing claiming stating
@@ -589,7 +590,7 @@ def _speaker_after(text: str, start: int, end: int) -> _Mention | None:
 # Which verb forms a text holds is a set intersection over its words (C speed); only those are
 # then found, with str.find (bench/README.md, "Statements").
 _VERB_FORMS = VERBS | PARTICIPLES
-_SPACED = str.maketrans(dict.fromkeys(',.;:!?"“”«»„‘’()[]—–…', " "))
+_LETTERS = re.compile(r"[^\W\d_]+", re.U)  # verb forms are letters only
 _IN_A_WORD = re.compile(r"[\w'’-]", re.U)
 
 
@@ -617,15 +618,17 @@ class _Verb:
 def _verb_matches(text: str) -> list[_Verb]:
     """Every reporting verb and participle of the text, as written in lowercase (a form
     capitalised mid-sentence is a name: "the United States"), whole words, in order."""
-    present = _VERB_FORMS.intersection(text.translate(_SPACED).split())
+    shouted = not any(c.islower() for c in text) and len(text.lower()) == len(text)
+    probe = text.lower() if shouted else text  # "KREMLIN SPOKESMAN DMITRY PESKOV SAID …"
+    present = _VERB_FORMS.intersection(_LETTERS.findall(probe))
     found = []
     for form in present:
-        at = text.find(form)
+        at = probe.find(form)
         while at != -1:
             end = at + len(form)
             if not (at and _IN_A_WORD.match(text, at - 1)) and not _IN_A_WORD.match(text, end):
-                found.append(_Verb(at, end, form))
-            at = text.find(form, end)
+                found.append(_Verb(at, end, text[at:end]))
+            at = probe.find(form, end)
     found.sort(key=_Verb.start)
     return found
 
@@ -641,6 +644,10 @@ def _content_after(
     reported clause ("that …", "что …", ", dass …") up to the sentence's end. `bare`: the verb
     takes a clause without "that" ("said the talks were over"; not "denied the talks ...")."""
     k = at
+    verb = _WORD_BEFORE.search(text, max(0, at - 40), at)
+    if verb is not None and verb.group().lower() in _CHARACTERIZING:  # "dismissed the report as “…”"
+        q = next((q for q in quotes if at <= q.start <= at + 60 and q.start < end), None)
+        return q.inner if q is not None else None
     told = text[at - 4 : at].lower() in ("told", "tell") or text[at - 5 : at].lower() == "tells"
     if told and not _TOLD_OBJECT.match(text[at:end]):  # "told students in the audience that …"
         that = re.search(r"\bthat\b\s*|:\s*|,\s*(?=[\"“«„‘])", text[at:end])
@@ -691,6 +698,12 @@ def _content_after(
     return k, stop
 
 
+# Verbs that say what something is called, a statement only with the words quoted: "dismissed
+# the report as “pure fiction”", "called the decision “outrageous”".
+_CHARACTERIZING = _words(
+    "dismiss dismisses dismissed call calls called describe describes described brand brands branded"
+)
+_WORD_BEFORE = re.compile(r"[^\W_]+$", re.U)
 _NOT_CLAUSE_STARTS = _words(
     "to about nothing goodbye hello of for in on at by with from as against im am bei"
 )

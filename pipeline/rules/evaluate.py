@@ -26,8 +26,9 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import NamedTuple, assert_never
 
-from .index import DocumentIndex, FieldIndex
-from .nodes import DEFAULT_FIELDS, And, Exact, Field, Leaf, Near, Node, Not, Or, Phrase, Prefix, Term
+from .index import DocumentIndex, FieldIndex, Spoken
+from .nodes import DEFAULT_FIELDS, And, Exact, Field, Leaf, Near, Node, Not, Or, Phrase, Prefix, Said, Term
+from .text import words
 
 __all__ = ["MAX_RANGE_CELLS", "Check", "Hit", "TooCostly", "compile_holds", "explain_hits", "holds"]
 
@@ -45,6 +46,7 @@ class Hit(NamedTuple):
     start: int
     end: int
     leaf: Leaf | Phrase
+    said: bool = False  # a statement's speaker or verb: the snippet is shown around them
 
 
 class TooCostly(Exception):
@@ -103,8 +105,42 @@ def _holds(node: Node, index: DocumentIndex, fields: tuple[str, ...], work: _Wor
             return any(index.field(f).has_exact(word) for f in fields)
         case Phrase(slots):
             return any(index.field(f).phrase_starts(slots, first=True) for f in fields)
+        case Said():
+            return _said(node, index, work) is not None
         case _:
             assert_never(node)
+
+
+def _said(node: Said, index: DocumentIndex, work: _Work) -> Spoken | None:
+    """The first statement of the document whose speaker and content hold their parts."""
+    for spoken in index.statements():
+        own = spoken.index
+        if (node.speaker is None or _holds(node.speaker, own, ("speaker",), work)) and (
+            node.quote is None or _holds(node.quote, own, ("quote",), work)
+        ):
+            return spoken
+    return None
+
+
+def _said_hits(node: Said, index: DocumentIndex, work: _Work) -> list[Hit] | None:
+    """A statement's hits as hits in the document's own field: the speaker as named there (a
+    pronoun, a name, a role), and what matched in what was said."""
+    spoken = _said(node, index, work)
+    if spoken is None:
+        return None
+    st, text = spoken.statement, getattr(index.document, spoken.field)
+    hits = []
+    for start, said in ((st.speaker_start, st.speaker), (st.verb_start, st.verb)):  # who, and "said"
+        before, spoken_words = len(words(text[:start])), tuple(Term(w) for w in words(said))
+        if spoken_words:
+            hits.append(
+                Hit(spoken.field, before, before + len(spoken_words), Phrase(spoken_words), said=True)
+            )
+    if node.quote is not None:
+        base = len(words(text[: st.content_start]))
+        for h in _explain(node.quote, spoken.index, ("quote",), work) or []:
+            hits.append(Hit(spoken.field, base + h.start, base + h.end, h.leaf))
+    return hits
 
 
 def explain_hits(
@@ -140,6 +176,8 @@ def _explain(node: Node, index: DocumentIndex, fields: Sequence[str], work: _Wor
         case Term() | Prefix() | Exact() | Phrase() | Near():
             ranges = [r for f in fields for r in _ranges(node, index.field(f), f, work)]
             return [h for r in ranges for h in r[2]] if ranges else None
+        case Said():
+            return _said_hits(node, index, work)
         case _:
             assert_never(node)
 
@@ -166,7 +204,7 @@ def _ranges(node: Node, fi: FieldIndex, field: str, work: _Work) -> list[_Range]
             return merged
         case Near():
             return _near(node, fi, field, work)
-        case And() | Not() | Field():  # the parser puts only span nodes under NEAR
+        case And() | Not() | Field() | Said():  # the parser puts only span nodes under NEAR
             raise TypeError(f"not a span node: {node!r}")
         case _:
             assert_never(node)
@@ -321,7 +359,7 @@ def compile_holds(node: Node, fields: tuple[str, ...] = DEFAULT_FIELDS) -> Check
             return lambda index: not inner(index)
         case Field(name, child):
             return compile_holds(child, (name,))
-        case Term() | Prefix() | Exact() | Phrase() | Near():
+        case Term() | Prefix() | Exact() | Phrase() | Near() | Said():
             return lambda index: holds(node, index, fields)
         case _:
             assert_never(node)
@@ -342,5 +380,7 @@ def _cost(node: Node) -> int:
             return sum(_cost(c) for c in children)
         case Not(child) | Field(_, child):
             return _cost(child)
+        case Said():
+            return 100  # the article's statements are found first (once per article)
         case _:
             assert_never(node)

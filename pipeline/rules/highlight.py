@@ -32,7 +32,8 @@ def build_match(field: str, index: FieldIndex, found: Iterable[Hit], words: int 
     mine = every[:MAX_HITS]
     hits = _merge([(a, b) for a, b, _ in mine])
     n = len(index.words)
-    lo, hi = _window(hits, words, n)
+    statement = sorted({(h.start, h.end) for h in found if h.field == field and h.said})
+    lo, hi = _window(_merge(statement) if statement else hits, words, n)  # a statement: around it
     needed = {p for a, b, _ in mine for p in (a, b - 1)} | {lo - 1, lo, hi - 1, hi}
     at, text = index.offsets(p for p in needed if 0 <= p < n), index.text
     offsets = [(at[a][0], at[b - 1][1]) for a, b in hits]

@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import assert_never
 
-from .nodes import FIELDS, Exact, Leaf, Prefix, Term
+from ..statements import Statement, statements
+from .nodes import FIELDS, STATEMENT_FIELDS, Exact, Leaf, Prefix, Term
 from .text import WordLocator, blank_possessives, fold, in_word, prepared_words, raw_words, surface
 
-__all__ = ["Document", "DocumentIndex", "FieldIndex"]
+__all__ = ["Document", "DocumentIndex", "FieldIndex", "Spoken"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,18 @@ class Document:
     url: str = ""
     lang: str = ""
     category: str = ""  # the feed's category (an OPML folder): "News / World"
+    # A statement's own fields (see `DocumentIndex.statements`): never an article's.
+    speaker: str = ""
+    quote: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Spoken:
+    """One statement of a document: the field it is in, the statement, and its own index."""
+
+    field: str
+    statement: Statement
+    index: DocumentIndex
 
 
 class FieldIndex:
@@ -176,12 +189,26 @@ def _cost(index: FieldIndex, leaf: Leaf) -> int:
 class DocumentIndex:
     """Per-document state shared by every rule: each field is indexed at most once."""
 
-    __slots__ = ("_fields", "_vocabularies", "document")
+    __slots__ = ("_fields", "_statements", "_vocabularies", "document")
 
     def __init__(self, document: Document) -> None:
         self.document = document
         self._fields: dict[str, FieldIndex] = {}
         self._vocabularies: dict[tuple[str, ...], frozenset[str]] = {}
+        self._statements: list[Spoken] | None = None
+
+    def statements(self) -> list[Spoken]:
+        """The statements of the title and the text (pipeline.statements), each with an index of
+        its own two fields: `speaker` (its identity) and `quote` (what was said). Found on first
+        use: only rules with `said_by:` or `quote:` ask."""
+        if self._statements is None:
+            found = []
+            for field in ("title", "text"):
+                for st in statements(getattr(self.document, field)):
+                    own = DocumentIndex(Document(title="", text="", speaker=st.identity, quote=st.content))
+                    found.append(Spoken(field, st, own))
+            self._statements = found
+        return self._statements
 
     def vocabulary(self, fields: tuple[str, ...]) -> frozenset[str]:
         """The distinct folded words of these fields together."""
@@ -197,7 +224,7 @@ class DocumentIndex:
     def field(self, name: str) -> FieldIndex:
         index = self._fields.get(name)
         if index is None:
-            if name not in FIELDS:
+            if name not in FIELDS and name not in STATEMENT_FIELDS:
                 raise KeyError(name)
             index = self._fields[name] = FieldIndex(getattr(self.document, name))
         return index

@@ -5,7 +5,8 @@ that differ only in case, accents or operator spelling (`NOT x` and `-x`). `Exac
 as written (`=ICC`).
 
 Two kinds of node: *span* nodes say where they match (words, phrases, an OR of span nodes, a
-NEAR), so they can sit under NEAR; *boolean* nodes (AND, NOT, field scopes) only say whether.
+NEAR), so they can sit under NEAR; *boolean* nodes (AND, NOT, field scopes, statements) only say
+whether.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import assert_never, final
 __all__ = [
     "DEFAULT_FIELDS",
     "FIELDS",
+    "STATEMENT_FIELDS",
     "And",
     "Exact",
     "Field",
@@ -26,6 +28,7 @@ __all__ = [
     "Or",
     "Phrase",
     "Prefix",
+    "Said",
     "Term",
     "explain",
     "has_positive",
@@ -36,6 +39,9 @@ __all__ = [
 
 FIELDS: tuple[str, ...] = ("title", "text", "source", "url", "lang", "category")
 DEFAULT_FIELDS: tuple[str, ...] = ("title", "text")
+# The fields of one statement (pipeline.statements): who said it and what was said. A query
+# reaches them only through `said_by:` and `quote:` (a `Said` node).
+STATEMENT_FIELDS: tuple[str, ...] = ("speaker", "quote")
 
 
 @final
@@ -111,7 +117,17 @@ class Field:
     child: Node
 
 
-Node = Term | Prefix | Exact | Phrase | And | Or | Not | Near | Field
+@final
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A statement in the article whose speaker matches `speaker` and whose content matches
+    `quote` (None: anything). `said_by:x quote:y` side by side in one AND are one statement."""
+
+    speaker: Node | None
+    quote: Node | None
+
+
+Node = Term | Prefix | Exact | Phrase | And | Or | Not | Near | Field | Said
 
 
 def _leaf(node: Leaf) -> str:
@@ -148,6 +164,10 @@ def explain(node: Node) -> str:
             return f"{op}/{distance}({explain(left)}, {explain(right)})"
         case Field(name, child):
             return f"{name}:({explain(child)})"
+        case Said(speaker, quote):
+            parts = [f"said_by:({explain(speaker)})"] if speaker is not None else []
+            parts += [f"quote:({explain(quote)})"] if quote is not None else []
+            return f"STATEMENT({', '.join(parts)})"
         case _:
             assert_never(node)
 
@@ -168,6 +188,13 @@ def tree(node: Node, indent: str = "") -> list[str]:
             return [indent + head, *tree(left, indent + "  "), *tree(right, indent + "  ")]
         case Field(name, child):
             return [indent + f"in {name}:", *tree(child, indent + "  ")]
+        case Said(speaker, quote):
+            lines = [indent + "a statement (one of the article's)"]
+            if speaker is not None:
+                lines += [indent + "  said by:", *tree(speaker, indent + "    ")]
+            if quote is not None:
+                lines += [indent + "  saying:", *tree(quote, indent + "    ")]
+            return lines
         case _:
             assert_never(node)
 
@@ -179,7 +206,7 @@ def is_span(node: Node) -> bool:
             return True
         case Or(children):
             return all(is_span(c) for c in children)
-        case And() | Not() | Field():
+        case And() | Not() | Field() | Said():
             return False
         case _:
             assert_never(node)
@@ -198,6 +225,8 @@ def has_positive(node: Node) -> bool:
             return has_positive(left) and has_positive(right)
         case Field(_, child):
             return has_positive(child)
+        case Said(speaker, quote):
+            return any(part is not None and has_positive(part) for part in (speaker, quote))
         case _:
             assert_never(node)
 
@@ -218,5 +247,7 @@ def spans_when_true(node: Node) -> bool:
             return all(spans_when_true(c) for c in children)
         case Field(_, child):
             return spans_when_true(child)
+        case Said(speaker, quote):
+            return any(part is not None and spans_when_true(part) for part in (speaker, quote))
         case _:
             assert_never(node)

@@ -8,7 +8,7 @@ Grammar (operators only in UPPERCASE; lowercase `and`, `near/3` are plain words)
     near    := unary (("NEAR/n" | "ONEAR/n") unary)*
     unary   := ("NOT" | "-") unary | primary
     primary := field? (WORD | "phrase" | PERSON | "(" or ")")
-    field   := (title | text | source | url | lang) ":"
+    field   := (title | text | source | url | lang | category | said_by | quote) ":"
 
 A PERSON is `@id`, one of the rules file's `people:`: any of their names and roles. A WORD
 ending in `*` is a prefix, one starting with `=` is exact (case-sensitive: `=ICC`, and
@@ -16,6 +16,8 @@ ending in `*` is a prefix, one starting with `=` is exact (case-sensitive: `=ICC
 phrase. Precedence: NOT > NEAR > AND > OR, so `a OR b c` is `a OR (b AND c)`. NEAR operands
 must say where they match: words, phrases, prefixes, OR-groups of them, or another NEAR.
 Aliases expand words and phrases (not prefixes, not exact words) into an OR of their forms.
+`said_by:x` and `quote:y` look in the article's statements (pipeline.statements): x in who said
+it, y in what was said; those side by side in one AND ask for one statement that has both.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from .nodes import (
     Or,
     Phrase,
     Prefix,
+    Said,
     Term,
     explain,
     has_positive,
@@ -54,6 +57,7 @@ _FIELD_RE = re.compile(r"([A-Za-z][A-Za-z_]*):(.*)", re.DOTALL)
 _NEAR_NAMES = ("NEAR", "ONEAR")  # written NAME/n; ONEAR: in this order
 _NEAR_RE = re.compile(rf"({'|'.join(_NEAR_NAMES)})(?:/(.*))?", re.DOTALL)
 _MAX_DEPTH = 64
+STATEMENT_SCOPES = ("said_by", "quote")
 MAX_DISTANCE = 1000
 
 
@@ -214,8 +218,8 @@ def _lex_run(query: str, run: str, col: int, end: int, toks: list[_Tok]) -> None
     field = _FIELD_RE.fullmatch(run)
     if field:
         name, rest = field.groups()
-        if name.lower() not in FIELDS:
-            known = ", ".join(FIELDS)
+        if name.lower() not in FIELDS and name.lower() not in STATEMENT_SCOPES:
+            known = ", ".join((*FIELDS, *STATEMENT_SCOPES))
             raise QuerySyntaxError(
                 f"unknown field {name!r} (known fields: {known}); to search for a colon, quote it",
                 col,
@@ -339,7 +343,7 @@ class _Parser:
             items.append(self.parse_near())
         if len(items) == 1:
             return items[0]
-        children = _flatten(And, items)
+        children = _one_statement(_flatten(And, items))
         return children[0] if len(children) == 1 else self.at(And(children), first.col)
 
     def parse_near(self) -> Node:
@@ -405,6 +409,8 @@ class _Parser:
                 raise self.error(
                     f"'{tok.text}:' must be followed by a word, a phrase, a prefix or a (group)", tok.col
                 )
+            if tok.text in STATEMENT_SCOPES:
+                return self.at(self.statement(tok), tok.col)
             return self.at(Field(tok.text, self.parse_primary()), tok.col)
         if tok.kind is _Kind.LPAREN:
             nxt = self.peek()
@@ -434,6 +440,19 @@ class _Parser:
         if tok.kind in (_Kind.AND, _Kind.OR, _Kind.NEAR):
             raise self.error(f"dangling operator {_describe(tok)}: it needs something on its left", tok.col)
         raise self.error("unexpected end of query", tok.col)  # pragma: no cover - guarded by callers
+
+    def statement(self, tok: _Tok) -> Said:
+        """`said_by:x` or `quote:x`: x in one statement's speaker or content."""
+        col = self.peek().col
+        child = self.parse_primary()
+        inner = _scope_inside(child)
+        if inner is not None:
+            raise self.error(
+                f"'{tok.text}:' looks in one statement: {inner} cannot be inside it "
+                "(put it beside: said_by:@peskov title:sanctions)",
+                self.cols.get(id(child), col),
+            )
+        return Said(child, None) if tok.text == "said_by" else Said(None, child)
 
     def person(self, tok: _Tok) -> Node:
         """`@id`: an OR of the person's names and roles (each expanded by the aliases)."""
@@ -482,10 +501,52 @@ def _contradiction(node: Node) -> tuple[Not, Node] | None:
             return next((x for c in children if (x := _contradiction(c)) is not None), None)
         case Field(_, child):
             return _contradiction(child)
-        case Term() | Prefix() | Exact() | Phrase() | Not() | Near():  # no AND below: nothing to contradict
+        case Term() | Prefix() | Exact() | Phrase() | Not() | Near() | Said():  # no AND of ours below
             return None
         case _:
             assert_never(node)
+
+
+def _scope_inside(node: Node) -> str | None:
+    """What may not be inside said_by: or quote: (a field scope, another statement), if any."""
+    match node:
+        case Field(name, _):
+            return f"a field scope ({name}:)"
+        case Said():
+            return "said_by: or quote:"
+        case And(children) | Or(children):
+            return next((x for c in children if (x := _scope_inside(c)) is not None), None)
+        case Not(child):
+            return _scope_inside(child)
+        case Term() | Prefix() | Exact() | Phrase() | Near():  # NEAR holds span nodes only
+            return None
+        case _:
+            assert_never(node)
+
+
+def _one_statement(children: tuple[Node, ...]) -> tuple[Node, ...]:
+    """The statement scopes of one AND as one statement: `said_by:@peskov quote:sanctions` is a
+    statement by him about sanctions, not one statement by him and another about sanctions."""
+    said = [c for c in children if isinstance(c, Said)]
+    if len(said) < 2:
+        return children
+    speakers = [s.speaker for s in said if s.speaker is not None]
+    quotes = [s.quote for s in said if s.quote is not None]
+    one = Said(_all_of(speakers), _all_of(quotes))
+    out: list[Node] = []
+    for child in children:
+        if isinstance(child, Said):
+            if one not in out:
+                out.append(one)
+        else:
+            out.append(child)
+    return tuple(out)
+
+
+def _all_of(parts: list[Node]) -> Node | None:
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else And(_flatten(And, parts))
 
 
 def _flatten(kind: type[And] | type[Or], items: Iterable[Node]) -> tuple[Node, ...]:

@@ -28,7 +28,7 @@ from typing import NamedTuple, assert_never
 from wordfreq import get_frequency_dict
 
 from .index import DocumentIndex
-from .nodes import DEFAULT_FIELDS, And, Exact, Field, Leaf, Near, Node, Not, Or, Phrase, Prefix, Term
+from .nodes import DEFAULT_FIELDS, And, Exact, Field, Leaf, Near, Node, Not, Or, Phrase, Prefix, Said, Term
 from .text import fold
 
 __all__ = [
@@ -164,6 +164,9 @@ def _clauses(node: Node, fields: Group) -> list[_BranchClause]:
         return _clauses(node.child, (node.name,))
     if type(node) is Not:
         return []
+    if type(node) is Said:  # a statement's speaker and content are words of the title or text
+        parts = (node.speaker, node.quote)
+        return [c for part in parts if part is not None for c in _clauses(part, DEFAULT_FIELDS)]
     assert_never(node)
 
 

@@ -11,6 +11,9 @@ letter, then every word as `folded JOIN surface`, each word followed by a separa
 
 The three control characters never occur in a word (letters, digits and combining marks, even
 after folding), so a pattern can say "one whole word" and "never leave this field" exactly.
+After the fields come the document's statements (pipeline.statements, the same input the fast
+path reads), each as two segments: `MARK P` and the speaker's identity, `MARK Q` and what was
+said.
 
 Every span node compiles to a pattern `S` that, started right after a separator, consumes whole
 words and stops right before a separator; the text it consumes is the node's word range:
@@ -31,6 +34,9 @@ Boolean nodes compile to zero-width assertions at position 0 of the haystack:
     Or                   (?:A|B|...)
     Not                  (?!A)
     Field(name, child)   child with F = (name,)
+    Said(speaker, quote) (?=.*?MARK P (speaker here) [^MARK]* MARK Q (quote here)): one statement
+                         whose two segments hold their parts, each part's assertions made at its
+                         segment's start with `[^MARK]*?` in place of `.*?MARK[codes]`
 
 Backtracking tries every start, every alternative and every gap, so a rule holds exactly when
 some assignment of ranges satisfies the query. `pattern.match(haystack)` decides a rule.
@@ -42,6 +48,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import assert_never
 
+from ..statements import statements
 from .index import Document
 from .nodes import (
     DEFAULT_FIELDS,
@@ -55,6 +62,7 @@ from .nodes import (
     Or,
     Phrase,
     Prefix,
+    Said,
     Term,
     is_span,
 )
@@ -75,6 +83,7 @@ FIELD_CODES: dict[str, str] = {
     "category": "C",
 }
 
+SPEAKER_CODE, QUOTE_CODE = "P", "Q"  # a statement's segments (no field has these codes)
 _CHAR = "[^\x1d\x1e\x1f]"  # any character of a folded or surface word
 _WORD = f"{_CHAR}+{JOIN}{_CHAR}+"  # one whole word, folded and surface
 
@@ -83,11 +92,16 @@ def haystack(doc: Document) -> str:
     """All fields of `doc` as one string of words, each field introduced by its mark and code."""
     parts: list[str] = []
     for name in FIELDS:
-        value: str = getattr(doc, name)
-        parts.append(MARK + FIELD_CODES[name] + SEP)
-        for tok in tokenize(value):
-            parts.append(tok.folded + JOIN + surface(value[tok.start : tok.end]) + SEP)
+        parts.append(_segment(FIELD_CODES[name], getattr(doc, name)))
+    for name in ("title", "text"):
+        for st in statements(getattr(doc, name)):
+            parts.append(_segment(SPEAKER_CODE, st.identity) + _segment(QUOTE_CODE, st.content))
     return "".join(parts)
+
+
+def _segment(code: str, value: str) -> str:
+    words = (tok.folded + JOIN + surface(value[tok.start : tok.end]) + SEP for tok in tokenize(value))
+    return MARK + code + SEP + "".join(words)
 
 
 def _span(node: Node) -> str:
@@ -108,15 +122,18 @@ def _span(node: Node) -> str:
             gap = f"(?:{SEP}{_WORD}){{0,{distance - 1}}}{SEP}"
             after = f"{a}{gap}{b}"
             return f"(?:{after})" if ordered else f"(?:{after}|{b}{gap}{a})"
-        case And() | Not() | Field():  # the parser puts only span nodes under NEAR
+        case And() | Not() | Field() | Said():  # the parser puts only span nodes under NEAR
             raise TypeError(f"not a span node: {node!r}")
         case _:
             assert_never(node)
 
 
-def _holds(node: Node, fields: Sequence[str]) -> str:
-    """A zero-width pattern, anchored at the haystack's start, true when `node` holds."""
+def _holds(node: Node, fields: Sequence[str] | None) -> str:
+    """A zero-width pattern true when `node` holds: anchored at the haystack's start and looking
+    in `fields`, or (`fields` None) at a segment's start and looking in that segment only."""
     if is_span(node):
+        if fields is None:
+            return f"(?=[^{MARK}]*?{SEP}(?:{_span(node)}){SEP})"
         codes = "".join(FIELD_CODES[f] for f in fields)
         return f"(?=.*?{MARK}[{codes}][^{MARK}]*?{SEP}(?:{_span(node)}){SEP})"
     match node:
@@ -127,7 +144,15 @@ def _holds(node: Node, fields: Sequence[str]) -> str:
         case Not(child):
             return f"(?!{_holds(child, fields)})"
         case Field(name, child):
+            if fields is None:  # the parser keeps field scopes out of said_by: and quote:
+                raise AssertionError(f"a field scope inside a statement: {node!r}")
             return _holds(child, (name,))
+        case Said(speaker, quote):
+            if fields is None:
+                raise AssertionError(f"a statement inside a statement: {node!r}")
+            who = _holds(speaker, None) if speaker is not None else ""
+            what = _holds(quote, None) if quote is not None else ""
+            return f"(?=.*?{MARK}{SPEAKER_CODE}{who}[^{MARK}]*{MARK}{QUOTE_CODE}{what})"
         case Term() | Prefix() | Exact() | Phrase() | Near():  # span nodes: handled above
             raise AssertionError(f"a span node is handled above: {node!r}")
         case _:

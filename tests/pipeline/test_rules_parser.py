@@ -264,7 +264,11 @@ DEEP = "(" * 70 + "a" + ")" * 70
         ("(a NEAR/2 b) NEAR/3 (c d)", f"NEAR/3 {NEAR_OPERAND}", 21),
         ("a NEAR/2 b NEAR/2 -c", f"NEAR/2 {NEAR_OPERAND}", 19),
         # fields
-        ("foo:x", "unknown field 'foo' (known fields: title, text, source, url, lang, category)", 1),
+        (
+            "foo:x",
+            "unknown field 'foo' (known fields: title, text, source, url, lang, category, said_by, quote)",
+            1,
+        ),
         ("a https://example.org", "unknown field 'https'", 3),
         ("a -foo:x", "unknown field 'foo'", 4),
         ("title:", "'title:' must be followed by a word, a phrase, a prefix or a (group)", 1),

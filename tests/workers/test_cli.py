@@ -104,8 +104,9 @@ def test_rules_test_seeds_text_shows_the_seven_alerts_with_why() -> None:
     headers = [line.strip() for line in out.stdout.splitlines() if line.startswith("  [")]
     assert sorted(h.split("]")[0][1:] for h in headers) == sorted(rule for _, rule in expected_keys())
     assert "7 matches" in out.stdout
-    assert "**Kremlin spokesman**" in out.stdout and "**Navalny**" in out.stdout
-    assert "term:peskov: Peskov@" in out.stdout  # which query part matched, where
+    assert "**Kremlin spokesman Dmitry Peskov** **said**" in out.stdout and "**Navalny**" in out.stdout
+    # which query part matched, where: the statement's speaker as named, and its verb
+    assert 'phrase:"kremlin spokesman dmitry peskov": Kremlin spokesman Dmitry Peskov@' in out.stdout
 
 
 def test_rules_test_with_another_rules_file_and_explain(tmp_path: Path) -> None:
@@ -142,7 +143,7 @@ def test_rules_test_reads_html_files_and_urls(tmp_path: Path, site: LoopbackSite
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("[kremlin-spokesman]") == 2
     assert out.stdout.count("[icc]") == 1 and out.stdout.count("[navalny]") == 1
-    assert "**Peskov**" in out.stdout
+    assert "Peskov** **told**" in out.stdout or "Peskov** **said**" in out.stdout
 
 
 def test_run_stops_on_signals_and_resumes_its_schedule_without_repeats(
