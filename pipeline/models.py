@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -68,6 +68,25 @@ class TermHit(Record):
     query: str  # the part of the rule it matched, e.g. "prefix:песков*" or 'phrase:"kremlin spokesman"'
 
 
+class StatementRef(Record):
+    """The statement a `said_by:` or `quote:` match stands on (pipeline.statements), with its
+    character offsets in the match's field: who, as named there, and whom that names (the
+    identity a speaker is matched by), the reporting verb, and what was said."""
+
+    speaker: str
+    identity: str
+    verb: str
+    content: str  # at most MAX_CONTENT_CHARS
+    speaker_start: int
+    speaker_end: int
+    content_start: int
+    content_end: int
+    sentence_start: int
+    sentence_end: int
+
+    MAX_CONTENT_CHARS: ClassVar[int] = 1000
+
+
 class Match(Record):
     """Why a rule matched in one field: the terms, each hit with its offsets, and a snippet."""
 
@@ -78,6 +97,7 @@ class Match(Record):
     highlights: tuple[tuple[int, int], ...] = ()  # character offsets of the hits inside `snippet`
     hits: tuple[TermHit, ...] = ()  # the hits with the query part that matched each (MAX_HITS at most)
     hits_total: int | None = None  # how many hits there were, when more than `hits` holds
+    statement: StatementRef | None = None  # the statement, for a said_by: or quote: match
 
 
 class RuleHit(Record):

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Literal
 
-__all__ = ["Statement", "statements"]
+__all__ = ["Statement", "sentences", "statements"]
 
 Form = Literal["quote", "reported", "according-to", "headline", "passive"]
 MAX_TEXT_CHARS = 200_000  # statements are looked for in this much of a text at most
@@ -326,6 +326,12 @@ def _sentences(text: str, quotes: list[_Quote]) -> list[tuple[int, int]]:
     if text[start:].strip():
         out.append((start, len(text)))
     return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in out]
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """The character spans of the sentences of `text` (a quote of several sentences is one):
+    what the rules' same-sentence operator (NEAR/S) counts as one sentence."""
+    return _sentences(text, _quotes(text))
 
 
 _ABBREVIATIONS = _words(

@@ -26,8 +26,24 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import NamedTuple, assert_never
 
+from ..statements import Statement
 from .index import DocumentIndex, FieldIndex, Spoken
-from .nodes import DEFAULT_FIELDS, And, Exact, Field, Leaf, Near, Node, Not, Or, Phrase, Prefix, Said, Term
+from .nodes import (
+    DEFAULT_FIELDS,
+    SAME_SENTENCE,
+    And,
+    Exact,
+    Field,
+    Leaf,
+    Near,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Said,
+    Term,
+)
 from .text import words
 
 __all__ = ["MAX_RANGE_CELLS", "Check", "Hit", "TooCostly", "compile_holds", "explain_hits", "holds"]
@@ -46,7 +62,7 @@ class Hit(NamedTuple):
     start: int
     end: int
     leaf: Leaf | Phrase
-    said: bool = False  # a statement's speaker or verb: the snippet is shown around them
+    statement: Statement | None = None  # on a statement's speaker and verb: the snippet shows it
 
 
 class TooCostly(Exception):
@@ -131,11 +147,9 @@ def _said_hits(node: Said, index: DocumentIndex, work: _Work) -> list[Hit] | Non
     st, text = spoken.statement, getattr(index.document, spoken.field)
     hits = []
     for start, said in ((st.speaker_start, st.speaker), (st.verb_start, st.verb)):  # who, and "said"
-        before, spoken_words = len(words(text[:start])), tuple(Term(w) for w in words(said))
-        if spoken_words:
-            hits.append(
-                Hit(spoken.field, before, before + len(spoken_words), Phrase(spoken_words), said=True)
-            )
+        before, named = len(words(text[:start])), tuple(Term(w) for w in words(said))
+        if named:
+            hits.append(Hit(spoken.field, before, before + len(named), Phrase(named), st))
     if node.quote is not None:
         base = len(words(text[: st.content_start]))
         for h in _explain(node.quote, spoken.index, ("quote",), work) or []:
@@ -218,6 +232,8 @@ def _near(node: Near, fi: FieldIndex, field: str, work: _Work, *, first: bool = 
     rights = _ranges(node.right, fi, field, work)
     if not rights:
         return []
+    if node.distance == SAME_SENTENCE:
+        return _same_sentence(node, lefts, rights, fi, work, first=first)
     if work.bounded:
         return _near_bounded(lefts, rights, node.distance, node.ordered)
     n = node.distance
@@ -249,11 +265,54 @@ def _near(node: Near, fi: FieldIndex, field: str, work: _Work, *, first: bool = 
             if first:
                 return out
             i += 1
-    # One range per (start, end), with every hit that formed it: nested NEARs stay small.
+    return _merged(out)
+
+
+def _merged(out: list[_Range]) -> list[_Range]:
+    """One range per (start, end), with every hit that formed it: nested NEARs stay small."""
     merged: dict[tuple[int, int], list[Hit]] = {}
     for start, end, hits in out:
         merged.setdefault((start, end), []).extend(hits)
     return [(start, end, tuple(dict.fromkeys(hits))) for (start, end), hits in sorted(merged.items())]
+
+
+def _same_sentence(
+    node: Near, lefts: list[_Range], rights: list[_Range], fi: FieldIndex, work: _Work, *, first: bool
+) -> list[_Range]:
+    """NEAR/S: the ranges covering a left and a right range that do not overlap and lie in one
+    sentence (each range, too, inside that sentence)."""
+    out: list[_Range] = []
+    starts = [r[0] for r in rights]
+    by_end = sorted(rights, key=lambda r: r[1])
+    ends = [r[1] for r in by_end]
+    for left in lefts:
+        a, b = left[0], left[1]
+        s0, s1 = fi.sentence_of(a)
+        if b > s1:
+            continue  # the left range itself crosses into the next sentence
+        i = bisect_left(starts, b)  # right after left, ending in the sentence
+        while i < len(rights) and rights[i][0] < s1:
+            right = rights[i]
+            if right[1] <= s1:
+                hits = left[2] + right[2]
+                work.spend(1 + len(hits))
+                out.append((a, right[1], hits))
+                if first:
+                    return out
+            i += 1
+        if node.ordered:
+            continue
+        i = bisect_left(ends, s0 + 1)  # right before left, starting in the sentence
+        while i < len(by_end) and by_end[i][1] <= a:
+            right = by_end[i]
+            if right[0] >= s0:
+                hits = right[2] + left[2]
+                work.spend(1 + len(hits))
+                out.append((right[0], b, hits))
+                if first:
+                    return out
+            i += 1
+    return _shortest(_merged(out)) if work.bounded else _merged(out)
 
 
 def _near_bounded(lefts: list[_Range], rights: list[_Range], n: int, ordered: bool) -> list[_Range]:

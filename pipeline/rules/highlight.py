@@ -7,7 +7,8 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 
-from ..models import Match, TermHit
+from ..models import Match, StatementRef, TermHit
+from ..statements import Statement
 from .evaluate import Hit
 from .index import FieldIndex
 from .nodes import Leaf, Phrase, explain
@@ -28,11 +29,13 @@ def build_match(field: str, index: FieldIndex, found: Iterable[Hit], words: int 
     """The `Match` for the hits of one field (hits in other fields are ignored): at most
     MAX_HITS hits and offsets (the first ones; `hits_total` then says how many there were), so
     what goes into an alert stays small whatever the article."""
+    found = list(found)  # read twice
     every = sorted({(h.start, h.end, _label(h.leaf)) for h in found if h.field == field})
     mine = every[:MAX_HITS]
     hits = _merge([(a, b) for a, b, _ in mine])
     n = len(index.words)
-    statement = sorted({(h.start, h.end) for h in found if h.field == field and h.said})
+    said = [h for h in found if h.field == field and h.statement is not None]
+    statement = sorted({(h.start, h.end) for h in said})
     lo, hi = _window(_merge(statement) if statement else hits, words, n)  # a statement: around it
     needed = {p for a, b, _ in mine for p in (a, b - 1)} | {lo - 1, lo, hi - 1, hi}
     at, text = index.offsets(p for p in needed if 0 <= p < n), index.text
@@ -56,7 +59,18 @@ def build_match(field: str, index: FieldIndex, found: Iterable[Hit], words: int 
         highlights=tuple(highlights),
         hits=tuple(term_hits),
         hits_total=len(every) if len(every) > len(mine) else None,
+        statement=_statement_ref(said[0].statement) if said and said[0].statement is not None else None,
     )
+
+
+def _statement_ref(st: Statement) -> StatementRef:
+    return StatementRef(
+        speaker=st.speaker, identity=st.identity, verb=st.verb,
+        content=st.content[: StatementRef.MAX_CONTENT_CHARS],
+        speaker_start=st.speaker_start, speaker_end=st.speaker_end,
+        content_start=st.content_start, content_end=st.content_end,
+        sentence_start=st.sentence_start, sentence_end=st.sentence_end,
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=1 << 14)

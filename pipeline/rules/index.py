@@ -7,14 +7,14 @@ terms) cost more and are built on first use, which for most documents and rules 
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import assert_never
 
-from ..statements import Statement, statements
+from ..statements import Statement, sentences, statements
 from .nodes import FIELDS, STATEMENT_FIELDS, Exact, Leaf, Prefix, Term
-from .text import WordLocator, blank_possessives, fold, in_word, prepared_words, raw_words, surface
+from .text import WordLocator, blank_possessives, fold, in_word, prepared_words, raw_words, spans, surface
 
 __all__ = ["Document", "DocumentIndex", "FieldIndex", "Spoken"]
 
@@ -53,6 +53,7 @@ class FieldIndex:
         "_locator",
         "_positions",
         "_raw",
+        "_sentences",
         "_surfaces",
         "text",
         "vocabulary",
@@ -68,7 +69,24 @@ class FieldIndex:
         self._keys: list[str] | None = None
         self._locator: WordLocator | None = None
         self._raw: list[str] | None = None
+        self._sentences: list[int] | None = None
         self._surfaces: dict[str, list[int]] = {}
+
+    @property
+    def sentence_starts(self) -> list[int]:
+        """The word index where each sentence starts (pipeline.statements.sentences), for
+        NEAR/S; found on first use."""
+        if self._sentences is None:
+            starts = [a for a, _ in spans(self.text)]
+            found = sorted({bisect_left(starts, s0) for s0, _ in sentences(self.text)} | {0})
+            self._sentences = [k for k in found if k < len(self.words)] or [0]
+        return self._sentences
+
+    def sentence_of(self, position: int) -> tuple[int, int]:
+        """The word range [first, end) of the sentence the word at `position` is in."""
+        starts = self.sentence_starts
+        k = bisect_right(starts, position) - 1
+        return starts[k], starts[k + 1] if k + 1 < len(starts) else len(self.words)
 
     @property
     def positions(self) -> dict[str, list[int]]:

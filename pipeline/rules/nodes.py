@@ -17,6 +17,7 @@ from typing import assert_never, final
 __all__ = [
     "DEFAULT_FIELDS",
     "FIELDS",
+    "SAME_SENTENCE",
     "STATEMENT_FIELDS",
     "And",
     "Exact",
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 FIELDS: tuple[str, ...] = ("title", "text", "source", "url", "lang", "category")
+SAME_SENTENCE = 0  # a Near's distance for NEAR/S: both sides in one sentence (pipeline.statements)
 DEFAULT_FIELDS: tuple[str, ...] = ("title", "text")
 # The fields of one statement (pipeline.statements): who said it and what was said. A query
 # reaches them only through `said_by:` and `quote:` (a `Said` node).
@@ -100,7 +102,8 @@ class Not:
 @final
 @dataclass(frozen=True, slots=True)
 class Near:
-    """`left` and `right` within `distance` words (1: adjacent); `ordered`: left comes first."""
+    """`left` and `right` within `distance` words (1: adjacent), or in one sentence when the
+    distance is SAME_SENTENCE (NEAR/S); `ordered`: left comes first."""
 
     left: Node
     right: Node
@@ -161,7 +164,7 @@ def explain(node: Node) -> str:
             return f"NOT({explain(child)})"
         case Near(left, right, distance, ordered):
             op = "ONEAR" if ordered else "NEAR"
-            return f"{op}/{distance}({explain(left)}, {explain(right)})"
+            return f"{op}/{distance or 'S'}({explain(left)}, {explain(right)})"
         case Field(name, child):
             return f"{name}:({explain(child)})"
         case Said(speaker, quote):
@@ -184,7 +187,8 @@ def tree(node: Node, indent: str = "") -> list[str]:
             return [indent + "NOT", *tree(child, indent + "  ")]
         case Near(left, right, distance, ordered):
             how = "in this order" if ordered else "either order"
-            head = f"{'ONEAR' if ordered else 'NEAR'}/{distance} (within {distance} words, {how})"
+            within = f"within {distance} words" if distance != SAME_SENTENCE else "in one sentence"
+            head = f"{'ONEAR' if ordered else 'NEAR'}/{distance or 'S'} ({within}, {how})"
             return [indent + head, *tree(left, indent + "  "), *tree(right, indent + "  ")]
         case Field(name, child):
             return [indent + f"in {name}:", *tree(child, indent + "  ")]

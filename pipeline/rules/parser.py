@@ -32,6 +32,7 @@ from .aliases import AliasTable
 from .leaves import QUOTES, LeafError, phrase_slots, to_node, word_slots
 from .nodes import (
     FIELDS,
+    SAME_SENTENCE,
     And,
     Exact,
     Field,
@@ -197,8 +198,13 @@ def _lex_run(query: str, run: str, col: int, end: int, toks: list[_Tok]) -> None
     near = _NEAR_RE.fullmatch(run)
     if near:
         op, num = near.groups()
+        if num == "S":  # in one sentence
+            toks.append(_tok(_Kind.NEAR, col, run, SAME_SENTENCE, op == "ONEAR"))
+            return
         if num is None or not num.isascii() or not num.isdigit():
-            raise QuerySyntaxError(f"{op} needs a distance in words, e.g. {op}/5", col, query)
+            raise QuerySyntaxError(
+                f"{op} needs a distance in words, e.g. {op}/5, or S for one sentence: {op}/S", col, query
+            )
         if not 1 <= int(num) <= MAX_DISTANCE:
             raise QuerySyntaxError(
                 f"{op}/{num}: the distance must be from 1 (adjacent) to {MAX_DISTANCE} words", col, query
@@ -362,6 +368,12 @@ class _Parser:
             right_col = toks[self.pos].col
             right = self.parse_unary()
             for side, col in ((left, first.col), (right, right_col)):
+                if _sentence_near(side):
+                    raise self.error(
+                        f"{op.text}: a NEAR/S cannot be a side of another NEAR (put it beside: "
+                        "(a NEAR/S b) (a NEAR/5 c))",
+                        col,
+                    )
                 if not is_span(side):
                     if not self.track:
                         raise _NeedColumns
@@ -445,7 +457,7 @@ class _Parser:
         """`said_by:x` or `quote:x`: x in one statement's speaker or content."""
         col = self.peek().col
         child = self.parse_primary()
-        inner = _scope_inside(child)
+        inner = _scope_inside(child) or ("NEAR/S" if _has_sentence_near(child) else None)
         if inner is not None:
             raise self.error(
                 f"'{tok.text}:' looks in one statement: {inner} cannot be inside it "
@@ -503,6 +515,36 @@ def _contradiction(node: Node) -> tuple[Not, Node] | None:
             return _contradiction(child)
         case Term() | Prefix() | Exact() | Phrase() | Not() | Near() | Said():  # no AND of ours below
             return None
+        case _:
+            assert_never(node)
+
+
+def _sentence_near(node: Node) -> bool:
+    """Whether a NEAR operand is or holds a NEAR/S (an OR of them, say)."""
+    match node:
+        case Near(distance=distance):
+            return distance == SAME_SENTENCE
+        case Or(children):
+            return any(_sentence_near(c) for c in children)
+        case Term() | Prefix() | Exact() | Phrase() | And() | Not() | Field() | Said():
+            return False
+        case _:
+            assert_never(node)
+
+
+def _has_sentence_near(node: Node) -> bool:
+    """Whether a NEAR/S is anywhere in the tree."""
+    match node:
+        case Near(left, right, distance):
+            return distance == SAME_SENTENCE or _has_sentence_near(left) or _has_sentence_near(right)
+        case And(children) | Or(children):
+            return any(_has_sentence_near(c) for c in children)
+        case Not(child) | Field(_, child):
+            return _has_sentence_near(child)
+        case Said(speaker, quote):
+            return any(p is not None and _has_sentence_near(p) for p in (speaker, quote))
+        case Term() | Prefix() | Exact() | Phrase():
+            return False
         case _:
             assert_never(node)
 

@@ -34,6 +34,8 @@ Boolean nodes compile to zero-width assertions at position 0 of the haystack:
     Or                   (?:A|B|...)
     Not                  (?!A)
     Field(name, child)   child with F = (name,)
+    NEAR/S               the NEAR with any gap, in the field's sentences: after the fields, each
+                         sentence of each is a segment again, its code the field's in lowercase
     Said(speaker, quote) (?=.*?MARK P (speaker here) [^MARK]* MARK Q (quote here)): one statement
                          whose two segments hold their parts, each part's assertions made at its
                          segment's start with `[^MARK]*?` in place of `.*?MARK[codes]`
@@ -48,11 +50,12 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import assert_never
 
-from ..statements import statements
+from ..statements import sentences, statements
 from .index import Document
 from .nodes import (
     DEFAULT_FIELDS,
     FIELDS,
+    SAME_SENTENCE,
     And,
     Exact,
     Field,
@@ -84,6 +87,7 @@ FIELD_CODES: dict[str, str] = {
 }
 
 SPEAKER_CODE, QUOTE_CODE = "P", "Q"  # a statement's segments (no field has these codes)
+SENTENCE_CODES = {name: code.lower() for name, code in FIELD_CODES.items()}  # a field's sentences
 _CHAR = "[^\x1d\x1e\x1f]"  # any character of a folded or surface word
 _WORD = f"{_CHAR}+{JOIN}{_CHAR}+"  # one whole word, folded and surface
 
@@ -93,6 +97,9 @@ def haystack(doc: Document) -> str:
     parts: list[str] = []
     for name in FIELDS:
         parts.append(_segment(FIELD_CODES[name], getattr(doc, name)))
+    for name in FIELDS:  # each sentence again, for NEAR/S
+        value = getattr(doc, name)
+        parts += [_segment(SENTENCE_CODES[name], value[s0:s1]) for s0, s1 in sentences(value)]
     for name in ("title", "text"):
         for st in statements(getattr(doc, name)):
             parts.append(_segment(SPEAKER_CODE, st.identity) + _segment(QUOTE_CODE, st.content))
@@ -119,7 +126,8 @@ def _span(node: Node) -> str:
             return "(?:" + "|".join(_span(c) for c in children) + ")"
         case Near(left, right, distance, ordered):
             a, b = _span(left), _span(right)
-            gap = f"(?:{SEP}{_WORD}){{0,{distance - 1}}}{SEP}"
+            most = "" if distance == SAME_SENTENCE else str(distance - 1)  # NEAR/S: within a sentence segment
+            gap = f"(?:{SEP}{_WORD}){{0,{most}}}{SEP}"
             after = f"{a}{gap}{b}"
             return f"(?:{after})" if ordered else f"(?:{after}|{b}{gap}{a})"
         case And() | Not() | Field() | Said():  # the parser puts only span nodes under NEAR
@@ -131,10 +139,13 @@ def _span(node: Node) -> str:
 def _holds(node: Node, fields: Sequence[str] | None) -> str:
     """A zero-width pattern true when `node` holds: anchored at the haystack's start and looking
     in `fields`, or (`fields` None) at a segment's start and looking in that segment only."""
+    if isinstance(node, Or) and any(_in_one_sentence(c) for c in node.children):
+        return "(?:" + "|".join(_holds(c, fields) for c in node.children) + ")"  # each as it is
     if is_span(node):
         if fields is None:
             return f"(?=[^{MARK}]*?{SEP}(?:{_span(node)}){SEP})"
-        codes = "".join(FIELD_CODES[f] for f in fields)
+        table = SENTENCE_CODES if _in_one_sentence(node) else FIELD_CODES  # NEAR/S: in a sentence
+        codes = "".join(table[f] for f in fields)
         return f"(?=.*?{MARK}[{codes}][^{MARK}]*?{SEP}(?:{_span(node)}){SEP})"
     match node:
         case And(children):
@@ -157,6 +168,11 @@ def _holds(node: Node, fields: Sequence[str] | None) -> str:
             raise AssertionError(f"a span node is handled above: {node!r}")
         case _:
             assert_never(node)
+
+
+def _in_one_sentence(node: Node) -> bool:
+    """A NEAR/S (the parser keeps them out of other NEARs, so one is never nested)."""
+    return isinstance(node, Near) and node.distance == SAME_SENTENCE
 
 
 def compile_reference(node: Node) -> re.Pattern[str]:

@@ -66,6 +66,7 @@ def payload(alert: Alert) -> dict[str, Any]:
                 "highlights": [[s, e] for s, e in m.highlights],
                 "hits": [{"text": h.text, "start": h.start, "end": h.end, "query": h.query} for h in m.hits],
                 **({"hits_total": m.hits_total} if m.hits_total is not None else {}),
+                **({"statement": m.statement.model_dump()} if m.statement is not None else {}),
             }
             for m in alert.matches
         ],

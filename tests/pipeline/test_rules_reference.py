@@ -163,7 +163,8 @@ def test_haystack_keeps_fields_apart() -> None:
     document = doc(title="Inside the Kremlin", text="Spokesman said", source="warrant", url="x", lang="en")
     text = haystack(document)
     assert "\n" not in text
-    assert text.count("\x1d") == 6  # one mark per field
+    # one mark per field, then per sentence of each (for NEAR/S): 5 with one, "x" empty
+    assert text.count("\x1d") == 6 + 5
     for query in ('"kremlin spokesman"', "kremlin NEAR/1 spokesman", "kremlin ONEAR/5 spokesman"):
         assert not reference_holds(query, document)
         assert not matcher_holds(query, document)

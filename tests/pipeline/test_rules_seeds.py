@@ -163,6 +163,11 @@ KREMLIN_POSITIVE: list[tuple[str, set[str]]] = [
     ("Kremlin spokesman Dmitry Peskov said Russia did not recognise the ICC warrant for Putin.", {KREM, ICC}),
     ("Peskov, the Kremlin spokesman, said Alexei Navalny's death was a matter for the prisons.", {KREM, NAV}),
     ("Песков заявил, что Кремль не будет комментировать слова Юлии Навальной.", {KREM, NAV}),
+    # the cases that word distance missed
+    ("Peskov told reporters that accusations of Kremlin involvement in the attack were unfounded.", {KREM}),
+    ("There are no contacts planned, Peskov said, adding that the Kremlin would respond.", {KREM}),
+    ("Речник Кремля Дмитро Пєсков заявив, що Москва не планує переговорів.", {KREM}),
+    ("Kremlsprecher Dmitri Peskow sagte, Russland werde darauf reagieren.", {KREM}),
 ]
 
 KREMLIN_NEGATIVE: list[tuple[str, set[str]]] = [

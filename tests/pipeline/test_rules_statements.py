@@ -140,3 +140,23 @@ def test_random_statement_queries_agree_with_the_reference() -> None:
         assert matcher.match_ids(document) == expected, (text, shown)
         matched += len(expected)
     assert 0.02 < matched / (120 * len(rules)) < 0.9
+
+
+def test_a_statement_match_carries_the_statement_into_the_webhook_payload() -> None:
+    from pipeline.alerts import sample_alert
+    from pipeline.sinks.webhook import payload
+
+    matcher = Matcher([RuleConfig(id="r", query="said_by:@peskov quote:sanctions")], None, people=PEOPLE)
+    text = 'Talks went on. "The sanctions will hurt Europe," Dmitry Peskov said.'
+    [hit] = matcher.match(Document(title="", text=text))
+    [match] = hit.matches
+    st = match.statement
+    assert st is not None
+    assert (st.speaker, st.verb, st.content) == ("Dmitry Peskov", "said", "The sanctions will hurt Europe")
+    assert text[st.speaker_start : st.speaker_end] == st.speaker
+    assert text[st.content_start : st.content_end] == st.content
+    body = payload(sample_alert("2026-12-01T10:00:00+00:00").model_copy(update={"matches": (match,)}))
+    sent = body["matches"][0]["statement"]
+    assert sent["speaker"] == "Dmitry Peskov" and sent["content_start"] == st.content_start
+    plain = Matcher([RuleConfig(id="r", query="sanctions")]).match(Document(title="", text=text))
+    assert plain[0].matches[0].statement is None  # only statement scopes carry one
