@@ -225,7 +225,8 @@ def _ranges(node: Node, fi: FieldIndex, field: str, work: _Work) -> list[_Range]
 
 
 def _near(node: Near, fi: FieldIndex, field: str, work: _Work, *, first: bool = False) -> list[_Range]:
-    """The ranges covering each pair (left, right) within the distance; `first`: stop at one."""
+    """The ranges covering each pair (left, right) within the distance, or in one sentence for
+    NEAR/S; `first`: stop at one."""
     lefts = _ranges(node.left, fi, field, work)
     if not lefts:
         return []
@@ -233,37 +234,63 @@ def _near(node: Near, fi: FieldIndex, field: str, work: _Work, *, first: bool = 
     if not rights:
         return []
     if node.distance == SAME_SENTENCE:
-        return _same_sentence(node, lefts, rights, fi, work, first=first)
+        found = _pairs(node, lefts, rights, work, first, lambda left: _sentence_window(fi, left))
+        return _shortest(found) if work.bounded else found
     if work.bounded:
         return _near_bounded(lefts, rights, node.distance, node.ordered)
     n = node.distance
+    return _pairs(node, lefts, rights, work, first, lambda left: (left[1] + n, _NO_LIMIT, left[0] - n + 1, 0))
+
+
+_NO_LIMIT = 1 << 62
+# Where a right range may be, given a left one [a, b): starting before `after_stop` (and ending by
+# `end_max`) when after it; ending from `before_from` (and starting from `start_min`) when before.
+_Window = tuple[int, int, int, int]
+
+
+def _sentence_window(fi: FieldIndex, left: _Range) -> _Window | None:
+    """NEAR/S: the right range in the left one's sentence (None: the left one crosses it)."""
+    s0, s1 = fi.sentence_of(left[0])
+    return None if left[1] > s1 else (s1, s1, s0 + 1, s0)
+
+
+def _pairs(
+    node: Near, lefts: list[_Range], rights: list[_Range], work: _Work, first: bool,
+    window: Callable[[_Range], _Window | None],
+) -> list[_Range]:  # fmt: skip
+    """The ranges covering each left range and each right range inside its window, the two not
+    overlapping (right after left, or before it unless ordered)."""
     out: list[_Range] = []
     starts = [r[0] for r in rights]
     by_end = sorted(rights, key=lambda r: r[1])
     ends = [r[1] for r in by_end]
     for left in lefts:
+        bounds = window(left)
+        if bounds is None:
+            continue
+        after_stop, end_max, before_from, start_min = bounds
         a, b = left[0], left[1]
-        # right after left: start in [b, b + n - 1]
         i = bisect_left(starts, b)
-        while i < len(rights) and rights[i][0] < b + n:
+        while i < len(rights) and rights[i][0] < after_stop:
             right = rights[i]
-            hits = left[2] + right[2]
-            work.spend(1 + len(hits))
-            out.append((a, right[1], hits))
-            if first:
-                return out
+            if right[1] <= end_max:
+                hits = left[2] + right[2]
+                work.spend(1 + len(hits))
+                out.append((a, right[1], hits))
+                if first:
+                    return out
             i += 1
         if node.ordered:
             continue
-        # right before left: end in [a - n + 1, a]
-        i = bisect_left(ends, a - n + 1)
+        i = bisect_left(ends, before_from)
         while i < len(by_end) and by_end[i][1] <= a:
             right = by_end[i]
-            hits = right[2] + left[2]
-            work.spend(1 + len(hits))
-            out.append((right[0], b, hits))
-            if first:
-                return out
+            if right[0] >= start_min:
+                hits = right[2] + left[2]
+                work.spend(1 + len(hits))
+                out.append((right[0], b, hits))
+                if first:
+                    return out
             i += 1
     return _merged(out)
 
@@ -274,45 +301,6 @@ def _merged(out: list[_Range]) -> list[_Range]:
     for start, end, hits in out:
         merged.setdefault((start, end), []).extend(hits)
     return [(start, end, tuple(dict.fromkeys(hits))) for (start, end), hits in sorted(merged.items())]
-
-
-def _same_sentence(
-    node: Near, lefts: list[_Range], rights: list[_Range], fi: FieldIndex, work: _Work, *, first: bool
-) -> list[_Range]:
-    """NEAR/S: the ranges covering a left and a right range that do not overlap and lie in one
-    sentence (each range, too, inside that sentence)."""
-    out: list[_Range] = []
-    starts = [r[0] for r in rights]
-    by_end = sorted(rights, key=lambda r: r[1])
-    ends = [r[1] for r in by_end]
-    for left in lefts:
-        a, b = left[0], left[1]
-        s0, s1 = fi.sentence_of(a)
-        if b > s1:
-            continue  # the left range itself crosses into the next sentence
-        i = bisect_left(starts, b)  # right after left, ending in the sentence
-        while i < len(rights) and rights[i][0] < s1:
-            right = rights[i]
-            if right[1] <= s1:
-                hits = left[2] + right[2]
-                work.spend(1 + len(hits))
-                out.append((a, right[1], hits))
-                if first:
-                    return out
-            i += 1
-        if node.ordered:
-            continue
-        i = bisect_left(ends, s0 + 1)  # right before left, starting in the sentence
-        while i < len(by_end) and by_end[i][1] <= a:
-            right = by_end[i]
-            if right[0] >= s0:
-                hits = right[2] + left[2]
-                work.spend(1 + len(hits))
-                out.append((right[0], b, hits))
-                if first:
-                    return out
-            i += 1
-    return _shortest(_merged(out)) if work.bounded else _merged(out)
 
 
 def _near_bounded(lefts: list[_Range], rights: list[_Range], n: int, ordered: bool) -> list[_Range]:
