@@ -71,7 +71,7 @@ from .nodes import (
 )
 from .text import surface, tokenize
 
-__all__ = ["FIELD_CODES", "ReferenceMatcher", "compile_reference", "haystack"]
+__all__ = ["FIELD_CODES", "ReferenceMatcher", "compile_reference", "haystack", "needs_segments"]
 
 MARK = "\x1d"  # starts a field: MARK, the field's code letter, SEP
 JOIN = "\x1e"  # between a word's folded form and its surface form
@@ -92,11 +92,14 @@ _CHAR = "[^\x1d\x1e\x1f]"  # any character of a folded or surface word
 _WORD = f"{_CHAR}+{JOIN}{_CHAR}+"  # one whole word, folded and surface
 
 
-def haystack(doc: Document) -> str:
-    """All fields of `doc` as one string of words, each field introduced by its mark and code."""
+def haystack(doc: Document, segments: bool = True) -> str:
+    """All fields of `doc` as one string of words, each field introduced by its mark and code;
+    then (`segments`) each field's sentences and the statements, for NEAR/S and said_by:."""
     parts: list[str] = []
     for name in FIELDS:
         parts.append(_segment(FIELD_CODES[name], getattr(doc, name)))
+    if not segments:
+        return "".join(parts)
     for name in FIELDS:  # each sentence again, for NEAR/S
         value = getattr(doc, name)
         parts += [_segment(SENTENCE_CODES[name], value[s0:s1]) for s0, s1 in sentences(value)]
@@ -170,6 +173,23 @@ def _holds(node: Node, fields: Sequence[str] | None) -> str:
             assert_never(node)
 
 
+def needs_segments(node: Node) -> bool:
+    """Whether the query looks at sentences (NEAR/S) or statements (said_by:, quote:)."""
+    match node:
+        case Said():
+            return True
+        case Near(left, right, distance):
+            return distance == SAME_SENTENCE or needs_segments(left) or needs_segments(right)
+        case And(children) | Or(children):
+            return any(needs_segments(c) for c in children)
+        case Not(child) | Field(_, child):
+            return needs_segments(child)
+        case Term() | Prefix() | Exact() | Phrase():
+            return False
+        case _:
+            assert_never(node)
+
+
 def _in_one_sentence(node: Node) -> bool:
     """A NEAR/S (the parser keeps them out of other NEARs, so one is never nested)."""
     return isinstance(node, Near) and node.distance == SAME_SENTENCE
@@ -184,14 +204,17 @@ class ReferenceMatcher:
     """Every rule's regex tried on every document: no index, no prefilter, no shortcuts."""
 
     def __init__(self, rules: Iterable[tuple[str, Node]]) -> None:
+        listed = list(rules)
         self._rules: list[tuple[str, re.Pattern[str]]] = [
-            (rule_id, compile_reference(node)) for rule_id, node in rules
+            (rule_id, compile_reference(node)) for rule_id, node in listed
         ]
+        # Sentences and statements make every haystack longer: only when a rule looks at them.
+        self._segments = any(needs_segments(node) for _, node in listed)
 
     def __len__(self) -> int:
         return len(self._rules)
 
     def match_ids(self, doc: Document) -> list[str]:
         """The ids of the rules whose regex matches `doc`, in the order the rules were given."""
-        text = haystack(doc)
+        text = haystack(doc, self._segments)
         return [rule_id for rule_id, pattern in self._rules if pattern.match(text) is not None]
