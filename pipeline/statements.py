@@ -927,13 +927,8 @@ _OF = re.compile(r"([^\W\d_]+)\s+(?:of|to|for)\b", re.U)
 def _strip_relative(mention: _Mention) -> _Mention:
     """ "Elizaveta Peskova, the daughter of the Kremlin spokesman": she speaks, not he. An
     apposition naming whose relative the speaker is keeps only the relation."""
-    appo = mention.apposition
-    m = re.search(r"\b(\w+)\s+(?:of|to)\b", appo)
-    if m and m.group(1).lower() in RELATIVES:
-        return _Mention(
-            mention.text, mention.start, mention.end, mention.named, appo[: m.end(1)], mention.gender
-        )
-    return mention
+    appo = _without_relation(mention.apposition)
+    return mention if appo == mention.apposition else replace(mention, apposition=appo)
 
 
 def _statement(

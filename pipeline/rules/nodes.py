@@ -11,6 +11,7 @@ whether.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import assert_never, final
 
@@ -33,9 +34,11 @@ __all__ = [
     "Term",
     "explain",
     "has_positive",
+    "in_one_sentence",
     "is_span",
     "spans_when_true",
     "tree",
+    "walk",
 ]
 
 FIELDS: tuple[str, ...] = ("title", "text", "source", "url", "lang", "category")
@@ -255,3 +258,31 @@ def spans_when_true(node: Node) -> bool:
             return any(part is not None and spans_when_true(part) for part in (speaker, quote))
         case _:
             assert_never(node)
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """The node and every node below it, parents before children (for the questions asked of a
+    whole tree: is a NEAR/S in it, a field scope, a statement)."""
+    yield node
+    match node:
+        case And(children) | Or(children):
+            for child in children:
+                yield from walk(child)
+        case Not(child) | Field(_, child):
+            yield from walk(child)
+        case Near(left, right):
+            yield from walk(left)
+            yield from walk(right)
+        case Said(speaker, quote):
+            for part in (speaker, quote):
+                if part is not None:
+                    yield from walk(part)
+        case Term() | Prefix() | Exact() | Phrase():
+            pass
+        case _:
+            assert_never(node)
+
+
+def in_one_sentence(node: Node) -> bool:
+    """A NEAR/S (or ONEAR/S)."""
+    return isinstance(node, Near) and node.distance == SAME_SENTENCE

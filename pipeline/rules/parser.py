@@ -47,8 +47,10 @@ from .nodes import (
     Term,
     explain,
     has_positive,
+    in_one_sentence,
     is_span,
     spans_when_true,
+    walk,
 )
 
 __all__ = ["MAX_DISTANCE", "AliasTable", "QuerySyntaxError", "parse_query"]
@@ -368,7 +370,7 @@ class _Parser:
             right_col = toks[self.pos].col
             right = self.parse_unary()
             for side, col in ((left, first.col), (right, right_col)):
-                if _sentence_near(side):
+                if _has_sentence_near(side):  # a side holds spans only: a NEAR/S or an OR of one
                     raise self.error(
                         f"{op.text}: a NEAR/S cannot be a side of another NEAR (put it beside: "
                         "(a NEAR/S b) (a NEAR/5 c))",
@@ -519,51 +521,19 @@ def _contradiction(node: Node) -> tuple[Not, Node] | None:
             assert_never(node)
 
 
-def _sentence_near(node: Node) -> bool:
-    """Whether a NEAR operand is or holds a NEAR/S (an OR of them, say)."""
-    match node:
-        case Near(distance=distance):
-            return distance == SAME_SENTENCE
-        case Or(children):
-            return any(_sentence_near(c) for c in children)
-        case Term() | Prefix() | Exact() | Phrase() | And() | Not() | Field() | Said():
-            return False
-        case _:
-            assert_never(node)
-
-
 def _has_sentence_near(node: Node) -> bool:
     """Whether a NEAR/S is anywhere in the tree."""
-    match node:
-        case Near(left, right, distance):
-            return distance == SAME_SENTENCE or _has_sentence_near(left) or _has_sentence_near(right)
-        case And(children) | Or(children):
-            return any(_has_sentence_near(c) for c in children)
-        case Not(child) | Field(_, child):
-            return _has_sentence_near(child)
-        case Said(speaker, quote):
-            return any(p is not None and _has_sentence_near(p) for p in (speaker, quote))
-        case Term() | Prefix() | Exact() | Phrase():
-            return False
-        case _:
-            assert_never(node)
+    return any(in_one_sentence(n) for n in walk(node))
 
 
 def _scope_inside(node: Node) -> str | None:
     """What may not be inside said_by: or quote: (a field scope, another statement), if any."""
-    match node:
-        case Field(name, _):
-            return f"a field scope ({name}:)"
-        case Said():
+    for n in walk(node):
+        if isinstance(n, Field):
+            return f"a field scope ({n.name}:)"
+        if isinstance(n, Said):
             return "said_by: or quote:"
-        case And(children) | Or(children):
-            return next((x for c in children if (x := _scope_inside(c)) is not None), None)
-        case Not(child):
-            return _scope_inside(child)
-        case Term() | Prefix() | Exact() | Phrase() | Near():  # NEAR holds span nodes only
-            return None
-        case _:
-            assert_never(node)
+    return None
 
 
 def _one_statement(children: tuple[Node, ...]) -> tuple[Node, ...]:

@@ -67,7 +67,9 @@ from .nodes import (
     Prefix,
     Said,
     Term,
+    in_one_sentence,
     is_span,
+    walk,
 )
 from .text import surface, tokenize
 
@@ -142,12 +144,12 @@ def _span(node: Node) -> str:
 def _holds(node: Node, fields: Sequence[str] | None) -> str:
     """A zero-width pattern true when `node` holds: anchored at the haystack's start and looking
     in `fields`, or (`fields` None) at a segment's start and looking in that segment only."""
-    if isinstance(node, Or) and any(_in_one_sentence(c) for c in node.children):
+    if isinstance(node, Or) and any(in_one_sentence(c) for c in node.children):
         return "(?:" + "|".join(_holds(c, fields) for c in node.children) + ")"  # each as it is
     if is_span(node):
         if fields is None:
             return f"(?=[^{MARK}]*?{SEP}(?:{_span(node)}){SEP})"
-        table = SENTENCE_CODES if _in_one_sentence(node) else FIELD_CODES  # NEAR/S: in a sentence
+        table = SENTENCE_CODES if in_one_sentence(node) else FIELD_CODES  # NEAR/S: in a sentence
         codes = "".join(table[f] for f in fields)
         return f"(?=.*?{MARK}[{codes}][^{MARK}]*?{SEP}(?:{_span(node)}){SEP})"
     match node:
@@ -175,24 +177,7 @@ def _holds(node: Node, fields: Sequence[str] | None) -> str:
 
 def needs_segments(node: Node) -> bool:
     """Whether the query looks at sentences (NEAR/S) or statements (said_by:, quote:)."""
-    match node:
-        case Said():
-            return True
-        case Near(left, right, distance):
-            return distance == SAME_SENTENCE or needs_segments(left) or needs_segments(right)
-        case And(children) | Or(children):
-            return any(needs_segments(c) for c in children)
-        case Not(child) | Field(_, child):
-            return needs_segments(child)
-        case Term() | Prefix() | Exact() | Phrase():
-            return False
-        case _:
-            assert_never(node)
-
-
-def _in_one_sentence(node: Node) -> bool:
-    """A NEAR/S (the parser keeps them out of other NEARs, so one is never nested)."""
-    return isinstance(node, Near) and node.distance == SAME_SENTENCE
+    return any(isinstance(n, Said) or in_one_sentence(n) for n in walk(node))
 
 
 def compile_reference(node: Node) -> re.Pattern[str]:
