@@ -12,14 +12,15 @@ below it, under each guard word, so guards cost set intersections, not a loop ov
 
 Matching a document is then one dictionary lookup per distinct word per field group (a hash over
 whole folded words does what Aho-Corasick does for our tokens), plus, for prefixes, one per
-distinct stem length; the candidates are evaluated exactly. The prefilter never drops a rule
-that matches (tests and `bench/match.py` check it against a plain loop over every rule).
+distinct stem length for each word no earlier document had; the candidates are evaluated
+exactly. The prefilter never drops a rule that matches (tests and `bench/match.py` check it
+against a plain loop over every rule).
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from types import MappingProxyType
@@ -219,7 +220,7 @@ class _Table:
     """Anchors of one field group. A rule filed with a guard sits under its anchor *and* each
     guard word, so checking guards is a set intersection too, not a loop over rules."""
 
-    __slots__ = ("cache", "guarded_stems", "guarded_words", "lengths", "prefixes", "words")
+    __slots__ = ("guarded_stems", "guarded_words", "lengths", "looked_up", "prefixes", "stemmed", "words")
 
     def __init__(self) -> None:
         self.words: dict[str, array[int]] = {}  # word -> rules filed without a guard
@@ -227,11 +228,14 @@ class _Table:
         self.guarded_words: dict[str, _Guarded] = {}  # word -> rules filed with a guard
         self.guarded_stems: dict[str, _Guarded] = {}
         self.lengths: list[int] = []  # the lengths of the stems, ascending
-        self.cache: dict[str, tuple[tuple[array[int], ...], tuple[_Guarded, ...]]] = {}
+        # Words seen in documents so far: all of them, and those that extend a stem (with the
+        # stems' rules), so that a document's words are looked up by set operations.
+        self.looked_up: set[str] = set()
+        self.stemmed: dict[str, tuple[tuple[array[int], ...], tuple[_Guarded, ...]]] = {}
 
     def add(self, is_prefix: bool, key: str, rule: int, guard: Guard) -> None:
         if is_prefix and key not in self.prefixes and key not in self.guarded_stems:
-            self.cache.clear()  # the words seen so far may extend this new stem
+            self.forget()  # the words seen so far may extend this new stem
             if len(key) not in self.lengths:
                 self.lengths = sorted({*self.lengths, len(key)})
         if guard is NO_GUARD:
@@ -242,17 +246,33 @@ class _Table:
         for word in guard.words:
             _file(by_word, word, rule)
 
-    def stems_of(self, word: str) -> tuple[tuple[array[int], ...], tuple[_Guarded, ...]]:
-        """The rules filed under the stems that `word` extends: unguarded, then guarded."""
-        found = self.cache.get(word)
-        if found is None:
-            sizes = [size for size in self.lengths if size <= len(word)]
-            plain = tuple(r for size in sizes if (r := self.prefixes.get(word[:size])) is not None)
-            guarded = tuple(g for size in sizes if (g := self.guarded_stems.get(word[:size])) is not None)
-            if len(self.cache) >= 1 << 18:
-                self.cache.clear()
-            found = self.cache[word] = (plain, guarded)
-        return found
+    def forget(self) -> None:
+        self.looked_up.clear()
+        self.stemmed.clear()
+
+    def stemmed_words(
+        self, words: frozenset[str]
+    ) -> Iterable[tuple[tuple[array[int], ...], tuple[_Guarded, ...]]]:
+        """For each of `words` that extends a stem, the rules filed under its stems: unguarded,
+        then guarded."""
+        new = words - self.looked_up
+        if new:
+            if len(self.looked_up) + len(new) > _LOOKED_UP_MAX:
+                self.forget()
+                new = words
+            prefixes, guarded_stems = self.prefixes, self.guarded_stems
+            for word in new:
+                sizes = [size for size in self.lengths if size <= len(word)]
+                plain = tuple(r for size in sizes if (r := prefixes.get(word[:size])) is not None)
+                guarded = tuple(g for size in sizes if (g := guarded_stems.get(word[:size])) is not None)
+                if plain or guarded:
+                    self.stemmed[word] = (plain, guarded)
+            self.looked_up |= new
+        stemmed = self.stemmed
+        return [stemmed[word] for word in stemmed.keys() & words]
+
+
+_LOOKED_UP_MAX = 1 << 18  # words remembered per table (then forgotten, all at once)
 
 
 def _file(table: dict[str, array[int]], key: str, rule: int) -> None:
@@ -308,10 +328,11 @@ class Prefilter:
             for word in plain.keys() & words:  # iterates over the document's words
                 found.update(plain[word])
             for word in guarded.keys() & words:
-                _add_guarded(found, guarded[word], vocabulary)
+                for fields, by_word in guarded[word].items():
+                    for guard_word in vocabulary(fields).intersection(by_word):  # over by_word
+                        found.update(by_word[guard_word])
             if table.lengths:
-                for word in words:
-                    stems, guarded_stems = table.stems_of(word)
+                for stems, guarded_stems in table.stemmed_words(words):
                     for rules in stems:
                         found.update(rules)
                     for filed in guarded_stems:

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 import pytest
 
 from pipeline.rules import Document, Matcher, QuerySyntaxError, parse_query
+from pipeline.rules import prefilter as prefilter_module
 from pipeline.rules.evaluate import holds
 from pipeline.rules.index import DocumentIndex
 from pipeline.rules.nodes import Not, Term
@@ -161,6 +162,21 @@ def test_rules_added_after_a_lookup_are_found() -> None:
     prefilter.add(1, parse_query("Pesk*"))
     prefilter.add(2, parse_query("Navalny*"))
     assert prefilter.candidates(DocumentIndex(Document(title="", text="Navalny Peskova"))) == [0, 1, 2]
+
+
+def test_stems_are_found_after_the_words_seen_are_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(prefilter_module, "_LOOKED_UP_MAX", 4)
+    prefilter = Prefilter()
+    prefilter.add(0, parse_query("Navaln*"))
+    prefilter.add(1, parse_query("Pesk* AND kremlin"))
+    texts = ["Navalny said", "Peskov of the Kremlin", "Peskov alone", "Navalnaya and Peskova in the Kremlin"]
+    for _ in range(2):  # the second time round, every word has been seen and forgotten
+        assert [prefilter.candidates(DocumentIndex(Document(title="", text=t))) for t in texts] == [
+            [0],
+            [1],
+            [],
+            [0, 1],
+        ]
 
 
 # -- the prefilter never drops a matching rule: many random rules against many random documents
