@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 
-from ..models import Match, Notice
+from ..models import Match, Notice, StatementRef
 
 SUBJECT_PREFIX = "[wirewatch]"
 SUBJECT_MAX = 200
@@ -174,3 +174,15 @@ def why(match: Match) -> list[str]:
     if len(seen) > _WHY_MAX:
         out.append(f"… {len(seen) - _WHY_MAX} more")
     return out
+
+
+def statement_line(statement: StatementRef) -> str:
+    """A statement on one line: who as named (and whom that names), the verb, what was said:
+    `he (Dmitry Peskov, the Kremlin spokesman) said: “the talks were constructive”`."""
+    named, *more = statement.identity.split(" | ") if statement.identity else [statement.speaker]
+    who = one_line(statement.speaker or named)
+    also = [one_line(part) for part in (named, *more) if one_line(part) and one_line(part) != who]
+    aside = f" ({', '.join(also)})" if also else ""
+    has_verb = any(c.isalpha() for c in statement.verb)  # a headline's "X: …" has none
+    verb = f" {one_line(statement.verb)}" if has_verb else ""
+    return f"{who}{aside}{verb}: “{one_line(statement.content)}”"

@@ -7,11 +7,13 @@ characters), `text` (email text part, Apprise body), `html` (email HTML part; au
 `body` (the webhook's JSON body, or an Apprise body instead of `text`). Each sees `alert`, the
 webhook payload's shape (alert_id, rule {id, title}, article {url, title, source, published,
 language}, story {id, first_seen}, matches [{field, terms, snippet, offsets, highlights, hits
-[{text, start, end, query}], hits_total}], trimmed) and, but for `subject`, `subject` (the
+[{text, start, end, query}], hits_total, and for a said_by: or quote: match statement {speaker,
+identity, verb, content, offsets}}], trimmed) and, but for `subject`, `subject` (the
 rendered subject line). Filters: one_line, header, esc, marked (a match's snippet with the
-hits in **), marked_html, why (each distinct hit and the query part it matched), safe_link,
-json. An output over its cap is rendered again from a smaller payload (fewer hits, then
-shorter snippets) and is an error if it still does not fit.
+hits in **), marked_html, why (each distinct hit and the query part it matched), statement (a
+match's statement on one line: who, the verb, what was said), safe_link, json. An output over
+its cap is rendered again from a smaller payload (fewer hits, then shorter snippets) and is an
+error if it still does not fit.
 """
 
 from __future__ import annotations
@@ -27,8 +29,18 @@ from jinja2 import StrictUndefined, Template, TemplateError, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from ..models import Alert, Digest, Match
-from .render import SUBJECT_MAX, header_text, highlight, one_line, safe_link, scrub, truncate, why
+from ..models import Alert, Digest, Match, StatementRef
+from .render import (
+    SUBJECT_MAX,
+    header_text,
+    highlight,
+    one_line,
+    safe_link,
+    scrub,
+    statement_line,
+    truncate,
+    why,
+)
 
 TemplateName = Literal[
     "subject", "text", "html", "body", "digest_subject", "digest_text", "digest_html", "digest_body"
@@ -101,6 +113,7 @@ def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
     env.filters.update(
         one_line=one_line, header=header_text, esc=_esc, marked=_marked, marked_html=_marked_html,
         why=lambda m: why(_match(m)), safe_link=lambda u: safe_link(str(u)) or "", json=_json,
+        statement=lambda st: statement_line(StatementRef.model_validate(st)),
     )  # fmt: skip
     return env
 

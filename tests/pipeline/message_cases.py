@@ -1,9 +1,11 @@
 """Alerts and notices whose messages are kept in tests/fixtures/messages: every shipped default
-template must render them byte for byte as the Python renderers did before templates existed."""
+template must render them byte for byte as the Python renderers did before templates existed
+(the statement cases came later, with statements: their messages are the templates' own, read
+and kept)."""
 
 from __future__ import annotations
 
-from pipeline.models import Alert, ArticleRef, Match, Notice, StoryRef, TermHit
+from pipeline.models import Alert, ArticleRef, Match, Notice, StatementRef, StoryRef, TermHit
 
 from .factories import DEFAULT_MATCH, make_alert
 
@@ -22,6 +24,31 @@ def _many_hits(n: int, word: str = "Peskov") -> Match:
         snippet="... " + " ".join(h.text for h in hits[:20]) + " ...",
         highlights=((4, 11),),
         hits=hits,
+    )
+
+
+def _statement_match(speaker: str, identity: str, verb: str, content: str) -> Match:
+    text = f"“{content},” {speaker} {verb}."
+    start = text.rindex(f" {speaker} ") + 1
+    return Match(
+        field="text",
+        terms=(speaker, verb),
+        offsets=((start, start + len(speaker)),),
+        snippet=text,
+        highlights=((start, start + len(speaker)),),
+        hits=(TermHit(text=speaker, start=start, end=start + len(speaker), query="said_by:(@peskov)"),),
+        statement=StatementRef(
+            speaker=speaker,
+            identity=identity,
+            verb=verb,
+            content=content,
+            speaker_start=start,
+            speaker_end=start + len(speaker),
+            content_start=1,
+            content_end=1 + len(content),
+            sentence_start=0,
+            sentence_end=len(text),
+        ),
     )
 
 
@@ -49,6 +76,19 @@ def alert_cases() -> dict[str, Alert]:
         ),
         "many_hits": make_alert(
             matches=(_many_hits(40),), story=StoryRef(id="5f1e", first_seen="2024-05-01T11:00:00+00:00")
+        ),
+        "statement": make_alert(
+            matches=(
+                _statement_match(
+                    "he",
+                    "he | Dmitry Peskov | the Kremlin spokesman",
+                    "said",
+                    "There are no contacts planned",
+                ),
+            )
+        ),
+        "hostile_statement": make_alert(
+            matches=(_statement_match(EVIL, f"{EVIL} | x\ny", "said\r\n", EVIL),)
         ),
         "huge": make_alert(
             title="T" * 5000,

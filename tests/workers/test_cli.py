@@ -107,6 +107,11 @@ def test_rules_test_seeds_text_shows_the_seven_alerts_with_why() -> None:
     assert "**Kremlin spokesman Dmitry Peskov** **said**" in out.stdout and "**Navalny**" in out.stdout
     # which query part matched, where: the statement's speaker as named, and its verb
     assert 'phrase:"kremlin spokesman dmitry peskov": Kremlin spokesman Dmitry Peskov@' in out.stdout
+    # and the statement itself, on its own line: who, the verb, what was said
+    assert (
+        "statement: Kremlin spokesman Dmitry Peskov told: “Russian troops in Ukraine are attacking only"
+        " military targets”"
+    ) in out.stdout
 
 
 def test_rules_test_with_another_rules_file_and_explain(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from pipeline.models import Match, RuleHit
-from pipeline.sinks.render import highlight, one_line
+from pipeline.sinks.render import highlight, one_line, statement_line
 
 
 def seeds_dir(config_path: str, given: str | None) -> Path:
@@ -38,6 +38,8 @@ def hit_lines(hit: RuleHit, color: bool, indent: str = "  ", header: bool = True
             yield f"{indent}    {one_line(query)}: {places}{more}"
         if m.snippet:
             yield f"{indent}    {_marked(m.snippet, m.highlights, color)}"
+        if m.statement is not None:
+            yield f"{indent}    statement: {statement_line(m.statement)}"
 
 
 def _by_query(match: Match) -> dict[str, list[tuple[str, int, int]]]:
