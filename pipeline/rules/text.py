@@ -61,6 +61,17 @@ _NOT_LETTER = r"[\W_\u02bc]"
 _ASCII_LETTER, _ASCII_NOT_LETTER = "[A-Za-z0-9]", "[^A-Za-z0-9]"
 _WORD = re.compile(rf"{_LETTER}+(?:[{MARKS}]+{_LETTER}*)*")  # by runs: bench/README.md
 _ASCII_WORD = re.compile(rf"{_ASCII_LETTER}+")
+# The same words of such a text, split in C without a regex (bench/README.md, "Rules"): every
+# byte but [A-Za-z0-9] becomes a space (and for folded words A-Z becomes a-z), after each
+# non-ASCII character, never part of a word there, became one "?".
+_ASCII_SEPARATE = bytes(c if chr(c).isascii() and chr(c).isalnum() else 0x20 for c in range(256))
+_ASCII_SEPARATE_LOWER = _ASCII_SEPARATE.lower()
+
+
+def _ascii_split(text: str, table: bytes) -> list[str]:
+    return text.encode("ascii", "replace").translate(table).decode("ascii").split()
+
+
 _IN_WORD = re.compile(rf"{_LETTER}|[{MARKS}]")  # a character that belongs to a word
 # A possessive: an apostrophe and "s" right after a word (a letter, digit or accent mark) and
 # ending one ("Navalny's", "ICC’s", "José's"). Blanked out (same length, so offsets hold); it
@@ -155,7 +166,7 @@ def words(text: str) -> list[str]:
 def prepared_words(blanked: str) -> tuple[list[str], bool]:
     """`words` of a text whose possessives are already blanked, and whether all are ASCII."""
     if _ascii_words_only(blanked):
-        return _ASCII_WORD.findall(blanked.lower()), True
+        return _ascii_split(blanked, _ASCII_SEPARATE_LOWER), True
     out = [w.lower() if w.isascii() else _fold(w) for w in _WORD.findall(blanked)]
     return ([w for w in out if w] if "" in out else out), False
 
@@ -245,7 +256,7 @@ def raw_words(text: str) -> list[str]:
     this runs for every =exact term, see bench/README.md, "Rules")."""
     blanked = _blank_possessives(text)
     if _ascii_words_only(blanked):
-        return _ASCII_WORD.findall(blanked)
+        return _ascii_split(blanked, _ASCII_SEPARATE)
     return [w for w in _WORD.findall(blanked) if w.isascii() or _fold(w)]
 
 

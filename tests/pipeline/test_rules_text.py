@@ -9,7 +9,7 @@ import signal
 import pytest
 
 from pipeline.rules import fold, tokenize, words
-from pipeline.rules.text import WordLocator, spans, surface
+from pipeline.rules.text import WordLocator, raw_words, spans, surface
 
 
 def folded(text: str) -> list[str]:
@@ -130,6 +130,17 @@ def test_words_and_spans_agree_with_tokenize_on_random_texts() -> None:
     texts = _random_texts(2000, seed=7)
     assert [t for t in texts if words(t) != folded(t)] == []
     assert [t for t in texts if spans(t) != _offsets(t)] == []
+
+
+def test_words_of_ascii_words_among_other_characters_are_the_tokens() -> None:
+    # Such texts take the bytes road (no regex): every non-ASCII character, one code unit or two,
+    # and every ASCII non-letter must split words exactly as tokenize does.
+    alphabet = [*"aZz09 -_'.,:;\t\n\x00\x7f", *"’“—\u00a0\u2028€😀\ud800", "’s", "'S"]
+    rng = random.Random(11)
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(3000)]
+    assert [t for t in texts if words(t) != folded(t)] == []
+    as_written = [[t[a:b] for a, b in _offsets(t)] for t in texts]
+    assert [t for t, raw in zip(texts, as_written, strict=True) if raw_words(t) != raw] == []
 
 
 def test_tokens_point_into_the_original_text() -> None:
