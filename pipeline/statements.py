@@ -679,7 +679,7 @@ def _content_after(
         q = next((q for q in quotes if q.start == k), None)
         if q is not None:  # said that “…”
             return q.inner
-    elif not bare:
+    elif not bare and not _PRONOUN_CLAUSE.match(text, k, end):  # "announced it would withdraw"
         return None
     else:
         lead2 = re.match(r"\s*(?:,\s*|:\s*)?", text[k:end])
@@ -703,6 +703,14 @@ def _content_after(
         return None
     return k, stop
 
+
+# A clause without "that" after a verb that otherwise needs it: a pronoun and a modal or a form
+# of to be or to have ("announced it would withdraw", "denied he was there"); "announced the
+# decision" names what was announced, not what was said.
+_PRONOUN_CLAUSE = re.compile(
+    r"\s*(?:it|he|she|they|we)\s+(?:would|will|could|might|may|must|should|had|has|have|was|were|is|are)\b",
+    re.I,
+)
 
 # Verbs that say what something is called, a statement only with the words quoted: "dismissed
 # the report as “pure fiction”", "called the decision “outrageous”".

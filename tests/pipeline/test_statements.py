@@ -47,6 +47,9 @@ def _one(text: str) -> Statement:
          "the move would escalate tensions"),
         ("Russian troops are attacking only military targets, Peskov told journalists on Tuesday.", "Peskov",
          "Russian troops are attacking only military targets"),
+        ("Hungary announced it would withdraw from the court.", "Hungary",
+         "it would withdraw from the court"),
+        ("Peskov denied he was aware of the talks.", "Peskov", "he was aware of the talks"),
     ],
 )  # fmt: skip
 def test_each_pattern_finds_the_speaker_and_what_was_said(text: str, speaker: str, content: str) -> None:
@@ -107,6 +110,8 @@ def test_no_statement_where_no_one_says_anything() -> None:
     for text in (
         "The Kremlin Cup drew record crowds. Dmitry Peskov attended the final with his wife.",
         "A statement by the Kremlin spokesman is expected later today.",
+        "Hungary announced the decision to withdraw from the court.",  # names what, not what was said
+        "Peskov denied the reports about the talks.",
         "The United States said",  # no content
         "",
         '"""',
