@@ -257,6 +257,10 @@ class _Parser:
         self.pos = 0
         self.depth = 0
         self.negated = False  # whether the tree has a NOT (else no contradiction to look for)
+        # Whether a NEAR/S or a statement scope was made so far: else no tree needs walking for
+        # one (most rules have neither).
+        self.sentence_nears = False
+        self.statements = False
         self.cols: dict[int, int] = {}  # id(node) -> column where it starts
         self.keep: list[Node] = []  # every node with a column, alive so that no id is reused
 
@@ -351,7 +355,9 @@ class _Parser:
             items.append(self.parse_near())
         if len(items) == 1:
             return items[0]
-        children = _one_statement(_flatten(And, items))
+        children = _flatten(And, items)
+        if self.statements:
+            children = _one_statement(children)
         return children[0] if len(children) == 1 else self.at(And(children), first.col)
 
     def parse_near(self) -> Node:
@@ -370,7 +376,7 @@ class _Parser:
             right_col = toks[self.pos].col
             right = self.parse_unary()
             for side, col in ((left, first.col), (right, right_col)):
-                if _has_sentence_near(side):  # a side holds spans only: a NEAR/S or an OR of one
+                if self.sentence_nears and _has_sentence_near(side):  # a NEAR/S or an OR of one
                     raise self.error(
                         f"{op.text}: a NEAR/S cannot be a side of another NEAR (put it beside: "
                         "(a NEAR/S b) (a NEAR/5 c))",
@@ -385,6 +391,7 @@ class _Parser:
                         self.cols.get(id(side), col),
                     )
             left = self.at(Near(left, right, op.distance, op.ordered), first.col)
+            self.sentence_nears = self.sentence_nears or op.distance == SAME_SENTENCE
         return left
 
     def parse_unary(self) -> Node:
@@ -459,13 +466,16 @@ class _Parser:
         """`said_by:x` or `quote:x`: x in one statement's speaker or content."""
         col = self.peek().col
         child = self.parse_primary()
-        inner = _scope_inside(child) or ("NEAR/S" if _has_sentence_near(child) else None)
+        inner = _scope_inside(child) or (
+            "NEAR/S" if self.sentence_nears and _has_sentence_near(child) else None
+        )
         if inner is not None:
             raise self.error(
                 f"'{tok.text}:' looks in one statement: {inner} cannot be inside it "
                 "(put it beside: said_by:@peskov title:sanctions)",
                 self.cols.get(id(child), col),
             )
+        self.statements = True
         return Said(child, None) if tok.text == "said_by" else Said(None, child)
 
     def person(self, tok: _Tok) -> Node:

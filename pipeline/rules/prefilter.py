@@ -183,7 +183,7 @@ def _or_clauses(node: Or, fields: Group) -> list[_BranchClause]:
         cost, some, inner = options[0]
         total += cost
         found.extend(some)
-        guard = _guard(options[1:], some)
+        guard = _guard(options[1:], some) if len(options) > 1 else NO_GUARD
         for anchor in some:
             mine = inner.get(anchor, guard)
             if guards.setdefault(anchor, mine) != mine:

@@ -87,6 +87,8 @@ def in_word(c: str) -> bool:
 
 def is_one_word(text: str) -> bool:
     """Whether `text` is exactly one word as written (tokenize may still fold it to nothing)."""
+    if text.isascii():  # ASCII letters and digits only: one word by the definition above
+        return text.isalnum()
     return _WORD.fullmatch(text) is not None
 
 
