@@ -458,12 +458,14 @@ def _check_queries(
     each query that parses goes into `parsed` under its rule id."""
     issues = []
     shared = AliasTable(aliases, people=people)
+    aliases_in_rules_file = _aliases_or_empty(_get(rules_doc.data, "aliases"))
+    people_in_rules_file = _people_or_empty(_get(rules_doc.data, "people"))
     for problem in shared.problems():
-        source = rules_doc if problem.key in _aliases_or_empty(_get(rules_doc.data, "aliases")) else doc
+        source = rules_doc if problem.key in aliases_in_rules_file else doc
         issues.append(source.issue(("aliases", problem.key), str(problem), at_key=True))
     for problem in shared.person_problems():
         person_id = problem.key.removeprefix("@")
-        source = rules_doc if person_id in _people_or_empty(_get(rules_doc.data, "people")) else doc
+        source = rules_doc if person_id in people_in_rules_file else doc
         issues.append(
             source.issue(("people", person_id), f"person @{person_id}: {problem.message}", at_key=True)
         )

@@ -66,7 +66,10 @@ class Statement:
         """What names the speaker: the mention, its apposition and whom it refers back to; a
         relative by way of someone stays the relative ("the widow of X" is the widow)."""
         parts = (self.speaker, self.apposition, self.refers_to)
-        return " | ".join(_without_relation(p) for p in parts if p)
+        return IDENTITY_SEPARATOR.join(_without_relation(p) for p in parts if p)
+
+
+IDENTITY_SEPARATOR = " | "  # between the parts of `Statement.identity` (not a word: it splits words)
 
 
 # --- Lexicons --------------------------------------------------------------------------------

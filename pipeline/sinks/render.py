@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 
 from ..models import Match, Notice, StatementRef
+from ..statements import IDENTITY_SEPARATOR
 
 SUBJECT_PREFIX = "[wirewatch]"
 SUBJECT_MAX = 200
@@ -179,7 +180,8 @@ def why(match: Match) -> list[str]:
 def statement_line(statement: StatementRef) -> str:
     """A statement on one line: who as named (and whom that names), the verb, what was said:
     `he (Dmitry Peskov, the Kremlin spokesman) said: “the talks were constructive”`."""
-    named, *more = statement.identity.split(" | ") if statement.identity else [statement.speaker]
+    parts = statement.identity.split(IDENTITY_SEPARATOR) if statement.identity else [statement.speaker]
+    named, *more = parts
     who = one_line(statement.speaker or named)
     also = [one_line(part) for part in (named, *more) if one_line(part) and one_line(part) != who]
     aside = f" ({', '.join(also)})" if also else ""
