@@ -16,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
+from workers.context import connect
 from workers.demo_site import LoopbackSite, WebhookReceiver
 from workers.metrics import Metrics, registry_for, serve
 from workers.redis_embedded import EmbeddedRedis
@@ -111,9 +112,8 @@ def test_metrics_off_loopback_need_a_token_and_it_is_checked(tmp_path: Path) -> 
         load_config(cfg)
     port = free_port()
     config = load_config(write_config(tmp_path, [], [], metrics_listen=f"127.0.0.1:{port}"))
-    from redis import Redis
-
-    redis = Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=1)  # nothing there
+    # nothing there; connected as the workers connect (a bare Redis() retries for seconds first)
+    redis = connect(f"redis://127.0.0.1:{free_port()}/0")
     listening = serve(f"127.0.0.1:{port}", registry_for(Metrics.create(), lambda: config, redis), redis,
                       lambda: config, token="s3cret", need_scheduler=True, need_workers=True)  # fmt: skip
     try:

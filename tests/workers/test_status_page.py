@@ -18,6 +18,7 @@ import pytest
 from redis import Redis
 
 from workers import state
+from workers.context import connect
 from workers.demo_site import LoopbackSite, Seed, WebhookReceiver, rss_feed
 from workers.metrics import Metrics, registry_for, serve
 from workers.reload import LiveConfig
@@ -202,7 +203,8 @@ def test_without_redis_the_page_says_so(browser: Any, tmp_path: Path) -> None:
     from pipeline.config import load_config
 
     cfg = load_config(write_config(tmp_path, [], []))
-    redis = Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=1)  # nothing listens
+    # nothing listens; connected as the workers connect (a bare Redis() retries for seconds first)
+    redis = connect(f"redis://127.0.0.1:{free_port()}/0")
     port = free_port()
     server = serve(f"127.0.0.1:{port}", registry_for(Metrics.create(), lambda: cfg, redis), redis,
                    lambda: cfg, token=None, need_scheduler=True, need_workers=True)  # fmt: skip
