@@ -141,6 +141,27 @@ def test_the_default_digest_lists_each_alert_escaped_with_its_other_outlets() ->
     assert body["alerts"][1]["also_reported_by"].startswith("Other Outlet")
 
 
+def test_the_default_digest_shows_each_alerts_statement_escaped() -> None:
+    from pipeline.models import Digest
+
+    cases = alert_cases()
+    alerts = (
+        cases["statement"].model_copy(update={"alert_id": "s1"}),
+        cases["plain"].model_copy(update={"alert_id": "p1"}),
+        cases["hostile_statement"].model_copy(update={"alert_id": "h1"}),
+    )
+    digest = Digest(digest_id="d1", group="g", sink_id="s", alerts=alerts, also=("", "", ""),
+                    window_start="2024-05-01T12:01:00Z", flushed_at="2024-05-01T12:05:00+00:00")  # fmt: skip
+    text = DEFAULT_TEMPLATES.digest_text(digest)
+    line = "Statement: he (Dmitry Peskov, the Kremlin spokesman) said: “There are no contacts planned”"
+    assert f"\n   {line}\n" in text
+    assert text.count("Statement: ") == 2  # the plain alert has none
+    assert "\r" not in text and "\u202e" not in text
+    page = DEFAULT_TEMPLATES.digest_html(digest)
+    assert line in page and page.count("Statement: ") == 2
+    assert "<script>" not in page and "Statement: Evil &lt;script&gt;" in page
+
+
 def test_a_digest_of_fifty_huge_alerts_stays_under_64_kb() -> None:
     from pipeline.models import Digest
 
