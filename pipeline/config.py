@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import ConfigError, ConfigIssue
-from .fetch import names_private_host
+from .fetch import is_private_host_name, names_private_host
 from .opml import OpmlError, read_opml
 from .redact import SECRET_KEYS, display_url
 from .rules import AliasTable, QuerySyntaxError, operator_lookalikes, parse_query
@@ -514,6 +514,25 @@ def _warnings(
             if names_private_host(url):
                 found.append(doc.issue(path, f"{display_url(url)} is a loopback or private address: it is "
                                              "refused while allow_private_networks is false"))  # fmt: skip
+        found += _private_apprise_hosts(config, doc)
+    return found
+
+
+def _private_apprise_hosts(config: Config, doc: Document) -> list[ConfigIssue]:
+    """A warning for each Apprise URL whose service host is, as written, non-public."""
+    sinks = [(i, s) for i, s in enumerate(config.sinks) if isinstance(s, AppriseSinkConfig)]
+    if not sinks:
+        return []
+    from .sinks.apprise import service_host  # imports Apprise's plugins: only when used
+
+    found = []
+    for i, sink in sinks:
+        for j, url in enumerate(sink.urls):
+            host = service_host(url)
+            if host is not None and is_private_host_name(host[0]):
+                found.append(doc.issue(("sinks", i, "urls", j), f"the {url.split(':', 1)[0]}:// URL's host "
+                                       f"{host[0]} is a loopback or private address: it is refused while "
+                                       "allow_private_networks is false"))  # fmt: skip
     return found
 
 

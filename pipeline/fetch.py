@@ -68,7 +68,12 @@ def names_private_host(url: str) -> bool:
     """Whether the URL's host is, as written, loopback or otherwise non-public (an IP literal or
     localhost): the guard would refuse it without allow_private_networks. Names that resolve to
     such addresses are only found when fetched."""
-    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    return is_private_host_name(urlsplit(url).hostname or "")
+
+
+def is_private_host_name(host: str) -> bool:
+    """`names_private_host` for a bare host (an IPv6 literal with or without its brackets)."""
+    host = host.strip("[]").rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:

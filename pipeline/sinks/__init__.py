@@ -39,8 +39,9 @@ class Sink(Protocol):
 
 
 def make_sink(cfg: AnySinkConfig, fetcher: Fetcher, templates: SinkTemplates | None = None) -> Sink:
-    """The sink for one config entry (the fetcher is used by HTTP sinks for the address guard),
-    rendering with `templates` (see pipeline.config.sink_templates; default: the shipped ones)."""
+    """The sink for one config entry, rendering with `templates` (see
+    pipeline.config.sink_templates; default: the shipped ones). Webhooks post through the
+    fetcher; Apprise sinks, which connect on their own, take its address guard's settings."""
     templates = templates or SinkTemplates()
     if isinstance(cfg, EmailSinkConfig):
         return EmailSink(cfg, templates=templates)
@@ -49,5 +50,7 @@ def make_sink(cfg: AnySinkConfig, fetcher: Fetcher, templates: SinkTemplates | N
     if isinstance(cfg, AppriseSinkConfig):
         from .apprise import AppriseSink  # Apprise loads its plugins on import: only when used
 
-        return AppriseSink(cfg, templates)
+        return AppriseSink(
+            cfg, templates, allow_private_networks=fetcher.allow_private_networks, resolver=fetcher.resolver
+        )
     assert_never(cfg)

@@ -5,6 +5,13 @@ Each URL is notified on its own Apprise instance, so its outcome is its own: a t
 the message is not sent it again when another one is retried. Apprise tells success or failure
 per service but not why; the HTTP status its plugins log (`error=404.`) decides between retry
 and give up: 4xx but 408/409/425/429 is permanent, anything else (5xx, no answer) retriable.
+
+The address guard: Apprise opens its own connections, so they cannot go through the fetcher's
+guarded transport. Instead, unless allow_private_networks is set, the host a URL names for its
+service (json://host, ntfy://host, matrix://host, mailto's smtp=...) is resolved before each
+try and a non-public answer gives the target up; a service whose URL holds tokens where a host
+would be (slack://, tgram://) talks to its own public API hosts and has none to check. Unlike
+the fetcher's guard, this is checked before Apprise resolves the name again itself.
 """
 
 from __future__ import annotations
@@ -16,7 +23,8 @@ from collections.abc import Sequence
 import apprise
 from apprise.result import AppriseResultStatus
 
-from ..errors import DeliveryPermanent, DeliveryRetriable
+from ..errors import BlockedAddressError, DeliveryPermanent, DeliveryRetriable, FetchRetriable
+from ..fetch import Resolver, resolve_checked, system_resolver
 from ..models import Alert, Digest, Notice, short_hash
 from ..schema import AppriseSinkConfig
 from .render import notice_subject, notice_text, one_line
@@ -28,6 +36,22 @@ log = logging.getLogger(__name__)
 _STATUS = re.compile(r"\berror=(\d{3})\b")
 
 
+def service_host(url: str) -> tuple[str, int] | None:
+    """The host (and port, 0 when the service's default) that an Apprise URL's service connects
+    to when the URL names one: its plugin's URL templates take a `{host}` (json://, ntfy://host,
+    gotify://, matrix://...), or, for email, its SMTP server. None for a URL Apprise rejects, a
+    service whose URLs hold tokens instead (slack://, tgram://, discord://), and ntfy://topic,
+    which goes to ntfy.sh."""
+    service = apprise.Apprise.instantiate(url)
+    if service is None:
+        return None
+    host = str(getattr(service, "smtp_host", "") or getattr(service, "host", "") or "")
+    if not host or not any("{host}" in template for template in getattr(service, "templates", ())):
+        return None
+    port = getattr(service, "port", None)
+    return host.strip("[]"), port if isinstance(port, int) else 0
+
+
 def target_key(url: str) -> str:
     """A target's name in Redis and logs: a hash of its URL (which may hold a token)."""
     return "url-" + short_hash(url, size=12)
@@ -37,8 +61,17 @@ class AppriseSink:
     """Notify each pending Apprise URL; raise DeliveryRetriable or DeliveryPermanent naming the
     targets that failed and carrying those that took it."""
 
-    def __init__(self, cfg: AppriseSinkConfig, templates: SinkTemplates | None = None) -> None:
+    def __init__(
+        self,
+        cfg: AppriseSinkConfig,
+        templates: SinkTemplates | None = None,
+        *,
+        allow_private_networks: bool = False,
+        resolver: Resolver = system_resolver,
+    ) -> None:
         self.cfg = cfg
+        self.allow_private_networks = allow_private_networks
+        self.resolver = resolver
         self.templates = templates or SinkTemplates()
         self.id = cfg.id
         self._urls = {target_key(url): url for url in cfg.urls}
@@ -92,6 +125,13 @@ class AppriseSink:
         notifier = apprise.Apprise()
         if not notifier.add(url):
             return "give up", "Apprise does not accept this URL"
+        if not self.allow_private_networks and (found := service_host(url)) is not None:
+            try:
+                resolve_checked(*found, allow_private_networks=False, resolver=self.resolver)
+            except BlockedAddressError as exc:
+                return "give up", f"address refused: {exc}"
+            except FetchRetriable:
+                pass  # a name that does not resolve: Apprise's own try fails and says so
         result = notifier.notify(
             body=body, title=title, body_format=self.cfg.format, timeout=self.cfg.timeout,
             log_level=logging.WARNING,

@@ -484,6 +484,20 @@ def test_private_feed_and_webhook_addresses_are_warnings_unless_allowed(tmp_path
     assert _loaded(tmp_path, "allow_private_networks: true\n" + text).warnings == []
 
 
+def test_private_apprise_service_hosts_are_warnings_unless_allowed(tmp_path: Path) -> None:
+    slack = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ"
+    text = (
+        "sinks:\n  - id: chat\n    type: apprise\n    urls:\n"
+        f"      - json://user:s3cret@127.0.0.1:8080/hook\n      - {slack}\n      - ntfy://10.0.0.1/desk\n"
+        "      - ntfys://ntfy.example.org/desk\n"
+    )
+    cfg = _loaded(tmp_path, text)
+    assert [(w.key, w.line) for w in cfg.warnings] == [("sinks[0].urls[0]", 5), ("sinks[0].urls[2]", 7)]
+    assert "json:// URL's host 127.0.0.1 is a loopback or private address" in cfg.warnings[0].message
+    assert all("s3cret" not in w.message for w in cfg.warnings)
+    assert _loaded(tmp_path, "allow_private_networks: true\n" + text).warnings == []
+
+
 @pytest.mark.parametrize(
     ("text", "key", "suggestion"),
     [
