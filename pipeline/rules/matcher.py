@@ -4,9 +4,7 @@
     for hit in matcher.match(Document(title=..., text=...)): ...
 
 Build: parse every rule (aliases expanded) and register its anchors in the `Prefilter`; from
-20,000 rules on, helper processes forked at the start parse chunks of them meanwhile (Linux) and
-send back where each rule is filed, not its tree: a rule parsed by a helper is parsed again here
-when it is first a candidate (most rules never are).
+20,000 rules on, helper processes forked at the start parse chunks of them meanwhile (Linux).
 Match: index the document once, ask the prefilter for candidates, evaluate only those exactly,
 and explain the few that hold (`match_ids` skips the explanations). Nothing loads partially:
 one bad rule and the whole set is refused.
@@ -33,7 +31,7 @@ from .highlight import build_match
 from .index import Document, DocumentIndex
 from .nodes import FIELDS, Node
 from .parser import QuerySyntaxError, parse_query
-from .prefilter import Filing, Prefilter, filing
+from .prefilter import Prefilter
 
 __all__ = ["CompiledRule", "Document", "Matcher", "RuleError", "RuleErrors", "RuleSpec", "build_processes"]
 
@@ -97,9 +95,7 @@ _CAN_FORK = sys.platform == "linux"  # fork without exec is unsafe on macOS; Win
 
 # One parsed rule: its number, its tree (None if it failed) and its errors.
 _Parsed = list[tuple[int, Node | None, list[RuleError]]]
-# One rule parsed by a helper: its number, where it is filed (None if it failed) and its errors.
-_Filed = list[tuple[int, Filing | None, list[RuleError]]]
-_Chunk = tuple[int, int, "Future[_Filed] | None"]  # rules [start, stop) sent to a helper
+_Chunk = tuple[int, int, "Future[_Parsed] | None"]  # rules [start, stop) sent to a helper
 
 
 def build_processes(rules: int) -> int:
@@ -141,25 +137,19 @@ def _start_helper(shared: AliasTable) -> None:  # pragma: no cover - runs in the
     gc.disable()  # as in the parent: trees hold no cycles, and each chunk is freed once sent
 
 
-def _filed(rules: Sequence[_Source], start: int, stop: int, shared: AliasTable, first: int = 0) -> _Filed:
-    """`_parse`, keeping of each tree only where it is filed (a tree costs more to send)."""
+def _parse_specs(specs: list[_Spec], first: int) -> _Parsed:  # pragma: no cover - in the helpers
+    assert _HELPER_ALIASES is not None
     return [
-        (first + n, filing(node) if node is not None else None, problems)
-        for n, node, problems in _parse(rules, start, stop, shared)
+        (first + n, node, problems) for n, node, problems in _parse(specs, 0, len(specs), _HELPER_ALIASES)
     ]
 
 
-def _parse_specs(specs: list[_Spec], first: int) -> _Filed:  # pragma: no cover - in the helpers
-    assert _HELPER_ALIASES is not None
-    return _filed(specs, 0, len(specs), _HELPER_ALIASES, first)
-
-
 class Helpers:
-    """Processes that parse chunks of rules for the build and send back their filings, forked
-    once at its start (while this process is small, so that they stay small too: each page this
-    process writes to afterwards becomes a private page of theirs). A chunk a helper fails on
-    (it was killed, ran out of memory, or hit a bug) is parsed here instead, where the same bug
-    raises as it would have without helpers."""
+    """Processes that parse chunks of rules for the build, forked once at its start (while this
+    process is small, so that they stay small too: each page this process writes to afterwards
+    becomes a private page of theirs). A chunk a helper fails on (it was killed, ran out of
+    memory, or hit a bug) is parsed here instead, where the same bug raises as it would have
+    without helpers."""
 
     CHUNK = 5000
 
@@ -188,8 +178,8 @@ class Helpers:
 
     def results(
         self, rules: Sequence[RuleSpec], chunks: list[_Chunk], shared: AliasTable
-    ) -> Iterator[_Filed]:
-        """Each chunk's filed rules, in order, waiting for each."""
+    ) -> Iterator[_Parsed]:
+        """Each chunk's parsed rules, in order, waiting for each."""
         for a, b, future in chunks:
             try:
                 if future is None:
@@ -199,7 +189,7 @@ class Helpers:
                 log.warning("rules %d-%d: a helper process failed (%s); parsing them here", a, b, exc)
                 if isinstance(exc, BrokenProcessPool):
                     self.close()
-                yield _filed(rules, a, b, shared)
+                yield _parse(rules, a, b, shared)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -217,8 +207,8 @@ class Matcher:
     """Parses every rule up front; `match` then runs them over one document.
 
     `processes`: how many processes parse the rules, counting this one (the others are forked
-    helpers, Linux only, that send back where each rule is filed). By default one per CPU, up
-    to MAX_PROCESSES, when there are PARALLEL_MIN_RULES rules or more.
+    helpers, Linux only, that send their trees back pickled). By default one per CPU, up to
+    MAX_PROCESSES, when there are PARALLEL_MIN_RULES rules or more.
     """
 
     def __init__(
@@ -250,9 +240,7 @@ class Matcher:
         errors = [RuleError(None, str(p)) for p in [*shared.problems(), *shared.person_problems()]]
         self._ids: list[str] = []
         self._titles: list[str] = []
-        self._nodes: list[Node | None] = []  # None: parsed by a helper, parsed here on first use
-        self._unparsed: dict[int, _Source] = {}  # those rules, by number
-        self._shared = shared
+        self._nodes: list[Node] = []
         self._prefilter = Prefilter()
         # In batches, so that rules given by a generator are never all held at once.
         source = iter(rules)
@@ -263,14 +251,9 @@ class Matcher:
         self.processes = max(1, min(count, len(batch))) if _CAN_FORK else 1
         helpers = Helpers(self.processes - 1, shared) if self.processes > 1 else None
         try:
-            # The helpers are given the next batch before this one is filed, so that they parse
-            # while this process files (else they wait for it at every batch).
-            started = self._start_batch(batch, helpers, parsed) if batch else None
-            while started is not None:
+            while batch:
+                errors += self._build_batch(batch, shared, helpers, parsed)
                 batch = list(itertools.islice(source, BATCH))
-                following = self._start_batch(batch, helpers, parsed) if batch else None
-                errors += self._finish_batch(*started, shared, helpers, parsed)
-                started = following
         finally:
             if helpers is not None:
                 helpers.close()
@@ -278,28 +261,9 @@ class Matcher:
             raise RuleErrors(errors)
         self._checks: list[Check | None] = [None] * len(self._nodes)
 
-    @staticmethod
-    def _start_batch(
-        rules: list[RuleSpec], helpers: Helpers | None, parsed: Mapping[str, Node]
-    ) -> tuple[list[RuleSpec], int, list[_Chunk]]:
-        """Send the helpers their share of `rules`: (the rules, how many this process parses, the
-        helpers' chunks)."""
-        if parsed or helpers is None:
-            return rules, len(rules), []
-        # An equal share: the helpers' rules cost this process little (their filings, no trees).
-        mine = len(rules) // (1 + helpers.count)
-        return rules, mine, helpers.submit(rules, mine, len(rules))
-
-    def _finish_batch(
-        self,
-        rules: list[RuleSpec],
-        mine: int,
-        chunks: list[_Chunk],
-        shared: AliasTable,
-        helpers: Helpers | None,
-        parsed: Mapping[str, Node],
+    def _build_batch(
+        self, rules: list[RuleSpec], shared: AliasTable, helpers: Helpers | None, parsed: Mapping[str, Node]
     ) -> list[RuleError]:
-        """Parse this process's share of a started batch, collect the helpers' and file them all."""
         errors: list[RuleError] = []
         if parsed:
             for n, rule in enumerate(rules):
@@ -310,15 +274,16 @@ class Matcher:
                 if tree is not None:
                     self._add(rule, tree)
             return errors
-        for n, node, problems in _parse(rules, 0, mine, shared):
-            errors += problems
-            if node is not None:
-                self._add(rules[n], node)
-        for part in helpers.results(rules, chunks, shared) if helpers is not None else ():
-            for n, where, problems in part:
+        # This process also sends the helpers their rules, loads their trees and files every
+        # rule in the prefilter, so it parses less itself: 0.55 of a helper's share.
+        mine = len(rules) if helpers is None else round(len(rules) * 0.55 / (0.55 + helpers.count))
+        chunks = helpers.submit(rules, mine, len(rules)) if helpers is not None else []
+        theirs = helpers.results(rules, chunks, shared) if helpers is not None else ()
+        for part in itertools.chain([_parse(rules, 0, mine, shared)], theirs):
+            for n, node, problems in part:
                 errors += problems
-                if where is not None:
-                    self._add_filed(rules[n], where)
+                if node is not None:
+                    self._add(rules[n], node)
         return errors
 
     def _add(self, rule: RuleSpec, node: Node) -> None:
@@ -327,31 +292,13 @@ class Matcher:
         self._titles.append(rule.display_title)
         self._nodes.append(node)
 
-    def _add_filed(self, rule: RuleSpec, where: Filing) -> None:
-        """A rule a helper parsed (so it is valid), filed where it said; its tree comes later."""
-        n = len(self._nodes)
-        self._prefilter.file(n, where)
-        self._ids.append(rule.id)
-        self._titles.append(rule.display_title)
-        self._nodes.append(None)
-        self._unparsed[n] = rule
-
-    def _node(self, n: int) -> Node:
-        """Rule n's tree, parsed now if a helper parsed it (it parsed without errors there)."""
-        node = self._nodes[n]
-        if node is None:
-            rule = self._unparsed[n]
-            node = self._nodes[n] = parse_query(rule.query, self._shared.extended(rule.aliases))
-            self._unparsed.pop(n, None)
-        return node
-
     def __len__(self) -> int:
         return len(self._nodes)
 
     @property
     def rules(self) -> Iterator[CompiledRule]:
         """Each rule as loaded: id, title and the parsed query tree."""
-        return (CompiledRule(self._ids[n], self._titles[n], self._node(n)) for n in range(len(self._nodes)))
+        return (CompiledRule(*r) for r in zip(self._ids, self._titles, self._nodes, strict=True))
 
     @property
     def prefilter(self) -> Prefilter:
@@ -374,21 +321,21 @@ class Matcher:
         for n in self._prefilter.candidates(index):
             check = checks[n]
             if check is None:  # compiled on first use: most rules are never candidates
-                check = checks[n] = compile_holds(self._node(n))
+                check = checks[n] = compile_holds(self._nodes[n])
             try:
                 held = check(index)
             except TooCostly as exc:
                 self._too_costly(n, index, exc)
-                held = holds(self._node(n), index, bounded=True)
+                held = holds(self._nodes[n], index, bounded=True)
             if held:
                 out.append(n)
         return out
 
     def _hit(self, n: int, index: DocumentIndex) -> RuleHit:
         try:
-            found = explain_hits(self._node(n), index)
+            found = explain_hits(self._nodes[n], index)
         except TooCostly:  # already reported by `_matching`
-            found = explain_hits(self._node(n), index, bounded=True)
+            found = explain_hits(self._nodes[n], index, bounded=True)
         found = found or []
         fields = {h.field for h in found}
         matches = tuple(build_match(f, index.field(f), found) for f in FIELDS if f in fields)

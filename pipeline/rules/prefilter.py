@@ -36,12 +36,10 @@ __all__ = [
     "NO_GUARD",
     "Anchor",
     "Clause",
-    "Filing",
     "Guard",
     "Prefilter",
     "anchors",
     "clauses",
-    "filing",
     "prefix_cost",
     "word_cost",
 ]
@@ -73,47 +71,8 @@ class Guard:
     fields: Group
     words: frozenset[str]
 
-    def __reduce__(self) -> tuple[Callable[[Group, frozenset[str]], Guard], tuple[Group, frozenset[str]]]:
-        # Sent from a helper process, NO_GUARD must arrive as the one value `is` tests for.
-        return _guard_of, (self.fields, self.words)
-
 
 NO_GUARD = Guard((), frozenset())
-
-
-def _guard_of(fields: Group, words: frozenset[str]) -> Guard:
-    """A guard unpickled: NO_GUARD stays the one value it is tested for by identity."""
-    return Guard(fields, words) if words else NO_GUARD
-
-
-class Filing(NamedTuple):
-    """Where a rule goes in the prefilter, worked out from its tree alone (so that a helper
-    process can send it instead of the tree): each anchor with the guard it is filed under,
-    and the guard checked last (`post`). No entries: the rule is always a candidate."""
-
-    entries: tuple[tuple[Anchor, Guard], ...]
-    post: Guard
-
-
-def filing(node: Node) -> Filing:
-    """Where `node`'s rule is filed: under its cheapest clause, guarded by its next cheapest."""
-    options = _clauses(node, DEFAULT_FIELDS)
-    if len(options) > 1:
-        options.sort(key=_first)
-    if not options:
-        return Filing((), NO_GUARD)
-    _, filed, branch_guards = options[0]
-    guard = _guard(options[1:], filed)
-    entries = []
-    post = NO_GUARD
-    for anchor in filed:
-        branch = branch_guards.get(anchor, NO_GUARD)
-        if branch is NO_GUARD:
-            entries.append((anchor, guard))
-        else:
-            entries.append((anchor, branch))
-            post = guard
-    return Filing(tuple(entries), post)
 
 
 class _BranchClause(NamedTuple):
@@ -340,20 +299,25 @@ class Prefilter:
         self._post: dict[int, Guard] = {}  # rule guards not used in filing, checked last
 
     def add(self, rule: int, node: Node) -> None:
-        self.file(rule, filing(node))
-
-    def file(self, rule: int, where: Filing) -> None:
-        """File rule number `rule` as `where` says (see `filing`)."""
-        if not where.entries:
+        options = _clauses(node, DEFAULT_FIELDS)
+        if len(options) > 1:
+            options.sort(key=_first)
+        if not options:
             self._always.append(rule)
             return
-        for anchor, guard in where.entries:
+        _, filed, branch_guards = options[0]
+        guard = _guard(options[1:], filed)
+        for anchor in filed:
             table = self._tables.get(anchor.fields)
             if table is None:
                 table = self._tables[anchor.fields] = _Table()
-            table.add(anchor.is_prefix, anchor.key, rule, guard)
-        if where.post is not NO_GUARD:
-            self._post[rule] = where.post
+            branch = branch_guards.get(anchor, NO_GUARD)
+            if branch is NO_GUARD:
+                table.add(anchor.is_prefix, anchor.key, rule, guard)
+            else:
+                table.add(anchor.is_prefix, anchor.key, rule, branch)
+                if guard is not NO_GUARD:
+                    self._post[rule] = guard
 
     def candidates(self, index: DocumentIndex) -> list[int]:
         found: set[int] = set(self._always)

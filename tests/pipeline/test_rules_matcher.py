@@ -615,16 +615,16 @@ def test_rules_a_dead_helper_did_not_send_are_parsed_here(
 
     def parse(rules: Sequence[Any], start: int, stop: int, shared: Any) -> Any:
         if os.getpid() != parent and any(r.id == "r46" for r in rules):
-            os.kill(os.getpid(), signal.SIGKILL)  # the helper dies on its 4th chunk (45-50)
+            os.kill(os.getpid(), signal.SIGKILL)  # the helper dies on its 6th chunk (46-51)
         return real_parse(rules, start, stop, shared)
 
     monkeypatch.setattr(matcher_module, "_parse", parse)
     with caplog.at_level("WARNING", logger="pipeline.rules.matcher"):
-        several = Matcher(rules, processes=2)  # this process parses 0-30, the helper 30-60
+        several = Matcher(rules, processes=2)  # this process parses 0-21, the helper 21-60
     assert _built(several) == _built(Matcher(rules))
     warned = [r.getMessage() for r in caplog.records]
     assert all("a helper process failed" in w and "parsing them here" in w for w in warned)
     # The chunk it died on and the ones after it, perhaps also some whose results were lost.
     ranges = [w.split(":")[0] for w in warned]
-    assert ranges[-3:] == ["rules 45-50", "rules 50-55", "rules 55-60"]
-    assert all(int(r.split()[1].split("-")[0]) >= 30 for r in ranges)
+    assert ranges[-3:] == ["rules 46-51", "rules 51-56", "rules 56-60"]
+    assert all(int(r.split()[1].split("-")[0]) >= 21 for r in ranges)

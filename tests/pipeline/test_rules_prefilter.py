@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 import random
 from collections.abc import Mapping, Sequence
 
@@ -13,7 +12,7 @@ from pipeline.rules import prefilter as prefilter_module
 from pipeline.rules.evaluate import holds
 from pipeline.rules.index import DocumentIndex
 from pipeline.rules.nodes import Not, Term
-from pipeline.rules.prefilter import NO_GUARD, Anchor, Prefilter, anchors, filing, word_cost
+from pipeline.rules.prefilter import Anchor, Prefilter, anchors, word_cost
 from pipeline.schema import RuleConfig
 
 DEFAULT = ("title", "text")
@@ -146,28 +145,6 @@ def test_sizes() -> None:
         prefilter.add(n, parse_query(query))
     sizes = prefilter.sizes()
     assert (sizes["words"], sizes["stems"], sizes["entries"]) == (2, 1, 4)
-
-
-def test_filings_sent_pickled_file_rules_as_their_trees_do() -> None:
-    """A helper process sends a rule's filing, not its tree: filed from the unpickled filing,
-    guards included (NO_GUARD must arrive as itself), the prefilter gives the same candidates."""
-    queries = [
-        "Peskov", "Peskov AND Kremlin", "(Peskov AND said) OR (Navalny AND widow)", "Navaln* -rumour",
-        "title:ICC court", '"Kremlin spokesman" NEAR/5 denied', "(a AND Peskov) OR (b AND Kremlin)",
-    ]  # fmt: skip
-    by_tree, by_filing = Prefilter(), Prefilter()
-    for n, node in enumerate([*map(parse_query, queries), Not(Term("x"))]):  # the last: no anchors
-        by_tree.add(n, node)
-        by_filing.file(n, pickle.loads(pickle.dumps(filing(node))))
-    assert pickle.loads(pickle.dumps(NO_GUARD)) is NO_GUARD
-    texts = [
-        "Peskov", "Peskov said the Kremlin", "Navalny's widow", "Navalnaya rumour", "a Peskov", "b Kremlin",
-        "the Kremlin spokesman denied it", "nothing",
-    ]  # fmt: skip
-    for text in texts:
-        index = DocumentIndex(Document(title="ICC court", text=text))
-        assert by_filing.candidates(index) == by_tree.candidates(index), text
-    assert by_filing.sizes() == by_tree.sizes()
 
 
 def test_a_rule_without_anchors_is_always_a_candidate() -> None:
