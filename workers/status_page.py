@@ -1,4 +1,5 @@
-"""The status page at / on `metrics_listen`: recent alerts, feeds and their health, queues and
+"""The status page at / on `metrics_listen`: recent alerts (with the statement a said_by: or
+quote: match found), feeds and their health, queues and
 workers, failed deliveries, the rules and how often each matched today. Server-rendered with
 Jinja2 (autoescaped: feed and page text is hostile), no script and no third-party assets, which
 its Content-Security-Policy enforces as well; it refreshes itself with a meta refresh."""
@@ -16,7 +17,7 @@ from redis.exceptions import RedisError
 
 from pipeline.models import Match, iso_time
 from pipeline.schema import Config
-from pipeline.sinks.render import highlight, one_line, safe_link, scrub
+from pipeline.sinks.render import highlight, one_line, safe_link, scrub, statement_line
 
 from . import reload
 from .overview import read_overview
@@ -47,7 +48,8 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(marked=_marked, one_line=one_line, safe_link=lambda u: safe_link(str(u)) or "")
+    env.filters.update(marked=_marked, one_line=one_line, statement=statement_line)
+    env.filters["safe_link"] = lambda u: safe_link(str(u)) or ""
     return env
 
 

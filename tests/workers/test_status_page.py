@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from redis import Redis
 
+from pipeline.sinks.render import statement_line
 from workers import state
 from workers.context import connect
 from workers.demo_site import LoopbackSite, Seed, WebhookReceiver, rss_feed
@@ -133,6 +134,14 @@ def test_the_status_page_shows_alerts_feeds_queues_and_rules_and_never_runs_feed
     recorded = state.recent_alerts(redis, 50)
     assert page.locator(".alert").count() == len(recorded)
     assert page.locator(".alert").first.get_attribute("data-alert") == recorded[0].alert_id
+
+    # An alert of the seeded statement rule shows the statement it found, once.
+    firsts = {a.alert_id: next((m.statement for m in a.matches if m.statement), None) for a in recorded}
+    stated = {alert_id: statement for alert_id, statement in firsts.items() if statement is not None}
+    assert stated and page.locator(".alert .statement").count() == len(stated)
+    for alert_id, statement in stated.items():
+        shown = page.locator(f'.alert[data-alert="{alert_id}"] .statement').all_inner_texts()
+        assert shown == [f"Statement: {statement_line(statement)}"]
 
     # Feeds and their health: the seed feed and the hostile one ok, the broken one unhealthy.
     assert page.locator("#feeds tr[data-feed] .state").all_inner_texts() == ["ok", "ok", "unhealthy"]
