@@ -54,7 +54,7 @@ sys.path.insert(0, str(ROOT))
 from bench.loopback import run_wirewatch, serve, tree_cpu  # noqa: E402
 from pipeline.extract import extract_text  # noqa: E402
 from pipeline.stories import Fingerprint, StoryPolicy, fingerprint, similarity  # noqa: E402
-from workers.demo_site import WebhookReceiver  # noqa: E402
+from workers.demo_site import Answer, WebhookReceiver  # noqa: E402
 
 
 def corpus_pages(n: int) -> list[bytes]:
@@ -245,11 +245,11 @@ def main() -> None:
     received: dict[str, float] = {}
     keep = receiver._receive
 
-    def timed(body: bytes, headers: dict[str, str]) -> int:
-        status = keep(body, headers)
-        if status < 300:
+    def timed(body: bytes, headers: dict[str, str]) -> Answer:
+        answer = keep(body, headers)
+        if answer[0] < 300:
             received.setdefault(json.loads(body)["article"]["url"], time.time())
-        return status
+        return answer
 
     receiver._receive = timed  # type: ignore[method-assign]
     rounds: list[dict[str, float]] = []
