@@ -1,8 +1,8 @@
 """The status page at / on `metrics_listen`: recent alerts (with the statement a said_by: or
-quote: match found), feeds and their health, queues and
-workers, failed deliveries, the rules and how often each matched today. Server-rendered with
-Jinja2 (autoescaped: feed and page text is hostile), no script and no third-party assets, which
-its Content-Security-Policy enforces as well; it refreshes itself with a meta refresh."""
+quote: match found), feeds and their health, queues and workers, failed deliveries, the rules
+and how often each matched today. Server-rendered with Jinja2 (autoescaped: feed and page text
+is hostile), no script and no third-party assets, which its Content-Security-Policy enforces as
+well; it refreshes itself with a meta refresh."""
 
 from __future__ import annotations
 
@@ -48,8 +48,12 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(marked=_marked, one_line=one_line, statement=statement_line)
-    env.filters["safe_link"] = lambda u: safe_link(str(u)) or ""
+    env.filters.update(
+        marked=_marked,
+        one_line=one_line,
+        statement=statement_line,
+        safe_link=lambda u: safe_link(str(u)) or "",
+    )
     return env
 
 

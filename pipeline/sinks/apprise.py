@@ -70,11 +70,13 @@ class AppriseSink:
         resolver: Resolver = system_resolver,
     ) -> None:
         self.cfg = cfg
-        self.allow_private_networks = allow_private_networks
         self.resolver = resolver
         self.templates = templates or SinkTemplates()
         self.id = cfg.id
         self._urls = {target_key(url): url for url in cfg.urls}
+        # Each URL's service host, worked out once (Apprise parses the URL to tell): checked
+        # before every try unless private networks are allowed.
+        self._hosts = {} if allow_private_networks else {url: service_host(url) for url in cfg.urls}
         self._where = f"apprise sink {cfg.id!r}"
 
     @property
@@ -125,7 +127,7 @@ class AppriseSink:
         notifier = apprise.Apprise()
         if not notifier.add(url):
             return "give up", "Apprise does not accept this URL"
-        if not self.allow_private_networks and (found := service_host(url)) is not None:
+        if (found := self._hosts.get(url)) is not None:
             try:
                 resolve_checked(*found, allow_private_networks=False, resolver=self.resolver)
             except BlockedAddressError as exc:
