@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from workers.demo_site import QuietServer, respond
+from workers.demo.site import QuietServer, respond
 
 ROOT = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -54,7 +54,7 @@ sys.path.insert(0, str(ROOT))
 from bench.loopback import run_wirewatch, serve, tree_cpu  # noqa: E402
 from pipeline.extract import extract_text  # noqa: E402
 from pipeline.stories import Fingerprint, StoryPolicy, fingerprint, similarity  # noqa: E402
-from workers.demo_site import Answer, WebhookReceiver  # noqa: E402
+from workers.demo.site import Answer, WebhookReceiver  # noqa: E402
 
 
 def corpus_pages(n: int) -> list[bytes]:

@@ -46,7 +46,7 @@ from redis import Redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.loopback import run_wirewatch, serve, tree_cpu  # noqa: E402
-from workers.redis_embedded import running_at  # noqa: E402
+from workers.services import embedded_running_at as running_at  # noqa: E402
 
 RETRY_AFTER = 300  # seconds a --mixed 429 feed asks for
 

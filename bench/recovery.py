@@ -32,8 +32,8 @@ from redis import Redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.loopback import run_wirewatch, serve  # noqa: E402
-from workers.demo_site import WebhookReceiver, article_page, load_seeds, rss_feed  # noqa: E402
-from workers.redis_embedded import running_at  # noqa: E402
+from workers.demo.site import WebhookReceiver, article_page, load_seeds, rss_feed  # noqa: E402
+from workers.services import embedded_running_at as running_at  # noqa: E402
 
 
 def one_round(workers: int) -> float:

@@ -39,10 +39,10 @@ from redis import Redis  # noqa: E402
 from bench.story_set import Item, build  # noqa: E402
 from pipeline.models import Archived, Article, StoryCopy, StoryRef  # noqa: E402
 from pipeline.stories import StoryPolicy, fingerprint, similarity  # noqa: E402
-from workers import archive  # noqa: E402
-from workers.context import connect  # noqa: E402
 from workers.redis_embedded import EmbeddedRedis  # noqa: E402
-from workers.stories import member_id, place_article  # noqa: E402
+from workers.services import connect  # noqa: E402
+from workers.store import archive  # noqa: E402
+from workers.store.stories import member_id, place_article  # noqa: E402
 
 BASE_TIME = 1_800_000_000.0
 

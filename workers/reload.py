@@ -17,16 +17,9 @@ from pipeline.config import format_issues, load_config, named_files
 from pipeline.errors import ConfigError
 from pipeline.schema import Config
 
-from . import state
+from .store.generation import advance, generation
 
 log = logging.getLogger("wirewatch.reload")
-
-GENERATION_KEY = state.PREFIX + "config:generation"
-
-
-def generation(redis: Redis) -> int:
-    raw = redis.get(GENERATION_KEY)
-    return int(raw) if raw else 0
 
 
 def load_or_keep(path: Path | str, who: str) -> Config | None:
@@ -43,7 +36,7 @@ def request_reload(redis: Redis, path: Path | str, who: str) -> int | None:
     reloads); the new generation, or None when the config does not load."""
     if load_or_keep(path, who) is None:
         return None
-    new = int(redis.incr(GENERATION_KEY))
+    new = advance(redis)
     log.info("%s: config generation %d: every worker and the scheduler load it now", who, new)
     return new
 
@@ -79,24 +72,38 @@ class FileWatch:
         return True
 
 
-class LiveConfig:
-    """The config as of the latest generation, for a reader outside the job loop (the metrics
-    and status page server): loaded again when the generation moved; a config that does not
-    load leaves the one held (and is not tried again until the generation moves again)."""
+class GenerationWatch:
+    """The one way a process follows the config generation (workers between jobs, the scheduler
+    each tick, the web app at each request): `newer` loads the config file again when the
+    generation moved since the last look. A config that does not load is logged and not tried
+    again until the generation moves again; the one running stays."""
 
-    def __init__(self, config: Config, redis: Redis) -> None:
-        self.redis, self._config = redis, config
-        self._generation = self._read()
+    def __init__(self, redis: Redis, who: str) -> None:
+        self.redis, self.who = redis, who
+        self.seen: int | None = self._read()
 
     def _read(self) -> int | None:
         try:
             return generation(self.redis)
-        except RedisError:
+        except RedisError:  # Redis away for a moment: the next look sees the generation
             return None
 
+    def newer(self, path: Path | str | None) -> Config | None:
+        """The config at `path` when the generation moved and it loads, else None."""
+        now = self._read()
+        if now is None or now == self.seen:
+            return None
+        self.seen = now
+        return load_or_keep(path, self.who) if path is not None else None
+
+
+class LiveConfig:
+    """The config as of the latest generation, for a reader outside the job loop (the web app)."""
+
+    def __init__(self, config: Config, redis: Redis) -> None:
+        self._config = config
+        self._watch = GenerationWatch(redis, "metrics")
+
     def __call__(self) -> Config:
-        now, path = self._read(), self._config.config_path
-        if now is not None and now != self._generation and path is not None:
-            self._config = load_or_keep(path, "metrics") or self._config
-            self._generation = now
+        self._config = self._watch.newer(self._config.config_path) or self._config
         return self._config

@@ -13,46 +13,23 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from redis import Redis
 
 from pipeline.polling import PollPolicy, latest_due_in
 
-from . import digests, reload, state
-from .context import Services
-from .enqueue import POLL_BATCH, POLL_LEASE, enqueue_poll_batches
+from .delivery import flush_due
+from .queueing import POLL_BATCH, POLL_LEASE, enqueue_poll_batches
+from .reload import GenerationWatch
+from .services import Services
+from .store import feeds, schedule
+from .store.leader import LOCK_TTL, LeaderLock
 
 log = logging.getLogger(__name__)
 
-LOCK_TTL = 30.0
 TICK = 1.0  # seconds between two looks at the due set
 CLAIM_MAX = POLL_BATCH * 20  # feeds claimed in one go (a tick claims until none is due)
-_RENEW = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
-return 0
-"""
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0
-"""
-
-
-class LeaderLock:
-    def __init__(self, redis: Redis, ttl: float = LOCK_TTL, key: str = state.LEADER_KEY) -> None:
-        self.redis, self.ttl, self.key = redis, ttl, key
-        self.token = uuid.uuid4().hex
-
-    def acquire(self) -> bool:
-        return bool(self.redis.set(self.key, self.token, nx=True, px=int(self.ttl * 1000)))
-
-    def renew(self) -> bool:
-        return bool(self.redis.eval(_RENEW, 1, self.key, self.token, int(self.ttl * 1000)))
-
-    def release(self) -> None:
-        self.redis.eval(_RELEASE, 1, self.key, self.token)
 
 
 class FeedScheduler:
@@ -64,7 +41,7 @@ class FeedScheduler:
         self.lock = LeaderLock(services.redis, lock_ttl)
         self._stopping = threading.Event()
         self._scheduler: BlockingScheduler | None = None
-        self._generation = reload.generation(services.redis)
+        self._config_watch = GenerationWatch(services.redis, "scheduler")
 
     def stop(self) -> None:
         self._stopping.set()
@@ -105,29 +82,23 @@ class FeedScheduler:
         """Make the schedule match the config: new feeds in, removed ones out, shortened intervals."""
         cfg = self.services.config
         redis = self.services.redis
-        reasons = state.schedule_reasons(redis, [f.id for f in cfg.feeds])
+        reasons = feeds.schedule_reasons(redis, [f.id for f in cfg.feeds])
         plan = {
             f.id: (cfg.interval_for(f), latest_due_in(PollPolicy.of(cfg, f), reasons[f.id]))
             for f in cfg.feeds
         }
-        added, dropped = state.sync_schedule(redis, plan, time.time(), cfg.defaults.poll_jitter)
+        added, dropped = schedule.sync_schedule(redis, plan, time.time(), cfg.defaults.poll_jitter)
         if added or dropped:
             log.info("scheduler: %d feeds added to the schedule, %d dropped", added, dropped)
 
     def reload_if_changed(self) -> bool:
         """Each tick: load the config again when its generation in Redis moved on, and sync the
         schedule to it. True when it did."""
-        redis = self.services.redis
-        now = reload.generation(redis)
-        if now == self._generation:
-            return False
-        self._generation = now
-        path = self.services.config.config_path
-        cfg = reload.load_or_keep(path, "scheduler") if path is not None else None
+        cfg = self._config_watch.newer(self.services.config.config_path)
         if cfg is None:
             return False
-        self.services = Services(cfg, redis)
-        log.info("scheduler: config generation %d: %d feeds", now, len(cfg.feeds))
+        self.services = Services(cfg, self.services.redis)
+        log.info("scheduler: config generation %d: %d feeds", self._config_watch.seen, len(cfg.feeds))
         self._sync()
         return True
 
@@ -137,12 +108,12 @@ class FeedScheduler:
         try:
             self.reload_if_changed()
             while True:
-                claimed = state.claim_due(self.services.redis, time.time(), POLL_LEASE, CLAIM_MAX)
+                claimed = schedule.claim_due(self.services.redis, time.time(), POLL_LEASE, CLAIM_MAX)
                 enqueue_poll_batches(self.services, claimed)
                 total += len(claimed)
                 if len(claimed) < CLAIM_MAX:
                     break
-            digests.flush_due(self.services, time.time())
+            flush_due(self.services, time.time())
         except Exception as exc:  # Redis away for a moment: the next tick tries again
             log.warning("scheduler: tick failed: %s: %s", type(exc).__name__, exc)
         return total

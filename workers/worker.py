@@ -16,7 +16,6 @@ swept every 10 minutes (13.5 minutes from a kill to the delivery, measured).
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from types import TracebackType
@@ -33,9 +32,12 @@ from rq.registry import clean_registries
 from rq.serializers import JSONSerializer
 from rq.utils import as_text, current_timestamp, now, parse_composite_key
 
-from . import dead_letters, reload, state
-from .context import Services, WorkerContext
+from . import delivery
+from .context import WorkerContext
+from .reload import GenerationWatch
 from .retries import MAX_ABANDONED, Verdict, after_abandoned, verdict
+from .services import Services
+from .store.deliveries import delivery_of_job
 
 log = logging.getLogger("wirewatch.worker")
 
@@ -74,7 +76,7 @@ class WirewatchWorker(SimpleWorker):
         )
         self.context = context
         self._heartbeats: _Heartbeats | None = None
-        self._generation = reload.generation(context.redis)
+        self._config_watch = GenerationWatch(context.redis, f"Worker {self.name}")
 
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         return EXECUTION_TTL  # the heartbeat thread keeps a live job's entry fresh
@@ -96,12 +98,7 @@ class WirewatchWorker(SimpleWorker):
     def reload_if_changed(self) -> bool:
         """Between jobs: load the config again when its generation in Redis moved on; the jobs
         from now on get a context made from it (rules, sinks, feeds). True when it did."""
-        now = reload.generation(self.connection)
-        if now == self._generation:
-            return False
-        self._generation = now
-        path = self.context.config.config_path
-        cfg = reload.load_or_keep(path, f"Worker {self.name}") if path is not None else None
+        cfg = self._config_watch.newer(self.context.config.config_path)
         if cfg is None:
             return False
         old = self.context
@@ -109,7 +106,7 @@ class WirewatchWorker(SimpleWorker):
         old.close()
         log.info(
             "Worker %s: config generation %d: %d feeds, %d rules, %d sinks",
-            self.name, now, len(cfg.feeds), len(cfg.rules), len(cfg.sinks),
+            self.name, self._config_watch.seen, len(cfg.feeds), len(cfg.rules), len(cfg.sinks),
         )  # fmt: skip
         return True
 
@@ -141,18 +138,18 @@ class WirewatchWorker(SimpleWorker):
         what = job.description or f"job {job.id}"
         outcome = verdict(exc)
         if outcome is Verdict.RETRY and job.retries_left:
-            _not_before(job, getattr(exc, "retry_after", None))
+            delivery.not_before(job, getattr(exc, "retry_after", None))
             log.warning(
                 "%s: %s; will retry in %ds (%d more tries)",
                 what, exc, job.get_retry_interval(), job.retries_left,
             )  # fmt: skip
             call_exception_handlers(self._exc_handlers, job, *exc_info)
             return
-        delivery_id = state.delivery_of_job(job.id)
+        delivery_id = delivery_of_job(job.id)
         if delivery_id is not None:  # the dead-letter hook: `wirewatch deliveries --failed` lists it
-            reason = str(exc) if outcome is not Verdict.BUG else f"bug: {type(exc).__name__}: {exc}"
-            cfg = self.context.config
-            dead_letters.record(self.connection, delivery_id, reason, time.time(), cfg.defaults.seen_ttl)
+            reason = delivery.failure_reason(exc, outcome)
+            ttl = self.context.config.defaults.seen_ttl
+            delivery.dead_letter(self.connection, delivery_id, reason, time.time(), ttl)
             self.context.metrics.dead_letters.inc()
         if outcome is Verdict.RETRY:
             log.error(
@@ -238,14 +235,3 @@ def requeue_abandoned(queue: Queue) -> int:
         )  # fmt: skip
         requeued += 1
     return requeued
-
-
-def _not_before(job: Job, retry_after: float | None) -> None:
-    """Make the coming retry wait at least `retry_after` seconds (the receiver's Retry-After),
-    but no longer than the schedule's longest wait: RQ reads the interval when it schedules the
-    retry, right after this."""
-    if not retry_after or not job.retry_intervals:
-        return
-    index = max(len(job.retry_intervals) - (job.retries_left or 0), 0)
-    asked = min(math.ceil(retry_after), max(job.retry_intervals))
-    job.retry_intervals[index] = max(job.retry_intervals[index], asked)

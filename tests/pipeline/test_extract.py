@@ -18,7 +18,7 @@ import pytest
 from pipeline.extract import ExtractionTimeout, build_article, extract_text, page_language, time_limit
 from pipeline.models import Entry
 from tests.conftest import SEEDS, corpus_or_skip
-from workers.demo_site import CHROME_ASIDE, CHROME_FOOTER, CHROME_NAV, Seed, article_page, load_seeds
+from workers.demo.site import CHROME_ASIDE, CHROME_FOOTER, CHROME_NAV, Seed, article_page, load_seeds
 
 MIN_TEXT = 200
 SEED_LIST = load_seeds(SEEDS)

@@ -24,7 +24,7 @@ from pipeline.errors import (
 )
 from pipeline.fetch import MAX_REDIRECTS, Fetcher, guard_url
 from pipeline.schema import Defaults
-from workers.demo_site import LoopbackSite, Route
+from workers.demo.site import LoopbackSite, Route
 
 UA = Defaults().user_agent
 

@@ -13,7 +13,7 @@ from pipeline.fetch import Fetcher
 from pipeline.schema import AppriseSinkConfig
 from pipeline.sinks import make_sink
 from pipeline.sinks.apprise import AppriseSink, service_host
-from workers.demo_site import Recorder  # the loopback endpoint the demo's Apprise sink posts to
+from workers.demo.site import Recorder  # the loopback endpoint the demo's Apprise sink posts to
 
 from .factories import make_alert
 

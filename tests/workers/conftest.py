@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from workers.demo_site import LoopbackSite, load_seeds, rss_feed, seed_site
+from workers.demo.site import LoopbackSite, load_seeds, rss_feed, seed_site
 
 from .helpers import ROOT, RSS
 

@@ -17,9 +17,10 @@ from aiosmtpd.controller import Controller
 from redis import Redis
 
 from pipeline.config import load_config
-from workers import state
-from workers.context import Services, WorkerContext
-from workers.enqueue import enqueue_poll
+from workers.context import WorkerContext
+from workers.queueing import enqueue_poll
+from workers.services import Services
+from workers.store import schedule as schedule_store
 from workers.worker import WirewatchWorker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,7 +87,7 @@ def run_pass(ctx: WorkerContext, with_scheduler: bool = False) -> None:
     """Make every feed due now, poll them and work the queues empty, as the real workers do."""
     with ctx.redis.pipeline() as pipe:
         for feed in ctx.config.feeds:
-            pipe.zadd(state.DUE_KEY, {feed.id: 0})
+            pipe.zadd(schedule_store.DUE_KEY, {feed.id: 0})
         pipe.execute()
     enqueue_poll(ctx.services, ctx.config.feeds)
     drain(ctx, with_scheduler)

@@ -15,10 +15,11 @@ from click.testing import CliRunner, Result
 from redis import Redis
 
 from pipeline.feeds import parse_feed
-from workers import archive, digests
+from workers import delivery
 from workers.cli import cli
-from workers.demo_site import LoopbackSite, WebhookReceiver
+from workers.demo.site import LoopbackSite, WebhookReceiver
 from workers.jobs import process_articles
+from workers.store import archive
 
 from .helpers import alert_keys, drain, expected_keys, run_pass, runtime, webhook_sink, write_config
 
@@ -172,7 +173,7 @@ def test_backfill_send_to_a_digest_sink_is_one_digest_not_a_flood(
     assert sent.exit_code == 0, sent.output
     drain(rt)
     assert receiver.payloads == []  # they wait in the sink's digest group
-    assert digests.flush_due(rt.services, time.time() + 31) == 1
+    assert delivery.flush_due(rt.services, time.time() + 31) == 1
     drain(rt)
     [digest] = receiver.payloads
     assert digest["type"] == "digest" and digest["count"] == 3 and digest["group"] == "hooks/*"

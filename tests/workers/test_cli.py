@@ -16,8 +16,9 @@ import pytest
 from redis import Redis
 
 from pipeline.config import load_config
-from workers.demo_site import LoopbackSite, WebhookReceiver
-from workers.redis_embedded import EmbeddedRedis, running_at
+from workers.demo.site import LoopbackSite, WebhookReceiver
+from workers.redis_embedded import EmbeddedRedis
+from workers.services import embedded_running_at as running_at
 
 from .helpers import ICC_ONLY, ROOT, alert_keys, expected_keys, wait_for, webhook_sink, write_config
 
@@ -206,7 +207,7 @@ def _idle(data_dir: Path) -> bool:
         return False
     from rq.registry import StartedJobRegistry
 
-    from workers.context import Queues
+    from workers.services import Queues
 
     queues = Queues.on(Redis.from_url(url))
     return all(q.count == 0 and StartedJobRegistry(queue=q).count == 0 for q in queues.all()) and bool(
@@ -243,8 +244,8 @@ def test_redis_url_wins_over_the_config_file(tmp_path: Path, redis: Redis, redis
 
 
 def test_json_logs_from_a_worker_one_object_per_line(tmp_path: Path, redis: Redis, redis_url: str) -> None:
-    from workers.context import Services
-    from workers.enqueue import enqueue_poll
+    from workers.queueing import enqueue_poll
+    from workers.services import Services
 
     cfg = write_config(tmp_path, ["http://127.0.0.1:9/down.xml"], [], rules=[])
     services = Services(load_config(cfg), redis)
@@ -348,8 +349,8 @@ def test_check_never_echoes_a_secret(tmp_path: Path, sink: dict[str, object], se
 def test_verbose_logs_of_a_delivery_never_show_the_webhooks_token(
     tmp_path: Path, redis: Redis, redis_url: str, site: LoopbackSite, whsec: str
 ) -> None:
-    from workers.context import Services
-    from workers.enqueue import enqueue_poll
+    from workers.queueing import enqueue_poll
+    from workers.services import Services
 
     receiver = WebhookReceiver(whsec).start()
     try:
@@ -562,16 +563,20 @@ def test_status_exits_1_saying_what_is_wrong_and_0_when_all_is_well(
 ) -> None:
     from rq import Worker
 
-    from workers import state
-    from workers.context import Queues
+    from workers.services import Queues
+    from workers.store import deliveries as deliveries_store
+    from workers.store import feeds as feeds_store
+    from workers.store import leader as leader_store
 
     cfg = write_config(tmp_path, ["http://127.0.0.1:9/down.xml"], [], rules=[], unhealthy_after=1)
     env = {**clean_env(), "REDIS_URL": redis_url}
     feed = load_config(cfg).feeds[0]
-    redis.hset(state.feed_key(feed.id), mapping={"errors": 3, "last_poll": 1, "last_error": "HTTP 503 Busy"})
+    redis.hset(
+        feeds_store.feed_key(feed.id), mapping={"errors": 3, "last_poll": 1, "last_error": "HTTP 503 Busy"}
+    )
     about = {"sink": "hooks", "kind": "alert", "item": "a1", "rule": "icc", "title": "T", "url": "u"}
-    state.note_delivery(redis, "a1-hooks", about, "retrying", 1.0, 3600, error="HTTP 500 oops")
-    state.note_dead_letter(redis, "a1-hooks", "HTTP 500 Internal Server Error", 2.0, 10**10)
+    deliveries_store.note_delivery(redis, "a1-hooks", about, "retrying", 1.0, 3600, error="HTTP 500 oops")
+    deliveries_store.note_dead_letter(redis, "a1-hooks", "HTTP 500 Internal Server Error", 2.0, 10**10)
     out = wirewatch("status", "-c", str(cfg), env=env)
     assert out.returncode == 1
     assert (
@@ -581,8 +586,8 @@ def test_status_exits_1_saying_what_is_wrong_and_0_when_all_is_well(
     for said in ("no worker is running", "no scheduler leads", "1 feed unhealthy", "1 dead letter waiting"):
         assert said in out.stderr
 
-    redis.delete(state.feed_key(feed.id), state.FAILED_DELIVERIES)
-    redis.set(state.LEADER_KEY, "scheduler-1")
+    redis.delete(feeds_store.feed_key(feed.id), deliveries_store.FAILED_DELIVERIES)
+    redis.set(leader_store.LEADER_KEY, "scheduler-1")
     worker = Worker(Queues.on(redis).all(), connection=redis, name="status-test")
     worker.register_birth()
     try:

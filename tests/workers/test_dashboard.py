@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from workers.context import Queues
+from workers.services import Queues
 
 from .helpers import free_port, wait_for
 

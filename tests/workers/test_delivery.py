@@ -19,11 +19,11 @@ from redis import Redis
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from pipeline.models import Alert
-from workers import state
 from workers.cli import cli
 from workers.context import WorkerContext
-from workers.demo_site import Recorder, WebhookReceiver
-from workers.enqueue import enqueue_delivery
+from workers.delivery import enqueue_delivery
+from workers.demo.site import Recorder, WebhookReceiver
+from workers.store import deliveries as deliveries_store
 
 from ..pipeline.factories import make_alert
 from .helpers import Inbox, drain, email_sink, free_port, run_pass, runtime, webhook_sink, write_config
@@ -108,7 +108,7 @@ def test_500_then_204_is_one_delivery_on_the_standard_webhooks_schedule(
     assert len(receiver.attempt_ids) == 2
     _work_at(rt, second + 400)
     assert len(receiver.attempt_ids) == 3 and len(receiver.payloads) == 1
-    [row] = state.deliveries(redis, failed=False, limit=10)
+    [row] = deliveries_store.recent(redis, failed=False, limit=10)
     assert (row.status, row.tries, row.sink, row.rule) == ("delivered", 3, "hooks", "kremlin-spokesman")
 
 
@@ -156,7 +156,7 @@ def test_purge_drops_only_dead_letters_older_than_asked(
             drain(rt)
             out = _run(redis_url, cfg, "deliveries", "purge", "--older-than", "30d")
             assert out.output.strip() == "1 dead letter purged"
-            [left] = state.deliveries(redis, failed=True, limit=10)
+            [left] = deliveries_store.recent(redis, failed=True, limit=10)
             assert left.item == "alert00002"
             assert len(FailedJobRegistry(queue=rt.queues.alerts)) == 1
     finally:
@@ -180,7 +180,7 @@ def test_a_410_disables_the_sink_tells_the_other_sinks_and_is_undone_by_sinks_en
         [notice] = ops.payloads
         assert notice["type"] == "sink.disabled" and notice["sink"] == {"id": "gone"}
         assert "HTTP 410" in notice["error"]
-        failed = {r.item: r for r in state.deliveries(redis, failed=True, limit=10)}
+        failed = {r.item: r for r in deliveries_store.recent(redis, failed=True, limit=10)}
         assert set(failed) == {"alert00001", "alert00002"}
         assert "disabled" in failed["alert00002"].error and failed["alert00002"].tries == 0
         listed = _run(redis_url, cfg, "sinks")
@@ -233,7 +233,7 @@ def test_a_burst_of_1000_through_a_limited_sink_waits_its_turn_and_loses_none(
     # k-th was sent k half-seconds after the burst at the earliest (120 a minute).
     for k, sent in enumerate(sorted(receiver.times)):
         assert sent >= start + k * 0.5 - 1, k
-    assert all(r.status == "delivered" and r.tries == 1 for r in state.deliveries(redis, False, 2000))
+    assert all(r.status == "delivered" and r.tries == 1 for r in deliveries_store.recent(redis, False, 2000))
 
 
 # --- email ---------------------------------------------------------------------------------------
@@ -286,7 +286,7 @@ def test_smtp_451_is_retried_and_550_is_permanent(
     assert len(ScheduledJobRegistry(queue=rt.queues.alerts)) == 1
     _work(rt, 90)  # 550: given up at once, though a retry is left
     assert not inbox.messages
-    [dead] = state.deliveries(redis, failed=True, limit=10)
+    [dead] = deliveries_store.recent(redis, failed=True, limit=10)
     assert "550" in dead.error and dead.tries == 2
     inbox.data_codes = ["451 4.3.0 try later"]
     enqueue_delivery(rt.services, _alert(2, "desk"), "desk")
@@ -313,7 +313,7 @@ def test_a_refused_recipient_alone_is_tried_again_with_the_same_message_id(
     ids = {m["Message-ID"] for m in inbox.messages}
     assert ids == {f"<{alert.delivery_id('desk')}@wirewatch>"}
     assert all(m["To"] == "desk@test.invalid, night@test.invalid" for m in inbox.messages)
-    [row] = state.deliveries(redis, failed=False, limit=10)
+    [row] = deliveries_store.recent(redis, failed=False, limit=10)
     assert (row.status, row.tries) == ("delivered", 2)
 
 
@@ -350,7 +350,7 @@ def test_apprise_targets_succeed_and_fail_each_on_their_own(
     assert body["title"].startswith("[wirewatch] Statements by the Kremlin spokesman: Story number 1")
     assert "Rule: Statements by the Kremlin spokesman" in body["message"]
     assert b"title=" in recorder.bodies("/form")[0]
-    [dead] = state.deliveries(redis, failed=True, limit=10)
+    [dead] = deliveries_store.recent(redis, failed=True, limit=10)
     assert "/wrong" in dead.error and "404" in dead.error and "/flaky" not in dead.error
 
 

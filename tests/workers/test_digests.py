@@ -18,9 +18,11 @@ from redis import Redis
 from rq.registry import StartedJobRegistry
 
 from pipeline.schema import DigestConfig
-from workers import digests, state
-from workers.demo_site import LoopbackSite, Seed, WebhookReceiver, article_page, load_seeds, rss_feed
+from workers import delivery
+from workers.demo.site import LoopbackSite, Seed, WebhookReceiver, article_page, load_seeds, rss_feed
 from workers.redis_embedded import EmbeddedRedis
+from workers.store import alerts as alerts_store
+from workers.store import digests
 from workers.worker import EXECUTION_TTL
 
 from ..pipeline.factories import long_text, make_alert
@@ -59,11 +61,11 @@ def test_a_burst_is_one_digest_after_group_wait_and_the_next_waits_group_interva
         start = time.time()
         run_pass(rt)
         assert receiver.payloads == []  # waiting for the burst to gather
-        assert digests.flush_due(rt.services, start + 20) == 0
-        assert digests.flush_due(rt.services, start + 31) == 1
+        assert delivery.flush_due(rt.services, start + 20) == 0
+        assert delivery.flush_due(rt.services, start + 31) == 1
         drain(rt)
         [(first, alerts)] = _digests(receiver).items()
-        made = {a.alert_id for a in state.recent_alerts(redis, 100)}
+        made = {a.alert_id for a in alerts_store.recent_alerts(redis, 100)}
         assert len(made) >= 3 and set(alerts) == made
         [payload] = receiver.payloads
         assert payload["count"] == len(made) and payload["rule"] == {"id": "any", "title": "Anything"}
@@ -81,17 +83,17 @@ def test_a_burst_is_one_digest_after_group_wait_and_the_next_waits_group_interva
             )
         site.routes["/a.xml"] = (200, RSS, rss_feed(seeds + extra, site.base_url))
         run_pass(rt)  # three more: the group went out 31 s ago, so they wait for 5 m after that
-        assert digests.flush_due(rt.services, start + 31 + 100) == 0
-        assert digests.flush_due(rt.services, start + 31 + 301) == 1
+        assert delivery.flush_due(rt.services, start + 31 + 100) == 0
+        assert delivery.flush_due(rt.services, start + 31 + 301) == 1
         drain(rt)
         run_pass(rt)  # nothing new: no third digest
-        assert digests.flush_due(rt.services, start + 3600) == 0
+        assert delivery.flush_due(rt.services, start + 3600) == 0
     finally:
         receiver.stop()
     got = _digests(receiver)
     assert len(got) == 2 and first in got
     every = [a for ids in got.values() for a in ids]
-    made = {a.alert_id for a in state.recent_alerts(redis, 100)}
+    made = {a.alert_id for a in alerts_store.recent_alerts(redis, 100)}
     assert len(every) == len(alerts) + 3 and sorted(every) == sorted(made)  # each in exactly one digest
     assert not redis.keys("ww:digest:batch:*")  # delivered: their alerts left Redis
 
@@ -111,8 +113,8 @@ def test_a_daily_digest_goes_at_its_local_time(tmp_path: Path, redis: Redis, whs
         assert not digests.add(
             redis, make_alert(alert_id="a1", sinks=("hooks",)), "hooks", cfg, group, evening, 86400
         )
-        assert digests.flush_due(rt.services, datetime(2026, 12, 2, 6, 59, tzinfo=UTC).timestamp()) == 0
-        assert digests.flush_due(rt.services, datetime(2026, 12, 2, 7, 0, 1, tzinfo=UTC).timestamp()) == 1
+        assert delivery.flush_due(rt.services, datetime(2026, 12, 2, 6, 59, tzinfo=UTC).timestamp()) == 0
+        assert delivery.flush_due(rt.services, datetime(2026, 12, 2, 7, 0, 1, tzinfo=UTC).timestamp()) == 1
         drain(rt)
     finally:
         receiver.stop()
@@ -136,7 +138,7 @@ def test_a_digest_across_a_killed_worker_and_a_redis_restart_loses_none_and_repe
         first = [make_alert(alert_id=f"first{n}", rule_id="any", sinks=("hooks",)) for n in range(5)]
         for alert in first:
             digests.add(redis, alert, "hooks", policy, group, now, 86400)
-        assert digests.flush_due(rt.services, now + 31) == 1
+        assert delivery.flush_due(rt.services, now + 31) == 1
         env = {**os.environ, "REDIS_URL": url}
         proc = subprocess.Popen(
             [sys.executable, "-m", "workers.cli", "-c", str(cfg), "worker"], env=env, start_new_session=True
@@ -160,7 +162,7 @@ def test_a_digest_across_a_killed_worker_and_a_redis_restart_loses_none_and_repe
         redis.delete(b"rq:execution:" + entry)  # Redis's own clock would have expired it by then
         with time_machine.travel(timedelta(seconds=EXECUTION_TTL + 1), tick=True):
             drain(rt)  # the abandoned digest job runs again: the same digest, the same id
-        assert digests.flush_due(rt.services, now + 31 + 301) == 1
+        assert delivery.flush_due(rt.services, now + 31 + 301) == 1
         drain(rt)
         redis.close()
     finally:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from workers import state
-from workers.demo_site import LoopbackSite, WebhookReceiver
+from workers.demo.site import LoopbackSite, WebhookReceiver
 from workers.redis_embedded import EmbeddedRedis
+from workers.store import alerts as alerts_store
 
 from .helpers import (
     alert_keys,
@@ -52,7 +52,7 @@ def test_two_feeds_alert_exactly_once_per_rule_article_and_sink(
             assert p["matches"], p
             assert all("Most read" not in m["snippet"] for m in p["matches"])
 
-        recorded = state.recent_alerts(redis, 50)
+        recorded = alerts_store.recent_alerts(redis, 50)
         assert sorted((Path(a.article.url).stem, a.rule_id) for a in recorded) == expected_keys()
 
         run_pass(rt)  # polling again: nothing new

@@ -19,9 +19,10 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 from rq.serializers import JSONSerializer
 
-from workers import state
 from workers.context import WorkerContext
-from workers.demo_site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed, seed_site
+from workers.demo.site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed, seed_site
+from workers.store import feeds as feeds_store
+from workers.store import sinks as sinks_store
 from workers.worker import EXECUTION_TTL, requeue_abandoned
 
 from ..conftest import corpus_or_skip
@@ -153,7 +154,7 @@ def test_a_broken_feed_is_a_logged_per_feed_error_and_other_feeds_go_on(
     finally:
         receiver.stop()
     assert alert_keys(receiver.payloads) == [("002_088ef6e8373426e4", "icc")]
-    states = state.feed_states(redis, [f.id for f in rt.config.feeds])
+    states = feeds_store.feed_states(redis, [f.id for f in rt.config.feeds])
     err = states[rt.config.feeds[0].id]["last_error"]
     assert broken in err
     assert any(broken in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
@@ -186,7 +187,7 @@ def test_worker_killed_mid_job_loses_nothing_and_its_job_is_back_once_the_heartb
             tmp_path, [f"{site.base_url}/one.xml"], [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY
         )
         rt = runtime(cfg, redis)
-        from workers.enqueue import enqueue_poll
+        from workers.queueing import enqueue_poll
 
         enqueue_poll(rt.services, rt.config.feeds)
         env = {**os.environ, "REDIS_URL": redis_url}
@@ -302,7 +303,7 @@ def test_a_410_disables_the_sink_until_it_is_enabled(
         rt = runtime(cfg, redis)
         run_pass(rt)  # one story (later.xml is still a 404): its try answers 410 and pauses the sink
         assert len(receiver.attempt_ids) == 1
-        assert "HTTP 410" in (state.sink_disabled(redis, "hooks") or "")
+        assert "HTTP 410" in (sinks_store.sink_disabled(redis, "hooks") or "")
         site.routes["/later.xml"] = (
             200,
             {"Content-Type": "application/rss+xml"},
@@ -315,7 +316,7 @@ def test_a_410_disables_the_sink_until_it_is_enabled(
         for job_id in failed.get_job_ids():
             result = Job.fetch(job_id, connection=redis, serializer=JSONSerializer).latest_result()
             assert result is not None and "HTTP 410" in (result.exc_string or "")
-        assert state.enable_sink(redis, "hooks")
-        assert state.sink_disabled(redis, "hooks") is None
+        assert sinks_store.enable_sink(redis, "hooks")
+        assert sinks_store.sink_disabled(redis, "hooks") is None
     finally:
         receiver.stop()

@@ -18,10 +18,11 @@ import pytest
 import time_machine
 from redis import Redis
 
-from workers import state
 from workers.context import WorkerContext
-from workers.demo_site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed
+from workers.demo.site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed
 from workers.scheduler import FeedScheduler
+from workers.store import feeds as feeds_store
+from workers.store import schedule as schedule_store
 
 from .helpers import (
     ICC_ONLY,
@@ -48,7 +49,7 @@ def setup(
     tmp.mkdir(parents=True, exist_ok=True)
     rt = runtime(write_config(tmp, [f"{site.base_url}{path}"], [], rules=[], **defaults), redis)
     feed_id = rt.config.feeds[0].id
-    redis.zadd(state.DUE_KEY, {feed_id: time.time()})
+    redis.zadd(schedule_store.DUE_KEY, {feed_id: time.time()})
     return rt, feed_id
 
 
@@ -60,11 +61,11 @@ def poll_due(rt: WorkerContext) -> int:
 
 
 def feed_state(redis: Redis, feed_id: str) -> dict[str, str]:
-    return state.feed_states(redis, [feed_id])[feed_id]
+    return feeds_store.feed_states(redis, [feed_id])[feed_id]
 
 
 def due_in(redis: Redis, feed_id: str) -> float:
-    score = redis.zscore(state.DUE_KEY, feed_id)
+    score = redis.zscore(schedule_store.DUE_KEY, feed_id)
     assert score is not None, "not in the schedule"
     return float(score) - time.time()
 
@@ -118,14 +119,14 @@ def test_a_301_is_remembered_and_a_302_is_not(tmp_path: Path, redis: Redis, site
     site.routes["/for-now.xml"] = (302, {"Location": "/new.xml"}, b"")
     moved, moved_id = setup(tmp_path / "a", redis, site, "/old.xml")
     for _ in range(2):
-        redis.zadd(state.DUE_KEY, {moved_id: time.time()})
+        redis.zadd(schedule_store.DUE_KEY, {moved_id: time.time()})
         poll_due(moved)
     assert site.hits["/old.xml"] == 1 and site.hits["/new.xml"] == 2  # straight to the new URL
     assert feed_state(redis, moved_id)["moved_to"] == f"{site.base_url}/new.xml"
     redis.flushdb()
     temporary, temporary_id = setup(tmp_path / "b", redis, site, "/for-now.xml")
     for _ in range(2):
-        redis.zadd(state.DUE_KEY, {temporary_id: time.time()})
+        redis.zadd(schedule_store.DUE_KEY, {temporary_id: time.time()})
         poll_due(temporary)
     assert site.hits["/for-now.xml"] == 2
     assert "moved_to" not in feed_state(redis, temporary_id)
@@ -137,16 +138,16 @@ def test_a_410_retires_the_feed_until_it_is_revived(tmp_path: Path, redis: Redis
     poll_due(rt)
     fs = feed_state(redis, feed_id)
     assert fs["retired"] and "HTTP 410" in fs["retired_reason"] and fs["why"] == "retired"
-    assert redis.zscore(state.DUE_KEY, feed_id) is None
+    assert redis.zscore(schedule_store.DUE_KEY, feed_id) is None
     scheduler = FeedScheduler(rt.services)
-    state.sync_schedule(redis, {feed_id: (300.0, 300.0)}, time.time(), 0)  # what a new leader does
-    assert redis.zscore(state.DUE_KEY, feed_id) is None  # it stays retired
+    schedule_store.sync_schedule(redis, {feed_id: (300.0, 300.0)}, time.time(), 0)  # what a new leader does
+    assert redis.zscore(schedule_store.DUE_KEY, feed_id) is None  # it stays retired
     with time_machine.travel(timedelta(days=3), tick=True):
         assert scheduler.tick() == 0
     assert site.hits["/gone.xml"] == 1
     site.routes["/gone.xml"] = (200, RSS, rss_feed(SEEDS[:1], site.base_url))
-    assert state.revive_feed(redis, feed_id, time.time())
-    assert not state.revive_feed(redis, feed_id, time.time())  # it is no longer retired
+    assert schedule_store.revive_feed(redis, feed_id, time.time())
+    assert not schedule_store.revive_feed(redis, feed_id, time.time())  # it is no longer retired
     poll_due(rt)
     assert site.hits["/gone.xml"] == 2 and "retired" not in feed_state(redis, feed_id)
 
@@ -176,7 +177,7 @@ def test_a_feeds_ttl_and_entry_rate_set_its_interval(
     assert (fs["why"], fs["adaptive"]) == ("adaptive", "1800.0")
     slow = hourly.replace(b"<channel>", b"<channel><ttl>120</ttl>", 1)  # two hours, the publisher says
     site.routes["/hourly.xml"] = (200, RSS, slow)
-    redis.zadd(state.DUE_KEY, {feed_id: time.time()})
+    redis.zadd(schedule_store.DUE_KEY, {feed_id: time.time()})
     poll_due(rt)
     fs = feed_state(redis, feed_id)
     assert (fs["why"], fs["interval"]) == ("ttl", "7200")
@@ -193,7 +194,7 @@ def test_wirewatch_feeds_shows_each_feeds_state_and_exits_1_when_one_is_unhealth
     cfg = write_config(tmp_path, urls, [], rules=[], unhealthy_after=1)
     rt = runtime(cfg, redis)
     for feed in rt.config.feeds:
-        redis.zadd(state.DUE_KEY, {feed.id: time.time()})
+        redis.zadd(schedule_store.DUE_KEY, {feed.id: time.time()})
     poll_due(rt)
     env = {**os.environ, "REDIS_URL": redis_url}
     command = [sys.executable, "-m", "workers.cli", "-c", str(cfg), "feeds"]
@@ -221,7 +222,7 @@ def test_wirewatch_feeds_shows_each_feeds_state_and_exits_1_when_one_is_unhealth
         [*command, "revive", urls[2]], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60
     )
     assert revive.returncode == 0 and "revived" in revive.stdout
-    assert redis.zscore(state.DUE_KEY, rt.config.feeds[2].id) is not None
+    assert redis.zscore(schedule_store.DUE_KEY, rt.config.feeds[2].id) is not None
     nowhere = [*command, "revive", "https://nowhere.example/x"]
     unknown = subprocess.run(nowhere, capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert unknown.returncode == 2 and "no feed" in unknown.stderr
@@ -244,16 +245,16 @@ def test_health_notices_reach_the_webhook_and_the_mailbox(
                 write_config(tmp_path, feeds, sinks, rules=[], unhealthy_after=2, max_backoff="10m"), redis
             )
             moved = 0.0
-            redis.zadd(state.DUE_KEY, {feed.id: 0 for feed in rt.config.feeds})
+            redis.zadd(schedule_store.DUE_KEY, {feed.id: 0 for feed in rt.config.feeds})
             for _ in range(3):  # three polls of each (but the retired one): the flaky one fails all three
                 with time_machine.travel(timedelta(seconds=moved), tick=True):
                     for feed in rt.config.feeds:
-                        redis.zadd(state.DUE_KEY, {feed.id: time.time()}, xx=True)
+                        redis.zadd(schedule_store.DUE_KEY, {feed.id: time.time()}, xx=True)
                     poll_due(rt)
                 moved += 700
             site.routes["/flaky.xml"] = (200, RSS, rss_feed(SEEDS[:1], site.base_url))
             with time_machine.travel(timedelta(seconds=moved), tick=True):
-                redis.zadd(state.DUE_KEY, {rt.config.feeds[0].id: time.time()})
+                redis.zadd(schedule_store.DUE_KEY, {rt.config.feeds[0].id: time.time()})
                 poll_due(rt)
             subjects = sorted(str(m["Subject"]) for m in inbox.messages)
     finally:
@@ -293,7 +294,7 @@ def test_a_feed_that_changes_its_guids_on_every_poll_alerts_each_story_once(
         rt = runtime(cfg, redis)
         feed_id = rt.config.feeds[0].id
         for _ in range(3):
-            redis.zadd(state.DUE_KEY, {feed_id: time.time()})
+            redis.zadd(schedule_store.DUE_KEY, {feed_id: time.time()})
             poll_due(rt)
     finally:
         receiver.stop()
@@ -316,7 +317,7 @@ def test_items_sharing_one_guid_are_each_read_keyed_by_their_links(
         rt = runtime(cfg, redis)
         for seeds in (SEEDS[:2], SEEDS):  # then a third story appears, under the same guid
             site.routes["/same.xml"] = (200, RSS, same_guid(seeds))
-            redis.zadd(state.DUE_KEY, {rt.config.feeds[0].id: time.time()})
+            redis.zadd(schedule_store.DUE_KEY, {rt.config.feeds[0].id: time.time()})
             poll_due(rt)
     finally:
         receiver.stop()
@@ -331,7 +332,7 @@ def test_feeds_of_one_host_are_polled_host_delay_apart(
         site.routes[f"/f{n}.xml"] = (200, RSS, rss_feed(SEEDS[:1], site.base_url))
     urls = [f"{site.base_url}/f{n}.xml" for n in range(3)]
     rt = runtime(write_config(tmp_path, urls, [], rules=[], host_delay="60s"), redis)
-    redis.zadd(state.DUE_KEY, {feed.id: time.time() for feed in rt.config.feeds})
+    redis.zadd(schedule_store.DUE_KEY, {feed.id: time.time() for feed in rt.config.feeds})
     polled = []
     for moved in (0, 61, 122):
         with time_machine.travel(timedelta(seconds=moved), tick=True):
@@ -351,7 +352,7 @@ def test_feeds_of_one_host_are_polled_host_delay_apart(
 def test_a_worker_reloads_between_jobs_when_the_generation_moves_and_keeps_a_bad_config_out(
     tmp_path: Path, redis: Redis, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from workers import reload
+    from workers.store import generation
     from workers.worker import WirewatchWorker
 
     cfg = write_config(tmp_path, [], [], rules=ICC_ONLY)
@@ -359,14 +360,14 @@ def test_a_worker_reloads_between_jobs_when_the_generation_moves_and_keeps_a_bad
     assert not worker.reload_if_changed()  # nothing moved
     good = cfg.read_text()
     cfg.write_text(good + "colour: blue\n")
-    redis.incr(reload.GENERATION_KEY)  # as another machine's `wirewatch reload` does
+    redis.incr(generation.GENERATION_KEY)  # as another machine's `wirewatch reload` does
     before = worker.context
     assert not worker.reload_if_changed() and worker.context is before
     assert any("colour: unknown key 'colour'" in r.getMessage() for r in caplog.records)
     write_config(
         tmp_path, ["https://news.example.org/a.xml"], [], rules=[{"id": "peskov", "query": "Peskov"}]
     )
-    redis.incr(reload.GENERATION_KEY)
+    redis.incr(generation.GENERATION_KEY)
     assert worker.reload_if_changed() and worker.context is not before
     assert [r.rule_id for r in worker.context.matcher.rules] == ["peskov"]
     assert list(worker.context.services.feeds) == [worker.context.config.feeds[0].id]

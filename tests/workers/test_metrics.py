@@ -16,10 +16,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
-from workers.context import connect
-from workers.demo_site import LoopbackSite, WebhookReceiver
-from workers.metrics import Metrics, registry_for, serve
+from workers.demo.site import LoopbackSite, WebhookReceiver
+from workers.metrics import Metrics
 from workers.redis_embedded import EmbeddedRedis
+from workers.services import connect
+from workers.web import registry_for, serve
 
 from .helpers import expected_keys, free_port, wait_for, webhook_sink, write_config
 from .test_cli import WIREWATCH, clean_env

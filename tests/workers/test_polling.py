@@ -21,10 +21,11 @@ from rq.timeouts import JobTimeoutException
 
 from pipeline.errors import DeliveryPermanent, FetchRetriable, NotAFeedError
 from pipeline.schema import Defaults
-from workers import state
-from workers.demo_site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed
-from workers.enqueue import enqueue_poll
+from workers.demo.site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed
+from workers.queueing import enqueue_poll
 from workers.retries import Verdict, verdict
+from workers.store import feeds as feeds_store
+from workers.store import schedule as schedule_store
 
 from .helpers import (
     ICC_ONLY,
@@ -99,13 +100,13 @@ def test_a_slow_feed_does_not_hold_up_its_batch_beyond_the_fetch_deadline(
     try:
         run_pass(rt)  # returns while the slow server still holds its request
         assert not release.is_set()
-        states = state.feed_states(redis, [f.id for f in rt.config.feeds])
+        states = feeds_store.feed_states(redis, [f.id for f in rt.config.feeds])
     finally:
         release.set()
     slow, *others = rt.config.feeds
     assert "Timeout" in states[slow.id]["last_error"]
     assert all(states[f.id].get("last_ok") and not states[f.id].get("last_error") for f in others)
-    assert redis.zscore(state.DUE_KEY, slow.id) is not None  # scheduled again, not lost
+    assert redis.zscore(schedule_store.DUE_KEY, slow.id) is not None  # scheduled again, not lost
 
 
 def test_requests_to_one_host_are_capped(tmp_path: Path, redis: Redis, site: LoopbackSite) -> None:
@@ -205,11 +206,11 @@ def test_a_poll_batch_is_enqueued_once_per_claim_and_feeds_keep_their_cadence(
     rt = runtime(cfg, redis)
     feed = rt.config.feeds[0]
     due = time.time() - 5  # it was due 5 s ago
-    redis.zadd(state.DUE_KEY, {feed.id: due})
+    redis.zadd(schedule_store.DUE_KEY, {feed.id: due})
     assert enqueue_poll(rt.services, [feed]) == 1
-    assert redis.zscore(state.DUE_KEY, feed.id) > time.time() + 500  # leased while in flight
+    assert redis.zscore(schedule_store.DUE_KEY, feed.id) > time.time() + 500  # leased while in flight
     drain(rt)
-    next_due = redis.zscore(state.DUE_KEY, feed.id)
+    next_due = redis.zscore(schedule_store.DUE_KEY, feed.id)
     assert next_due == pytest.approx(due + 600, abs=Defaults().poll_jitter)  # from when it was due
 
 
@@ -276,7 +277,7 @@ def _poll_feed_once(
     finally:
         receiver.stop()
     feed_id = rt.config.feeds[0].id
-    return receiver.payloads, state.feed_states(redis, [feed_id])[feed_id]
+    return receiver.payloads, feeds_store.feed_states(redis, [feed_id])[feed_id]
 
 
 def test_a_feed_with_bad_character_references_still_alerts_and_records_a_warning(

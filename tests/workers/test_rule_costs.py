@@ -13,9 +13,9 @@ import pytest
 from redis import Redis
 
 from pipeline.config import load_config
-from workers.context import Services
-from workers.demo_site import LoopbackSite, WebhookReceiver
-from workers.enqueue import enqueue_poll
+from workers.demo.site import LoopbackSite, WebhookReceiver
+from workers.queueing import enqueue_poll
+from workers.services import Services
 
 from .helpers import ROOT, RSS, webhook_sink, write_config
 

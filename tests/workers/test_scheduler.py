@@ -8,9 +8,10 @@ from pathlib import Path
 
 from redis import Redis
 
-from workers import state
-from workers.enqueue import enqueue_poll
-from workers.scheduler import FeedScheduler, LeaderLock
+from workers.queueing import enqueue_poll
+from workers.scheduler import FeedScheduler
+from workers.store import schedule as schedule_store
+from workers.store.leader import LeaderLock
 
 from .helpers import drain, runtime, wait_for, write_config
 
@@ -36,7 +37,7 @@ def test_one_poll_in_flight_per_feed(tmp_path: Path, redis: Redis) -> None:
     assert rt.queues.feeds.count == 1
     drain(rt)  # the poll fails (nothing listens on port 9): it backs off, one interval (300 s) first
     assert enqueue_poll(rt.services, feeds) == 0  # a retry pending counts as in flight
-    [(_feed, due)] = redis.zrange(state.DUE_KEY, 0, -1, withscores=True)
+    [(_feed, due)] = redis.zrange(schedule_store.DUE_KEY, 0, -1, withscores=True)
     assert 235 < due - time.time() <= 360  # +-20% jitter
 
 
@@ -63,8 +64,8 @@ def test_polling_some_feeds_now_leaves_the_other_due_feeds_alone(tmp_path: Path,
     cfg = write_config(tmp_path, ["http://127.0.0.1:9/a.xml", "http://127.0.0.1:9/b.xml"], [])
     rt = runtime(cfg, redis)
     a, b = rt.config.feeds
-    redis.zadd(state.DUE_KEY, {a.id: 1, b.id: 0})  # both due, b the longer
+    redis.zadd(schedule_store.DUE_KEY, {a.id: 1, b.id: 0})  # both due, b the longer
     assert enqueue_poll(rt.services, [a]) == 1
-    assert redis.zscore(state.DUE_KEY, b.id) == 0  # still due: not leased without a poll
+    assert redis.zscore(schedule_store.DUE_KEY, b.id) == 0  # still due: not leased without a poll
     [job] = rt.queues.feeds.jobs
     assert [fid for fid, _due in job.args[0]] == [a.id]

@@ -18,11 +18,12 @@ import pytest
 from redis import Redis
 
 from pipeline.sinks.render import statement_line
-from workers import state
-from workers.context import connect
-from workers.demo_site import LoopbackSite, Seed, WebhookReceiver, rss_feed
-from workers.metrics import Metrics, registry_for, serve
+from workers.demo.site import LoopbackSite, Seed, WebhookReceiver, rss_feed
+from workers.metrics import Metrics
 from workers.reload import LiveConfig
+from workers.services import connect
+from workers.store import alerts as alerts_store
+from workers.web import registry_for, serve
 
 from .helpers import ROOT, RSS, free_port, run_pass, runtime, webhook_sink, write_config
 
@@ -131,7 +132,7 @@ def test_the_status_page_shows_alerts_feeds_queues_and_rules_and_never_runs_feed
     assert "<script>" in hostile.locator(".snippet").inner_text()  # the reader's comment, as text
 
     # Every alert recorded is listed, newest first, with its rule and source.
-    recorded = state.recent_alerts(redis, 50)
+    recorded = alerts_store.recent_alerts(redis, 50)
     assert page.locator(".alert").count() == len(recorded)
     assert page.locator(".alert").first.get_attribute("data-alert") == recorded[0].alert_id
 

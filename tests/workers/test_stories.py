@@ -18,10 +18,10 @@ from redis import Redis
 from pipeline.feeds import parse_feed
 from pipeline.models import Entry
 from pipeline.schema import FeedConfig
-from workers import stories
 from workers.cli import cli
-from workers.demo_site import LoopbackSite, Seed, WebhookReceiver, load_seeds
+from workers.demo.site import LoopbackSite, Seed, WebhookReceiver, load_seeds
 from workers.jobs import process_articles
+from workers.store import stories
 
 from .helpers import ROOT, RSS, run_pass, runtime, webhook_sink, write_config
 

@@ -14,7 +14,7 @@ from bench.story_set import build
 from pipeline.models import StoryCopy
 from pipeline.stories import StoryPolicy, fingerprint
 from tests.conftest import corpus_or_skip
-from workers.stories import member_id, place_article
+from workers.store.stories import member_id, place_article
 
 from .helpers import ROOT
 

@@ -20,11 +20,10 @@ from pipeline.rules import AliasTable, Matcher, QuerySyntaxError, parse_query
 from pipeline.schema import Config, RuleConfig, parse_duration, person_variants
 from pipeline.sinks.render import one_line
 
-from .. import archive, digests
-from .. import state as keys
-from ..context import Services, connect
-from ..enqueue import enqueue_delivery
-from ..stories import also_reported_by, story_copies
+from ..delivery import enqueue_delivery, hold
+from ..services import Services, connect
+from ..store import alerts, archive
+from ..store.stories import also_reported_by, story_copies
 from .helpers import CliState, load_or_exit, or_exit, redis_url_or_exit, shared_options
 from .output import hit_lines
 
@@ -124,7 +123,7 @@ def backfill(
             hits = {h.rule_id: h for h in matcher.match(article_document(item.article))}
             for alert in alerts_for(item.article, item.story, list(hits.values()), rule_sinks, created):
                 counts["matches"] += 1
-                done = bool(redis.exists(keys.alert_key(alert.alert_id)))
+                done = bool(redis.exists(alerts.alert_key(alert.alert_id)))
                 counts["alerted" if done else "new"] += 1
                 sent = False
                 if send and not done:
@@ -143,12 +142,12 @@ def backfill(
 def _send(services: Services, alert: Alert, item: Archived) -> bool:
     """Record a backfilled alert and queue its deliveries; False when it was alerted meanwhile."""
     d = services.config.defaults
-    if keys.record_alert(services.redis, alert, d.seen_ttl, made_for=item.entry_key) is not None:
+    if alerts.record_alert(services.redis, alert, d.seen_ttl, made_for=item.entry_key) is not None:
         return False  # alerted meanwhile (a worker placed a copy of the story)
     if not alert.sinks:
         click.echo(f"alert {alert.alert_id}: rule {alert.rule_id} has no enabled sink", err=True)
     for sink_id in alert.sinks:
-        if not digests.hold(services, alert, sink_id, time.time()):  # a digest sink: it waits in its group
+        if not hold(services, alert, sink_id, time.time()):  # a digest sink: it waits in its group
             enqueue_delivery(services, alert, sink_id)
     return True
 

@@ -13,6 +13,9 @@ import click
 from pipeline.models import iso_time
 from pipeline.schema import parse_duration
 
+from .. import delivery
+from ..services import Services, connect
+from ..store.deliveries import MAX_LISTED, recent
 from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
 
 
@@ -29,14 +32,10 @@ def deliveries(ctx: click.Context, failed: bool, sink_id: str | None, limit: int
     if ctx.invoked_subcommand is not None:
         return
     state: CliState = ctx.obj
-    from .. import state as keys
-    from ..context import connect
 
     cfg = load_or_exit(state.config_path)
     redis = connect(redis_url_or_exit(cfg))
-    rows = [
-        r for r in keys.deliveries(redis, failed, keys.MAX_LISTED) if sink_id is None or r.sink == sink_id
-    ]
+    rows = [r for r in recent(redis, failed, MAX_LISTED) if sink_id is None or r.sink == sink_id]
     rows = rows[:limit]
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False))
@@ -59,9 +58,6 @@ def deliveries(ctx: click.Context, failed: bool, sink_id: str | None, limit: int
 @click.pass_obj
 def retry(state: CliState, delivery_ids: tuple[str, ...], every: bool, sink_id: str | None) -> None:
     """Send dead letters again, under their own delivery ids (receivers can drop repeats)."""
-    from .. import dead_letters
-    from .. import state as keys
-    from ..context import Services, connect
 
     if bool(delivery_ids) == every:
         raise click.UsageError("give delivery ids, or --all")
@@ -69,13 +65,13 @@ def retry(state: CliState, delivery_ids: tuple[str, ...], every: bool, sink_id: 
     services = Services(cfg, connect(redis_url_or_exit(cfg)))
     ids = list(delivery_ids)
     if every:
-        ids = [r.delivery_id for r in keys.deliveries(services.redis, True, keys.MAX_LISTED)
+        ids = [r.delivery_id for r in recent(services.redis, True, MAX_LISTED)
                if sink_id is None or r.sink == sink_id]  # fmt: skip
     failures = 0
     for delivery_id in ids:
         try:
-            click.echo(f"{delivery_id}: {dead_letters.retry(services, delivery_id)}")
-        except dead_letters.NotRetried as exc:
+            click.echo(f"{delivery_id}: {delivery.retry(services, delivery_id)}")
+        except delivery.NotRetried as exc:
             click.echo(str(exc), err=True)
             failures += 1
     click.echo(f"{len(ids) - failures} of {len(ids)} queued again")
@@ -88,13 +84,11 @@ def retry(state: CliState, delivery_ids: tuple[str, ...], every: bool, sink_id: 
 @click.pass_obj
 def purge(state: CliState, older_than: str) -> None:
     """Drop the dead letters that gave up longer ago than --older-than."""
-    from .. import dead_letters
-    from ..context import connect
 
     try:
         age = parse_duration(older_than)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--older-than") from None
     cfg = load_or_exit(state.config_path)
-    dropped = dead_letters.purge(connect(redis_url_or_exit(cfg)), time.time() - age)
+    dropped = delivery.purge(connect(redis_url_or_exit(cfg)), time.time() - age)
     click.echo(f"{dropped} dead letter{'' if dropped == 1 else 's'} purged")

@@ -14,6 +14,12 @@ import click
 from pipeline.models import Match, RuleHit
 from pipeline.schema import Config, FeedConfig, WebhookSinkConfig
 
+from ..context import WorkerContext
+from ..demo.site import WebhookReceiver, load_expected, seed_site
+from ..queueing import enqueue_poll
+from ..redis_embedded import EmbeddedRedis
+from ..services import Services, connect
+from ..worker import WirewatchWorker
 from .helpers import CliState, load_or_exit, shared_options
 from .output import hit_lines, seeds_dir
 
@@ -26,11 +32,6 @@ from .output import hit_lines, seeds_dir
 @click.pass_obj
 def demo(state: CliState, seeds_from: str | None) -> None:
     """Offline replay of seeds/ through the real pipeline (Redis, RQ workers, rules, a webhook)."""
-    from ..context import Services, WorkerContext, connect
-    from ..demo_site import WebhookReceiver, load_expected, seed_site
-    from ..enqueue import enqueue_poll
-    from ..redis_embedded import EmbeddedRedis
-    from ..worker import WirewatchWorker
 
     started = time.monotonic()
     cfg = load_or_exit(state.config_path)

@@ -12,7 +12,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+import yaml
 
+from pipeline.config import feeds_file, format_issues, load_config
+from pipeline.errors import ConfigError
+from pipeline.feeds import canonical_url
+from pipeline.opml import OpmlError, read_opml, write_opml
+
+from ..overview import BAD_HEALTH, feed_rows
+from ..services import connect
+from ..store.schedule import revive_feed
 from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
 
 if TYPE_CHECKING:
@@ -30,8 +39,6 @@ def feeds(ctx: click.Context, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     state: CliState = ctx.obj
-    from ..context import connect
-    from ..overview import BAD_HEALTH, feed_rows
 
     cfg = load_or_exit(state.config_path)
     rows = feed_rows(cfg, connect(redis_url_or_exit(cfg)), time.time())
@@ -66,14 +73,12 @@ def table(rows: list[FeedRow]) -> list[str]:
 @click.pass_obj
 def revive(state: CliState, url: str) -> None:
     """Poll a feed retired after a 410 Gone again (now), by its URL as configured."""
-    from .. import state as keys
-    from ..context import connect
 
     cfg = load_or_exit(state.config_path)
     feed = next((f for f in cfg.feeds if f.url == url), None)
     if feed is None:
         raise click.BadParameter(f"no feed {url!r} in {state.config_path}", param_hint="URL")
-    revived = keys.revive_feed(connect(redis_url_or_exit(cfg)), feed.id, time.time())
+    revived = revive_feed(connect(redis_url_or_exit(cfg)), feed.id, time.time())
     click.echo(f"feed {feed.url}: {'revived, due now' if revived else 'was not retired'}")
 
 
@@ -86,10 +91,6 @@ def import_opml(state: CliState, opml_file: str) -> None:
 
     A YAML list keeps its comments: the new feeds are appended. The result is checked like the
     config, and left as it was if it does not load."""
-    from pipeline.config import feeds_file, format_issues, load_config
-    from pipeline.errors import ConfigError
-    from pipeline.feeds import canonical_url
-    from pipeline.opml import OpmlError, read_opml
 
     cfg = load_or_exit(state.config_path)
     target = feeds_file(cfg)
@@ -125,7 +126,6 @@ def import_opml(state: CliState, opml_file: str) -> None:
 def _appended(text: str, feeds: list[dict[str, Any]]) -> str:
     """The feeds file's text with these feeds after its own: a YAML list gets them appended as
     text, so its comments and layout stay; a mapping with `feeds:` is written anew."""
-    import yaml
 
     data = yaml.safe_load(text) if text.strip() else []
     if isinstance(data, dict):
@@ -143,7 +143,6 @@ def _appended(text: str, feeds: list[dict[str, Any]]) -> str:
 @click.pass_obj
 def export_opml(state: CliState, output: str | None) -> None:
     """Write every configured feed as OPML 2.0 (categories as folders), for other readers."""
-    from pipeline.opml import write_opml
 
     cfg = load_or_exit(state.config_path)
     written = write_opml(cfg.feeds)

@@ -16,8 +16,8 @@ from pipeline.config import format_issues, load_config
 from pipeline.errors import ConfigError
 from pipeline.schema import Config
 
-from .. import logs
-from ..context import CONFIG_ENV, redis_url_for
+from ..services import CONFIG_ENV, redis_url_for
+from . import logs
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])

@@ -11,8 +11,13 @@ import click
 from redis import Redis
 from redis.exceptions import RedisError
 
+from pipeline.redact import display_redis_url
 from pipeline.schema import Config
+from pipeline.sinks.render import one_line
 
+from .. import redis_embedded
+from ..overview import read_overview
+from ..services import connect, redis_url_for
 from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
 
 
@@ -43,10 +48,6 @@ def status(state: CliState) -> None:
     Exit 0 when all is well, 1 when something is wrong (Redis down, no worker or scheduler, a
     feed unhealthy, dead letters waiting), saying what. With no Redis running and an embedded
     one's files in data_dir (after `wirewatch run` stopped), it reads a copy of them."""
-    from pipeline.redact import display_redis_url
-
-    from .. import redis_embedded
-    from ..context import connect, redis_url_for
 
     cfg = load_or_exit(state.config_path)
     url = redis_url_for(cfg)
@@ -79,9 +80,6 @@ def status(state: CliState) -> None:
 
 def _report(cfg: Config, redis: Redis) -> list[str]:
     """Print the system's state; what is wrong with it."""
-    from pipeline.sinks.render import one_line
-
-    from ..overview import read_overview
 
     o = read_overview(cfg, redis)
     click.echo(f"  workers: {o.workers}; scheduler: {'leading' if o.leading else 'none leads'}")

@@ -16,11 +16,20 @@ import click
 from pydantic import ValidationError
 from redis import Redis
 
+from pipeline.config import format_issues, load_config
+from pipeline.errors import ConfigError
 from pipeline.redact import display_redis_url
 from pipeline.schema import Config
 
-from .. import logs, metrics, redis_embedded
-from ..context import REDIS_URL_ENV, Services, WorkerContext, configured_redis_url, connect
+from .. import metrics, redis_embedded, web
+from ..context import WorkerContext
+from ..reload import FileWatch, LiveConfig, request_reload
+from ..scheduler import FeedScheduler
+from ..services import REDIS_URL_ENV, Services, configured_redis_url, connect
+from ..store.generation import advance
+from ..supervisor import Child, Supervisor, die_with_parent
+from ..worker import WirewatchWorker
+from . import logs
 from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
 
 
@@ -32,7 +41,6 @@ from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
 @click.pass_obj
 def run(state: CliState, n_workers: int, watch: bool) -> None:
     """Run everything on this machine: scheduler, workers and (without a Redis URL) an embedded Redis."""
-    from ..supervisor import Child, Supervisor
 
     cfg = load_or_exit(state.config_path, warn=True)
     url = configured_redis_url(cfg)
@@ -62,13 +70,10 @@ def run(state: CliState, n_workers: int, watch: bool) -> None:
     )
 
     def reload() -> None:
-        from ..reload import request_reload
 
         request_reload(connect(url), state.config_path, "run")
 
     try:
-        from ..reload import FileWatch
-
         changed = FileWatch(state.config_path).changed if watch else None
         Supervisor(children, env, on_reload=reload, changed=changed).run()
     finally:
@@ -90,12 +95,11 @@ def _serve_metrics(
         reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
         click.echo(f"wirewatch: --metrics-listen: {reason}", err=True)
         sys.exit(2)
-    from ..reload import LiveConfig
 
     live = LiveConfig(cfg, redis)
-    registry = metrics.registry_for(own, live, redis)
+    registry = web.registry_for(own, live, redis)
     try:
-        metrics.serve(listen, registry, redis, live, token=cfg.metrics_token,
+        web.serve(listen, registry, redis, live, token=cfg.metrics_token,
                       need_scheduler=need_scheduler, need_workers=need_workers)  # fmt: skip
     except OSError as exc:  # the port is taken (say, by another process of ours): run without
         logging.getLogger("wirewatch.metrics").warning(
@@ -118,8 +122,6 @@ _METRICS_OPTION = click.option(
 @click.pass_obj
 def worker(state: CliState, burst: bool, metrics_listen: str | None) -> None:
     """Run one worker (queues: alerts, articles, feeds) against the configured Redis."""
-    from ..supervisor import die_with_parent
-    from ..worker import WirewatchWorker
 
     # RQ forks this worker's scheduler: it must not outlive a worker that is killed, holding the
     # scheduler locks while the worker's restarted self runs without one.
@@ -149,7 +151,6 @@ def worker(state: CliState, burst: bool, metrics_listen: str | None) -> None:
 @click.pass_obj
 def scheduler(state: CliState, metrics_listen: str | None) -> None:
     """Run the feed scheduler (one leads per Redis; others stand by)."""
-    from ..scheduler import FeedScheduler
 
     cfg = load_or_exit(state.config_path, warn=True)
     sched = FeedScheduler(Services(cfg, connect(redis_url_or_exit(cfg))))
@@ -172,10 +173,6 @@ def scheduler(state: CliState, metrics_listen: str | None) -> None:
 def reload_config(state: CliState) -> None:
     """Have every worker and the scheduler load the config files again (exit 2, changing
     nothing, when they do not load)."""
-    from pipeline.config import format_issues, load_config
-    from pipeline.errors import ConfigError
-
-    from ..reload import GENERATION_KEY
 
     try:
         cfg = load_config(state.config_path)
@@ -183,7 +180,7 @@ def reload_config(state: CliState) -> None:
         click.echo(format_issues(exc), err=True)
         click.echo("wirewatch: nothing reloaded; the config running stays", err=True)
         sys.exit(2)
-    generation = int(connect(redis_url_or_exit(cfg)).incr(GENERATION_KEY))
+    generation = advance(connect(redis_url_or_exit(cfg)))
     click.echo(
         f"wirewatch: config generation {generation} ({len(cfg.feeds)} feeds, {len(cfg.rules)} rules, "
         f"{len(cfg.sinks)} sinks): workers load it before their next job, the scheduler within a second"
@@ -193,7 +190,6 @@ def reload_config(state: CliState) -> None:
 def _reload_on_sighup(services: Services, config_path: str, who: str) -> None:
     """SIGHUP: check the config and, when it loads, have every process reload it (from a thread:
     a signal handler must not do Redis round trips in the middle of the code it interrupted)."""
-    from ..reload import request_reload
 
     def hang_up(signum: int, frame: FrameType | None) -> None:
         threading.Thread(

@@ -10,9 +10,17 @@ import time
 
 import click
 
+from pipeline.alerts import sample_alert
+from pipeline.config import sink_templates
 from pipeline.errors import DeliveryPermanent, DeliveryRetriable
+from pipeline.fetch import Fetcher
+from pipeline.models import iso_time
+from pipeline.redact import display_url
 from pipeline.schema import AnySinkConfig, AppriseSinkConfig, Config, EmailSinkConfig, WebhookSinkConfig
+from pipeline.sinks import make_sink
 
+from ..services import connect
+from ..store import sinks as sink_store
 from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
 
 
@@ -27,7 +35,6 @@ def _sink_or_exit(cfg: Config, state: CliState, sink_id: str) -> AnySinkConfig:
 
 
 def _where(sink: AnySinkConfig) -> str:
-    from pipeline.redact import display_url
 
     if isinstance(sink, EmailSinkConfig):
         return f"smtp://{sink.host}:{sink.port} to {len(sink.to)} recipient{'' if len(sink.to) == 1 else 's'}"
@@ -49,14 +56,12 @@ def sinks(ctx: click.Context, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     state: CliState = ctx.obj
-    from .. import state as keys
-    from ..context import connect
 
     cfg = load_or_exit(state.config_path)
     redis = connect(redis_url_or_exit(cfg))
     rows = []
     for sink in cfg.sinks:
-        disabled = keys.sink_disabled(redis, sink.id) if sink.enabled else None
+        disabled = sink_store.sink_disabled(redis, sink.id) if sink.enabled else None
         rows.append({
             "id": sink.id, "type": sink.type, "where": _where(sink),
             "state": "off in config" if not sink.enabled else ("disabled" if disabled else "ok"),
@@ -80,11 +85,6 @@ def sinks(ctx: click.Context, as_json: bool) -> None:
 @click.pass_obj
 def test_sink(state: CliState, sink_id: str) -> None:
     """Send a test message, clearly marked as one, through SINK_ID and say what happened."""
-    from pipeline.alerts import sample_alert
-    from pipeline.config import sink_templates
-    from pipeline.fetch import Fetcher
-    from pipeline.models import iso_time
-    from pipeline.sinks import make_sink
 
     cfg = load_or_exit(state.config_path)
     sink_cfg = _sink_or_exit(cfg, state, sink_id)
@@ -113,10 +113,8 @@ def test_sink(state: CliState, sink_id: str) -> None:
 def enable_sink(state: CliState, sink_id: str) -> None:
     """Send to SINK_ID again after it answered 410 Gone (its dead letters stay: see
     `wirewatch deliveries retry --all --sink SINK_ID`)."""
-    from .. import state as keys
-    from ..context import connect
 
     cfg = load_or_exit(state.config_path)
     _sink_or_exit(cfg, state, sink_id)
-    enabled = keys.enable_sink(connect(redis_url_or_exit(cfg)), sink_id)
+    enabled = sink_store.enable_sink(connect(redis_url_or_exit(cfg)), sink_id)
     click.echo(f"sink {sink_id}: {'enabled again' if enabled else 'was not disabled'}")

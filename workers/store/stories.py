@@ -44,7 +44,7 @@ from pipeline.stories import (
     place,
 )
 
-from .state import PREFIX, _s
+from .common import PREFIX, to_str
 
 log = logging.getLogger("wirewatch.stories")
 
@@ -258,7 +258,7 @@ def story_copies(redis: Redis, story_ids: Sequence[str]) -> dict[str, list[Story
             pipe.lrange(copies_key(sid), 0, -1)
         rows = pipe.execute()
     return {
-        sid: [StoryCopy.model_validate_json(_s(raw) or "{}") for raw in row]
+        sid: [StoryCopy.model_validate_json(to_str(raw) or "{}") for raw in row]
         for sid, row in zip(story_ids, rows, strict=True)
     }
 

@@ -19,8 +19,8 @@ from pipeline.models import Match, iso_time
 from pipeline.schema import Config
 from pipeline.sinks.render import highlight, one_line, safe_link, scrub, statement_line
 
-from . import reload
-from .overview import read_overview
+from ..overview import read_overview
+from ..store.generation import generation as config_generation
 
 REFRESH_SECONDS = 15
 HEADERS = (  # a tuple: wsgiref adds Content-Length to the list it is given
@@ -64,7 +64,7 @@ def render(config: Config, redis: Redis) -> tuple[bool, str]:
     """The page: (whether Redis answered, its HTML)."""
     try:
         o = read_overview(config, redis, alerts=25)
-        generation = reload.generation(redis)
+        generation = config_generation(redis)
     except RedisError as exc:
         page = _PAGE.render(o=None, problems=[], error=f"Redis does not answer: {exc}", generation="-",
                             taken_at=iso_time(time.time()), refresh=REFRESH_SECONDS)  # fmt: skip

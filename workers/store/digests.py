@@ -23,32 +23,31 @@ import logging
 from typing import Any
 
 from redis import Redis
-from rq.job import Job
 
 from pipeline.digests import digest_id, flush_time
 from pipeline.models import Alert, Digest, iso_time
 from pipeline.schema import DigestConfig
 
-from . import state, stories
-from .context import Services
+from . import stories
+from .common import PREFIX
 
 log = logging.getLogger(__name__)
 
-DUE = state.PREFIX + "digests:due"
-OPEN = state.PREFIX + "digests:open"
+DUE = PREFIX + "digests:due"
+OPEN = PREFIX + "digests:open"
 
 
 def _keys(group: str) -> tuple[str, str, str]:
-    base = f"{state.PREFIX}digest:{group}"
+    base = f"{PREFIX}digest:{group}"
     return f"{base}:pending", f"{base}:alerts", f"{base}:last"
 
 
 def batch_key(digest: str) -> str:
-    return f"{state.PREFIX}digest:batch:{digest}"
+    return f"{PREFIX}digest:batch:{digest}"
 
 
 def digested_key(delivery_id: str) -> str:
-    return f"{state.PREFIX}digested:{delivery_id}"
+    return f"{PREFIX}digested:{delivery_id}"
 
 
 _ADD = """
@@ -76,16 +75,6 @@ def add(
     return bool(added)
 
 
-def hold(services: Services, alert: Alert, sink_id: str, now: float) -> bool:
-    """True when the alert's deliveries to this sink go by digest, and it is (now) in its group."""
-    grouped = services.config.digest_for(alert.rule_id, sink_id)
-    if grouped is None:
-        return False
-    policy, group = grouped
-    add(services.redis, alert, sink_id, policy, group, now, services.config.defaults.seen_ttl)
-    return True
-
-
 _TAKE = """
 if redis.call('exists', KEYS[6]) == 1 then return 0 end
 local ids = redis.call('zrange', KEYS[1], 0, tonumber(ARGV[2]) - 1)
@@ -107,55 +96,33 @@ return #ids
 """
 
 
-def _policy(services: Services, group: str) -> DigestConfig:
-    sink_id, _, rule_id = group.partition("/")
-    try:
-        found = services.config.digest_for(rule_id, sink_id) if rule_id != "*" else None
-        own = found[0] if found else services.config.sink(sink_id).digest
-    except KeyError:
-        own = None
-    return own or DigestConfig()  # no longer configured: what waits still goes, now
+def due_groups(redis: Redis, now: float) -> list[tuple[str, float]]:
+    """The groups whose digest is due by `now`, with when each was due."""
+    due: list[tuple[bytes, float]] = redis.zrangebyscore(DUE, "-inf", now, withscores=True)  # type: ignore[assignment]
+    return [(_text(raw), float(at)) for raw, at in due]
 
 
-def flush_due(services: Services, now: float) -> int:
-    """Take every due group's alerts into a digest and queue the digests not queued yet; the
-    digests taken."""
-    redis = services.redis
-    taken = 0
-    due_groups: list[tuple[bytes, float]] = redis.zrangebyscore(DUE, "-inf", now, withscores=True)  # type: ignore[assignment]
-    for raw, due in due_groups:
-        group = _text(raw)
-        cfg = _policy(services, group)
-        pending, alerts, last = _keys(group)
-        digest = digest_id(group, due)
-        count = redis.eval(
-            _TAKE, 6, pending, alerts, DUE, last, OPEN, batch_key(digest),
-            group, cfg.max_alerts, now, flush_time(cfg, now, now), digest,
-            max(1, int(services.config.defaults.seen_ttl)), group.partition("/")[0], due,
-        )  # fmt: skip
-        if count:
-            taken += 1
-            log.info("digest %s: group %s, %d alerts", digest, group, count)
-    enqueue_open(services)
-    return taken
+def take(redis: Redis, group: str, cfg: DigestConfig, due: float, now: float, ttl: float) -> tuple[str, int]:
+    """Move the group's oldest alerts (max_alerts) into the batch of its digest due at `due`, in
+    one script: (the digest id, how many alerts it took; 0 when none waited or it was taken)."""
+    pending, alerts, last = _keys(group)
+    digest = digest_id(group, due)
+    count = redis.eval(
+        _TAKE, 6, pending, alerts, DUE, last, OPEN, batch_key(digest),
+        group, cfg.max_alerts, now, flush_time(cfg, now, now), digest,
+        max(1, int(ttl)), group.partition("/")[0], due,
+    )  # fmt: skip
+    return digest, int(count or 0)
 
 
-def enqueue_open(services: Services) -> int:
-    """Queue the digest job of every open digest that has none; how many were queued."""
-    from .enqueue import enqueue_delivery
+def open_digests(redis: Redis) -> list[str]:
+    """The digests taken and not yet delivered (or dropped)."""
+    return [_text(raw) for raw in redis.zrange(OPEN, 0, -1)]
 
-    redis = services.redis
-    queued = 0
-    for raw in redis.zrange(OPEN, 0, -1):
-        digest = _text(raw)
-        built = load(redis, digest)
-        if built is None:  # its batch expired (seen_ttl): nothing left to send
-            redis.zrem(OPEN, digest)
-            continue
-        if redis.exists(Job.key_for(state.delivery_job_id(built.delivery_id(built.sink_id)))):
-            continue  # queued, running, waiting to retry, or a dead letter
-        queued += enqueue_delivery(services, built, built.sink_id)
-    return queued
+
+def close(redis: Redis, digest: str) -> None:
+    """An open digest whose batch expired (seen_ttl): nothing is left to send."""
+    redis.zrem(OPEN, digest)
 
 
 def load(redis: Redis, digest: str) -> Digest | None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from standardwebhooks.webhooks import Webhook
 
 CHROME_NAV = (
     '<header><nav class="menu"><ul><li><a href="/topics/navalny">Navalny</a></li>'
@@ -188,7 +189,6 @@ class WebhookReceiver:
         script: list[Answer] | None = None,
         hold_first: bool = False,
     ) -> None:
-        from standardwebhooks.webhooks import Webhook
 
         self.verifier = Webhook(secret)
         self.payloads: list[dict[str, Any]] = []

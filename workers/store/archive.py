@@ -18,7 +18,7 @@ from redis.client import Pipeline
 
 from pipeline.models import Archived
 
-from .state import PREFIX
+from .common import PREFIX
 
 ARCHIVE_KEY = PREFIX + "archive"
 PAGE = 200  # entries read per round trip

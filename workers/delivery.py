@@ -1,0 +1,504 @@
+"""Everything that happens to an alert, a digest or a notice once it is decided, in one place.
+
+    alert decided (the article job)
+      -> record_alert: recorded once per (rule, story); a copy of a story alerted already stops here
+      -> deliver_all, for each of its sinks not delivered to (nor queued) yet:
+           held for its digest group (hold)          -> flush_due makes the digest, later
+           its sink disabled (a 410 earlier)         -> a dead letter with the reason
+           its sink busy (slow or failing lately)    -> enqueue_delivery
+           else a first try from the article job, on the worker's pool (first_try)
+      -> settle: a try that must wait for its sending slot, or failed, becomes a delivery job
+    a delivery job (workers.jobs.deliver*) -> run_job: dropped, delivered already, disabled,
+      waiting for its slot (max_per_minute; no try spent) or attempt
+    attempt: one try to the targets that have not taken it; recorded; a 410 disables the sink
+      and tells the operator through the other sinks; raises for the worker's retry schedule
+    worker gives up (workers.worker) -> dead_letter; `wirewatch deliveries retry` -> retry;
+      `purge` -> purge
+
+Every deliverable kind is one line of KINDS: its job function (a stable name RQ keeps with each
+job in Redis) and what a delivery record calls it. Enqueueing and the dead letters both read it.
+Every try of a delivery carries the same delivery id (the webhook-id, the Message-ID), so that a
+receiver can drop repeats; its record in Redis (workers.store.deliveries) says where it stands.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, Literal, assert_never
+
+from redis import Redis
+from rq import Retry
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.registry import FailedJobRegistry
+from rq.serializers import JSONSerializer
+
+from pipeline.errors import DeliveryPermanent, DeliveryRetriable, SinkGone
+from pipeline.models import Alert, Article, Digest, Notice, StoryRef, iso_time
+from pipeline.schema import DigestConfig
+from pipeline.sinks import Deliverable
+
+from .context import WorkerContext
+from .queueing import schedule_job
+from .retries import Verdict, delivery_retry, jittered, verdict
+from .services import Services
+from .store import alerts as alert_store
+from .store import deliveries, digests, sinks, slots
+
+log = logging.getLogger("wirewatch.delivery")
+
+DELIVER_TIMEOUT = 90
+SINK_BUSY_FOR = 60.0  # seconds a sink that failed or was slow gets its deliveries through the queue
+SLOW_DELIVERY = 2.0  # seconds: a delivery slower than this makes the sink busy
+SLOT_SLACK = 0.05  # seconds a delivery sleeps for its sink's next sending slot; longer, it is rescheduled
+RATE_WAITS_MAX = 1_000_000  # a delivery may wait for its sending slot this many times (no try is spent)
+
+
+# --- the deliverable kinds -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliverableKind:
+    """One kind of deliverable item: the job function that sends it and what its records say."""
+
+    type: type[Alert] | type[Digest] | type[Notice]
+    job: str  # the job function, by the name RQ stores with each job (see workers.jobs)
+    what: str  # its jobs' description: "<what> <delivery id>"
+
+    def parse(self, item_json: str) -> Deliverable:
+        return self.type.model_validate_json(item_json)
+
+
+KINDS = (
+    DeliverableKind(Alert, "workers.jobs.deliver", "delivery"),
+    DeliverableKind(Digest, "workers.jobs.deliver_digest", "digest"),
+    DeliverableKind(Notice, "workers.jobs.deliver_notice", "notice"),
+)
+_BY_TYPE = {k.type: k for k in KINDS}
+_BY_JOB = {k.job: k for k in KINDS}
+
+
+def kind_of(item: Deliverable) -> DeliverableKind:
+    return _BY_TYPE[type(item)]
+
+
+def item_of_job(job: Job) -> Deliverable:
+    """What a delivery job sends (its first argument), by its job function."""
+    return _BY_JOB[job.func_name or ""].parse(str(job.args[0]))
+
+
+def about(item: Deliverable, sink_id: str) -> dict[str, str]:
+    """What a delivery record says of its item (see workers.store.deliveries.DeliveryRecord)."""
+    if isinstance(item, Alert):
+        art = item.article
+        return {"sink": sink_id, "kind": "alert", "item": item.alert_id, "rule": item.rule_id,
+                "title": art.title[:300], "url": art.url[:2000]}  # fmt: skip
+    if isinstance(item, Notice):
+        return {"sink": sink_id, "kind": "notice", "item": item.type, "rule": "",
+                "title": item.headline[:300], "url": item.feed_url[:2000]}  # fmt: skip
+    if isinstance(item, Digest):
+        rule = item.rule
+        return {"sink": sink_id, "kind": "digest", "item": item.digest_id, "rule": rule[0] if rule else "*",
+                "title": f"{len(item.alerts)} alerts of group {item.group}"[:300], "url": ""}  # fmt: skip
+    assert_never(item)
+
+
+# --- enqueueing ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FirstTryFailed:
+    """The article job's own try of a delivery, which failed."""
+
+    reason: str
+    permanent: bool
+    retry_after: float | None = None  # the receiver's Retry-After, in seconds
+
+
+def enqueue_delivery(
+    services: Services,
+    item: Deliverable,
+    sink_id: str,
+    failed: FirstTryFailed | None = None,
+    delay: float = 0.0,
+) -> bool:
+    """A delivery job, tried after `delay` seconds and then on the sink's retry schedule. Its id
+    is `deliver-<delivery id>`; it and its record outlive it by seen_ttl, so a later re-run of
+    the article cannot deliver it again; one that gave up stays in the failed registry of queue
+    alerts (a dead letter) until `wirewatch deliveries retry` or `purge`.
+
+    `failed`: the article job tried first, which counts as the first try: the job comes at the
+    schedule's first wait (not before the receiver's Retry-After, capped at the schedule's
+    longest wait) with the rest of the schedule; when that try failed for good, or the schedule
+    is empty, the job only records the failure (a dead letter) without sending again."""
+    d = services.config.defaults
+    delivery_id = item.delivery_id(sink_id)
+    try:
+        schedule = services.config.retry_schedule_for(sink_id)
+    except KeyError:  # no longer configured: the job drops it
+        schedule = []
+    dead_reason = ""
+    if failed is not None:
+        if failed.permanent or not schedule:
+            dead_reason, delay = failed.reason, 0.0
+        else:
+            asked = min(failed.retry_after or 0.0, max(schedule))
+            delay = max(delay, jittered(schedule[:1])[0], asked)
+        schedule = schedule[1:]
+    kind = kind_of(item)
+    options: dict[str, Any] = {
+        "job_id": deliveries.delivery_job_id(delivery_id),
+        "timeout": DELIVER_TIMEOUT,
+        "result_ttl": int(d.seen_ttl),
+        "failure_ttl": int(d.seen_ttl),
+        "retry": None if dead_reason else delivery_retry(schedule),
+        "description": f"{kind.what} {delivery_id}",
+    }
+    args = (item.to_json(), sink_id, dead_reason)
+    if delay > 0:
+        return schedule_job(services.queues.alerts, delay, kind.job, args, **options)
+    try:
+        services.queues.alerts.enqueue_call(kind.job, args=args, unique=True, **options)
+    except DuplicateJobError:
+        return False
+    return True
+
+
+# --- from the article job ------------------------------------------------------------------------
+
+
+Recorded = Literal["new", "again", "copy"]
+
+
+def record_alert(
+    ctx: WorkerContext, alert: Alert, entry_key: str, article: Article, story: StoryRef
+) -> Recorded:
+    """Record an alert made for this entry: "new"; "again" when this entry's job made it before
+    (a retry: the deliveries not made yet are made now); "copy" when it was made for another
+    copy of the story (not alerted again: nothing more to do)."""
+    first = alert_store.record_alert(ctx.redis, alert, ctx.config.defaults.seen_ttl, made_for=entry_key)
+    if first is None:
+        ctx.metrics.alerts.labels(alert.rule_id).inc()
+        log.info("alert %s: rule %s matched article %s: %s", alert.alert_id, alert.rule_id,
+                 article.url, article.title)  # fmt: skip
+        return "new"
+    if first != entry_key:
+        log.info("alert %s: rule %s matched article %s, a copy of story %s (alerted for "
+                 "entry %s); not alerted again", alert.alert_id, alert.rule_id, article.url,
+                 story.id, first)  # fmt: skip
+        return "copy"
+    return "again"
+
+
+@dataclass(frozen=True)
+class FirstTry:
+    """A first try of a delivery under way on the worker's pool."""
+
+    alert: Alert
+    sink_id: str
+    answer: Future[FirstTryFailed | float | None]
+
+
+def deliver_all(ctx: WorkerContext, alert: Alert) -> list[FirstTry]:
+    """Each of the alert's deliveries not made yet: tried from here (on the pool) when its sink
+    is healthy and no delivery job for it exists, else queued. Returns the tries under way."""
+    sink_ids = [s for s in alert.sinks if s in ctx.sinks]
+    tries = []
+    for sink_id, status in zip(sink_ids, deliveries.delivery_status(ctx.redis, alert, sink_ids), strict=True):
+        if status.delivered or status.queued:
+            continue
+        if hold(ctx.services, alert, sink_id, time.time()):  # it waits for its group's digest
+            continue
+        if status.sink_disabled:  # after a 410: a dead letter with the reason, nothing sent
+            reason = disabled_reason(sink_id, status.sink_disabled)
+            enqueue_delivery(ctx.services, alert, sink_id, FirstTryFailed(reason, permanent=True))
+            continue
+        if status.sink_busy:
+            enqueue_delivery(ctx.services, alert, sink_id)
+            continue
+        tries.append(FirstTry(alert, sink_id, ctx.pool.submit(first_try, ctx, alert, sink_id)))
+    return tries
+
+
+def first_try(ctx: WorkerContext, alert: Alert, sink_id: str) -> FirstTryFailed | float | None:
+    """One try of a delivery from the article job: None when delivered, the seconds to wait
+    for the sink's next sending slot (max_per_minute), or how the try failed."""
+    delivery_id = alert.delivery_id(sink_id)
+    wait = slot_wait(ctx, sink_id, delivery_id)
+    if wait > SLOT_SLACK:
+        return wait
+    time.sleep(wait)
+    started = time.monotonic()
+    try:
+        attempt(ctx, alert, sink_id)
+    except Exception as exc:
+        outcome = verdict(exc)
+        if outcome is Verdict.BUG:
+            log.error("delivery %s: bug: %s: %s", delivery_id, type(exc).__name__, exc, exc_info=exc)
+        else:
+            log.warning("delivery %s: %s; %s", delivery_id, exc,
+                        "not retried" if outcome is Verdict.GIVE_UP else "queued for a retry")  # fmt: skip
+        return FirstTryFailed(f"{type(exc).__name__}: {exc}" if outcome is Verdict.BUG else str(exc),
+                              permanent=outcome is not Verdict.RETRY,
+                              retry_after=getattr(exc, "retry_after", None))  # fmt: skip
+    if time.monotonic() - started > SLOW_DELIVERY:
+        sinks.mark_sink_busy(ctx.redis, sink_id, SINK_BUSY_FOR)
+    return None
+
+
+def settle(ctx: WorkerContext, tries: list[FirstTry]) -> None:
+    """Wait for every first try (the article job ends only once each has answered: no delivery
+    is left to chance); one that must wait for its sending slot, or failed, becomes a job."""
+    for t in tries:
+        answer = t.answer.result()
+        if isinstance(answer, float):  # its sink's next sending slot is later: a job waits for it
+            enqueue_delivery(ctx.services, t.alert, t.sink_id, delay=answer)
+        elif answer is not None:
+            sinks.mark_sink_busy(ctx.redis, t.sink_id, SINK_BUSY_FOR)
+            enqueue_delivery(ctx.services, t.alert, t.sink_id, answer)
+
+
+# --- digests -------------------------------------------------------------------------------------
+
+
+def hold(services: Services, alert: Alert, sink_id: str, now: float) -> bool:
+    """True when the alert's deliveries to this sink go by digest, and it is (now) in its group."""
+    grouped = services.config.digest_for(alert.rule_id, sink_id)
+    if grouped is None:
+        return False
+    policy, group = grouped
+    digests.add(services.redis, alert, sink_id, policy, group, now, services.config.defaults.seen_ttl)
+    return True
+
+
+def _digest_policy(services: Services, group: str) -> DigestConfig:
+    sink_id, _, rule_id = group.partition("/")
+    try:
+        found = services.config.digest_for(rule_id, sink_id) if rule_id != "*" else None
+        own = found[0] if found else services.config.sink(sink_id).digest
+    except KeyError:
+        own = None
+    return own or DigestConfig()  # no longer configured: what waits still goes, now
+
+
+def flush_due(services: Services, now: float) -> int:
+    """Take every due group's alerts into a digest and queue the digests not queued yet; the
+    digests taken (the scheduler calls this every tick)."""
+    taken = 0
+    for group, due in digests.due_groups(services.redis, now):
+        cfg = _digest_policy(services, group)
+        digest, count = digests.take(services.redis, group, cfg, due, now, services.config.defaults.seen_ttl)
+        if count:
+            taken += 1
+            log.info("digest %s: group %s, %d alerts", digest, group, count)
+    enqueue_open_digests(services)
+    return taken
+
+
+def enqueue_open_digests(services: Services) -> int:
+    """Queue the digest job of every open digest that has none; how many were queued."""
+    redis = services.redis
+    queued = 0
+    for digest in digests.open_digests(redis):
+        built = digests.load(redis, digest)
+        if built is None:  # its batch expired (seen_ttl): nothing left to send
+            digests.close(redis, digest)
+            continue
+        if deliveries.job_exists(redis, built.delivery_id(built.sink_id)):
+            continue  # queued, running, waiting to retry, or a dead letter
+        queued += enqueue_delivery(services, built, built.sink_id)
+    return queued
+
+
+# --- a delivery job ------------------------------------------------------------------------------
+
+
+def run_job(ctx: WorkerContext, item: Deliverable, sink_id: str, dead_reason: str) -> str | Retry:
+    """One try of a delivery job. Raises on failure, so that RQ retries it as `workers.retries`
+    decides; `dead_reason` records a failure that was final already (a dead letter); returns a
+    Retry when the sink's rate limit makes it wait."""
+    outcome = _run_job(ctx, item, sink_id, dead_reason)
+    # A digest delivered (now, or before a crash), or whose sink is gone: its alerts leave Redis.
+    if isinstance(item, Digest) and not isinstance(outcome, Retry):
+        digests.done(ctx.redis, item)
+    return outcome
+
+
+def _run_job(ctx: WorkerContext, item: Deliverable, sink_id: str, dead_reason: str) -> str | Retry:
+    delivery_id = item.delivery_id(sink_id)
+    if dead_reason:
+        raise DeliveryPermanent(dead_reason)
+    if deliveries.delivered(ctx.redis, delivery_id):
+        return "delivered already"
+    if sink_id not in ctx.sinks:
+        log.warning("delivery %s: sink %s is no longer configured or enabled, dropped", delivery_id, sink_id)
+        return "dropped"
+    ttl = ctx.config.defaults.seen_ttl
+    disabled = sinks.sink_disabled(ctx.redis, sink_id)
+    if disabled:
+        reason = disabled_reason(sink_id, disabled)
+        deliveries.note_delivery(ctx.redis, delivery_id, about(item, sink_id), "retrying", time.time(),
+                                 ttl, error=reason, tried=False)  # fmt: skip
+        raise DeliveryPermanent(reason)
+    wait = slot_wait(ctx, sink_id, delivery_id)
+    if wait > SLOT_SLACK:  # its turn under max_per_minute comes later: no try is spent on waiting
+        deliveries.note_delivery(ctx.redis, delivery_id, about(item, sink_id), "waiting", time.time(),
+                                 ttl, tried=False)  # fmt: skip
+        log.debug("delivery %s: sink %s sends its next message in %.0fs", delivery_id, sink_id, wait)
+        return Retry(max=RATE_WAITS_MAX, interval=math.ceil(wait))
+    time.sleep(wait)
+    return attempt(ctx, item, sink_id)
+
+
+def attempt(ctx: WorkerContext, item: Deliverable, sink_id: str) -> str:
+    """One try of one delivery to the sink's targets that have not taken it yet, recorded in its
+    delivery record; raises as `Sink.send` does (a 410 disables the sink first)."""
+    delivery_id = item.delivery_id(sink_id)
+    sink = ctx.sinks[sink_id]
+    said, ttl = about(item, sink_id), ctx.config.defaults.seen_ttl
+    done, given_up = deliveries.target_progress(ctx.redis, delivery_id)
+    pending = [t for t in sink.targets if t not in done and t not in given_up]
+    tries = ctx.metrics.deliveries
+    try:
+        with ctx.metrics.delivery_seconds.labels(sink_id).time():
+            status = sink.send(item, delivery_id, pending)
+    except (DeliveryRetriable, DeliveryPermanent) as exc:
+        tries.labels(sink_id, "retriable" if isinstance(exc, DeliveryRetriable) else "permanent").inc()
+        deliveries.note_delivery(ctx.redis, delivery_id, said, "retrying", time.time(), ttl, error=str(exc),
+                                 done=exc.delivered, given_up=exc.given_up)  # fmt: skip
+        if isinstance(exc, SinkGone):
+            _disable(ctx, sink_id, exc)
+        raise
+    except Exception as exc:
+        tries.labels(sink_id, "bug").inc()
+        deliveries.note_delivery(ctx.redis, delivery_id, said, "retrying", time.time(), ttl,
+                                 error=f"bug: {type(exc).__name__}: {exc}")  # fmt: skip
+        raise
+    tries.labels(sink_id, "delivered").inc()
+    if given_up:  # the others took it now; these failed for good in an earlier try
+        reason = f"sink {sink_id}: given up on {len(given_up)} of {len(sink.targets)} targets: " + "; ".join(
+            given_up.values()
+        )
+        deliveries.note_delivery(
+            ctx.redis, delivery_id, said, "retrying", time.time(), ttl, error=reason, done=pending
+        )
+        raise DeliveryPermanent(reason, delivered=tuple(pending))
+    deliveries.note_delivery(ctx.redis, delivery_id, said, "delivered", time.time(), ttl, done=pending)
+    log.info("delivery %s: delivered to %s (%s; %s %s)", delivery_id, sink_id, status, said["kind"],
+             said["rule"] or said["item"])  # fmt: skip
+    return status
+
+
+def slot_wait(ctx: WorkerContext, sink_id: str, delivery_id: str) -> float:
+    """Seconds until this delivery may be sent under its sink's max_per_minute (0: now). A slot
+    booked by an earlier wait of the same delivery is used, not booked again."""
+    per_minute = ctx.config.sink(sink_id).max_per_minute
+    if not per_minute:
+        return 0.0
+    now = time.time()
+    booked = deliveries.take_slot(ctx.redis, delivery_id)
+    wait = (
+        booked - now if booked is not None else slots.reserve_send_slot(ctx.redis, sink_id, now, per_minute)
+    )
+    if wait > SLOT_SLACK:
+        deliveries.keep_slot(ctx.redis, delivery_id, now + wait)
+    return max(0.0, wait)
+
+
+def disabled_reason(sink_id: str, why: str) -> str:
+    return f"sink {sink_id} is disabled (wirewatch sinks enable {sink_id}): {why}"
+
+
+def _disable(ctx: WorkerContext, sink_id: str, exc: SinkGone) -> None:
+    """Disable a sink that answered 410 Gone, and tell the operator through the other sinks."""
+    if not sinks.disable_sink(ctx.redis, sink_id, str(exc)):
+        return  # disabled already: told already
+    log.error("sink %s: disabled, nothing more is sent to it until `wirewatch sinks enable %s`: %s",
+              sink_id, sink_id, exc)  # fmt: skip
+    notice = Notice(type="sink.disabled", sink_id=sink_id, error=str(exc), since=iso_time(time.time()))
+    for other in ctx.config.notice_sinks():
+        if other != sink_id and not sinks.sink_disabled(ctx.redis, other):
+            enqueue_delivery(ctx.services, notice, other)
+
+
+# --- retries and dead letters --------------------------------------------------------------------
+
+
+def not_before(job: Job, retry_after: float | None) -> None:
+    """Make the coming retry wait at least `retry_after` seconds (the receiver's Retry-After),
+    but no longer than the schedule's longest wait: RQ reads the interval when it schedules the
+    retry, right after this (the worker calls it as a delivery job fails)."""
+    if not retry_after or not job.retry_intervals:
+        return
+    index = max(len(job.retry_intervals) - (job.retries_left or 0), 0)
+    asked = min(math.ceil(retry_after), max(job.retry_intervals))
+    job.retry_intervals[index] = max(job.retry_intervals[index], asked)
+
+
+def failure_reason(exc: BaseException, outcome: Verdict) -> str:
+    """What a dead letter says of the failure that ended it."""
+    return str(exc) if outcome is not Verdict.BUG else f"bug: {type(exc).__name__}: {exc}"
+
+
+class NotRetried(Exception):
+    """A dead letter that cannot be sent again, and why."""
+
+
+def dead_letter(redis: Redis, delivery_id: str, reason: str, now: float, ttl: float) -> None:
+    """Mark a delivery as given up (its job waits in RQ's failed registry of queue alerts, which
+    holds what was to be sent): `wirewatch deliveries --failed` lists it. Kept for seen_ttl and
+    MAX_LISTED at most: past that, the oldest dead letters are dropped."""
+    deliveries.note_dead_letter(redis, delivery_id, reason, now, ttl)
+    for old in deliveries.dead_letters_beyond(redis, deliveries.MAX_LISTED):
+        _drop(redis, old)
+
+
+def retry(services: Services, delivery_id: str) -> str:
+    """Queue a dead letter again (same delivery id, a fresh retry schedule); what was done."""
+    redis = services.redis
+    job = _job(redis, delivery_id)
+    if job is None or job.get_status() != JobStatus.FAILED:
+        raise NotRetried(f"delivery {delivery_id}: not a dead letter (or no longer kept)")
+    sink_id = str(job.args[1])
+    if sink_id not in {s.id for s in services.config.sinks if s.enabled}:
+        raise NotRetried(f"delivery {delivery_id}: sink {sink_id} is not configured or not enabled")
+    if sinks.sink_disabled(redis, sink_id):
+        raise NotRetried(
+            f"delivery {delivery_id}: sink {sink_id} is disabled; `wirewatch sinks enable {sink_id}` first"
+        )
+    item = item_of_job(job)
+    FailedJobRegistry(queue=services.queues.alerts).remove(job, delete_job=True)
+    deliveries.reopen(redis, delivery_id)
+    enqueue_delivery(services, item, sink_id)
+    log.info("delivery %s: dead letter queued again for sink %s", delivery_id, sink_id)
+    return "queued again"
+
+
+def purge(redis: Redis, before: float) -> int:
+    """Drop the dead letters that gave up before `before`; how many."""
+    old = deliveries.dead_letters_before(redis, before)
+    for delivery_id in old:
+        _drop(redis, delivery_id)
+    return len(old)
+
+
+def _job(redis: Redis, delivery_id: str) -> Job | None:
+    try:
+        return Job.fetch(deliveries.delivery_job_id(delivery_id), connection=redis, serializer=JSONSerializer)
+    except NoSuchJobError:
+        return None
+
+
+def _drop(redis: Redis, delivery_id: str) -> None:
+    job = _job(redis, delivery_id)
+    if job is not None and job.get_status() == JobStatus.FAILED:
+        registry = FailedJobRegistry(job.origin, connection=redis, serializer=JSONSerializer)
+        registry.remove(job, delete_job=True)
+        item = item_of_job(job)
+        if isinstance(item, Digest):  # or the next tick would queue it again
+            digests.forget(redis, item.digest_id)
+    deliveries.forget_dead_letter(redis, delivery_id)

@@ -1,0 +1,91 @@
+"""What every process that talks to Redis needs, made once at its start and passed in: the
+config, the connection and the queues (`Services`); and the one place that decides which Redis a
+process talks to (`redis_url_for`). Cheap to make: no rules compiled, no sinks built. The jobs'
+resources on top of these are `workers.context.WorkerContext`'s.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+from pipeline.schema import Config, FeedConfig
+
+log = logging.getLogger(__name__)
+
+REDIS_URL_ENV = "REDIS_URL"
+CONFIG_ENV = "WIREWATCH_CONFIG"
+EMBEDDED_SOCKET = "redis.sock"  # where an embedded Redis of data_dir listens (workers.redis_embedded)
+
+
+def configured_redis_url(config: Config, environ: Mapping[str, str] | None = None) -> str | None:
+    """The Redis the user named: $REDIS_URL (whatever the config file says), else the config's
+    redis_url. None: `wirewatch run` starts an embedded one."""
+    env = os.environ if environ is None else environ
+    return env.get(REDIS_URL_ENV) or config.redis_url
+
+
+def redis_url_for(config: Config, environ: Mapping[str, str] | None = None) -> str | None:
+    """The Redis to use: the configured one, else an embedded Redis already serving data_dir (so
+    `wirewatch worker` on the same machine joins a running `wirewatch run`)."""
+    return configured_redis_url(config, environ) or embedded_running_at(config.data_dir)
+
+
+def embedded_socket_url(data_dir: Path) -> str:
+    return f"unix://{(data_dir / EMBEDDED_SOCKET).resolve()}"
+
+
+def embedded_running_at(data_dir: Path) -> str | None:
+    """The URL of an embedded Redis already serving data_dir (another wirewatch run), if any."""
+    if not (data_dir / EMBEDDED_SOCKET).exists():
+        return None
+    url = embedded_socket_url(data_dir)
+    try:
+        Redis.from_url(url, socket_connect_timeout=1).ping()
+    except (RedisConnectionError, OSError):
+        return None
+    return url
+
+
+def connect(url: str) -> Redis:
+    return Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+
+
+@dataclass
+class Queues:
+    feeds: Queue
+    articles: Queue
+    alerts: Queue
+
+    @classmethod
+    def on(cls, redis: Redis) -> Queues:
+        def q(name: str) -> Queue:
+            return Queue(name, connection=redis, serializer=JSONSerializer)
+
+        return cls(feeds=q("feeds"), articles=q("articles"), alerts=q("alerts"))
+
+    def all(self) -> list[Queue]:
+        """In the order a worker serves them: deliveries first, polls last."""
+        return [self.alerts, self.articles, self.feeds]
+
+
+@dataclass
+class Services:
+    """What every process that talks to Redis needs; cheap to make (no rules compiled)."""
+
+    config: Config
+    redis: Redis
+    queues: Queues = field(init=False)
+    feeds: dict[str, FeedConfig] = field(init=False)  # by feed id
+
+    def __post_init__(self) -> None:
+        self.queues = Queues.on(self.redis)
+        self.feeds = {f.id: f for f in self.config.feeds}

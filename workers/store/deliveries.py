@@ -1,0 +1,223 @@
+"""Delivery records (one per item and sink), the list of recent deliveries and the dead letters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from redis import Redis
+from redis.typing import EncodableT, FieldT
+from rq.job import Job
+
+from pipeline.models import Alert
+
+from .common import PREFIX, to_float, to_str
+from .sinks import sink_busy_key, sink_disabled_key
+
+
+def delivery_job_id(delivery_id: str) -> str:
+    """The RQ job id of a delivery (see workers.enqueue)."""
+    return f"deliver-{delivery_id}"
+
+
+def delivery_of_job(job_id: str) -> str | None:
+    """The delivery id of a delivery job's id (None for any other job)."""
+    return job_id.removeprefix("deliver-") if job_id.startswith("deliver-") else None
+
+
+def delivery_key(delivery_id: str) -> str:
+    return f"{PREFIX}delivery:{delivery_id}"
+
+
+def delivery_done_key(delivery_id: str) -> str:
+    return f"{PREFIX}delivery:{delivery_id}:done"
+
+
+def delivery_given_up_key(delivery_id: str) -> str:
+    return f"{PREFIX}delivery:{delivery_id}:given_up"
+
+
+DELIVERIES = PREFIX + "deliveries"
+
+
+FAILED_DELIVERIES = PREFIX + "deliveries:failed"
+
+
+MAX_LISTED = 10_000  # deliveries listed by `wirewatch deliveries`, and dead letters kept at most
+
+
+class DeliveryRecord(NamedTuple):
+    """One delivery as `wirewatch deliveries` lists it."""
+
+    delivery_id: str
+    sink: str
+    kind: str  # alert, notice
+    item: str  # the alert id, or the notice's type
+    rule: str
+    title: str
+    url: str
+    status: str  # delivered, retrying, waiting (its sending slot), failed
+    tries: int
+    error: str
+    first: float  # first try
+    last: float  # last change
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._asdict()
+
+
+def note_delivery(
+    redis: Redis, delivery_id: str, about: Mapping[str, str], status: str, now: float, ttl: float,
+    *, error: str = "", tried: bool = True, done: Sequence[str] = (),
+    given_up: Mapping[str, str] | None = None,
+) -> None:  # fmt: skip
+    """Record a try (or a wait) of one delivery: its status, error, and the targets that took it."""
+    key, ttl_s = delivery_key(delivery_id), max(1, int(ttl))
+    with redis.pipeline(transaction=True) as pipe:
+        fields: dict[FieldT, EncodableT] = {"status": status, "error": error[:2000], "last": now}
+        fields.update(about)
+        pipe.hset(key, mapping=fields)
+        pipe.hsetnx(key, "first", now)
+        if tried:
+            pipe.hincrby(key, "tries", 1)
+        pipe.expire(key, ttl_s)
+        if done:
+            pipe.sadd(delivery_done_key(delivery_id), *done)
+            pipe.expire(delivery_done_key(delivery_id), ttl_s)
+        if given_up:
+            reasons: dict[FieldT, EncodableT] = {k: v[:500] for k, v in given_up.items()}
+            pipe.hset(delivery_given_up_key(delivery_id), mapping=reasons)
+            pipe.expire(delivery_given_up_key(delivery_id), ttl_s)
+        pipe.zadd(DELIVERIES, {delivery_id: now})
+        pipe.zremrangebyrank(DELIVERIES, 0, -MAX_LISTED - 1)
+        if status != "failed":
+            pipe.zrem(FAILED_DELIVERIES, delivery_id)
+        pipe.execute()
+
+
+def note_dead_letter(redis: Redis, delivery_id: str, error: str, now: float, ttl: float) -> None:
+    """The delivery gave up: a dead letter, until retried or purged (kept ttl, MAX_LISTED at most)."""
+    with redis.pipeline(transaction=True) as pipe:
+        pipe.hset(delivery_key(delivery_id), mapping={"status": "failed", "error": error[:2000], "last": now})
+        pipe.zadd(FAILED_DELIVERIES, {delivery_id: now})
+        pipe.zremrangebyscore(FAILED_DELIVERIES, "-inf", now - ttl)
+        pipe.zremrangebyrank(FAILED_DELIVERIES, 0, -MAX_LISTED - 1)
+        pipe.execute()
+
+
+def target_progress(redis: Redis, delivery_id: str) -> tuple[set[str], dict[str, str]]:
+    """The targets that took this delivery, and those given up on (target -> why)."""
+    with redis.pipeline(transaction=False) as pipe:
+        pipe.smembers(delivery_done_key(delivery_id))
+        pipe.hgetall(delivery_given_up_key(delivery_id))
+        done, given_up = pipe.execute()
+    return {to_str(t) or "" for t in done}, {to_str(k) or "": to_str(v) or "" for k, v in given_up.items()}
+
+
+def forgive_targets(redis: Redis, delivery_id: str) -> None:
+    """Try the targets given up on again (a dead letter sent again)."""
+    redis.delete(delivery_given_up_key(delivery_id))
+
+
+def take_slot(redis: Redis, delivery_id: str) -> float | None:
+    """The sending slot booked for this delivery while it waited (see reserve_send_slot), once."""
+    with redis.pipeline(transaction=True) as pipe:
+        pipe.hget(delivery_key(delivery_id), "slot")
+        pipe.hdel(delivery_key(delivery_id), "slot")
+        slot, _ = pipe.execute()
+    return to_float(slot)
+
+
+def keep_slot(redis: Redis, delivery_id: str, slot: float) -> None:
+    redis.hset(delivery_key(delivery_id), "slot", slot)
+
+
+def recent(redis: Redis, failed: bool, limit: int) -> list[DeliveryRecord]:
+    """The newest deliveries (or dead letters), newest first."""
+    ids = [
+        to_str(i) or "" for i in redis.zrevrange(FAILED_DELIVERIES if failed else DELIVERIES, 0, limit - 1)
+    ]
+    return [r for r in delivery_records(redis, ids) if r is not None]
+
+
+def delivery_records(redis: Redis, delivery_ids: Sequence[str]) -> list[DeliveryRecord | None]:
+    with redis.pipeline(transaction=False) as pipe:
+        for delivery_id in delivery_ids:
+            pipe.hgetall(delivery_key(delivery_id))
+        rows = pipe.execute()
+    out: list[DeliveryRecord | None] = []
+    for delivery_id, raw in zip(delivery_ids, rows, strict=True):
+        h = {to_str(k) or "": to_str(v) or "" for k, v in raw.items()}
+        if not h:
+            out.append(None)
+            continue
+        out.append(DeliveryRecord(
+            delivery_id, h.get("sink", ""), h.get("kind", ""), h.get("item", ""), h.get("rule", ""),
+            h.get("title", ""), h.get("url", ""), h.get("status", ""), int(h.get("tries") or 0),
+            h.get("error", ""), to_float(h.get("first")) or 0.0, to_float(h.get("last")) or 0.0,
+        ))  # fmt: skip
+    return out
+
+
+def forget_dead_letter(redis: Redis, delivery_id: str) -> None:
+    with redis.pipeline(transaction=True) as pipe:
+        pipe.zrem(FAILED_DELIVERIES, delivery_id)
+        pipe.zrem(DELIVERIES, delivery_id)
+        pipe.delete(
+            delivery_key(delivery_id), delivery_done_key(delivery_id), delivery_given_up_key(delivery_id)
+        )
+        pipe.execute()
+
+
+def dead_letters_beyond(redis: Redis, keep: int) -> list[str]:
+    """The dead letters older than the newest `keep`."""
+    return [to_str(i) or "" for i in redis.zrange(FAILED_DELIVERIES, 0, -keep - 1)]
+
+
+def dead_letters_before(redis: Redis, when: float) -> list[str]:
+    return [to_str(i) or "" for i in redis.zrangebyscore(FAILED_DELIVERIES, "-inf", when)]
+
+
+class DeliveryStatus(NamedTuple):
+    delivered: bool  # by an article job
+    queued: bool  # a delivery job exists, live or done within seen_ttl
+    sink_busy: bool
+    sink_disabled: str | None  # why the sink is disabled, if it is
+
+
+def delivery_status(redis: Redis, alert: Alert, sink_ids: Sequence[str]) -> list[DeliveryStatus]:
+    """Where each of the alert's deliveries stands, in one round trip."""
+    if not sink_ids:
+        return []
+    with redis.pipeline(transaction=False) as pipe:
+        for sink_id in sink_ids:
+            delivery_id = alert.delivery_id(sink_id)
+            pipe.hget(delivery_key(delivery_id), "status")
+            pipe.exists(Job.key_for(delivery_job_id(delivery_id)))
+            pipe.exists(sink_busy_key(sink_id))
+            pipe.get(sink_disabled_key(sink_id))
+        rows = pipe.execute()
+    return [
+        DeliveryStatus(
+            to_str(rows[i]) == "delivered", bool(rows[i + 1]), bool(rows[i + 2]), to_str(rows[i + 3])
+        )
+        for i in range(0, len(rows), 4)
+    ]
+
+
+def delivered(redis: Redis, delivery_id: str) -> bool:
+    return to_str(redis.hget(delivery_key(delivery_id), "status")) == "delivered"
+
+
+def job_exists(redis: Redis, delivery_id: str) -> bool:
+    """Whether the delivery's job exists: queued, running, waiting to retry, or a dead letter."""
+    return bool(redis.exists(Job.key_for(delivery_job_id(delivery_id))))
+
+
+def reopen(redis: Redis, delivery_id: str) -> None:
+    """A dead letter sent again: no longer listed as failed, its targets given up on forgiven."""
+    with redis.pipeline(transaction=True) as pipe:
+        pipe.zrem(FAILED_DELIVERIES, delivery_id)
+        pipe.delete(delivery_given_up_key(delivery_id))
+        pipe.hset(delivery_key(delivery_id), mapping={"status": "retrying", "error": ""})
+        pipe.execute()

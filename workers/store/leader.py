@@ -1,0 +1,41 @@
+"""The scheduler's leader lock: one scheduler per Redis leads, the others stand by. The lock has a
+TTL its holder keeps renewing, so that a leader that dies hands over within LOCK_TTL."""
+
+from __future__ import annotations
+
+import uuid
+
+from redis import Redis
+
+from .common import PREFIX
+
+LEADER_KEY = PREFIX + "scheduler:leader"
+LOCK_TTL = 30.0
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 0
+"""
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+class LeaderLock:
+    def __init__(self, redis: Redis, ttl: float = LOCK_TTL, key: str = LEADER_KEY) -> None:
+        self.redis, self.ttl, self.key = redis, ttl, key
+        self.token = uuid.uuid4().hex
+
+    def acquire(self) -> bool:
+        return bool(self.redis.set(self.key, self.token, nx=True, px=int(self.ttl * 1000)))
+
+    def renew(self) -> bool:
+        return bool(self.redis.eval(_RENEW, 1, self.key, self.token, int(self.ttl * 1000)))
+
+    def release(self) -> None:
+        self.redis.eval(_RELEASE, 1, self.key, self.token)
+
+
+def leader_present(redis: Redis) -> bool:
+    """Whether some scheduler holds the lock now."""
+    return bool(redis.exists(LEADER_KEY))

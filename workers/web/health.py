@@ -1,0 +1,26 @@
+"""/healthz and /readyz: whether this process answers, and what keeps the system from its work."""
+
+from __future__ import annotations
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Worker
+
+from ..store.leader import leader_present
+
+
+def readiness(redis: Redis, need_scheduler: bool, need_workers: bool) -> list[str]:
+    """What keeps this system from doing its work (empty: ready)."""
+    try:
+        redis.ping()
+    except RedisError as exc:
+        return [f"redis: unreachable: {exc}"]
+    problems = []
+    try:
+        if need_scheduler and not leader_present(redis):
+            problems.append("scheduler: none leads (none is running, or it lost Redis)")
+        if need_workers and Worker.count(connection=redis) == 0:
+            problems.append("workers: none is consuming the queues")
+    except RedisError as exc:
+        problems.append(f"redis: {exc}")
+    return problems
