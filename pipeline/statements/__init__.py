@@ -25,6 +25,8 @@ third-party uploads; the quotation extractors with published figures (BBC's citr
 are machine-learned under licences we cannot ship or a single pattern. Patterns over reporting
 verbs and quote marks are what those systems' rule baselines are, and their cost is a few regex
 passes an article.
+
+The words the patterns look for are in `lexicon`, one module per language (en, ru, uk, de).
 """
 
 from __future__ import annotations
@@ -34,6 +36,45 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Literal
+
+from .lexicon import (
+    ABBREVIATIONS,
+    ACCORDING,
+    ACCORDING_HINTS,
+    ASIDES,
+    AUDIENCES,
+    BARE,
+    CHARACTERIZING,
+    DEMONYMS,
+    DETERMINERS,
+    FEMALE_FIRST,
+    FEMININE_ENDINGS,
+    FEMININE_PRONOUNS,
+    GENERIC_ROLES,
+    GENITIVE_PRONOUNS,
+    INSTITUTIONS,
+    JOINS,
+    MALE_FIRST,
+    MASCULINE_ENDINGS,
+    MASCULINE_PRONOUNS,
+    MEN_ROLES,
+    NOT_CLAUSE_STARTS,
+    NOT_NAMES,
+    NOT_SPEAKERS,
+    PARTICIPLES,
+    PASSIVE,
+    PERSON_ROLES,
+    PRONOUN_CLAUSE,
+    PRONOUNS,
+    RELATIVES,
+    ROLES,
+    THAT,
+    THEN_WORDS,
+    TITLES,
+    VERBS,
+    WHEN,
+    WOMEN_ROLES,
+)
 
 __all__ = ["Statement", "sentences", "statements"]
 
@@ -72,177 +113,18 @@ class Statement:
 IDENTITY_SEPARATOR = " | "  # between the parts of `Statement.identity` (not a word: it splits words)
 
 
-# --- Lexicons --------------------------------------------------------------------------------
-# Reporting verbs as they are written (all the inflected forms news uses); lowercase.
-
-_EN_VERBS = """
-say says said tell tells told add adds added warn warns warned deny denies denied state states
-stated note notes noted stress stresses stressed insist insists insisted claim claims claimed
-explain explains explained declare declares declared assert asserts asserted argue argues argued
-reply replies replied respond responds responded comment comments commented confirm confirms
-confirmed announce announces announced acknowledge acknowledges acknowledged admit admits
-admitted suggest suggests suggested urge urges urged emphasize emphasizes emphasized emphasise
-emphasises emphasised maintain maintains maintained write writes wrote recall recalls recalled
-predict predicts predicted vow vows vowed pledge pledges pledged promise promises promised
-complain complains complained reiterate reiterates reiterated concede concedes conceded
-observe observes observed remark remarks remarked assure assures assured allege alleges alleged
-contend contends contended caution cautions cautioned report reports reported beg begs begged
-dismiss dismisses dismissed call calls called describe describes described brand brands branded
-"""
-_EN_PARTICIPLES = """
-adding saying noting stressing warning insisting explaining arguing claiming stating
-emphasizing emphasising denying telling
-"""
-_RU_STEMS = """
-заявил сказал сообщил отметил подчеркнул добавил пояснил заверил предупредил ответил указал
-признал рассказал констатировал прокомментировал уточнил напомнил утверждал опроверг отверг
-посетовал пообещал призвал выразил заметил настаивал
-"""
-_RU_PRESENT = """
-заявляет говорит сообщает отмечает подчеркивает подчёркивает считает утверждает уверяет
-поясняет добавляет полагает
-"""
-_RU_PARTICIPLES = "заявив сказав отметив подчеркнув добавив пояснив напомнив уточнив призвав"
-_UK_FORMS = """
-заявив заявила заявили сказав сказала сказали повідомив повідомила повідомили зазначив
-зазначила зазначили наголосив наголосила наголосили додав додала додали пояснив пояснила
-пояснили відповів відповіла відповіли підкреслив підкреслила підкреслили запевнив запевнила
-попередив попередила визнав визнала розповів розповіла заявляє каже говорить вважає
-повідомляє наголошує зауважив зауважила
-"""
-_UK_PARTICIPLES = "додавши зазначивши наголосивши заявивши сказавши підкресливши"
-_DE_VERBS = """
-sagte sagten sagt sagen erklärte erklärten erklärt betonte betont warnte warnt fügte meinte
-meint bestätigte bestätigt kritisierte kritisiert teilte bekräftigte unterstrich versicherte
-behauptete behauptet wies räumte schrieb
-"""
-
-
-def _words(block: str) -> frozenset[str]:
-    return frozenset(block.split())
-
-
-def _ru_forms(stems: str) -> frozenset[str]:
-    """A Russian past-tense verb in every gender and number: заявил, заявила, заявило, заявили
-    (опроверг: опровергла, опровергли)."""
-    out = set()
-    for stem in stems.split():
-        base = stem[:-1] if stem.endswith("л") else stem
-        out.update({stem, base + "ла", base + "ло", base + "ли"})
-    return frozenset(out)
-
-
-VERBS: frozenset[str] = (
-    _words(_EN_VERBS) | _ru_forms(_RU_STEMS) | _words(_RU_PRESENT) | _words(_UK_FORMS) | _words(_DE_VERBS)
-)
-PARTICIPLES: frozenset[str] = _words(_EN_PARTICIPLES) | _words(_RU_PARTICIPLES) | _words(_UK_PARTICIPLES)
-# Verbs that are a statement only in "X said" shape, never inverted after a quote's comma on
-# their own ("…", notes the report). All are fine in both orders; kept for clarity of intent.
-
-# Words that head a speaker's noun phrase though lowercase: roles, offices, institutions.
-ROLES: frozenset[str] = _words("""
-spokesman spokeswoman spokesperson spokespeople official officials minister ministers president
-premier chancellor prosecutor prosecutors judge judges secretary aide aides adviser advisor
-ambassador envoy lawyer lawyers attorney chief head director leader commander governor mayor
-senator lawmaker lawmakers deputy analyst analysts expert experts source sources diplomat
-diplomats representative chairman chairwoman founder colleague ally allies associate court
-ministry kremlin government police army statement spokespersons registrar presidency office
-press agency agencies daughter son wife widow husband brother sister mother father relative
-relatives friend friends supporters supporter team campaign foundation opposition activist
-activists military backers critics residents witnesses scientists researchers observers
-economists investors doctors protesters voters oceanographers judges spokesmen
-спецпредставитель спецпредставителя спецпосланник
-пресс-секретарь пресс-секретаря представитель представителя глава министр президент премьер
-посол прокурор судья суд мид кремль адвокат соратник сторонник эксперт источник помощник вдова
-жена дочь сын брат официальный
-речник речниця прессекретар прес-секретар представник міністр президент посол прокурор суддя
-суд кремль адвокат соратник експерт джерело вдова дружина донька
-sprecher sprecherin kremlsprecher regierungssprecher minister präsident kanzler anwalt anwältin
-richter gericht kreml ministerium
-""")
-# Roles that say whose relative or counsel a speaker is: "the daughter of the Kremlin spokesman"
-# names the daughter, not the spokesman.
-RELATIVES: frozenset[str] = _words("""
-daughter son wife widow husband brother sister mother father relative relatives niece nephew
-lawyer lawyers attorney friend friends
-дочь сын жена вдова брат сестра мать отец адвокат
-донька син дружина вдова брат сестра мати батько адвокат
-tochter sohn frau witwe bruder schwester mutter vater anwalt anwältin
-""")
-PRONOUNS: frozenset[str] = _words("he she they он она они він вона вони er sie")
-_FEMININE_PRONOUNS = frozenset({"she", "она", "вона", "sie"})
-_MASCULINE_PRONOUNS = frozenset({"he", "он", "він", "er"})
-# Capitalised words that do not name anyone (sentence starts, days, months, titles kept apart).
-_NOT_NAMES = _words("""
-The A An But And In On At It This That These Those When While After Before His Her Their Our
-Its There Here As If So Yet For Of To By With From Then Now Also However Meanwhile Still Some
-Many Most All Both Each Other Another Such No Not What Who Why How Where Which Monday Tuesday
-Wednesday Thursday Friday Saturday Sunday January February March April May June July August
-September October November December I We You Asked Speaking
-Но И В На А Это Как Когда После До По Во Он Она Они Также Однако При Об О С Со За Из К
-Але І В На А Це Як Коли Після До По Він Вона Вони Також Однак При Про З За Із Й
-Der Die Das Ein Eine Und Aber Im Am Es Er Sie Wie Als Nach Vor Auch Doch
-""")
-_TITLES = _words("Mr Mrs Ms Dr Mr. Mrs. Ms. Dr. Sir Lord Herr Frau")
-_DETERMINERS = _words("the a an its their his her его её их")
-# Words that name no one though capitalised inside a name's phrase: "Russian officials".
-_DEMONYMS = _words("""
-Russian Ukrainian American British German French Chinese European Western Eastern Israeli
-Iranian Indian Indonesian Malaysian Australian Polish Turkish Syrian Belarusian Georgian
-Republican Democratic Pentagon Kremlin Soviet
-""")
-_GENITIVE_PRONOUNS = {"его": "m", "её": "f", "ее": "f", "их": "", "його": "m", "її": "f", "їх": ""}
-# "According to X, …" in each language; each pattern starts with a letter, not \b, so that the
-# regex engine can skip ahead to its first letters (bench/README.md, "Statements").
-_ACCORDING = (
-    re.compile(r"(?:[Aa]ccording to|[Aa]s (?:said|stated|told) by)\s+", re.U),
-    re.compile(
-        r"(?:[Пп]о (?:его|её|ее|их) словам|[Пп]о словам|[Пп]о мнению|[Пп]о информации|"
-        r"[Кк]ак (?:заявил|сообщил|отметил|сказал)а?и?)[\s,]+",
-        re.U,
-    ),
-    re.compile(
-        r"(?:[Зз]а (?:його|її|їх) словами|[Зз]а словами|[Зз]а даними|"
-        r"[Яя]к (?:заявив|повідомив|зазначив|сказав)(?:ла|ли)?)[\s,]+",
-        re.U,
-    ),
-    re.compile(r"(?:[Ll]aut|[Nn]ach [Aa]ngaben (?:von|des|der))\s+", re.U),
-)
-# Literal parts one of which each pattern's text holds: most texts need no regex search at all.
-_ACCORDING_HINTS = (
-    ("ccording to", "s said by", "s stated by", "s told by"),
-    ("словам", "мнению", "информации", "ак заявил", "ак сообщил", "ак отметил", "ак сказал"),
-    ("словами", "даними", "к заявив", "к повідомив", "к зазначив", "к сказав"),
-    ("aut ", "ngaben"),
-)
-_PASSIVE = re.compile(
-    r"\s+(?:was|were|is|has been) (?:quoted|cited) (?:[\w .-]{0,40} )?as saying\s*(?:that\s+)?", re.U
-)
-_THAT = re.compile(r"^\s*(?:,\s*)?(?:that|что|що|dass|, что|, що|, dass)\b\s*", re.U | re.I)
+# What opens a reported clause after the verb: "said that", "заявил, что".
+_THAT = re.compile(r"^\s*(?:,\s*)?(?:" + "|".join(THAT) + r")\b\s*", re.U | re.I)
+# Whom it was told, and where: "told reporters on Monday".
 _TOLD_OBJECT = re.compile(
-    r"^\s*(?:(?:to )?(?:the |a )?(?:reporters|journalists|the press|press|media|local television|"
-    r"television|local media|state media|radio|a news conference|a press "
-    r"conference|a briefing|lawmakers|parliament|state television|state TV|the BBC|Reuters|CNN|AP|"
-    r"TASS|RIA Novosti|Interfax|the Associated Press|the newspaper|an interview|the agency|"
-    r"журналистам|репортерам|журналістам|ТАСС|РИА Новости|Интерфаксу|Reportern|Journalisten)"
-    r"(?: on \w+day| in \w+| at [\w ]{1,30}?)?)\s*(?:,\s*)?",
+    rf"^\s*(?:(?:to )?(?:the |a )?(?:{AUDIENCES})(?: on \w+day| in \w+| at [\w ]{{1,30}}?)?)\s*(?:,\s*)?",
     re.U,
 )
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.U)
-_WHEN = (
-    r"(?:on |late on |early on |last |this )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"week|month|year|night|morning|evening)|yesterday|today|earlier|later|"
-    r"in (?:a|an|his|her|their) (?:statement|interview|video|post|briefing|speech|address|letter|"
-    r"message|call|podcast)(?: [\w-]+){0,3}|on (?:telegram|x|twitter|facebook|television|tv)|"
-    r"also|again|then|further|too|once|repeatedly|previously|had|has|have|would|will|did|could|"
-    r"ещё|еще|также|тоже|ранее|в понедельник|во вторник|в среду|в четверг|в пятницу|в субботу|"
-    r"в воскресенье|накануне|сегодня|вчера|також|раніше|у понеділок|у вівторок|у середу|у четвер|"
-    r"у п'ятницю|сьогодні|вчора|auch|am \w+tag|am mittwoch|heute|gestern"
-)
 # Adverbials that may stand between a speaker and the verb ("The Kremlin on Wednesday said").
-_BETWEEN = re.compile(rf"(?:\s+(?:{_WHEN})\b)+\s*$", re.U | re.I)
+_BETWEEN = re.compile(rf"(?:\s+(?:{WHEN})\b)+\s*$", re.U | re.I)
 # ... and between the verb and what was said ("said Wednesday it would", "told reporters on Monday").
-_AFTER_VERB = re.compile(rf"^(?:\s*,?\s*(?:{_WHEN})\b)+\s*,?", re.U | re.I)
+_AFTER_VERB = re.compile(rf"^(?:\s*,?\s*(?:{WHEN})\b)+\s*,?", re.U | re.I)
 
 # Quote marks: opening -> the marks that close it.
 _PAIRS = {"“": "”", "«": "»", "„": "“”", "‘": "’", '"': '"', "‹": "›"}
@@ -337,15 +219,10 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return _sentences(text, _quotes(text))
 
 
-_ABBREVIATIONS = _words(
-    "Mr Mrs Ms Dr St Gen Lt Col Sgt Prof Jr Sr vs U.S U.N U.K E.U Jan Feb Aug Sept Oct Nov Dec No"
-)
-
-
 def _abbreviation(text: str, start: int, dot: int) -> bool:
     word = re.search(r"([\w.]+)$", text[max(start, dot - 16) : dot])
     return bool(
-        word and (word.group(1) in _ABBREVIATIONS or (len(word.group(1)) == 1 and word.group(1).isupper()))
+        word and (word.group(1) in ABBREVIATIONS or (len(word.group(1)) == 1 and word.group(1).isupper()))
     )
 
 
@@ -360,7 +237,7 @@ class _Mention:
 
 
 def _name_like(word: str) -> bool:
-    return word[:1].isupper() and word not in _NOT_NAMES
+    return word[:1].isupper() and word not in NOT_NAMES
 
 
 def _speaker_before(text: str, end: int, floor: int) -> _Mention | None:
@@ -387,7 +264,7 @@ def _speaker_before(text: str, end: int, floor: int) -> _Mention | None:
         r0 = inner[0]
         if r0 == 0 or text[words[r0 - 1].end() : comma].strip():
             return None
-        aside = segment[0] in _ASIDES  # "a diplomat, speaking on condition of anonymity, said"
+        aside = segment[0] in ASIDES  # "a diplomat, speaking on condition of anonymity, said"
         named = any(_names_someone(words[k].group()) for k in inner)  # "His wife, Tatiana Navka,"
         if not (aside or named or any(w in ROLES for w in segment)):
             return None
@@ -411,16 +288,12 @@ def _speaker_before(text: str, end: int, floor: int) -> _Mention | None:
     return _mention(text, words[s0].start(), words[s1].end())
 
 
-_ASIDES = _words("speaking who asked citing according writing addressing")
-_JOINS = (
-    r"(?i)\b(?:although|though|but|and|while|as|because|yet|so|where|when|и|но|а|хотя|і|але|та|"
-    r"und|aber|doch)$"
-)
+_JOINS = rf"(?i)\b(?:{JOINS})$"
 
 
 def _pronoun_gender(word: str) -> str:
     w = word.lower()
-    return "f" if w in _FEMININE_PRONOUNS else "m" if w in _MASCULINE_PRONOUNS else ""
+    return "f" if w in FEMININE_PRONOUNS else "m" if w in MASCULINE_PRONOUNS else ""
 
 
 def _phrase_back(
@@ -442,13 +315,13 @@ def _phrase_back(
         if gap.strip() in ("’s", "'s") or word.endswith(("’s", "'s")):
             k -= 1
             continue
-        if _name_like(word) or word in _TITLES or (not names_only and lower in ROLES):
+        if _name_like(word) or word in TITLES or (not names_only and lower in ROLES):
             k -= 1
             continue
         if not names_only and lower in ("of", "for", "to", "при") and k - 1 > 0:
             k -= 1
             continue
-        if not names_only and lower in _DETERMINERS:
+        if not names_only and lower in DETERMINERS:
             k -= 1
             break
         break
@@ -471,7 +344,7 @@ def _role_ahead(text: str, words: list[re.Match[str]], k: int) -> int:
             start_ok = (
                 r == 0
                 or text[words[r - 1].end() : words[r].start()].strip() != ""
-                or words[r - 1].group().lower() in _DETERMINERS
+                or words[r - 1].group().lower() in DETERMINERS
             )
             return r if start_ok else k
     return k
@@ -484,79 +357,27 @@ def _mention(text: str, start: int, end: int, apposition: str = "") -> _Mention:
     return _Mention(phrase, start, end, named, apposition, _gender(tokens))
 
 
-_FEMININE_ENDINGS = (
-    "ova",
-    "eva",
-    "ina",
-    "aya",
-    "skaya",
-    "ová",
-    "ова",
-    "ева",
-    "ина",
-    "ая",
-    "ська",
-    "івна",
-    "ivna",
-)
-_FEMALE_FIRST = _words("""
-Yulia Julia Maria Elizaveta Liza Anna Olga Irina Natalia Natalya Tatiana Elena Ekaterina
-Lyubov Kira Maria Юлия Мария Елизавета Анна Ольга Ирина Наталья Татьяна Елена Любовь Кира
-Юлія Марія Ганна Ольга Ірина
-""")
-_WOMEN_ROLES = _words("""
-spokeswoman chairwoman daughter wife widow sister mother niece речниця вдова жена дочь
-донька дружина sprecherin witwe
-""")
-
-
 def _gender(tokens: list[str]) -> str:
     """ "f" or "m" when a first name, a role or a Slavic surname's ending says so, else ""."""
-    if any(t in _FEMALE_FIRST or t.lower() in _WOMEN_ROLES for t in tokens):
+    if any(t in FEMALE_FIRST or t.lower() in WOMEN_ROLES for t in tokens):
         return "f"
-    if any(t in _MALE_FIRST or t.lower() in _MEN_ROLES for t in tokens):
+    if any(t in MALE_FIRST or t.lower() in MEN_ROLES for t in tokens):
         return "m"
     names = [t for t in tokens if _names_someone(t)]
     last = names[-1].lower() if names else ""
-    if len(last) > 4 and last.endswith(_FEMININE_ENDINGS):
+    if len(last) > 4 and last.endswith(FEMININE_ENDINGS):
         return "f"
-    if len(last) > 3 and last.endswith(_MASCULINE_ENDINGS):
+    if len(last) > 3 and last.endswith(MASCULINE_ENDINGS):
         return "m"
     return ""
-
-
-_MASCULINE_ENDINGS = (
-    "ov",
-    "ev",
-    "ow",
-    "ew",
-    "in",
-    "sky",
-    "ski",
-    "iy",
-    "ов",
-    "ев",
-    "ин",
-    "ский",
-    "ий",
-    "ій",
-    "ьов",
-)
-_MALE_FIRST = _words("""
-Dmitry Dmitri Dimitri Alexei Alexey Vladimir Ivan Sergei Sergey Viktor Karim Olaf Joe Donald
-Volodymyr Andrei Oleg Mikhail Yuri Boris Leonid Mark Kurt Tim Hadi Gordon Rick Robert
-Дмитрий Алексей Владимир Иван Сергей Виктор Андрей Олег Михаил Юрий Борис Леонид Дмитро Олексій
-Володимир Іван Сергій Віктор Андрій Михайло Юрій
-""")
-_MEN_ROLES = _words("spokesman chairman husband son brother father widower sprecher")
 
 
 def _names_someone(token: str) -> bool:
     """Whether a capitalised word of a phrase names someone (not "Russian", "Kremlin", "Mr")."""
     bare = token.removesuffix("'s").removesuffix("’s")
     return (
-        _name_like(bare) and bare.lower() not in ROLES and bare not in _TITLES and bare not in _DEMONYMS
-        and bare not in _INSTITUTIONS and not bare.isupper()
+        _name_like(bare) and bare.lower() not in ROLES and bare not in TITLES and bare not in DEMONYMS
+        and bare not in INSTITUTIONS and not bare.isupper()
     )  # fmt: skip
 
 
@@ -569,7 +390,7 @@ def _speaker_after(text: str, start: int, end: int) -> _Mention | None:
     if first.lower() in PRONOUNS:
         return _Mention(first, words[0].start(), words[0].end(), False, gender=_pronoun_gender(first))
     k = 0
-    if first.lower() in _DETERMINERS:
+    if first.lower() in DETERMINERS:
         k = 1
     j = k
     while j < len(words):
@@ -578,7 +399,7 @@ def _speaker_after(text: str, start: int, end: int) -> _Mention | None:
         if j > k and gap not in (" ", "-"):
             break
         bare = w.lower().removesuffix("'s").removesuffix("’s")
-        if _name_like(w) or bare in ROLES or w in _TITLES or (j > k and w.lower() in ("of", "for", "при")):
+        if _name_like(w) or bare in ROLES or w in TITLES or (j > k and w.lower() in ("of", "for", "при")):
             j += 1
             continue
         break
@@ -654,7 +475,7 @@ def _content_after(
     takes a clause without "that" ("said the talks were over"; not "denied the talks ...")."""
     k = at
     verb = _WORD_BEFORE.search(text, max(0, at - 40), at)
-    if verb is not None and verb.group().lower() in _CHARACTERIZING:  # "dismissed the report as “…”"
+    if verb is not None and verb.group().lower() in CHARACTERIZING:  # "dismissed the report as “…”"
         q = next((q for q in quotes if at <= q.start <= at + 60 and q.start < end), None)
         return q.inner if q is not None else None
     told = text[at - 4 : at].lower() in ("told", "tell") or text[at - 5 : at].lower() == "tells"
@@ -682,7 +503,7 @@ def _content_after(
         q = next((q for q in quotes if q.start == k), None)
         if q is not None:  # said that “…”
             return q.inner
-    elif not bare and not _PRONOUN_CLAUSE.match(text, k, end):  # "announced it would withdraw"
+    elif not bare and not PRONOUN_CLAUSE.match(text, k, end):  # "announced it would withdraw"
         return None
     else:
         lead2 = re.match(r"\s*(?:,\s*|:\s*)?", text[k:end])
@@ -693,7 +514,7 @@ def _content_after(
     if stop - k < 8:
         return None
     first = _WORD.match(text, k)
-    if first is not None and not that and first.group().lower() in _NOT_CLAUSE_STARTS:
+    if first is not None and not that and first.group().lower() in NOT_CLAUSE_STARTS:
         # "said on Mar. 6 that …", "betonte in München, …"
         later = re.search(r"\b(?:that|что|що|dass)\b\s*|,\s*", text[k:stop])
         if later is None or later.start() > 60 or first.group().lower() == "against":
@@ -707,36 +528,7 @@ def _content_after(
     return k, stop
 
 
-# A clause without "that" after a verb that otherwise needs it: a pronoun and a modal or a form
-# of to be or to have ("announced it would withdraw", "denied he was there"); "announced the
-# decision" names what was announced, not what was said.
-_PRONOUN_CLAUSE = re.compile(
-    r"\s*(?:it|he|she|they|we)\s+(?:would|will|could|might|may|must|should|had|has|have|was|were|is|are)\b",
-    re.I,
-)
-
-# Verbs that say what something is called, a statement only with the words quoted: "dismissed
-# the report as “pure fiction”", "called the decision “outrageous”".
-_CHARACTERIZING = _words(
-    "dismiss dismisses dismissed call calls called describe describes described brand brands branded"
-)
 _WORD_BEFORE = re.compile(r"[^\W_]+$", re.U)
-_NOT_CLAUSE_STARTS = _words(
-    "to about nothing goodbye hello of for in on at by with from as against im am bei"
-)
-# Verbs that take what was said without "that": "said the talks were over". The others need
-# "that" or a quote ("denied the claims" names what was denied, not what was said).
-BARE: frozenset[str] = (
-    _words("""
-say says said tell tells told add adds added state states stated note notes noted claim claims
-claimed insist insists insisted argue argues argued explain explains explained write writes
-wrote stress stresses stressed warn warns warned reply replies replied respond responds
-responded assert asserts asserted maintain maintains maintained declare declares declared
-suggest suggests suggested concede concedes conceded reiterate reiterates reiterated
-""")
-    | frozenset(w for w in VERBS if not w.isascii())
-    | _words(_DE_VERBS)
-)
 
 
 def statements(text: str) -> list[Statement]:
@@ -752,11 +544,11 @@ def statements(text: str) -> list[Statement]:
     verbs = [m.start() for m in verb_matches]
     according = sorted(
         m.start()
-        for pattern, hints in zip(_ACCORDING, _ACCORDING_HINTS, strict=True)
+        for pattern, hints in zip(ACCORDING, ACCORDING_HINTS, strict=True)
         if any(h in text for h in hints)
         for m in _starts_words(text, pattern.finditer(text))
     )
-    passive = _PASSIVE.search(text) is not None
+    passive = PASSIVE.search(text) is not None
     for i, (s0, s1) in enumerate(spans):
         inside = quotes[bisect_left(starts, s0) : bisect_left(starts, s1)]
         sentence: list[Statement] = []
@@ -827,16 +619,6 @@ class _People:
                 yield subject
 
 
-_INSTITUTIONS = _words("""
-Court Statute States Union Ministry Council Forum Party Committee Nations Federation Republic
-Kingdom University News Post Times Agency Office House Day Kremlin Russia Ukraine Moscow Kyiv
-Kiev Europe Washington Reuters Politico Guardian Bank Fund Foundation Group Company Corporation
-Inc Ltd Service Police Army Force Forces Government Parliament Duma Assembly Senate Congress
-Суд Кремль Россия Украина Москва Совет Министерство Госдума Фонд Суд Кремль Україна Київ
-Gericht Kreml Russland Regierung Ministerium
-""")
-
-
 def _surnames(text: str) -> frozenset[str]:
     """The last words of the people's names in the text: sequences of two or three capitalised
     words that name no institution ("Dmitry Peskov", not "International Criminal Court")."""
@@ -845,7 +627,7 @@ def _surnames(text: str) -> frozenset[str]:
         r"\b([A-ZА-ЯЁІЇЄ][a-zа-яёіїєґ'’-]+)(?:\s+([A-ZА-ЯЁІЇЄ][a-zа-яёіїєґ'’-]+)){1,2}\b", text
     ):
         names = m.group().split()
-        if not any(n in _INSTITUTIONS or n in _NOT_NAMES for n in names):
+        if not any(n in INSTITUTIONS or n in NOT_NAMES for n in names):
             out.add(names[-1])
     return frozenset(out)
 
@@ -854,22 +636,10 @@ def _person_like(m: _Mention, surnames: frozenset[str], speaker: bool = False) -
     """Whether a mention names a person (for "he" and "she"): a person's role or title, or a
     name the text also gives as a person's full name."""
     tokens = _WORD.findall(m.text)
-    if any(t in _TITLES for t in tokens) or any(t.lower() in _PERSON_ROLES for t in tokens):
+    if any(t in TITLES for t in tokens) or any(t.lower() in PERSON_ROLES for t in tokens):
         return True
     names = [t for t in tokens if _names_someone(t)]
     return bool(names) and (names[-1] in surnames or m.gender != "" or speaker)
-
-
-_PERSON_ROLES = _words("""
-spokesman spokeswoman spokesperson minister president premier chancellor prosecutor judge
-secretary aide adviser advisor ambassador envoy lawyer attorney chief head director leader
-commander governor mayor senator lawmaker deputy analyst expert diplomat representative chairman
-chairwoman founder colleague ally associate daughter son wife widow husband brother sister
-mother father relative friend activist official пресс-секретарь представитель глава министр
-президент посол прокурор судья адвокат соратник эксперт помощник вдова жена дочь сын брат
-речник речниця представник міністр суддя вдова дружина донька sprecher sprecherin kremlsprecher
-regierungssprecher präsident kanzler anwalt richter
-""")
 
 
 _NAME_START = re.compile(r"(?:the |a |an )?[A-ZА-ЯЁІЇЄ]", re.U)
@@ -898,13 +668,13 @@ def _resolve(st: Statement, named: Iterable[_Mention]) -> Statement:
     lower = [w.lower() for w in words]
     if not words:
         return st
-    pronoun = len(words) == 1 and (lower[0] in PRONOUNS or lower[0] in _GENITIVE_PRONOUNS)
+    pronoun = len(words) == 1 and (lower[0] in PRONOUNS or lower[0] in GENITIVE_PRONOUNS)
     definite_role = (lower[0] in ("the", "this") and lower[-1] in ROLES) or (
         all(w in ROLES for w in lower) and not words[0][:1].isupper()
     )
     if not (pronoun or definite_role):
         return st
-    want = (_GENITIVE_PRONOUNS.get(lower[0]) or _pronoun_gender(words[0])) if pronoun else ""
+    want = (GENITIVE_PRONOUNS.get(lower[0]) or _pronoun_gender(words[0])) if pronoun else ""
     roles = {w for w in lower if w in ROLES}
     for m in named:
         if want and m.gender and m.gender != want:
@@ -913,15 +683,12 @@ def _resolve(st: Statement, named: Iterable[_Mention]) -> Statement:
             definite_role
             and roles
             and not roles & {w.lower() for w in _WORD.findall(m.apposition + " " + m.text)}
-            and not (roles & _GENERIC_ROLES)
+            and not (roles & GENERIC_ROLES)
         ):
             continue
         refers = m.text + (f", {m.apposition}" if m.apposition else "")
         return replace(st, refers_to=refers)
     return st
-
-
-_GENERIC_ROLES = _words("official officials representative представитель представник")
 
 
 def _without_relation(phrase: str) -> str:
@@ -964,17 +731,21 @@ def _statement(
     )  # fmt: skip
 
 
+# The possessive of "По его словам, …": whose words they are.
+_OWN = re.compile(r"\b(" + "|".join(GENITIVE_PRONOUNS) + r")\b")
+
+
 def _according_to(text: str, s0: int, s1: int, quotes: list[_Quote]) -> list[Statement]:
     out = []
-    for pattern in _ACCORDING:
+    for pattern in ACCORDING:
         for m in _starts_words(text, pattern.finditer(text, s0, s1)):
             if any(q.start <= m.start() < q.end for q in quotes):
                 continue
-            own = re.search(r"\b(его|её|ее|их|його|її|їх)\b", m.group())
+            own = _OWN.search(m.group())
             if own is not None:  # "По его словам, …": he, whoever he was
                 at = m.start() + own.start(1)
                 who = _Mention(own.group(1), at, at + len(own.group(1)), False,
-                               gender=_GENITIVE_PRONOUNS[own.group(1)])  # fmt: skip
+                               gender=GENITIVE_PRONOUNS[own.group(1)])  # fmt: skip
                 after = text[m.end() : s1]
                 c0 = m.end() + (re.match(r"\s*,?\s*", after).end())  # type: ignore[union-attr]
                 if s1 - c0 >= 8:
@@ -1019,7 +790,7 @@ def _according_to(text: str, s0: int, s1: int, quotes: list[_Quote]) -> list[Sta
 
 def _passive(text: str, s0: int, s1: int, quotes: list[_Quote]) -> list[Statement]:
     out = []
-    for m in _PASSIVE.finditer(text, s0, s1):
+    for m in PASSIVE.finditer(text, s0, s1):
         who = _speaker_before(text, m.start(), s0)
         if who is None:
             continue
@@ -1028,23 +799,17 @@ def _passive(text: str, s0: int, s1: int, quotes: list[_Quote]) -> list[Statemen
     return out
 
 
-_NOT_SPEAKERS = _words("""
-Analysis Update Exclusive Watch Live Opinion Video Photos Explainer Factbox Timeline
-Breaking Comment Review Interview Q&A
-""")
-
-
 def _headline(text: str, s0: int, s1: int, quotes: list[_Quote]) -> list[Statement]:
     """`Peskov: "…"` or `Peskov: …` at the start of a line, or `…: Peskov` at its end (the
     shapes of a headline)."""
     tail = re.search(r":\s+((?:(?:the |a )?[\w’'-]+\s?){1,4})$", text[s0:s1].rstrip(" .\n"))
     if tail is not None and "\n" not in text[s0:s1].strip():
         tokens = _WORD.findall(tail.group(1))
-        speaker = [t for t in tokens if t.lower() not in _DETERMINERS]
+        speaker = [t for t in tokens if t.lower() not in DETERMINERS]
         if (
             speaker
             and all(_name_like(t) or t.lower() in ROLES for t in speaker)
-            and not any(t in _NOT_SPEAKERS for t in tokens)
+            and not any(t in NOT_SPEAKERS for t in tokens)
         ):
             at = s0 + tail.start(1)
             who = _mention(text, at, at + len(tail.group(1).rstrip()))
@@ -1055,7 +820,7 @@ def _headline(text: str, s0: int, s1: int, quotes: list[_Quote]) -> list[Stateme
         return []
     name = m.group(1).strip()
     tokens = _WORD.findall(name)
-    if not tokens or any(t in _NOT_SPEAKERS or t in _NOT_NAMES for t in tokens):
+    if not tokens or any(t in NOT_SPEAKERS or t in NOT_NAMES for t in tokens):
         return []
     c0 = s0 + m.end()
     inner = next((q.inner for q in quotes if q.start == c0), (c0, s1))
@@ -1187,13 +952,7 @@ def _ends_attribution(text: str, at: int, end: int) -> bool:
     if not rest:
         return True
     follow = re.match(r",?\s*(\w+)", rest)
-    return bool(follow and (follow.group(1).lower() in PARTICIPLES or follow.group(1).lower() in _THEN_WORDS))
-
-
-_THEN_WORDS = _words("""
-when commenting reiterating referring responding speaking asked as while after before although
-though but because
-""")
+    return bool(follow and (follow.group(1).lower() in PARTICIPLES or follow.group(1).lower() in THEN_WORDS))
 
 
 def _continued(
