@@ -1,0 +1,72 @@
+"""The according-to form: "According to Peskov, …", "…, according to the Kremlin.", "По словам
+Пескова, …", "По его словам, …", "За словами Пєскова, …", "Laut Peskow …"."""
+
+from __future__ import annotations
+
+import re
+
+from ..lexicon import ACCORDING, GENITIVE_PRONOUNS, ROLES
+from ..mentions import Mention, speaker_after
+from ..model import Statement
+from ..quotes import Quote
+from ..tokens import WORD, starts_words
+from .clause import make_statement
+
+# The possessive of "По его словам, …": whose words they are.
+_OWN = re.compile(r"\b(" + "|".join(GENITIVE_PRONOUNS) + r")\b")
+
+
+def according_to(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[Statement]:
+    """The sentence's statements after an according-to phrase (outside its quotes)."""
+    out = []
+    for pattern in ACCORDING:
+        for m in starts_words(text, pattern.finditer(text, s0, s1)):
+            if any(q.start <= m.start() < q.end for q in quotes):
+                continue
+            own = _OWN.search(m.group())
+            if own is not None:  # "По его словам, …": he, whoever he was
+                at = m.start() + own.start(1)
+                who = Mention(own.group(1), at, at + len(own.group(1)), False,
+                               gender=GENITIVE_PRONOUNS[own.group(1)])  # fmt: skip
+                after = text[m.end() : s1]
+                c0 = m.end() + (re.match(r"\s*,?\s*", after).end())  # type: ignore[union-attr]
+                if s1 - c0 >= 8:
+                    out.append(
+                        make_statement(text, who, (m.start(), m.end()), (c0, s1), (s0, s1), "according-to")
+                    )
+                continue
+            named = speaker_after(text, m.end(), s1)
+            if named is None:
+                continue
+            who = named
+            after = text[who.end : s1]
+            comma = re.match(r"\s*,\s*", after)
+            appo = re.match(r"((?:the |a )?[^,.;]{3,80}?),\s*", after[comma.end() :]) if comma else None
+            if (
+                comma
+                and appo
+                and any(w.lower() in ROLES for w in WORD.findall(appo.group(1)))
+                and len(appo.group(1).split()) <= 8
+            ):
+                comma = re.match(r"\s*,\s*" + re.escape(appo.group(0)), after)
+            if m.start() - s0 <= 2 or text[s0 : m.start()].strip() in (
+                "",
+                "But",
+                "And",
+                "Но",
+                "А",
+                "Але",
+                "І",
+            ):
+                c0 = who.end + (comma.end() if comma else 0)
+                content = (c0, s1)
+            else:  # "…, according to Peskov."
+                content = (s0, m.start())
+            c0, c1 = content
+            while c1 > c0 and text[c1 - 1] in " ,.;—–-":
+                c1 -= 1
+            if c1 - c0 >= 8:
+                out.append(
+                    make_statement(text, who, (m.start(), m.end()), (c0, c1), (s0, s1), "according-to")
+                )
+    return out

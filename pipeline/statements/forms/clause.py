@@ -1,0 +1,139 @@
+"""What the forms share: what was said after a reporting verb (a quote, or a reported clause up
+to the sentence's end), whether nothing but whom it was told follows the verb, and the
+`Statement` made of a speaker, a verb and what was said."""
+
+from __future__ import annotations
+
+import re
+
+from ..lexicon import (
+    AUDIENCES,
+    CHARACTERIZING,
+    NOT_CLAUSE_STARTS,
+    PARTICIPLES,
+    PRONOUN_CLAUSE,
+    THAT,
+    THEN_WORDS,
+    WHEN,
+)
+from ..mentions import Mention, strip_relative
+from ..model import Form, Statement
+from ..quotes import Quote
+from ..tokens import WORD
+
+# What opens a reported clause after the verb: "said that", "заявил, что".
+_THAT = re.compile(r"^\s*(?:,\s*)?(?:" + "|".join(THAT) + r")\b\s*", re.U | re.I)
+# Whom it was told, and where: "told reporters on Monday".
+_TOLD_OBJECT = re.compile(
+    rf"^\s*(?:(?:to )?(?:the |a )?(?:{AUDIENCES})(?: on \w+day| in \w+| at [\w ]{{1,30}}?)?)\s*(?:,\s*)?",
+    re.U,
+)
+# Adverbials between the verb and what was said ("said Wednesday it would", "told reporters on Monday").
+_AFTER_VERB = re.compile(rf"^(?:\s*,?\s*(?:{WHEN})\b)+\s*,?", re.U | re.I)
+# Where a clause starts after words that start none ("said on Mar. 6 that …"): at "that" or a comma.
+_LATER_CLAUSE = re.compile(r"\b(?:" + "|".join(w for w in THAT if w[0] != ",") + r")\b\s*|,\s*")
+# The word that ends just before a position: the verb, for what follows it.
+_WORD_BEFORE = re.compile(r"[^\W_]+$", re.U)
+
+
+def make_statement(
+    text: str,
+    who: Mention,
+    verb: tuple[int, int],
+    content: tuple[int, int],
+    sentence: tuple[int, int],
+    form: Form,
+) -> Statement:
+    """The statement of `who` with the verb at `verb` and what was said at `content` (without the
+    spaces and the comma around it); an apposition naming whose relative `who` is keeps only the
+    relation (mentions.strip_relative)."""
+    who = strip_relative(who)
+    c0, c1 = content
+    while c0 < c1 and text[c0] in " \n\t":
+        c0 += 1
+    while c1 > c0 and text[c1 - 1] in " \n\t,":
+        c1 -= 1
+    return Statement(
+        speaker=who.text, speaker_start=who.start, speaker_end=who.end,
+        verb=text[verb[0] : verb[1]], verb_start=verb[0], verb_end=verb[1],
+        content=text[c0:c1], content_start=c0, content_end=c1,
+        sentence_start=sentence[0], sentence_end=sentence[1], form=form, apposition=who.apposition,
+    )  # fmt: skip
+
+
+def content_after(
+    text: str, at: int, end: int, quotes: list[Quote], bare: bool = True
+) -> tuple[int, int] | None:
+    """What was said after the verb: a quote (after a colon or a comma or straight on), else the
+    reported clause ("that …", "что …", ", dass …") up to the sentence's end. `bare`: the verb
+    takes a clause without "that" ("said the talks were over"; not "denied the talks ...")."""
+    k = at
+    verb = _WORD_BEFORE.search(text, max(0, at - 40), at)
+    if verb is not None and verb.group().lower() in CHARACTERIZING:  # "dismissed the report as “…”"
+        q = next((q for q in quotes if at <= q.start <= at + 60 and q.start < end), None)
+        return q.inner if q is not None else None
+    told = text[at - 4 : at].lower() in ("told", "tell") or text[at - 5 : at].lower() == "tells"
+    if told and not _TOLD_OBJECT.match(text[at:end]):  # "told students in the audience that …"
+        that = re.search(r"\bthat\b\s*|:\s*|,\s*(?=[\"“«„‘])", text[at:end])
+        if that is None or that.start() > 80:
+            return None
+        k = at + that.end()
+        q = next((q for q in quotes if q.start == k), None)
+        return q.inner if q is not None else content_after(text, k, end, quotes, bare=True)
+    while True:  # "told reporters on Monday", "said Wednesday"
+        rest = text[k:end]
+        m = _TOLD_OBJECT.match(rest) or _AFTER_VERB.match(rest)
+        if m is None or m.end() == 0:
+            break
+        k += m.end()
+    lead = re.match(r"[\s,:—–-]*", text[k:end])
+    q0 = k + (lead.end() if lead else 0)
+    for q in quotes:
+        if q.start == q0:
+            return q.inner
+    that = _THAT.match(text[k:end])
+    if that:
+        k += that.end()
+        q = next((q for q in quotes if q.start == k), None)
+        if q is not None:  # said that “…”
+            return q.inner
+    elif not bare and not PRONOUN_CLAUSE.match(text, k, end):  # "announced it would withdraw"
+        return None
+    else:
+        lead2 = re.match(r"\s*(?:,\s*|:\s*)?", text[k:end])
+        k += lead2.end() if lead2 else 0
+    stop = end
+    while stop > k and text[stop - 1] in " .!?…\n":
+        stop -= 1
+    if stop - k < 8:
+        return None
+    first = WORD.match(text, k)
+    if first is not None and not that and first.group().lower() in NOT_CLAUSE_STARTS:
+        # "said on Mar. 6 that …", "betonte in München, …"
+        later = _LATER_CLAUSE.search(text[k:stop])
+        if later is None or later.start() > 60 or first.group().lower() == "against":
+            return None
+        k += later.end()
+        q = next((q for q in quotes if q.start == k), None)
+        if q is not None:
+            return q.inner
+    if first is None or stop - k < 8:
+        return None
+    return k, stop
+
+
+def ends_attribution(text: str, at: int, end: int) -> bool:
+    """Whether the sentence ends after the verb (objects and adverbials aside), or goes on with a
+    participle or "when asked": then what was said came before ("…, Peskov told reporters.")."""
+    k = at
+    while True:
+        rest = text[k:end]
+        m = _TOLD_OBJECT.match(rest) or _AFTER_VERB.match(rest)
+        if m is None or m.end() == 0:
+            break
+        k += m.end()
+    rest = text[k:end].strip(' .!?…\n"”»“')
+    if not rest:
+        return True
+    follow = re.match(r",?\s*(\w+)", rest)
+    return bool(follow and (follow.group(1).lower() in PARTICIPLES or follow.group(1).lower() in THEN_WORDS))

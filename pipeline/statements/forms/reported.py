@@ -1,0 +1,113 @@
+"""The reporting-verb patterns, verb by verb through a sentence: the quote form's quote-then-speaker
+shapes first (quote.py), then a speaker, the verb and what was said (Peskov said (that) …,
+Peskov said: "…", Песков заявил, что …, Peskow sagte, …; "…, заявил Песков" without quote marks),
+and a participle after either (…, adding that …) said by the same speaker."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ..lexicon import BARE, PARTICIPLES, PRONOUNS, VERBS
+from ..mentions import Mention, speaker_after, speaker_before
+from ..model import Statement
+from ..quotes import Quote
+from ..verbs import Verb
+from .clause import content_after, ends_attribution, make_statement
+from .quote import quote_first
+
+
+def with_verbs(text: str, s0: int, s1: int, quotes: list[Quote], verbs: list[Verb]) -> list[Statement]:
+    """The verb patterns: a quote then its speaker, a speaker then a quote or a clause, and a
+    participle ("adding that") after either, said by the same speaker."""
+    out: list[Statement] = []
+    last_speaker: Mention | None = None
+    used_quotes: set[int] = set()
+    for v in verbs:
+        word = v.group().lower()
+        if word in PARTICIPLES and word not in VERBS:
+            if last_speaker is None:  # "Peskov lamented …, claiming that …": the sentence's subject
+                last_speaker = speaker_after(text, s0, s1)
+            if last_speaker is None:
+                continue
+            content = content_after(text, v.end(), s1, quotes)
+            if content is not None and text[s0 : v.start()].rstrip().endswith((",", "—", "–")):
+                out.append(make_statement(text, last_speaker, v.span(), content, (s0, s1), "reported"))
+            continue
+        quoted = quote_first(text, v, (s0, s1), quotes, used_quotes)
+        if quoted is not None:  # 1. "…," Peskov said / «…», — заявил Песков / „…“, sagte Peskow
+            last_speaker, found = quoted
+            out += found
+            continue
+        before = text[s0 : v.start()]
+        # 2. Peskov said (that) … / Peskov said: "…"
+        floor = max([s0, *(q.end for q in quotes if q.end <= v.start())])
+        who = speaker_before(text, v.start(), floor)
+        if who is None and re.search(r"[,—–-]\s*$", before):
+            who = speaker_after(text, v.end(), s1)  # "…, заявил Песков" (no quote marks)
+            if who is not None:
+                content = (s0, len(before.rstrip(" ,—–-")) + s0)
+                if content[1] - content[0] >= 8:
+                    out.append(make_statement(text, who, v.span(), content, (s0, s1), "reported"))
+                    last_speaker = who
+                continue
+        if (
+            who is None
+            and last_speaker is not None
+            and re.search(
+                r"\b(?:and|but|и|но|а|і|та|але|und|aber)(?:\s+also|\s+также|\s+також|\s+auch)?\s*$", before
+            )
+        ):
+            who = last_speaker  # "Officials say … and note that …"
+        if who is None:
+            continue
+        clause_before = re.search(r",\s*$", text[floor : who.start]) and who.start - floor >= 12
+        if clause_before and ends_attribution(text, v.end(), s1):
+            content = None  # "…, Peskov told journalists on Tuesday, commenting on …"
+        else:
+            content = content_after(text, v.end(), s1, quotes, bare=word in BARE)
+        if content is None and clause_before and ends_attribution(text, v.end(), s1):
+            content = (s0, s0 + len(text[s0 : who.start].rstrip(" ,")))  # "…, the Kremlin said."
+            if content[1] - content[0] < 8:
+                content = None
+        if content is None:
+            continue
+        for q2 in quotes:
+            if q2.inner == content:
+                used_quotes.add(q2.start)
+        out.append(
+            make_statement(
+                text,
+                who,
+                v.span(),
+                content,
+                (s0, s1),
+                "quote" if any(q.inner == content for q in quotes) else "reported",
+            )
+        )
+        last_speaker = who
+    return _trimmed(text, out)
+
+
+def _trimmed(text: str, found: list[Statement]) -> list[Statement]:
+    """A reported clause ends where the sentence's next statement begins ("say … and note …")."""
+    out = []
+    for i, st in enumerate(found):
+        nxt = found[i + 1] if i + 1 < len(found) else None
+        coordinated = nxt is not None and (
+            nxt.speaker == st.speaker or nxt.speaker.lower() in PRONOUNS
+            or re.search(r"\b(?:and|и|і|та|und)\s*$", text[st.content_start : nxt.verb_start]) is not None
+        )  # fmt: skip
+        if nxt is not None and not coordinated:
+            out.append(st)  # "Politico reported that Peskov said …": a statement inside another
+            continue
+        if nxt is not None and st.content_start < nxt.speaker_start < st.content_end:
+            cut = nxt.speaker_start
+        elif nxt is not None and st.content_start < nxt.verb_start < st.content_end:
+            cut = nxt.verb_start
+        else:
+            out.append(st)
+            continue
+        head = re.sub(r"(?:\s|,|\band\b|\bи\b|\bі\b|\bund\b|—|–)+$", "", text[st.content_start : cut])
+        out.append(replace(st, content=head, content_end=st.content_start + len(head)))
+    return out

@@ -1,0 +1,170 @@
+"""English: the words the statement patterns look for in English news text (and the Latin-script
+spellings of Slavic names it carries). Words are lowercase unless they are matched as written
+(names, titles, capitalised words); regex fragments are alternations, kept in their order."""
+
+from __future__ import annotations
+
+import re
+
+from .wordlist import words
+
+# Reporting verbs as they are written (all the inflected forms news uses).
+VERBS = words("""
+say says said tell tells told add adds added warn warns warned deny denies denied state states
+stated note notes noted stress stresses stressed insist insists insisted claim claims claimed
+explain explains explained declare declares declared assert asserts asserted argue argues argued
+reply replies replied respond responds responded comment comments commented confirm confirms
+confirmed announce announces announced acknowledge acknowledges acknowledged admit admits
+admitted suggest suggests suggested urge urges urged emphasize emphasizes emphasized emphasise
+emphasises emphasised maintain maintains maintained write writes wrote recall recalls recalled
+predict predicts predicted vow vows vowed pledge pledges pledged promise promises promised
+complain complains complained reiterate reiterates reiterated concede concedes conceded
+observe observes observed remark remarks remarked assure assures assured allege alleges alleged
+contend contends contended caution cautions cautioned report reports reported beg begs begged
+dismiss dismisses dismissed call calls called describe describes described brand brands branded
+""")
+PARTICIPLES = words("""
+adding saying noting stressing warning insisting explaining arguing claiming stating
+emphasizing emphasising denying telling
+""")
+# Verbs that take what was said without "that": "said the talks were over". The others need
+# "that" or a quote ("denied the claims" names what was denied, not what was said).
+BARE = words("""
+say says said tell tells told add adds added state states stated note notes noted claim claims
+claimed insist insists insisted argue argues argued explain explains explained write writes
+wrote stress stresses stressed warn warns warned reply replies replied respond responds
+responded assert asserts asserted maintain maintains maintained declare declares declared
+suggest suggests suggested concede concedes conceded reiterate reiterates reiterated
+""")
+# Verbs that say what something is called, a statement only with the words quoted: "dismissed
+# the report as “pure fiction”", "called the decision “outrageous”".
+CHARACTERIZING = words(
+    "dismiss dismisses dismissed call calls called describe describes described brand brands branded"
+)
+
+# Words that head a speaker's noun phrase though lowercase: roles, offices, institutions.
+ROLES = words("""
+spokesman spokeswoman spokesperson spokespeople official officials minister ministers president
+premier chancellor prosecutor prosecutors judge judges secretary aide aides adviser advisor
+ambassador envoy lawyer lawyers attorney chief head director leader commander governor mayor
+senator lawmaker lawmakers deputy analyst analysts expert experts source sources diplomat
+diplomats representative chairman chairwoman founder colleague ally allies associate court
+ministry kremlin government police army statement spokespersons registrar presidency office
+press agency agencies daughter son wife widow husband brother sister mother father relative
+relatives friend friends supporters supporter team campaign foundation opposition activist
+activists military backers critics residents witnesses scientists researchers observers
+economists investors doctors protesters voters oceanographers judges spokesmen
+""")
+# Roles that say whose relative or counsel a speaker is.
+RELATIVES = words("""
+daughter son wife widow husband brother sister mother father relative relatives niece nephew
+lawyer lawyers attorney friend friends
+""")
+# Roles that are a person (not an office or an institution), for "he" and "she".
+PERSON_ROLES = words("""
+spokesman spokeswoman spokesperson minister president premier chancellor prosecutor judge
+secretary aide adviser advisor ambassador envoy lawyer attorney chief head director leader
+commander governor mayor senator lawmaker deputy analyst expert diplomat representative chairman
+chairwoman founder colleague ally associate daughter son wife widow husband brother sister
+mother father relative friend activist official
+""")
+# Roles that a definite "the official" refers back to whatever the person was called before.
+GENERIC_ROLES = words("official officials representative")
+WOMEN_ROLES = words("spokeswoman chairwoman daughter wife widow sister mother niece")
+MEN_ROLES = words("spokesman chairman husband son brother father widower")
+
+PRONOUNS = words("he she they")
+FEMININE_PRONOUNS = words("she")
+MASCULINE_PRONOUNS = words("he")
+DETERMINERS = words("the a an its their his her")
+TITLES = words("Mr Mrs Ms Dr Mr. Mrs. Ms. Dr. Sir Lord")
+# Capitalised words that do not name anyone (sentence starts, days, months).
+NOT_NAMES = words("""
+The A An But And In On At It This That These Those When While After Before His Her Their Our
+Its There Here As If So Yet For Of To By With From Then Now Also However Meanwhile Still Some
+Many Most All Both Each Other Another Such No Not What Who Why How Where Which Monday Tuesday
+Wednesday Thursday Friday Saturday Sunday January February March April May June July August
+September October November December I We You Asked Speaking
+""")
+# Words that name no one though capitalised inside a name's phrase: "Russian officials".
+DEMONYMS = words("""
+Russian Ukrainian American British German French Chinese European Western Eastern Israeli
+Iranian Indian Indonesian Malaysian Australian Polish Turkish Syrian Belarusian Georgian
+Republican Democratic Pentagon Kremlin Soviet
+""")
+# Capitalised words of institutions and places, which no person's name holds.
+INSTITUTIONS = words("""
+Court Statute States Union Ministry Council Forum Party Committee Nations Federation Republic
+Kingdom University News Post Times Agency Office House Day Kremlin Russia Ukraine Moscow Kyiv
+Kiev Europe Washington Reuters Politico Guardian Bank Fund Foundation Group Company Corporation
+Inc Ltd Service Police Army Force Forces Government Parliament Duma Assembly Senate Congress
+""")
+# Headline kickers, which are no speaker: "Analysis: …".
+NOT_SPEAKERS = words("""
+Analysis Update Exclusive Watch Live Opinion Video Photos Explainer Factbox Timeline
+Breaking Comment Review Interview Q&A
+""")
+ABBREVIATIONS = words(
+    "Mr Mrs Ms Dr St Gen Lt Col Sgt Prof Jr Sr vs U.S U.N U.K E.U Jan Feb Aug Sept Oct Nov Dec No"
+)
+
+# Gender: first names, and the endings of Slavic surnames as English (and Czech) spells them.
+FEMALE_FIRST = words("""
+Yulia Julia Maria Elizaveta Liza Anna Olga Irina Natalia Natalya Tatiana Elena Ekaterina
+Lyubov Kira Maria
+""")
+MALE_FIRST = words("""
+Dmitry Dmitri Dimitri Alexei Alexey Vladimir Ivan Sergei Sergey Viktor Karim Olaf Joe Donald
+Volodymyr Andrei Oleg Mikhail Yuri Boris Leonid Mark Kurt Tim Hadi Gordon Rick Robert
+""")
+FEMININE_ENDINGS = ("ova", "eva", "ina", "aya", "skaya", "ová", "ivna")
+MASCULINE_ENDINGS = ("ov", "ev", "in", "sky", "ski", "iy")
+
+# The first word of an aside between commas, after which the speaker's verb still comes: "a
+# diplomat, speaking on condition of anonymity, said".
+ASIDES = words("speaking who asked citing according writing addressing")
+# Words after which what was said came before the verb: "…, Peskov said when asked".
+THEN_WORDS = words("""
+when commenting reiterating referring responding speaking asked as while after before although
+though but because
+""")
+# Words that start no reported clause straight after a verb: "said on Mar. 6 that …".
+NOT_CLAUSE_STARTS = words("to about nothing goodbye hello of for in on at by with from as against")
+
+# Regex fragments (alternations), joined with the other languages' in the order en, ru, uk, de.
+# Conjunctions after which a pronoun may start a new clause as the speaker: "…, and he said".
+JOINS = "although|though|but|and|while|as|because|yet|so|where|when"
+# The word that opens a reported clause: "said that …".
+THAT = ("that",)
+# Whom something was told: "told reporters", "said in an interview".
+AUDIENCES = (
+    "reporters|journalists|the press|press|media|local television|television|local media|state media|"
+    "radio|a news conference|a press conference|a briefing|lawmakers|parliament|state television|"
+    "state TV|the BBC|Reuters|CNN|AP|TASS|RIA Novosti|Interfax|the Associated Press|the newspaper|"
+    "an interview|the agency"
+)
+# When or how (again) something was said: "on Wednesday", "in a statement", "also".
+WHEN = (
+    r"(?:on |late on |early on |last |this )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"week|month|year|night|morning|evening)|yesterday|today|earlier|later|"
+    r"in (?:a|an|his|her|their) (?:statement|interview|video|post|briefing|speech|address|letter|"
+    r"message|call|podcast)(?: [\w-]+){0,3}|on (?:telegram|x|twitter|facebook|television|tv)|"
+    r"also|again|then|further|too|once|repeatedly|previously|had|has|have|would|will|did|could"
+)
+
+# "According to X, …"; it starts with a letter, not \b, so that the regex engine can skip ahead
+# to its first letters (bench/README.md, "Statements").
+ACCORDING = re.compile(r"(?:[Aa]ccording to|[Aa]s (?:said|stated|told) by)\s+", re.U)
+# Literal parts one of which the pattern's text holds: most texts need no regex search at all.
+ACCORDING_HINTS = ("ccording to", "s said by", "s stated by", "s told by")
+# "X was quoted (by TASS) as saying (that) …".
+PASSIVE = re.compile(
+    r"\s+(?:was|were|is|has been) (?:quoted|cited) (?:[\w .-]{0,40} )?as saying\s*(?:that\s+)?", re.U
+)
+# A clause without "that" after a verb that otherwise needs it: a pronoun and a modal or a form
+# of to be or to have ("announced it would withdraw", "denied he was there"); "announced the
+# decision" names what was announced, not what was said.
+PRONOUN_CLAUSE = re.compile(
+    r"\s*(?:it|he|she|they|we)\s+(?:would|will|could|might|may|must|should|had|has|have|was|were|is|are)\b",
+    re.I,
+)

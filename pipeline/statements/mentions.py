@@ -1,0 +1,237 @@
+"""Mentions of a speaker: the name or noun phrase before or after a reporting verb ("Peskov",
+"Putin's press secretary", "he"), its apposition ("Dmitry Peskov, the Kremlin spokesman,"), a
+relative named by way of someone ("the daughter of X" is the daughter), and the gender that a
+first name, a role, a pronoun or a Slavic surname's ending says."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from .lexicon import (
+    ASIDES,
+    DEMONYMS,
+    DETERMINERS,
+    FEMALE_FIRST,
+    FEMININE_ENDINGS,
+    FEMININE_PRONOUNS,
+    INSTITUTIONS,
+    JOINS,
+    MALE_FIRST,
+    MASCULINE_ENDINGS,
+    MASCULINE_PRONOUNS,
+    MEN_ROLES,
+    NOT_NAMES,
+    PRONOUNS,
+    ROLES,
+    TITLES,
+    WHEN,
+    WOMEN_ROLES,
+)
+from .model import without_relation
+from .tokens import WORD
+
+# Adverbials that may stand between a speaker and the verb ("The Kremlin on Wednesday said").
+_BETWEEN = re.compile(rf"(?:\s+(?:{WHEN})\b)+\s*$", re.U | re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A speaker as the text names them here, and where."""
+
+    text: str
+    start: int
+    end: int
+    named: bool  # has a capitalised name in it (not only roles)
+    apposition: str = ""
+    gender: str = ""  # "f", "m" or "" (not known)
+
+
+def name_like(word: str) -> bool:
+    return word[:1].isupper() and word not in NOT_NAMES
+
+
+def speaker_before(text: str, end: int, floor: int) -> Mention | None:
+    """The speaker's noun phrase ending at `end` (just before the verb), not before `floor`."""
+    adverbial = _BETWEEN.search(text, floor, end)
+    if adverbial is not None:
+        end = adverbial.start()
+    words = [m for m in WORD.finditer(text, floor, end)]
+    if not words:
+        return None
+    # Nothing but spaces (and an adverbial: "on Wednesday", "also") may stand between it and the verb.
+    last = len(words) - 1
+    tail = text[words[last].end() : end]
+    if tail.strip() not in ("", ","):
+        return None
+    if tail.strip() == ",":  # "Peskov, the Kremlin spokesman, said": an apposition
+        comma = text.rfind(",", floor, words[last].start())
+        if comma == -1:
+            return None
+        inner = [k for k, w in enumerate(words) if w.start() > comma]
+        segment = [words[k].group().lower().removesuffix("'s").removesuffix("’s") for k in inner]
+        if not inner or len(inner) > 14:
+            return None
+        r0 = inner[0]
+        if r0 == 0 or text[words[r0 - 1].end() : comma].strip():
+            return None
+        aside = segment[0] in ASIDES  # "a diplomat, speaking on condition of anonymity, said"
+        named = any(names_someone(words[k].group()) for k in inner)  # "His wife, Tatiana Navka,"
+        if not (aside or named or any(w in ROLES for w in segment)):
+            return None
+        name = _phrase_back(text, words, r0 - 1, floor, names_only=not (aside or named))
+        if name is None:
+            return None
+        n0, n1 = name
+        appo = "" if aside else text[words[r0].start() : words[last].end()]
+        return mention_at(text, words[n0].start(), words[n1].end(), apposition=appo)
+    if words[last].group().lower() in PRONOUNS:
+        w = words[last]
+        lead = text[floor : w.start()].rstrip()
+        joined = lead.endswith((",", "—", "–", "-", '"', "”", "»", "“")) or re.search(_JOINS, lead)
+        if lead and not joined:
+            return None
+        return Mention(w.group(), w.start(), w.end(), named=False, gender=pronoun_gender(w.group()))
+    span = _phrase_back(text, words, last, floor)
+    if span is None:
+        return None
+    s0, s1 = span
+    return mention_at(text, words[s0].start(), words[s1].end())
+
+
+# A pronoun starts a speaker's clause after a comma, a dash, a quote mark or one of these.
+_JOINS = rf"(?i)\b(?:{JOINS})$"
+
+
+def pronoun_gender(word: str) -> str:
+    w = word.lower()
+    return "f" if w in FEMININE_PRONOUNS else "m" if w in MASCULINE_PRONOUNS else ""
+
+
+def _phrase_back(
+    text: str, words: list[re.Match[str]], last: int, floor: int, names_only: bool = False
+) -> tuple[int, int] | None:
+    """The words [first, last] of a speaker's noun phrase that ends with words[last]: names,
+    roles, titles, determiners, possessives ("Putin's press secretary"), of/for inside a role."""
+    k = last
+    head = words[k].group()
+    if not (name_like(head) or (not names_only and head.lower() in ROLES)):
+        return None
+    while k > 0:
+        prev = words[k - 1]
+        gap = text[prev.end() : words[k].start()]
+        word = prev.group()
+        lower = word.lower()
+        if gap not in (" ", "-", "’s ", "'s ") and not (gap == " " or gap.strip() in ("’s", "'s")):
+            break
+        if gap.strip() in ("’s", "'s") or word.endswith(("’s", "'s")):
+            k -= 1
+            continue
+        if name_like(word) or word in TITLES or (not names_only and lower in ROLES):
+            k -= 1
+            continue
+        if not names_only and lower in ("of", "for", "to", "при") and k - 1 > 0:
+            k -= 1
+            continue
+        if not names_only and lower in DETERMINERS:
+            k -= 1
+            break
+        break
+    while k <= last and words[k].group().lower() in ("of", "for", "to", "при"):
+        k += 1
+    if k > last:
+        return None
+    if not names_only:
+        k = _role_ahead(text, words, k)
+    return k, last
+
+
+def _role_ahead(text: str, words: list[re.Match[str]], k: int) -> int:
+    """Where the phrase starts when a role leads a chain of words to the name, as Russian writes
+    it: "Спецпредставитель президента по вопросам цифрового развития Дмитрий Песков"."""
+    for r in range(k - 1, max(-1, k - 9), -1):
+        if text[words[r].end() : words[r + 1].start()] != " ":
+            return k
+        if words[r].group().lower() in ROLES:
+            start_ok = (
+                r == 0
+                or text[words[r - 1].end() : words[r].start()].strip() != ""
+                or words[r - 1].group().lower() in DETERMINERS
+            )
+            return r if start_ok else k
+    return k
+
+
+def mention_at(text: str, start: int, end: int, apposition: str = "") -> Mention:
+    """The mention text[start:end]: whether it names someone, and the gender it says."""
+    phrase = text[start:end]
+    tokens = [w.group() for w in WORD.finditer(phrase)]
+    named = any(names_someone(t) for t in tokens)
+    return Mention(phrase, start, end, named, apposition, _gender(tokens))
+
+
+def _gender(tokens: list[str]) -> str:
+    """ "f" or "m" when a first name, a role or a Slavic surname's ending says so, else ""."""
+    if any(t in FEMALE_FIRST or t.lower() in WOMEN_ROLES for t in tokens):
+        return "f"
+    if any(t in MALE_FIRST or t.lower() in MEN_ROLES for t in tokens):
+        return "m"
+    names = [t for t in tokens if names_someone(t)]
+    last = names[-1].lower() if names else ""
+    if len(last) > 4 and last.endswith(FEMININE_ENDINGS):
+        return "f"
+    if len(last) > 3 and last.endswith(MASCULINE_ENDINGS):
+        return "m"
+    return ""
+
+
+def names_someone(token: str) -> bool:
+    """Whether a capitalised word of a phrase names someone (not "Russian", "Kremlin", "Mr")."""
+    bare = token.removesuffix("'s").removesuffix("’s")
+    return (
+        name_like(bare) and bare.lower() not in ROLES and bare not in TITLES and bare not in DEMONYMS
+        and bare not in INSTITUTIONS and not bare.isupper()
+    )  # fmt: skip
+
+
+def speaker_after(text: str, start: int, end: int) -> Mention | None:
+    """The speaker right after an inverted verb: "…," said Peskov; «…», — заявил Песков."""
+    words = list(WORD.finditer(text, start, end))
+    if not words or text[start : words[0].start()].strip():
+        return None
+    first = words[0].group()
+    if first.lower() in PRONOUNS:
+        return Mention(first, words[0].start(), words[0].end(), False, gender=pronoun_gender(first))
+    k = 0
+    if first.lower() in DETERMINERS:
+        k = 1
+    j = k
+    while j < len(words):
+        w = words[j].group()
+        gap = text[words[j - 1].end() : words[j].start()] if j > k else " "
+        if j > k and gap not in (" ", "-"):
+            break
+        bare = w.lower().removesuffix("'s").removesuffix("’s")
+        if name_like(w) or bare in ROLES or w in TITLES or (j > k and w.lower() in ("of", "for", "при")):
+            j += 1
+            continue
+        break
+    while j > k and words[j - 1].group().lower() in ("of", "for", "при"):
+        j -= 1
+    if j == k:
+        return None
+    mention = mention_at(text, words[0].start(), words[j - 1].end())
+    rest = text[words[j - 1].end() : end]
+    appo = re.match(r"\s*,\s*((?:the |a )?[^,.;:]{3,80}?)\s*(?:[,.;:]|$)", rest)
+    if appo and any(w.lower() in ROLES for w in WORD.findall(appo.group(1))):
+        mention = Mention(
+            mention.text, mention.start, mention.end, mention.named, appo.group(1), mention.gender
+        )
+    return mention
+
+
+def strip_relative(mention: Mention) -> Mention:
+    """ "Elizaveta Peskova, the daughter of the Kremlin spokesman": she speaks, not he. An
+    apposition naming whose relative the speaker is keeps only the relation."""
+    appo = without_relation(mention.apposition)
+    return mention if appo == mention.apposition else replace(mention, apposition=appo)
