@@ -1,9 +1,9 @@
 """Live reload. The config generation is a counter in Redis: `wirewatch reload`, or SIGHUP to
 `run`, `scheduler` or `worker`, checks the config files and, when they load, counts it up. Every
-worker (on any machine) and the scheduler compare it with their own between jobs and ticks, and
-load their config file again when it moved: new feeds are polled, removed ones stop, changed
-rules and sinks apply to the next article. A config that does not load is logged, every error
-with its file:line, and the one running stays."""
+worker (on any machine), the scheduler and the web app compare it with the one they loaded
+(`GenerationWatch`) between jobs, ticks and requests, and load their config file again when it
+moved: new feeds are polled, removed ones stop, changed rules and sinks apply to the next article.
+A config that does not load is logged, every error with its file:line, and the one running stays."""
 
 from __future__ import annotations
 
