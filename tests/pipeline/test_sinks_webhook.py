@@ -20,7 +20,7 @@ from pipeline.fetch import Fetcher
 from pipeline.redact import display_url
 from pipeline.schema import WebhookSinkConfig
 from pipeline.sinks import Sink, WebhookSink, make_sink
-from pipeline.sinks.webhook import payload
+from pipeline.sinks.payload import payload
 
 from .factories import make_alert
 
