@@ -26,8 +26,9 @@ from apprise.result import AppriseResultStatus
 from ..errors import BlockedAddressError, DeliveryPermanent, DeliveryRetriable, FetchRetriable
 from ..fetch import Resolver, resolve_checked, system_resolver
 from ..models import Alert, Digest, Notice, short_hash
+from ..plaintext import one_line
 from ..schema import AppriseSinkConfig
-from .render import notice_subject, notice_text, one_line
+from .render import notice_subject, notice_text
 from .templates import SinkTemplates, TemplateProblem
 from .webhook import RETRIABLE_4XX
 

@@ -19,8 +19,9 @@ from email.utils import format_datetime
 
 from ..errors import DeliveryPermanent, DeliveryRetriable
 from ..models import Alert, Digest, Notice
+from ..plaintext import one_line
 from ..schema import EmailSinkConfig
-from .render import notice_subject, notice_text, one_line
+from .render import notice_subject, notice_text
 from .templates import SinkTemplates, TemplateProblem
 
 log = logging.getLogger(__name__)

@@ -30,16 +30,14 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from ..models import Alert, Digest, Match, StatementRef
+from ..plaintext import one_line, scrub, truncate
 from .payload import trimmed_digest_payloads, trimmed_payloads
 from .render import (
     SUBJECT_MAX,
     header_text,
     highlight,
-    one_line,
     safe_link,
-    scrub,
     statement_line,
-    truncate,
     why,
 )
 

@@ -25,10 +25,10 @@ from ..errors import (
 )
 from ..fetch import Fetcher, retry_after_seconds
 from ..models import Alert, Digest, Notice
+from ..plaintext import one_line
 from ..redact import display_url
 from ..schema import WebhookSinkConfig
 from .payload import encode_body, encode_notice
-from .render import one_line
 from .templates import SinkTemplates, TemplateProblem
 
 log = logging.getLogger(__name__)

@@ -11,6 +11,7 @@ import click
 from redis import Redis
 from redis.exceptions import RedisError
 
+from pipeline.plaintext import one_line
 from pipeline.schema import Config
 
 from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
@@ -79,8 +80,6 @@ def status(state: CliState) -> None:
 
 def _report(cfg: Config, redis: Redis) -> list[str]:
     """Print the system's state; what is wrong with it."""
-    from pipeline.sinks.render import one_line
-
     from ..overview import read_overview
 
     o = read_overview(cfg, redis)
