@@ -27,7 +27,7 @@ from rq.job import Job
 
 from pipeline.digests import digest_id, flush_time
 from pipeline.models import Alert, Digest, iso_time
-from pipeline.schema import DigestConfig
+from pipeline.values import DigestConfig
 
 from . import state, stories
 from .context import Services

@@ -7,12 +7,15 @@ Headers: `webhook-id` (the delivery id, the same on every retry, so receivers ca
 
 from __future__ import annotations
 
+import base64
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from typing import Literal
 
 import httpx
+from pydantic import Field, ValidationInfo, field_validator
 from standardwebhooks.webhooks import Webhook
 
 from ..errors import (
@@ -23,11 +26,13 @@ from ..errors import (
     FetchRetriable,
     SinkGone,
 )
-from ..fetch import Fetcher, retry_after_seconds
+from ..fetch import PRIVATE_REFUSED, Fetcher, names_private_host, retry_after_seconds
 from ..models import Alert, Digest, Notice
 from ..plaintext import one_line
 from ..redact import display_url
-from ..schema import WebhookSinkConfig
+from ..values import Duration, HttpUrl
+from ..yamlsource import KeyPath
+from .kind import SinkBase, SinkKind
 from .payload import encode_body, encode_notice
 from .templates import SinkTemplates, TemplateProblem
 
@@ -37,6 +42,35 @@ DEFAULT_USER_AGENT = "wirewatch-webhook/1"
 # 4xx that may pass by themselves; every other 4xx (and any 3xx: we never follow) is permanent.
 RETRIABLE_4XX = frozenset({408, 409, 425, 429})
 TARGET = "url"  # a webhook sink's one target
+
+
+def check_webhook_secret(value: str) -> str:
+    """A Standard Webhooks signing secret: `whsec_` and at least 16 bytes in base64."""
+    if not value.startswith("whsec_"):
+        raise ValueError("webhook secret must look like whsec_<base64> (Standard Webhooks)")
+    try:
+        raw = base64.b64decode(value[len("whsec_") :], validate=True)
+    except ValueError as exc:
+        raise ValueError("webhook secret: the part after whsec_ is not valid base64") from exc
+    if len(raw) < 16:
+        raise ValueError("webhook secret is too short: use at least 16 random bytes (24 recommended)")
+    return value
+
+
+class WebhookSinkConfig(SinkBase):
+    type: Literal["webhook"]
+    url: HttpUrl
+    secret: str = Field(default="", validate_default=True)
+    timeout: Duration = 15.0
+
+    @field_validator("secret")
+    @classmethod
+    def _secret_when_enabled(cls, value: str, info: ValidationInfo) -> str:
+        # A field validator (not a model validator) so the error is located at `secret`.
+        # `enabled` is declared first; it is absent from info.data when it failed validation.
+        if info.data.get("enabled", False):
+            check_webhook_secret(value)
+        return value
 
 
 class WebhookSink:
@@ -133,3 +167,20 @@ def _check_status(where: str, resp: httpx.Response) -> None:
     if 300 <= code < 400:
         raise DeliveryPermanent(f"{reason}: redirects are not followed; configure the final URL")
     raise DeliveryPermanent(reason)
+
+
+def _make(cfg: WebhookSinkConfig, fetcher: Fetcher, templates: SinkTemplates) -> WebhookSink:
+    return WebhookSink(cfg, fetcher, templates=templates)
+
+
+def _where(cfg: WebhookSinkConfig) -> str:
+    return display_url(cfg.url)
+
+
+def _warnings(cfg: WebhookSinkConfig, allow_private_networks: bool) -> Iterator[tuple[KeyPath, str]]:
+    """The URL on a loopback or private address, which the fetcher's guard will refuse."""
+    if not allow_private_networks and names_private_host(cfg.url):
+        yield ("url",), f"{display_url(cfg.url)} {PRIVATE_REFUSED}"
+
+
+KIND = SinkKind(WebhookSinkConfig, make=_make, where=_where, warnings=_warnings)

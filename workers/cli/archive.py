@@ -18,7 +18,8 @@ from pipeline.config import load_rules
 from pipeline.models import Alert, Archived, RuleHit, iso_time
 from pipeline.plaintext import one_line
 from pipeline.rules import AliasTable, Matcher, QuerySyntaxError, parse_query
-from pipeline.schema import Config, RuleConfig, parse_duration, person_variants
+from pipeline.schema import Config, RuleConfig, person_variants
+from pipeline.values import parse_duration
 
 from .. import archive, digests
 from .. import state as keys

@@ -12,7 +12,8 @@ from pathlib import Path
 import click
 
 from pipeline.models import Match, RuleHit
-from pipeline.schema import Config, FeedConfig, WebhookSinkConfig
+from pipeline.schema import Config, FeedConfig
+from pipeline.sinks.webhook import WebhookSinkConfig
 
 from .helpers import CliState, load_or_exit, shared_options
 from .output import hit_lines, seeds_dir

@@ -26,7 +26,8 @@ def check(state: CliState) -> None:
     for warning in cfg.warnings:
         click.echo(f"warning: {warning}", err=True)
     enabled = sum(1 for s in cfg.sinks if s.enabled)
-    own = sum(1 for s in [*cfg.sinks, *cfg.rules] if s.templates is not None)
+    own = sum(1 for s in cfg.sinks if s.templates is not None)
+    own += sum(1 for r in cfg.rules if r.templates is not None)
     templates = f", {own} with own templates (rendered with a sample alert)" if own else ""
     warned = f", {len(cfg.warnings)} warning{'' if len(cfg.warnings) == 1 else 's'}" if cfg.warnings else ""
     click.echo(

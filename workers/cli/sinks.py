@@ -11,7 +11,8 @@ import time
 import click
 
 from pipeline.errors import DeliveryPermanent, DeliveryRetriable
-from pipeline.schema import AnySinkConfig, AppriseSinkConfig, Config, EmailSinkConfig, WebhookSinkConfig
+from pipeline.schema import Config
+from pipeline.sinks.registry import AnySinkConfig, kind_of
 
 from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
 
@@ -24,19 +25,6 @@ def _sink_or_exit(cfg: Config, state: CliState, sink_id: str) -> AnySinkConfig:
         raise click.BadParameter(
             f"no sink {sink_id!r} in {state.config_path} (sinks: {names})", param_hint="SINK_ID"
         ) from None
-
-
-def _where(sink: AnySinkConfig) -> str:
-    from pipeline.redact import display_url
-
-    if isinstance(sink, EmailSinkConfig):
-        return f"smtp://{sink.host}:{sink.port} to {len(sink.to)} recipient{'' if len(sink.to) == 1 else 's'}"
-    if isinstance(sink, WebhookSinkConfig):
-        return display_url(sink.url)
-    if isinstance(sink, AppriseSinkConfig):
-        schemes = sorted({u.split("://", 1)[0] for u in sink.urls})
-        return f"{len(sink.urls)} Apprise URL{'' if len(sink.urls) == 1 else 's'} ({', '.join(schemes)})"
-    raise AssertionError(sink)
 
 
 @click.group(invoke_without_command=True)
@@ -58,7 +46,7 @@ def sinks(ctx: click.Context, as_json: bool) -> None:
     for sink in cfg.sinks:
         disabled = keys.sink_disabled(redis, sink.id) if sink.enabled else None
         rows.append({
-            "id": sink.id, "type": sink.type, "where": _where(sink),
+            "id": sink.id, "type": sink.type, "where": kind_of(sink).where(sink),
             "state": "off in config" if not sink.enabled else ("disabled" if disabled else "ok"),
             "reason": disabled or "", "max_per_minute": sink.max_per_minute,
             "retry_schedule": cfg.retry_schedule_for(sink.id),
