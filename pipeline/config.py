@@ -15,33 +15,27 @@ import os
 import types
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import ConfigError, ConfigIssue
-from .fetch import is_private_host_name, names_private_host
+from .fetch import PRIVATE_REFUSED, names_private_host
 from .opml import OpmlError, read_opml
 from .redact import SECRET_KEYS, display_url
 from .rules import AliasTable, QuerySyntaxError, operator_lookalikes, parse_query
 from .rules.nodes import Node
-from .schema import (
-    AppriseSinkConfig,
-    Config,
-    DigestConfig,
-    EmailSinkConfig,
-    FeedConfig,
-    PersonConfig,
-    RuleConfig,
-    RulesFile,
-    StoriesConfig,
-    TemplatesConfig,
-    WebhookSinkConfig,
+from .schema import Config, FeedConfig, PersonConfig, RuleConfig, RulesFile, StoriesConfig
+from .sinks.registry import KINDS
+from .sinks.templates import (
+    DEFAULT_TEMPLATES,
+    SinkTemplates,
+    TemplateProblem,
+    check_templates,
+    load_templates,
 )
+from .values import DigestConfig, TemplatesConfig
 from .yamlsource import Document, KeyPath, format_key, load_yaml
-
-if TYPE_CHECKING:
-    from .sinks.templates import SinkTemplates
 
 __all__ = ["format_issues", "load_config", "load_rules"]
 
@@ -49,7 +43,7 @@ M = TypeVar("M", bound=BaseModel)
 # Where a key's place cannot be told (a sink of an unknown type), any of these models' keys is
 # a candidate for "did you mean".
 _ALL_MODELS: tuple[type[BaseModel], ...] = (
-    Config, FeedConfig, RuleConfig, EmailSinkConfig, WebhookSinkConfig, AppriseSinkConfig,
+    Config, FeedConfig, RuleConfig, *(kind.config for kind in KINDS.values()),
     DigestConfig, TemplatesConfig, StoriesConfig, PersonConfig,
 )  # fmt: skip
 _ALIASES: TypeAdapter[dict[str, list[str]]] = TypeAdapter(dict[str, list[str]])
@@ -490,8 +484,9 @@ def _check_queries(
 def _warnings(
     config: Config, doc: Document, rules: list[tuple[int, RuleConfig]], rules_doc: Document
 ) -> list[ConfigIssue]:
-    """What is valid but almost surely not meant: lowercase operators in a query, and feed or
-    webhook URLs on loopback or private addresses that the address guard will refuse."""
+    """What is valid but almost surely not meant: lowercase operators in a query, feed URLs on
+    loopback or private addresses that the address guard will refuse, and what each sink's kind
+    warns about (pipeline.sinks.kind: a webhook's or an Apprise service's private address)."""
     found = []
     for i, rule in rules:
         for word, column in operator_lookalikes(rule.query):
@@ -504,35 +499,16 @@ def _warnings(
                 "(operators are uppercase)",
             ))  # fmt: skip
     if not config.allow_private_networks:
-        urls = [(("feeds", i, "url"), f.url) for i, f in enumerate(config.feeds)]
-        urls += [
-            (("sinks", i, "url"), s.url)
-            for i, s in enumerate(config.sinks)
-            if isinstance(s, WebhookSinkConfig)
-        ]
-        for path, url in urls:
-            if names_private_host(url):
-                found.append(doc.issue(path, f"{display_url(url)} is a loopback or private address: it is "
-                                             "refused while allow_private_networks is false"))  # fmt: skip
-        found += _private_apprise_hosts(config, doc)
-    return found
-
-
-def _private_apprise_hosts(config: Config, doc: Document) -> list[ConfigIssue]:
-    """A warning for each Apprise URL whose service host is, as written, non-public."""
-    sinks = [(i, s) for i, s in enumerate(config.sinks) if isinstance(s, AppriseSinkConfig)]
-    if not sinks:
-        return []
-    from .sinks.apprise import service_host  # imports Apprise's plugins: only when used
-
-    found = []
-    for i, sink in sinks:
-        for j, url in enumerate(sink.urls):
-            host = service_host(url)
-            if host is not None and is_private_host_name(host[0]):
-                found.append(doc.issue(("sinks", i, "urls", j), f"the {url.split(':', 1)[0]}:// URL's host "
-                                       f"{host[0]} is a loopback or private address: it is refused while "
-                                       "allow_private_networks is false"))  # fmt: skip
+        for i, feed in enumerate(config.feeds):
+            if names_private_host(feed.url):
+                found.append(doc.issue(("feeds", i, "url"), f"{display_url(feed.url)} {PRIVATE_REFUSED}"))
+    # Each sink kind's own (a webhook's URL, an Apprise URL's service host): kind by kind, in the
+    # registry's order, each kind's sinks in the config's.
+    for kind in KINDS.values():
+        for i, sink in enumerate(config.sinks):
+            if isinstance(sink, kind.config):
+                for path, message in kind.warnings(sink, config.allow_private_networks):
+                    found.append(doc.issue(("sinks", i, *path), message))
     return found
 
 
@@ -540,8 +516,6 @@ def _check_templates(
     config: Config, doc: Document, rules: list[tuple[int, RuleConfig]], rules_doc: Document, base: Path
 ) -> list[ConfigIssue]:
     """Each sink's and rule's own templates compiled and rendered with a sample alert."""
-    from .sinks.templates import TemplateProblem, check_templates, load_templates
-
     issues = []
     owners = [(doc, ("sinks", i), s.templates) for i, s in enumerate(config.sinks)]
     owners += [(rules_doc, ("rules", i), r.templates) for i, r in rules]
@@ -560,8 +534,6 @@ def _check_templates(
 
 def sink_templates(config: Config, sink_id: str) -> SinkTemplates:
     """A sink's templates and its rules' own over them (the config was checked: they load)."""
-    from .sinks.templates import DEFAULT_TEMPLATES, SinkTemplates, load_templates
-
     base = config.config_path.parent if config.config_path is not None else Path.cwd()
     own = config.sink(sink_id).templates
     sink = load_templates(own.given(), base) if own is not None else DEFAULT_TEMPLATES

@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .models import short_hash
-from .schema import DigestConfig
+from .values import DigestConfig
 
 
 def flush_time(cfg: DigestConfig, oldest: float, last_flush: float | None) -> float:

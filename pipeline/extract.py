@@ -22,7 +22,7 @@ import trafilatura
 from trafilatura.settings import use_config
 
 from .models import Article, Entry
-from .sinks.render import truncate
+from .plaintext import truncate
 
 log = logging.getLogger(__name__)
 

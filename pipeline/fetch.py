@@ -82,6 +82,10 @@ def is_private_host_name(host: str) -> bool:
         return False
 
 
+# The end of the config's warning about such a host (pipeline.config, and the sinks' own).
+PRIVATE_REFUSED = "is a loopback or private address: it is refused while allow_private_networks is false"
+
+
 def system_resolver(host: str, port: int) -> list[str]:
     """The addresses getaddrinfo gives for host (TCP), in its order, without repeats."""
     infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)

@@ -1,98 +1,23 @@
 """The shape of config/wirewatch.yaml and config/rules.yaml, as pydantic models.
 
 pipeline.config loads the YAML, interpolates ${VAR}, and validates it against these models,
-reporting every error with file, line and key.
+reporting every error with file, line and key. A sink's keys are its kind's (each kind's model
+is in its module, and `sinks:` takes any of them: see pipeline.sinks.registry); the value types
+that every model uses are in pipeline.values.
 """
 
 from __future__ import annotations
 
-import base64
 import ipaddress
-import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from typing import Annotated, Any
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
 
 from .models import short_hash
-from .redact import display_url
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
-_SIZE = re.compile(r"^\s*(\d+)\s*(b|kb|mb|gb|kib|mib|gib)?\s*$", re.IGNORECASE)
-_SIZE_UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
-
-
-def parse_duration(value: Any) -> float:
-    """'30s', '5m', '1h', '2d', '500ms' or a number of seconds -> seconds (float)."""
-    if isinstance(value, bool):
-        raise ValueError(f"not a duration: {value!r}")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        m = _DURATION.match(str(value))
-        if not m:
-            raise ValueError(f"not a duration: {value!r} (use e.g. 30s, 5m, 1h, 2d)")
-        seconds = float(m.group(1)) * _UNITS[m.group(2)]
-    if seconds < 0:
-        raise ValueError(f"a duration cannot be negative: {value!r}")
-    return seconds
-
-
-def parse_size(value: Any) -> int:
-    """'10MB', '512KiB', '2000000' -> bytes."""
-    if isinstance(value, bool):
-        raise ValueError(f"not a size: {value!r}")
-    if isinstance(value, int):
-        size = value
-    else:
-        m = _SIZE.match(str(value))
-        if not m:
-            raise ValueError(f"not a size: {value!r} (use e.g. 512KB, 10MB)")
-        size = int(m.group(1)) * _SIZE_UNITS[(m.group(2) or "b").lower()]
-    if size <= 0:
-        raise ValueError(f"a size must be positive: {value!r}")
-    return size
-
-
-def check_http_url(value: str) -> str:
-    """An http(s) URL with a host and a valid port. Errors show it without credentials or query
-    (see pipeline.redact): a webhook URL may carry a token."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https"):
-        raise ValueError(f"not an http(s) URL: {display_url(value)!r}")
-    if not parts.hostname:
-        raise ValueError(f"URL has no host: {display_url(value)!r}")
-    try:
-        _ = parts.port
-    except ValueError as exc:
-        host = parts.hostname or ""
-        raise ValueError(f"bad port in URL {parts.scheme}://{host}…") from exc
-    return value
-
-
-def check_webhook_secret(value: str) -> str:
-    if not value.startswith("whsec_"):
-        raise ValueError("webhook secret must look like whsec_<base64> (Standard Webhooks)")
-    try:
-        raw = base64.b64decode(value[len("whsec_") :], validate=True)
-    except ValueError as exc:
-        raise ValueError("webhook secret: the part after whsec_ is not valid base64") from exc
-    if len(raw) < 16:
-        raise ValueError("webhook secret is too short: use at least 16 random bytes (24 recommended)")
-    return value
+from .sinks.registry import AnySinkConfig, SinkConfig
+from .values import DigestConfig, Duration, HttpUrl, SinkId, Size, Strict, TemplatesConfig, empty_to_none
 
 
 def loopback_listen(listen: str) -> bool:
@@ -106,26 +31,10 @@ def loopback_listen(listen: str) -> bool:
         return False
 
 
-def _empty_to_none(value: Any) -> Any:
-    return None if value == "" else value
-
-
-Duration = Annotated[float, BeforeValidator(parse_duration)]
-Size = Annotated[int, BeforeValidator(parse_size)]
-HttpUrl = Annotated[str, AfterValidator(check_http_url)]
 RuleId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
-SinkId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=64)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
 
 # Standard Webhooks' retry schedule after the first try: 5 s, 5 m, 30 m, 2 h, 5 h, 10 h, 10 h.
 STANDARD_WEBHOOKS_SCHEDULE = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
-# Chat services limit a webhook or bot to about one message a second, some (Discord, Telegram
-# groups) to 20 or 30 a minute: an Apprise sink stays under that unless told otherwise.
-APPRISE_MAX_PER_MINUTE = 20
 
 
 class Defaults(Strict):
@@ -245,133 +154,10 @@ class RulesFile(Strict):
     rules: list[RuleConfig]
 
 
-class DigestConfig(Strict):
-    """Alerts grouped into one message, as Prometheus Alertmanager groups (see pipeline.digests)."""
-
-    group_wait: Duration = 30.0  # a group's first message waits this long for a burst to gather
-    group_interval: Duration = 300.0  # then at most one message per group per this long
-    at: str | None = None  # or once a day at this time ("08:00"), in `timezone`
-    timezone: str = "UTC"
-    group_by: Literal["rule", "sink"] = "rule"  # a sink's digest: one group per rule, or one for all
-    max_alerts: int = Field(default=50, ge=1, le=50)  # listed in one message; more wait for the next
-
-    @field_validator("at")
-    @classmethod
-    def _clock_time(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        m = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
-        if not m:
-            raise ValueError(f"not a time of day: {value!r} (use HH:MM, e.g. 08:00)")
-        return f"{int(m.group(1)):02d}:{m.group(2)}"
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use e.g. UTC, Europe/Berlin)") from None
-        return value
-
-
-class TemplatesConfig(Strict):
-    """Message templates (see pipeline.sinks.templates): each inline Jinja2 text, or the path of
-    a file relative to the config file; unset ones are the shipped defaults."""
-
-    subject: str | None = None
-    text: str | None = None
-    html: str | None = None
-    body: str | None = None
-    digest_subject: str | None = None  # the same four for a digest
-    digest_text: str | None = None
-    digest_html: str | None = None
-    digest_body: str | None = None
-
-    def given(self) -> dict[str, str | None]:
-        return self.model_dump()
-
-
-class SinkBase(Strict):
-    """What every sink has: its id, whether it is used, when its failed deliveries are tried
-    again (`retry_schedule`, else defaults.retry_schedule) and how many messages a minute it
-    may send at most (`max_per_minute`: excess waits its turn, it is never dropped)."""
-
-    id: SinkId
-    enabled: bool = True  # a disabled sink is validated lightly and never delivered to
-    retry_schedule: list[Duration] | None = Field(default=None, max_length=50)
-    max_per_minute: int | None = Field(default=None, ge=1, le=6000)
-    templates: TemplatesConfig | None = None
-    digest: DigestConfig | None = None  # group this sink's alerts (a rule's own digest wins)
-
-
-class EmailSinkConfig(SinkBase):
-    type: Literal["email"]
-    host: str
-    port: int = Field(default=587, ge=1, le=65535)
-    starttls: bool = False
-    ssl: bool = False
-    username: Annotated[str | None, BeforeValidator(_empty_to_none)] = None
-    password: Annotated[str | None, BeforeValidator(_empty_to_none)] = None
-    from_: str = Field(alias="from")
-    to: list[str] = Field(min_length=1)
-    timeout: Duration = 30.0
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class WebhookSinkConfig(SinkBase):
-    type: Literal["webhook"]
-    url: HttpUrl
-    secret: str = Field(default="", validate_default=True)
-    timeout: Duration = 15.0
-
-    @field_validator("secret")
-    @classmethod
-    def _secret_when_enabled(cls, value: str, info: ValidationInfo) -> str:
-        # A field validator (not a model validator) so the error is located at `secret`.
-        # `enabled` is declared first; it is absent from info.data when it failed validation.
-        if info.data.get("enabled", False):
-            check_webhook_secret(value)
-        return value
-
-
-class AppriseSinkConfig(SinkBase):
-    """Any service Apprise knows (Slack, Teams, Telegram, Matrix, ntfy, Discord, mailto, json...),
-    one or more URLs; each URL is a target of its own, retried on its own."""
-
-    type: Literal["apprise"]
-    urls: list[str] = Field(min_length=1, max_length=100)
-    format: Literal["text", "markdown", "html"] = "text"  # what the body is, for Apprise to convert
-    timeout: Duration = 15.0
-    max_per_minute: int | None = Field(default=APPRISE_MAX_PER_MINUTE, ge=1, le=6000)
-
-    @field_validator("urls")
-    @classmethod
-    def _apprise_urls(cls, value: list[str]) -> list[str]:
-        import apprise  # here, not at the top: 0.4 s of plugins, for configs that use it only
-
-        for i, url in enumerate(value):
-            scheme = url.split("://", 1)[0] if "://" in url else ""
-            if not scheme or apprise.Apprise.instantiate(url) is None:
-                shown = f"{scheme}://…" if scheme else "a URL without a scheme"
-                raise ValueError(
-                    f"urls[{i}]: Apprise does not accept {shown} (see its wiki for the URL of each "
-                    "service: slack://..., ntfy://..., json://host/path...)"
-                )
-        return value
-
-
-AnySinkConfig = EmailSinkConfig | WebhookSinkConfig | AppriseSinkConfig
-SinkConfig = Annotated[AnySinkConfig, Field(discriminator="type")]
-
-
 class Config(Strict):
     """A whole, validated configuration: config/wirewatch.yaml with its rules file resolved."""
 
-    redis_url: Annotated[str | None, BeforeValidator(_empty_to_none)] = None
+    redis_url: Annotated[str | None, BeforeValidator(empty_to_none)] = None
     data_dir: Path = Path("var")
     allow_private_networks: bool = False
     defaults: Defaults = Field(default_factory=Defaults)
@@ -385,8 +171,8 @@ class Config(Strict):
     stories: StoriesConfig = Field(default_factory=StoriesConfig)
     # /metrics, /healthz and /readyz (see workers.metrics); empty: off. Anything but loopback
     # needs metrics_token, sent as "Authorization: Bearer <token>".
-    metrics_listen: Annotated[str | None, BeforeValidator(_empty_to_none)] = "127.0.0.1:9108"
-    metrics_token: Annotated[str | None, BeforeValidator(_empty_to_none)] = None
+    metrics_listen: Annotated[str | None, BeforeValidator(empty_to_none)] = "127.0.0.1:9108"
+    metrics_token: Annotated[str | None, BeforeValidator(empty_to_none)] = None
     config_path: Path | None = None  # where it was loaded from (set by the loader)
     # Each rule's parsed query, by rule id, as the loader checked it: the matcher reuses them
     # instead of parsing every query again. Empty for a Config not made by the loader.

@@ -39,8 +39,8 @@ from rq.serializers import JSONSerializer
 
 from pipeline.errors import DeliveryPermanent, DeliveryRetriable, SinkGone
 from pipeline.models import Alert, Article, Digest, Notice, StoryRef, iso_time
-from pipeline.schema import DigestConfig
 from pipeline.sinks import Deliverable
+from pipeline.values import DigestConfig
 
 from .context import WorkerContext
 from .queueing import schedule_job

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from ..models import Match, StatementRef, TermHit
+from ..plaintext import ELLIPSIS
 from ..statements import Statement
 from .evaluate import Hit
 from .index import FieldIndex
@@ -17,7 +18,6 @@ __all__ = ["SNIPPET_WORDS", "build_match"]
 
 SNIPPET_WORDS = 30
 _SPACES = re.compile(r"\s{2,}|[^\S ]")
-ELLIPSIS = "…"
 
 
 MAX_HITS = 100  # hits (and offsets) kept per match: a long text can hold thousands of them

@@ -10,47 +10,26 @@ delivery yet) and either returns a short status ("HTTP 204", "250 to 2 recipient
 Either error carries the targets that took it in this try (`delivered`), so the next try skips
 them. The caller passes the same `delivery_id` on every try, and receivers see it as the
 webhook-id or in the Message-ID, so they can drop repeats.
+
+Each kind of sink is a module with its config model and its sink, listed once in
+pipeline.sinks.registry (see pipeline.sinks.kind).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, assert_never
-
 from ..fetch import Fetcher
-from ..models import Alert, Digest, Notice
-from ..schema import AnySinkConfig, AppriseSinkConfig, EmailSinkConfig, WebhookSinkConfig
 from .email import EmailSink
+from .kind import Deliverable, Sink
+from .registry import AnySinkConfig, kind_of
 from .templates import SinkTemplates
 from .webhook import WebhookSink
 
 __all__ = ["Deliverable", "EmailSink", "Sink", "WebhookSink", "make_sink"]
 
-Deliverable = Alert | Digest | Notice
-
-
-class Sink(Protocol):
-    id: str
-
-    @property
-    def targets(self) -> tuple[str, ...]: ...
-
-    def send(self, item: Deliverable, delivery_id: str, targets: Sequence[str]) -> str: ...
-
 
 def make_sink(cfg: AnySinkConfig, fetcher: Fetcher, templates: SinkTemplates | None = None) -> Sink:
     """The sink for one config entry, rendering with `templates` (see
-    pipeline.config.sink_templates; default: the shipped ones). Webhooks post through the
-    fetcher; Apprise sinks, which connect on their own, take its address guard's settings."""
-    templates = templates or SinkTemplates()
-    if isinstance(cfg, EmailSinkConfig):
-        return EmailSink(cfg, templates=templates)
-    if isinstance(cfg, WebhookSinkConfig):
-        return WebhookSink(cfg, fetcher, templates=templates)
-    if isinstance(cfg, AppriseSinkConfig):
-        from .apprise import AppriseSink  # Apprise loads its plugins on import: only when used
-
-        return AppriseSink(
-            cfg, templates, allow_private_networks=fetcher.allow_private_networks, resolver=fetcher.resolver
-        )
-    assert_never(cfg)
+    pipeline.config.sink_templates; default: the shipped ones), made as its kind makes it
+    (pipeline.sinks.registry): webhooks post through the fetcher; Apprise sinks, which connect
+    on their own, take its address guard's settings."""
+    return kind_of(cfg).make(cfg, fetcher, templates or SinkTemplates())

@@ -12,28 +12,64 @@ service (json://host, ntfy://host, matrix://host, mailto's smtp=...) is resolved
 try and a non-public answer gives the target up; a service whose URL holds tokens where a host
 would be (slack://, tgram://) talks to its own public API hosts and has none to check. Unlike
 the fetcher's guard, this is checked before Apprise resolves the name again itself.
+
+Apprise itself is imported where it is used, not at the top: it loads 0.4 s of plugins, and
+this module is imported with every config (the sink registry lists it), most without an Apprise
+sink.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Literal
 
-import apprise
-from apprise.result import AppriseResultStatus
+from pydantic import Field, field_validator
 
 from ..errors import BlockedAddressError, DeliveryPermanent, DeliveryRetriable, FetchRetriable
-from ..fetch import Resolver, resolve_checked, system_resolver
+from ..fetch import PRIVATE_REFUSED, Fetcher, Resolver, is_private_host_name, resolve_checked, system_resolver
 from ..models import Alert, Digest, Notice, short_hash
-from ..schema import AppriseSinkConfig
-from .render import notice_subject, notice_text, one_line
+from ..plaintext import one_line
+from ..values import Duration
+from ..yamlsource import KeyPath
+from .kind import SinkBase, SinkKind
+from .render import notice_subject, notice_text
 from .templates import SinkTemplates, TemplateProblem
 from .webhook import RETRIABLE_4XX
 
 log = logging.getLogger(__name__)
 
 _STATUS = re.compile(r"\berror=(\d{3})\b")
+# Chat services limit a webhook or bot to about one message a second, some (Discord, Telegram
+# groups) to 20 or 30 a minute: an Apprise sink stays under that unless told otherwise.
+APPRISE_MAX_PER_MINUTE = 20
+
+
+class AppriseSinkConfig(SinkBase):
+    """Any service Apprise knows (Slack, Teams, Telegram, Matrix, ntfy, Discord, mailto, json...),
+    one or more URLs; each URL is a target of its own, retried on its own."""
+
+    type: Literal["apprise"]
+    urls: list[str] = Field(min_length=1, max_length=100)
+    format: Literal["text", "markdown", "html"] = "text"  # what the body is, for Apprise to convert
+    timeout: Duration = 15.0
+    max_per_minute: int | None = Field(default=APPRISE_MAX_PER_MINUTE, ge=1, le=6000)
+
+    @field_validator("urls")
+    @classmethod
+    def _apprise_urls(cls, value: list[str]) -> list[str]:
+        import apprise  # here, not at the top: 0.4 s of plugins, for configs that use it only
+
+        for i, url in enumerate(value):
+            scheme = url.split("://", 1)[0] if "://" in url else ""
+            if not scheme or apprise.Apprise.instantiate(url) is None:
+                shown = f"{scheme}://…" if scheme else "a URL without a scheme"
+                raise ValueError(
+                    f"urls[{i}]: Apprise does not accept {shown} (see its wiki for the URL of each "
+                    "service: slack://..., ntfy://..., json://host/path...)"
+                )
+        return value
 
 
 def service_host(url: str) -> tuple[str, int] | None:
@@ -42,6 +78,8 @@ def service_host(url: str) -> tuple[str, int] | None:
     gotify://, matrix://...), or, for email, its SMTP server. None for a URL Apprise rejects, a
     service whose URLs hold tokens instead (slack://, tgram://, discord://), and ntfy://topic,
     which goes to ntfy.sh."""
+    import apprise  # here, not at the top: 0.4 s of plugins, for configs that use it only
+
     service = apprise.Apprise.instantiate(url)
     if service is None:
         return None
@@ -85,6 +123,8 @@ class AppriseSink:
 
     def describe(self, target: str) -> str:
         """The target as Apprise prints it, secrets hidden (`json://127.0.0.1:8080/h...`)."""
+        import apprise  # here, not at the top: 0.4 s of plugins, for configs that use it only
+
         url = self._urls.get(target)
         service = apprise.Apprise.instantiate(url) if url else None
         if service is None:
@@ -124,6 +164,9 @@ class AppriseSink:
 
     def _notify(self, url: str, title: str, body: str) -> tuple[str, str]:
         """("ok" | "retry" | "give up", why) for one URL."""
+        import apprise  # here, not at the top: 0.4 s of plugins, for configs that use it only
+        from apprise.result import AppriseResultStatus
+
         notifier = apprise.Apprise()
         if not notifier.add(url):
             return "give up", "Apprise does not accept this URL"
@@ -150,3 +193,28 @@ class AppriseSink:
         if code is not None and 400 <= code < 500 and code not in RETRIABLE_4XX:
             return "give up", reason
         return "retry", reason
+
+
+def _make(cfg: AppriseSinkConfig, fetcher: Fetcher, templates: SinkTemplates) -> AppriseSink:
+    # Apprise opens its own connections: the sink takes the fetcher's address guard settings.
+    return AppriseSink(
+        cfg, templates, allow_private_networks=fetcher.allow_private_networks, resolver=fetcher.resolver
+    )
+
+
+def _where(cfg: AppriseSinkConfig) -> str:
+    schemes = sorted({u.split("://", 1)[0] for u in cfg.urls})
+    return f"{len(cfg.urls)} Apprise URL{'' if len(cfg.urls) == 1 else 's'} ({', '.join(schemes)})"
+
+
+def _warnings(cfg: AppriseSinkConfig, allow_private_networks: bool) -> Iterator[tuple[KeyPath, str]]:
+    """Each URL whose service host is, as written, non-public: the sink will refuse it."""
+    if allow_private_networks:
+        return
+    for j, url in enumerate(cfg.urls):
+        host = service_host(url)
+        if host is not None and is_private_host_name(host[0]):
+            yield ("urls", j), f"the {url.split(':', 1)[0]}:// URL's host {host[0]} {PRIVATE_REFUSED}"
+
+
+KIND = SinkKind(AppriseSinkConfig, make=_make, where=_where, warnings=_warnings)

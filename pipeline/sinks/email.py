@@ -16,17 +16,38 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, ConfigDict, Field
 
 from ..errors import DeliveryPermanent, DeliveryRetriable
+from ..fetch import Fetcher
 from ..models import Alert, Digest, Notice
-from ..schema import EmailSinkConfig
-from .render import notice_subject, notice_text, one_line
+from ..plaintext import one_line
+from ..values import Duration, empty_to_none
+from .kind import SinkBase, SinkKind
+from .render import notice_subject, notice_text
 from .templates import SinkTemplates, TemplateProblem
 
 log = logging.getLogger(__name__)
 
 MSGID_DOMAIN = "wirewatch"
 _MSGID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+class EmailSinkConfig(SinkBase):
+    type: Literal["email"]
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = False
+    ssl: bool = False
+    username: Annotated[str | None, BeforeValidator(empty_to_none)] = None
+    password: Annotated[str | None, BeforeValidator(empty_to_none)] = None
+    from_: str = Field(alias="from")
+    to: list[str] = Field(min_length=1)
+    timeout: Duration = 30.0
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 def message_id(delivery_id: str) -> str:
@@ -169,3 +190,14 @@ def classify(where: str, exc: BaseException) -> DeliveryRetriable | DeliveryPerm
     if isinstance(exc, OSError):  # refused, timed out, reset, DNS, TLS handshake
         return DeliveryRetriable(f"{where}: {name}: {_reply_text(str(exc))}")
     return DeliveryPermanent(f"{where}: {name}: {_reply_text(str(exc))}")  # e.g. a non-ASCII address
+
+
+def _make(cfg: EmailSinkConfig, fetcher: Fetcher, templates: SinkTemplates) -> EmailSink:
+    return EmailSink(cfg, templates=templates)  # SMTP: its own connections, not the fetcher's
+
+
+def _where(cfg: EmailSinkConfig) -> str:
+    return f"smtp://{cfg.host}:{cfg.port} to {len(cfg.to)} recipient{'' if len(cfg.to) == 1 else 's'}"
+
+
+KIND = SinkKind(EmailSinkConfig, make=_make, where=_where)

@@ -1,8 +1,10 @@
-"""Shared text helpers for messages (the templates' filters, see pipeline.sinks.templates) and
-the notices' subject and text.
+"""What messages are made of: the templates' filters (see pipeline.sinks.templates: a header
+line, a snippet with its hits marked, why a match matched, a statement on one line, a safe
+link) and the notices' subject and text.
 
 Everything in an alert except the rule comes from feeds and pages, so it is hostile: control
-characters never reach a header or a one-line field, and every string in HTML is escaped.
+characters never reach a header or a one-line field (pipeline.plaintext), and every string in
+HTML is escaped.
 """
 
 from __future__ import annotations
@@ -10,46 +12,17 @@ from __future__ import annotations
 import contextlib
 import email.errors
 import email.header
-import html
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 
 from ..models import Match, Notice, StatementRef
+from ..plaintext import one_line, truncate
 from ..statements import IDENTITY_SEPARATOR
 
 SUBJECT_PREFIX = "[wirewatch]"
 SUBJECT_MAX = 200
-ELLIPSIS = "…"
 
-# Bidi embedding/override/isolate controls (category Cf): invisible, and they reorder text.
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _SAFE_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f]+", re.IGNORECASE)
-
-
-def _char_safe(ch: str) -> str:
-    """One character in, one out: controls and line/paragraph separators become a space,
-    lone surrogates (which no encoder accepts) become U+FFFD."""
-    cat = unicodedata.category(ch)
-    if cat in ("Cc", "Zl", "Zp") or ch in _BIDI:
-        return " "
-    if cat == "Cs":
-        return "\ufffd"
-    return ch
-
-
-def scrub(text: str) -> str:
-    """Replace control characters with spaces, keeping the length (so offsets still hold)."""
-    if text.isprintable():  # fast path: no Cc/Cs/Zl/Zp (nor any Z* other than the space)
-        return text
-    return "".join(_char_safe(ch) for ch in text)
-
-
-def one_line(text: str) -> str:
-    """Scrubbed and whitespace-collapsed: safe for a header or a one-line field."""
-    return " ".join(scrub(text).split())
-
-
 _ENCODED_WORD_START = re.compile(r"=\?")
 
 
@@ -62,12 +35,6 @@ def header_text(text: str) -> str:
         with contextlib.suppress(ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
             text = str(email.header.make_header(email.header.decode_header(text)))
     return _ENCODED_WORD_START.sub("=\u2060?", one_line(text))
-
-
-def truncate(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
 
 
 def notice_subject(notice: Notice) -> str:
@@ -146,17 +113,9 @@ def highlight(
     return "".join(out)
 
 
-def _esc(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
 def safe_link(url: str) -> str | None:
     """The URL if it is a plain http(s) URL (no whitespace or controls anywhere), else None."""
     return url if _SAFE_URL.fullmatch(url) else None
-
-
-def _snippet_text(match: Match) -> str:
-    return one_line(highlight(scrub(match.snippet), match.highlights, "**", "**"))
 
 
 _WHY_MAX = 12

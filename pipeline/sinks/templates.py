@@ -5,15 +5,15 @@ messages wirewatch always sent, byte for byte (tests/fixtures/messages).
 Four templates: `subject` (email subject, Apprise title: one scrubbed line, at most 200
 characters), `text` (email text part, Apprise body), `html` (email HTML part; autoescaped) and
 `body` (the webhook's JSON body, or an Apprise body instead of `text`). Each sees `alert`, the
-webhook payload's shape (alert_id, rule {id, title}, article {url, title, source, published,
-language}, story {id, first_seen}, matches [{field, terms, snippet, offsets, highlights, hits
-[{text, start, end, query}], hits_total, and for a said_by: or quote: match statement {speaker,
-identity, verb, content, offsets}}], trimmed) and, but for `subject`, `subject` (the
-rendered subject line). Filters: one_line, header, esc, marked (a match's snippet with the
-hits in **), marked_html, why (each distinct hit and the query part it matched), statement (a
-match's statement on one line: who, the verb, what was said), safe_link, json. An output over
-its cap is rendered again from a smaller payload (fewer hits, then shorter snippets) and is an
-error if it still does not fit.
+webhook payload's shape (pipeline.sinks.payload: alert_id, rule {id, title}, article {url,
+title, source, published, language}, story {id, first_seen}, matches [{field, terms, snippet,
+offsets, highlights, hits [{text, start, end, query}], hits_total, and for a said_by: or quote:
+match statement {speaker, identity, verb, content, offsets}}], trimmed) and, but for `subject`,
+`subject` (the rendered subject line). Filters: one_line, header, esc, marked (a match's snippet
+with the hits in **), marked_html, why (each distinct hit and the query part it matched),
+statement (a match's statement on one line: who, the verb, what was said), safe_link, json. An
+output over its cap is rendered again from a smaller payload (fewer hits, then shorter snippets)
+and is an error if it still does not fit.
 """
 
 from __future__ import annotations
@@ -30,15 +30,14 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from ..models import Alert, Digest, Match, StatementRef
+from ..plaintext import one_line, scrub, truncate
+from .payload import trimmed_digest_payloads, trimmed_payloads
 from .render import (
     SUBJECT_MAX,
     header_text,
     highlight,
-    one_line,
     safe_link,
-    scrub,
     statement_line,
-    truncate,
     why,
 )
 
@@ -172,33 +171,33 @@ class Templates:
         return Templates({**other.own, **self.own}, {**other.where, **self.where})
 
     def subject(self, alert: Alert) -> str:
-        raw = self._render("subject", payload_sizes(alert), {})
+        raw = self._render("subject", trimmed_payloads(alert), {})
         return truncate(header_text(raw), SUBJECT_MAX)
 
     def text(self, alert: Alert) -> str:
-        return self._render("text", payload_sizes(alert), {"subject": self.subject(alert)})
+        return self._render("text", trimmed_payloads(alert), {"subject": self.subject(alert)})
 
     def html(self, alert: Alert) -> str:
-        return self._render("html", payload_sizes(alert), {"subject": self.subject(alert)})
+        return self._render("html", trimmed_payloads(alert), {"subject": self.subject(alert)})
 
     def body(self, alert: Alert) -> str:
-        return self._render("body", payload_sizes(alert), {"subject": self.subject(alert)})
+        return self._render("body", trimmed_payloads(alert), {"subject": self.subject(alert)})
 
     def digest_subject(self, digest: Digest) -> str:
-        raw = self._render("digest_subject", digest_sizes(digest), {}, "digest")
+        raw = self._render("digest_subject", trimmed_digest_payloads(digest), {}, "digest")
         return truncate(header_text(raw), SUBJECT_MAX)
 
     def digest_text(self, digest: Digest) -> str:
         extra = {"subject": self.digest_subject(digest)}
-        return self._render("digest_text", digest_sizes(digest), extra, "digest")
+        return self._render("digest_text", trimmed_digest_payloads(digest), extra, "digest")
 
     def digest_html(self, digest: Digest) -> str:
         extra = {"subject": self.digest_subject(digest)}
-        return self._render("digest_html", digest_sizes(digest), extra, "digest")
+        return self._render("digest_html", trimmed_digest_payloads(digest), extra, "digest")
 
     def digest_body(self, digest: Digest) -> str:
         extra = {"subject": self.digest_subject(digest)}
-        return self._render("digest_body", digest_sizes(digest), extra, "digest")
+        return self._render("digest_body", trimmed_digest_payloads(digest), extra, "digest")
 
     def subject_of(self, item: Alert | Digest) -> str:
         return self.digest_subject(item) if isinstance(item, Digest) else self.subject(item)
@@ -238,19 +237,6 @@ class Templates:
             if size <= cap:
                 return out
         raise TemplateProblem(f"template {name}: {size} bytes even with the alert trimmed, over {cap}")
-
-
-def payload_sizes(alert: Alert) -> Iterator[dict[str, Any]]:
-    """The alert's payload, then smaller ones (see pipeline.sinks.webhook.trimmed_payloads)."""
-    from .webhook import trimmed_payloads
-
-    return trimmed_payloads(alert)
-
-
-def digest_sizes(digest: Digest) -> Iterator[dict[str, Any]]:
-    from .webhook import trimmed_digest_payloads
-
-    return trimmed_digest_payloads(digest)
 
 
 def load_templates(

@@ -7,14 +7,15 @@ Headers: `webhook-id` (the delivery id, the same on every retry, so receivers ca
 
 from __future__ import annotations
 
-import json
+import base64
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Literal
 
 import httpx
+from pydantic import Field, ValidationInfo, field_validator
 from standardwebhooks.webhooks import Webhook
 
 from ..errors import (
@@ -25,165 +26,51 @@ from ..errors import (
     FetchRetriable,
     SinkGone,
 )
-from ..fetch import Fetcher, retry_after_seconds
+from ..fetch import PRIVATE_REFUSED, Fetcher, names_private_host, retry_after_seconds
 from ..models import Alert, Digest, Notice
+from ..plaintext import one_line
 from ..redact import display_url
-from ..schema import WebhookSinkConfig
-from .render import one_line
+from ..values import Duration, HttpUrl
+from ..yamlsource import KeyPath
+from .kind import SinkBase, SinkKind
+from .payload import encode_body, encode_notice
 from .templates import SinkTemplates, TemplateProblem
 
 log = logging.getLogger(__name__)
 
-PAYLOAD_VERSION = 1
 DEFAULT_USER_AGENT = "wirewatch-webhook/1"
 # 4xx that may pass by themselves; every other 4xx (and any 3xx: we never follow) is permanent.
 RETRIABLE_4XX = frozenset({408, 409, 425, 429})
 TARGET = "url"  # a webhook sink's one target
 
 
-def payload(alert: Alert) -> dict[str, Any]:
-    """The JSON body of one alert (version 1)."""
-    art = alert.article
-    return {
-        "version": PAYLOAD_VERSION,
-        "type": "alert",
-        "alert_id": alert.alert_id,
-        "rule": {"id": alert.rule_id, "title": alert.rule_title},
-        "article": {
-            "url": art.url,
-            "title": art.title,
-            "source": art.source,
-            "published": art.published,
-            "language": art.language,
-        },
-        **({"story": {"id": alert.story.id, "first_seen": alert.story.first_seen}} if alert.story else {}),
-        "matches": [
-            {
-                "field": m.field,
-                "terms": list(m.terms),
-                "snippet": m.snippet,
-                "offsets": [[s, e] for s, e in m.offsets],
-                "highlights": [[s, e] for s, e in m.highlights],
-                "hits": [{"text": h.text, "start": h.start, "end": h.end, "query": h.query} for h in m.hits],
-                **({"hits_total": m.hits_total} if m.hits_total is not None else {}),
-                **({"statement": m.statement.model_dump()} if m.statement is not None else {}),
-            }
-            for m in alert.matches
-        ],
-    }
-
-
-MAX_BODY_BYTES = 64 * 1024  # a receiver is never sent more; what was left out is said in the body
-
-
-def notice_payload(notice: Notice) -> dict[str, Any]:
-    """The JSON body of a notice (version 1): its type, the feed or sink, and what happened."""
-    if notice.type == "sink.disabled":
-        return {
-            "version": 1,
-            "type": notice.type,
-            "sink": {"id": notice.sink_id},
-            "error": notice.error[:2000],
-            "since": notice.since,
-        }
-    data: dict[str, Any] = {
-        "version": 1,
-        "type": notice.type,
-        "feed": {"url": notice.feed_url, "name": notice.feed_name},
-        "error": notice.error[:2000],
-        "failures": notice.failures,
-        "since": notice.since,
-    }
-    if notice.moved_to:
-        data["moved_to"] = notice.moved_to
-    return data
-
-
-def digest_payload(digest: Digest) -> dict[str, Any]:
-    """The JSON body of a digest (version 1): each alert as its own body, with the other outlets
-    of its story."""
-    rule = digest.rule
-    return {
-        "version": PAYLOAD_VERSION,
-        "type": "digest",
-        "digest_id": digest.digest_id,
-        "group": digest.group,
-        "count": len(digest.alerts),
-        "rule": {"id": rule[0], "title": rule[1]} if rule else None,
-        "window_start": digest.window_start,
-        "flushed_at": digest.flushed_at,
-        "alerts": [
-            {**payload(a), "also_reported_by": digest.also[i] if i < len(digest.also) else ""}
-            for i, a in enumerate(digest.alerts)
-        ],
-    }
-
-
-def trimmed_digest_payloads(digest: Digest) -> Iterator[dict[str, Any]]:
-    """A digest's payload, then smaller each time, saying so (`"trimmed": true`): no hits, then
-    shorter snippets, titles and URLs, then only each alert's first match, then none. One dict,
-    changed in place between yields."""
-    data = digest_payload(digest)
-    yield data
-    data["trimmed"] = True
-    for a in data["alerts"]:
-        for m in a["matches"]:
-            m["hits_total"] = m.get("hits_total") or len(m["hits"])
-            m["hits"], m["offsets"] = [], []
-    yield data
-    for a in data["alerts"]:
-        for m in a["matches"]:
-            m["snippet"], m["highlights"], m["terms"] = m["snippet"][:300], [], m["terms"][:10]
-        a["article"]["title"], a["article"]["url"] = a["article"]["title"][:300], a["article"]["url"][:2000]
-    yield data
-    for a in data["alerts"]:
-        a["matches"] = [{**m, "snippet": m["snippet"][:200]} for m in a["matches"][:1]]
-        a["article"]["url"], a["also_reported_by"] = a["article"]["url"][:500], a["also_reported_by"][:200]
-    yield data
-    for a in data["alerts"]:  # the least: what, where, and the rule, for every alert of the digest
-        a["matches"], a["also_reported_by"] = [], a["also_reported_by"][:100]
-        a["article"]["title"], a["article"]["url"] = a["article"]["title"][:150], a["article"]["url"][:300]
-    yield data
-
-
-def encode_body(alert: Alert) -> bytes:
-    """Compact UTF-8 JSON, at most MAX_BODY_BYTES: the first of `trimmed_payloads` that fits.
-    Lone surrogates fall back to \\u escapes."""
-    body = b""
-    for data in trimmed_payloads(alert):
-        body = _json(data)
-        if len(body) <= MAX_BODY_BYTES:
-            break
-    return body
-
-
-def trimmed_payloads(alert: Alert) -> Iterator[dict[str, Any]]:
-    """The alert's payload, then the same trimmed further each time: the hits of each match
-    halved, down to none, then the snippets and the title shortened, each saying so
-    (`"trimmed": true`, each match's `hits_total`). One dict, changed in place between yields."""
-    data = payload(alert)
-    yield data
-    hits = max((len(m["hits"]) for m in data["matches"]), default=0)
-    while hits > 0:
-        hits //= 2
-        for m in data["matches"]:
-            m["hits_total"] = m.get("hits_total") or len(m["hits"])
-            m["hits"], m["offsets"] = m["hits"][:hits], m["offsets"][:hits]
-        data["trimmed"] = True
-        yield data
-    for m in data["matches"]:
-        m["snippet"], m["highlights"], m["terms"] = m["snippet"][:500], [], m["terms"][:10]
-    data["article"]["title"] = data["article"]["title"][:300]
-    data["article"]["url"] = data["article"]["url"][:4000]
-    data["trimmed"] = True
-    yield data
-
-
-def _json(data: dict[str, Any]) -> bytes:
+def check_webhook_secret(value: str) -> str:
+    """A Standard Webhooks signing secret: `whsec_` and at least 16 bytes in base64."""
+    if not value.startswith("whsec_"):
+        raise ValueError("webhook secret must look like whsec_<base64> (Standard Webhooks)")
     try:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+        raw = base64.b64decode(value[len("whsec_") :], validate=True)
+    except ValueError as exc:
+        raise ValueError("webhook secret: the part after whsec_ is not valid base64") from exc
+    if len(raw) < 16:
+        raise ValueError("webhook secret is too short: use at least 16 random bytes (24 recommended)")
+    return value
+
+
+class WebhookSinkConfig(SinkBase):
+    type: Literal["webhook"]
+    url: HttpUrl
+    secret: str = Field(default="", validate_default=True)
+    timeout: Duration = 15.0
+
+    @field_validator("secret")
+    @classmethod
+    def _secret_when_enabled(cls, value: str, info: ValidationInfo) -> str:
+        # A field validator (not a model validator) so the error is located at `secret`.
+        # `enabled` is declared first; it is absent from info.data when it failed validation.
+        if info.data.get("enabled", False):
+            check_webhook_secret(value)
+        return value
 
 
 class WebhookSink:
@@ -231,7 +118,7 @@ class WebhookSink:
         if not targets:
             return "nothing to send"
         if isinstance(item, Notice):
-            return self._post(_json(notice_payload(item)), delivery_id)
+            return self._post(encode_notice(item), delivery_id)
         own = self.templates.for_item(item)
         if isinstance(item, Alert) and not own.has_body(item):
             return self._post(encode_body(item), delivery_id)  # the default, as bytes: see encode_body
@@ -280,3 +167,20 @@ def _check_status(where: str, resp: httpx.Response) -> None:
     if 300 <= code < 400:
         raise DeliveryPermanent(f"{reason}: redirects are not followed; configure the final URL")
     raise DeliveryPermanent(reason)
+
+
+def _make(cfg: WebhookSinkConfig, fetcher: Fetcher, templates: SinkTemplates) -> WebhookSink:
+    return WebhookSink(cfg, fetcher, templates=templates)
+
+
+def _where(cfg: WebhookSinkConfig) -> str:
+    return display_url(cfg.url)
+
+
+def _warnings(cfg: WebhookSinkConfig, allow_private_networks: bool) -> Iterator[tuple[KeyPath, str]]:
+    """The URL on a loopback or private address, which the fetcher's guard will refuse."""
+    if not allow_private_networks and names_private_host(cfg.url):
+        yield ("url",), f"{display_url(cfg.url)} {PRIVATE_REFUSED}"
+
+
+KIND = SinkKind(WebhookSinkConfig, make=_make, where=_where, warnings=_warnings)

@@ -14,7 +14,9 @@ import pytest
 
 from pipeline.config import format_issues, load_config
 from pipeline.errors import ConfigError, ConfigIssue
-from pipeline.schema import Config, EmailSinkConfig, WebhookSinkConfig
+from pipeline.schema import Config
+from pipeline.sinks.email import EmailSinkConfig
+from pipeline.sinks.webhook import WebhookSinkConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "config" / "wirewatch.yaml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pipeline.digests import digest_id, flush_time, next_daily
-from pipeline.schema import DigestConfig
+from pipeline.values import DigestConfig
 
 
 def _ts(text: str) -> float:

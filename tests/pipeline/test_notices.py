@@ -7,9 +7,9 @@ import json
 
 from pipeline.models import Notice
 from pipeline.notices import REMIND_EVERY, Spell, notices_after
-from pipeline.schema import EmailSinkConfig, FeedConfig
-from pipeline.sinks.email import EmailSink
-from pipeline.sinks.webhook import notice_payload
+from pipeline.schema import FeedConfig
+from pipeline.sinks.email import EmailSink, EmailSinkConfig
+from pipeline.sinks.payload import notice_payload
 
 FEED = FeedConfig(url="https://news.example.com/rss.xml", name="Example News")
 T0 = 1_800_000_000.0

@@ -144,7 +144,7 @@ def test_random_statement_queries_agree_with_the_reference() -> None:
 
 def test_a_statement_match_carries_the_statement_into_the_webhook_payload() -> None:
     from pipeline.alerts import sample_alert
-    from pipeline.sinks.webhook import payload
+    from pipeline.sinks.payload import payload
 
     matcher = Matcher([RuleConfig(id="r", query="said_by:@peskov quote:sanctions")], None, people=PEOPLE)
     text = 'Talks went on. "The sanctions will hurt Europe," Dmitry Peskov said.'

@@ -10,9 +10,8 @@ import pytest
 
 from pipeline.errors import DeliveryPermanent
 from pipeline.fetch import Fetcher
-from pipeline.schema import AppriseSinkConfig
 from pipeline.sinks import make_sink
-from pipeline.sinks.apprise import AppriseSink, service_host
+from pipeline.sinks.apprise import AppriseSink, AppriseSinkConfig, service_host
 from workers.demo.site import Recorder  # the loopback endpoint the demo's Apprise sink posts to
 
 from .factories import make_alert

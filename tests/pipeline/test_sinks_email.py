@@ -18,8 +18,8 @@ from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 from pipeline.errors import DeliveryPermanent, DeliveryRetriable
 from pipeline.fetch import Fetcher
 from pipeline.models import ArticleRef, Match
-from pipeline.schema import EmailSinkConfig
 from pipeline.sinks import EmailSink, make_sink
+from pipeline.sinks.email import EmailSinkConfig
 
 from .factories import make_alert
 

@@ -18,9 +18,9 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from pipeline.errors import DeliveryPermanent, DeliveryRetriable
 from pipeline.fetch import Fetcher
 from pipeline.redact import display_url
-from pipeline.schema import WebhookSinkConfig
 from pipeline.sinks import Sink, WebhookSink, make_sink
-from pipeline.sinks.webhook import payload
+from pipeline.sinks.payload import payload
+from pipeline.sinks.webhook import WebhookSinkConfig
 
 from .factories import make_alert
 

@@ -11,8 +11,8 @@ import yaml
 
 from pipeline.config import load_config, sink_templates
 from pipeline.errors import ConfigError
+from pipeline.sinks.payload import encode_body
 from pipeline.sinks.templates import DEFAULT_TEMPLATES, TemplateProblem, load_templates
-from pipeline.sinks.webhook import encode_body
 
 from .factories import make_alert
 from .message_cases import EVIL, alert_cases

@@ -11,7 +11,7 @@ import time
 import click
 
 from pipeline.models import iso_time
-from pipeline.schema import parse_duration
+from pipeline.values import parse_duration
 
 from .. import delivery
 from ..services import Services, connect

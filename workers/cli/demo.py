@@ -12,7 +12,8 @@ from pathlib import Path
 import click
 
 from pipeline.models import Match, RuleHit
-from pipeline.schema import Config, FeedConfig, WebhookSinkConfig
+from pipeline.schema import Config, FeedConfig
+from pipeline.sinks.webhook import WebhookSinkConfig
 
 from ..context import WorkerContext
 from ..demo.site import WebhookReceiver, load_expected, seed_site

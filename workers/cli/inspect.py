@@ -11,9 +11,9 @@ import click
 from redis import Redis
 from redis.exceptions import RedisError
 
+from pipeline.plaintext import one_line
 from pipeline.redact import display_redis_url
 from pipeline.schema import Config
-from pipeline.sinks.render import one_line
 
 from .. import redis_embedded
 from ..overview import read_overview
@@ -30,7 +30,8 @@ def check(state: CliState) -> None:
     for warning in cfg.warnings:
         click.echo(f"warning: {warning}", err=True)
     enabled = sum(1 for s in cfg.sinks if s.enabled)
-    own = sum(1 for s in [*cfg.sinks, *cfg.rules] if s.templates is not None)
+    own = sum(1 for s in cfg.sinks if s.templates is not None)
+    own += sum(1 for r in cfg.rules if r.templates is not None)
     templates = f", {own} with own templates (rendered with a sample alert)" if own else ""
     warned = f", {len(cfg.warnings)} warning{'' if len(cfg.warnings) == 1 else 's'}" if cfg.warnings else ""
     click.echo(

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from pipeline.models import Match, RuleHit
-from pipeline.sinks.render import highlight, one_line, statement_line
+from pipeline.plaintext import one_line
+from pipeline.sinks.render import highlight, statement_line
 
 
 def seeds_dir(config_path: str, given: str | None) -> Path:

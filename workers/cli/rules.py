@@ -19,10 +19,10 @@ from pipeline.errors import WirewatchError
 from pipeline.extract import extract_text
 from pipeline.fetch import Fetcher
 from pipeline.models import Article
+from pipeline.plaintext import one_line
 from pipeline.rules import Document, Matcher, tree
 from pipeline.rules import explain as explain_node
 from pipeline.schema import person_variants
-from pipeline.sinks.render import one_line
 
 from .helpers import CliState, load_or_exit, or_exit, shared_options
 from .output import hit_lines, seeds_dir

@@ -15,9 +15,9 @@ from pipeline.config import sink_templates
 from pipeline.errors import DeliveryPermanent, DeliveryRetriable
 from pipeline.fetch import Fetcher
 from pipeline.models import iso_time
-from pipeline.redact import display_url
-from pipeline.schema import AnySinkConfig, AppriseSinkConfig, Config, EmailSinkConfig, WebhookSinkConfig
+from pipeline.schema import Config
 from pipeline.sinks import make_sink
+from pipeline.sinks.registry import AnySinkConfig, kind_of
 
 from ..services import connect
 from ..store import sinks as sink_store
@@ -32,18 +32,6 @@ def _sink_or_exit(cfg: Config, state: CliState, sink_id: str) -> AnySinkConfig:
         raise click.BadParameter(
             f"no sink {sink_id!r} in {state.config_path} (sinks: {names})", param_hint="SINK_ID"
         ) from None
-
-
-def _where(sink: AnySinkConfig) -> str:
-
-    if isinstance(sink, EmailSinkConfig):
-        return f"smtp://{sink.host}:{sink.port} to {len(sink.to)} recipient{'' if len(sink.to) == 1 else 's'}"
-    if isinstance(sink, WebhookSinkConfig):
-        return display_url(sink.url)
-    if isinstance(sink, AppriseSinkConfig):
-        schemes = sorted({u.split("://", 1)[0] for u in sink.urls})
-        return f"{len(sink.urls)} Apprise URL{'' if len(sink.urls) == 1 else 's'} ({', '.join(schemes)})"
-    raise AssertionError(sink)
 
 
 @click.group(invoke_without_command=True)
@@ -63,7 +51,7 @@ def sinks(ctx: click.Context, as_json: bool) -> None:
     for sink in cfg.sinks:
         disabled = sink_store.sink_disabled(redis, sink.id) if sink.enabled else None
         rows.append({
-            "id": sink.id, "type": sink.type, "where": _where(sink),
+            "id": sink.id, "type": sink.type, "where": kind_of(sink).where(sink),
             "state": "off in config" if not sink.enabled else ("disabled" if disabled else "ok"),
             "reason": disabled or "", "max_per_minute": sink.max_per_minute,
             "retry_schedule": cfg.retry_schedule_for(sink.id),

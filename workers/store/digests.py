@@ -26,7 +26,7 @@ from redis import Redis
 
 from pipeline.digests import digest_id, flush_time
 from pipeline.models import Alert, Digest, iso_time
-from pipeline.schema import DigestConfig
+from pipeline.values import DigestConfig
 
 from . import stories
 from .common import PREFIX

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from redis import Redis
 
 from pipeline.models import StoryCopy, StoryRef, short_hash
-from pipeline.sinks.render import one_line
+from pipeline.plaintext import one_line
 from pipeline.stories import (
     BANDS,
     MAX_CANDIDATES,

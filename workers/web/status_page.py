@@ -16,8 +16,9 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from pipeline.models import Match, iso_time
+from pipeline.plaintext import one_line, scrub
 from pipeline.schema import Config
-from pipeline.sinks.render import highlight, one_line, safe_link, scrub, statement_line
+from pipeline.sinks.render import highlight, safe_link, statement_line
 
 from ..overview import read_overview
 from ..store.generation import generation as config_generation

@@ -1,0 +1,163 @@
+"""The webhook's JSON body (version 1) of an alert, a digest and a notice, and the same made
+smaller step by step, each saying so (`"trimmed": true`), for a receiver that takes at most
+MAX_BODY_BYTES. The default templates render from these payloads (pipeline.sinks.templates), so
+every sink's messages see the same shape; the webhook sink posts them as they are.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from ..models import Alert, Digest, Notice
+
+PAYLOAD_VERSION = 1
+MAX_BODY_BYTES = 64 * 1024  # a receiver is never sent more; what was left out is said in the body
+
+
+def payload(alert: Alert) -> dict[str, Any]:
+    """The JSON body of one alert (version 1)."""
+    art = alert.article
+    return {
+        "version": PAYLOAD_VERSION,
+        "type": "alert",
+        "alert_id": alert.alert_id,
+        "rule": {"id": alert.rule_id, "title": alert.rule_title},
+        "article": {
+            "url": art.url,
+            "title": art.title,
+            "source": art.source,
+            "published": art.published,
+            "language": art.language,
+        },
+        **({"story": {"id": alert.story.id, "first_seen": alert.story.first_seen}} if alert.story else {}),
+        "matches": [
+            {
+                "field": m.field,
+                "terms": list(m.terms),
+                "snippet": m.snippet,
+                "offsets": [[s, e] for s, e in m.offsets],
+                "highlights": [[s, e] for s, e in m.highlights],
+                "hits": [{"text": h.text, "start": h.start, "end": h.end, "query": h.query} for h in m.hits],
+                **({"hits_total": m.hits_total} if m.hits_total is not None else {}),
+                **({"statement": m.statement.model_dump()} if m.statement is not None else {}),
+            }
+            for m in alert.matches
+        ],
+    }
+
+
+def notice_payload(notice: Notice) -> dict[str, Any]:
+    """The JSON body of a notice (version 1): its type, the feed or sink, and what happened."""
+    if notice.type == "sink.disabled":
+        return {
+            "version": 1,
+            "type": notice.type,
+            "sink": {"id": notice.sink_id},
+            "error": notice.error[:2000],
+            "since": notice.since,
+        }
+    data: dict[str, Any] = {
+        "version": 1,
+        "type": notice.type,
+        "feed": {"url": notice.feed_url, "name": notice.feed_name},
+        "error": notice.error[:2000],
+        "failures": notice.failures,
+        "since": notice.since,
+    }
+    if notice.moved_to:
+        data["moved_to"] = notice.moved_to
+    return data
+
+
+def digest_payload(digest: Digest) -> dict[str, Any]:
+    """The JSON body of a digest (version 1): each alert as its own body, with the other outlets
+    of its story."""
+    rule = digest.rule
+    return {
+        "version": PAYLOAD_VERSION,
+        "type": "digest",
+        "digest_id": digest.digest_id,
+        "group": digest.group,
+        "count": len(digest.alerts),
+        "rule": {"id": rule[0], "title": rule[1]} if rule else None,
+        "window_start": digest.window_start,
+        "flushed_at": digest.flushed_at,
+        "alerts": [
+            {**payload(a), "also_reported_by": digest.also[i] if i < len(digest.also) else ""}
+            for i, a in enumerate(digest.alerts)
+        ],
+    }
+
+
+def trimmed_digest_payloads(digest: Digest) -> Iterator[dict[str, Any]]:
+    """A digest's payload, then smaller each time, saying so (`"trimmed": true`): no hits, then
+    shorter snippets, titles and URLs, then only each alert's first match, then none. One dict,
+    changed in place between yields."""
+    data = digest_payload(digest)
+    yield data
+    data["trimmed"] = True
+    for a in data["alerts"]:
+        for m in a["matches"]:
+            m["hits_total"] = m.get("hits_total") or len(m["hits"])
+            m["hits"], m["offsets"] = [], []
+    yield data
+    for a in data["alerts"]:
+        for m in a["matches"]:
+            m["snippet"], m["highlights"], m["terms"] = m["snippet"][:300], [], m["terms"][:10]
+        a["article"]["title"], a["article"]["url"] = a["article"]["title"][:300], a["article"]["url"][:2000]
+    yield data
+    for a in data["alerts"]:
+        a["matches"] = [{**m, "snippet": m["snippet"][:200]} for m in a["matches"][:1]]
+        a["article"]["url"], a["also_reported_by"] = a["article"]["url"][:500], a["also_reported_by"][:200]
+    yield data
+    for a in data["alerts"]:  # the least: what, where, and the rule, for every alert of the digest
+        a["matches"], a["also_reported_by"] = [], a["also_reported_by"][:100]
+        a["article"]["title"], a["article"]["url"] = a["article"]["title"][:150], a["article"]["url"][:300]
+    yield data
+
+
+def encode_body(alert: Alert) -> bytes:
+    """Compact UTF-8 JSON, at most MAX_BODY_BYTES: the first of `trimmed_payloads` that fits.
+    Lone surrogates fall back to \\u escapes."""
+    body = b""
+    for data in trimmed_payloads(alert):
+        body = _json(data)
+        if len(body) <= MAX_BODY_BYTES:
+            break
+    return body
+
+
+def trimmed_payloads(alert: Alert) -> Iterator[dict[str, Any]]:
+    """The alert's payload, then the same trimmed further each time: the hits of each match
+    halved, down to none, then the snippets and the title shortened, each saying so
+    (`"trimmed": true`, each match's `hits_total`). One dict, changed in place between yields."""
+    data = payload(alert)
+    yield data
+    hits = max((len(m["hits"]) for m in data["matches"]), default=0)
+    while hits > 0:
+        hits //= 2
+        for m in data["matches"]:
+            m["hits_total"] = m.get("hits_total") or len(m["hits"])
+            m["hits"], m["offsets"] = m["hits"][:hits], m["offsets"][:hits]
+        data["trimmed"] = True
+        yield data
+    for m in data["matches"]:
+        m["snippet"], m["highlights"], m["terms"] = m["snippet"][:500], [], m["terms"][:10]
+    data["article"]["title"] = data["article"]["title"][:300]
+    data["article"]["url"] = data["article"]["url"][:4000]
+    data["trimmed"] = True
+    yield data
+
+
+def encode_notice(notice: Notice) -> bytes:
+    """A notice's body as compact UTF-8 JSON (it is small: never trimmed)."""
+    return _json(notice_payload(notice))
+
+
+def _json(data: dict[str, Any]) -> bytes:
+    try:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode("ascii")
