@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from .config import DigestConfig
 from .models import short_hash
-from .schema import DigestConfig
 
 
 def flush_time(cfg: DigestConfig, oldest: float, last_flush: float | None) -> float:

@@ -13,10 +13,9 @@ from types import TracebackType
 
 from redis import Redis
 
-from pipeline.config import sink_templates
+from pipeline.config import Config, person_variants, sink_templates
 from pipeline.fetch import Fetcher
 from pipeline.rules import Matcher
-from pipeline.schema import Config, person_variants
 from pipeline.sinks import Sink, make_sink
 from pipeline.stories import StoryPolicy
 

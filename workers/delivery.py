@@ -37,9 +37,9 @@ from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
+from pipeline.config import DigestConfig
 from pipeline.errors import DeliveryPermanent, DeliveryRetriable, SinkGone
 from pipeline.models import Alert, Article, Digest, Notice, StoryRef, iso_time
-from pipeline.schema import DigestConfig
 from pipeline.sinks import Deliverable
 
 from .context import WorkerContext

@@ -13,9 +13,8 @@ from pathlib import Path
 from redis import Redis
 from redis.exceptions import RedisError
 
-from pipeline.config import format_issues, load_config, named_files
+from pipeline.config import Config, format_issues, load_config, named_files
 from pipeline.errors import ConfigError
-from pipeline.schema import Config
 
 from .store.generation import advance, generation
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, assert_never
 
+from ..config.schema import AnySinkConfig, AppriseSinkConfig, EmailSinkConfig, WebhookSinkConfig
 from ..fetch import Fetcher
 from ..models import Alert, Digest, Notice
-from ..schema import AnySinkConfig, AppriseSinkConfig, EmailSinkConfig, WebhookSinkConfig
 from .email import EmailSink
 from .templates import SinkTemplates
 from .webhook import WebhookSink

@@ -23,10 +23,10 @@ from collections.abc import Sequence
 import apprise
 from apprise.result import AppriseResultStatus
 
+from ..config.schema import AppriseSinkConfig
 from ..errors import BlockedAddressError, DeliveryPermanent, DeliveryRetriable, FetchRetriable
 from ..fetch import Resolver, resolve_checked, system_resolver
 from ..models import Alert, Digest, Notice, short_hash
-from ..schema import AppriseSinkConfig
 from .render import notice_subject, notice_text, one_line
 from .templates import SinkTemplates, TemplateProblem
 from .webhook import RETRIABLE_4XX

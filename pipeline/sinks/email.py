@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from ..config.schema import EmailSinkConfig
 from ..errors import DeliveryPermanent, DeliveryRetriable
 from ..models import Alert, Digest, Notice
-from ..schema import EmailSinkConfig
 from .render import notice_subject, notice_text, one_line
 from .templates import SinkTemplates, TemplateProblem
 

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from standardwebhooks.webhooks import Webhook
 
+from ..config.schema import WebhookSinkConfig
 from ..errors import (
     BlockedAddressError,
     DeliveryPermanent,
@@ -28,7 +29,6 @@ from ..errors import (
 from ..fetch import Fetcher, retry_after_seconds
 from ..models import Alert, Digest, Notice
 from ..redact import display_url
-from ..schema import WebhookSinkConfig
 from .render import one_line
 from .templates import SinkTemplates, TemplateProblem
 

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import format_issues, load_config
+from pipeline.config import Config, EmailSinkConfig, WebhookSinkConfig, format_issues, load_config
 from pipeline.errors import ConfigError, ConfigIssue
-from pipeline.schema import Config, EmailSinkConfig, WebhookSinkConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "config" / "wirewatch.yaml"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pipeline.config import DigestConfig
 from pipeline.digests import digest_id, flush_time, next_daily
-from pipeline.schema import DigestConfig
 
 
 def _ts(text: str) -> float:

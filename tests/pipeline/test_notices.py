@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
+from pipeline.config import EmailSinkConfig, FeedConfig
 from pipeline.models import Notice
 from pipeline.notices import REMIND_EVERY, Spell, notices_after
-from pipeline.schema import EmailSinkConfig, FeedConfig
 from pipeline.sinks.email import EmailSink
 from pipeline.sinks.webhook import notice_payload
 

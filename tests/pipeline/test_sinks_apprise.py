@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from pipeline.config import AppriseSinkConfig
 from pipeline.errors import DeliveryPermanent
 from pipeline.fetch import Fetcher
-from pipeline.schema import AppriseSinkConfig
 from pipeline.sinks import make_sink
 from pipeline.sinks.apprise import AppriseSink, service_host
 from workers.demo.site import Recorder  # the loopback endpoint the demo's Apprise sink posts to

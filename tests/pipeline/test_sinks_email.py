@@ -15,10 +15,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 
+from pipeline.config import EmailSinkConfig
 from pipeline.errors import DeliveryPermanent, DeliveryRetriable
 from pipeline.fetch import Fetcher
 from pipeline.models import ArticleRef, Match
-from pipeline.schema import EmailSinkConfig
 from pipeline.sinks import EmailSink, make_sink
 
 from .factories import make_alert

@@ -15,10 +15,10 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from pipeline.config import WebhookSinkConfig
 from pipeline.errors import DeliveryPermanent, DeliveryRetriable
 from pipeline.fetch import Fetcher
 from pipeline.redact import display_url
-from pipeline.schema import WebhookSinkConfig
 from pipeline.sinks import Sink, WebhookSink, make_sink
 from pipeline.sinks.webhook import payload
 

@@ -17,7 +17,7 @@ import time_machine
 from redis import Redis
 from rq.registry import StartedJobRegistry
 
-from pipeline.schema import DigestConfig
+from pipeline.config import DigestConfig
 from workers import delivery
 from workers.demo.site import LoopbackSite, Seed, WebhookReceiver, article_page, load_seeds, rss_feed
 from workers.redis_embedded import EmbeddedRedis

@@ -14,10 +14,9 @@ import click
 from redis import Redis
 
 from pipeline.alerts import alerts_for, article_document
-from pipeline.config import load_rules
+from pipeline.config import Config, RuleConfig, load_rules, parse_duration, person_variants
 from pipeline.models import Alert, Archived, RuleHit, iso_time
 from pipeline.rules import AliasTable, Matcher, QuerySyntaxError, parse_query
-from pipeline.schema import Config, RuleConfig, parse_duration, person_variants
 from pipeline.sinks.render import one_line
 
 from ..delivery import enqueue_delivery, hold

@@ -10,8 +10,8 @@ import time
 
 import click
 
+from pipeline.config import parse_duration
 from pipeline.models import iso_time
-from pipeline.schema import parse_duration
 
 from .. import delivery
 from ..services import Services, connect

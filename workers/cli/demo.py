@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
+from pipeline.config import Config, FeedConfig, WebhookSinkConfig
 from pipeline.models import Match, RuleHit
-from pipeline.schema import Config, FeedConfig, WebhookSinkConfig
 
 from ..context import WorkerContext
 from ..demo.site import WebhookReceiver, load_expected, seed_site

@@ -12,9 +12,8 @@ from typing import Any, TypeVar
 
 import click
 
-from pipeline.config import format_issues, load_config
+from pipeline.config import Config, format_issues, load_config
 from pipeline.errors import ConfigError
-from pipeline.schema import Config
 
 from ..services import CONFIG_ENV, redis_url_for
 from . import logs

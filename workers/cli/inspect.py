@@ -11,8 +11,8 @@ import click
 from redis import Redis
 from redis.exceptions import RedisError
 
+from pipeline.config import Config
 from pipeline.redact import display_redis_url
-from pipeline.schema import Config
 from pipeline.sinks.render import one_line
 
 from .. import redis_embedded

@@ -16,10 +16,9 @@ import click
 from pydantic import ValidationError
 from redis import Redis
 
-from pipeline.config import format_issues, load_config
+from pipeline.config import Config, format_issues, load_config
 from pipeline.errors import ConfigError
 from pipeline.redact import display_redis_url
-from pipeline.schema import Config
 
 from .. import metrics, redis_embedded, web
 from ..context import WorkerContext

@@ -14,14 +14,13 @@ from pathlib import Path
 import click
 
 from pipeline.alerts import article_document
-from pipeline.config import load_config, load_rules
+from pipeline.config import load_config, load_rules, person_variants
 from pipeline.errors import WirewatchError
 from pipeline.extract import extract_text
 from pipeline.fetch import Fetcher
 from pipeline.models import Article
 from pipeline.rules import Document, Matcher, tree
 from pipeline.rules import explain as explain_node
-from pipeline.schema import person_variants
 from pipeline.sinks.render import one_line
 
 from .helpers import CliState, load_or_exit, or_exit, shared_options

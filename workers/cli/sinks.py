@@ -11,12 +11,18 @@ import time
 import click
 
 from pipeline.alerts import sample_alert
-from pipeline.config import sink_templates
+from pipeline.config import (
+    AnySinkConfig,
+    AppriseSinkConfig,
+    Config,
+    EmailSinkConfig,
+    WebhookSinkConfig,
+    sink_templates,
+)
 from pipeline.errors import DeliveryPermanent, DeliveryRetriable
 from pipeline.fetch import Fetcher
 from pipeline.models import iso_time
 from pipeline.redact import display_url
-from pipeline.schema import AnySinkConfig, AppriseSinkConfig, Config, EmailSinkConfig, WebhookSinkConfig
 from pipeline.sinks import make_sink
 
 from ..services import connect

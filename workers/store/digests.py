@@ -24,9 +24,9 @@ from typing import Any
 
 from redis import Redis
 
+from pipeline.config import DigestConfig
 from pipeline.digests import digest_id, flush_time
 from pipeline.models import Alert, Digest, iso_time
-from pipeline.schema import DigestConfig
 
 from . import stories
 from .common import PREFIX

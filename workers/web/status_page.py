@@ -15,8 +15,8 @@ from markupsafe import Markup
 from redis import Redis
 from redis.exceptions import RedisError
 
+from pipeline.config import Config
 from pipeline.models import Match, iso_time
-from pipeline.schema import Config
 from pipeline.sinks.render import highlight, one_line, safe_link, scrub, statement_line
 
 from ..overview import read_overview

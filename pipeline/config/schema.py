@@ -1,7 +1,7 @@
 """The shape of config/wirewatch.yaml and config/rules.yaml, as pydantic models.
 
-pipeline.config loads the YAML, interpolates ${VAR}, and validates it against these models,
-reporting every error with file, line and key.
+pipeline.config.loading loads the YAML, interpolates ${VAR}, and validates it against these
+models; pipeline.config.validation reports every error with file, line and key.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from pydantic import (
     model_validator,
 )
 
-from .models import short_hash
-from .redact import display_url
+from ..models import short_hash
+from ..redact import display_url
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}

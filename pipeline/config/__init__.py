@@ -1,0 +1,60 @@
+"""wirewatch's configuration: config/wirewatch.yaml and its rules file, loaded into validated
+models, or refused with every problem at its file:line:column.
+
+    config = load_config("config/wirewatch.yaml")      # raises ConfigError(issues)
+
+Its modules, each importing only those above it:
+
+    schema      the pydantic models (Config, FeedConfig, RuleConfig, the sinks...) and value types
+    validation  pydantic's errors located in the YAML, and the checks across the whole config
+    warnings    what is valid but almost surely not meant (lowercase operators, private hosts)
+    templates   the sinks' and rules' own message templates: checked, and put together to send
+    loading     reading the files (${VAR}, a rules file, a feeds file or OPML) through all that
+"""
+
+from .loading import feeds_file, load_config, load_rules, named_files
+from .schema import (
+    AnySinkConfig,
+    AppriseSinkConfig,
+    Config,
+    Defaults,
+    DigestConfig,
+    EmailSinkConfig,
+    FeedConfig,
+    HostConfig,
+    PersonConfig,
+    RuleConfig,
+    RulesFile,
+    StoriesConfig,
+    TemplatesConfig,
+    WebhookSinkConfig,
+    parse_duration,
+    person_variants,
+)
+from .templates import sink_templates
+from .validation import format_issues
+
+__all__ = [
+    "AnySinkConfig",
+    "AppriseSinkConfig",
+    "Config",
+    "Defaults",
+    "DigestConfig",
+    "EmailSinkConfig",
+    "FeedConfig",
+    "HostConfig",
+    "PersonConfig",
+    "RuleConfig",
+    "RulesFile",
+    "StoriesConfig",
+    "TemplatesConfig",
+    "WebhookSinkConfig",
+    "feeds_file",
+    "format_issues",
+    "load_config",
+    "load_rules",
+    "named_files",
+    "parse_duration",
+    "person_variants",
+    "sink_templates",
+]
