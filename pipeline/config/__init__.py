@@ -1,7 +1,9 @@
 """wirewatch's configuration: config/wirewatch.yaml and its rules file, loaded into validated
 models, or refused with every problem at its file:line:column.
 
-    config = load_config("config/wirewatch.yaml")      # raises ConfigError(issues)
+    loaded = load("config/wirewatch.yaml")         # Loaded: the config, its parsed queries, warnings
+    config = load_config("config/wirewatch.yaml")  # the config alone
+    # either raises ConfigError(issues), every problem listed
 
 Its modules, each importing only those above it:
 
@@ -12,7 +14,7 @@ Its modules, each importing only those above it:
     loading     reading the files (${VAR}, a rules file, a feeds file or OPML) through all that
 """
 
-from .loading import feeds_file, load_config, load_rules, named_files
+from .loading import Loaded, feeds_file, load, load_config, load_rules, named_files
 from .schema import (
     AnySinkConfig,
     AppriseSinkConfig,
@@ -43,6 +45,7 @@ __all__ = [
     "EmailSinkConfig",
     "FeedConfig",
     "HostConfig",
+    "Loaded",
     "PersonConfig",
     "RuleConfig",
     "RulesFile",
@@ -51,6 +54,7 @@ __all__ = [
     "WebhookSinkConfig",
     "feeds_file",
     "format_issues",
+    "load",
     "load_config",
     "load_rules",
     "named_files",

@@ -1,6 +1,8 @@
 """Load config/wirewatch.yaml and its rules file into a validated `Config`, or fail with every problem.
 
-    config = load_config("config/wirewatch.yaml")      # raises ConfigError(issues)
+    loaded = load("config/wirewatch.yaml")         # Loaded: the config, its parsed queries, warnings
+    config = load_config("config/wirewatch.yaml")  # the config alone
+    # either raises ConfigError(issues), every problem listed
 
 Steps: read both YAML files keeping each node's line and column (pipeline.yamlsource),
 interpolate ${VAR} / ${VAR:-default}, read the feeds file (YAML or OPML) that `feeds:` may name,
@@ -14,7 +16,8 @@ Every problem found in any step becomes one ConfigIssue with file, line, column 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +40,18 @@ from .validation import (
 from .warnings import config_warnings
 
 
-def load_config(path: str | Path, env: Mapping[str, str] | None = None, with_rules: bool = True) -> Config:
+@dataclass(frozen=True)
+class Loaded:
+    """What loading a config file gives: the config, and what the loader found on the way."""
+
+    config: Config
+    # Each rule's parsed query, by rule id, as the loader checked it: the matcher reuses them
+    # instead of parsing every query again.
+    queries: Mapping[str, Node]
+    warnings: Sequence[ConfigIssue]  # valid but almost surely not meant: the config loads anyway
+
+
+def load(path: str | Path, env: Mapping[str, str] | None = None, with_rules: bool = True) -> Loaded:
     """The validated configuration at `path` (its rules file resolved); ConfigError lists every issue.
     `with_rules=False`: everything but the rules, which are left out unread (`rules test --rules`)."""
     env = os.environ if env is None else env
@@ -104,7 +118,7 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None, with_rul
         issues.sort(key=lambda i: (files.index(i.file) if i.file in files else 2, i.line or 0, i.column or 0))
         raise ConfigError(issues)
     data_dir = Path(os.path.normpath(base.absolute() / config.data_dir.expanduser()))
-    loaded = config.model_copy(
+    config = config.model_copy(
         update={
             "rules": [rule for _, rule in rules],
             "aliases": aliases,
@@ -114,9 +128,12 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None, with_rul
             **({"feeds": feeds_from_file} if feeds_from_file is not None else {}),
         }
     )
-    loaded._parsed_queries = parsed
-    loaded._warnings = config_warnings(loaded, doc, rules, rules_doc)
-    return loaded
+    return Loaded(config, parsed, config_warnings(config, doc, rules, rules_doc))
+
+
+def load_config(path: str | Path, env: Mapping[str, str] | None = None, with_rules: bool = True) -> Config:
+    """The config `load` gives, for the many callers that need nothing else."""
+    return load(path, env, with_rules).config
 
 
 def load_rules(path: str | Path, env: Mapping[str, str] | None = None) -> RulesFile:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Config, EmailSinkConfig, WebhookSinkConfig, format_issues, load_config
+from pipeline.config import EmailSinkConfig, Loaded, WebhookSinkConfig, format_issues, load, load_config
 from pipeline.errors import ConfigError, ConfigIssue
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -454,10 +454,10 @@ def test_a_file_that_is_not_utf8(tmp_path: Path) -> None:
     assert issue.line is None and "cannot read" in issue.message
 
 
-def _loaded(tmp_path: Path, text: str) -> Config:
+def _loaded(tmp_path: Path, text: str) -> Loaded:
     path = tmp_path / "wirewatch.yaml"
     path.write_text(text, "utf-8")
-    return load_config(path, env={})
+    return load(path, env={})
 
 
 def test_lowercase_operators_are_warnings_at_their_column(tmp_path: Path) -> None:
