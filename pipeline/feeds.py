@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 import courlan
 import feedparser
 
+from .config import FeedConfig
 from .errors import NotAFeedError
 from .models import Entry, short_hash
-from .schema import FeedConfig
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Literal, assert_never
 from urllib.parse import urlsplit
 
+from .config import FeedConfig
 from .models import Notice, NoticeType, iso_time
 from .polling import Deferred, FeedEntries, NotModified, PollFailed, PollOutcome
-from .schema import FeedConfig
 
 REMIND_EVERY = 86400.0  # an unhealthy feed is brought up again at most this often
 

@@ -35,11 +35,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, assert_never
 
+from .config import Config, FeedConfig
 from .errors import Gone, PermanentError, RetriableError
 from .feeds import FeedHints, parse_feed
 from .fetch import MAX_RETRY_AFTER, Fetcher
 from .models import Entry
-from .schema import Config, FeedConfig
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, */*;q=0.5"

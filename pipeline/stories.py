@@ -33,7 +33,7 @@ from .feeds import canonical_url
 from .rules.text import words
 
 if TYPE_CHECKING:
-    from .schema import Config
+    from .config import Config
 
 NUM_PERM = 128
 # 42 bands of 3 values (126 of the 128): P(candidate) 0.29 at Jaccard 0.2, 0.68 at 0.3, 0.94 at

@@ -1,4 +1,4 @@
-"""Value types of the configuration, below both the config's models (pipeline.schema) and each
+"""Value types of the configuration, below both the config's models (pipeline.config.schema) and each
 sink kind's own (pipeline.sinks): durations and sizes as people write them, http(s) URLs and
 sink ids checked, the strict base model that every config block derives from, and the two
 blocks that a rule and a sink both carry (`digest:`, `templates:`).

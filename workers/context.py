@@ -5,7 +5,7 @@ rules, the sinks, a thread pool for fetches and first delivery tries, and the pe
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -13,10 +13,10 @@ from types import TracebackType
 
 from redis import Redis
 
-from pipeline.config import sink_templates
+from pipeline.config import Config, person_variants, sink_templates
 from pipeline.fetch import Fetcher
 from pipeline.rules import Matcher
-from pipeline.schema import Config, person_variants
+from pipeline.rules.nodes import Node
 from pipeline.sinks import Sink, make_sink
 from pipeline.stories import StoryPolicy
 
@@ -74,14 +74,18 @@ class WorkerContext(AbstractContextManager["WorkerContext"]):
         return self.services.queues
 
     @classmethod
-    def build(cls, services: Services, metrics: Metrics | None = None) -> WorkerContext:
+    def build(
+        cls, services: Services, metrics: Metrics | None = None, queries: Mapping[str, Node] | None = None
+    ) -> WorkerContext:
+        """`queries`: the rules' queries as the loader parsed them (pipeline.config.Loaded), not
+        parsed again; the matcher parses those it lacks."""
         config = services.config
         d = config.defaults
         fetcher = Fetcher(
             d.user_agent, d.fetch_timeout, config.allow_private_networks, max_connections=POLL_THREADS * 2
         )
         matcher = Matcher(config.rules, config.aliases, people=person_variants(config.people),
-                          parsed=config.parsed_queries)  # fmt: skip
+                          parsed=queries)  # fmt: skip
         sinks = {s.id: make_sink(s, fetcher, sink_templates(config, s.id)) for s in config.sinks if s.enabled}
         pool = ThreadPoolExecutor(POLL_THREADS, thread_name_prefix="fetch")
         return cls(

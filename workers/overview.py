@@ -12,9 +12,9 @@ from redis import Redis
 from rq import Worker
 from rq.registry import FailedJobRegistry
 
+from pipeline.config import Config
 from pipeline.models import Alert, iso_time
 from pipeline.polling import Health, feed_health
-from pipeline.schema import Config
 
 from .services import Queues
 from .store import alerts as alert_store

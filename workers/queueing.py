@@ -26,8 +26,8 @@ from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
+from pipeline.config import FeedConfig
 from pipeline.models import Entry, short_hash
-from pipeline.schema import FeedConfig
 
 from .retries import retry_policy
 from .services import Services

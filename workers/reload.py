@@ -13,19 +13,18 @@ from pathlib import Path
 from redis import Redis
 from redis.exceptions import RedisError
 
-from pipeline.config import format_issues, load_config, named_files
+from pipeline.config import Config, Loaded, format_issues, load, named_files
 from pipeline.errors import ConfigError
-from pipeline.schema import Config
 
 from .store.generation import advance, generation
 
 log = logging.getLogger("wirewatch.reload")
 
 
-def load_or_keep(path: Path | str, who: str) -> Config | None:
+def load_or_keep(path: Path | str, who: str) -> Loaded | None:
     """The config at `path`, or None (every error logged) when it does not load."""
     try:
-        return load_config(path)
+        return load(path)
     except ConfigError as exc:
         log.error("%s: the config does not load; the one running stays:\n%s", who, format_issues(exc))
         return None
@@ -88,7 +87,7 @@ class GenerationWatch:
         except RedisError:  # Redis away for a moment: the next look sees the generation
             return None
 
-    def newer(self, path: Path | str | None) -> Config | None:
+    def newer(self, path: Path | str | None) -> Loaded | None:
         """The config at `path` when the generation moved and it loads, else None."""
         now = self._read()
         if now is None or now == self.seen:
@@ -105,5 +104,6 @@ class LiveConfig:
         self._watch = GenerationWatch(redis, "metrics")
 
     def __call__(self) -> Config:
-        self._config = self._watch.newer(self._config.config_path) or self._config
+        loaded = self._watch.newer(self._config.config_path)
+        self._config = loaded.config if loaded is not None else self._config
         return self._config

@@ -23,8 +23,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Retry
 from rq.timeouts import JobTimeoutException
 
+from pipeline.config import Defaults
 from pipeline.errors import PermanentError, RetriableError
-from pipeline.schema import Defaults
 
 
 class Verdict(enum.Enum):

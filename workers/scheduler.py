@@ -94,9 +94,10 @@ class FeedScheduler:
     def reload_if_changed(self) -> bool:
         """Each tick: load the config again when its generation in Redis moved on, and sync the
         schedule to it. True when it did."""
-        cfg = self._config_watch.newer(self.services.config.config_path)
-        if cfg is None:
+        loaded = self._config_watch.newer(self.services.config.config_path)
+        if loaded is None:
             return False
+        cfg = loaded.config
         self.services = Services(cfg, self.services.redis)
         log.info("scheduler: config generation %d: %d feeds", self._config_watch.seen, len(cfg.feeds))
         self._sync()

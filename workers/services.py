@@ -17,7 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from pipeline.schema import Config, FeedConfig
+from pipeline.config import Config, FeedConfig
 
 log = logging.getLogger(__name__)
 

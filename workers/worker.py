@@ -98,11 +98,11 @@ class WirewatchWorker(SimpleWorker):
     def reload_if_changed(self) -> bool:
         """Between jobs: load the config again when its generation in Redis moved on; the jobs
         from now on get a context made from it (rules, sinks, feeds). True when it did."""
-        cfg = self._config_watch.newer(self.context.config.config_path)
-        if cfg is None:
+        loaded = self._config_watch.newer(self.context.config.config_path)
+        if loaded is None:
             return False
-        old = self.context
-        self.context = WorkerContext.build(Services(cfg, self.connection), old.metrics)
+        cfg, old = loaded.config, self.context
+        self.context = WorkerContext.build(Services(cfg, self.connection), old.metrics, loaded.queries)
         old.close()
         log.info(
             "Worker %s: config generation %d: %d feeds, %d rules, %d sinks",

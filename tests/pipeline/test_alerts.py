@@ -4,9 +4,9 @@ stable per (rule, story)."""
 from __future__ import annotations
 
 from pipeline.alerts import article_document, decide_alerts
+from pipeline.config import RuleConfig
 from pipeline.models import Alert, Article, StoryRef
 from pipeline.rules import Matcher
-from pipeline.schema import RuleConfig
 
 ARTICLE = Article(
     url="https://www.reuters.com/world/europe/peskov-1",

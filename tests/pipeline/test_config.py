@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import format_issues, load_config
+from pipeline.config import Loaded, format_issues, load, load_config
 from pipeline.errors import ConfigError, ConfigIssue
-from pipeline.schema import Config
 from pipeline.sinks.email import EmailSinkConfig
 from pipeline.sinks.webhook import WebhookSinkConfig
 
@@ -457,10 +456,10 @@ def test_a_file_that_is_not_utf8(tmp_path: Path) -> None:
     assert issue.line is None and "cannot read" in issue.message
 
 
-def _loaded(tmp_path: Path, text: str) -> Config:
+def _loaded(tmp_path: Path, text: str) -> Loaded:
     path = tmp_path / "wirewatch.yaml"
     path.write_text(text, "utf-8")
-    return load_config(path, env={})
+    return load(path, env={})
 
 
 def test_lowercase_operators_are_warnings_at_their_column(tmp_path: Path) -> None:

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from pipeline.config import FeedConfig
 from pipeline.errors import NotAFeedError
 from pipeline.feeds import canonical_url, parse_feed
 from pipeline.models import Entry
-from pipeline.schema import FeedConfig
 from tests.conftest import CORPUS, corpus_or_skip
 
 FEED = FeedConfig(url="https://News.Example.com/world/rss.xml", name="Example World")
@@ -401,9 +401,9 @@ def test_ordinary_authors_are_left_alone() -> None:
 
 
 def test_stable_keys_for_shared_guids_and_links() -> None:
+    from pipeline.config import FeedConfig
     from pipeline.feeds import stable_keys
     from pipeline.models import Entry
-    from pipeline.schema import FeedConfig
 
     feed = FeedConfig(url="https://news.example.com/rss")
 

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler
 import httpx
 import pytest
 
+from pipeline.config import Defaults
 from pipeline.errors import (
     BlockedAddressError,
     FetchPermanent,
@@ -23,7 +24,6 @@ from pipeline.errors import (
     WirewatchError,
 )
 from pipeline.fetch import MAX_REDIRECTS, Fetcher, guard_url
-from pipeline.schema import Defaults
 from workers.demo.site import LoopbackSite, Route
 
 UA = Defaults().user_agent

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
+from pipeline.config import FeedConfig
 from pipeline.models import Notice
 from pipeline.notices import REMIND_EVERY, Spell, notices_after
-from pipeline.schema import FeedConfig
 from pipeline.sinks.email import EmailSink, EmailSinkConfig
 from pipeline.sinks.payload import notice_payload
 

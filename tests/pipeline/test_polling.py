@@ -12,6 +12,7 @@ import httpx
 import pytest
 import time_machine
 
+from pipeline.config import FeedConfig
 from pipeline.feeds import FeedHints, parse_feed
 from pipeline.fetch import Fetcher
 from pipeline.models import Entry
@@ -31,7 +32,6 @@ from pipeline.polling import (
     schedule,
     triage_entries,
 )
-from pipeline.schema import FeedConfig
 
 FEED = FeedConfig(url="https://news.example.com/rss.xml", name="Example News")
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
+from pipeline.config import RuleConfig
 from pipeline.rules import (
     AliasProblem,
     AliasTable,
@@ -18,7 +19,6 @@ from pipeline.rules import (
 )
 from pipeline.rules.aliases import MAX_FORMS
 from pipeline.rules.nodes import Or
-from pipeline.schema import RuleConfig
 
 Aliases = Mapping[str, Sequence[str]]
 

@@ -13,11 +13,11 @@ import pytest
 
 import pipeline.rules.index as index_module
 import pipeline.rules.matcher as matcher_module
+from pipeline.config import RuleConfig
 from pipeline.models import Match, RuleHit, TermHit
 from pipeline.rules import Document, Matcher, RuleError, RuleErrors, fold, tokenize
 from pipeline.rules.index import DocumentIndex
 from pipeline.rules.matcher import Helpers
-from pipeline.schema import RuleConfig
 
 Aliases = Mapping[str, Sequence[str]]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.config import RuleConfig
 from pipeline.rules import AliasTable, Document, Matcher, QuerySyntaxError, explain, parse_query
-from pipeline.schema import RuleConfig
 
 ALIASES = {"Peskov": ["Peskow", "Песков"]}
 PEOPLE = {

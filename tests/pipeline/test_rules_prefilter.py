@@ -7,13 +7,13 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
+from pipeline.config import RuleConfig
 from pipeline.rules import Document, Matcher, QuerySyntaxError, parse_query
 from pipeline.rules import prefilter as prefilter_module
 from pipeline.rules.evaluate import holds
 from pipeline.rules.index import DocumentIndex
 from pipeline.rules.nodes import Not, Term
 from pipeline.rules.prefilter import Anchor, Prefilter, anchors, word_cost
-from pipeline.schema import RuleConfig
 
 DEFAULT = ("title", "text")
 

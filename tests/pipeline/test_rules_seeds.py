@@ -12,10 +12,9 @@ import pytest
 import yaml
 from _pytest.mark import ParameterSet
 
-from pipeline.config import load_rules
+from pipeline.config import RuleConfig, load_rules, person_variants
 from pipeline.models import Match
 from pipeline.rules import Document, Matcher
-from pipeline.schema import RuleConfig, person_variants
 
 ROOT = Path(__file__).resolve().parents[2]
 

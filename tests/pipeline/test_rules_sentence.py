@@ -7,9 +7,9 @@ import random
 
 import pytest
 
+from pipeline.config import RuleConfig
 from pipeline.rules import Document, Matcher, QuerySyntaxError, explain, parse_query, tree
 from pipeline.rules.reference import ReferenceMatcher
-from pipeline.schema import RuleConfig
 
 
 def _holds(query: str, text: str) -> bool:

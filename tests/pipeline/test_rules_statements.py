@@ -9,9 +9,9 @@ import re
 
 import pytest
 
+from pipeline.config import RuleConfig
 from pipeline.rules import Document, Matcher, QuerySyntaxError, explain, parse_query, tree
 from pipeline.rules.reference import ReferenceMatcher
-from pipeline.schema import RuleConfig
 
 PEOPLE = {"peskov": ["Dmitry Peskov", "Peskov", "Kremlin spokesman"]}
 

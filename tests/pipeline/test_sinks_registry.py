@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import get_args
 
+from pipeline.config import Config
 from pipeline.fetch import Fetcher
-from pipeline.schema import Config
 from pipeline.sinks import make_sink
 from pipeline.sinks.apprise import AppriseSink
 from pipeline.sinks.email import EmailSink

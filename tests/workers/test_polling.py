@@ -19,8 +19,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from rq.timeouts import JobTimeoutException
 
+from pipeline.config import Defaults
 from pipeline.errors import DeliveryPermanent, FetchRetriable, NotAFeedError
-from pipeline.schema import Defaults
 from workers.demo.site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed
 from workers.queueing import enqueue_poll
 from workers.retries import Verdict, verdict

@@ -14,11 +14,10 @@ import click
 from redis import Redis
 
 from pipeline.alerts import alerts_for, article_document
-from pipeline.config import load_rules
+from pipeline.config import Config, RuleConfig, load_rules, person_variants
 from pipeline.models import Alert, Archived, RuleHit, iso_time
 from pipeline.plaintext import one_line
 from pipeline.rules import AliasTable, Matcher, QuerySyntaxError, parse_query
-from pipeline.schema import Config, RuleConfig, person_variants
 from pipeline.values import parse_duration
 
 from ..delivery import enqueue_delivery, hold

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
+from pipeline.config import Config, FeedConfig
 from pipeline.models import Match, RuleHit
-from pipeline.schema import Config, FeedConfig
 from pipeline.sinks.webhook import WebhookSinkConfig
 
 from ..context import WorkerContext

@@ -12,9 +12,8 @@ from typing import Any, TypeVar
 
 import click
 
-from pipeline.config import format_issues, load_config
+from pipeline.config import Config, Loaded, format_issues, load
 from pipeline.errors import ConfigError
-from pipeline.schema import Config
 
 from ..services import CONFIG_ENV, redis_url_for
 from . import logs
@@ -116,13 +115,18 @@ def shared_options(top: bool) -> Callable[[F], F]:
 
 
 def load_or_exit(path: str, warn: bool = False) -> Config:
+    """The config of `loaded_or_exit`, for the commands that need nothing else."""
+    return loaded_or_exit(path, warn).config
+
+
+def loaded_or_exit(path: str, warn: bool = False) -> Loaded:
     """Validate first: nothing starts on a bad config (exit 2, every error listed). `warn`: log
     what is valid but suspicious (lowercase operators, private addresses), as a process starts."""
-    cfg = or_exit(lambda: load_config(path))
+    loaded = or_exit(lambda: load(path))
     if warn:
-        for warning in cfg.warnings:
+        for warning in loaded.warnings:
             logging.getLogger("wirewatch.config").warning("config: %s", warning)
-    return cfg
+    return loaded
 
 
 def or_exit(load: Callable[[], T]) -> T:

@@ -11,14 +11,14 @@ import click
 from redis import Redis
 from redis.exceptions import RedisError
 
+from pipeline.config import Config
 from pipeline.plaintext import one_line
 from pipeline.redact import display_redis_url
-from pipeline.schema import Config
 
 from .. import redis_embedded
 from ..overview import read_overview
 from ..services import connect, redis_url_for
-from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
+from .helpers import CliState, load_or_exit, loaded_or_exit, redis_url_or_exit, shared_options
 
 
 @click.command()
@@ -26,14 +26,15 @@ from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
 @click.pass_obj
 def check(state: CliState) -> None:
     """Validate the config and rules files; report every error at once."""
-    cfg = load_or_exit(state.config_path)
-    for warning in cfg.warnings:
+    loaded = loaded_or_exit(state.config_path)
+    cfg, warnings = loaded.config, loaded.warnings
+    for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     enabled = sum(1 for s in cfg.sinks if s.enabled)
     own = sum(1 for s in cfg.sinks if s.templates is not None)
     own += sum(1 for r in cfg.rules if r.templates is not None)
     templates = f", {own} with own templates (rendered with a sample alert)" if own else ""
-    warned = f", {len(cfg.warnings)} warning{'' if len(cfg.warnings) == 1 else 's'}" if cfg.warnings else ""
+    warned = f", {len(warnings)} warning{'' if len(warnings) == 1 else 's'}" if warnings else ""
     click.echo(
         f"{state.config_path}: ok: {len(cfg.feeds)} feeds, {len(cfg.rules)} rules, "
         f"{len(cfg.sinks)} sinks ({enabled} enabled){templates}{warned}"

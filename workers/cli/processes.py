@@ -16,10 +16,9 @@ import click
 from pydantic import ValidationError
 from redis import Redis
 
-from pipeline.config import format_issues, load_config
+from pipeline.config import Config, format_issues, load_config
 from pipeline.errors import ConfigError
 from pipeline.redact import display_redis_url
-from pipeline.schema import Config
 
 from .. import metrics, redis_embedded, web
 from ..context import WorkerContext
@@ -30,7 +29,7 @@ from ..store.generation import advance
 from ..supervisor import Child, Supervisor, die_with_parent
 from ..worker import WirewatchWorker
 from . import logs
-from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
+from .helpers import CliState, load_or_exit, loaded_or_exit, redis_url_or_exit, shared_options
 
 
 @click.command()
@@ -126,13 +125,14 @@ def worker(state: CliState, burst: bool, metrics_listen: str | None) -> None:
     # RQ forks this worker's scheduler: it must not outlive a worker that is killed, holding the
     # scheduler locks while the worker's restarted self runs without one.
     os.register_at_fork(after_in_child=die_with_parent)
-    cfg = load_or_exit(state.config_path, warn=True)
+    loaded = loaded_or_exit(state.config_path, warn=True)
+    cfg = loaded.config
     services = Services(cfg, connect(redis_url_or_exit(cfg)))
     _reload_on_sighup(services, state.config_path, "worker")
     counters = metrics.Metrics.create()
     listen = cfg.metrics_listen if metrics_listen is None else metrics_listen
     _serve_metrics(cfg, listen, counters, services.redis, need_scheduler=False, need_workers=True)
-    with WorkerContext.build(services, counters) as ctx:
+    with WorkerContext.build(services, counters, loaded.queries) as ctx:
         # The compiled rules live as long as the worker: keep the cyclic GC from walking them again
         # and again (with 100,000s of rules a full collection would take a noticeable pause).
         gc.collect()

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from pipeline.alerts import article_document
-from pipeline.config import load_config, load_rules
+from pipeline.config import load_config, load_rules, person_variants
 from pipeline.errors import WirewatchError
 from pipeline.extract import extract_text
 from pipeline.fetch import Fetcher
@@ -22,9 +22,8 @@ from pipeline.models import Article
 from pipeline.plaintext import one_line
 from pipeline.rules import Document, Matcher, tree
 from pipeline.rules import explain as explain_node
-from pipeline.schema import person_variants
 
-from .helpers import CliState, load_or_exit, or_exit, shared_options
+from .helpers import CliState, loaded_or_exit, or_exit, shared_options
 from .output import hit_lines, seeds_dir
 
 
@@ -118,8 +117,10 @@ def rules_test(
     config_path = state.config_path
     _quiet_extraction()
     cfg = None
+    parsed = None  # the queries as the config loader parsed them: not parsed again
     if rules_file is None:
-        cfg = load_or_exit(config_path)
+        config_loaded = loaded_or_exit(config_path)
+        cfg, parsed = config_loaded.config, config_loaded.queries
     elif targets or use_seeds:  # its settings (fetching, sizes), not its rules: they may be broken
         cfg = or_exit(lambda: load_config(config_path, with_rules=False))
     if rules_file is not None:
@@ -128,7 +129,6 @@ def rules_test(
     else:
         assert cfg is not None
         rule_list, aliases, people = cfg.rules, cfg.aliases, cfg.people
-    parsed = cfg.parsed_queries if cfg and rules_file is None else None
     matcher = Matcher(rule_list, aliases, people=person_variants(people), parsed=parsed)
     if explain:
         for rule in matcher.rules:

@@ -11,11 +11,13 @@ import time
 import click
 
 from pipeline.alerts import sample_alert
-from pipeline.config import sink_templates
+from pipeline.config import (
+    Config,
+    sink_templates,
+)
 from pipeline.errors import DeliveryPermanent, DeliveryRetriable
 from pipeline.fetch import Fetcher
 from pipeline.models import iso_time
-from pipeline.schema import Config
 from pipeline.sinks import make_sink
 from pipeline.sinks.registry import AnySinkConfig, kind_of
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from redis.client import Pipeline
 
+from pipeline.config import FeedConfig
 from pipeline.models import Entry, Notice
 from pipeline.notices import notices_after, poll_result
 from pipeline.polling import (
@@ -30,7 +31,6 @@ from pipeline.polling import (
     schedule,
     triage_entries,
 )
-from pipeline.schema import FeedConfig
 
 from ..context import WorkerContext
 from ..delivery import enqueue_delivery

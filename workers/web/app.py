@@ -14,7 +14,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from prometheus_client import CollectorRegistry, make_wsgi_app
 from redis import Redis
 
-from pipeline.schema import Config
+from pipeline.config import Config
 
 from . import status_page
 from .auth import authorized

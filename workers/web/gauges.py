@@ -17,7 +17,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Worker
 
-from pipeline.schema import Config
+from pipeline.config import Config
 
 from ..metrics import MULTIPROC_ENV, Metrics
 from ..overview import feed_rows, health_counts, queue_rows

@@ -15,9 +15,9 @@ from markupsafe import Markup
 from redis import Redis
 from redis.exceptions import RedisError
 
+from pipeline.config import Config
 from pipeline.models import Match, iso_time
 from pipeline.plaintext import one_line, scrub
-from pipeline.schema import Config
 from pipeline.sinks.render import highlight, safe_link, statement_line
 
 from ..overview import read_overview

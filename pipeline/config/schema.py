@@ -1,23 +1,24 @@
 """The shape of config/wirewatch.yaml and config/rules.yaml, as pydantic models.
 
-pipeline.config loads the YAML, interpolates ${VAR}, and validates it against these models,
-reporting every error with file, line and key. A sink's keys are its kind's (each kind's model
-is in its module, and `sinks:` takes any of them: see pipeline.sinks.registry); the value types
-that every model uses are in pipeline.values.
+pipeline.config.loading loads the YAML, interpolates ${VAR}, and validates it against these
+models; pipeline.config.validation reports every error with file, line and key. A sink's keys
+are its kind's (each kind's model is in its module, and `sinks:` takes any of them: see
+pipeline.sinks.registry); the value types that every model uses are in pipeline.values.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from .models import short_hash
-from .sinks.registry import AnySinkConfig, SinkConfig
-from .values import DigestConfig, Duration, HttpUrl, SinkId, Size, Strict, TemplatesConfig, empty_to_none
+from ..models import short_hash
+from ..sinks.registry import AnySinkConfig, SinkConfig
+from ..values import DigestConfig, Duration, HttpUrl, SinkId, Size, Strict, TemplatesConfig, empty_to_none
 
 
 def loopback_listen(listen: str) -> bool:
@@ -174,12 +175,6 @@ class Config(Strict):
     metrics_listen: Annotated[str | None, BeforeValidator(empty_to_none)] = "127.0.0.1:9108"
     metrics_token: Annotated[str | None, BeforeValidator(empty_to_none)] = None
     config_path: Path | None = None  # where it was loaded from (set by the loader)
-    # Each rule's parsed query, by rule id, as the loader checked it: the matcher reuses them
-    # instead of parsing every query again. Empty for a Config not made by the loader.
-    _parsed_queries: dict[str, Any] = PrivateAttr(default_factory=dict)
-
-    _warnings: list[Any] = PrivateAttr(default_factory=list)  # ConfigIssues that do not stop it
-    _rule_digests: tuple[int, dict[str, DigestConfig]] | None = PrivateAttr(default=None)
 
     @field_validator("metrics_listen")
     @classmethod
@@ -200,24 +195,12 @@ class Config(Strict):
             )
         return self
 
-    @property
-    def parsed_queries(self) -> dict[str, Any]:
-        return self._parsed_queries
-
-    @property
-    def warnings(self) -> list[Any]:
-        """What the loader found suspicious but valid (lowercase operators, private addresses)."""
-        return self._warnings
-
-    @property
+    @functools.cached_property
     def rule_digests(self) -> dict[str, DigestConfig]:
-        """The rules that have a digest of their own. Asked of every alert, so made once per
-        rules list (keyed by its identity: a model_copy with other rules makes its own)."""
-        cached = self._rule_digests
-        if cached is None or cached[0] != id(self.rules):
-            cached = (id(self.rules), {r.id: r.digest for r in self.rules if r.digest is not None})
-            self._rule_digests = cached
-        return cached[1]
+        """The rules that have a digest of their own. Asked of every alert, so made once, when
+        first asked: a Config is frozen, and the loader's model_copy that sets its rules comes
+        before (a model_copy carries what was cached along)."""
+        return {r.id: r.digest for r in self.rules if r.digest is not None}
 
     def sink(self, sink_id: str) -> AnySinkConfig:
         for s in self.sinks:
