@@ -1,6 +1,6 @@
 """Everything that happens to an alert, a digest or a notice once it is decided, in one place.
 
-    alert decided (the article job)
+    alert decided (the article job; `backfill --send`: deliver_backfilled)
       -> record_alert: recorded once per (rule, story); a copy of a story alerted already stops here
       -> deliver_all, for each of its sinks not delivered to (nor queued) yet:
            held for its digest group (hold)          -> flush_due makes the digest, later
@@ -192,6 +192,19 @@ def record_alert(
                  story.id, first)  # fmt: skip
         return "copy"
     return "again"
+
+
+def deliver_backfilled(services: Services, alert: Alert, entry_key: str) -> bool:
+    """`wirewatch backfill --send`: record an alert found in the archive and queue its deliveries
+    (a digest sink's wait in their group); False when it was alerted meanwhile (a worker placed
+    a copy of the story)."""
+    ttl = services.config.defaults.seen_ttl
+    if alert_store.record_alert(services.redis, alert, ttl, made_for=entry_key) is not None:
+        return False
+    for sink_id in alert.sinks:
+        if not hold(services, alert, sink_id, time.time()):
+            enqueue_delivery(services, alert, sink_id)
+    return True
 
 
 @dataclass(frozen=True)

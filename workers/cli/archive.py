@@ -20,7 +20,7 @@ from pipeline.plaintext import one_line
 from pipeline.rules import AliasTable, Matcher, QuerySyntaxError, parse_query
 from pipeline.values import parse_duration
 
-from ..delivery import enqueue_delivery, hold
+from ..delivery import deliver_backfilled
 from ..services import Services, connect
 from ..store import alerts, archive
 from ..store.stories import also_reported_by, story_copies
@@ -123,7 +123,7 @@ def backfill(
             hits = {h.rule_id: h for h in matcher.match(article_document(item.article))}
             for alert in alerts_for(item.article, item.story, list(hits.values()), rule_sinks, created):
                 counts["matches"] += 1
-                done = bool(redis.exists(alerts.alert_key(alert.alert_id)))
+                done = alerts.recorded(redis, alert.alert_id)
                 counts["alerted" if done else "new"] += 1
                 sent = False
                 if send and not done:
@@ -141,15 +141,9 @@ def backfill(
 
 def _send(services: Services, alert: Alert, item: Archived) -> bool:
     """Record a backfilled alert and queue its deliveries; False when it was alerted meanwhile."""
-    d = services.config.defaults
-    if alerts.record_alert(services.redis, alert, d.seen_ttl, made_for=item.entry_key) is not None:
-        return False  # alerted meanwhile (a worker placed a copy of the story)
     if not alert.sinks:
         click.echo(f"alert {alert.alert_id}: rule {alert.rule_id} has no enabled sink", err=True)
-    for sink_id in alert.sinks:
-        if not hold(services, alert, sink_id, time.time()):  # a digest sink: it waits in its group
-            enqueue_delivery(services, alert, sink_id)
-    return True
+    return deliver_backfilled(services, alert, item.entry_key)
 
 
 def _report(

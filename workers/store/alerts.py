@@ -70,3 +70,8 @@ def matches_on(redis: Redis, now: float) -> dict[str, int]:
     """Rule id -> articles it matched on the UTC day of `now`."""
     raw = redis.hgetall(matches_key(utc_day(now)))
     return {to_str(k) or "": int(v) for k, v in raw.items()}
+
+
+def recorded(redis: Redis, alert_id: str) -> bool:
+    """Whether this alert was recorded (made and delivered, or on its way) within seen_ttl."""
+    return bool(redis.exists(alert_key(alert_id)))
