@@ -4,7 +4,7 @@
 
 Builds the labelled set of bench/story_set.py from ../shared/corpus, bench/stories/ and seeds/,
 then places every article, in a shuffled order, through the real story index
-(workers.stories.place_article) in a fresh embedded Redis, with the default thresholds:
+(workers.store.stories.place_article) in a fresh embedded Redis, with the default thresholds:
 
     pair_precision   of the pairs placed in one story, the share that are one story in truth
     pair_recall      of the pairs that are one story in truth, the share placed in one story

@@ -19,5 +19,5 @@ fi
 export WIREWATCH_METRICS_TOKEN=image-steps-token                                                  # docker run -e ...
 PATH="$work/venv/bin:$PATH" wirewatch check
 PATH="$work/venv/bin:$PATH" wirewatch demo
-"$work/venv/bin/python" -c "import workers.status_page"                                            # its template is in the wheel
+"$work/venv/bin/python" -c "import workers.web.status_page"                                            # its template is in the wheel
 echo "image steps: ok (wheel install, config found in /app, a token required on 0.0.0.0, demo passed, status page template installed)"

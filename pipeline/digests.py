@@ -4,7 +4,7 @@ A group is one sink's alerts of one rule (or of every rule: `group_by: sink`). I
 waits `group_wait` for a burst to gather; after a message, the next waits until `group_interval`
 has passed since it; with `at:`, a group goes once a day at that time of day in its time zone,
 like Google Alerts' daily digest. A flush takes at most `max_alerts`; the rest wait for the next.
-Decisions only: workers.digests keeps the groups in Redis.
+Decisions only: workers.store.digests keeps the groups in Redis.
 """
 
 from __future__ import annotations

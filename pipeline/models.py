@@ -136,7 +136,7 @@ class Archived(Record):
     """A processed article as the archive keeps it, for backfill and search."""
 
     article: Article
-    entry_key: str  # its entry's key (an alert made from it says so: see workers.state.record_alert)
+    entry_key: str  # its entry's key (an alert made from it says so: see workers.store.alerts.record_alert)
     feed_url: str
     story_url: str | None = None  # the URL its story was keyed by (see pipeline.stories.story_url)
     story: StoryRef

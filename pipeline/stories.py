@@ -10,7 +10,7 @@ An article belongs to a story by, in this order:
                                 similarity or containment with an earlier member above thresholds
     its title                   only for short texts (feed-only items): an identical title
 
-else it founds a new story. Everything here is pure: the Redis side (`workers.stories`) looks the
+else it founds a new story. Everything here is pure: the Redis side (`workers.store.stories`) looks the
 bands up, and `place` decides. Thresholds and their figures: bench/stories.py and bench/README.md.
 """
 

@@ -170,7 +170,7 @@ class Config(Strict):
     notify_sinks: list[SinkId] | None = None  # where feed notices go; None: every enabled sink
     hosts: dict[str, HostConfig] = Field(default_factory=dict)  # by host name, lowercase
     stories: StoriesConfig = Field(default_factory=StoriesConfig)
-    # /metrics, /healthz and /readyz (see workers.metrics); empty: off. Anything but loopback
+    # /metrics, /healthz and /readyz (see workers.web); empty: off. Anything but loopback
     # needs metrics_token, sent as "Authorization: Bearer <token>".
     metrics_listen: Annotated[str | None, BeforeValidator(empty_to_none)] = "127.0.0.1:9108"
     metrics_token: Annotated[str | None, BeforeValidator(empty_to_none)] = None

@@ -86,7 +86,7 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
 
 
 def _place(ctx: WorkerContext, entry: Entry, article: Article, page: _Page) -> tuple[StoryRef, str | None]:
-    """The article's story, recorded in the story index (see workers.stories), and the URL it was
+    """The article's story, recorded in the story index (see workers.store.stories), and the URL it was
     keyed by."""
     d, policy = ctx.config.defaults, ctx.story_policy
     now = time.time()

@@ -16,7 +16,7 @@ from .sinks import sink_busy_key, sink_disabled_key
 
 
 def delivery_job_id(delivery_id: str) -> str:
-    """The RQ job id of a delivery (see workers.enqueue)."""
+    """The RQ job id of a delivery (see workers.delivery)."""
     return f"deliver-{delivery_id}"
 
 
