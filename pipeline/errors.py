@@ -72,11 +72,23 @@ class PermanentError(WirewatchError):
 
 
 class FetchRetriable(RetriableError):
-    pass
+    """A fetch that may pass later; `http_status`: the server's answer, when it gave one (a 503,
+    not a timeout)."""
+
+    def __init__(
+        self, message: str, retry_after: float | None = None, http_status: int | None = None
+    ) -> None:
+        super().__init__(message, retry_after)
+        self.http_status = http_status
 
 
 class FetchPermanent(PermanentError):
-    pass
+    """A fetch that will not pass; `http_status`: the server's answer, when it gave one (a 404,
+    not a blocked address)."""
+
+    def __init__(self, message: str, http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.http_status = http_status
 
 
 class Gone(FetchPermanent):

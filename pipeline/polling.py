@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, assert_never
 
-from .errors import Gone, PermanentError, RetriableError
+from .errors import FetchPermanent, FetchRetriable, Gone, PermanentError, RetriableError
 from .feeds import FeedHints, parse_feed
 from .fetch import MAX_RETRY_AFTER, Fetcher
 from .models import Entry
@@ -80,6 +80,7 @@ class PollFailed:
     retriable: bool
     retry_after: float | None = None  # seconds the server asked us to wait (429, 503)
     gone: bool = False  # 410 Gone: retire the feed
+    http_status: int | None = None  # the server's answer, when it gave one (None: timeout, bad feed...)
 
 
 @dataclass(frozen=True)
@@ -114,11 +115,13 @@ def poll_url(
             return NotModified(moved_to=result.moved_to, max_age=result.max_age)
         parsed = parse_feed(result.content, feed, result.url, result.content_type)
     except RetriableError as exc:
-        return PollFailed(str(exc), retriable=True, retry_after=exc.retry_after)
+        return PollFailed(
+            str(exc), retriable=True, retry_after=exc.retry_after, http_status=_http_status(exc)
+        )
     except Gone as exc:
-        return PollFailed(str(exc), retriable=False, gone=True)
+        return PollFailed(str(exc), retriable=False, gone=True, http_status=exc.http_status)
     except PermanentError as exc:
-        return PollFailed(str(exc), retriable=False)
+        return PollFailed(str(exc), retriable=False, http_status=_http_status(exc))
     return FeedEntries(
         entries=parsed.entries,
         validators=Validators(result.etag, result.last_modified),
@@ -128,6 +131,12 @@ def poll_url(
         max_age=result.max_age,
         hints=parsed.hints,
     )
+
+
+def _http_status(exc: RetriableError | PermanentError) -> int | None:
+    """The HTTP status behind a failure: only a fetch error carries one (a feed that is no feed
+    was answered 200)."""
+    return exc.http_status if isinstance(exc, FetchRetriable | FetchPermanent) else None
 
 
 @dataclass(frozen=True)

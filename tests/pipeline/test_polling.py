@@ -112,6 +112,26 @@ def test_a_network_error_is_retriable_and_bytes_that_are_no_feed_are_not(
     assert isinstance(html, PollFailed) and not html.retriable and "not a feed" in html.error
 
 
+@pytest.mark.parametrize("status", [503, 429, 404, 410, 401])
+def test_a_failed_poll_carries_the_http_status_the_server_answered(
+    serve: Callable[[Handler], Fetcher], status: int
+) -> None:
+    outcome = poll_feed(serve(lambda r: httpx.Response(status)), FEED, Validators(), 10_000)
+    assert isinstance(outcome, PollFailed) and outcome.http_status == status
+
+
+def test_a_failed_poll_without_an_http_answer_has_no_status(serve: Callable[[Handler], Fetcher]) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    down = poll_feed(serve(refuse), FEED, Validators(), 10_000)
+    html = poll_feed(
+        serve(lambda r: httpx.Response(200, content=b"<html></html>")), FEED, Validators(), 10_000
+    )
+    big = poll_feed(serve(lambda r: httpx.Response(200, content=RSS)), FEED, Validators(), 100)
+    assert [o.http_status for o in (down, html, big) if isinstance(o, PollFailed)] == [None, None, None]
+
+
 def test_a_body_over_the_cap_is_a_permanent_failure(serve: Callable[[Handler], Fetcher]) -> None:
     outcome = poll_feed(serve(lambda r: httpx.Response(200, content=RSS)), FEED, Validators(), 100)
     assert isinstance(outcome, PollFailed) and not outcome.retriable and "cap" in outcome.error

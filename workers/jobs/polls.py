@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import time
 from concurrent.futures import Future
 from datetime import UTC, datetime
@@ -45,7 +44,6 @@ log = logging.getLogger("wirewatch.jobs")
 
 HOST_WAIT_MAX = 5.0  # seconds a poll thread waits for its host's slot; longer, the feed is deferred
 _RANDOM = random.Random()
-_HTTP_STATUS = re.compile(r"\bHTTP (\d{3})\b")
 
 
 def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
@@ -172,9 +170,11 @@ def _poll_labels(outcome: PollOutcome) -> tuple[str, str]:
             return "entries", f"{outcome.status // 100}xx"
         case Deferred():
             return "deferred", "none"
-        case PollFailed():
-            status = _HTTP_STATUS.search(outcome.error)
-            return "gone" if outcome.gone else "failed", f"{status.group(1)[0]}xx" if status else "error"
+        case PollFailed(http_status=status):
+            return (
+                "gone" if outcome.gone else "failed",
+                f"{status // 100}xx" if status is not None else "error",
+            )
         case _:
             assert_never(outcome)
 
