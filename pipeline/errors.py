@@ -15,7 +15,8 @@
             +-- SinkGone              the receiver answered 410 Gone: the sink is disabled
 
 Jobs retry RetriableError (with backoff, jitter and a cap) and record PermanentError as an
-outcome, so a bad feed or a dead sink never takes a worker down.
+outcome, so a bad feed or a dead sink never takes a worker down. A fetch error's text starts with
+the URL it is about (`without_url` drops it where a log line names the URL already).
 """
 
 from __future__ import annotations
@@ -138,3 +139,8 @@ class DeliveryPermanent(PermanentError):
 
 class SinkGone(DeliveryPermanent):
     """The receiver says it is gone for good (HTTP 410): the sink is disabled, not sent to again."""
+
+
+def without_url(url: str, reason: object) -> str:
+    """An error's text without the URL it starts with (the log line names it already)."""
+    return str(reason).removeprefix(f"{url}: ")

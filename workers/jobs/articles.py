@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from pipeline.alerts import decide_alerts
-from pipeline.errors import FetchPermanent, FetchRetriable, WirewatchError
+from pipeline.errors import FetchPermanent, FetchRetriable, WirewatchError, without_url
 from pipeline.extract import build_article
 from pipeline.models import Archived, Article, Entry, StoryCopy, StoryRef, iso_time
 from pipeline.stories import fingerprint, story_url
@@ -21,7 +21,6 @@ from ..queueing import ARTICLE_TRIES, enqueue_articles
 from ..retries import backoff
 from ..store import alerts as alert_store
 from ..store import archive, stories
-from .common import without_url
 
 log = logging.getLogger("wirewatch.jobs")
 
