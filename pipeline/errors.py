@@ -15,7 +15,8 @@
             +-- SinkGone              the receiver answered 410 Gone: the sink is disabled
 
 Jobs retry RetriableError (with backoff, jitter and a cap) and record PermanentError as an
-outcome, so a bad feed or a dead sink never takes a worker down.
+outcome, so a bad feed or a dead sink never takes a worker down. A fetch error's text starts with
+the URL it is about (`without_url` drops it where a log line names the URL already).
 """
 
 from __future__ import annotations
@@ -72,11 +73,23 @@ class PermanentError(WirewatchError):
 
 
 class FetchRetriable(RetriableError):
-    pass
+    """A fetch that may pass later; `http_status`: the server's answer, when it gave one (a 503,
+    not a timeout)."""
+
+    def __init__(
+        self, message: str, retry_after: float | None = None, http_status: int | None = None
+    ) -> None:
+        super().__init__(message, retry_after)
+        self.http_status = http_status
 
 
 class FetchPermanent(PermanentError):
-    pass
+    """A fetch that will not pass; `http_status`: the server's answer, when it gave one (a 404,
+    not a blocked address)."""
+
+    def __init__(self, message: str, http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.http_status = http_status
 
 
 class Gone(FetchPermanent):
@@ -126,3 +139,8 @@ class DeliveryPermanent(PermanentError):
 
 class SinkGone(DeliveryPermanent):
     """The receiver says it is gone for good (HTTP 410): the sink is disabled, not sent to again."""
+
+
+def without_url(url: str, reason: object) -> str:
+    """An error's text without the URL it starts with (the log line names it already)."""
+    return str(reason).removeprefix(f"{url}: ")

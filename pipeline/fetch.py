@@ -438,10 +438,10 @@ def _raise_for_status(url: str, resp: httpx.Response) -> None:
         header = resp.headers.get("retry-after")
         if header:
             reason += f" (Retry-After: {header[:64]!r})"
-        raise FetchRetriable(reason, retry_after=retry_after_seconds(header, time.time()))
+        raise FetchRetriable(reason, retry_after=retry_after_seconds(header, time.time()), http_status=code)
     if code == 410:
-        raise Gone(reason)
-    raise FetchPermanent(reason)
+        raise Gone(reason, http_status=code)
+    raise FetchPermanent(reason, http_status=code)
 
 
 MAX_RETRY_AFTER = 86400.0  # a server asking for more than a day is asked again after a day

@@ -1,6 +1,6 @@
 """Notices about feeds themselves: after each poll, whether the user should hear that a feed
-broke, recovered, was retired or moved. No Redis here: the poll job keeps the `Spell` in the
-feed's state and queues the notices for the sinks.
+broke, recovered, was retired or moved. No Redis here: `pipeline.polling.decide_poll` asks this
+after each poll and keeps the `Spell` in the feed's state; the poll job queues the notices.
 
     unhealthy   `unhealthy_after` failures in a row (default 5): once, then at most daily
     recovered   the first success after an unhealthy notice
@@ -16,11 +16,10 @@ from urllib.parse import urlsplit
 
 from .config import FeedConfig
 from .models import Notice, NoticeType, iso_time
-from .polling import Deferred, FeedEntries, NotModified, PollFailed, PollOutcome
 
 REMIND_EVERY = 86400.0  # an unhealthy feed is brought up again at most this often
 
-PollResult = Literal["ok", "failed", "retired", "deferred"]
+PollResult = Literal["ok", "failed", "retired", "deferred"]  # what a poll came to (`polling.poll_result`)
 
 
 @dataclass(frozen=True)
@@ -30,20 +29,6 @@ class Spell:
     since: str | None = None  # ISO time of the first failure in a row
     notified: float | None = None  # when the last unhealthy notice was sent
     reminders: int = 0  # unhealthy notices sent in this spell
-
-
-def poll_result(outcome: PollOutcome) -> PollResult:
-    match outcome:
-        case NotModified() | FeedEntries():
-            return "ok"
-        case PollFailed(gone=True):
-            return "retired"
-        case PollFailed():
-            return "failed"
-        case Deferred():
-            return "deferred"
-        case _:
-            assert_never(outcome)
 
 
 def feed_name(feed: FeedConfig) -> str:
@@ -88,3 +73,5 @@ def notices_after(
             if spell.notified is not None:
                 notices.append(notice("feed.recovered", spell.since or stamp, failures=errors))
             return notices, Spell()
+        case _:
+            assert_never(result)

@@ -4,10 +4,14 @@
     match outcome:
         case NotModified(): ...          # 304: nothing to do until the next poll
         case FeedEntries(): ...          # parsed entries, new validators, a permanent redirect
-        case PollFailed(): ...           # retriable or permanent, with the reason
+        case PollFailed(): ...           # retriable or permanent, with the reason (and HTTP status)
+        case Deferred(): ...             # not polled: its host was polled too recently
 
-`triage_entries` decides which entries become articles, `schedule` when the feed is due again
-and why. No Redis here: the poll job loads the state, calls these and saves what they return.
+`decide_poll` turns the feed's past (`PollState`) and the outcome into one `PollDecision`:
+the feed's new state and the fields to save it as, which entries become articles
+(`triage_entries`), when the feed is due again and why (`schedule`), the notices
+(pipeline.notices), the metric labels and the log lines. No Redis here: the poll job loads the
+state, polls, calls `decide_poll` and saves what it returns.
 
 How often a feed is polled (`schedule`):
 
@@ -28,18 +32,21 @@ Skip hours (RSS <skipHours>) move a due time to the next hour the feed does not 
 from __future__ import annotations
 
 import itertools
+import logging
 import random
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, assert_never
 
 from .config import Config, FeedConfig
-from .errors import Gone, PermanentError, RetriableError
+from .errors import FetchPermanent, FetchRetriable, Gone, PermanentError, RetriableError, without_url
 from .feeds import FeedHints, parse_feed
 from .fetch import MAX_RETRY_AFTER, Fetcher
-from .models import Entry
+from .loglines import LogLine
+from .models import Entry, Notice
+from .notices import PollResult, Spell, notices_after
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, */*;q=0.5"
@@ -80,6 +87,7 @@ class PollFailed:
     retriable: bool
     retry_after: float | None = None  # seconds the server asked us to wait (429, 503)
     gone: bool = False  # 410 Gone: retire the feed
+    http_status: int | None = None  # the server's answer, when it gave one (None: timeout, bad feed...)
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,50 @@ class Deferred:
 
 
 PollOutcome = NotModified | FeedEntries | PollFailed | Deferred
+
+
+def poll_result(outcome: PollOutcome) -> PollResult:
+    """What a poll came to, as far as notices go."""
+    match outcome:
+        case NotModified() | FeedEntries():
+            return "ok"
+        case PollFailed(gone=True):
+            return "retired"
+        case PollFailed():
+            return "failed"
+        case Deferred():
+            return "deferred"
+        case _:
+            assert_never(outcome)
+
+
+def poll_labels(outcome: PollOutcome) -> tuple[str, str]:
+    """(outcome, HTTP status class) of a poll, for wirewatch_polls."""
+    match outcome:
+        case NotModified():
+            return "not_modified", "3xx"
+        case FeedEntries():
+            return "entries", f"{outcome.status // 100}xx"
+        case Deferred():
+            return "deferred", "none"
+        case PollFailed(http_status=status):
+            return (
+                "gone" if outcome.gone else "failed",
+                f"{status // 100}xx" if status is not None else "error",
+            )
+        case _:
+            assert_never(outcome)
+
+
+def listed_entries(outcome: PollOutcome) -> tuple[Entry, ...]:
+    """The entries the feed's body listed (none unless the poll got a body)."""
+    match outcome:
+        case FeedEntries(entries=entries):
+            return entries
+        case NotModified() | PollFailed() | Deferred():
+            return ()
+        case _:
+            assert_never(outcome)
 
 
 def poll_feed(fetcher: Fetcher, feed: FeedConfig, validators: Validators, max_bytes: int) -> PollOutcome:
@@ -114,11 +166,13 @@ def poll_url(
             return NotModified(moved_to=result.moved_to, max_age=result.max_age)
         parsed = parse_feed(result.content, feed, result.url, result.content_type)
     except RetriableError as exc:
-        return PollFailed(str(exc), retriable=True, retry_after=exc.retry_after)
+        return PollFailed(
+            str(exc), retriable=True, retry_after=exc.retry_after, http_status=_http_status(exc)
+        )
     except Gone as exc:
-        return PollFailed(str(exc), retriable=False, gone=True)
+        return PollFailed(str(exc), retriable=False, gone=True, http_status=exc.http_status)
     except PermanentError as exc:
-        return PollFailed(str(exc), retriable=False)
+        return PollFailed(str(exc), retriable=False, http_status=_http_status(exc))
     return FeedEntries(
         entries=parsed.entries,
         validators=Validators(result.etag, result.last_modified),
@@ -128,6 +182,12 @@ def poll_url(
         max_age=result.max_age,
         hints=parsed.hints,
     )
+
+
+def _http_status(exc: RetriableError | PermanentError) -> int | None:
+    """The HTTP status behind a failure: only a fetch error carries one (a feed that is no feed
+    was answered 200)."""
+    return exc.http_status if isinstance(exc, FetchRetriable | FetchPermanent) else None
 
 
 @dataclass(frozen=True)
@@ -283,6 +343,187 @@ def latest_due_in(policy: PollPolicy, why: str | None) -> float | None:
     if why is not None and why not in HEALTHY_REASONS:
         return None
     return policy.pinned if policy.pinned is not None else policy.max_interval
+
+
+@dataclass(frozen=True)
+class PollState:
+    """What a poll needs to know of a feed's past: what the last polls left in its state (the
+    store reads it back from the fields `decide_poll` writes)."""
+
+    validators: Validators = Validators()
+    errors: int = 0  # failures in a row
+    moved_to: str | None = None  # where a 301 or 308 sent it
+    cadence: Cadence = Cadence()
+    spell: Spell = field(default_factory=Spell)  # its run of failures, as far as notices go
+
+
+PollKind = Literal["not_modified", "entries", "deferred", "failed"]
+FieldValue = str | int | float  # a feed state field as saved ("" deletes it)
+
+
+@dataclass(frozen=True)
+class PollDecision:
+    """Everything one poll of one feed leads to (`decide_poll`): what the job saves, queues,
+    counts and logs, as it is."""
+
+    kind: PollKind  # what the poll came to, for the job's counts
+    state: PollState  # the feed's state as this poll leaves it (saved as `write` and `delete`)
+    write: Mapping[str, FieldValue]  # feed state fields to set
+    delete: tuple[str, ...]  # feed state fields to remove (what the poll made empty)
+    plan: Schedule  # when it is due next and why; due None: retired, out of the schedule
+    labels: tuple[str, str]  # wirewatch_polls{outcome, status}
+    listed: int = 0  # entries in the feed's body
+    new: tuple[Entry, ...] = ()  # to read and match
+    stale: tuple[Entry, ...] = ()  # never seen, too old to alert: only remembered as seen
+    notices: tuple[Notice, ...] = ()  # about the feed itself, for the notice sinks
+    log: tuple[LogLine, ...] = ()
+
+
+def decide_poll(
+    feed: FeedConfig,
+    past: PollState,
+    outcome: PollOutcome,
+    seen: Sequence[bool],
+    *,
+    policy: PollPolicy,
+    due_at: float,
+    now: float,
+    rng: random.Random,
+    max_entry_age: float,
+    unhealthy_after: int,
+) -> PollDecision:
+    """What a poll's outcome means for the feed, all of it at once: its new state and the fields
+    that hold it, when it is due next (or retired), its new and stale entries, the notices, the
+    metric labels and the log lines. `seen`: for each of the outcome's `listed_entries`, whether
+    it was seen before; `due_at`: when the feed was due. Pure: the clock is `now`, chance `rng`."""
+    today = datetime.fromtimestamp(now, UTC)
+    stamp = today.isoformat(timespec="seconds")
+    polled = past.moved_to or feed.url
+    moved_now = _moved(outcome, polled)  # a new permanent address, found by this poll
+    moved_to = moved_now or past.moved_to
+    cadence = cadence_after(outcome, past.cadence, now, policy)
+    failures = past.errors + 1 if isinstance(outcome, PollFailed) else 0
+    plan = schedule(outcome, cadence, policy, due_at, now, failures, rng)
+    found, spell = notices_after(
+        poll_result(outcome), feed, past.spell, past.errors, _error(outcome), now, unhealthy_after, moved_now
+    )
+    # What every poll writes: when the feed is due next and why, and what it learned.
+    timing: dict[str, FieldValue] = {
+        "interval": round(plan.interval),
+        "why": plan.why,
+        "next_poll": round(plan.due) if plan.due is not None else "",
+    }
+    learned = {**_cadence_fields(cadence), **_spell_fields(spell), "moved_to": moved_to or "", **timing}
+    polled_now: dict[str, FieldValue] = {"url": feed.url, "last_poll": now}
+    lines: list[LogLine] = []
+    triage = EntryTriage((), ())
+    kind: PollKind
+    fields: dict[str, FieldValue]
+    match outcome:
+        case NotModified():
+            kind, state = "not_modified", PollState(past.validators, 0, moved_to, cadence, spell)
+            ok: dict[str, FieldValue] = {"last_ok": stamp, "last_status": 304, "last_error": "", "errors": ""}
+            fields = {**polled_now, **ok, **learned}
+            lines.append(LogLine(logging.DEBUG, "feed %s %s: not modified", (feed.id, polled)))
+        case FeedEntries(entries=entries, validators=validators, warning=warning):
+            kind, state = "entries", PollState(validators, 0, moved_to, cadence, spell)
+            triage = triage_entries(entries, seen, max_entry_age, today)
+            fields = {
+                **polled_now,
+                "etag": validators.etag or "",
+                "last_modified": validators.last_modified or "",
+                "last_ok": stamp,
+                "last_status": outcome.status,
+                "last_error": "",
+                "errors": "",
+                "last_warning": warning or "",
+                "entries": len(entries),
+                **learned,
+                "per_day": entries_per_day(entries, now) or "",
+            }
+            if warning:
+                lines.append(
+                    LogLine(logging.WARNING, "feed %s %s: ill-formed, %d entries recovered: %s",
+                            (feed.id, polled, len(entries), warning))
+                )  # fmt: skip
+            old = f", {len(triage.stale)} too old to alert" if triage.stale else ""
+            lines.append(
+                LogLine(logging.INFO, "feed %s %s: %d entries, %d new%s",
+                        (feed.id, polled, len(entries), len(triage.new), old))
+            )  # fmt: skip
+        case Deferred(wait=wait):
+            kind, state = "deferred", past  # not polled: only its schedule changes
+            fields = timing
+            lines.append(
+                LogLine(logging.DEBUG, "feed %s %s: its host is busy, deferred %ds", (feed.id, polled, wait))
+            )
+        case PollFailed(error=error):
+            kind, state = "failed", PollState(past.validators, failures, moved_to, cadence, spell)
+            retired: dict[str, FieldValue] = (
+                {"retired": stamp, "retired_reason": error} if outcome.gone else {}
+            )
+            failed: dict[str, FieldValue] = {"last_error": error, "errors": failures, "last_error_at": stamp}
+            fields = {**polled_now, **failed, **retired, **learned}
+        case _:
+            assert_never(outcome)
+    if moved_now:
+        lines.append(
+            LogLine(logging.WARNING, "feed %s %s: moved permanently to %s; polled there from now on",
+                    (feed.id, polled, moved_now))
+        )  # fmt: skip
+    if plan.due is None:
+        lines.append(
+            LogLine(logging.ERROR, "feed %s %s: %s; retired, no more polls (wirewatch feeds revive %s)",
+                    (feed.id, polled, without_url(polled, _error(outcome)), feed.url))
+        )  # fmt: skip
+    elif isinstance(outcome, PollFailed):
+        lines.append(
+            LogLine(logging.WARNING if outcome.retriable else logging.ERROR,
+                    "feed %s %s: %s; next poll in %ds (%s)",
+                    (feed.id, polled, without_url(polled, outcome.error), plan.due - now, plan.why))
+        )  # fmt: skip
+    return PollDecision(
+        kind=kind,
+        state=state,
+        write={k: v for k, v in fields.items() if v != ""},
+        delete=tuple(k for k, v in fields.items() if v == ""),
+        plan=plan,
+        labels=poll_labels(outcome),
+        listed=len(listed_entries(outcome)),
+        new=triage.new,
+        stale=triage.stale,
+        notices=tuple(found),
+        log=tuple(lines),
+    )
+
+
+def _cadence_fields(cadence: Cadence) -> dict[str, FieldValue]:
+    """A cadence as feed state fields (an empty value deletes the field)."""
+    return {
+        "adaptive": cadence.adaptive or "",
+        "floor": cadence.floor or "",
+        "max_age": cadence.max_age or "",
+        "skip_hours": ",".join(str(h) for h in sorted(cadence.skip_hours)),
+    }
+
+
+def _spell_fields(spell: Spell) -> dict[str, FieldValue]:
+    """A spell as feed state fields (an empty value deletes the field)."""
+    return {
+        "spell_since": spell.since or "",
+        "spell_notified": spell.notified or "",
+        "spell_reminders": spell.reminders or "",
+    }
+
+
+def _error(outcome: PollOutcome) -> str:
+    return outcome.error if isinstance(outcome, PollFailed) else ""
+
+
+def _moved(outcome: PollOutcome, polled: str) -> str | None:
+    """Where a permanent redirect sent the feed, when it did (and not to where it was polled)."""
+    moved = outcome.moved_to if isinstance(outcome, NotModified | FeedEntries) else None
+    return moved if moved and moved != polled else None
 
 
 def _interval(cadence: Cadence, policy: PollPolicy) -> tuple[float, str]:

@@ -3,6 +3,7 @@ entries become articles, and when a feed is due again."""
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -15,18 +16,24 @@ import time_machine
 from pipeline.config import FeedConfig
 from pipeline.feeds import FeedHints, parse_feed
 from pipeline.fetch import Fetcher
+from pipeline.loglines import LogLine
 from pipeline.models import Entry
+from pipeline.notices import Spell
 from pipeline.polling import (
     Cadence,
+    Deferred,
     FeedEntries,
     NotModified,
+    PollDecision,
     PollFailed,
     PollOutcome,
     PollPolicy,
+    PollState,
     Schedule,
     Validators,
     adaptive_interval,
     cadence_after,
+    decide_poll,
     poll_feed,
     poll_url,
     schedule,
@@ -110,6 +117,26 @@ def test_a_network_error_is_retriable_and_bytes_that_are_no_feed_are_not(
         serve(lambda r: httpx.Response(200, content=b"<html><p>hi</p></html>")), FEED, Validators(), 10_000
     )
     assert isinstance(html, PollFailed) and not html.retriable and "not a feed" in html.error
+
+
+@pytest.mark.parametrize("status", [503, 429, 404, 410, 401])
+def test_a_failed_poll_carries_the_http_status_the_server_answered(
+    serve: Callable[[Handler], Fetcher], status: int
+) -> None:
+    outcome = poll_feed(serve(lambda r: httpx.Response(status)), FEED, Validators(), 10_000)
+    assert isinstance(outcome, PollFailed) and outcome.http_status == status
+
+
+def test_a_failed_poll_without_an_http_answer_has_no_status(serve: Callable[[Handler], Fetcher]) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    down = poll_feed(serve(refuse), FEED, Validators(), 10_000)
+    html = poll_feed(
+        serve(lambda r: httpx.Response(200, content=b"<html></html>")), FEED, Validators(), 10_000
+    )
+    big = poll_feed(serve(lambda r: httpx.Response(200, content=RSS)), FEED, Validators(), 100)
+    assert [o.http_status for o in (down, html, big) if isinstance(o, PollFailed)] == [None, None, None]
 
 
 def test_a_body_over_the_cap_is_a_permanent_failure(serve: Callable[[Handler], Fetcher]) -> None:
@@ -284,3 +311,130 @@ def test_feed_hints_ttl_syndication_and_skip_hours() -> None:
     every_hour = b"".join(b"<hour>%d</hour>" % h for h in range(24))
     never = feed.replace(b"<hour>0</hour>", every_hour)
     assert parse_feed(never, FEED).hints.skip_hours == frozenset()  # that would be never: ignored
+
+
+# --- decide_poll: one poll's outcome -> everything the job saves, queues, counts and logs -------------
+
+HOUR_DELTA, DAY = timedelta(hours=1), timedelta(days=1)
+T = NOW.timestamp()  # the clock of every decision below
+STAMP = "2026-12-01T12:00:00+00:00"
+NEW_FEED = PollState()  # never polled
+SPELL_AND_CADENCE = (
+    "adaptive", "floor", "max_age", "skip_hours", "spell_since", "spell_notified", "spell_reminders"
+)  # fmt: skip
+
+
+def _decide(
+    outcome: PollOutcome, past: PollState = NEW_FEED, seen: tuple[bool, ...] = (), seed: int = 7,
+    unhealthy_after: int = 5,
+) -> PollDecision:  # fmt: skip
+    return decide_poll(
+        FEED, past, outcome, seen, policy=POLICY, due_at=T - 40, now=T, rng=random.Random(seed),
+        max_entry_age=2 * 86400, unhealthy_after=unhealthy_after,
+    )  # fmt: skip
+
+
+def test_a_304_records_the_poll_keeps_the_validators_and_is_due_one_interval_after_it_was_due() -> None:
+    past = PollState(Validators('"v1"', "lm"), errors=2, spell=Spell(since="2026-12-01T10:00:00+00:00"))
+    decision = _decide(NotModified(), past)
+    plan = schedule(NotModified(), Cadence(), POLICY, T - 40, T, 0, random.Random(7))
+    assert decision.plan == plan and plan.why == "start"
+    assert decision.write == {
+        "url": FEED.url, "last_poll": T, "last_ok": STAMP, "last_status": 304,
+        "interval": 300, "why": "start", "next_poll": round(plan.due or 0),
+    }  # fmt: skip
+    assert set(decision.delete) == {"last_error", "errors", "moved_to", *SPELL_AND_CADENCE}
+    assert decision.state == PollState(Validators('"v1"', "lm"), errors=0)  # failures reset, spell over
+    assert (decision.kind, decision.labels, decision.notices) == ("not_modified", ("not_modified", "3xx"), ())
+    assert decision.log == (LogLine(logging.DEBUG, "feed %s %s: not modified", (FEED.id, FEED.url)),)
+
+
+def test_a_new_body_saves_its_validators_and_splits_its_entries_into_new_and_stale() -> None:
+    fresh, old, seen = _entry("fresh", NOW - HOUR_DELTA), _entry("old", NOW - 3 * DAY), _entry("seen", NOW)
+    body = FeedEntries((fresh, old, seen), Validators('"v2"', None), warning="SAXParseException: junk")
+    decision = _decide(body, seen=(False, False, True))
+    assert ([e.key for e in decision.new], [e.key for e in decision.stale]) == (["fresh"], ["old"])
+    assert decision.write["etag"] == '"v2"' and decision.write["entries"] == 3
+    assert (
+        decision.write["last_status"] == 200 and decision.write["last_warning"] == "SAXParseException: junk"
+    )
+    assert decision.write["per_day"] == 1.0  # three dated entries over three days
+    assert {"last_modified", "errors", "last_error"} <= set(decision.delete)
+    assert decision.state.validators == Validators('"v2"', None)
+    assert (decision.kind, decision.listed, decision.labels) == ("entries", 3, ("entries", "2xx"))
+    assert decision.log == (
+        LogLine(logging.WARNING, "feed %s %s: ill-formed, %d entries recovered: %s",
+                (FEED.id, FEED.url, 3, "SAXParseException: junk")),
+        LogLine(logging.INFO, "feed %s %s: %d entries, %d new%s",
+                (FEED.id, FEED.url, 3, 1, ", 1 too old to alert")),
+    )  # fmt: skip
+
+
+def test_a_deferred_feed_only_changes_its_schedule() -> None:
+    past = PollState(Validators('"v1"'), errors=1, moved_to="https://new.example.com/rss")
+    decision = _decide(Deferred(12.0), past)
+    assert decision.write == {"interval": 300, "why": "host delay", "next_poll": round(T + 12)}
+    assert decision.delete == () and decision.state == past
+    assert (decision.kind, decision.labels, decision.notices) == ("deferred", ("deferred", "none"), ())
+    assert decision.log == (
+        LogLine(logging.DEBUG, "feed %s %s: its host is busy, deferred %ds",
+                (FEED.id, "https://new.example.com/rss", 12.0)),
+    )  # fmt: skip
+
+
+def test_failures_count_up_back_off_and_a_success_resets_them() -> None:
+    down = PollFailed(f"{FEED.url}: HTTP 503 Service Unavailable", retriable=True, http_status=503)
+    first = _decide(down)
+    assert first.state.errors == 1 and first.write["errors"] == 1
+    assert first.write["last_error"] == down.error and first.write["last_error_at"] == STAMP
+    assert first.write["spell_since"] == STAMP and first.plan.why == "backoff"
+    assert (first.kind, first.labels) == ("failed", ("failed", "5xx"))
+    assert first.log == (
+        LogLine(logging.WARNING, "feed %s %s: %s; next poll in %ds (%s)",
+                (FEED.id, FEED.url, "HTTP 503 Service Unavailable", (first.plan.due or 0) - T, "backoff")),
+    )  # fmt: skip
+    second = _decide(down, first.state)
+    assert second.state.errors == 2 and second.plan.interval > first.plan.interval  # doubling
+    broken = _decide(PollFailed("not a feed", retriable=False), second.state)
+    assert broken.state.errors == 3 and broken.labels == ("failed", "error")  # no HTTP answer to class
+    assert broken.log[-1].level == logging.ERROR  # a permanent failure is an error, a passing one a warning
+    back = _decide(NotModified(), broken.state)
+    assert back.state.errors == 0 and "errors" in back.delete and back.notices == ()
+
+
+def test_unhealthy_after_failures_in_a_row_sends_one_notice_then_recovers() -> None:
+    down, state, sent = PollFailed("timeout", retriable=True), PollState(), []
+    for n in range(1, 7):
+        decision = _decide(down, state, seed=n)
+        sent.append([notice.type for notice in decision.notices])
+        state = decision.state
+    assert sent == [[], [], [], [], ["feed.unhealthy"], []]  # the fifth, then not again the same day
+    assert state.spell == Spell(since=STAMP, notified=T, reminders=1)
+    recovered = _decide(NotModified(), state)
+    assert [n.type for n in recovered.notices] == ["feed.recovered"] and recovered.state.spell == Spell()
+
+
+def test_410_retires_the_feed_with_a_notice() -> None:
+    gone = PollFailed(f"{FEED.url}: HTTP 410 Gone", retriable=False, gone=True, http_status=410)
+    decision = _decide(gone)
+    assert (decision.plan.due, decision.plan.why) == (None, "retired")
+    assert decision.write["retired"] == STAMP and decision.write["retired_reason"] == gone.error
+    assert "next_poll" in decision.delete
+    assert decision.labels == ("gone", "4xx") and [n.type for n in decision.notices] == ["feed.retired"]
+    assert decision.log == (
+        LogLine(logging.ERROR, "feed %s %s: %s; retired, no more polls (wirewatch feeds revive %s)",
+                (FEED.id, FEED.url, "HTTP 410 Gone", FEED.url)),
+    )  # fmt: skip
+
+
+def test_a_301_moves_the_feed_once() -> None:
+    new_url = "https://new.example.com/rss"
+    decision = _decide(NotModified(moved_to=new_url))
+    assert decision.write["moved_to"] == new_url and decision.state.moved_to == new_url
+    assert [n.type for n in decision.notices] == ["feed.moved"]
+    assert decision.log[-1] == LogLine(
+        logging.WARNING, "feed %s %s: moved permanently to %s; polled there from now on",
+        (FEED.id, FEED.url, new_url),
+    )  # fmt: skip
+    again = _decide(NotModified(moved_to=new_url), decision.state)  # polled at the new address
+    assert again.write["moved_to"] == new_url and again.notices == () and len(again.log) == 1

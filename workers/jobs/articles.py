@@ -1,17 +1,17 @@
-"""The article job (queue articles): a batch of new entries; each page fetched (at once), its
-article extracted, placed in its story, archived and matched; its alerts recorded and handed to
-workers.delivery. A page that may load later comes back alone, with attempt + 1."""
+"""The article job (queue articles): a batch of new entries; each page fetched (at once), then
+for each entry: read (pipeline.articles.read_entry: retry later, or its article), placed in its
+story, filed (its archive record and alerts: pipeline.articles.file_article), its alerts recorded
+and handed to workers.delivery. A page that may load later comes back alone, with attempt + 1."""
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from typing import assert_never
 from urllib.parse import urlsplit
 
-from pipeline.alerts import decide_alerts
-from pipeline.errors import FetchPermanent, FetchRetriable, WirewatchError
-from pipeline.extract import build_article
+from pipeline.articles import ArticleRead, Page, RetryLater, file_article, read_entry
+from pipeline.errors import FetchPermanent, FetchRetriable
 from pipeline.models import Archived, Article, Entry, StoryCopy, StoryRef, iso_time
 from pipeline.stories import fingerprint, story_url
 
@@ -21,19 +21,10 @@ from ..queueing import ARTICLE_TRIES, enqueue_articles
 from ..retries import backoff
 from ..store import alerts as alert_store
 from ..store import archive, stories
-from .common import without_url
 
 log = logging.getLogger("wirewatch.jobs")
 
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-
-
-@dataclass(frozen=True)
-class _Page:
-    content: bytes | None = None
-    url: str = ""
-    final_url: str = ""  # after redirects: the site a canonical link must be on
-    error: WirewatchError | None = None
 
 
 def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int = 0) -> dict[str, int]:
@@ -51,28 +42,29 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
     ] = []  # first delivery tries under way on the pool, while the next page is read
     for entry, future in zip(entries, pages, strict=True):
         page = future.result()
-        url = entry.link or entry.feed_url
-        if isinstance(page.error, FetchRetriable) and attempt + 1 < ARTICLE_TRIES:
-            log.warning("article %s %s: page fetch failed, will retry in %ds: %s",
-                        entry.key, url, retry_in, without_url(url, page.error))  # fmt: skip
-            again.append(entry)
-            continue
-        if page.error is not None:
-            log.warning("article %s %s: page not fetched, using the feed's text: %s",
-                        entry.key, url, without_url(url, page.error))  # fmt: skip
-        with ctx.metrics.extract_seconds.time():
-            article = build_article(
-                entry, page.url or url, page.content, d.min_text_chars, d.max_extract_time
-            )
+        started = time.perf_counter()
+        outcome = read_entry(
+            entry, page, attempt, tries=ARTICLE_TRIES, retry_in=retry_in,
+            min_text_chars=d.min_text_chars, max_extract_time=d.max_extract_time,
+        )  # fmt: skip
+        for line in outcome.log:
+            log.log(line.level, line.message, *line.args)
+        match outcome:
+            case RetryLater():
+                again.append(entry)
+                continue
+            case ArticleRead(article=article):  # the read's time is the extraction's: a retry has none
+                ctx.metrics.extract_seconds.observe(time.perf_counter() - started)
+            case _:
+                assert_never(outcome)
         ctx.metrics.articles.labels(article.text_from).inc()
         story, story_link = _place(ctx, entry, article, page)
-        archived.append(Archived(article=article, entry_key=entry.key, feed_url=entry.feed_url,
-                                 story_url=story_link, story=story, seen=iso_time(time.time())))  # fmt: skip
-        created = iso_time(time.time())
-        alerts = decide_alerts(article, story, ctx.matcher, ctx.rule_sinks, created)
+        now = time.time()
+        filed = file_article(entry, article, story, story_link, ctx.matcher, ctx.rule_sinks, now)
+        archived.append(filed.archived)
         counts["articles"] += 1
-        alert_store.count_matches(ctx.redis, [a.rule_id for a in alerts], time.time())
-        for alert in alerts:
+        alert_store.count_matches(ctx.redis, [a.rule_id for a in filed.alerts], now)
+        for alert in filed.alerts:
             ctx.metrics.matches.labels(alert.rule_id).inc()
             recorded = delivery.record_alert(ctx, alert, entry.key, article, story)
             counts["alerts"] += recorded == "new"
@@ -85,7 +77,7 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
     return counts
 
 
-def _place(ctx: WorkerContext, entry: Entry, article: Article, page: _Page) -> tuple[StoryRef, str | None]:
+def _place(ctx: WorkerContext, entry: Entry, article: Article, page: Page) -> tuple[StoryRef, str | None]:
     """The article's story, recorded in the story index (see workers.store.stories), and the URL it was
     keyed by."""
     d, policy = ctx.config.defaults, ctx.story_policy
@@ -104,14 +96,14 @@ def _place(ctx: WorkerContext, entry: Entry, article: Article, page: _Page) -> t
     return StoryRef(id=placed.story_id, first_seen=iso_time(placed.first_seen)), url
 
 
-def _fetch_page(ctx: WorkerContext, entry: Entry) -> _Page:
+def _fetch_page(ctx: WorkerContext, entry: Entry) -> Page:
     if not entry.link:
-        return _Page()
+        return Page()
     try:
         with ctx.hosts.slot(urlsplit(entry.link).hostname or ""):
             fetched = ctx.fetcher.get(
                 entry.link, max_bytes=ctx.config.defaults.max_page_bytes, accept=PAGE_ACCEPT
             )
     except (FetchRetriable, FetchPermanent) as exc:
-        return _Page(error=exc)
-    return _Page(content=fetched.content, url=entry.link, final_url=fetched.url)
+        return Page(error=exc)
+    return Page(content=fetched.content, url=entry.link, final_url=fetched.url)

@@ -1,35 +1,27 @@
-"""The poll job (queue feeds): a batch of due feeds polled at once; what each answered saved, the
-new entries queued for article work, each feed's next due time set."""
+"""The poll job (queue feeds): a batch of due feeds polled at once; for each, what it answered
+decided on (pipeline.polling.decide_poll) and the decision saved, the new entries queued for
+article work, its next due time set."""
 
 from __future__ import annotations
 
 import logging
 import random
-import re
 import time
 from concurrent.futures import Future
-from datetime import UTC, datetime
 from typing import Any, assert_never
 from urllib.parse import urlsplit
 
-from redis.client import Pipeline
-
 from pipeline.config import FeedConfig
 from pipeline.models import Entry, Notice
-from pipeline.notices import notices_after, poll_result
 from pipeline.polling import (
     Deferred,
-    FeedEntries,
-    NotModified,
     PollFailed,
     PollOutcome,
     PollPolicy,
     Validators,
-    cadence_after,
-    entries_per_day,
+    decide_poll,
+    listed_entries,
     poll_url,
-    schedule,
-    triage_entries,
 )
 
 from ..context import WorkerContext
@@ -39,13 +31,11 @@ from ..store import feeds as feed_store
 from ..store import schedule as schedule_store
 from ..store import seen as seen_store
 from ..store import slots
-from .common import without_url
 
 log = logging.getLogger("wirewatch.jobs")
 
 HOST_WAIT_MAX = 5.0  # seconds a poll thread waits for its host's slot; longer, the feed is deferred
 _RANDOM = random.Random()
-_HTTP_STATUS = re.compile(r"\bHTTP (\d{3})\b")
 
 
 def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
@@ -66,90 +56,41 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
         for (feed, _), past in zip(feeds, known, strict=True)
     ]
     outcomes = [_outcome(feed, future) for (feed, _), future in zip(feeds, futures, strict=True)]
-
-    listed = [e for o in outcomes if isinstance(o, FeedEntries) for e in o.entries]
-    seen = iter(seen_store.seen_flags(ctx.redis, listed))
+    listed = [listed_entries(o) for o in outcomes]
+    flags = iter(seen_store.seen_flags(ctx.redis, [e for entries in listed for e in entries]))
     now = time.time()
-    today = datetime.fromtimestamp(now, UTC)
-    stamp = today.isoformat(timespec="seconds")
+
     new: list[Entry] = []
     stale: list[Entry] = []
     counts = {"feeds": len(feeds), "not_modified": 0, "failed": 0, "deferred": 0, "new": 0}
     notices: list[Notice] = []
     with ctx.redis.pipeline(transaction=False) as pipe:
-        for (feed, due_at), past, outcome in zip(feeds, known, outcomes, strict=True):
-            policy = PollPolicy.of(cfg, feed)
-            cadence = cadence_after(outcome, past.cadence, now, policy)
-            polled = past.moved_to or feed.url
-            moved_now = _moved(outcome, polled)  # a new permanent address, found by this poll
-            moved_to = moved_now or past.moved_to
-            errors = 0 if not isinstance(outcome, PollFailed) else past.errors + 1
-            plan = schedule(outcome, cadence, policy, due_at, now, errors, _RANDOM)
-            found, spell = notices_after(
-                poll_result(outcome), feed, past.spell, past.errors, _error(outcome), now,
-                cfg.defaults.unhealthy_after, moved_now,
+        for (feed, due_at), past, outcome, entries in zip(feeds, known, outcomes, listed, strict=True):
+            decision = decide_poll(
+                feed, past, outcome, [next(flags) for _ in entries],
+                policy=PollPolicy.of(cfg, feed), due_at=due_at, now=now, rng=_RANDOM,
+                max_entry_age=cfg.max_entry_age_for(feed), unhealthy_after=cfg.defaults.unhealthy_after,
             )  # fmt: skip
-            notices += found
-            fields: dict[str, Any] = {
-                **feed_store.cadence_fields(cadence),
-                **feed_store.spell_fields(spell),
-                "moved_to": moved_to or "",
-                "interval": round(plan.interval),
-                "why": plan.why,
-                "next_poll": round(plan.due) if plan.due is not None else "",
-            }
-            ctx.metrics.polls.labels(*_poll_labels(outcome)).inc()
-            match outcome:
-                case NotModified():
-                    counts["not_modified"] += 1
-                    feed_store.record_poll(pipe, feed.id, feed.url, now, last_ok=stamp, last_status=304,
-                                           last_error="", errors="", **fields)  # fmt: skip
-                    log.debug("feed %s %s: not modified", feed.id, polled)
-                case FeedEntries():
-                    flags = [next(seen) for _ in outcome.entries]
-                    triage = triage_entries(outcome.entries, flags, cfg.max_entry_age_for(feed), today)
-                    new += triage.new
-                    stale += triage.stale
-                    ctx.metrics.entries.labels("seen").inc(len(outcome.entries))
-                    ctx.metrics.entries.labels("new").inc(len(triage.new))
-                    counts["new"] += len(triage.new)
-                    per_day = entries_per_day(outcome.entries, now)
-                    _record_entries(pipe, feed, now, stamp, outcome, {**fields, "per_day": per_day or ""})
-                    if outcome.warning:
-                        log.warning("feed %s %s: ill-formed, %d entries recovered: %s",
-                                    feed.id, polled, len(outcome.entries), outcome.warning)  # fmt: skip
-                    old = f", {len(triage.stale)} too old to alert" if triage.stale else ""
-                    log.info("feed %s %s: %d entries, %d new%s",
-                             feed.id, polled, len(outcome.entries), len(triage.new), old)  # fmt: skip
-                case Deferred():
-                    counts["deferred"] += 1  # not polled: only its schedule changes
-                    feed_store.note_schedule(
-                        pipe, feed.id, **{k: fields[k] for k in ("interval", "why", "next_poll")}
-                    )
-                    log.debug("feed %s %s: its host is busy, deferred %ds", feed.id, polled, outcome.wait)
-                case PollFailed():
-                    counts["failed"] += 1
-                    retired = {"retired": stamp, "retired_reason": outcome.error} if outcome.gone else {}
-                    feed_store.record_poll(
-                        pipe, feed.id, feed.url, now, last_error=outcome.error, errors=errors,
-                        last_error_at=stamp, **retired, **fields,
-                    )  # fmt: skip
-                case _:
-                    assert_never(outcome)
-            if moved_now:
-                log.warning("feed %s %s: moved permanently to %s; polled there from now on",
-                            feed.id, polled, moved_now)  # fmt: skip
-            if plan.due is None:
+            feed_store.save_decision(pipe, feed.id, decision)
+            if decision.plan.due is None:
                 schedule_store.retire_feed(pipe, feed.id)
-                log.error("feed %s %s: %s; retired, no more polls (wirewatch feeds revive %s)",
-                          feed.id, polled, without_url(polled, _error(outcome)), feed.url)  # fmt: skip
-                continue
-            if isinstance(outcome, PollFailed):
-                level = logging.WARNING if outcome.retriable else logging.ERROR
-                reason = without_url(polled, outcome.error)
-                log.log(level, "feed %s %s: %s; next poll in %ds (%s)",
-                        feed.id, polled, reason, plan.due - now, plan.why)  # fmt: skip
-            schedule_store.set_due(pipe, feed.id, plan.due)
+            else:
+                schedule_store.set_due(pipe, feed.id, decision.plan.due)
+            new += decision.new
+            stale += decision.stale
+            notices += decision.notices
+            ctx.metrics.polls.labels(*decision.labels).inc()
+            match decision.kind:
+                case "entries":
+                    ctx.metrics.entries.labels("seen").inc(decision.listed)
+                    ctx.metrics.entries.labels("new").inc(len(decision.new))
+                    counts["new"] += len(decision.new)
+                case "not_modified" | "deferred" | "failed":
+                    counts[decision.kind] += 1
+                case _:
+                    assert_never(decision.kind)
+            for line in decision.log:
+                log.log(line.level, line.message, *line.args)
         # Queued before they are marked seen: a crash in between queues them again, and the
         # article work is idempotent (one alert per rule and story).
         enqueue_articles(ctx.services, new)
@@ -161,32 +102,6 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
         for sink_id in cfg.notice_sinks():
             enqueue_delivery(ctx.services, notice, sink_id)
     return counts
-
-
-def _poll_labels(outcome: PollOutcome) -> tuple[str, str]:
-    """(outcome, HTTP status class) of a poll, for wirewatch_polls."""
-    match outcome:
-        case NotModified():
-            return "not_modified", "3xx"
-        case FeedEntries():
-            return "entries", f"{outcome.status // 100}xx"
-        case Deferred():
-            return "deferred", "none"
-        case PollFailed():
-            status = _HTTP_STATUS.search(outcome.error)
-            return "gone" if outcome.gone else "failed", f"{status.group(1)[0]}xx" if status else "error"
-        case _:
-            assert_never(outcome)
-
-
-def _error(outcome: PollOutcome) -> str:
-    return outcome.error if isinstance(outcome, PollFailed) else ""
-
-
-def _moved(outcome: PollOutcome, polled: str) -> str | None:
-    """Where a permanent redirect sent the feed, when it did."""
-    moved = outcome.moved_to if isinstance(outcome, NotModified | FeedEntries) else None
-    return moved if moved and moved != polled else None
 
 
 def _poll_one(ctx: WorkerContext, feed: FeedConfig, url: str, validators: Validators) -> PollOutcome:
@@ -207,16 +122,3 @@ def _outcome(feed: FeedConfig, future: Future[PollOutcome]) -> PollOutcome:
     except Exception as exc:  # a bug in one feed's poll: the batch goes on without it
         log.error("feed %s %s: bug: %s: %s", feed.id, feed.url, type(exc).__name__, exc, exc_info=exc)
         return PollFailed(f"{type(exc).__name__}: {exc}", retriable=False)
-
-
-def _record_entries(
-    pipe: Pipeline, feed: FeedConfig, now: float, stamp: str, outcome: FeedEntries, fields: dict[str, Any]
-) -> None:
-    feed_store.record_poll(
-        pipe, feed.id, feed.url, now,
-        etag=outcome.validators.etag or "",
-        last_modified=outcome.validators.last_modified or "",
-        last_ok=stamp, last_status=outcome.status, last_error="", errors="",
-        last_warning=outcome.warning or "", entries=len(outcome.entries),
-        **fields,
-    )  # fmt: skip

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
 
 from redis import Redis
 from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
 from pipeline.notices import Spell
-from pipeline.polling import Cadence, Validators
+from pipeline.polling import Cadence, PollDecision, PollState, Validators
 
 from .common import PREFIX, to_float, to_str
 
@@ -19,16 +18,7 @@ def feed_key(feed_id: str) -> str:
     return f"{PREFIX}feed:{feed_id}"
 
 
-class PollState(NamedTuple):
-    """What a poll needs to know of a feed's past."""
-
-    validators: Validators
-    errors: int  # failures in a row
-    moved_to: str | None  # where a 301 or 308 sent it
-    cadence: Cadence
-    spell: Spell  # its run of failures, as far as notices go
-
-
+# The fields a poll's state is read back from: those `pipeline.polling.decide_poll` writes.
 _POLL_FIELDS = [
     "etag", "last_modified", "errors", "moved_to", "adaptive", "floor", "max_age", "skip_hours",
     "spell_since", "spell_notified", "spell_reminders",
@@ -51,23 +41,13 @@ def poll_states(redis: Redis, feed_ids: Sequence[str]) -> list[PollState]:
     return out
 
 
-def spell_fields(spell: Spell) -> dict[str, Any]:
-    """A spell as `record_poll` fields (an empty value deletes the field)."""
-    return {
-        "spell_since": spell.since or "",
-        "spell_notified": spell.notified or "",
-        "spell_reminders": spell.reminders or "",
-    }
-
-
-def cadence_fields(cadence: Cadence) -> dict[str, Any]:
-    """A cadence as `record_poll` fields (an empty value deletes the field)."""
-    return {
-        "adaptive": cadence.adaptive or "",
-        "floor": cadence.floor or "",
-        "max_age": cadence.max_age or "",
-        "skip_hours": ",".join(str(h) for h in sorted(cadence.skip_hours)),
-    }
+def save_decision(pipe: Pipeline, feed_id: str, decision: PollDecision) -> None:
+    """Store what a poll decided for the feed: the fields it set, without those it emptied."""
+    key = feed_key(feed_id)
+    mapping: dict[FieldT, EncodableT] = {k: v for k, v in decision.write.items()}
+    pipe.hset(key, mapping=mapping)
+    if decision.delete:
+        pipe.hdel(key, *decision.delete)
 
 
 def retired_feeds(redis: Redis, feed_ids: Sequence[str]) -> set[str]:
@@ -77,23 +57,6 @@ def retired_feeds(redis: Redis, feed_ids: Sequence[str]) -> set[str]:
             pipe.hexists(feed_key(fid), "retired")
         flags = pipe.execute()
     return {fid for fid, retired in zip(feed_ids, flags, strict=True) if retired}
-
-
-def record_poll(pipe: Pipeline, feed_id: str, url: str, now: float, **fields: Any) -> None:
-    """Store the outcome of one poll; an empty value deletes that field."""
-    key = feed_key(feed_id)
-    mapping: dict[FieldT, EncodableT] = {"url": url, "last_poll": now}
-    mapping.update({k: v for k, v in fields.items() if v not in (None, "")})
-    pipe.hset(key, mapping=mapping)
-    empty = [k for k, v in fields.items() if v in (None, "")]
-    if empty:
-        pipe.hdel(key, *empty)
-
-
-def note_schedule(pipe: Pipeline, feed_id: str, **fields: EncodableT) -> None:
-    """Store when a feed is due and why, without counting it as polled."""
-    mapping: dict[FieldT, EncodableT] = {k: v for k, v in fields.items()}
-    pipe.hset(feed_key(feed_id), mapping=mapping)
 
 
 def feed_states(redis: Redis, feed_ids: Iterable[str]) -> dict[str, dict[str, str]]:
