@@ -37,9 +37,8 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
     retry_in = backoff(attempt + 1, d.retry_backoff, d.retry_backoff_cap)[-1]
     counts = {"articles": 0, "alerts": 0}
     archived: list[Archived] = []
-    tries: list[
-        delivery.FirstTry
-    ] = []  # first delivery tries under way on the pool, while the next page is read
+    # First delivery tries under way on the pool, while the next page is read.
+    tries: list[delivery.FirstTry] = []
     for entry, future in zip(entries, pages, strict=True):
         page = future.result()
         started = time.perf_counter()
