@@ -29,8 +29,9 @@ from .aliases import AliasTable
 from .evaluate import Check, TooCostly, compile_holds, explain_hits, holds
 from .highlight import build_match
 from .index import Document, DocumentIndex
+from .lexer import QuerySyntaxError
 from .nodes import FIELDS, Node
-from .parser import QuerySyntaxError, parse_query
+from .parser import parse_query
 from .prefilter import Prefilter
 
 __all__ = ["CompiledRule", "Document", "Matcher", "RuleError", "RuleErrors", "RuleSpec", "build_processes"]
