@@ -2,8 +2,8 @@
 
 `compile_holds` (the matcher's compiled check) against `holds`, on documents and queries drawn
 from the query grammar; and every other way of finding the words of a text (`words`, `spans`,
-`raw_words`, `prepared_words`, `WordLocator`, the ASCII split, `is_one_word`) against
-`tokenize`, on texts from all over Unicode.
+`raw_words`, `prepared_words`, `WordLocator`, the ASCII split, `is_one_word`, an index's
+whole-word search for `=exact` words) against `tokenize`, on texts from all over Unicode.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import unicodedata
 from collections.abc import Callable
 from functools import cache
 
-from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import HealthCheck, example, given, reject, settings
 from hypothesis import strategies as st
 
 from pipeline.rules import Document, QuerySyntaxError, parse_query, tokenize, words
 from pipeline.rules.evaluate import compile_holds, holds
-from pipeline.rules.index import DocumentIndex
+from pipeline.rules.index import DocumentIndex, FieldIndex
 from pipeline.rules.nodes import DEFAULT_FIELDS, FIELDS
 from pipeline.rules.reference import compile_reference, haystack
 from pipeline.rules.text import (
@@ -34,6 +34,7 @@ from pipeline.rules.text import (
     prepared_words,
     raw_words,
     spans,
+    surface,
 )
 
 from .test_rules_reference import ALL_FORMS, FIELD_NAMES
@@ -290,6 +291,29 @@ def test_one_word_is_one_token_of_the_whole_text(text: str) -> None:
 @given(TEXTS)
 def test_every_character_of_a_token_is_in_a_word(text: str) -> None:
     assert all(in_word(c) for t in tokenize(text) for c in text[t.start : t.end])
+
+
+@st.composite
+def texts_and_words(draw: st.DrawFn) -> tuple[str, str]:
+    """A text, and a word that is written there, or nearly, or perhaps elsewhere."""
+    text = draw(TEXTS)
+    surfaces = [surface(text[t.start : t.end]) for t in tokenize(text)]
+    return text, draw(
+        st.sampled_from([*surfaces, "s", "S", "a", "ICC", *(s[:-1] for s in surfaces if s[1:])])
+    )
+
+
+@QUICK
+@given(texts_and_words())
+@example(("S:Navalny's", "s"))  # the s of a possessive is no word (=s held)
+@example(("\u03000", "0"))  # a mark before a word does not join it to anything (=0 did not hold)
+@example(("b\u0301a", "a"))  # a mark inside a word does ("ba")
+def test_an_index_finds_an_exact_word_where_a_token_is_written_so(case: tuple[str, str]) -> None:
+    text, word = case
+    if is_one_word(word):  # as an exact word is: one word as written, NFC
+        assert FieldIndex(text).has_exact(word) == (
+            word in [surface(text[t.start : t.end]) for t in tokenize(text)]
+        )
 
 
 @MATCHING
