@@ -6,8 +6,8 @@ one); `matcher.match(Document(title=..., text=...))` returns a `RuleHit` per mat
 Modules: text (words and folding), leaves and aliases (words as written -> leaves), lexer
 (query -> tokens), parser (tokens -> tree of `nodes`), evaluate (tree + document -> true?
 why?), prefilter (document -> candidate rules), highlight (hits -> snippet), matcher (all of
-it), reference (a slow, independent evaluator: one regex per rule, the yardstick for tests and
-benchmarks).
+it), parallel (many rules' trees parsed in helper processes, for the matcher), reference (a
+slow, independent evaluator: one regex per rule, the yardstick for tests and benchmarks).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from pipeline.alerts import alerts_for, article_document
 from pipeline.config import load_rules
 from pipeline.models import Alert, Archived, RuleHit, iso_time
 from pipeline.rules import AliasTable, Matcher, QuerySyntaxError, parse_query
+from pipeline.rules.parallel import build_processes, parse_in_helpers
 from pipeline.schema import Config, RuleConfig, parse_duration, person_variants
 from pipeline.sinks.render import one_line
 
@@ -87,7 +88,10 @@ def _rules_for(
         if unknown:
             raise click.BadParameter(f"no rule {', '.join(map(repr, unknown))}", param_hint="--rule")
         rules = [r for r in rules if r.id in rule_ids]
-    return rules, Matcher(rules, aliases, people=person_variants(people))
+    variants = person_variants(people)
+    processes = build_processes(len(rules))  # many rules: parsed in helper processes too
+    with parse_in_helpers(rules, aliases, people=variants, processes=processes) as parsed:
+        return rules, Matcher(rules, aliases, people=variants, parsed=parsed)
 
 
 @click.command()

@@ -21,6 +21,7 @@ from pipeline.fetch import Fetcher
 from pipeline.models import Article
 from pipeline.rules import Document, Matcher, tree
 from pipeline.rules import explain as explain_node
+from pipeline.rules.parallel import build_processes, parse_in_helpers
 from pipeline.schema import person_variants
 from pipeline.sinks.render import one_line
 
@@ -128,8 +129,13 @@ def rules_test(
     else:
         assert cfg is not None
         rule_list, aliases, people = cfg.rules, cfg.aliases, cfg.people
-    parsed = cfg.parsed_queries if cfg and rules_file is None else None
-    matcher = Matcher(rule_list, aliases, people=person_variants(people), parsed=parsed)
+    variants = person_variants(people)
+    if cfg and rules_file is None:  # the config loader parsed its rules
+        matcher = Matcher(rule_list, aliases, people=variants, parsed=cfg.parsed_queries)
+    else:
+        processes = build_processes(len(rule_list))  # many rules: parsed in helper processes too
+        with parse_in_helpers(rule_list, aliases, people=variants, processes=processes) as parsed:
+            matcher = Matcher(rule_list, aliases, people=variants, parsed=parsed)
     if explain:
         for rule in matcher.rules:
             if as_json:
