@@ -3,19 +3,21 @@
 `Matcher(rules, shared_aliases)` compiles every rule (or raises `RuleErrors` listing every bad
 one); `matcher.match(Document(title=..., text=...))` returns a `RuleHit` per matching rule.
 
-Modules: text (words and folding), leaves and aliases (words as written -> leaves), parser
-(query -> tree of `nodes`), evaluate (tree + document -> true? why?), prefilter (document ->
-candidate rules), highlight (hits -> snippet), matcher (all of it), reference (a slow,
-independent evaluator: one regex per rule, the yardstick for tests and benchmarks).
+Modules: text (words and folding), leaves and aliases (words as written -> leaves), lexer
+(query -> tokens), parser (tokens -> tree of `nodes`), evaluate (tree + document -> true?
+why?), prefilter (document -> candidate rules), highlight (hits -> snippet), matcher (all of
+it), parallel (many rules' trees parsed in helper processes, for the matcher), reference (a
+slow, independent evaluator: one regex per rule, the yardstick for tests and benchmarks).
 """
 
 from __future__ import annotations
 
 from .aliases import AliasProblem, AliasTable
 from .index import Document
+from .lexer import QuerySyntaxError, operator_lookalikes
 from .matcher import Matcher, RuleError, RuleErrors, RuleSpec
 from .nodes import explain, tree
-from .parser import QuerySyntaxError, operator_lookalikes, parse_query
+from .parser import parse_query
 from .text import fold, tokenize, words
 
 __all__ = [

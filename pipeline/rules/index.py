@@ -130,8 +130,10 @@ class FieldIndex:
     def has_exact(self, word: str) -> bool:
         if fold(word) not in self.vocabulary:
             return False
-        if word.isascii():  # no normalisation to mind: find it as a whole word in the text
-            return _find_word(self.text, word)
+        if word.isascii() and self._ascii:
+            # No normalisation to mind and, with every word ASCII, no combining mark that could
+            # join or start a word: a whole-word match in the possessive-blanked text is a token.
+            return _find_word(self._blanked, word)
         return bool(self.exact_positions(word))
 
     def exact_positions(self, word: str) -> list[int]:
@@ -184,7 +186,8 @@ class FieldIndex:
 
 
 def _find_word(text: str, word: str) -> bool:
-    """Whether `word` occurs in `text` as a whole word (the same boundaries as `text.tokenize`)."""
+    """Whether `word` occurs in `text` as a whole word: the same boundaries as `text.tokenize`
+    when `text` has its possessives blanked and all its words are ASCII."""
     at = text.find(word)
     while at != -1:
         end = at + len(word)

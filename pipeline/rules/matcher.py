@@ -1,27 +1,21 @@
 """Rules compiled once into one structure, matched against many documents.
 
-    matcher = Matcher(config.rules, config.aliases)      # or raises RuleErrors, listing all
+    matcher = Matcher(config.rules, config.aliases, parsed=loaded.queries)  # or RuleErrors
     for hit in matcher.match(Document(title=..., text=...)): ...
 
-Build: parse every rule (aliases expanded) and register its anchors in the `Prefilter`; from
-20,000 rules on, helper processes forked at the start parse chunks of them meanwhile (Linux).
-Match: index the document once, ask the prefilter for candidates, evaluate only those exactly,
-and explain the few that hold (`match_ids` skips the explanations). Nothing loads partially:
-one bad rule and the whole set is refused.
+Build: take each rule's tree from `parsed` (the config loader's, or `parallel.parse_in_helpers`'s
+for many rules at once) or else parse it here (aliases expanded), and register its anchors in
+the `Prefilter`. Match: index the document once, ask the prefilter for candidates, evaluate
+only those exactly, and explain the few that hold (`match_ids` skips the explanations).
+Nothing loads partially: one bad rule and the whole set is refused.
 """
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import itertools
 import logging
-import multiprocessing
-import os
-import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, NamedTuple, Protocol
 
 from ..models import RuleHit
@@ -29,17 +23,28 @@ from .aliases import AliasTable
 from .evaluate import Check, TooCostly, compile_holds, explain_hits, holds
 from .highlight import build_match
 from .index import Document, DocumentIndex
+from .lexer import QuerySyntaxError
 from .nodes import FIELDS, Node
-from .parser import QuerySyntaxError, parse_query
+from .parser import parse_query
 from .prefilter import Prefilter
 
-__all__ = ["CompiledRule", "Document", "Matcher", "RuleError", "RuleErrors", "RuleSpec", "build_processes"]
+__all__ = [
+    "CompiledRule",
+    "Document",
+    "Matcher",
+    "RuleError",
+    "RuleErrors",
+    "RuleSource",
+    "RuleSpec",
+    "Trees",
+    "parse_rule",
+]
 
 log = logging.getLogger(__name__)
 
 
-class _Source(Protocol):
-    """What parsing needs of a rule (all a helper process is sent)."""
+class RuleSource(Protocol):
+    """What parsing needs of a rule (all a helper process of `parallel` is sent)."""
 
     @property
     def id(self) -> str: ...
@@ -51,7 +56,13 @@ class _Source(Protocol):
     def aliases(self) -> Mapping[str, Sequence[str]]: ...
 
 
-class RuleSpec(_Source, Protocol):
+class Trees(Protocol):
+    """Trees already made, by rule id: a dict (the config loader's), `parallel.HelperTrees`."""
+
+    def get(self, rule_id: str, /) -> Node | None: ...
+
+
+class RuleSpec(RuleSource, Protocol):
     """What the matcher needs of a rule (`schema.RuleConfig` is one)."""
 
     @property
@@ -88,113 +99,22 @@ class RuleErrors(Exception):
         return (type(self), (self.errors,))
 
 
-PARALLEL_MIN_RULES = 20_000  # below this, one process builds (bench/README.md, "Rules")
-BATCH = 20_000  # rules read (and parsed in parallel) at a time
-MAX_PROCESSES = 4
-_CAN_FORK = sys.platform == "linux"  # fork without exec is unsafe on macOS; Windows has none
-
-# One parsed rule: its number, its tree (None if it failed) and its errors.
-_Parsed = list[tuple[int, Node | None, list[RuleError]]]
-_Chunk = tuple[int, int, "Future[_Parsed] | None"]  # rules [start, stop) sent to a helper
+# Rules read, parsed (or looked up in `parsed`), then filed in the prefilter a batch at a time:
+# a tenth faster than filing each as it is parsed (each stage's data stays in the CPU's caches,
+# is the likely reason). Small, so that a chunk of trees from `parallel` helpers is filed soon
+# after it comes (with 20,000, a 20,000-rule build took a third longer); and rules given by a
+# generator are never all held at once.
+BATCH = 5000
 
 
-def build_processes(rules: int) -> int:
-    """How many processes to parse `rules` rules with, by default."""
-    if rules < PARALLEL_MIN_RULES or not _CAN_FORK:
-        return 1
-    return max(1, min(MAX_PROCESSES, len(os.sched_getaffinity(0))))
-
-
-def _parse(rules: Sequence[_Source], start: int, stop: int, shared: AliasTable) -> _Parsed:
-    out: _Parsed = []
-    for n in range(start, stop):
-        rule = rules[n]
-        table = shared.extended(rule.aliases)
-        problems = [RuleError(rule.id, str(p)) for p in table.problems()] if table is not shared else []
-        try:
-            node: Node | None = parse_query(rule.query, table)
-        except QuerySyntaxError as exc:
-            problems.append(RuleError(rule.id, exc.message, exc.column, rule.query))
-            node = None
-        out.append((n, node, problems))
-    return out
-
-
-class _Spec(NamedTuple):
-    """What a helper process needs of a rule."""
-
-    id: str
-    query: str
-    aliases: Mapping[str, Sequence[str]]
-
-
-_HELPER_ALIASES: AliasTable | None = None  # in a helper process: the shared aliases
-
-
-def _start_helper(shared: AliasTable) -> None:  # pragma: no cover - runs in the helpers
-    global _HELPER_ALIASES
-    _HELPER_ALIASES = shared
-    gc.disable()  # as in the parent: trees hold no cycles, and each chunk is freed once sent
-
-
-def _parse_specs(specs: list[_Spec], first: int) -> _Parsed:  # pragma: no cover - in the helpers
-    assert _HELPER_ALIASES is not None
-    return [
-        (first + n, node, problems) for n, node, problems in _parse(specs, 0, len(specs), _HELPER_ALIASES)
-    ]
-
-
-class Helpers:
-    """Processes that parse chunks of rules for the build, forked once at its start (while this
-    process is small, so that they stay small too: each page this process writes to afterwards
-    becomes a private page of theirs). A chunk a helper fails on (it was killed, ran out of
-    memory, or hit a bug) is parsed here instead, where the same bug raises as it would have
-    without helpers."""
-
-    CHUNK = 5000
-
-    def __init__(self, count: int, shared: AliasTable) -> None:
-        self.count = count
-        self.pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            count,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_start_helper,
-            initargs=(shared,),
-        )
-        self.pool.submit(int).result()  # fork them now
-
-    def submit(self, rules: Sequence[RuleSpec], start: int, stop: int) -> list[_Chunk]:
-        """Send rules [start, stop) to the helpers, in chunks."""
-        chunks: list[_Chunk] = []
-        for a in range(start, stop, self.CHUNK):
-            b = min(stop, a + self.CHUNK)
-            future = None
-            if self.pool is not None:
-                specs = [_Spec(r.id, r.query, dict(r.aliases)) for r in rules[a:b]]
-                with contextlib.suppress(BrokenProcessPool):  # reported when its result is asked for
-                    future = self.pool.submit(_parse_specs, specs, a)
-            chunks.append((a, b, future))
-        return chunks
-
-    def results(
-        self, rules: Sequence[RuleSpec], chunks: list[_Chunk], shared: AliasTable
-    ) -> Iterator[_Parsed]:
-        """Each chunk's parsed rules, in order, waiting for each."""
-        for a, b, future in chunks:
-            try:
-                if future is None:
-                    raise BrokenProcessPool("the helper processes are gone")
-                yield future.result()
-            except Exception as exc:
-                log.warning("rules %d-%d: a helper process failed (%s); parsing them here", a, b, exc)
-                if isinstance(exc, BrokenProcessPool):
-                    self.close()
-                yield _parse(rules, a, b, shared)
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+def parse_rule(rule: RuleSource, shared: AliasTable) -> tuple[Node | None, list[RuleError]]:
+    """The rule's tree (None if its query does not parse) and its errors, alias problems too."""
+    table = shared.extended(rule.aliases)
+    problems = [RuleError(rule.id, str(p)) for p in table.problems()] if table is not shared else []
+    try:
+        return parse_query(rule.query, table), problems
+    except QuerySyntaxError as exc:
+        return None, [*problems, RuleError(rule.id, exc.message, exc.column, rule.query)]
 
 
 class CompiledRule(NamedTuple):
@@ -204,11 +124,10 @@ class CompiledRule(NamedTuple):
 
 
 class Matcher:
-    """Parses every rule up front; `match` then runs them over one document.
+    """Takes or parses every rule's tree up front; `match` then runs them over one document.
 
-    `processes`: how many processes parse the rules, counting this one (the others are forked
-    helpers, Linux only, that send their trees back pickled). By default one per CPU, up to
-    MAX_PROCESSES, when there are PARALLEL_MIN_RULES rules or more.
+    `parsed`: trees already made, by rule id (the config loader's, or `parallel.parse_in_helpers`'s);
+    a rule without one is parsed here.
     """
 
     def __init__(
@@ -217,74 +136,39 @@ class Matcher:
         shared_aliases: Mapping[str, Sequence[str]] | None = None,
         *,
         people: Mapping[str, Sequence[str]] | None = None,
-        processes: int | None = None,
-        parsed: Mapping[str, Node] | None = None,
+        parsed: Trees | None = None,
     ) -> None:
         # The trees hold no cycles; the cyclic GC is paused so that it does not walk every
         # object built so far again and again (bench/README.md, "Rules").
         paused = gc.isenabled()
         gc.disable()
         try:
-            self._build(rules, AliasTable(shared_aliases, people=people), processes, parsed or {})
+            self._build(rules, AliasTable(shared_aliases, people=people), parsed or {})
         finally:
             if paused:
                 gc.enable()
 
-    def _build(
-        self,
-        rules: Iterable[RuleSpec],
-        shared: AliasTable,
-        processes: int | None,
-        parsed: Mapping[str, Node],
-    ) -> None:
+    def _build(self, rules: Iterable[RuleSpec], shared: AliasTable, parsed: Trees) -> None:
         errors = [RuleError(None, str(p)) for p in [*shared.problems(), *shared.person_problems()]]
         self._ids: list[str] = []
         self._titles: list[str] = []
         self._nodes: list[Node] = []
         self._prefilter = Prefilter()
-        # In batches, so that rules given by a generator are never all held at once.
         source = iter(rules)
-        batch = list(itertools.islice(source, BATCH))
-        if parsed:  # trees the config loader made (and checked): parse only what it lacks
-            processes = 1
-        count = processes if processes is not None else build_processes(len(batch))
-        self.processes = max(1, min(count, len(batch))) if _CAN_FORK else 1
-        helpers = Helpers(self.processes - 1, shared) if self.processes > 1 else None
-        try:
-            while batch:
-                errors += self._build_batch(batch, shared, helpers, parsed)
-                batch = list(itertools.islice(source, BATCH))
-        finally:
-            if helpers is not None:
-                helpers.close()
+        while batch := list(itertools.islice(source, BATCH)):
+            trees: list[Node | None] = []
+            for rule in batch:
+                tree = parsed.get(rule.id)
+                if tree is None:
+                    tree, problems = parse_rule(rule, shared)
+                    errors += problems
+                trees.append(tree)
+            for rule, tree in zip(batch, trees, strict=True):
+                if tree is not None:
+                    self._add(rule, tree)
         if errors:
             raise RuleErrors(errors)
         self._checks: list[Check | None] = [None] * len(self._nodes)
-
-    def _build_batch(
-        self, rules: list[RuleSpec], shared: AliasTable, helpers: Helpers | None, parsed: Mapping[str, Node]
-    ) -> list[RuleError]:
-        errors: list[RuleError] = []
-        if parsed:
-            for n, rule in enumerate(rules):
-                tree = parsed.get(rule.id)
-                if tree is None:
-                    [(_, tree, problems)] = _parse(rules, n, n + 1, shared)
-                    errors += problems
-                if tree is not None:
-                    self._add(rule, tree)
-            return errors
-        # This process also sends the helpers their rules, loads their trees and files every
-        # rule in the prefilter, so it parses less itself: 0.55 of a helper's share.
-        mine = len(rules) if helpers is None else round(len(rules) * 0.55 / (0.55 + helpers.count))
-        chunks = helpers.submit(rules, mine, len(rules)) if helpers is not None else []
-        theirs = helpers.results(rules, chunks, shared) if helpers is not None else ()
-        for part in itertools.chain([_parse(rules, 0, mine, shared)], theirs):
-            for n, node, problems in part:
-                errors += problems
-                if node is not None:
-                    self._add(rules[n], node)
-        return errors
 
     def _add(self, rule: RuleSpec, node: Node) -> None:
         self._prefilter.add(len(self._nodes), node)

@@ -1,5 +1,8 @@
 """Watch-rule queries -> trees (`nodes`), with errors that point at a column.
 
+The tokens come from `lexer`; this module is the grammar below and the checks that a tree can
+match.
+
 Grammar (operators only in UPPERCASE; lowercase `and`, `near/3` are plain words):
 
     query   := or
@@ -23,15 +26,13 @@ it, y in what was said; those side by side in one AND ask for one statement that
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from enum import IntEnum, auto
-from typing import Any, NamedTuple, assert_never
+from typing import assert_never
 
 from .aliases import AliasTable
-from .leaves import QUOTES, LeafError, phrase_slots, to_node, word_slots
+from .leaves import LeafError, phrase_slots, to_node, word_slots
+from .lexer import STATEMENT_SCOPES, Kind, QuerySyntaxError, Tok, lex
 from .nodes import (
-    FIELDS,
     SAME_SENTENCE,
     And,
     Exact,
@@ -53,73 +54,19 @@ from .nodes import (
     walk,
 )
 
-__all__ = ["MAX_DISTANCE", "AliasTable", "QuerySyntaxError", "parse_query"]
+__all__ = ["AliasTable", "parse_query"]
 
-_STOP = set(QUOTES) | {"(", ")"}
-_FIELD_RE = re.compile(r"([A-Za-z][A-Za-z_]*):(.*)", re.DOTALL)
-_NEAR_NAMES = ("NEAR", "ONEAR")  # written NAME/n; ONEAR: in this order
-_NEAR_RE = re.compile(rf"({'|'.join(_NEAR_NAMES)})(?:/(.*))?", re.DOTALL)
 _MAX_DEPTH = 64
-STATEMENT_SCOPES = ("said_by", "quote")
-MAX_DISTANCE = 1000
-
-
-class QuerySyntaxError(ValueError):
-    """A query that cannot be parsed, or cannot ever match; `column` is 1-based."""
-
-    def __init__(self, message: str, column: int, query: str) -> None:
-        super().__init__(f"{message} (column {column})")
-        self.message = message
-        self.column = column
-        self.query = query
-
-    def __reduce__(self) -> tuple[Any, ...]:  # picklable, e.g. across worker processes
-        return (type(self), (self.message, self.column, self.query))
-
-    def caret(self) -> str:
-        """The query on one line and a `^` under the column."""
-        line = re.sub(r"[\r\n\t]", " ", self.query)
-        return f"{line}\n{' ' * (self.column - 1)}^"
 
 
 class _NeedColumns(Exception):
     """Raised by an untracked parse for an error whose column needs the nodes' columns."""
 
 
-class _Kind(IntEnum):  # an IntEnum: see bench/README.md, "Rules"
-    WORD = auto()
-    PHRASE = auto()
-    LPAREN = auto()
-    RPAREN = auto()
-    AND = auto()
-    OR = auto()
-    NOT = auto()
-    MINUS = auto()
-    NEAR = auto()
-    FIELD = auto()
-    PERSON = auto()
-    END = auto()
-
-
-_UNARY = frozenset({_Kind.NOT, _Kind.MINUS})
-_OPERATORS = {"AND": _Kind.AND, "OR": _Kind.OR, "NOT": _Kind.NOT}  # whole runs
-_MINUS = "-"
-_PERSON = "@"
-# A run starting otherwise is a plain word unless it has a colon (field:): the fast path. Runs
-# that are whole operators are looked up before; these are the operators that start a run.
-_OPERATOR_STARTS = "".join(sorted({_MINUS, _PERSON, *(name[0] for name in _NEAR_NAMES)}))
+_UNARY = frozenset({Kind.NOT, Kind.MINUS})
 _OPERAND_START = frozenset(
-    {_Kind.WORD, _Kind.PHRASE, _Kind.PERSON, _Kind.LPAREN, _Kind.FIELD, _Kind.NOT, _Kind.MINUS}
+    {Kind.WORD, Kind.PHRASE, Kind.PERSON, Kind.LPAREN, Kind.FIELD, Kind.NOT, Kind.MINUS}
 )
-
-
-class _Tok(NamedTuple):
-    kind: _Kind
-    col: int  # 1-based
-    text: str = ""
-    distance: int = 0
-    ordered: bool = False
-    exact: bool = False  # a phrase written ="..."
 
 
 def parse_query(query: str, aliases: Mapping[str, Sequence[str]] | AliasTable | None = None) -> Node:
@@ -131,119 +78,10 @@ def parse_query(query: str, aliases: Mapping[str, Sequence[str]] | AliasTable | 
         return _Parser(query, table, track=True).parse()
 
 
-# Whitespace separates tokens and is skipped by finditer; group 1: "(", 2: ")", 3: a quoted
-# phrase (perhaps unterminated), 4: any other run (a word, an operator, -x, field:x).
-_LEXEME = re.compile(rf"(\()|(\))|([{QUOTES}][^{QUOTES}]*[{QUOTES}]?)|([^\s(){QUOTES}]+)")
-_new = tuple.__new__  # a token without NamedTuple's __new__: see bench/README.md, "Rules"
-
-
-_LOOKALIKE = re.compile(r"(?i:and|or|not|o?near/\d+)")
-
-
-def operator_lookalikes(query: str) -> list[tuple[str, int]]:
-    """Words of a query that look like operators but are not, being lowercase ("and", "near/3"):
-    (the word, its 1-based column). They are matched as words, which is rarely what was meant."""
-    try:
-        toks = _lex(query)
-    except QuerySyntaxError:
-        return []
-    return [
-        (t.text, t.col)
-        for t in toks
-        if t.kind is _Kind.WORD
-        and _LOOKALIKE.fullmatch(t.text)
-        and not t.text.isupper()
-        and query[t.col - 2 : t.col - 1] != ":"  # title:and is the word, in the title
-    ]
-
-
-def _tok(kind: _Kind, col: int, text: str = "", distance: int = 0, ordered: bool = False) -> _Tok:
-    return _new(_Tok, (kind, col, text, distance, ordered, False))
-
-
-def _lex(query: str) -> list[_Tok]:
-    toks: list[_Tok] = []
-    for m in _LEXEME.finditer(query):
-        kind = m.lastindex
-        if kind == 4:
-            run = m.group(4)
-            if run in _OPERATORS:
-                toks.append(_new(_Tok, (_OPERATORS[run], m.start() + 1, "", 0, False, False)))
-            elif ":" not in run and run[0] not in _OPERATOR_STARTS:  # the common case: a plain word
-                toks.append(_new(_Tok, (_Kind.WORD, m.start() + 1, run, 0, False, False)))
-            else:
-                _lex_run(query, run, m.start() + 1, m.end(), toks)
-        elif kind == 1:
-            toks.append(_tok(_Kind.LPAREN, m.start() + 1))
-        elif kind == 2:
-            toks.append(_tok(_Kind.RPAREN, m.start() + 1))
-        else:
-            lexeme, i = m.group(3), m.start()
-            if len(lexeme) < 2 or lexeme[-1] not in QUOTES:
-                raise QuerySyntaxError("unterminated quote: this phrase is never closed", i + 1, query)
-            col, exact = i + 1, False
-            if toks and toks[-1].kind is _Kind.WORD and toks[-1].text == "=" and toks[-1].col == i:
-                col, exact = toks.pop().col, True  # ="Exact Phrase"
-            toks.append(_new(_Tok, (_Kind.PHRASE, col, lexeme[1:-1], 0, False, exact)))
-    toks.append(_tok(_Kind.END, len(query) + 1))
-    return toks
-
-
-def _lex_run(query: str, run: str, col: int, end: int, toks: list[_Tok]) -> None:
-    """One run of non-space, non-paren, non-quote characters: operator, -, field: or word."""
-    if run in _OPERATORS:
-        toks.append(_tok(_OPERATORS[run], col))
-        return
-    if ":" not in run and run[0] not in _OPERATOR_STARTS:  # the common case: a plain word
-        toks.append(_tok(_Kind.WORD, col, run))
-        return
-    near = _NEAR_RE.fullmatch(run)
-    if near:
-        op, num = near.groups()
-        if num == "S":  # in one sentence
-            toks.append(_tok(_Kind.NEAR, col, run, SAME_SENTENCE, op == "ONEAR"))
-            return
-        if num is None or not num.isascii() or not num.isdigit():
-            raise QuerySyntaxError(
-                f"{op} needs a distance in words, e.g. {op}/5, or S for one sentence: {op}/S", col, query
-            )
-        if not 1 <= int(num) <= MAX_DISTANCE:
-            raise QuerySyntaxError(
-                f"{op}/{num}: the distance must be from 1 (adjacent) to {MAX_DISTANCE} words", col, query
-            )
-        toks.append(_tok(_Kind.NEAR, col, run, int(num), op == "ONEAR"))
-        return
-    if run.startswith(_MINUS):
-        if len(run) == 1 and (end >= len(query) or query[end].isspace()):
-            raise QuerySyntaxError("'-' must be followed directly by what to exclude, e.g. -word", col, query)
-        toks.append(_tok(_Kind.MINUS, col))
-        if len(run) > 1:
-            _lex_run(query, run[1:], col + 1, end, toks)
-        return
-    if run.startswith(_PERSON):
-        toks.append(_tok(_Kind.PERSON, col, run[1:]))
-        return
-    field = _FIELD_RE.fullmatch(run)
-    if field:
-        name, rest = field.groups()
-        if name.lower() not in FIELDS and name.lower() not in STATEMENT_SCOPES:
-            known = ", ".join((*FIELDS, *STATEMENT_SCOPES))
-            raise QuerySyntaxError(
-                f"unknown field {name!r} (known fields: {known}); to search for a colon, quote it",
-                col,
-                query,
-            )
-        toks.append(_tok(_Kind.FIELD, col, name.lower()))
-        if rest:
-            _lex_run(query, rest, col + len(name) + 1, end, toks)
-        return
-    toks.append(_tok(_Kind.WORD, col, run))
-
-
-def _describe(tok: _Tok) -> str:
-    if tok.kind is _Kind.NEAR:
+def _describe(tok: Tok) -> str:
+    if tok.kind is Kind.NEAR:
         return f"'{tok.text}'"
-    if tok.kind is _Kind.MINUS:
+    if tok.kind is Kind.MINUS:
         return "'-'"
     return f"'{tok.kind.name}'"
 
@@ -253,7 +91,7 @@ class _Parser:
         self.query = query
         self.aliases = aliases
         self.track = track  # keep each node's column (only needed to report some errors)
-        self.toks: list[_Tok] = []
+        self.toks: list[Tok] = []
         self.pos = 0
         self.depth = 0
         self.negated = False  # whether the tree has a NOT (else no contradiction to look for)
@@ -267,10 +105,10 @@ class _Parser:
     def error(self, message: str, column: int) -> QuerySyntaxError:
         return QuerySyntaxError(message, column, self.query)
 
-    def peek(self) -> _Tok:
+    def peek(self) -> Tok:
         return self.toks[self.pos]
 
-    def take(self) -> _Tok:
+    def take(self) -> Tok:
         tok = self.toks[self.pos]
         self.pos += 1
         return tok
@@ -282,14 +120,14 @@ class _Parser:
         return node
 
     def parse(self) -> Node:
-        self.toks = _lex(self.query)
-        if self.peek().kind is _Kind.END:
+        self.toks = lex(self.query)
+        if self.peek().kind is Kind.END:
             raise self.error("empty query", 1)
         node = self.parse_or()
         tok = self.peek()
-        if tok.kind is _Kind.RPAREN:
+        if tok.kind is Kind.RPAREN:
             raise self.error("unbalanced parentheses: this ')' has no matching '('", tok.col)
-        if tok.kind is not _Kind.END:  # pragma: no cover - the loops above consume everything else
+        if tok.kind is not Kind.END:  # pragma: no cover - the loops above consume everything else
             raise self.error(f"unexpected {_describe(tok)}", tok.col)
         if not spans_when_true(node):  # (true implies has_positive: NEAR operands are spans)
             if not has_positive(node):
@@ -323,7 +161,7 @@ class _Parser:
             return self._unguarded(node.child)
         return node
 
-    def expect_operand(self, op: _Tok) -> None:
+    def expect_operand(self, op: Tok) -> None:
         if self.peek().kind not in _OPERAND_START:
             raise self.error(f"dangling operator {_describe(op)}: it needs something on its right", op.col)
 
@@ -331,7 +169,7 @@ class _Parser:
         toks = self.toks
         first = toks[self.pos]
         items = [self.at(self.parse_and(), first.col)]
-        while toks[self.pos].kind is _Kind.OR:
+        while toks[self.pos].kind is Kind.OR:
             op = self.take()
             self.expect_operand(op)
             col = toks[self.pos].col
@@ -347,7 +185,7 @@ class _Parser:
         items = [self.parse_near()]
         while True:
             tok = toks[self.pos]
-            if tok.kind is _Kind.AND:
+            if tok.kind is Kind.AND:
                 self.pos += 1
                 self.expect_operand(tok)
             elif tok.kind not in _OPERAND_START:
@@ -364,10 +202,10 @@ class _Parser:
         toks = self.toks
         first = toks[self.pos]
         left = self.parse_unary() if first.kind in _UNARY else self.parse_primary()
-        if toks[self.pos].kind is not _Kind.NEAR:
+        if toks[self.pos].kind is not Kind.NEAR:
             return left
         links = 0
-        while toks[self.pos].kind is _Kind.NEAR:
+        while toks[self.pos].kind is Kind.NEAR:
             op = self.take()
             self.expect_operand(op)
             links += 1
@@ -396,7 +234,7 @@ class _Parser:
 
     def parse_unary(self) -> Node:
         tok = self.peek()
-        if tok.kind in (_Kind.NOT, _Kind.MINUS):
+        if tok.kind in (Kind.NOT, Kind.MINUS):
             self.take()
             self.expect_operand(tok)
             self.enter(tok)
@@ -406,7 +244,7 @@ class _Parser:
             return node
         return self.parse_primary()
 
-    def enter(self, tok: _Tok) -> None:
+    def enter(self, tok: Tok) -> None:
         self.depth += 1
         if self.depth > _MAX_DEPTH:
             raise self.error(f"the query is nested too deeply (more than {_MAX_DEPTH} levels)", tok.col)
@@ -414,7 +252,7 @@ class _Parser:
     def parse_primary(self) -> Node:
         tok = self.toks[self.pos]
         self.pos += 1
-        if tok.kind is _Kind.WORD:  # the common case first
+        if tok.kind is Kind.WORD:  # the common case first
             try:
                 slots = word_slots(tok.text)
             except LeafError as exc:
@@ -424,45 +262,45 @@ class _Parser:
                 if type(leaf) is not Term or leaf.word not in self.aliases.firsts:
                     return leaf  # no alias can start here
             return self.at(self.expand(slots), tok.col)
-        if tok.kind is _Kind.FIELD:
+        if tok.kind is Kind.FIELD:
             nxt = self.peek()
-            if nxt.kind not in (_Kind.WORD, _Kind.PHRASE, _Kind.PERSON, _Kind.LPAREN):
+            if nxt.kind not in (Kind.WORD, Kind.PHRASE, Kind.PERSON, Kind.LPAREN):
                 raise self.error(
                     f"'{tok.text}:' must be followed by a word, a phrase, a prefix or a (group)", tok.col
                 )
             if tok.text in STATEMENT_SCOPES:
                 return self.at(self.statement(tok), tok.col)
             return self.at(Field(tok.text, self.parse_primary()), tok.col)
-        if tok.kind is _Kind.LPAREN:
+        if tok.kind is Kind.LPAREN:
             nxt = self.peek()
-            if nxt.kind is _Kind.RPAREN:
+            if nxt.kind is Kind.RPAREN:
                 raise self.error("empty group '()'", tok.col)
-            if nxt.kind is _Kind.END:
+            if nxt.kind is Kind.END:
                 raise self.error("unbalanced parentheses: this '(' is never closed", tok.col)
             self.enter(tok)
             node = self.parse_or()
             self.depth -= 1
-            if self.peek().kind is not _Kind.RPAREN:
+            if self.peek().kind is not Kind.RPAREN:
                 raise self.error("unbalanced parentheses: this '(' is never closed", tok.col)
             self.take()
             if self.track:
                 self.cols[id(node)] = tok.col  # a group starts at its "("
                 self.keep.append(node)
             return node
-        if tok.kind is _Kind.PHRASE:
+        if tok.kind is Kind.PHRASE:
             try:
                 return self.at(self.expand(phrase_slots(tok.text, tok.exact)), tok.col)
             except LeafError as exc:
                 raise self.error(str(exc), tok.col) from None
-        if tok.kind is _Kind.PERSON:
+        if tok.kind is Kind.PERSON:
             return self.at(self.person(tok), tok.col)
-        if tok.kind is _Kind.RPAREN:
+        if tok.kind is Kind.RPAREN:
             raise self.error("unbalanced parentheses: this ')' has no matching '('", tok.col)
-        if tok.kind in (_Kind.AND, _Kind.OR, _Kind.NEAR):
+        if tok.kind in (Kind.AND, Kind.OR, Kind.NEAR):
             raise self.error(f"dangling operator {_describe(tok)}: it needs something on its left", tok.col)
         raise self.error("unexpected end of query", tok.col)  # pragma: no cover - guarded by callers
 
-    def statement(self, tok: _Tok) -> Said:
+    def statement(self, tok: Tok) -> Said:
         """`said_by:x` or `quote:x`: x in one statement's speaker or content."""
         col = self.peek().col
         child = self.parse_primary()
@@ -478,7 +316,7 @@ class _Parser:
         self.statements = True
         return Said(child, None) if tok.text == "said_by" else Said(None, child)
 
-    def person(self, tok: _Tok) -> Node:
+    def person(self, tok: Tok) -> Node:
         """`@id`: an OR of the person's names and roles (each expanded by the aliases)."""
         known = self.aliases.people
         if not tok.text:

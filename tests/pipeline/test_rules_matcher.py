@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import pickle
-import signal
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pytest
 
 import pipeline.rules.index as index_module
-import pipeline.rules.matcher as matcher_module
 from pipeline.config import RuleConfig
 from pipeline.models import Match, RuleHit, TermHit
 from pipeline.rules import Document, Matcher, RuleError, RuleErrors, fold, tokenize
 from pipeline.rules.index import DocumentIndex
-from pipeline.rules.matcher import Helpers
 
 Aliases = Mapping[str, Sequence[str]]
 
@@ -549,82 +544,3 @@ def test_a_long_near_chain_is_refused_or_matched(length: int) -> None:
         assert "too many NEARs in a row" in exc.errors[0].message
         return
     assert matcher.match_ids(text("a b c")) == []
-
-
-# -- building in several processes (forked children parse slices and stream their trees back)
-
-PARALLEL_QUERIES = [
-    "Peskov NEAR/5 said",
-    '"Kremlin spokesman" OR Песков*',
-    "title:ICC -cricket",
-    "Navaln* (wife OR widow)",
-    "=ICC judges",
-    "alias-word",
-]
-
-
-def _many_rules(count: int) -> list[RuleConfig]:
-    return [
-        rule(PARALLEL_QUERIES[n % len(PARALLEL_QUERIES)].replace("said", f"said{n % 7}"), f"r{n}")
-        for n in range(count)
-    ]
-
-
-def _built(matcher: Matcher) -> list[tuple[str, str, Any]]:
-    return [(r.rule_id, r.title, r.node) for r in matcher.rules]
-
-
-@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform != "linux", reason="forking build: Linux only")
-@pytest.mark.parametrize(("processes", "batch"), [(2, 1000), (3, 1000), (2, 50)])
-def test_a_build_in_several_processes_equals_a_build_in_one(
-    processes: int, batch: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(Helpers, "CHUNK", 7)  # many chunks per helper
-    rules = _many_rules(120)
-    aliases = {"alias-word": ["Peskov"]}
-    one = Matcher(rules, aliases)
-    monkeypatch.setattr(matcher_module, "BATCH", batch)  # 50: three batches, read from a generator
-    several = Matcher((r for r in rules), aliases, processes=processes)
-    assert (one.processes, several.processes) == (1, processes)
-    assert _built(several) == _built(one)
-    doc = Document(title="ICC", text="Peskov said3 that the Kremlin spokesman and Навальная, his widow")
-    assert several.match(doc) == one.match(doc) != []
-
-
-@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform != "linux", reason="forking build: Linux only")
-def test_a_build_in_several_processes_reports_every_error_in_rule_order() -> None:
-    rules = _many_rules(40)
-    rules[3] = rule("(a OR b", "bad-early")
-    rules[35] = rule("a NEAR/0 b", "bad-late", aliases={"x": ["y"], "y": ["x"]})
-    with pytest.raises(RuleErrors) as serial:
-        Matcher(rules)
-    with pytest.raises(RuleErrors) as parallel:
-        Matcher(rules, processes=2)
-    assert str(parallel.value) == str(serial.value)
-    assert [e.rule_id for e in parallel.value.errors] == ["bad-early", "bad-late", "bad-late"]
-
-
-@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform != "linux", reason="forking build: Linux only")
-def test_rules_a_dead_helper_did_not_send_are_parsed_here(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    monkeypatch.setattr(Helpers, "CHUNK", 5)
-    parent = os.getpid()
-    rules = _many_rules(60)
-    real_parse = matcher_module._parse
-
-    def parse(rules: Sequence[Any], start: int, stop: int, shared: Any) -> Any:
-        if os.getpid() != parent and any(r.id == "r46" for r in rules):
-            os.kill(os.getpid(), signal.SIGKILL)  # the helper dies on its 6th chunk (46-51)
-        return real_parse(rules, start, stop, shared)
-
-    monkeypatch.setattr(matcher_module, "_parse", parse)
-    with caplog.at_level("WARNING", logger="pipeline.rules.matcher"):
-        several = Matcher(rules, processes=2)  # this process parses 0-21, the helper 21-60
-    assert _built(several) == _built(Matcher(rules))
-    warned = [r.getMessage() for r in caplog.records]
-    assert all("a helper process failed" in w and "parsing them here" in w for w in warned)
-    # The chunk it died on and the ones after it, perhaps also some whose results were lost.
-    ranges = [w.split(":")[0] for w in warned]
-    assert ranges[-3:] == ["rules 46-51", "rules 51-56", "rules 56-60"]
-    assert all(int(r.split()[1].split("-")[0]) >= 21 for r in ranges)

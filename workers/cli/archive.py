@@ -18,6 +18,7 @@ from pipeline.config import Config, RuleConfig, load_rules, person_variants
 from pipeline.models import Alert, Archived, RuleHit, iso_time
 from pipeline.plaintext import one_line
 from pipeline.rules import AliasTable, Matcher, QuerySyntaxError, parse_query
+from pipeline.rules.parallel import build_processes, parse_in_helpers
 from pipeline.values import parse_duration
 
 from ..delivery import deliver_backfilled
@@ -86,7 +87,10 @@ def _rules_for(
         if unknown:
             raise click.BadParameter(f"no rule {', '.join(map(repr, unknown))}", param_hint="--rule")
         rules = [r for r in rules if r.id in rule_ids]
-    return rules, Matcher(rules, aliases, people=person_variants(people))
+    variants = person_variants(people)
+    processes = build_processes(len(rules))  # many rules: parsed in helper processes too
+    with parse_in_helpers(rules, aliases, people=variants, processes=processes) as parsed:
+        return rules, Matcher(rules, aliases, people=variants, parsed=parsed)
 
 
 @click.command()

@@ -22,6 +22,7 @@ from pipeline.models import Article
 from pipeline.plaintext import one_line
 from pipeline.rules import Document, Matcher, tree
 from pipeline.rules import explain as explain_node
+from pipeline.rules.parallel import build_processes, parse_in_helpers
 
 from .helpers import CliState, loaded_or_exit, or_exit, shared_options
 from .output import hit_lines, seeds_dir
@@ -129,7 +130,13 @@ def rules_test(
     else:
         assert cfg is not None
         rule_list, aliases, people = cfg.rules, cfg.aliases, cfg.people
-    matcher = Matcher(rule_list, aliases, people=person_variants(people), parsed=parsed)
+    variants = person_variants(people)
+    if parsed is not None:  # the config loader parsed its rules
+        matcher = Matcher(rule_list, aliases, people=variants, parsed=parsed)
+    else:
+        processes = build_processes(len(rule_list))  # many rules: parsed in helper processes too
+        with parse_in_helpers(rule_list, aliases, people=variants, processes=processes) as helped:
+            matcher = Matcher(rule_list, aliases, people=variants, parsed=helped)
     if explain:
         for rule in matcher.rules:
             if as_json:
