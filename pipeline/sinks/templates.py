@@ -29,6 +29,7 @@ from jinja2 import StrictUndefined, Template, TemplateError, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from ..alerts import sample_alert
 from ..models import Alert, Digest, Match, StatementRef
 from ..plaintext import one_line, scrub, truncate
 from .payload import trimmed_digest_payloads, trimmed_payloads
@@ -276,8 +277,6 @@ class SinkTemplates:
 def check_templates(templates: Templates) -> None:
     """Render a sample alert through each of `templates`' own: TemplateProblem when one fails
     (`wirewatch check` finds it, not a delivery)."""
-    from ..alerts import sample_alert
-
     sample = sample_alert("2026-01-01T08:00:00+00:00", ("sink",))
     digest = Digest(
         digest_id="sample", group="sink/rule", sink_id="sink", alerts=(sample, sample),

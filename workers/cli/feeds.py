@@ -9,7 +9,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 import yaml
@@ -19,13 +19,10 @@ from pipeline.errors import ConfigError
 from pipeline.feeds import canonical_url
 from pipeline.opml import OpmlError, read_opml, write_opml
 
-from ..overview import BAD_HEALTH, feed_rows
+from ..overview import BAD_HEALTH, FeedRow, feed_rows
 from ..services import connect
 from ..store.schedule import revive_feed
 from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
-
-if TYPE_CHECKING:
-    from ..overview import FeedRow
 
 
 @click.group(invoke_without_command=True)
