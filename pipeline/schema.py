@@ -28,6 +28,7 @@ from pydantic import (
 
 from .models import short_hash
 from .redact import display_url
+from .sources import DEFAULT_KIND, SOURCE_KINDS
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
@@ -189,10 +190,19 @@ class StoriesConfig(Strict):
 
 class FeedConfig(Strict):
     url: HttpUrl
+    type: str = DEFAULT_KIND  # what kind of source it is: how its body becomes entries (pipeline.sources)
     name: str | None = None
     category: str | None = Field(default=None, max_length=200)  # rules can scope it: category:world
     interval: Duration | None = None
     max_entry_age: Duration | None = None  # overrides defaults.max_entry_age
+
+    @field_validator("type")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in SOURCE_KINDS:
+            kinds = ", ".join(sorted(SOURCE_KINDS))
+            raise ValueError(f"unknown kind of source {value!r} (the kinds are: {kinds})")
+        return value
 
     @property
     def id(self) -> str:

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from pipeline.errors import NotAFeedError
-from pipeline.feeds import canonical_url, parse_feed
+from pipeline.feeds import canonical_url
 from pipeline.models import Entry
 from pipeline.schema import FeedConfig
+from pipeline.sources.rss import parse_feed
 from tests.conftest import CORPUS, corpus_or_skip
 
 FEED = FeedConfig(url="https://News.Example.com/world/rss.xml", name="Example World")
