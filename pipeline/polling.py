@@ -42,11 +42,12 @@ from typing import Literal, assert_never
 
 from .config import Config, FeedConfig
 from .errors import FetchPermanent, FetchRetriable, Gone, PermanentError, RetriableError, without_url
-from .feeds import FeedHints, parse_feed
+from .feeds import FeedHints
 from .fetch import MAX_RETRY_AFTER, Fetcher
 from .loglines import LogLine
 from .models import Entry, Notice
 from .notices import PollResult, Spell, notices_after
+from .sources import SOURCE_KINDS
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, */*;q=0.5"
@@ -75,7 +76,7 @@ class FeedEntries:
     entries: tuple[Entry, ...]
     validators: Validators
     status: int = 200
-    warning: str | None = None  # feedparser's reason when an ill-formed feed still gave entries
+    warning: str | None = None  # why an ill-formed feed still gave entries (feedparser's bozo...)
     moved_to: str | None = None  # every redirect hop was permanent: the feed's new address
     max_age: float | None = None
     hints: FeedHints = field(default_factory=FeedHints)
@@ -153,7 +154,8 @@ def poll_feed(fetcher: Fetcher, feed: FeedConfig, validators: Validators, max_by
 def poll_url(
     fetcher: Fetcher, feed: FeedConfig, url: str, validators: Validators, max_bytes: int
 ) -> PollOutcome:
-    """`poll_feed` at `url`: where the feed moved to, when it did."""
+    """`poll_feed` at `url`: where the feed moved to, when it did. The body is read by the feed's
+    kind of source (`type:`, pipeline.sources)."""
     try:
         result = fetcher.get(
             url,
@@ -164,7 +166,7 @@ def poll_url(
         )
         if result.not_modified:
             return NotModified(moved_to=result.moved_to, max_age=result.max_age)
-        parsed = parse_feed(result.content, feed, result.url, result.content_type)
+        parsed = SOURCE_KINDS[feed.type].parse(result.content, feed, result.url, result.content_type)
     except RetriableError as exc:
         return PollFailed(
             str(exc), retriable=True, retry_after=exc.retry_after, http_status=_http_status(exc)

@@ -18,6 +18,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from ..models import short_hash
 from ..sinks.registry import AnySinkConfig, SinkConfig
+from ..sources import DEFAULT_KIND, SOURCE_KINDS
 from ..values import DigestConfig, Duration, HttpUrl, SinkId, Size, Strict, TemplatesConfig, empty_to_none
 
 
@@ -99,10 +100,19 @@ class StoriesConfig(Strict):
 
 class FeedConfig(Strict):
     url: HttpUrl
+    type: str = DEFAULT_KIND  # what kind of source it is: how its body becomes entries (pipeline.sources)
     name: str | None = None
     category: str | None = Field(default=None, max_length=200)  # rules can scope it: category:world
     interval: Duration | None = None
     max_entry_age: Duration | None = None  # overrides defaults.max_entry_age
+
+    @field_validator("type")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in SOURCE_KINDS:
+            kinds = ", ".join(sorted(SOURCE_KINDS))
+            raise ValueError(f"unknown kind of source {value!r} (the kinds are: {kinds})")
+        return value
 
     @property
     def id(self) -> str:

@@ -12,8 +12,9 @@ import pytest
 
 from pipeline.config import FeedConfig
 from pipeline.errors import NotAFeedError
-from pipeline.feeds import canonical_url, parse_feed
+from pipeline.feeds import canonical_url
 from pipeline.models import Entry
+from pipeline.sources.rss import parse_feed
 from tests.conftest import CORPUS, corpus_or_skip
 
 FEED = FeedConfig(url="https://News.Example.com/world/rss.xml", name="Example World")

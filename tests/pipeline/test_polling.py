@@ -14,7 +14,7 @@ import pytest
 import time_machine
 
 from pipeline.config import FeedConfig
-from pipeline.feeds import FeedHints, parse_feed
+from pipeline.feeds import FeedHints
 from pipeline.fetch import Fetcher
 from pipeline.loglines import LogLine
 from pipeline.models import Entry
@@ -39,6 +39,7 @@ from pipeline.polling import (
     schedule,
     triage_entries,
 )
+from pipeline.sources.rss import parse_feed
 
 FEED = FeedConfig(url="https://news.example.com/rss.xml", name="Example News")
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ import yaml
 from click.testing import CliRunner, Result
 from redis import Redis
 
-from pipeline.feeds import parse_feed
+from pipeline.sources.rss import parse_feed
 from workers import delivery
 from workers.cli import cli
 from workers.demo.site import LoopbackSite, WebhookReceiver

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from redis import Redis
 
 from pipeline.config import FeedConfig
-from pipeline.feeds import parse_feed
 from pipeline.models import Entry
+from pipeline.sources.rss import parse_feed
 from workers.cli import cli
 from workers.demo.site import LoopbackSite, Seed, WebhookReceiver, load_seeds
 from workers.jobs import process_articles
