@@ -49,7 +49,7 @@ from .services import Services
 from .store import alerts as alert_store
 from .store import deliveries, digests, sinks, slots
 
-log = logging.getLogger("wirewatch.delivery")
+log = logging.getLogger("wirewatch.jobs")  # the jobs' lines (alert, delivery: see the README's Logs)
 
 DELIVER_TIMEOUT = 90
 SINK_BUSY_FOR = 60.0  # seconds a sink that failed or was slow gets its deliveries through the queue

@@ -20,7 +20,7 @@ from . import status_page
 from .auth import authorized
 from .health import readiness
 
-log = logging.getLogger("workers.metrics")
+log = logging.getLogger("workers.metrics")  # the name its lines have always had
 
 
 class _Server(ThreadingMixIn, WSGIServer):

@@ -24,7 +24,7 @@ from ..overview import feed_rows, health_counts, queue_rows
 from ..store import deliveries, digests
 from ..store.generation import generation
 
-log = logging.getLogger("workers.metrics")
+log = logging.getLogger("workers.metrics")  # the name its lines have always had
 
 
 class RedisCollector(Collector):
