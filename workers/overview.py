@@ -164,7 +164,7 @@ def read_overview(cfg: Config, redis: Redis, *, alerts: int = 10, now: float | N
         feeds=feed_rows(cfg, redis, now),
         disabled_sinks=disabled,
         dead_letters=deliveries.recent(redis, failed=True, limit=DEAD_LETTERS_SHOWN),
-        dead_letters_total=int(redis.zcard(deliveries.FAILED_DELIVERIES)),
+        dead_letters_total=deliveries.dead_letter_count(redis),
         digests_waiting=digests.waiting(redis),
         alerts=[AlertRow(a, also_reported_by(a.story, a.article.url, copies)) for a in recent],
         rules=[RuleRow(r.id, r.title, matched.get(r.id, 0), cfg.sinks_for(r)) for r in cfg.rules],

@@ -169,6 +169,11 @@ def forget_dead_letter(redis: Redis, delivery_id: str) -> None:
         pipe.execute()
 
 
+def dead_letter_count(redis: Redis) -> int:
+    """How many dead letters are kept."""
+    return int(redis.zcard(FAILED_DELIVERIES))
+
+
 def dead_letters_beyond(redis: Redis, keep: int) -> list[str]:
     """The dead letters older than the newest `keep`."""
     return [to_str(i) or "" for i in redis.zrange(FAILED_DELIVERIES, 0, -keep - 1)]

@@ -49,7 +49,7 @@ class RedisCollector(Collector):
                 feeds.add_metric([name], count)
             yield from (depth, failed, feeds)
             yield GaugeMetricFamily("wirewatch_dead_letters_waiting", "Dead letters kept",
-                                    value=redis.zcard(deliveries.FAILED_DELIVERIES))  # fmt: skip
+                                    value=deliveries.dead_letter_count(redis))  # fmt: skip
             yield GaugeMetricFamily("wirewatch_digest_alerts_waiting", "Alerts waiting for their digest",
                                     value=sum(digests.waiting(redis).values()))  # fmt: skip
             yield GaugeMetricFamily("wirewatch_rules_loaded", "Rules in the config", value=len(cfg.rules))
