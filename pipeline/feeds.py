@@ -26,9 +26,9 @@ MAX_HINT = 86400.0  # a feed asking to be polled less than daily is still polled
 
 
 class FeedRef(Protocol):
-    """The feed as a parser sees it: what its entries carry. A `FeedConfig` is one; parsers take
-    this rather than the config so that they never import pipeline.config (which imports the
-    registry of parsers, pipeline.sources)."""
+    """The feed as a parser (and the OPML writer) sees it: what its entries carry. A `FeedConfig`
+    is one; they take this rather than the config so that they never import pipeline.config
+    (which imports the registry of parsers, pipeline.sources, and reads OPML)."""
 
     @property
     def id(self) -> str: ...

@@ -9,25 +9,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any, Protocol
+from typing import Any
 
 import listparser
 
+from .feeds import FeedRef
+
 CATEGORY_SEPARATOR = " / "
-
-
-class OpmlFeed(Protocol):
-    """What write_opml needs of a feed (`pipeline.config.FeedConfig` is one: the config reads
-    OPML through this module, so this module does not import the config)."""
-
-    @property
-    def url(self) -> str: ...
-
-    @property
-    def name(self) -> str | None: ...
-
-    @property
-    def category(self) -> str | None: ...
 
 
 class OpmlError(ValueError):
@@ -69,7 +57,7 @@ def _decoded(content: bytes) -> str:
         return content.decode("utf-8", "replace")
 
 
-def write_opml(feeds: Sequence[OpmlFeed], title: str = "wirewatch feeds") -> bytes:
+def write_opml(feeds: Sequence[FeedRef], title: str = "wirewatch feeds") -> bytes:
     """OPML 2.0: one outline per feed, inside nested folders for its category."""
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")

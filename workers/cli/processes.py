@@ -23,7 +23,6 @@ from pipeline.redact import display_redis_url
 from .. import metrics, redis_embedded, web
 from ..context import WorkerContext
 from ..reload import FileWatch, LiveConfig, request_reload
-from ..scheduler import FeedScheduler
 from ..services import REDIS_URL_ENV, Services, configured_redis_url, connect
 from ..store.generation import advance
 from ..supervisor import Child, Supervisor, die_with_parent
@@ -151,6 +150,9 @@ def worker(state: CliState, burst: bool, metrics_listen: str | None) -> None:
 @click.pass_obj
 def scheduler(state: CliState, metrics_listen: str | None) -> None:
     """Run the feed scheduler (one leads per Redis; others stand by)."""
+    # Here, not at the top: APScheduler is this command's alone, and every other command would
+    # pay for importing it (about 10% of `wirewatch`'s start-up).
+    from ..scheduler import FeedScheduler
 
     cfg = load_or_exit(state.config_path, warn=True)
     sched = FeedScheduler(Services(cfg, connect(redis_url_or_exit(cfg))))

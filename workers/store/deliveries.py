@@ -114,11 +114,6 @@ def target_progress(redis: Redis, delivery_id: str) -> tuple[set[str], dict[str,
     return {to_str(t) or "" for t in done}, {to_str(k) or "": to_str(v) or "" for k, v in given_up.items()}
 
 
-def forgive_targets(redis: Redis, delivery_id: str) -> None:
-    """Try the targets given up on again (a dead letter sent again)."""
-    redis.delete(delivery_given_up_key(delivery_id))
-
-
 def take_slot(redis: Redis, delivery_id: str) -> float | None:
     """The sending slot booked for this delivery while it waited (see reserve_send_slot), once."""
     with redis.pipeline(transaction=True) as pipe:

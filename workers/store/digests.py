@@ -29,7 +29,7 @@ from pipeline.models import Alert, Digest, iso_time
 from pipeline.values import DigestConfig
 
 from . import stories
-from .common import PREFIX
+from .common import PREFIX, to_str
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ return #ids
 def due_groups(redis: Redis, now: float) -> list[tuple[str, float]]:
     """The groups whose digest is due by `now`, with when each was due."""
     due: list[tuple[bytes, float]] = redis.zrangebyscore(DUE, "-inf", now, withscores=True)  # type: ignore[assignment]
-    return [(_text(raw), float(at)) for raw, at in due]
+    return [(to_str(raw) or "", float(at)) for raw, at in due]
 
 
 def take(redis: Redis, group: str, cfg: DigestConfig, due: float, now: float, ttl: float) -> tuple[str, int]:
@@ -117,7 +117,7 @@ def take(redis: Redis, group: str, cfg: DigestConfig, due: float, now: float, tt
 
 def open_digests(redis: Redis) -> list[str]:
     """The digests taken and not yet delivered (or dropped)."""
-    return [_text(raw) for raw in redis.zrange(OPEN, 0, -1)]
+    return [to_str(raw) or "" for raw in redis.zrange(OPEN, 0, -1)]
 
 
 def close(redis: Redis, digest: str) -> None:
@@ -128,10 +128,10 @@ def close(redis: Redis, digest: str) -> None:
 def load(redis: Redis, digest: str) -> Digest | None:
     """An open digest as its job sends it, with the other outlets of each alert's story."""
     raw: dict[Any, Any] = redis.hgetall(batch_key(digest))
-    fields = {_text(k): v for k, v in raw.items()}
+    fields = {to_str(k) or "": v for k, v in raw.items()}
     if not fields:
         return None
-    group, sink, due = (_text(fields.pop(k, b"")) for k in ("_group", "_sink", "_due"))
+    group, sink, due = ((to_str(fields.pop(k, b"")) or "") for k in ("_group", "_sink", "_due"))
     alerts = sorted(
         (Alert.model_validate_json(v) for v in fields.values()), key=lambda a: (a.created_at, a.alert_id)
     )
@@ -141,10 +141,6 @@ def load(redis: Redis, digest: str) -> Digest | None:
         digest_id=digest, group=group, sink_id=sink, alerts=tuple(alerts), also=also,
         window_start=min(a.created_at for a in alerts), flushed_at=iso_time(float(due or 0)),
     )  # fmt: skip
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def done(redis: Redis, digest: Digest) -> None:
@@ -167,6 +163,6 @@ def waiting(redis: Redis) -> dict[str, int]:
     """Alerts waiting per group (for status)."""
     out = {}
     for raw in redis.zrange(DUE, 0, -1):
-        group = _text(raw)
+        group = to_str(raw) or ""
         out[group] = int(redis.zcard(_keys(group)[0]))
     return out

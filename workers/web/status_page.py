@@ -6,11 +6,12 @@ well; it refreshes itself with a meta refresh."""
 
 from __future__ import annotations
 
+import functools
 import html
 import time
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup
 from redis import Redis
 from redis.exceptions import RedisError
@@ -58,7 +59,11 @@ def _environment() -> Environment:
     return env
 
 
-_PAGE = _environment().get_template("status.html.j2")
+@functools.cache
+def _page() -> Template:
+    """The page's template, compiled at the first request: every `wirewatch` command imports
+    this module (the CLI serves the page), few serve it."""
+    return _environment().get_template("status.html.j2")
 
 
 def render(config: Config, redis: Redis) -> tuple[bool, str]:
@@ -67,9 +72,9 @@ def render(config: Config, redis: Redis) -> tuple[bool, str]:
         o = read_overview(config, redis, alerts=25)
         generation = config_generation(redis)
     except RedisError as exc:
-        page = _PAGE.render(o=None, problems=[], error=f"Redis does not answer: {exc}", generation="-",
+        page = _page().render(o=None, problems=[], error=f"Redis does not answer: {exc}", generation="-",
                             taken_at=iso_time(time.time()), refresh=REFRESH_SECONDS)  # fmt: skip
         return False, page
-    page = _PAGE.render(o=o, problems=o.problems(), error=None, generation=generation,
+    page = _page().render(o=o, problems=o.problems(), error=None, generation=generation,
                         taken_at=iso_time(o.taken_at), refresh=REFRESH_SECONDS)  # fmt: skip
     return True, page
