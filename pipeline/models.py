@@ -21,6 +21,12 @@ def iso_time(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
 
+def unix_time(iso: str) -> float:
+    """The Unix seconds of an ISO 8601 time as `iso_time` writes it (no zone: UTC)."""
+    parsed = datetime.fromisoformat(iso)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+
+
 def short_hash(*parts: str, size: int = 20) -> str:
     """A stable hex id from text parts (NUL-separated so ("ab","c") != ("a","bc"))."""
     digest = hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()

@@ -98,7 +98,7 @@ class FeedScheduler:
         if loaded is None:
             return False
         cfg = loaded.config
-        self.services = Services(cfg, self.services.redis)
+        self.services = self.services.again(cfg)
         log.info("scheduler: config generation %d: %d feeds", self._config_watch.seen, len(cfg.feeds))
         self._sync()
         return True

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 
 from redis import Redis
@@ -18,6 +18,9 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from pipeline.config import Config, FeedConfig
+
+from .history import History, history_url_for
+from .recording import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +82,30 @@ class Queues:
 
 @dataclass
 class Services:
-    """What every process that talks to Redis needs; cheap to make (no rules compiled)."""
+    """What every process that talks to Redis needs; cheap to make (no rules compiled, no
+    database connection opened until the history store is used)."""
 
     config: Config
     redis: Redis
+    # The process's history store: given when a reloaded config keeps the same one (its engine
+    # and pool are kept), else made from the config.
+    keep_history: InitVar[History | None] = None
+    history: History = field(init=False)
+    recorder: Recorder = field(init=False)
     queues: Queues = field(init=False)
     feeds: dict[str, FeedConfig] = field(init=False)  # by feed id
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, keep_history: History | None) -> None:
+        wanted = history_url_for(self.config.history_url, self.config.data_dir)
+        if keep_history is not None and keep_history.url == wanted:
+            self.history = keep_history
+        else:
+            self.history = History(wanted)
+        self.recorder = Recorder(self.history, self.redis)
         self.queues = Queues.on(self.redis)
         self.feeds = {f.id: f for f in self.config.feeds}
+
+    def again(self, config: Config) -> Services:
+        """The services of a reloaded config: the same Redis, the same history store if the
+        config still names it."""
+        return Services(config, self.redis, self.history)

@@ -36,7 +36,6 @@ from . import delivery
 from .context import WorkerContext
 from .reload import GenerationWatch
 from .retries import MAX_ABANDONED, Verdict, after_abandoned, verdict
-from .services import Services
 from .store.deliveries import delivery_of_job
 
 log = logging.getLogger("wirewatch.worker")
@@ -102,7 +101,7 @@ class WirewatchWorker(SimpleWorker):
         if loaded is None:
             return False
         cfg, old = loaded.config, self.context
-        self.context = WorkerContext.build(Services(cfg, self.connection), old.metrics, loaded.queries)
+        self.context = WorkerContext.build(old.services.again(cfg), old.metrics, loaded.queries)
         old.close()
         log.info(
             "Worker %s: config generation %d: %d feeds, %d rules, %d sinks",

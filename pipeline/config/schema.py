@@ -165,11 +165,17 @@ class RulesFile(Strict):
     rules: list[RuleConfig]
 
 
+HISTORY_SCHEMES = ("sqlite:///", "sqlite+pysqlite:///", "postgresql://", "postgresql+psycopg://")
+
+
 class Config(Strict):
     """A whole, validated configuration: config/wirewatch.yaml with its rules file resolved."""
 
     redis_url: Annotated[str | None, BeforeValidator(empty_to_none)] = None
     data_dir: Path = Path("var")
+    # The history store (archive, alerts, deliveries): empty means a SQLite file under data_dir;
+    # postgresql+psycopg://user:password@host/db for many machines ($WIREWATCH_HISTORY_URL wins).
+    history_url: Annotated[str | None, BeforeValidator(empty_to_none)] = None
     allow_private_networks: bool = False
     defaults: Defaults = Field(default_factory=Defaults)
     feeds: list[FeedConfig] = Field(default_factory=list)
@@ -185,6 +191,16 @@ class Config(Strict):
     metrics_listen: Annotated[str | None, BeforeValidator(empty_to_none)] = "127.0.0.1:9108"
     metrics_token: Annotated[str | None, BeforeValidator(empty_to_none)] = None
     config_path: Path | None = None  # where it was loaded from (set by the loader)
+
+    @field_validator("history_url")
+    @classmethod
+    def _history_backend(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(HISTORY_SCHEMES):
+            raise ValueError(
+                "not a history store URL: use sqlite:///path/to/history.sqlite3 or "
+                "postgresql+psycopg://user:password@host/database"
+            )
+        return value
 
     @field_validator("metrics_listen")
     @classmethod

@@ -1,8 +1,8 @@
 """The `wirewatch` command. Exit codes: 0 ok, 1 runtime failure, 2 bad config or usage.
 
 One module per command group: processes (run, worker, scheduler, reload), inspect (check, status),
-feeds, sinks, deliveries, archive (backfill, search), demo, rules; helpers for what they share. `-c`,
-`-v` and `--log-format` work before and after the subcommand.
+feeds, sinks, deliveries, archive (backfill, search), db (the history store), demo, rules;
+helpers for what they share. `-c`, `-v` and `--log-format` work before and after the subcommand.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from .archive import backfill, search
+from .db import db
 from .deliveries import deliveries
 from .demo import demo
 from .feeds import feeds
@@ -43,6 +44,7 @@ for command in (
     rules,
     backfill,
     search,
+    db,
 ):
     cli.add_command(command)
 

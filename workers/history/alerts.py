@@ -1,0 +1,50 @@
+"""Alerts made: one row per alert id (rule, story), kept for seen_ttl. Redis keeps the dedup of
+the story window (workers.store.alerts); this answers beyond it (`backfill --send`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, select
+
+from pipeline.models import Alert, unix_time
+
+from ._sql import delete_older, insert_new
+from .database import History
+from .schema import alerts
+
+
+def add(conn: Connection, alert: Alert, made_for: str) -> None:
+    conn.execute(
+        insert_new(conn, alerts, ["alert_id"]),
+        {
+            "alert_id": alert.alert_id,
+            "rule_id": alert.rule_id,
+            "story_id": alert.story.id if alert.story else None,
+            "entry_key": made_for,
+            "created": unix_time(alert.created_at),
+            "record": alert.to_json(),
+        },
+    )
+
+
+def recorded(history: History, alert_ids: Sequence[str]) -> set[str]:
+    """Which of these alerts were made (within seen_ttl)."""
+    if not alert_ids:
+        return set()
+    with history.begin() as conn:
+        rows = conn.execute(select(alerts.c.alert_id).where(alerts.c.alert_id.in_(list(alert_ids))))
+        return {r[0] for r in rows}
+
+
+def recent(history: History, limit: int = 20, rule_id: str | None = None) -> list[Alert]:
+    with history.begin() as conn:
+        q = select(alerts.c.record).order_by(alerts.c.created.desc()).limit(limit)
+        if rule_id is not None:
+            q = q.where(alerts.c.rule_id == rule_id)
+        return [Alert.model_validate_json(r[0]) for r in conn.execute(q)]
+
+
+def forget_before(history: History, cutoff: float) -> int:
+    """Delete what is older than `cutoff` (retention), in batches; how many."""
+    return delete_older(history, alerts.c.created, cutoff)

@@ -1,0 +1,110 @@
+"""The archive: every processed article, with a full-text index of its words, for `wirewatch
+search` and `backfill` (and the web app). One row per entry key: an article job run again after a
+crash archives nothing twice.
+
+The index holds `pipeline.rules.candidates.index_words` of title and text: the matcher's own
+words, so a candidate query (`pipeline.rules.candidates`) asks the index for a superset of what
+the matcher will accept, and the matcher decides.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from pipeline.rules.candidates import index_words
+from sqlalchemy import Connection, bindparam, func, select, text
+from sqlalchemy.sql import Select
+
+from pipeline.models import Archived, short_hash, unix_time
+
+from ._sql import delete_older, insert_new
+from .database import History
+from .schema import articles
+
+
+def entry_hash(entry_key: str) -> str:
+    return short_hash(entry_key, size=24)
+
+
+def _row(item: Archived, sqlite: bool) -> dict[str, Any]:
+    a = item.article
+    record = item.model_dump(mode="json")
+    record["article"]["text"] = ""  # kept in its own column
+    return {
+        "entry_hash": entry_hash(item.entry_key),
+        "processed": unix_time(item.seen),
+        "published": a.published,
+        "url": a.url,
+        "title": a.title,
+        "text": a.text,
+        "source": a.source,
+        "language": a.language,
+        "feed_url": item.feed_url,
+        "story_id": item.story.id,
+        "record": json.dumps(record, ensure_ascii=False, separators=(",", ":")),
+        "words_in": index_words(a.title, a.text),
+    }
+
+
+def add(conn: Connection, items: Sequence[Archived]) -> None:
+    """Archive these articles (those already archived are kept as they were)."""
+    if not items:
+        return
+    sqlite = conn.dialect.name == "sqlite"
+    stmt = insert_new(conn, articles, ["entry_hash"]).values(
+        words=bindparam("words_in") if sqlite else None,
+        tsv=None if sqlite else func.to_tsvector(text("'simple'::regconfig"), bindparam("words_in")),
+    )
+    conn.execute(stmt, [_row(i, sqlite) for i in items])
+
+
+def _archived(record: str, article_text: str) -> Archived:
+    data = json.loads(record)
+    data["article"]["text"] = article_text
+    return Archived.model_validate(data)
+
+
+def _select(conn: Connection, match: str | None, since: float, until: float | None) -> Select[Any]:
+    q = select(articles.c.record, articles.c.text).where(articles.c.processed >= since)
+    if until is not None:
+        q = q.where(articles.c.processed < until)
+    if match is not None:
+        if conn.dialect.name == "sqlite":
+            ids = text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :match").columns()
+            q = q.where(articles.c.id.in_(ids.bindparams(match=match)))
+        else:
+            q = q.where(articles.c.tsv.op("@@")(func.to_tsquery(text("'simple'::regconfig"), match)))
+    return q
+
+
+def read(
+    history: History,
+    since: float,
+    *,
+    until: float | None = None,
+    newest_first: bool = False,
+    match: str | None = None,
+) -> Iterator[Archived]:
+    """The articles processed in [since, until), oldest or newest first; with `match` (the
+    backend's full-text query: pipeline.rules.candidates.fts5_match or tsquery) only those the
+    index finds. Streamed: one query, rows read as they are used."""
+    with history.begin() as conn:
+        q = _select(conn, match, since, until)
+        order = (articles.c.processed.desc(), articles.c.id.desc()) if newest_first else (
+            articles.c.processed, articles.c.id)  # fmt: skip
+        result = conn.execution_options(stream_results=True, yield_per=500).execute(q.order_by(*order))
+        for record, article_text in result:
+            yield _archived(record, article_text)
+
+
+def count(history: History, since: float, *, match: str | None = None) -> int:
+    with history.begin() as conn:
+        q = _select(conn, match, since, None).with_only_columns(func.count())
+        return int(conn.execute(q).scalar_one())
+
+
+def forget_before(history: History, cutoff: float) -> int:
+    """Delete what is older than `cutoff` (retention), in batches; how many."""
+    return delete_older(history, articles.c.processed, cutoff)

@@ -1,0 +1,191 @@
+"""Everything the running system writes to the history store, in one place (`Recorder`): the
+archive, alerts, deliveries and their tries, seen entries.
+
+The history store down is not an outage: a write that fails because the store cannot be reached
+(PostgreSQL stopped, a SQLite file that cannot be written) is kept in Redis's bounded outbox
+(workers.store.outbox) and written when the store answers again, by the next process that writes
+successfully and by the scheduler's housekeeping. Every write is idempotent (keyed rows, "the
+later state wins"), so a write replayed twice or out of order changes nothing. Alerts are matched
+and delivered meanwhile: only the history waits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any, Literal, assert_never
+
+from redis import Redis
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from pipeline.models import Alert, Archived
+
+from .history import History
+from .history import alerts as alert_rows
+from .history import articles as article_rows
+from .history import deliveries as delivery_rows
+from .history import seen as seen_rows
+from .history.deliveries import Delivery
+from .store import outbox
+
+log = logging.getLogger("wirewatch.history")
+
+WriteKind = Literal["articles", "alert", "delivery", "seen"]
+SKIP_AFTER_FAILURE = 5.0  # seconds a process writes straight to the outbox after a failure
+OUTBOX_LOOK = 10.0  # seconds between two looks at the outbox's length after good writes
+DRAIN_BATCH = 500  # writes per transaction when the outbox drains
+LOG_EVERY = 60.0  # "the history store is down" at most once a minute per process
+
+
+def is_down(exc: BaseException) -> bool:
+    """Whether a failed write means "the store cannot be reached now" (keep it for later), not
+    "this write is wrong" (a bug: log it and drop it)."""
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or type(exc).__name__ in ("OperationalError", "InterfaceError")
+    return isinstance(exc, SQLAlchemyError | OSError)
+
+
+def _apply(conn: Connection, write: dict[str, Any]) -> None:
+    kind: WriteKind = write["kind"]
+    match kind:
+        case "articles":
+            article_rows.add(conn, [Archived.model_validate_json(a) for a in write["items"]])
+        case "alert":
+            alert_rows.add(conn, Alert.model_validate_json(write["alert"]), write["made_for"])
+        case "delivery":
+            delivery_rows.note(conn, Delivery(**write["delivery"]), write["tried"])
+        case "seen":
+            seen_rows.add(conn, write["feed_id"], write["keys"], write["at"])
+        case _:
+            assert_never(kind)
+
+
+class Recorder:
+    """The history writes of one process (made once, with its Services)."""
+
+    def __init__(self, history: History, redis: Redis) -> None:
+        self.history = history
+        self.redis = redis
+        self._lock = threading.Lock()
+        self._skip_until = 0.0
+        self._look_at = 0.0
+        self._logged_at = -LOG_EVERY
+        self._down = False
+
+    # What is written.
+    def articles(self, items: Sequence[Archived]) -> None:
+        if items:
+            self._write([{"kind": "articles", "items": [i.to_json() for i in items]}])
+
+    def alert(self, alert: Alert, made_for: str) -> None:
+        self._write([{"kind": "alert", "alert": alert.to_json(), "made_for": made_for}])
+
+    def delivery(self, d: Delivery, tried: bool) -> None:
+        self._write([{"kind": "delivery", "delivery": d.to_dict(), "tried": tried}])
+
+    def seen(self, feed_id: str, keys: Sequence[str], now: float) -> None:
+        if keys:
+            self._write([{"kind": "seen", "feed_id": feed_id, "keys": list(keys), "at": now}])
+
+    # How.
+    def _write(self, writes: list[dict[str, Any]]) -> None:
+        """Write now, or keep the writes in the outbox (OutboxFull when it is full: the caller's
+        job fails and is retried, nothing is lost)."""
+        if time.monotonic() < self._skip_until:
+            self._keep(writes, None)
+            return
+        try:
+            with self.history.begin() as conn:
+                for w in writes:
+                    _apply(conn, w)
+        except Exception as exc:
+            if not is_down(exc):
+                raise
+            self._keep(writes, exc)
+            return
+        self._after_good_write()
+
+    def _keep(self, writes: list[dict[str, Any]], exc: BaseException | None) -> None:
+        waiting = outbox.push(self.redis, [json.dumps(w, ensure_ascii=False) for w in writes])
+        if exc is None:
+            return
+        self._skip_until = time.monotonic() + SKIP_AFTER_FAILURE
+        self._down = True
+        why = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+        outbox.note_down(self.redis, why)
+        now = time.monotonic()
+        if now - self._logged_at >= LOG_EVERY:
+            self._logged_at = now
+            log.warning(
+                "history store %s is down (%s): %d writes wait in Redis", self.history.where(), why, waiting
+            )
+
+    def _after_good_write(self) -> None:
+        if self._down:
+            self._down = False
+            outbox.note_up(self.redis)
+            log.info("history store %s: writing again", self.history.where())
+        now = time.monotonic()
+        if now >= self._look_at:
+            self._look_at = now + OUTBOX_LOOK
+            if outbox.waiting(self.redis):
+                self.drain()
+
+    def drain(self, max_writes: int = 20 * DRAIN_BATCH) -> int:
+        """Write what waits in the outbox, oldest first, by one process at a time; how many."""
+        token = outbox.take_drain(self.redis)
+        if token is None:
+            return 0
+        done = 0
+        try:
+            while done < max_writes:
+                batch = outbox.peek(self.redis, DRAIN_BATCH)
+                if not batch:
+                    break
+                self._write_batch([json.loads(raw) for raw in batch])
+                outbox.drop(self.redis, len(batch))
+                done += len(batch)
+        except Exception as exc:
+            if not is_down(exc):
+                raise
+            outbox.note_down(self.redis, f"{type(exc).__name__}: {exc}"[:300])
+        finally:
+            outbox.release_drain(self.redis, token)
+        if done:
+            log.info("history store %s: %d writes from the outbox written", self.history.where(), done)
+        return done
+
+    def _write_batch(self, writes: list[dict[str, Any]]) -> None:
+        try:
+            with self.history.begin() as conn:
+                for w in writes:
+                    _apply(conn, w)
+            return
+        except Exception as exc:
+            if is_down(exc):
+                raise
+        for w in writes:  # one bad write must not hold the outbox: the others go in, it is logged
+            try:
+                with self.history.begin() as conn:
+                    _apply(conn, w)
+            except Exception as exc:
+                if is_down(exc):
+                    raise
+                log.error("history store: a %s write dropped: %s: %s", w.get("kind"), type(exc).__name__, exc)
+
+
+def prune(history: History, archive_retention: float, seen_ttl: float, now: float) -> dict[str, int]:
+    """Retention: articles older than archive_retention, alerts, deliveries, tries and seen
+    entries older than seen_ttl, deleted in batches; how many of each."""
+    return {
+        "articles": article_rows.forget_before(history, now - archive_retention)
+        if archive_retention > 0
+        else 0,
+        "alerts": alert_rows.forget_before(history, now - seen_ttl),
+        "deliveries": delivery_rows.forget_before(history, now - seen_ttl),
+        "seen": seen_rows.forget_before(history, now - seen_ttl),
+    }
