@@ -21,6 +21,7 @@ from pipeline.polling import PollPolicy, latest_due_in
 
 from .delivery import flush_due
 from .queueing import POLL_BATCH, POLL_LEASE, enqueue_poll_batches
+from .recording import prune
 from .reload import GenerationWatch
 from .services import Services
 from .store import feeds, schedule
@@ -29,6 +30,8 @@ from .store.leader import LOCK_TTL, LeaderLock
 log = logging.getLogger(__name__)
 
 TICK = 1.0  # seconds between two looks at the due set
+HOUSEKEEPING = 60.0  # seconds between two drains of the history store's outbox
+PRUNE_EVERY = 600.0  # seconds between two retention passes over the history store
 CLAIM_MAX = POLL_BATCH * 20  # feeds claimed in one go (a tick claims until none is due)
 
 
@@ -42,6 +45,7 @@ class FeedScheduler:
         self._stopping = threading.Event()
         self._scheduler: BlockingScheduler | None = None
         self._config_watch = GenerationWatch(services.redis, "scheduler")
+        self._pruned_at = 0.0
 
     def stop(self) -> None:
         self._stopping.set()
@@ -73,6 +77,7 @@ class FeedScheduler:
             self.tick, "interval", seconds=self.tick_seconds, id="tick", next_run_time=datetime.now(UTC)
         )
         sched.add_job(self._renew, "interval", seconds=self.lock.ttl / 3, id="leader-lock")
+        sched.add_job(self.housekeeping, "interval", seconds=HOUSEKEEPING, id="history")
         self._scheduler = sched
         if self._stopping.is_set():
             return
@@ -118,6 +123,23 @@ class FeedScheduler:
         except Exception as exc:  # Redis away for a moment: the next tick tries again
             log.warning("scheduler: tick failed: %s: %s", type(exc).__name__, exc)
         return total
+
+    def housekeeping(self, now: float | None = None) -> None:
+        """The leader's care of the history store: what waits in the outbox is written (when the
+        store answers again), and every PRUNE_EVERY what is past its retention is deleted."""
+        now = time.time() if now is None else now
+        services = self.services
+        try:
+            services.recorder.drain()
+            if now - self._pruned_at >= PRUNE_EVERY:
+                self._pruned_at = now
+                d = services.config.defaults
+                gone = prune(services.history, d.archive_retention, d.seen_ttl, now)
+                if any(gone.values()):
+                    log.info("scheduler: history store retention: %s deleted",
+                             ", ".join(f"{n} {what}" for what, n in gone.items() if n))  # fmt: skip
+        except Exception as exc:  # the store or Redis away: the next round tries again
+            log.warning("scheduler: history housekeeping failed: %s: %s", type(exc).__name__, exc)
 
     def _renew(self) -> None:
         try:

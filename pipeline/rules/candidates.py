@@ -33,7 +33,7 @@ from typing import NamedTuple, assert_never, final
 
 from .nodes import DEFAULT_FIELDS, And, Exact, Field, Leaf, Near, Node, Not, Or, Phrase, Prefix, Said, Term
 from .prefilter import clauses, prefix_cost, word_cost
-from .text import words
+from .text import blank_possessives, prepared_words
 
 __all__ = [
     "INDEXED_FIELDS",
@@ -118,7 +118,7 @@ class IndexText(NamedTuple):
 def index_text(title: str, text: str, *, max_bytes: int = MAX_INDEX_BYTES) -> IndexText:
     """The tokens of the title's words, then the text's, in order, joined by single spaces;
     cut at a word to at most `max_bytes` bytes of UTF-8."""
-    joined = " ".join(t for t in map(index_token, [*words(title), *words(text)]) if t)
+    joined = " ".join([*_tokens(title), *_tokens(text)])
     if len(joined) * 4 <= max_bytes:
         return IndexText(joined, True)
     encoded = joined.encode()
@@ -126,6 +126,19 @@ def index_text(title: str, text: str, *, max_bytes: int = MAX_INDEX_BYTES) -> In
         return IndexText(joined, True)
     cut = encoded[: max_bytes + 1].rfind(b" ")  # the space after the last whole word that fits
     return IndexText(encoded[: max(cut, 0)].decode(), False)
+
+
+def _tokens(text: str) -> list[str]:
+    """`index_token` of each of the text's words, without the empty ones. An ASCII word of the
+    matcher is letters and digits already, its own token unless too long (bench/README.md)."""
+    found, ascii_only = prepared_words(blank_possessives(text))
+    if not ascii_only:
+        found = [w if w.isascii() else _token(w) for w in found]
+        if "" in found:
+            found = [t for t in found if t]
+    if found and max(map(len, found)) > MAX_TOKEN_BYTES:
+        return [index_token(t) for t in found]
+    return found
 
 
 def index_words(title: str, text: str) -> str:

@@ -14,6 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
 from redis import Redis
 
+from pipeline.config import load_config
 from pipeline.models import Alert, Archived, Article, ArticleRef, StoryRef, iso_time
 from workers.cli import cli
 from workers.history import History, HistoryUrlError, _sql, check_url, history_url_for, migrate
@@ -25,6 +26,8 @@ from workers.history.deliveries import Delivery
 from workers.history.schema import metadata
 from workers.history.status import read_status
 from workers.recording import Recorder, prune
+from workers.scheduler import FeedScheduler
+from workers.services import Services
 from workers.store import outbox
 
 T0 = 1_800_000_000.0
@@ -237,3 +240,24 @@ def test_db_status_names_a_store_it_cannot_reach(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["db", "status", "-c", str(config)])
     assert result.exit_code == 1
     assert "Connection refused" in result.output and "secret" not in result.output
+
+
+def test_the_schedulers_housekeeping_drains_the_outbox_and_keeps_retention(
+    tmp_path: Path, redis: Redis, history_url: str
+) -> None:
+    config = tmp_path / "wirewatch.yaml"
+    config.write_text(
+        f"data_dir: {tmp_path / 'var'}\nhistory_url: {history_url}\nrules: []\n"
+        "defaults: {archive_retention: 7d}\n",
+        "utf-8",
+    )
+    sched = FeedScheduler(Services(load_config(str(config)), redis))
+    now = T0 + 30 * 86400
+    outbox.push(redis, [json.dumps({"kind": "articles", "items": [archived(1, T0).to_json()]})])
+    with sched.services.history.begin() as conn:
+        article_rows.add(conn, [archived(2, now - 86400)])
+    sched.housekeeping(now=T0 + 86400)  # drained; nothing is older than 7 days yet
+    assert outbox.waiting(redis) == 0
+    assert article_rows.count(sched.services.history, 0) == 2
+    sched.housekeeping(now=now)  # 30 days on: the first is past retention
+    assert [a.entry_key for a in article_rows.read(sched.services.history, 0)] == ["https://news.example/2"]

@@ -13,11 +13,12 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from pipeline.rules.candidates import index_words
-from sqlalchemy import Connection, bindparam, func, select, text
+from sqlalchemy import Connection, bindparam, cast, func, or_, select, text
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql import Select
 
-from pipeline.models import Archived, short_hash, unix_time
+from pipeline.models import Archived, StoryCopy, iso_time, short_hash, unix_time
+from pipeline.rules.candidates import index_text
 
 from ._sql import delete_older, insert_new
 from .database import History
@@ -30,6 +31,7 @@ def entry_hash(entry_key: str) -> str:
 
 def _row(item: Archived, sqlite: bool) -> dict[str, Any]:
     a = item.article
+    indexed = index_text(a.title, a.text)  # the matcher's words: see pipeline.rules.candidates
     record = item.model_dump(mode="json")
     record["article"]["text"] = ""  # kept in its own column
     return {
@@ -44,7 +46,8 @@ def _row(item: Archived, sqlite: bool) -> dict[str, Any]:
         "feed_url": item.feed_url,
         "story_id": item.story.id,
         "record": json.dumps(record, ensure_ascii=False, separators=(",", ":")),
-        "words_in": index_words(a.title, a.text),
+        "words_in": indexed.words,
+        "indexed_all": indexed.complete,
     }
 
 
@@ -55,7 +58,8 @@ def add(conn: Connection, items: Sequence[Archived]) -> None:
     sqlite = conn.dialect.name == "sqlite"
     stmt = insert_new(conn, articles, ["entry_hash"]).values(
         words=bindparam("words_in") if sqlite else None,
-        tsv=None if sqlite else func.to_tsvector(text("'simple'::regconfig"), bindparam("words_in")),
+        # Our tokens as they are: PostgreSQL's text parser would split some of them
+        tsv=None if sqlite else func.array_to_tsvector(func.string_to_array(bindparam("words_in"), " ")),
     )
     conn.execute(stmt, [_row(i, sqlite) for i in items])
 
@@ -70,12 +74,16 @@ def _select(conn: Connection, match: str | None, since: float, until: float | No
     q = select(articles.c.record, articles.c.text).where(articles.c.processed >= since)
     if until is not None:
         q = q.where(articles.c.processed < until)
-    if match is not None:
+    if match is not None:  # what the index finds, and the articles it holds only in part
         if conn.dialect.name == "sqlite":
-            ids = text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :match").columns()
+            ids = text(
+                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :match "
+                "UNION ALL SELECT id FROM articles WHERE NOT indexed_all"
+            ).columns(articles.c.id)
             q = q.where(articles.c.id.in_(ids.bindparams(match=match)))
         else:
-            q = q.where(articles.c.tsv.op("@@")(func.to_tsquery(text("'simple'::regconfig"), match)))
+            found = articles.c.tsv.op("@@")(cast(match, TSQUERY))
+            q = q.where(or_(found, ~articles.c.indexed_all))
     return q
 
 
@@ -108,3 +116,25 @@ def count(history: History, since: float, *, match: str | None = None) -> int:
 def forget_before(history: History, cutoff: float) -> int:
     """Delete what is older than `cutoff` (retention), in batches; how many."""
     return delete_older(history, articles.c.processed, cutoff)
+
+
+def story_copies(
+    history: History, story_ids: Sequence[str], per_story: int = 50
+) -> dict[str, list[StoryCopy]]:
+    """The archived copies of each story (outlet, URL, title, when), oldest first: what "also
+    reported by" lists for an article found in the archive."""
+    if not story_ids:
+        return {}
+    with history.begin() as conn:
+        q = (
+            select(
+                articles.c.story_id, articles.c.source, articles.c.url, articles.c.title, articles.c.processed
+            )
+            .where(articles.c.story_id.in_(list(story_ids)))
+            .order_by(articles.c.processed, articles.c.id)
+        )
+        out: dict[str, list[StoryCopy]] = {sid: [] for sid in story_ids}
+        for sid, source, url, title, processed in conn.execute(q):
+            if len(out[sid]) < per_story:
+                out[sid].append(StoryCopy(source=source, url=url, title=title, seen=iso_time(processed)))
+        return out

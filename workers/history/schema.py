@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     Index,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
@@ -33,6 +35,8 @@ metadata = MetaData()
 
 # Integer on SQLite (its rowid, which FTS5's content_rowid needs), BIGINT elsewhere.
 _ID = BigInteger().with_variant(Integer(), "sqlite")
+
+_INCOMPLETE = text("NOT indexed_all")
 
 articles = Table(
     "articles",
@@ -49,10 +53,20 @@ articles = Table(
     Column("feed_url", Text, nullable=False),
     Column("story_id", String(64), nullable=False),
     Column("record", Text, nullable=False),  # the rest of the Archived record (JSON, text left out)
+    # False: its words were more than the index keeps (pipeline.rules.candidates.index_text), so
+    # every search reads it whatever the index says.
+    Column("indexed_all", Boolean, nullable=False),
     Column("words", Text),  # SQLite: what articles_fts indexes (pipeline.rules.candidates.index_words)
-    Column("tsv", TSVECTOR().with_variant(Text(), "sqlite")),  # PostgreSQL: to_tsvector of the same words
+    # PostgreSQL: the same words as a tsvector (array_to_tsvector: exactly our tokens, no parser)
+    Column("tsv", TSVECTOR().with_variant(Text(), "sqlite")),
     Index("articles_processed", "processed"),
     Index("articles_story", "story_id"),
+    Index(
+        "articles_incomplete",
+        "id",
+        sqlite_where=text("NOT indexed_all"),
+        postgresql_where=text("NOT indexed_all"),
+    ),
 )
 
 alerts = Table(

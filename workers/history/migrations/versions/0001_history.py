@@ -36,11 +36,16 @@ def upgrade() -> None:
         sa.Column("feed_url", sa.Text, nullable=False),
         sa.Column("story_id", sa.String(64), nullable=False),
         sa.Column("record", sa.Text, nullable=False),
+        sa.Column("indexed_all", sa.Boolean, nullable=False),
         sa.Column("words", sa.Text),
         sa.Column("tsv", TSVECTOR().with_variant(sa.Text(), "sqlite")),
     )
     op.create_index("articles_processed", "articles", ["processed"])
     op.create_index("articles_story", "articles", ["story_id"])
+    incomplete = sa.text("NOT indexed_all")  # the few articles the index holds only in part
+    op.create_index(
+        "articles_incomplete", "articles", ["id"], sqlite_where=incomplete, postgresql_where=incomplete
+    )
     if sqlite:
         # FTS5 over `words` with the articles as its content (the index only, no second copy of
         # the words); triggers keep it in step with inserts and deletes.

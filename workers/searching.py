@@ -1,0 +1,56 @@
+"""Search and backfill over the archive in the history store: the full-text index is asked for
+the articles that could match (pipeline.rules.candidates: the words, phrases and prefixes every
+match must hold) and each of those is checked by the workers' own matcher, so the results are
+exactly those of reading every article, at the cost of reading the few the index finds.
+`wirewatch search` and `backfill` (and the web app) use it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
+
+from pipeline.alerts import article_document
+from pipeline.models import Archived, RuleHit
+from pipeline.rules import Matcher
+from pipeline.rules.candidates import candidate_any, fts5_match, tsquery
+from pipeline.rules.nodes import Node
+
+from .history import History
+from .history import articles as article_rows
+
+
+class Found(NamedTuple):
+    """An archived article and the rules (or the query) that match it, with why."""
+
+    item: Archived
+    hits: list[RuleHit]
+
+
+def index_query(history: History, trees: Iterable[Node]) -> str | None:
+    """The backend's full-text query for articles any of these trees could match (None: the
+    trees ask nothing the index can answer, e.g. only `url:` or NOT: every article is read)."""
+    candidate = candidate_any(trees)
+    # PostgreSQL: no phrases (array_to_tsvector keeps no positions): their words, each asked
+    return fts5_match(candidate) if history.sqlite else tsquery(candidate)
+
+
+def matching(
+    history: History,
+    matcher: Matcher,
+    since: float,
+    *,
+    newest_first: bool = False,
+    until: float | None = None,
+) -> Iterator[Found]:
+    """The archived articles processed in [since, until) that the matcher's rules match, oldest
+    (or newest) first."""
+    match = index_query(history, (r.node for r in matcher.rules))
+    for item in article_rows.read(history, since, until=until, newest_first=newest_first, match=match):
+        hits = matcher.match(article_document(item.article))
+        if hits:
+            yield Found(item, hits)
+
+
+def candidates(history: History, matcher: Matcher, since: float) -> int:
+    """How many archived articles since `since` the index hands to the matcher (for progress)."""
+    return article_rows.count(history, since, match=index_query(history, (r.node for r in matcher.rules)))
