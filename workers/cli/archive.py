@@ -22,8 +22,9 @@ from pipeline.rules.parallel import build_processes, parse_in_helpers
 from pipeline.values import parse_duration
 
 from ..delivery import deliver_backfilled
+from ..history import articles as archive
 from ..services import Services, connect
-from ..store import alerts, archive
+from ..store import alerts
 from ..store.stories import also_reported_by, story_copies
 from .helpers import CliState, load_or_exit, or_exit, redis_url_or_exit, shared_options
 from .output import hit_lines
@@ -121,7 +122,8 @@ def backfill(
     color = _color(as_json)
     counts = {"articles": 0, "matches": 0, "alerted": 0, "new": 0, "sent": 0}
     created = iso_time(time.time())
-    with _progress(archive.read(redis, since), archive.size(redis)) as items:
+    history = services.history
+    with _progress(archive.read(history, since), archive.count(history, since)) as items:
         for item in items:
             counts["articles"] += 1
             hits = {h.rule_id: h for h in matcher.match(article_document(item.article))}
@@ -193,9 +195,10 @@ def search(state: CliState, query: str, since_text: str, limit: int, as_json: bo
         people=person_variants(cfg.people),
     )
     redis = connect(redis_url_or_exit(cfg))
+    history = Services(cfg, redis).history
     color = _color(as_json)
     found = 0
-    for item in archive.read(redis, since, newest_first=True):
+    for item in archive.read(history, since, newest_first=True):
         hits = matcher.match(article_document(item.article))
         if not hits:
             continue
