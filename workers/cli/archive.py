@@ -21,10 +21,9 @@ from pipeline.rules import AliasTable, Matcher, QuerySyntaxError, parse_query
 from pipeline.rules.parallel import build_processes, parse_in_helpers
 from pipeline.values import parse_duration
 
-from ..delivery import deliver_backfilled
+from ..delivery import alert_recorded, deliver_backfilled
 from ..history import articles as archive
 from ..services import Services, connect
-from ..store import alerts
 from ..store.stories import also_reported_by, story_copies
 from .helpers import CliState, load_or_exit, or_exit, redis_url_or_exit, shared_options
 from .output import hit_lines
@@ -127,9 +126,11 @@ def backfill(
         for item in items:
             counts["articles"] += 1
             hits = {h.rule_id: h for h in matcher.match(article_document(item.article))}
-            for alert in alerts_for(item.article, item.story, list(hits.values()), rule_sinks, created):
+            found = alerts_for(item.article, item.story, list(hits.values()), rule_sinks, created)
+            alerted = alert_recorded(services, [a.alert_id for a in found])
+            for alert in found:
                 counts["matches"] += 1
-                done = alerts.recorded(redis, alert.alert_id)
+                done = alert.alert_id in alerted
                 counts["alerted" if done else "new"] += 1
                 sent = False
                 if send and not done:
