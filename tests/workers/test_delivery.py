@@ -159,6 +159,8 @@ def test_purge_drops_only_dead_letters_older_than_asked(
             assert out.output.strip() == "1 dead letter purged"
             [left] = deliveries_store.recent(redis, failed=True, limit=10)
             assert left.item == "alert00002"
+            listed = delivery_history.recent(rt.services.history, failed=True)
+            assert [d.item for d in listed] == ["alert00002"]  # gone from the history store too
             assert len(FailedJobRegistry(queue=rt.queues.alerts)) == 1
     finally:
         gone.stop()
