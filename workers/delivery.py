@@ -18,7 +18,15 @@
 Every deliverable kind is one line of KINDS: its job function (a stable name RQ keeps with each
 job in Redis) and what a delivery record calls it. Enqueueing and the dead letters both read it.
 Every try of a delivery carries the same delivery id (the webhook-id, the Message-ID), so that a
-receiver can drop repeats; its record in Redis (workers.store.deliveries) says where it stands.
+receiver can drop repeats; its record in Redis (workers.store.deliveries) says where it stands
+while it is under way and for as long as the alert can be made again (delivery_ttl), and every
+change of it goes to the history store too (workers.recording), which keeps and lists it. A
+finished delivery job is deleted at once: what was delivered is its record's to say, not the job's.
+
+What Redis remembers is bounded by the story window, not by seen_ttl: an alert (alert_ttl) and a
+delivery (delivery_ttl) are forgotten there a day after the story window (or the whole retry
+schedule) has passed; the history store answers beyond that (alert_recorded, and an alert of a
+story kept going by its copies for longer than that: _record_alert).
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Literal, assert_never
@@ -37,13 +46,18 @@ from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
+from pipeline.config import Config, Defaults
 from pipeline.errors import DeliveryPermanent, DeliveryRetriable, SinkGone
-from pipeline.models import Alert, Article, Digest, Notice, StoryRef, iso_time
+from pipeline.models import Alert, Article, Digest, Notice, StoryRef, iso_time, unix_time
 from pipeline.sinks import Deliverable
 from pipeline.values import DigestConfig
 
 from .context import WorkerContext
+from .history import alerts as alert_history
+from .history import deliveries as delivery_history
+from .history.deliveries import Delivery
 from .queueing import schedule_job
+from .recording import is_down
 from .retries import Verdict, delivery_retry, jittered, verdict
 from .services import Services
 from .store import alerts as alert_store
@@ -56,6 +70,40 @@ SINK_BUSY_FOR = 60.0  # seconds a sink that failed or was slow gets its deliveri
 SLOW_DELIVERY = 2.0  # seconds: a delivery slower than this makes the sink busy
 SLOT_SLACK = 0.05  # seconds a delivery sleeps for its sink's next sending slot; longer, it is rescheduled
 RATE_WAITS_MAX = 1_000_000  # a delivery may wait for its sending slot this many times (no try is spent)
+# Seconds Redis remembers an alert and a delivery beyond what they are bounded by (see alert_ttl).
+KEEP_MARGIN = 86400.0
+JITTER = 1.2  # a retry's wait is at most this times its schedule's (workers.retries.jittered)
+
+
+def alert_ttl(d: Defaults) -> float:
+    """How long Redis remembers an alert (`ww:alert:<id>`: its dedup) and an (alert, sink) handed
+    to a digest: story_window and a day.
+
+    An alert's id is (rule, story), and it is made no earlier than its story's first copy: while
+    a story is younger than this, Redis knows whether it was alerted. The story index joins a
+    copy to a story only through a member placed within story_window, so most stories take no
+    copy later than that; one that its copies keep going for longer is asked of the history
+    store (_record_alert). The day covers a copy's article job run late (its page's retries
+    back off to retry_backoff_cap, an hour by default; a job cut off by a crash runs again at
+    once) and the clocks of machines that differ a little."""
+    return d.story_window + KEEP_MARGIN
+
+
+def delivery_ttl(config: Config, sink_id: str) -> float:
+    """How long Redis keeps a delivery's records (`ww:delivery:<id>`, `:done`, `:given_up`) after
+    its last change: the longer of
+      - story_window: once delivered, as long as its alert is remembered (alert_ttl), so that
+        the article job run again (a retry, a crash) finds it delivered and sends nothing twice;
+      - the sink's whole retry schedule, each wait at its longest (+20% jitter, or a Retry-After,
+        which is capped at the schedule's longest wait): while it is under way each change
+        renews the keys, and this is more than the longest wait between two changes;
+    and a day (a queue that waits for its workers, clocks). The history store keeps it beyond."""
+    try:
+        schedule = config.retry_schedule_for(sink_id)
+    except KeyError:  # no longer configured: its job drops it; the default schedule bounds it
+        schedule = list(config.defaults.retry_schedule)
+    whole = len(schedule) * JITTER * max(schedule, default=0.0)
+    return max(config.defaults.story_window, whole) + KEEP_MARGIN
 
 
 # --- the deliverable kinds -----------------------------------------------------------------------
@@ -127,9 +175,11 @@ def enqueue_delivery(
     delay: float = 0.0,
 ) -> bool:
     """A delivery job, tried after `delay` seconds and then on the sink's retry schedule. Its id
-    is `deliver-<delivery id>`; it and its record outlive it by seen_ttl, so a later re-run of
-    the article cannot deliver it again; one that gave up stays in the failed registry of queue
-    alerts (a dead letter) until `wirewatch deliveries retry` or `purge`.
+    is `deliver-<delivery id>`, so it is queued once while it lives. Once it has finished it is
+    deleted (result_ttl 0): its delivery record says it was delivered (delivery_ttl), and a job
+    queued again for it sends nothing. One that gave up stays in the failed registry of queue
+    alerts (a dead letter, kept seen_ttl and MAX_LISTED at most) until `wirewatch deliveries
+    retry` or `purge`.
 
     `failed`: the article job tried first, which counts as the first try: the job comes at the
     schedule's first wait (not before the receiver's Retry-After, capped at the schedule's
@@ -153,8 +203,8 @@ def enqueue_delivery(
     options: dict[str, Any] = {
         "job_id": deliveries.delivery_job_id(delivery_id),
         "timeout": DELIVER_TIMEOUT,
-        "result_ttl": int(d.seen_ttl),
-        "failure_ttl": int(d.seen_ttl),
+        "result_ttl": 0,  # deleted once finished: no job is kept as a marker
+        "failure_ttl": int(d.seen_ttl),  # a dead letter (dead_letter keeps MAX_LISTED at most)
         "retry": None if dead_reason else delivery_retry(schedule),
         "description": f"{kind.what} {delivery_id}",
     }
@@ -180,7 +230,7 @@ def record_alert(
     """Record an alert made for this entry: "new"; "again" when this entry's job made it before
     (a retry: the deliveries not made yet are made now); "copy" when it was made for another
     copy of the story (not alerted again: nothing more to do)."""
-    first = alert_store.record_alert(ctx.redis, alert, ctx.config.defaults.seen_ttl, made_for=entry_key)
+    first = _record_alert(ctx.services, alert, entry_key)
     if first is None:
         ctx.metrics.alerts.labels(alert.rule_id).inc()
         log.info("alert %s: rule %s matched article %s: %s", alert.alert_id, alert.rule_id,
@@ -198,13 +248,52 @@ def deliver_backfilled(services: Services, alert: Alert, entry_key: str) -> bool
     """`wirewatch backfill --send`: record an alert found in the archive and queue its deliveries
     (a digest sink's wait in their group); False when it was alerted meanwhile (a worker placed
     a copy of the story)."""
-    ttl = services.config.defaults.seen_ttl
-    if alert_store.record_alert(services.redis, alert, ttl, made_for=entry_key) is not None:
+    if _record_alert(services, alert, entry_key) is not None:
         return False
     for sink_id in alert.sinks:
         if not hold(services, alert, sink_id, time.time()):
             enqueue_delivery(services, alert, sink_id)
     return True
+
+
+def _record_alert(services: Services, alert: Alert, entry_key: str) -> str | None:
+    """Record an alert once per (rule, story) in Redis (alert_ttl) and in the history store:
+    None when it is new, else the entry it was first made for.
+
+    Redis answers for every alert made within alert_ttl, hence for every story younger than that;
+    an alert of an older story (copies kept it going) may have been made and forgotten by Redis:
+    the history store is asked, and what it knows is remembered in Redis again."""
+    redis, ttl = services.redis, alert_ttl(services.config.defaults)
+    if alert.story is not None and time.time() - unix_time(alert.story.first_seen) >= ttl:
+        earlier = _made_for(services, alert)
+        if earlier is not None:
+            alert_store.remember_alert(redis, alert.alert_id, earlier, ttl)
+    first = alert_store.record_alert(redis, alert, ttl, made_for=entry_key)
+    if first is None or first == entry_key:  # new, or a job run again (it may have died before this)
+        services.recorder.alert(alert, entry_key)
+    return first
+
+
+def _made_for(services: Services, alert: Alert) -> str | None:
+    """The entry the history store says the alert was made for (None: not made, or the store
+    cannot be reached: then it is taken as new, a repeat rather than a loss)."""
+    try:
+        return alert_history.made_for(services.history, [alert.alert_id]).get(alert.alert_id)
+    except Exception as exc:
+        if not is_down(exc):
+            raise
+        log.warning("alert %s: story %s is older than Redis remembers its alerts and the history store "
+                    "cannot say whether it was alerted (%s): taken as new", alert.alert_id,
+                    alert.story.id if alert.story else "", exc)  # fmt: skip
+        return None
+
+
+def alert_recorded(services: Services, alert_ids: Sequence[str]) -> set[str]:
+    """Which of these alerts were made: Redis answers for alert_ttl, the history store for
+    seen_ttl (`wirewatch backfill`)."""
+    found = alert_store.recorded(services.redis, alert_ids)
+    rest = [a for a in alert_ids if a not in found]
+    return (found | alert_history.recorded(services.history, rest)) if rest else found
 
 
 @dataclass(frozen=True)
@@ -284,7 +373,8 @@ def hold(services: Services, alert: Alert, sink_id: str, now: float) -> bool:
     if grouped is None:
         return False
     policy, group = grouped
-    digests.add(services.redis, alert, sink_id, policy, group, now, services.config.defaults.seen_ttl)
+    # The alert is handed to its group once for as long as it can be made again (alert_ttl).
+    digests.add(services.redis, alert, sink_id, policy, group, now, alert_ttl(services.config.defaults))
     return True
 
 
@@ -321,7 +411,11 @@ def enqueue_open_digests(services: Services) -> int:
         if built is None:  # its batch expired (seen_ttl): nothing left to send
             digests.close(redis, digest)
             continue
-        if deliveries.job_exists(redis, built.delivery_id(built.sink_id)):
+        delivery_id = built.delivery_id(built.sink_id)
+        if deliveries.delivered(redis, delivery_id):  # its job ended before it could close it
+            digests.done(redis, built)
+            continue
+        if deliveries.job_exists(redis, delivery_id):
             continue  # queued, running, waiting to retry, or a dead letter
         queued += enqueue_delivery(services, built, built.sink_id)
     return queued
@@ -350,17 +444,14 @@ def _run_job(ctx: WorkerContext, item: Deliverable, sink_id: str, dead_reason: s
     if sink_id not in ctx.sinks:
         log.warning("delivery %s: sink %s is no longer configured or enabled, dropped", delivery_id, sink_id)
         return "dropped"
-    ttl = ctx.config.defaults.seen_ttl
     disabled = sinks.sink_disabled(ctx.redis, sink_id)
     if disabled:
         reason = disabled_reason(sink_id, disabled)
-        deliveries.note_delivery(ctx.redis, delivery_id, about(item, sink_id), "retrying", time.time(),
-                                 ttl, error=reason, tried=False)  # fmt: skip
+        note(ctx.services, delivery_id, about(item, sink_id), "retrying", error=reason, tried=False)
         raise DeliveryPermanent(reason)
     wait = slot_wait(ctx, sink_id, delivery_id)
     if wait > SLOT_SLACK:  # its turn under max_per_minute comes later: no try is spent on waiting
-        deliveries.note_delivery(ctx.redis, delivery_id, about(item, sink_id), "waiting", time.time(),
-                                 ttl, tried=False)  # fmt: skip
+        note(ctx.services, delivery_id, about(item, sink_id), "waiting", tried=False)
         log.debug("delivery %s: sink %s sends its next message in %.0fs", delivery_id, sink_id, wait)
         return Retry(max=RATE_WAITS_MAX, interval=math.ceil(wait))
     time.sleep(wait)
@@ -372,7 +463,7 @@ def attempt(ctx: WorkerContext, item: Deliverable, sink_id: str) -> str:
     delivery record; raises as `Sink.send` does (a 410 disables the sink first)."""
     delivery_id = item.delivery_id(sink_id)
     sink = ctx.sinks[sink_id]
-    said, ttl = about(item, sink_id), ctx.config.defaults.seen_ttl
+    said, services = about(item, sink_id), ctx.services
     done, given_up = deliveries.target_progress(ctx.redis, delivery_id)
     pending = [t for t in sink.targets if t not in done and t not in given_up]
     tries = ctx.metrics.deliveries
@@ -381,29 +472,39 @@ def attempt(ctx: WorkerContext, item: Deliverable, sink_id: str) -> str:
             status = sink.send(item, delivery_id, pending)
     except (DeliveryRetriable, DeliveryPermanent) as exc:
         tries.labels(sink_id, "retriable" if isinstance(exc, DeliveryRetriable) else "permanent").inc()
-        deliveries.note_delivery(ctx.redis, delivery_id, said, "retrying", time.time(), ttl, error=str(exc),
-                                 done=exc.delivered, given_up=exc.given_up)  # fmt: skip
+        note(services, delivery_id, said, "retrying", error=str(exc), done=exc.delivered,
+             given_up=exc.given_up)  # fmt: skip
         if isinstance(exc, SinkGone):
             _disable(ctx, sink_id, exc)
         raise
     except Exception as exc:
         tries.labels(sink_id, "bug").inc()
-        deliveries.note_delivery(ctx.redis, delivery_id, said, "retrying", time.time(), ttl,
-                                 error=f"bug: {type(exc).__name__}: {exc}")  # fmt: skip
+        note(services, delivery_id, said, "retrying", error=f"bug: {type(exc).__name__}: {exc}")
         raise
     tries.labels(sink_id, "delivered").inc()
     if given_up:  # the others took it now; these failed for good in an earlier try
         reason = f"sink {sink_id}: given up on {len(given_up)} of {len(sink.targets)} targets: " + "; ".join(
             given_up.values()
         )
-        deliveries.note_delivery(
-            ctx.redis, delivery_id, said, "retrying", time.time(), ttl, error=reason, done=pending
-        )
+        note(services, delivery_id, said, "retrying", error=reason, done=pending)
         raise DeliveryPermanent(reason, delivered=tuple(pending))
-    deliveries.note_delivery(ctx.redis, delivery_id, said, "delivered", time.time(), ttl, done=pending)
+    note(services, delivery_id, said, "delivered", done=pending)
     log.info("delivery %s: delivered to %s (%s; %s %s)", delivery_id, sink_id, status, said["kind"],
              said["rule"] or said["item"])  # fmt: skip
     return status
+
+
+def note(
+    services: Services, delivery_id: str, said: Mapping[str, str], status: str, *, error: str = "",
+    tried: bool = True, done: Sequence[str] = (), given_up: Mapping[str, str] | None = None,
+) -> None:  # fmt: skip
+    """Note a try (or a wait) of a delivery: in Redis, where it stands while under way (kept
+    delivery_ttl), and its whole state, with the try, in the history store."""
+    record = deliveries.note_delivery(
+        services.redis, delivery_id, said, status, time.time(), delivery_ttl(services.config, said["sink"]),
+        error=error, tried=tried, done=done, given_up=given_up,
+    )  # fmt: skip
+    services.recorder.delivery(Delivery(*record), tried)
 
 
 def slot_wait(ctx: WorkerContext, sink_id: str, delivery_id: str) -> float:
@@ -461,11 +562,18 @@ class NotRetried(Exception):
     """A dead letter that cannot be sent again, and why."""
 
 
-def dead_letter(redis: Redis, delivery_id: str, reason: str, now: float, ttl: float) -> None:
-    """Mark a delivery as given up (its job waits in RQ's failed registry of queue alerts, which
-    holds what was to be sent): `wirewatch deliveries --failed` lists it. Kept for seen_ttl and
-    MAX_LISTED at most: past that, the oldest dead letters are dropped."""
-    deliveries.note_dead_letter(redis, delivery_id, reason, now, ttl)
+def dead_letter(services: Services, job: Job, reason: str, now: float) -> None:
+    """Mark a delivery job that gave up as a dead letter (the job waits in RQ's failed registry of
+    queue alerts, which holds what was to be sent, for `wirewatch deliveries retry`): `wirewatch
+    deliveries --failed` lists it, from the history store. Kept in Redis for seen_ttl and
+    MAX_LISTED at most: past that, the oldest can no longer be sent again (the history store
+    still lists them, as failed, until purged or seen_ttl)."""
+    delivery_id = deliveries.delivery_of_job(job.id)
+    assert delivery_id is not None, job.id
+    redis, keep = services.redis, services.config.defaults.seen_ttl
+    said = about(item_of_job(job), str(job.args[1]))
+    record = deliveries.note_dead_letter(redis, delivery_id, reason, now, keep, said)
+    services.recorder.delivery(Delivery(*record), tried=False)
     for old in deliveries.dead_letters_beyond(redis, deliveries.MAX_LISTED):
         _drop(redis, old)
 
@@ -485,17 +593,21 @@ def retry(services: Services, delivery_id: str) -> str:
         )
     item = item_of_job(job)
     FailedJobRegistry(queue=services.queues.alerts).remove(job, delete_job=True)
-    deliveries.reopen(redis, delivery_id)
+    record = deliveries.reopen(redis, delivery_id, time.time(), delivery_ttl(services.config, sink_id))
+    services.recorder.delivery(Delivery(*record), tried=False)
     enqueue_delivery(services, item, sink_id)
     log.info("delivery %s: dead letter queued again for sink %s", delivery_id, sink_id)
     return "queued again"
 
 
-def purge(redis: Redis, before: float) -> int:
-    """Drop the dead letters that gave up before `before`; how many."""
-    old = deliveries.dead_letters_before(redis, before)
-    for delivery_id in old:
-        _drop(redis, delivery_id)
+def purge(services: Services, before: float) -> int:
+    """Drop the dead letters that gave up before `before`, from Redis and the history store
+    (which also lists those Redis no longer keeps); how many."""
+    old = set(deliveries.dead_letters_before(services.redis, before))
+    old.update(delivery_history.failed_before(services.history, before))
+    for delivery_id in sorted(old):
+        _drop(services.redis, delivery_id)
+        services.recorder.forget_delivery(delivery_id)
     return len(old)
 
 

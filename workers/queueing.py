@@ -10,6 +10,8 @@ articles-<hash of entry keys>        a batch of new entries (`process_articles`)
 deliver-<delivery id>                one delivery per (alert, digest or notice, sink): see
                                      workers.delivery
 
+A finished job is deleted at once (result_ttl 0): no job is kept as a marker of work done.
+
 The functions a job runs are named by stable paths (`workers.jobs.poll_feeds`, ...): RQ stores the
 name with each job in Redis, so a queued job, or a dead letter, still runs after an upgrade.
 """
@@ -41,6 +43,11 @@ POLL_LEASE = 600.0  # seconds a claimed feed stays out of the schedule unless it
 ARTICLE_BATCH = 8  # entries per article job
 ARTICLE_TRIES = 3  # page fetches per entry before the feed's text stands in
 ARTICLE_TIMEOUT = 600
+# A failed poll or article job is kept this long for an operator to look at (RQ's failed
+# registries; the status page counts them), then dropped: nothing asks for it after that (a job id
+# used again replaces a leftover), so they are bounded by the failures of a week, not of seen_ttl.
+FAILED_POLL_KEPT = 86400
+FAILED_ARTICLES_KEPT = 7 * 86400
 _DONE = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 
 
@@ -92,7 +99,7 @@ def enqueue_poll_batches(services: Services, due: Sequence[tuple[str, float]]) -
             (batch,),
             timeout=POLL_TIMEOUT,
             result_ttl=0,
-            failure_ttl=86400,
+            failure_ttl=FAILED_POLL_KEPT,
             retry=Retry(max=1, interval=[30]),
             description=f"poll of {len(batch)} feeds",
         )
@@ -128,7 +135,7 @@ def enqueue_articles(services: Services, entries: Sequence[Entry], attempt: int 
         options: dict[str, object] = {
             "timeout": ARTICLE_TIMEOUT,
             "result_ttl": 0,
-            "failure_ttl": int(d.seen_ttl),
+            "failure_ttl": FAILED_ARTICLES_KEPT,
             "retry": retry_policy(d, 2),  # a lost job (a worker killed mid-job) is run again
             "description": f"article {first}" if len(batch) == 1 else f"articles {first} (+{len(batch) - 1})",
         }

@@ -34,7 +34,7 @@ from .store import outbox
 
 log = logging.getLogger("wirewatch.history")
 
-WriteKind = Literal["articles", "alert", "delivery", "seen"]
+WriteKind = Literal["articles", "alert", "delivery", "forget_delivery", "seen"]
 SKIP_AFTER_FAILURE = 5.0  # seconds a process writes straight to the outbox after a failure
 OUTBOX_LOOK = 10.0  # seconds between two looks at the outbox's length after good writes
 DRAIN_BATCH = 500  # writes per transaction when the outbox drains
@@ -58,6 +58,8 @@ def _apply(conn: Connection, write: dict[str, Any]) -> None:
             alert_rows.add(conn, Alert.model_validate_json(write["alert"]), write["made_for"])
         case "delivery":
             delivery_rows.note(conn, Delivery(**write["delivery"]), write["tried"])
+        case "forget_delivery":
+            delivery_rows.forget(conn, write["delivery_id"])
         case "seen":
             seen_rows.add(conn, write["feed_id"], write["keys"], write["at"])
         case _:
@@ -86,6 +88,10 @@ class Recorder:
 
     def delivery(self, d: Delivery, tried: bool) -> None:
         self._write([{"kind": "delivery", "delivery": d.to_dict(), "tried": tried}])
+
+    def forget_delivery(self, delivery_id: str) -> None:
+        """A dead letter purged (`wirewatch deliveries purge`): its row and tries go."""
+        self._write([{"kind": "forget_delivery", "delivery_id": delivery_id}])
 
     def seen(self, feed_id: str, keys: Sequence[str], now: float) -> None:
         if keys:

@@ -124,6 +124,16 @@ class WirewatchWorker(SimpleWorker):
                 self.connection.delete(queue.registry_cleaning_key)
         self.last_cleaned_at = now()  # type: ignore[assignment]  # RQ declares it as None only
 
+    def unsubscribe(self) -> None:
+        """RQ's, with redis-py's pubsub thread told to stop before the unsubscribe is sent. RQ
+        sends it first and then stops the thread, which redis 8 waits for: a thread that reads
+        the reply before it is told to stop goes on to wait for a subscription for its sleep_time
+        (60 s), and the worker's exit waits with it (every burst in the tests, once finished jobs
+        were deleted at once). Told first, it ends at the reply."""
+        if self.pubsub_thread is not None:
+            self.pubsub_thread._running.clear()
+        super().unsubscribe()  # type: ignore[no-untyped-call]
+
     def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
         if isinstance(job, ContextJob):
             job.context = self.context
@@ -147,8 +157,7 @@ class WirewatchWorker(SimpleWorker):
         delivery_id = delivery_of_job(job.id)
         if delivery_id is not None:  # the dead-letter hook: `wirewatch deliveries --failed` lists it
             reason = delivery.failure_reason(exc, outcome)
-            ttl = self.context.config.defaults.seen_ttl
-            delivery.dead_letter(self.connection, delivery_id, reason, time.time(), ttl)
+            delivery.dead_letter(self.context.services, job, reason, time.time())
             self.context.metrics.dead_letters.inc()
         if outcome is Verdict.RETRY:
             log.error(

@@ -34,9 +34,10 @@ def write_config(
     feeds: Sequence[str | dict[str, Any]],
     sinks: list[dict[str, Any]],
     rules: str | list[dict[str, Any]] = str(RULES),
+    history_url: str | None = None,  # None: the history store is a SQLite file under data_dir
     **defaults: Any,
 ) -> Path:
-    cfg = {
+    cfg: dict[str, Any] = {
         "data_dir": str(tmp / "var"),
         "allow_private_networks": True,
         "metrics_listen": defaults.pop("metrics_listen", ""),  # off, but for the tests of metrics
@@ -57,6 +58,8 @@ def write_config(
         "rules": rules,
         "sinks": sinks,
     }
+    if history_url is not None:
+        cfg["history_url"] = history_url
     path = tmp / "wirewatch.yaml"
     path.write_text(yaml.safe_dump(cfg), "utf-8")
     return path

@@ -1,5 +1,5 @@
-"""The archive, backfill and search on real parts: the seed site on loopback, Redis, a worker and
-a webhook receiver that verifies every signature."""
+"""The archive, backfill and search on real parts: the seed site on loopback, Redis, the history
+store (SQLite under data_dir), a worker and a webhook receiver that verifies every signature."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ from pipeline.sources.rss import parse_feed
 from workers import delivery
 from workers.cli import cli
 from workers.demo.site import LoopbackSite, WebhookReceiver
+from workers.history import articles as archive
 from workers.jobs import process_articles
-from workers.store import archive
+from workers.recording import prune
+from workers.store import archive as old_archive
 
 from .helpers import alert_keys, drain, expected_keys, run_pass, runtime, webhook_sink, write_config
 
@@ -48,8 +50,9 @@ def test_every_processed_article_is_archived_with_its_story(
     cfg = write_config(
         tmp_path, feeds=[f"{site.base_url}/feed.xml"], sinks=[webhook_sink(receiver.url, whsec)]
     )
-    run_pass(runtime(cfg, redis))
-    items = list(archive.read(redis, 0))
+    rt = runtime(cfg, redis)
+    run_pass(rt)
+    items = list(archive.read(rt.services.history, 0))
     assert sorted(Path(i.article.url).stem for i in items) == sorted({stem for stem, _ in expected_keys()})
     first = items[0]
     assert first.article.text_from == "page" and "Most read" not in first.article.text
@@ -57,9 +60,7 @@ def test_every_processed_article_is_archived_with_its_story(
     assert first.article.language == "en" and first.article.published
     payload_stories = {p["article"]["url"]: p["story"]["id"] for p in receiver.payloads}
     assert all(payload_stories[i.article.url] == i.story.id for i in items)
-    # Compressed: well under the text's own size.
-    raw = redis.xrange(archive.ARCHIVE_KEY)[0][1][b"a"]
-    assert len(raw) < len(first.article.text.encode())
+    assert not redis.exists(old_archive.ARCHIVE_KEY)  # the history store holds it, not Redis
 
 
 def test_the_archive_is_trimmed_by_time(
@@ -78,11 +79,28 @@ def test_the_archive_is_trimmed_by_time(
         process_articles(rt, [entries[0].to_json()])
     with time_machine.travel(1_900_000_000 + 3 * day, tick=False):
         process_articles(rt, [entries[1].to_json()])
-    assert archive.size(redis) == 2
+    history = rt.services.history
+    assert archive.count(history, 0) == 2
     with time_machine.travel(1_900_000_000 + 8 * day, tick=False):
         process_articles(rt, [entries[2].to_json()])
-        assert [i.entry_key for i in archive.read(redis, 0)] == [entries[1].key, entries[2].key]
-    assert archive.size(redis) == 2  # the first, now 8 days old, is gone from Redis itself
+        week = time.time() - rt.config.defaults.archive_retention
+        assert [i.entry_key for i in archive.read(history, week)] == [entries[1].key, entries[2].key]
+        gone = prune(history, rt.config.defaults.archive_retention, rt.config.defaults.seen_ttl, time.time())
+    assert gone["articles"] == 1  # the first, now 8 days old, is gone from the store itself
+    assert [i.entry_key for i in archive.read(history, 0)] == [entries[1].key, entries[2].key]
+
+
+def test_no_archive_when_archive_retention_is_0(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, receiver: WebhookReceiver, whsec: str
+) -> None:
+    cfg = write_config(
+        tmp_path, feeds=[f"{site.base_url}/feed.xml"], sinks=[webhook_sink(receiver.url, whsec)],
+        archive_retention="0s",
+    )  # fmt: skip
+    rt = runtime(cfg, redis)
+    run_pass(rt)
+    assert len(receiver.payloads) == len(expected_keys())  # alerted all the same
+    assert archive.count(rt.services.history, 0) == 0
 
 
 def test_backfill_shows_what_new_rules_would_have_caught_and_sends_only_what_was_never_sent(

@@ -23,6 +23,7 @@ from workers.cli import cli
 from workers.context import WorkerContext
 from workers.delivery import enqueue_delivery
 from workers.demo.site import Recorder, WebhookReceiver
+from workers.history import deliveries as delivery_history
 from workers.store import deliveries as deliveries_store
 
 from ..pipeline.factories import make_alert
@@ -108,7 +109,7 @@ def test_500_then_204_is_one_delivery_on_the_standard_webhooks_schedule(
     assert len(receiver.attempt_ids) == 2
     _work_at(rt, second + 400)
     assert len(receiver.attempt_ids) == 3 and len(receiver.payloads) == 1
-    [row] = deliveries_store.recent(redis, failed=False, limit=10)
+    [row] = delivery_history.recent(rt.services.history)
     assert (row.status, row.tries, row.sink, row.rule) == ("delivered", 3, "hooks", "kremlin-spokesman")
 
 
@@ -158,6 +159,8 @@ def test_purge_drops_only_dead_letters_older_than_asked(
             assert out.output.strip() == "1 dead letter purged"
             [left] = deliveries_store.recent(redis, failed=True, limit=10)
             assert left.item == "alert00002"
+            listed = delivery_history.recent(rt.services.history, failed=True)
+            assert [d.item for d in listed] == ["alert00002"]  # gone from the history store too
             assert len(FailedJobRegistry(queue=rt.queues.alerts)) == 1
     finally:
         gone.stop()
@@ -233,7 +236,8 @@ def test_a_burst_of_1000_through_a_limited_sink_waits_its_turn_and_loses_none(
     # k-th was sent k half-seconds after the burst at the earliest (120 a minute).
     for k, sent in enumerate(sorted(receiver.times)):
         assert sent >= start + k * 0.5 - 1, k
-    assert all(r.status == "delivered" and r.tries == 1 for r in deliveries_store.recent(redis, False, 2000))
+    listed = delivery_history.recent(rt.services.history, limit=2000)
+    assert len(listed) == 1000 and all(r.status == "delivered" and r.tries == 1 for r in listed)
 
 
 # --- email ---------------------------------------------------------------------------------------
@@ -313,7 +317,7 @@ def test_a_refused_recipient_alone_is_tried_again_with_the_same_message_id(
     ids = {m["Message-ID"] for m in inbox.messages}
     assert ids == {f"<{alert.delivery_id('desk')}@wirewatch>"}
     assert all(m["To"] == "desk@test.invalid, night@test.invalid" for m in inbox.messages)
-    [row] = deliveries_store.recent(redis, failed=False, limit=10)
+    [row] = delivery_history.recent(rt.services.history)
     assert (row.status, row.tries) == ("delivered", 2)
 
 

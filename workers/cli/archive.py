@@ -21,9 +21,9 @@ from pipeline.rules import AliasTable, Matcher, QuerySyntaxError, parse_query
 from pipeline.rules.parallel import build_processes, parse_in_helpers
 from pipeline.values import parse_duration
 
-from ..delivery import deliver_backfilled
+from ..delivery import alert_recorded, deliver_backfilled
+from ..history import articles as archive
 from ..services import Services, connect
-from ..store import alerts, archive
 from ..store.stories import also_reported_by, story_copies
 from .helpers import CliState, load_or_exit, or_exit, redis_url_or_exit, shared_options
 from .output import hit_lines
@@ -121,13 +121,16 @@ def backfill(
     color = _color(as_json)
     counts = {"articles": 0, "matches": 0, "alerted": 0, "new": 0, "sent": 0}
     created = iso_time(time.time())
-    with _progress(archive.read(redis, since), archive.size(redis)) as items:
+    history = services.history
+    with _progress(archive.read(history, since), archive.count(history, since)) as items:
         for item in items:
             counts["articles"] += 1
             hits = {h.rule_id: h for h in matcher.match(article_document(item.article))}
-            for alert in alerts_for(item.article, item.story, list(hits.values()), rule_sinks, created):
+            found = alerts_for(item.article, item.story, list(hits.values()), rule_sinks, created)
+            alerted = alert_recorded(services, [a.alert_id for a in found])
+            for alert in found:
                 counts["matches"] += 1
-                done = alerts.recorded(redis, alert.alert_id)
+                done = alert.alert_id in alerted
                 counts["alerted" if done else "new"] += 1
                 sent = False
                 if send and not done:
@@ -193,9 +196,10 @@ def search(state: CliState, query: str, since_text: str, limit: int, as_json: bo
         people=person_variants(cfg.people),
     )
     redis = connect(redis_url_or_exit(cfg))
+    history = Services(cfg, redis).history
     color = _color(as_json)
     found = 0
-    for item in archive.read(redis, since, newest_first=True):
+    for item in archive.read(history, since, newest_first=True):
         hits = matcher.match(article_document(item.article))
         if not hits:
             continue

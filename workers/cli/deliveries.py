@@ -1,6 +1,7 @@
 """`wirewatch deliveries`: recent deliveries, or with --failed the dead letters (what, where, the
-last error, tries, when); `deliveries retry ID... | --all` sends dead letters again under the
-same delivery id; `deliveries purge --older-than 30d` drops old ones."""
+last error, tries, when), as the history store keeps them; `deliveries retry ID... | --all`
+sends dead letters again under the same delivery id (their jobs in Redis hold what to send);
+`deliveries purge --older-than 30d` drops old ones."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import sys
 import time
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.models import iso_time
 from pipeline.values import parse_duration
 
 from .. import delivery
+from ..history import History
+from ..history.deliveries import recent as recent_deliveries
 from ..services import Services, connect
 from ..store.deliveries import MAX_LISTED, recent
 from .helpers import CliState, load_or_exit, redis_url_or_exit, shared_options
@@ -34,9 +38,15 @@ def deliveries(ctx: click.Context, failed: bool, sink_id: str | None, limit: int
     state: CliState = ctx.obj
 
     cfg = load_or_exit(state.config_path)
-    redis = connect(redis_url_or_exit(cfg))
-    rows = [r for r in recent(redis, failed, MAX_LISTED) if sink_id is None or r.sink == sink_id]
-    rows = rows[:limit]
+    history = History.of(cfg.history_url, cfg.data_dir)  # no Redis needed: the history store lists them
+    try:
+        rows = recent_deliveries(history, failed=failed, sink=sink_id, limit=limit)
+    except SQLAlchemyError as exc:
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        click.echo(f"wirewatch: history store {history.where()}: {cause[0] if cause else exc}", err=True)
+        sys.exit(1)
+    finally:
+        history.close()
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False))
     elif not rows:
@@ -64,7 +74,7 @@ def retry(state: CliState, delivery_ids: tuple[str, ...], every: bool, sink_id: 
     cfg = load_or_exit(state.config_path)
     services = Services(cfg, connect(redis_url_or_exit(cfg)))
     ids = list(delivery_ids)
-    if every:
+    if every:  # the dead letters Redis keeps: those whose jobs can be sent again
         ids = [r.delivery_id for r in recent(services.redis, True, MAX_LISTED)
                if sink_id is None or r.sink == sink_id]  # fmt: skip
     failures = 0
@@ -90,5 +100,5 @@ def purge(state: CliState, older_than: str) -> None:
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--older-than") from None
     cfg = load_or_exit(state.config_path)
-    dropped = delivery.purge(connect(redis_url_or_exit(cfg)), time.time() - age)
+    dropped = delivery.purge(Services(cfg, connect(redis_url_or_exit(cfg))), time.time() - age)
     click.echo(f"{dropped} dead letter{'' if dropped == 1 else 's'} purged")

@@ -30,11 +30,16 @@ def add(conn: Connection, alert: Alert, made_for: str) -> None:
 
 def recorded(history: History, alert_ids: Sequence[str]) -> set[str]:
     """Which of these alerts were made (within seen_ttl)."""
+    return set(made_for(history, alert_ids))
+
+
+def made_for(history: History, alert_ids: Sequence[str]) -> dict[str, str]:
+    """The entry each of these alerts was first made for, of those made (within seen_ttl)."""
     if not alert_ids:
-        return set()
+        return {}
     with history.begin() as conn:
-        rows = conn.execute(select(alerts.c.alert_id).where(alerts.c.alert_id.in_(list(alert_ids))))
-        return {r[0] for r in rows}
+        q = select(alerts.c.alert_id, alerts.c.entry_key).where(alerts.c.alert_id.in_(list(alert_ids)))
+        return {r[0]: r[1] for r in conn.execute(q)}
 
 
 def recent(history: History, limit: int = 20, rule_id: str | None = None) -> list[Alert]:

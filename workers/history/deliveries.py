@@ -66,12 +66,16 @@ def _rows(rows: Any) -> list[Delivery]:
     return [Delivery(*r) for r in rows]
 
 
-def recent(history: History, *, failed: bool = False, limit: int = 50, offset: int = 0) -> list[Delivery]:
-    """The newest deliveries (or dead letters), newest first."""
+def recent(
+    history: History, *, failed: bool = False, sink: str | None = None, limit: int = 50, offset: int = 0
+) -> list[Delivery]:
+    """The newest deliveries (or dead letters), of one sink or all, newest first."""
     with history.begin() as conn:
         q = select(deliveries).order_by(deliveries.c.last.desc()).limit(limit).offset(offset)
         if failed:
             q = q.where(deliveries.c.status == "failed")
+        if sink is not None:
+            q = q.where(deliveries.c.sink == sink)
         return _rows(conn.execute(q))
 
 

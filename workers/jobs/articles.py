@@ -1,7 +1,8 @@
 """The article job (queue articles): a batch of new entries; each page fetched (at once), then
 for each entry: read (pipeline.articles.read_entry: retry later, or its article), placed in its
 story, filed (its archive record and alerts: pipeline.articles.file_article), its alerts recorded
-and handed to workers.delivery. A page that may load later comes back alone, with attempt + 1."""
+and handed to workers.delivery; the batch's archive records go to the history store
+(workers.recording). A page that may load later comes back alone, with attempt + 1."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from ..context import WorkerContext
 from ..queueing import ARTICLE_TRIES, enqueue_articles
 from ..retries import backoff
 from ..store import alerts as alert_store
-from ..store import archive, stories
+from ..store import stories
 
 log = logging.getLogger("wirewatch.jobs")
 
@@ -69,7 +70,8 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
             counts["alerts"] += recorded == "new"
             if recorded != "copy":
                 tries += delivery.deliver_all(ctx, alert)
-    archive.append(ctx.redis, archived, time.time(), d.archive_retention)
+    if d.archive_retention > 0:  # 0: no archive
+        ctx.services.recorder.articles(archived)
     delivery.settle(ctx, tries)
     if again:
         enqueue_articles(ctx.services, again, attempt + 1, retry_in)

@@ -1,4 +1,11 @@
-"""Alerts: each (rule, story) alert recorded once, the stream of recent alerts, matches per day."""
+"""Alerts: each (rule, story) alert recorded once, the stream of recent alerts, matches per day.
+
+ww:alert:<alert id>     the entry the alert was first made for: the dedup of the story
+                        window (its TTL is the caller's: workers.delivery.alert_ttl); the
+                        history store keeps every alert beyond it
+ww:alerts               stream: recent alerts (JSON), newest last, capped
+ww:matches:<day>        hash: rule id -> articles it matched that UTC day
+"""
 
 from __future__ import annotations
 
@@ -31,9 +38,9 @@ return redis.call('get', KEYS[1])
 
 
 def record_alert(redis: Redis, alert: Alert, ttl: float, made_for: str) -> str | None:
-    """Remember an alert as made for one entry (`made_for`, its key) and add it to the stream,
-    atomically. None when it is new, else the entry it was first made for: this one (a retried
-    job, whose deliveries may not all be made yet) or another copy of the story."""
+    """Remember an alert as made for one entry (`made_for`, its key) for `ttl` seconds and add it
+    to the stream, atomically. None when it is new, else the entry it was first made for: this
+    one (a retried job, whose deliveries may not all be made yet) or another copy of the story."""
     args = (max(1, int(ttl)), alert.to_json(), ALERTS_STREAM_MAXLEN, made_for)
     return to_str(redis.eval(_RECORD_ALERT, 2, alert_key(alert.alert_id), ALERTS_STREAM, *args))
 
@@ -72,6 +79,18 @@ def matches_on(redis: Redis, now: float) -> dict[str, int]:
     return {to_str(k) or "": int(v) for k, v in raw.items()}
 
 
-def recorded(redis: Redis, alert_id: str) -> bool:
-    """Whether this alert was recorded (made and delivered, or on its way) within seen_ttl."""
-    return bool(redis.exists(alert_key(alert_id)))
+def remember_alert(redis: Redis, alert_id: str, made_for: str, ttl: float) -> None:
+    """An alert made longer ago than Redis remembers (the history store knows it), remembered
+    again for `ttl` seconds as made for `made_for`, unless Redis knows it already."""
+    redis.set(alert_key(alert_id), made_for, nx=True, ex=max(1, int(ttl)))
+
+
+def recorded(redis: Redis, alert_ids: Sequence[str]) -> set[str]:
+    """Which of these alerts Redis remembers as made (within their TTL), in one round trip."""
+    if not alert_ids:
+        return set()
+    with redis.pipeline(transaction=False) as pipe:
+        for alert_id in alert_ids:
+            pipe.exists(alert_key(alert_id))
+        found = pipe.execute()
+    return {a for a, there in zip(alert_ids, found, strict=True) if there}

@@ -1,11 +1,14 @@
-"""The article archive: every processed article, compressed, in a Redis stream trimmed by time.
+"""The old form of the article archive, read only by the upgrade to the history store: every
+processed article, compressed, in a Redis stream trimmed by time. The running system no longer
+writes it: processed articles go to the history store (workers.history.articles, written through
+workers.recording), which `wirewatch search` and `backfill` read.
 
     ww:archive      stream: one entry per processed article, field `a` = zlib-compressed JSON of
                     a `pipeline.models.Archived`; entry ids are milliseconds of the processing
-                    time, and every write drops the entries older than `archive_retention`
+                    time, and every write dropped the entries older than `archive_retention`
 
-Every worker writes it; `wirewatch backfill` and `wirewatch search` read it. A job run again
-after a crash may archive an article twice: readers keep the first of each entry key.
+`append` writes this old form only for the upgrade's tests and bench/stories.py. An article may
+be in it twice (a job run again after a crash): `read` keeps the first of each entry key.
 """
 
 from __future__ import annotations

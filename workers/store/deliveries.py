@@ -1,4 +1,16 @@
-"""Delivery records (one per item and sink), the list of recent deliveries and the dead letters."""
+"""Delivery records while a delivery is under way (one per item and sink), and the dead letters.
+
+    ww:delivery:<id>            hash: what, where, status, tries, error, first and last change,
+                                a booked sending slot
+    ww:delivery:<id>:done       set: the sink's targets that took it
+    ww:delivery:<id>:given_up   hash: its targets that failed for good -> why
+    ww:deliveries:failed        sorted set: dead letters, delivery id -> when it gave up
+
+The three keys of a delivery expire `ttl` after its last change (the caller's bound: while it is
+under way and for as long as a re-run of its job could ask whether it was delivered, see
+workers.delivery.delivery_ttl); a dead letter's live as long as the dead letter. Every change
+returns the delivery's whole state, for the history store, which keeps it beyond (and lists it).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from redis import Redis
+from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 from rq.job import Job
 
@@ -37,17 +50,19 @@ def delivery_given_up_key(delivery_id: str) -> str:
     return f"{PREFIX}delivery:{delivery_id}:given_up"
 
 
+# The old form: the recent deliveries (delivery id -> last change), no longer written (the
+# history store lists them); read only by the upgrade.
 DELIVERIES = PREFIX + "deliveries"
 
 
 FAILED_DELIVERIES = PREFIX + "deliveries:failed"
 
 
-MAX_LISTED = 10_000  # deliveries listed by `wirewatch deliveries`, and dead letters kept at most
+MAX_LISTED = 10_000  # dead letters kept at most
 
 
 class DeliveryRecord(NamedTuple):
-    """One delivery as `wirewatch deliveries` lists it."""
+    """One delivery's state (the fields of workers.history.deliveries.Delivery)."""
 
     delivery_id: str
     sink: str
@@ -70,9 +85,11 @@ def note_delivery(
     redis: Redis, delivery_id: str, about: Mapping[str, str], status: str, now: float, ttl: float,
     *, error: str = "", tried: bool = True, done: Sequence[str] = (),
     given_up: Mapping[str, str] | None = None,
-) -> None:  # fmt: skip
-    """Record a try (or a wait) of one delivery: its status, error, and the targets that took it."""
-    key, ttl_s = delivery_key(delivery_id), max(1, int(ttl))
+) -> DeliveryRecord:  # fmt: skip
+    """Record a try (or a wait) of one delivery: its status, error, and the targets that took it;
+    its three keys expire `ttl` seconds from now. Returns its whole state after the change (the
+    tries as Redis counted them), read in the same transaction."""
+    key = delivery_key(delivery_id)
     with redis.pipeline(transaction=True) as pipe:
         fields: dict[FieldT, EncodableT] = {"status": status, "error": error[:2000], "last": now}
         fields.update(about)
@@ -80,29 +97,47 @@ def note_delivery(
         pipe.hsetnx(key, "first", now)
         if tried:
             pipe.hincrby(key, "tries", 1)
-        pipe.expire(key, ttl_s)
         if done:
             pipe.sadd(delivery_done_key(delivery_id), *done)
-            pipe.expire(delivery_done_key(delivery_id), ttl_s)
         if given_up:
             reasons: dict[FieldT, EncodableT] = {k: v[:500] for k, v in given_up.items()}
             pipe.hset(delivery_given_up_key(delivery_id), mapping=reasons)
-            pipe.expire(delivery_given_up_key(delivery_id), ttl_s)
-        pipe.zadd(DELIVERIES, {delivery_id: now})
-        pipe.zremrangebyrank(DELIVERIES, 0, -MAX_LISTED - 1)
+        _expire(pipe, delivery_id, ttl)
         if status != "failed":
             pipe.zrem(FAILED_DELIVERIES, delivery_id)
-        pipe.execute()
+        pipe.hgetall(key)
+        raw = pipe.execute()[-1]
+    return _record(delivery_id, raw)
 
 
-def note_dead_letter(redis: Redis, delivery_id: str, error: str, now: float, ttl: float) -> None:
-    """The delivery gave up: a dead letter, until retried or purged (kept ttl, MAX_LISTED at most)."""
+def _expire(pipe: Pipeline, delivery_id: str, ttl: float) -> None:
+    """Every key of the delivery expires `ttl` from now (all of them at each change: a target
+    that took it early must be remembered as long as the delivery's later tries)."""
+    keys = delivery_key(delivery_id), delivery_done_key(delivery_id), delivery_given_up_key(delivery_id)
+    for key in keys:
+        pipe.expire(key, max(1, int(ttl)))
+
+
+def note_dead_letter(
+    redis: Redis, delivery_id: str, error: str, now: float, keep: float,
+    about: Mapping[str, str] | None = None,
+) -> DeliveryRecord:  # fmt: skip
+    """The delivery gave up: a dead letter, until retried or purged; it and its keys are kept
+    `keep` seconds, MAX_LISTED dead letters at most (the caller drops the oldest beyond:
+    dead_letters_beyond). Returns its whole state."""
+    key = delivery_key(delivery_id)
     with redis.pipeline(transaction=True) as pipe:
-        pipe.hset(delivery_key(delivery_id), mapping={"status": "failed", "error": error[:2000], "last": now})
+        fields: dict[FieldT, EncodableT] = {"status": "failed", "error": error[:2000], "last": now}
+        fields.update(about or {})
+        pipe.hset(key, mapping=fields)
+        pipe.hsetnx(key, "first", now)
+        _expire(pipe, delivery_id, keep)
         pipe.zadd(FAILED_DELIVERIES, {delivery_id: now})
-        pipe.zremrangebyscore(FAILED_DELIVERIES, "-inf", now - ttl)
+        pipe.zremrangebyscore(FAILED_DELIVERIES, "-inf", now - keep)
         pipe.zremrangebyrank(FAILED_DELIVERIES, 0, -MAX_LISTED - 1)
-        pipe.execute()
+        pipe.hgetall(key)
+        raw = pipe.execute()[-1]
+    return _record(delivery_id, raw)
 
 
 def target_progress(redis: Redis, delivery_id: str) -> tuple[set[str], dict[str, str]]:
@@ -128,7 +163,8 @@ def keep_slot(redis: Redis, delivery_id: str, slot: float) -> None:
 
 
 def recent(redis: Redis, failed: bool, limit: int) -> list[DeliveryRecord]:
-    """The newest deliveries (or dead letters), newest first."""
+    """The newest dead letters (failed), newest first; else the old form's recent deliveries
+    (for the upgrade: the history store lists deliveries now)."""
     ids = [
         to_str(i) or "" for i in redis.zrevrange(FAILED_DELIVERIES if failed else DELIVERIES, 0, limit - 1)
     ]
@@ -140,24 +176,21 @@ def delivery_records(redis: Redis, delivery_ids: Sequence[str]) -> list[Delivery
         for delivery_id in delivery_ids:
             pipe.hgetall(delivery_key(delivery_id))
         rows = pipe.execute()
-    out: list[DeliveryRecord | None] = []
-    for delivery_id, raw in zip(delivery_ids, rows, strict=True):
-        h = {to_str(k) or "": to_str(v) or "" for k, v in raw.items()}
-        if not h:
-            out.append(None)
-            continue
-        out.append(DeliveryRecord(
-            delivery_id, h.get("sink", ""), h.get("kind", ""), h.get("item", ""), h.get("rule", ""),
-            h.get("title", ""), h.get("url", ""), h.get("status", ""), int(h.get("tries") or 0),
-            h.get("error", ""), to_float(h.get("first")) or 0.0, to_float(h.get("last")) or 0.0,
-        ))  # fmt: skip
-    return out
+    return [_record(d, raw) if raw else None for d, raw in zip(delivery_ids, rows, strict=True)]
+
+
+def _record(delivery_id: str, raw: Mapping[Any, Any]) -> DeliveryRecord:
+    h = {to_str(k) or "": to_str(v) or "" for k, v in raw.items()}
+    return DeliveryRecord(
+        delivery_id, h.get("sink", ""), h.get("kind", ""), h.get("item", ""), h.get("rule", ""),
+        h.get("title", ""), h.get("url", ""), h.get("status", ""), int(h.get("tries") or 0),
+        h.get("error", ""), to_float(h.get("first")) or 0.0, to_float(h.get("last")) or 0.0,
+    )  # fmt: skip
 
 
 def forget_dead_letter(redis: Redis, delivery_id: str) -> None:
     with redis.pipeline(transaction=True) as pipe:
         pipe.zrem(FAILED_DELIVERIES, delivery_id)
-        pipe.zrem(DELIVERIES, delivery_id)
         pipe.delete(
             delivery_key(delivery_id), delivery_done_key(delivery_id), delivery_given_up_key(delivery_id)
         )
@@ -179,8 +212,8 @@ def dead_letters_before(redis: Redis, when: float) -> list[str]:
 
 
 class DeliveryStatus(NamedTuple):
-    delivered: bool  # by an article job
-    queued: bool  # a delivery job exists, live or done within seen_ttl
+    delivered: bool  # its record says so (by an article job or a delivery job)
+    queued: bool  # a live delivery job (queued, scheduled, running, waiting to retry) or a dead letter
     sink_busy: bool
     sink_disabled: str | None  # why the sink is disabled, if it is
 
@@ -210,14 +243,20 @@ def delivered(redis: Redis, delivery_id: str) -> bool:
 
 
 def job_exists(redis: Redis, delivery_id: str) -> bool:
-    """Whether the delivery's job exists: queued, running, waiting to retry, or a dead letter."""
+    """Whether the delivery's job exists: queued, running, waiting to retry, or a dead letter (a
+    finished job is deleted at once: its delivery record says whether it was delivered)."""
     return bool(redis.exists(Job.key_for(delivery_job_id(delivery_id))))
 
 
-def reopen(redis: Redis, delivery_id: str) -> None:
-    """A dead letter sent again: no longer listed as failed, its targets given up on forgiven."""
+def reopen(redis: Redis, delivery_id: str, now: float, ttl: float) -> DeliveryRecord:
+    """A dead letter sent again: no longer listed as failed, its targets given up on forgiven,
+    its keys kept `ttl` from now as any delivery under way. Returns its whole state."""
+    key = delivery_key(delivery_id)
     with redis.pipeline(transaction=True) as pipe:
         pipe.zrem(FAILED_DELIVERIES, delivery_id)
         pipe.delete(delivery_given_up_key(delivery_id))
-        pipe.hset(delivery_key(delivery_id), mapping={"status": "retrying", "error": ""})
-        pipe.execute()
+        pipe.hset(key, mapping={"status": "retrying", "error": "", "last": now})
+        _expire(pipe, delivery_id, ttl)
+        pipe.hgetall(key)
+        raw = pipe.execute()[-1]
+    return _record(delivery_id, raw)
