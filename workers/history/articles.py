@@ -13,11 +13,11 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from pipeline.rules.candidates import index_words
 from sqlalchemy import Connection, bindparam, func, select, text
 from sqlalchemy.sql import Select
 
 from pipeline.models import Archived, short_hash, unix_time
+from pipeline.rules.candidates import index_words
 
 from ._sql import delete_older, insert_new
 from .database import History
