@@ -23,6 +23,7 @@ from redis import Connection, ConnectionPool, Redis
 from pipeline.models import Entry
 from workers.context import WorkerContext
 from workers.demo.site import LoopbackSite, WebhookReceiver, load_seeds
+from workers.history import History
 from workers.history import seen as seen_rows
 from workers.store import outbox
 from workers.store import seen as seen_store
@@ -285,3 +286,17 @@ def test_with_the_history_store_down_entries_redis_does_not_know_are_new_and_ale
     assert any("taken for new" in r.getMessage() and "127.0.0.1:9" in r.getMessage() for r in caplog.records)
     assert outbox.waiting(redis) == 1  # its seen write waits for the store
     assert window_of(down).has(_entry(icc))
+
+
+def test_the_history_store_answers_for_a_batch_of_more_keys_than_a_statement_takes(history_url: str) -> None:
+    """A batch of new feeds lists up to 100,000 entry keys: more than PostgreSQL takes in one
+    statement (65,535 parameters)."""
+    history = History(history_url)
+    try:
+        keys = [f"guid:{n}" for n in range(70_000)]
+        with history.begin() as conn:
+            seen_rows.add(conn, "feed", keys[::7], 1000.0)
+        assert seen_rows.seen_among(history, keys, 0.0) == set(keys[::7])
+        assert seen_rows.seen_among(history, keys, 1001.0) == set()
+    finally:
+        history.close()
