@@ -15,7 +15,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, assert_never
 
 from redis import Redis
@@ -96,6 +96,16 @@ class Recorder:
     def seen(self, feed_id: str, keys: Sequence[str], now: float) -> None:
         if keys:
             self._write([{"kind": "seen", "feed_id": feed_id, "keys": list(keys), "at": now}])
+
+    def seen_of_feeds(self, keys_by_feed: Mapping[str, Sequence[str]], now: float) -> None:
+        """`seen` of several feeds (a poll batch's) in one transaction."""
+        writes = [
+            {"kind": "seen", "feed_id": fid, "keys": list(keys), "at": now}
+            for fid, keys in keys_by_feed.items()
+            if keys
+        ]
+        if writes:
+            self._write(writes)
 
     # How.
     def _write(self, writes: list[dict[str, Any]]) -> None:

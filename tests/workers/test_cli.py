@@ -211,7 +211,7 @@ def _idle(data_dir: Path) -> bool:
 
     queues = Queues.on(Redis.from_url(url))
     return all(q.count == 0 and StartedJobRegistry(queue=q).count == 0 for q in queues.all()) and bool(
-        Redis.from_url(url).keys("ww:seen:*")
+        Redis.from_url(url).keys("ww:feed:*:seen")  # a feed's window of seen entries: it was polled
     )
 
 

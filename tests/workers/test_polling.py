@@ -18,14 +18,17 @@ from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from rq.timeouts import JobTimeoutException
+from sqlalchemy import func, select
 
 from pipeline.config import Defaults
 from pipeline.errors import DeliveryPermanent, FetchRetriable, NotAFeedError
 from workers.demo.site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed
+from workers.history.schema import seen as seen_table
 from workers.queueing import enqueue_poll
 from workers.retries import Verdict, verdict
 from workers.store import feeds as feeds_store
 from workers.store import schedule as schedule_store
+from workers.store import seen as seen_store
 
 from .helpers import (
     ICC_ONLY,
@@ -54,7 +57,11 @@ def test_a_new_feeds_old_entries_are_remembered_without_alerting(
         rt = runtime(cfg, redis)
         run_pass(rt)
         assert receiver.payloads == []
-        assert len(redis.keys("ww:seen:*")) == 2 * len(seeds)  # by guid and link: never alerted later
+        # Remembered by guid and link, never alerted later: in the feed's window and in the history
+        # store (which answers once they have left the window).
+        assert len(seen_store.read_window(redis, rt.config.feeds[0].id).listed) == 2 * len(seeds)
+        with rt.services.history.begin() as conn:
+            assert conn.execute(select(func.count()).select_from(seen_table)).scalar() == 2 * len(seeds)
         # The same stories in another feed, without dates: treated as new, so they alert.
         undated = rss_feed(seeds, site.base_url, guid_prefix="undated-").replace(b"<pubDate>", b"<x>")
         site.routes["/undated.xml"] = (200, RSS, undated.replace(b"</pubDate>", b"</x>"))

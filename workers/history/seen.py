@@ -25,14 +25,24 @@ def add(conn: Connection, feed_id: str, keys: Sequence[str], now: float) -> None
         conn.execute(insert_new(conn, seen, ["entry_hash"]), rows)
 
 
+MAX_KEYS_PER_QUERY = 10_000  # a poll batch of new feeds lists up to 100,000 keys: PostgreSQL
+# takes at most 65,535 parameters a statement, SQLite 32,766 in some builds
+
+
 def seen_among(history: History, keys: Sequence[str], since: float) -> set[str]:
-    """Which of these entry keys were handed to article work since `since`."""
+    """Which of these entry keys were handed to article work since `since` (one query, or one
+    per MAX_KEYS_PER_QUERY keys)."""
     if not keys:
         return set()
     by_hash = {entry_hash(k): k for k in keys}
+    hashes = list(by_hash)
+    found: set[str] = set()
     with history.begin() as conn:
-        q = select(seen.c.entry_hash).where(seen.c.entry_hash.in_(list(by_hash)), seen.c.first_seen >= since)
-        return {by_hash[r[0]] for r in conn.execute(q)}
+        for start in range(0, len(hashes), MAX_KEYS_PER_QUERY):
+            chunk = hashes[start : start + MAX_KEYS_PER_QUERY]
+            q = select(seen.c.entry_hash).where(seen.c.entry_hash.in_(chunk), seen.c.first_seen >= since)
+            found.update(by_hash[r[0]] for r in conn.execute(q))
+    return found
 
 
 def forget_before(history: History, cutoff: float) -> int:

@@ -1,6 +1,15 @@
 """The poll job (queue feeds): a batch of due feeds polled at once; for each, what it answered
 decided on (pipeline.polling.decide_poll) and the decision saved, the new entries queued for
-article work, its next due time set."""
+article work, its next due time set.
+
+Which listed entries were seen before: Redis answers for each feed's window of recently listed
+entries (workers.store.seen, one round trip for the batch), the history store for the entries
+no window has (workers.history.seen, one query for the batch: an entry that left its feed's
+window and came back, or one another feed listed first). While the history store is down, the
+entries Redis does not know are taken for new: that is logged, and an entry that was in fact
+handed to article work before still alerts at most once within story_window: its story is found
+again in the story index, and the alert id (one per rule and story) is deduplicated in Redis.
+"""
 
 from __future__ import annotations
 
@@ -26,15 +35,19 @@ from pipeline.polling import (
 
 from ..context import WorkerContext
 from ..delivery import enqueue_delivery
+from ..history import seen as seen_history
 from ..queueing import enqueue_articles
+from ..recording import SKIP_AFTER_FAILURE, is_down
 from ..store import feeds as feed_store
 from ..store import schedule as schedule_store
 from ..store import seen as seen_store
 from ..store import slots
+from ..store.seen import entry_keys
 
 log = logging.getLogger("wirewatch.jobs")
 
 HOST_WAIT_MAX = 5.0  # seconds a poll thread waits for its host's slot; longer, the feed is deferred
+HISTORY_DOWN_LOG_EVERY = 60.0  # seconds between two "history store down, taken for new" lines
 _RANDOM = random.Random()
 
 
@@ -57,13 +70,16 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
     ]
     outcomes = [_outcome(feed, future) for (feed, _), future in zip(feeds, futures, strict=True)]
     listed = [listed_entries(o) for o in outcomes]
-    flags = iter(seen_store.seen_flags(ctx.redis, [e for entries in listed for e in entries]))
     now = time.time()
+    seen_ttl = cfg.defaults.seen_ttl
+    in_redis = seen_store.check(ctx.redis, [(f.id, e) for (f, _), e in zip(feeds, listed, strict=True)])
+    flags = iter(_seen_before(ctx, listed, in_redis.seen, now - seen_ttl))
 
     new: list[Entry] = []
     stale: list[Entry] = []
     counts = {"feeds": len(feeds), "not_modified": 0, "failed": 0, "deferred": 0, "new": 0}
     notices: list[Notice] = []
+    handed: dict[str, list[str]] = {}  # feed id -> the keys of its new and stale entries
     with ctx.redis.pipeline(transaction=False) as pipe:
         for (feed, due_at), past, outcome, entries in zip(feeds, known, outcomes, listed, strict=True):
             decision = decide_poll(
@@ -78,6 +94,8 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
                 schedule_store.set_due(pipe, feed.id, decision.plan.due)
             new += decision.new
             stale += decision.stale
+            if decision.new or decision.stale:
+                handed[feed.id] = [k for e in (*decision.new, *decision.stale) for k in entry_keys(e)]
             notices += decision.notices
             ctx.metrics.polls.labels(*decision.labels).inc()
             match decision.kind:
@@ -92,9 +110,13 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
             for line in decision.log:
                 log.log(line.level, line.message, *line.args)
         # Queued before they are marked seen: a crash in between queues them again, and the
-        # article work is idempotent (one alert per rule and story).
+        # article work is idempotent (one alert per rule and story). Marked in the history store
+        # (for seen_ttl) before the windows: a crash in between leaves them to the history store.
         enqueue_articles(ctx.services, new)
-        seen_store.mark_seen(pipe, [*new, *stale], cfg.defaults.seen_ttl)
+        ctx.services.recorder.seen_of_feeds(handed, now)
+        for (feed, _), entries, window in zip(feeds, listed, in_redis.windows, strict=True):
+            if entries:  # a body that listed nothing leaves the window as it was
+                seen_store.save_window(pipe, feed.id, window.after(entries, now, seen_ttl), seen_ttl)
         pipe.execute()
     # After the state is saved: a crash before this loses a notice, never repeats one.
     for notice in notices:
@@ -102,6 +124,73 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
         for sink_id in cfg.notice_sinks():
             enqueue_delivery(ctx.services, notice, sink_id)
     return counts
+
+
+def _seen_before(
+    ctx: WorkerContext, listed: list[tuple[Entry, ...]], in_redis: list[list[bool]], since: float
+) -> list[bool]:
+    """Whether each listed entry (of every feed, in order) was seen before: as Redis says, else
+    as the history store says, asked once for all the entries Redis does not know."""
+    pairs = [
+        (e, known)
+        for entries, flags in zip(listed, in_redis, strict=True)
+        for e, known in zip(entries, flags, strict=True)
+    ]
+    found = _in_history(ctx, [e for e, known in pairs if not known], since)
+    return [known or any(k in found for k in entry_keys(e)) for e, known in pairs]
+
+
+def _in_history(ctx: WorkerContext, entries: list[Entry], since: float) -> set[str]:
+    """Which of these entries' keys the history store has had since `since`; none while it is down
+    (the entries are taken for new; not asked again for SKIP_AFTER_FAILURE after a failure, so
+    that a store that does not answer does not hold up every poll for its connect timeout)."""
+    if not entries:
+        return set()
+    history = ctx.services.history
+    if not _HISTORY_DOWN.skipping():
+        try:
+            return seen_history.seen_among(history, [k for e in entries for k in entry_keys(e)], since)
+        except Exception as exc:
+            if not is_down(exc):
+                raise
+            _HISTORY_DOWN.failed(
+                f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+            )
+    _HISTORY_DOWN.taken_for_new(history.where(), len(entries))
+    return set()
+
+
+class _HistoryDown:
+    """This process's view of a history store that failed a seen query: when to ask it again, and
+    the entries taken for new meanwhile (logged at most once a minute)."""
+
+    def __init__(self) -> None:
+        self._skip_until = float("-inf")
+        self._logged_at = float("-inf")
+        self._why = ""
+        self._entries = 0
+
+    def skipping(self) -> bool:
+        return time.monotonic() < self._skip_until
+
+    def failed(self, why: str) -> None:
+        self._skip_until = time.monotonic() + SKIP_AFTER_FAILURE
+        self._why = why
+
+    def taken_for_new(self, where: str, entries: int) -> None:
+        self._entries += entries
+        now = time.monotonic()
+        if now - self._logged_at >= HISTORY_DOWN_LOG_EVERY:
+            log.warning(
+                "history store %s is down (%s): %d entries not in their feed's window taken for new; "
+                "one seen before alerts at most once within story_window all the same (alert ids are "
+                "kept in Redis)",
+                where, self._why, self._entries,
+            )  # fmt: skip
+            self._logged_at, self._entries = now, 0
+
+
+_HISTORY_DOWN = _HistoryDown()
 
 
 def _poll_one(ctx: WorkerContext, feed: FeedConfig, url: str, validators: Validators) -> PollOutcome:

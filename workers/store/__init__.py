@@ -4,7 +4,7 @@ Nothing above this package names a key; each module's functions are the only way
     common       the prefix (ww:) and the reading of replies
     schedule     when each feed is due, leases of feeds in a poll job
     feeds        what each feed's polls left behind
-    seen         entries already handed to article work
+    seen         each feed's window of recently listed entries (the rest: workers.history.seen)
     alerts       alerts recorded once per (rule, story), the stream of recent alerts, matches per day
     deliveries   delivery records, the recent list and the dead letters
     sinks        busy and disabled sinks
