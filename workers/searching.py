@@ -34,6 +34,21 @@ def index_query(history: History, trees: Iterable[Node]) -> str | None:
     return fts5_match(candidate) if history.sqlite else tsquery(candidate)
 
 
+def checked(
+    history: History,
+    matcher: Matcher,
+    since: float,
+    *,
+    newest_first: bool = False,
+    until: float | None = None,
+) -> Iterator[Found]:
+    """Every archived article processed in [since, until) that the index hands over, oldest (or
+    newest) first, with the rules that match it (often none: the index finds a superset)."""
+    match = index_query(history, (r.node for r in matcher.rules))
+    for item in article_rows.read(history, since, until=until, newest_first=newest_first, match=match):
+        yield Found(item, matcher.match(article_document(item.article)))
+
+
 def matching(
     history: History,
     matcher: Matcher,
@@ -43,12 +58,9 @@ def matching(
     until: float | None = None,
 ) -> Iterator[Found]:
     """The archived articles processed in [since, until) that the matcher's rules match, oldest
-    (or newest) first."""
-    match = index_query(history, (r.node for r in matcher.rules))
-    for item in article_rows.read(history, since, until=until, newest_first=newest_first, match=match):
-        hits = matcher.match(article_document(item.article))
-        if hits:
-            yield Found(item, hits)
+    (or newest) first: exactly those a reading of every article would give."""
+    found = checked(history, matcher, since, newest_first=newest_first, until=until)
+    return (f for f in found if f.hits)
 
 
 def candidates(history: History, matcher: Matcher, since: float) -> int:

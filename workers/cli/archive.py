@@ -3,6 +3,7 @@ was never sent) and `search` (one query in the rule language)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
@@ -11,9 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
-from redis import Redis
 
-from pipeline.alerts import alerts_for, article_document
+from pipeline.alerts import alerts_for
 from pipeline.config import Config, RuleConfig, load_rules, person_variants
 from pipeline.models import Alert, Archived, RuleHit, iso_time
 from pipeline.plaintext import one_line
@@ -21,10 +21,13 @@ from pipeline.rules import AliasTable, Matcher, QuerySyntaxError, parse_query
 from pipeline.rules.parallel import build_processes, parse_in_helpers
 from pipeline.values import parse_duration
 
+from .. import searching
 from ..delivery import alert_recorded, deliver_backfilled
+from ..history import History, history_url_for
 from ..history import articles as archive
+from ..searching import Found, checked, matching
 from ..services import Services, connect
-from ..store.stories import also_reported_by, story_copies
+from ..store.stories import also_reported_by
 from .helpers import CliState, load_or_exit, or_exit, redis_url_or_exit, shared_options
 from .output import hit_lines
 
@@ -41,7 +44,7 @@ def _color(as_json: bool) -> bool:
 
 
 @contextmanager
-def _progress(items: Iterator[Archived], total: int) -> Iterator[Iterator[Archived]]:
+def _progress(items: Iterator[Found], total: int) -> Iterator[Iterator[Found]]:
     """A progress bar on a terminal (on stderr, so that stdout stays the report)."""
     if not sys.stderr.isatty():
         yield items
@@ -50,11 +53,11 @@ def _progress(items: Iterator[Archived], total: int) -> Iterator[Iterator[Archiv
         yield bar
 
 
-def _header(redis: Redis, item: Archived) -> str:
-    """The article, and the other outlets of its story."""
+def _header(history: History, item: Archived) -> str:
+    """The article, and the other outlets of its story (as archived)."""
     a = item.article
     lines = [f"{item.seen} {one_line(a.source)[:40]}: {one_line(a.title)[:100]}", f"  {a.url}"]
-    others = also_reported_by(item.story, a.url, story_copies(redis, [item.story.id]))
+    others = also_reported_by(item.story, a.url, archive.story_copies(history, [item.story.id]))
     if others:
         lines.append(f"  also reported by {others}")
     return "\n".join(lines)
@@ -119,13 +122,15 @@ def backfill(
     services = Services(cfg, redis)
     rule_sinks = {r.id: cfg.sinks_for(r) for r in rules}
     color = _color(as_json)
-    counts = {"articles": 0, "matches": 0, "alerted": 0, "new": 0, "sent": 0}
+    counts = {"read": 0, "matches": 0, "alerted": 0, "new": 0, "sent": 0}
     created = iso_time(time.time())
     history = services.history
-    with _progress(archive.read(history, since), archive.count(history, since)) as items:
-        for item in items:
-            counts["articles"] += 1
-            hits = {h.rule_id: h for h in matcher.match(article_document(item.article))}
+    total = archive.count(history, since)
+    # The index hands over the articles any of the rules could match; each is checked by the matcher.
+    with _progress(checked(history, matcher, since), searching.candidates(history, matcher, since)) as read:
+        for item, matched in read:
+            counts["read"] += 1
+            hits = {h.rule_id: h for h in matched}
             found = alerts_for(item.article, item.story, list(hits.values()), rule_sinks, created)
             alerted = alert_recorded(services, [a.alert_id for a in found])
             for alert in found:
@@ -136,10 +141,11 @@ def backfill(
                 if send and not done:
                     sent = _send(services, alert, item)
                     counts["sent"] += sent
-                _report(redis, item, alert, hits[alert.rule_id], done, sent, as_json, color)
+                _report(history, item, alert, hits[alert.rule_id], done, sent, as_json, color)
     verb = "queued for delivery" if send else "would alert"
     click.echo(
-        f"{counts['articles']} archived articles since {since_text}, {counts['matches']} rule matches: "
+        f"{total} archived articles since {since_text} ({counts['read']} the index found read), "
+        f"{counts['matches']} rule matches: "
         f"{counts['alerted']} alerted already, {counts['new']} never alerted"
         + (f", {counts['sent']} {verb}" if send else f" ({verb})"),
         err=as_json,
@@ -154,7 +160,7 @@ def _send(services: Services, alert: Alert, item: Archived) -> bool:
 
 
 def _report(
-    redis: Redis,
+    history: History,
     item: Archived,
     alert: Alert,
     hit: RuleHit,
@@ -168,7 +174,7 @@ def _report(
         click.echo(json.dumps({**head, **_as_json(item, hit)}, ensure_ascii=False))
         return
     state = "sent" if sent else ("alerted already" if done else "never alerted")
-    click.echo(f"{_header(redis, item)}\n  alert {alert.alert_id} ({state}, story {item.story.id})")
+    click.echo(f"{_header(history, item)}\n  alert {alert.alert_id} ({state}, story {item.story.id})")
     for line in hit_lines(hit, color):
         click.echo(line)
 
@@ -195,22 +201,16 @@ def search(state: CliState, query: str, since_text: str, limit: int, as_json: bo
         cfg.aliases,
         people=person_variants(cfg.people),
     )
-    redis = connect(redis_url_or_exit(cfg))
-    history = Services(cfg, redis).history
+    history = History(history_url_for(cfg.history_url, cfg.data_dir))  # no Redis needed
     color = _color(as_json)
     found = 0
-    for item in archive.read(history, since, newest_first=True):
-        hits = matcher.match(article_document(item.article))
-        if not hits:
-            continue
+    for item, hits in itertools.islice(matching(history, matcher, since, newest_first=True), limit):
         found += 1
         if as_json:
             click.echo(json.dumps(_as_json(item, hits[0]), ensure_ascii=False))
         else:
-            click.echo(_header(redis, item))
+            click.echo(_header(history, item))
             for line in hit_lines(hits[0], color, header=False):
                 click.echo(line)
-        if found >= limit:
-            break
     if not as_json:
         click.echo(f"{found} articles" + (f" (the newest {limit})" if found >= limit else ""))

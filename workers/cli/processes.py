@@ -26,6 +26,7 @@ from ..reload import FileWatch, LiveConfig, request_reload
 from ..services import REDIS_URL_ENV, Services, configured_redis_url, connect
 from ..store.generation import advance
 from ..supervisor import Child, Supervisor, die_with_parent
+from ..upgrade import prepare_history
 from ..worker import WirewatchWorker
 from . import logs
 from .helpers import CliState, load_or_exit, loaded_or_exit, redis_url_or_exit, shared_options
@@ -127,6 +128,7 @@ def worker(state: CliState, burst: bool, metrics_listen: str | None) -> None:
     loaded = loaded_or_exit(state.config_path, warn=True)
     cfg = loaded.config
     services = Services(cfg, connect(redis_url_or_exit(cfg)))
+    prepare_history(services)
     _reload_on_sighup(services, state.config_path, "worker")
     counters = metrics.Metrics.create()
     listen = cfg.metrics_listen if metrics_listen is None else metrics_listen
@@ -156,6 +158,7 @@ def scheduler(state: CliState, metrics_listen: str | None) -> None:
 
     cfg = load_or_exit(state.config_path, warn=True)
     sched = FeedScheduler(Services(cfg, connect(redis_url_or_exit(cfg))))
+    prepare_history(sched.services)
     if not os.environ.get(metrics.MULTIPROC_ENV):  # under `run`, run serves
         listen = cfg.metrics_listen if metrics_listen is None else metrics_listen
         _serve_metrics(cfg, listen, None, sched.services.redis, need_scheduler=True, need_workers=False)

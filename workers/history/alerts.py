@@ -44,7 +44,12 @@ def made_for(history: History, alert_ids: Sequence[str]) -> dict[str, str]:
 
 def recent(history: History, limit: int = 20, rule_id: str | None = None) -> list[Alert]:
     with history.begin() as conn:
-        q = select(alerts.c.record).order_by(alerts.c.created.desc()).limit(limit)
+        q = (
+            select(alerts.c.record)
+            .where(alerts.c.record != "")
+            .order_by(alerts.c.created.desc())
+            .limit(limit)
+        )
         if rule_id is not None:
             q = q.where(alerts.c.rule_id == rule_id)
         return [Alert.model_validate_json(r[0]) for r in conn.execute(q)]
@@ -53,3 +58,17 @@ def recent(history: History, limit: int = 20, rule_id: str | None = None) -> lis
 def forget_before(history: History, cutoff: float) -> int:
     """Delete what is older than `cutoff` (retention), in batches; how many."""
     return delete_older(history, alerts.c.created, cutoff)
+
+
+def add_known(conn: Connection, alert_id: str, made_for: str, when: float) -> None:
+    """An alert known by its id alone (the Redis-only wirewatch kept the details of its newest
+    10,000): enough to say it was made; `recent` does not list it."""
+    row = {
+        "alert_id": alert_id,
+        "rule_id": "",
+        "story_id": None,
+        "entry_key": made_for,
+        "created": when,
+        "record": "",
+    }
+    conn.execute(insert_new(conn, alerts, ["alert_id"]), row)

@@ -81,13 +81,13 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
 def _place(ctx: WorkerContext, entry: Entry, article: Article, page: Page) -> tuple[StoryRef, str | None]:
     """The article's story, recorded in the story index (see workers.store.stories), and the URL it was
     keyed by."""
-    d, policy = ctx.config.defaults, ctx.story_policy
+    policy = ctx.story_policy
     now = time.time()
     url = story_url(entry.link, page.final_url or None, page.content, policy.syndication)
     fp = fingerprint(article.title, article.text, url, policy.min_words)
     seen = iso_time(now)
     copy = StoryCopy(source=article.source, url=article.url, title=article.title, seen=seen)
-    keep = max(policy.window, d.archive_retention) + 86400
+    keep = policy.window + 86400  # later, a story's copies are its archived articles (history store)
     placed = stories.place_article(ctx.redis, fp, stories.member_id(entry.key), copy, policy, now, keep)
     if not placed.founded:
         ctx.metrics.stories_merged.labels(placed.why).inc()

@@ -46,6 +46,11 @@ def delivery_done_key(delivery_id: str) -> str:
     return f"{PREFIX}delivery:{delivery_id}:done"
 
 
+def record_keys(delivery_id: str) -> list[str]:
+    """Every key of one delivery's records."""
+    return [delivery_key(delivery_id), delivery_done_key(delivery_id), delivery_given_up_key(delivery_id)]
+
+
 def delivery_given_up_key(delivery_id: str) -> str:
     return f"{PREFIX}delivery:{delivery_id}:given_up"
 
