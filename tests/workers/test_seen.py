@@ -144,6 +144,10 @@ def test_the_window_stays_bounded_under_a_feed_that_churns(
     assert redis.keys("ww:seen:*") == []  # no key per entry any more
     listed = [f"guid:filler-{n}" for n in range(480)]  # every one in the history store all the same
     assert seen_rows.seen_among(rt.services.history, listed, 0) == set(listed)
+    with redis.pipeline() as pipe:  # the feed removed from the config: its window goes with it
+        seen_store.drop_window(pipe, rt.config.feeds[0].id)
+        pipe.execute()
+    assert not redis.exists(key)
 
 
 def test_the_window_keeps_each_body_and_its_recent_past_within_its_caps() -> None:
