@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from redis import Redis
-from sqlalchemy import create_engine, text
+from sqlalchemy import bindparam, create_engine, func, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -152,7 +152,9 @@ def fill_feeds(redis: Redis, feeds: int) -> float:
                 )  # fmt: skip
                 feed_store.save_decision(pipe, feed.id, decision)
                 schedule_store.set_due(pipe, feed.id, decision.plan.due or now + 300)
-                seen_store.mark_seen(pipe, entries, SEEN_TTL)
+                # The feed's window of seen entries, as the poll job saves it
+                window = seen_store.Window({}).after(entries, now, SEEN_TTL)
+                seen_store.save_window(pipe, feed.id, window, SEEN_TTL)
             pipe.execute()
     return (used_memory(redis) - before) / feeds
 
@@ -239,15 +241,40 @@ def _fill_chunk(args: tuple[str, int, int, int, float]) -> int:
     return stop - start
 
 
-def fill_history(url: str, articles: int, alerts: int, now: float) -> float:
-    """The articles (2 processes), then the alerts and deliveries; seconds it took."""
+def _copy_articles(source: str, url: str) -> None:
+    """The articles of a filled store into another, rows as they are (words included): the
+    articles are the same, and the bench does not make and index them twice."""
+    src, history = History(source), History(url)
+    sqlite = history.sqlite
+    stmt = article_rows.articles.insert().values(
+        words=bindparam("words_in") if sqlite else None,
+        tsv=None if sqlite else func.array_to_tsvector(func.string_to_array(bindparam("words_in"), " ")),
+    )
+    columns = [c for c in article_rows.articles.c if c.name not in ("id", "words", "tsv")]
+    with src.engine.connect() as reading:
+        rows = reading.execution_options(stream_results=True, yield_per=5000).execute(
+            select(*columns, article_rows.articles.c.words).order_by(article_rows.articles.c.id)
+        )
+        for batch in rows.partitions(5000):
+            with history.begin() as conn:
+                conn.execute(stmt, [{**r._mapping, "words_in": r.words} for r in batch])
+    src.close()
+    history.close()
+
+
+def fill_history(url: str, articles: int, alerts: int, now: float, copy_from: str | None = None) -> float:
+    """The articles (2 processes, or copied from a store filled before), then the alerts and
+    deliveries; seconds it took."""
     started = time.perf_counter()
     History(url).ensure_ready()
-    chunk = 20_000
-    jobs = [(url, s, min(s + chunk, articles), articles, now) for s in range(0, articles, chunk)]
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
-        for _ in pool.imap_unordered(_fill_chunk, jobs):
-            pass
+    if copy_from is not None:
+        _copy_articles(copy_from, url)
+    else:
+        chunk = 20_000
+        jobs = [(url, s, min(s + chunk, articles), articles, now) for s in range(0, articles, chunk)]
+        with multiprocessing.get_context("spawn").Pool(2) as pool:
+            for _ in pool.imap_unordered(_fill_chunk, jobs):
+                pass
     history = History(url)
     for start in range(0, alerts, 1000):
         with history.begin() as conn:
@@ -326,6 +353,7 @@ def main() -> None:
             result["redis_bytes_after_window"] = round(after, 1)
             redis.close()
         now = time.time()
+        filled: str | None = None  # the first store's articles are copied into the next
         for backend in args.backends.split(","):
             if backend == "sqlite":
                 url, drop = f"sqlite:///{tmp}/history.sqlite3", None
@@ -336,7 +364,9 @@ def main() -> None:
                     conn.execute(text(f'CREATE DATABASE "{name}"'))
                 url, drop = POSTGRES_SERVER.rsplit("/", 1)[0] + "/" + name, (server, name)
             try:
-                result[f"fill_s_{backend}"] = round(fill_history(url, args.articles, args.alerts, now), 1)
+                fill = fill_history(url, args.articles, args.alerts, now, copy_from=filled)
+                result[f"{'copy' if filled else 'fill'}_s_{backend}"] = round(fill, 1)
+                filled = filled or url
                 if backend == "postgresql":
                     with create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
                         conn.execute(text("VACUUM ANALYZE"))

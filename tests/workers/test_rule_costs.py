@@ -26,9 +26,12 @@ TEXT = " ".join(("the a of and to in is was for on " * 300).split())  # 3,000 wo
 def run_worker(
     tmp: Path, redis: Redis, redis_url: str, site: LoopbackSite, whsec: str, rules: list[dict[str, Any]]
 ) -> tuple[int, str, list[dict[str, Any]]]:
-    """Poll the feed with a `wirewatch worker --burst` process: its peak RSS in kB, its log, the alerts."""
+    """Poll the feed with a `wirewatch worker --burst` process: its peak RSS in kB, its log, the
+    alerts. Each run on a fresh installation: an empty Redis and a history store of its own."""
     redis.flushdb()
     receiver = WebhookReceiver(whsec).start()
+    tmp = tmp / rules[0]["id"]
+    tmp.mkdir()
     try:
         cfg = write_config(
             tmp, [f"{site.base_url}/words.xml"], [webhook_sink(receiver.url, whsec)], rules=rules
