@@ -133,6 +133,11 @@ def fill_feeds(redis: Redis, feeds: int) -> float:
     now = time.time()
     rng = random.Random(1)
     policy = PollPolicy(300.0, 60.0, 86400.0, 6 * 3600.0, 0.0)
+    plan: dict[str, tuple[float, float | None]] = {
+        FeedConfig(url=f"https://outlet{i % 5000}.example/feeds/{i}.xml").id: (300.0, None)
+        for i in range(feeds)
+    }
+    schedule_store.sync_schedule(redis, plan, now, 300.0)  # the scheduler's first sync
     for start in range(0, feeds, 1000):
         with redis.pipeline(transaction=False) as pipe:
             for i in range(start, min(start + 1000, feeds)):
@@ -140,7 +145,8 @@ def fill_feeds(redis: Redis, feeds: int) -> float:
                 feed = FeedConfig(url=url)
                 entries = tuple(
                     Entry(feed_id=feed.id, feed_url=url, source=f"Outlet {i % 5000}",
-                          key=f"https://outlet{i % 5000}.example/news/{i}-{k}",
+                          key=f"guid:https://outlet{i % 5000}.example/?p={i}-{k}",
+                          alt_keys=(f"link:{feed.id}:https://outlet{i % 5000}.example/news/{i}-{k}",),
                           link=f"https://outlet{i % 5000}.example/news/{i}-{k}", title=f"Story {k}",
                           published=iso_time(now - k * 3600))
                     for k in range(ENTRIES_PER_FEED)
@@ -354,7 +360,7 @@ def main() -> None:
             redis.close()
         now = time.time()
         filled: str | None = None  # the first store's articles are copied into the next
-        for backend in args.backends.split(","):
+        for backend in filter(None, args.backends.split(",")):  # "": Redis only
             if backend == "sqlite":
                 url, drop = f"sqlite:///{tmp}/history.sqlite3", None
             else:

@@ -157,7 +157,7 @@ def test_the_window_keeps_each_body_and_its_recent_past_within_its_caps() -> Non
 
     now = 1_800_000_000.0
     first = Window({}).after(entries(["a", "b"]), now, seen_ttl=90 * DAY)
-    assert first.listed == {key_hash(k): int(now) for k in ("a", "alt-a", "b", "alt-b")}
+    assert first.listed == {key_hash(k): int(now // 3600) for k in ("a", "alt-a", "b", "alt-b")}  # hours
     # "a" dropped, "c" new: "a" stays for a day after it was last listed, then goes.
     second = first.after(entries(["c", "b"]), now + 60, seen_ttl=90 * DAY)
     assert second.has(entries(["a"])[0]) and second.has(entries(["c"])[0])
@@ -174,7 +174,8 @@ def test_the_window_keeps_each_body_and_its_recent_past_within_its_caps() -> Non
     huge = Window({}).after(entries([str(n) for n in range(WINDOW_MAX)]), now, seen_ttl=90 * DAY)
     assert len(huge.listed) == WINDOW_MAX and huge.has(entries(["0"])[0])
     # Stored and read back as it was; a value of broken records reads as an empty window.
-    assert Window.parse(big_body.to_bytes()) == big_body
+    assert Window.parse(big_body.to_bytes(), now + 1) == big_body
+    assert Window.parse(big_body.to_bytes(), now + 5 * 365 * DAY) == big_body  # hours wrap at 7 years
     assert Window.parse(b"12345") == Window({})
 
 

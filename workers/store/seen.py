@@ -11,7 +11,7 @@ time: an entry that left it and comes back later is answered by the history stor
     ww:seen:<hash>           the old form, one key per entry key (EX seen_ttl): read, never
                              written, while ww:legacy_seen_until exists
 
-The window is one string, not a set or a sorted set: 12 bytes per entry key whatever its length
+The window is one string, not a set or a sorted set: 8 bytes per entry key whatever its length
 (a sorted set takes about 17 bytes a member up to 128 members and about 100 beyond, measured with
 MEMORY USAGE), read whole with one GET per feed, all the batch's feeds in one round trip, and
 written whole after the poll. Two writers of one window (never two polls of one feed at once: a
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -32,7 +33,11 @@ from pipeline.models import Entry, short_hash
 
 from .common import PREFIX
 
-WINDOW_RECORD = struct.Struct("<8sI")  # the first 8 bytes of the key's SHA-256, when last listed (s)
+# An entry key in its window: the first 6 bytes of the key's SHA-256, and the hour it was last
+# listed (hours since 1970, modulo 2^16: read back against the present hour, which is never more
+# than a few days later; see Window.parse).
+WINDOW_RECORD = struct.Struct("<6sH")
+HOUR = 3600
 WINDOW_AGE = 86400.0  # seconds an entry key stays in the window after its feed last listed it...
 WINDOW_MIN = 200  # ...but at most max(WINDOW_MIN, 2 x the keys of the last body) entry keys...
 WINDOW_MAX = 2000  # ...and never more than this (a body lists at most 500 entries, 2 keys each)
@@ -56,10 +61,10 @@ def legacy_key(entry_key: str) -> str:
 
 
 def key_hash(entry_key: str) -> bytes:
-    """The 8 bytes an entry key is kept as in its feed's window. 64 bits: a new key is taken for
-    seen only if its hash equals one of its feed's (at most 2,000): odds under 1 in 10^13 for a
-    poll of the largest body (1,000 keys), far less for the others."""
-    return hashlib.sha256(entry_key.encode("utf-8")).digest()[:8]
+    """The 6 bytes an entry key is kept as in its feed's window. 48 bits: a new key is taken for
+    seen only if its hash equals one of its feed's (at most 2,000): odds about 1 in 10^11 for one
+    key (once in some centuries at 500,000 new entries a day)."""
+    return hashlib.sha256(entry_key.encode("utf-8")).digest()[:6]
 
 
 def entry_keys(entry: Entry) -> tuple[str, ...]:
@@ -69,20 +74,23 @@ def entry_keys(entry: Entry) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Window:
-    """A feed's recently listed entry keys: key hash -> when its feed last listed it (unix s)."""
+    """A feed's recently listed entry keys: key hash -> the hour its feed last listed it (hours
+    since 1970)."""
 
     listed: dict[bytes, int]
 
     @classmethod
-    def parse(cls, raw: object) -> Window:
-        """A window as stored (a GET's reply); empty when absent or not of whole records (then the
-        history store answers for its entries: nothing is taken for new that was seen)."""
+    def parse(cls, raw: object, now: float | None = None) -> Window:
+        """A window as stored (a GET's reply), read at `now`; empty when absent or not of whole
+        records (then the history store answers for its entries: nothing is taken for new that
+        was seen). An hour is stored modulo 2^16 (7 years): the latest such hour not after now."""
         if not isinstance(raw, bytes) or len(raw) % WINDOW_RECORD.size:
             return cls({})
-        return cls(dict(WINDOW_RECORD.iter_unpack(raw)))
+        hour = int((time.time() if now is None else now) // HOUR)
+        return cls({h: hour - ((hour - at) & 0xFFFF) for h, at in WINDOW_RECORD.iter_unpack(raw)})
 
     def to_bytes(self) -> bytes:
-        return b"".join(WINDOW_RECORD.pack(h, at) for h, at in self.listed.items())
+        return b"".join(WINDOW_RECORD.pack(h, at & 0xFFFF) for h, at in self.listed.items())
 
     def has(self, entry: Entry) -> bool:
         """Whether the entry is in the window under any of its keys."""
@@ -93,14 +101,14 @@ class Window:
         listed within WINDOW_AGE (or seen_ttl, if shorter) before, the most recent first, up to the
         cap (2 x the body's keys, at least WINDOW_MIN, at most WINDOW_MAX). Newest first in the
         body: a body of more keys than WINDOW_MAX keeps its first."""
-        at = int(now)
+        at = int(now // HOUR)
         fresh = dict.fromkeys((key_hash(k) for e in entries for k in entry_keys(e)), at)
         cap = min(WINDOW_MAX, max(WINDOW_MIN, 2 * len(fresh)))
         if len(fresh) >= cap:
             return Window(dict(list(fresh.items())[:cap]))
-        since = at - min(WINDOW_AGE, seen_ttl)
+        hours = int(min(WINDOW_AGE, seen_ttl) // HOUR)  # kept while listed fewer hours ago than this
         older = sorted(
-            ((h, t) for h, t in self.listed.items() if h not in fresh and t >= since),
+            ((h, t) for h, t in self.listed.items() if h not in fresh and at - t < hours),
             key=lambda item: item[1],
             reverse=True,
         )
