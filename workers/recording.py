@@ -183,6 +183,9 @@ class Recorder:
                 self._write_batch([json.loads(raw) for raw in batch])
                 outbox.drop(self.redis, len(batch))
                 done += len(batch)
+            if done:  # the store took what waited: it is up, for every process to see
+                self._skip_until, self._down = 0.0, False
+                outbox.note_up(self.redis)
         except Exception as exc:
             if not is_down(exc):
                 raise
