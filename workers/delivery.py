@@ -229,7 +229,8 @@ def record_alert(
 ) -> Recorded:
     """Record an alert made for this entry: "new"; "again" when this entry's job made it before
     (a retry: the deliveries not made yet are made now); "copy" when it was made for another
-    copy of the story (not alerted again: nothing more to do)."""
+    copy of the story (not alerted again: nothing more to do). The history store gets a new or
+    again alert from the article job, with its archive, after its deliveries (Recorder.filed)."""
     first = _record_alert(ctx.services, alert, entry_key)
     if first is None:
         ctx.metrics.alerts.labels(alert.rule_id).inc()
@@ -248,7 +249,10 @@ def deliver_backfilled(services: Services, alert: Alert, entry_key: str) -> bool
     """`wirewatch backfill --send`: record an alert found in the archive and queue its deliveries
     (a digest sink's wait in their group); False when it was alerted meanwhile (a worker placed
     a copy of the story)."""
-    if _record_alert(services, alert, entry_key) is not None:
+    first = _record_alert(services, alert, entry_key)
+    if first is None or first == entry_key:
+        services.recorder.alert(alert, entry_key)
+    if first is not None:
         return False
     for sink_id in alert.sinks:
         if not hold(services, alert, sink_id, time.time()):
@@ -257,8 +261,9 @@ def deliver_backfilled(services: Services, alert: Alert, entry_key: str) -> bool
 
 
 def _record_alert(services: Services, alert: Alert, entry_key: str) -> str | None:
-    """Record an alert once per (rule, story) in Redis (alert_ttl) and in the history store:
-    None when it is new, else the entry it was first made for.
+    """Record an alert once per (rule, story) in Redis (alert_ttl): None when it is new, else the
+    entry it was first made for; the caller writes it to the history store when it is new or its
+    entry's (a job run again: it may have died before that write).
 
     Redis answers for every alert made within alert_ttl, hence for every story younger than that;
     an alert of an older story (copies kept it going) may have been made and forgotten by Redis:
@@ -268,10 +273,7 @@ def _record_alert(services: Services, alert: Alert, entry_key: str) -> str | Non
         earlier = _made_for(services, alert)
         if earlier is not None:
             alert_store.remember_alert(redis, alert.alert_id, earlier, ttl)
-    first = alert_store.record_alert(redis, alert, ttl, made_for=entry_key)
-    if first is None or first == entry_key:  # new, or a job run again (it may have died before this)
-        services.recorder.alert(alert, entry_key)
-    return first
+    return alert_store.record_alert(redis, alert, ttl, made_for=entry_key)
 
 
 def _made_for(services: Services, alert: Alert) -> str | None:

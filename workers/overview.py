@@ -18,7 +18,7 @@ from pipeline.polling import Health, feed_health
 
 from .services import Queues
 from .store import alerts as alert_store
-from .store import deliveries, digests, feeds, schedule, sinks
+from .store import deliveries, digests, feeds, outbox, schedule, sinks
 from .store.deliveries import DeliveryRecord
 from .store.leader import leader_present
 from .store.stories import also_reported_by, story_copies
@@ -130,6 +130,7 @@ class Overview:
     digests_waiting: dict[str, int]  # digest group -> alerts waiting
     alerts: list[AlertRow]
     rules: list[RuleRow]
+    history_trouble: str | None = None  # the history store down, and the writes waiting (store.outbox)
 
     def problems(self) -> list[str]:
         """What is wrong, in words (empty: all is well)."""
@@ -145,6 +146,8 @@ class Overview:
         if self.dead_letters_total:
             n = self.dead_letters_total
             out.append(f"{n} dead letter{'' if n == 1 else 's'} waiting")
+        if self.history_trouble:
+            out.append(self.history_trouble)
         return out
 
 
@@ -168,4 +171,5 @@ def read_overview(cfg: Config, redis: Redis, *, alerts: int = 10, now: float | N
         digests_waiting=digests.waiting(redis),
         alerts=[AlertRow(a, also_reported_by(a.story, a.article.url, copies)) for a in recent],
         rules=[RuleRow(r.id, r.title, matched.get(r.id, 0), cfg.sinks_for(r)) for r in cfg.rules],
+        history_trouble=outbox.trouble(redis),
     )

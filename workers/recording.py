@@ -6,7 +6,10 @@ The history store down is not an outage: a write that fails because the store ca
 (workers.store.outbox) and written when the store answers again, by the next process that writes
 successfully and by the scheduler's housekeeping. Every write is idempotent (keyed rows, "the
 later state wins"), so a write replayed twice or out of order changes nothing. Alerts are matched
-and delivered meanwhile: only the history waits.
+and delivered meanwhile: only the history waits. When the outbox is full, a write raises
+OutboxFull (retriable): its job fails and RQ runs it again later. An article job writes its
+history last, after its deliveries, so even then its alerts go out; a delivery's state, which no
+retry could make again, may use a reserve beyond the limit (Recorder.delivery).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ SKIP_AFTER_FAILURE = 5.0  # seconds a process writes straight to the outbox afte
 OUTBOX_LOOK = 10.0  # seconds between two looks at the outbox's length after good writes
 DRAIN_BATCH = 500  # writes per transaction when the outbox drains
 LOG_EVERY = 60.0  # "the history store is down" at most once a minute per process
+DELIVERY_RESERVE = 0.1  # of the outbox's limit, kept for deliveries' states (Recorder.delivery)
 
 
 def is_down(exc: BaseException) -> bool:
@@ -69,9 +73,10 @@ def _apply(conn: Connection, write: dict[str, Any]) -> None:
 class Recorder:
     """The history writes of one process (made once, with its Services)."""
 
-    def __init__(self, history: History, redis: Redis) -> None:
+    def __init__(self, history: History, redis: Redis, outbox_limit: int = outbox.OUTBOX_MAX) -> None:
         self.history = history
         self.redis = redis
+        self.outbox_limit = outbox_limit  # writes the outbox keeps at most (a delivery's: a reserve more)
         self._lock = threading.Lock()
         self._skip_until = 0.0
         self._look_at = 0.0
@@ -83,11 +88,22 @@ class Recorder:
         if items:
             self._write([{"kind": "articles", "items": [i.to_json() for i in items]}])
 
+    def filed(self, items: Sequence[Archived], alerts: Sequence[tuple[Alert, str]]) -> None:
+        """An article job's archive records and the alerts it made (each with the entry it was
+        made for), in one write."""
+        writes = [{"kind": "articles", "items": [i.to_json() for i in items]}] if items else []
+        writes += [{"kind": "alert", "alert": a.to_json(), "made_for": made_for} for a, made_for in alerts]
+        if writes:
+            self._write(writes)
+
     def alert(self, alert: Alert, made_for: str) -> None:
         self._write([{"kind": "alert", "alert": alert.to_json(), "made_for": made_for}])
 
     def delivery(self, d: Delivery, tried: bool) -> None:
-        self._write([{"kind": "delivery", "delivery": d.to_dict(), "tried": tried}])
+        """A delivery's state and try: it records what a sink did, which no retry makes again (a
+        delivery job run again finds it delivered in Redis and sends nothing), so it may use the
+        outbox's reserve; the article jobs that make new deliveries stop at the limit itself."""
+        self._write([{"kind": "delivery", "delivery": d.to_dict(), "tried": tried}], reserve=True)
 
     def forget_delivery(self, delivery_id: str) -> None:
         """A dead letter purged (`wirewatch deliveries purge`): its row and tries go."""
@@ -108,11 +124,11 @@ class Recorder:
             self._write(writes)
 
     # How.
-    def _write(self, writes: list[dict[str, Any]]) -> None:
+    def _write(self, writes: list[dict[str, Any]], reserve: bool = False) -> None:
         """Write now, or keep the writes in the outbox (OutboxFull when it is full: the caller's
         job fails and is retried, nothing is lost)."""
         if time.monotonic() < self._skip_until:
-            self._keep(writes, None)
+            self._keep(writes, None, reserve)
             return
         try:
             with self.history.begin() as conn:
@@ -121,18 +137,20 @@ class Recorder:
         except Exception as exc:
             if not is_down(exc):
                 raise
-            self._keep(writes, exc)
+            self._keep(writes, exc, reserve)
             return
         self._after_good_write()
 
-    def _keep(self, writes: list[dict[str, Any]], exc: BaseException | None) -> None:
-        waiting = outbox.push(self.redis, [json.dumps(w, ensure_ascii=False) for w in writes])
+    def _keep(self, writes: list[dict[str, Any]], exc: BaseException | None, reserve: bool) -> None:
+        if exc is not None:  # noted first: a full outbox (OutboxFull below) says why all the same
+            self._skip_until = time.monotonic() + SKIP_AFTER_FAILURE
+            self._down = True
+            why = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+            outbox.note_down(self.redis, why)
+        limit = self.outbox_limit + (max(1, int(self.outbox_limit * DELIVERY_RESERVE)) if reserve else 0)
+        waiting = outbox.push(self.redis, [json.dumps(w, ensure_ascii=False) for w in writes], limit)
         if exc is None:
             return
-        self._skip_until = time.monotonic() + SKIP_AFTER_FAILURE
-        self._down = True
-        why = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
-        outbox.note_down(self.redis, why)
         now = time.monotonic()
         if now - self._logged_at >= LOG_EVERY:
             self._logged_at = now
@@ -165,6 +183,9 @@ class Recorder:
                 self._write_batch([json.loads(raw) for raw in batch])
                 outbox.drop(self.redis, len(batch))
                 done += len(batch)
+            if done:  # the store took what waited: it is up, for every process to see
+                self._skip_until, self._down = 0.0, False
+                outbox.note_up(self.redis)
         except Exception as exc:
             if not is_down(exc):
                 raise

@@ -44,11 +44,11 @@ def prepare_history(services: Services) -> None:
     writes wait in Redis's outbox until it answers (workers.recording)."""
     try:
         services.history.ensure_ready()
+        upgrade_from_redis(services)  # idempotent: a copy cut off here is taken up at the next start
     except (SQLAlchemyError, OSError) as exc:
+        why = (str(exc).splitlines() or [type(exc).__name__])[0]
         log.warning("history store %s cannot be reached (%s): writes wait in Redis until it can",
-                    services.history.where(), str(exc).splitlines()[0])  # fmt: skip
-        return
-    upgrade_from_redis(services)
+                    services.history.where(), why)  # fmt: skip
 
 
 def upgrade_from_redis(services: Services, now: float | None = None) -> dict[str, int] | None:

@@ -197,12 +197,17 @@ def test_writes_wait_in_redis_while_the_store_is_down_and_go_in_when_it_is_back(
     back = Recorder(history, redis)
     assert back.drain() == 3
     assert outbox.waiting(redis) == 0
+    assert outbox.down_reason(redis) is None  # what waited went in: the store is up
     assert [a.entry_key for a in article_rows.read(history, 0)] == [
         "https://news.example/1",
         "https://news.example/2",
     ]
     assert alert_rows.recorded(history, ["alert1"]) == {"alert1"}
     assert back.drain() == 0  # replaying nothing twice
+    recorder._skip_until = 0.0
+    recorder.seen("feed1", ["w"], T0)  # down again for this process: its write waits
+    assert outbox.down_reason(redis) is not None
+    back._look_at = float("inf")  # not looking at the outbox (a drain that writes clears the note)
     back.seen("feed1", ["x"], T0)
     assert outbox.down_reason(redis) is not None  # a write by another process does not clear it...
     recorder.history = history

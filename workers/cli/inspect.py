@@ -48,8 +48,9 @@ def status(state: CliState) -> None:
     """Queues, workers, the scheduler, feed health, failed deliveries and recent alerts.
 
     Exit 0 when all is well, 1 when something is wrong (Redis down, no worker or scheduler, a
-    feed unhealthy, dead letters waiting), saying what. With no Redis running and an embedded
-    one's files in data_dir (after `wirewatch run` stopped), it reads a copy of them."""
+    feed unhealthy, dead letters waiting, the history store down), saying what. With no Redis
+    running and an embedded one's files in data_dir (after `wirewatch run` stopped), it reads a
+    copy of them."""
 
     cfg = load_or_exit(state.config_path)
     url = redis_url_for(cfg)

@@ -1,8 +1,8 @@
 """The article job (queue articles): a batch of new entries; each page fetched (at once), then
 for each entry: read (pipeline.articles.read_entry: retry later, or its article), placed in its
 story, filed (its archive record and alerts: pipeline.articles.file_article), its alerts recorded
-and handed to workers.delivery; the batch's archive records go to the history store
-(workers.recording). A page that may load later comes back alone, with attempt + 1."""
+and handed to workers.delivery; then the batch's archive records and alerts go to the history store
+(workers.recording), in one write. A page that may load later comes back alone, with attempt + 1."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from pipeline.articles import ArticleRead, Page, RetryLater, file_article, read_entry
 from pipeline.errors import FetchPermanent, FetchRetriable
-from pipeline.models import Archived, Article, Entry, StoryCopy, StoryRef, iso_time
+from pipeline.models import Alert, Archived, Article, Entry, StoryCopy, StoryRef, iso_time
 from pipeline.stories import fingerprint, story_url
 
 from .. import delivery
@@ -38,6 +38,7 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
     retry_in = backoff(attempt + 1, d.retry_backoff, d.retry_backoff_cap)[-1]
     counts = {"articles": 0, "alerts": 0}
     archived: list[Archived] = []
+    made: list[tuple[Alert, str]] = []  # the alerts made (or made again) and their entries
     # First delivery tries under way on the pool, while the next page is read.
     tries: list[delivery.FirstTry] = []
     for entry, future in zip(entries, pages, strict=True):
@@ -69,10 +70,15 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
             recorded = delivery.record_alert(ctx, alert, entry.key, article, story)
             counts["alerts"] += recorded == "new"
             if recorded != "copy":
+                made.append((alert, entry.key))
                 tries += delivery.deliver_all(ctx, alert)
-    if d.archive_retention > 0:  # 0: no archive
-        ctx.services.recorder.articles(archived)
-    delivery.settle(ctx, tries)
+    try:
+        # The job's history in one write, after its deliveries: with the history store down and
+        # its outbox full, alerts still go out; the job fails here and RQ runs it again later,
+        # which delivers nothing twice ("again") and writes it.
+        ctx.services.recorder.filed(archived if d.archive_retention > 0 else [], made)  # 0: no archive
+    finally:
+        delivery.settle(ctx, tries)  # a first try that failed is queued whatever the write did
     if again:
         enqueue_articles(ctx.services, again, attempt + 1, retry_in)
     return counts

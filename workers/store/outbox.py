@@ -1,7 +1,8 @@
 """The history store's outbox: writes for the SQL history store kept in Redis while that store is
 down, written there when it is back (workers.recording). Bounded: at most OUTBOX_MAX writes; a
-write beyond that is refused, and the job that made it fails and is retried later, so nothing is
-lost and Redis does not fill up.
+write beyond that is refused (OutboxFull, a retriable error), and the job that made it fails and
+is retried later by RQ, so nothing is lost and Redis does not fill up. A delivery's state may use
+a reserve beyond that (workers.recording.Recorder.delivery).
 
     ww:history:outbox   list: JSON writes, oldest first
     ww:history:down     string: why the history store failed last (EX DOWN_TTL)
@@ -13,6 +14,8 @@ from __future__ import annotations
 import uuid
 
 from redis import Redis
+
+from pipeline.errors import RetriableError
 
 from .common import PREFIX, to_str
 
@@ -29,8 +32,9 @@ return redis.call('llen', KEYS[1])
 """
 
 
-class OutboxFull(Exception):
-    """The outbox holds OUTBOX_MAX writes: the caller must keep its write (fail and retry)."""
+class OutboxFull(RetriableError):
+    """The outbox holds its limit of writes: the caller must keep its write. Retriable: the job
+    fails and RQ runs it again later (workers.retries), by when the store may be back."""
 
 
 def push(redis: Redis, writes: list[str], limit: int = OUTBOX_MAX) -> int:
@@ -64,6 +68,16 @@ def note_up(redis: Redis) -> None:
 
 def down_reason(redis: Redis) -> str | None:
     return to_str(redis.get(DOWN_KEY))
+
+
+def trouble(redis: Redis) -> str | None:
+    """What `status`, the status page and /readyz say while the history store is down (None:
+    it is not known to be down)."""
+    why = down_reason(redis)
+    if why is None:
+        return None
+    n = waiting(redis)
+    return f"history store down: {why}; {n:,} {'write waits' if n == 1 else 'writes wait'} in Redis"
 
 
 def take_drain(redis: Redis) -> str | None:

@@ -6,6 +6,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Worker
 
+from ..store import outbox
 from ..store.leader import leader_present
 
 
@@ -21,6 +22,8 @@ def readiness(redis: Redis, need_scheduler: bool, need_workers: bool) -> list[st
             problems.append("scheduler: none leads (none is running, or it lost Redis)")
         if need_workers and Worker.count(connection=redis) == 0:
             problems.append("workers: none is consuming the queues")
+        if history := outbox.trouble(redis):
+            problems.append(history)
     except RedisError as exc:
         problems.append(f"redis: {exc}")
     return problems
