@@ -205,7 +205,7 @@ def test_seen_keys_of_the_old_form_count_while_the_marker_says_so(
     seen_store.note_legacy_seen(redis, time.time() + ttl)
     seen_store.note_legacy_seen(redis, time.time() + 60)  # never moved earlier
     assert seen_store.legacy_seen_until(redis) == pytest.approx(time.time() + ttl, abs=5)
-    assert 0 < redis.pttl(seen_store.LEGACY_UNTIL_KEY) <= ttl * 1000
+    assert 0 < redis.pttl(seen_store.LEGACY_UNTIL_KEY) <= ttl * 1000 + 1000  # PXAT rounds up to the ms
     # This process has not seen the marker yet: the old keys are asked after the windows...
     monkeypatch.setattr(seen_store, "_legacy_hint", False)
     site.routes["/churn.xml"] = (200, RSS, rss([icc]))
