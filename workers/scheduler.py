@@ -68,7 +68,7 @@ class FeedScheduler:
 
     def _lead(self) -> None:
         if not self.reload_if_changed():  # a config reloaded while this one stood by
-            self._sync()
+            self.sync()
         sched = BlockingScheduler(
             timezone="UTC",
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
@@ -83,14 +83,14 @@ class FeedScheduler:
             return
         sched.start()  # blocks until stop() or a lost lock shuts it down
 
-    def _sync(self) -> None:
+    def sync(self) -> None:
         """Make the schedule match the config: new feeds in, removed ones out, shortened intervals."""
         cfg = self.services.config
         redis = self.services.redis
-        reasons = feeds.schedule_reasons(redis, [f.id for f in cfg.feeds])
+        reasons = feeds.schedule_reasons(redis, list(self.services.feeds))
         plan = {
-            f.id: (cfg.interval_for(f), latest_due_in(PollPolicy.of(cfg, f), reasons[f.id]))
-            for f in cfg.feeds
+            fid: (cfg.interval_for(f), latest_due_in(PollPolicy.of(cfg, f), reasons[fid]))
+            for fid, f in self.services.feeds.items()
         }
         added, dropped = schedule.sync_schedule(redis, plan, time.time(), cfg.defaults.poll_jitter)
         if added or dropped:
@@ -105,14 +105,27 @@ class FeedScheduler:
         cfg = loaded.config
         self.services = self.services.again(cfg)
         log.info("scheduler: config generation %d: %d feeds", self._config_watch.seen, len(cfg.feeds))
-        self._sync()
+        self.sync()
+        return True
+
+    def sync_if_drifted(self) -> bool:
+        """Sync again when the health index does not hold as many feeds as the config: a poll
+        that was under way when its feed left the config saved the feed after the sync forgot
+        it (or a worker with an older config dropped a feed). One ZCARD a tick. True when it
+        synced."""
+        indexed, configured = feeds.indexed_count(self.services.redis), len(self.services.feeds)
+        if indexed == configured:
+            return False
+        log.info("scheduler: %d feeds indexed, %d configured: syncing the schedule", indexed, configured)
+        self.sync()
         return True
 
     def tick(self) -> int:
         """Hand every due feed to a poll job; returns how many."""
         total = 0
         try:
-            self.reload_if_changed()
+            if not self.reload_if_changed():
+                self.sync_if_drifted()
             while True:
                 claimed = schedule.claim_due(self.services.redis, time.time(), POLL_LEASE, CLAIM_MAX)
                 enqueue_poll_batches(self.services, claimed)

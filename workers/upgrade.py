@@ -69,6 +69,7 @@ def upgrade_from_redis(services: Services, now: float | None = None) -> dict[str
             "deliveries": _copy_deliveries(services, token),
             "finished jobs": legacy.drop_finished_delivery_jobs(redis),
         }
+        legacy.drop_recent_deliveries(redis)
         copies = list(legacy.story_copy_keys(redis))
         for start in range(0, len(copies), PAGE):
             legacy.shorten(redis, copies[start : start + PAGE], d.story_window + 86400)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import threading
 import time
@@ -16,10 +17,12 @@ import yaml
 from aiosmtpd.controller import Controller
 from redis import Redis
 
-from pipeline.config import load_config
+from pipeline.config import Config, FeedConfig, load_config
+from pipeline.polling import PollOutcome, PollPolicy, PollState, decide_poll
 from workers.context import WorkerContext
 from workers.queueing import enqueue_poll
 from workers.services import Services
+from workers.store import feeds as feeds_store
 from workers.store import schedule as schedule_store
 from workers.worker import WirewatchWorker
 
@@ -86,14 +89,37 @@ def runtime(config_path: Path, redis: Redis) -> WorkerContext:
     return WorkerContext.build(Services(load_config(config_path), redis))
 
 
-def run_pass(ctx: WorkerContext, with_scheduler: bool = False) -> None:
-    """Make every feed due now, poll them and work the queues empty, as the real workers do."""
+def run_pass(
+    ctx: WorkerContext, with_scheduler: bool = False, feeds: Sequence[FeedConfig] | None = None
+) -> None:
+    """Make every feed (or these) due now, poll them and work the queues empty, as the real
+    workers do."""
+    feeds = ctx.config.feeds if feeds is None else feeds
     with ctx.redis.pipeline() as pipe:
-        for feed in ctx.config.feeds:
+        for feed in feeds:
             pipe.zadd(schedule_store.DUE_KEY, {feed.id: 0})
         pipe.execute()
-    enqueue_poll(ctx.services, ctx.config.feeds)
+    enqueue_poll(ctx.services, feeds)
     drain(ctx, with_scheduler)
+
+
+def save_polls(redis: Redis, cfg: Config, outcomes: Sequence[tuple[FeedConfig, PollOutcome, int]]) -> None:
+    """Save what these polls (feed, what it answered, failures in a row before) decided, as the
+    poll job saves it, without fetching: for many feeds at once."""
+    now = time.time()
+    with redis.pipeline(transaction=False) as pipe:
+        for feed, outcome, errors in outcomes:
+            decision = decide_poll(
+                feed, PollState(errors=errors), outcome, [], policy=PollPolicy.of(cfg, feed), due_at=now,
+                now=now, rng=random.Random(1), max_entry_age=cfg.max_entry_age_for(feed),
+                unhealthy_after=cfg.defaults.unhealthy_after,
+            )  # fmt: skip
+            feeds_store.save_decision(pipe, feed.id, decision)
+            if decision.plan.due is None:
+                schedule_store.retire_feed(pipe, feed.id)
+            else:
+                schedule_store.set_due(pipe, feed.id, decision.plan.due)
+        pipe.execute()
 
 
 def drain(ctx: WorkerContext, with_scheduler: bool = False) -> None:

@@ -574,6 +574,7 @@ def test_status_exits_1_saying_what_is_wrong_and_0_when_all_is_well(
     redis.hset(
         feeds_store.feed_key(feed.id), mapping={"errors": 3, "last_poll": 1, "last_error": "HTTP 503 Busy"}
     )
+    feeds_store.reindex(redis, [feed.id])  # counted by health, as the scheduler's sync counts it
     about = {"sink": "hooks", "kind": "alert", "item": "a1", "rule": "icc", "title": "T", "url": "u"}
     deliveries_store.note_delivery(redis, "a1-hooks", about, "retrying", 1.0, 3600, error="HTTP 500 oops")
     deliveries_store.note_dead_letter(redis, "a1-hooks", "HTTP 500 Internal Server Error", 2.0, 10**10)
@@ -586,7 +587,8 @@ def test_status_exits_1_saying_what_is_wrong_and_0_when_all_is_well(
     for said in ("no worker is running", "no scheduler leads", "1 feed unhealthy", "1 dead letter waiting"):
         assert said in out.stderr
 
-    redis.delete(feeds_store.feed_key(feed.id), deliveries_store.FAILED_DELIVERIES)
+    feeds_store.forget(redis, [feed.id])
+    redis.delete(deliveries_store.FAILED_DELIVERIES)
     redis.set(leader_store.LEADER_KEY, "scheduler-1")
     worker = Worker(Queues.on(redis).all(), connection=redis, name="status-test")
     worker.register_birth()

@@ -17,6 +17,7 @@ import time_machine
 from redis import Redis
 from rq.registry import StartedJobRegistry
 
+from pipeline.digests import flush_time as pipeline_flush_time
 from pipeline.values import DigestConfig
 from workers import delivery
 from workers.demo.site import LoopbackSite, Seed, WebhookReceiver, article_page, load_seeds, rss_feed
@@ -121,6 +122,32 @@ def test_a_daily_digest_goes_at_its_local_time(tmp_path: Path, redis: Redis, whs
     [payload] = receiver.payloads
     assert payload["rule"] is None and sorted(a["alert_id"] for a in payload["alerts"]) == ["a0", "a1", "a2"]
     assert payload["flushed_at"] == "2026-12-02T07:00:00+00:00"
+
+
+def test_a_groups_last_flush_is_kept_only_while_it_can_hold_back_a_digest(redis: Redis) -> None:
+    """`:last` has a TTL of three group_intervals: while it can hold the next digest back it is
+    there; once it would be gone, a digest is due just as if it were still there."""
+    cfg = DigestConfig(group_wait=30, group_interval=300)
+    flushed = time.time()
+    for group in ("hooks/a", "hooks/b"):
+        first = make_alert(alert_id=f"{group}-1", sinks=("hooks",))
+        assert digests.add(redis, first, "hooks", cfg, group, flushed - 30, 3600)
+        assert digests.take(redis, group, cfg, flushed, flushed, 3600)[1] == 1
+    last = "ww:digest:hooks/a:last"
+    assert digests.last_ttl(cfg) == 900 and 890 <= redis.ttl(last) <= 900
+
+    # Within group_interval of the flush, it holds the next digest back to the flush + 300 s.
+    assert digests.add(redis, make_alert(alert_id="a-2", sinks=("hooks",)), "hooks", cfg, "hooks/a",
+                       flushed + 100, 3600)  # fmt: skip
+    assert redis.zscore("ww:digests:due", "hooks/a") == flushed + 300
+
+    # When Redis drops it (b's, as its TTL would), it would hold back nothing any more.
+    redis.delete("ww:digest:hooks/b:last")
+    later = flushed + digests.last_ttl(cfg)
+    assert digests.add(redis, make_alert(alert_id="b-2", sinks=("hooks",)), "hooks", cfg, "hooks/b",
+                       later, 3600)  # fmt: skip
+    assert redis.zscore("ww:digests:due", "hooks/b") == later + 30
+    assert pipeline_flush_time(cfg, later, flushed) == later + 30  # the same with it
 
 
 def test_a_digest_across_a_killed_worker_and_a_redis_restart_loses_none_and_repeats_none(

@@ -7,22 +7,41 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
+from redis import Redis
 
-from pipeline.config import load_config
+from pipeline.config import Config, load_config
 from pipeline.errors import ConfigError
-from workers.demo.site import LoopbackSite, WebhookReceiver
+from pipeline.polling import NotModified, PollFailed
+from workers.demo.site import LoopbackSite, WebhookReceiver, rss_feed
 from workers.metrics import Metrics
 from workers.redis_embedded import EmbeddedRedis
+from workers.scheduler import FeedScheduler
 from workers.services import connect
+from workers.store import feeds as feeds_store
+from workers.store import schedule as schedule_store
+from workers.store.generation import advance
 from workers.web import registry_for, serve
+from workers.web.status_page import render
 
-from .helpers import expected_keys, free_port, wait_for, webhook_sink, write_config
+from .helpers import (
+    RSS,
+    expected_keys,
+    free_port,
+    run_pass,
+    runtime,
+    save_polls,
+    wait_for,
+    webhook_sink,
+    write_config,
+)
 from .test_cli import WIREWATCH, clean_env
 
 
@@ -148,3 +167,83 @@ def test_a_bad_metrics_listen_is_a_usage_error(tmp_path: Path, redis_url: str) -
         capture_output=True, text=True, timeout=60, env={**clean_env(), "REDIS_URL": redis_url},
     )  # fmt: skip
     assert out.returncode == 2 and "not host:port: '127.0.0.1:'" in out.stderr
+
+
+def _feed_gauges(cfg: Config, redis: Redis) -> dict[str, float]:
+    """wirewatch_feeds by state, as a scrape of the web app's registry reads them."""
+    samples = _samples(generate_latest(registry_for(None, lambda: cfg, redis)).decode())
+    return {dict(labels)["state"]: v for (name, labels), v in samples.items() if name == "wirewatch_feeds"}
+
+
+def _gauges(**counts: int) -> dict[str, float]:
+    return {**dict.fromkeys(("ok", "backing off", "unhealthy", "retired", "not polled"), 0.0), **counts}
+
+
+def test_feeds_are_counted_by_health_as_they_fail_retire_come_back_and_leave_the_config(
+    tmp_path: Path, redis: Redis, site: LoopbackSite
+) -> None:
+    for n in range(3):
+        site.routes[f"/ok{n}.xml"] = (200, RSS, rss_feed([], site.base_url))
+    site.routes["/down.xml"] = (500, {"Content-Type": "text/plain"}, b"no")
+    site.routes["/gone.xml"] = (410, {"Content-Type": "text/plain"}, b"gone")
+    urls = [f"{site.base_url}/{name}.xml" for name in ("ok0", "ok1", "ok2", "down", "gone", "never")]
+    rt = runtime(write_config(tmp_path, urls, [], rules=[], unhealthy_after=2), redis)
+    ok0, _ok1, _ok2, down, gone, _never = rt.config.feeds
+    scheduler = FeedScheduler(rt.services)
+    scheduler.sync()  # as it does when it takes the lead
+    assert _feed_gauges(rt.config, redis) == _gauges(**{"not polled": 6})
+    run_pass(rt, feeds=rt.config.feeds[:5])  # "never" is not polled
+    assert _feed_gauges(rt.config, redis) == _gauges(
+        ok=3, **{"backing off": 1, "retired": 1, "not polled": 1}
+    )
+    run_pass(rt, feeds=[down])  # its second failure in a row: unhealthy
+    assert _feed_gauges(rt.config, redis) == _gauges(ok=3, unhealthy=1, retired=1, **{"not polled": 1})
+
+    # unhealthy_after applies when counting: a config that allows more failures counts it backing off
+    (tmp_path / "patient").mkdir()
+    patient = load_config(write_config(tmp_path / "patient", urls, [], rules=[], unhealthy_after=3))
+    assert _feed_gauges(patient, redis) == _gauges(ok=3, retired=1, **{"backing off": 1, "not polled": 1})
+
+    assert schedule_store.revive_feed(redis, gone.id, time.time())  # ok again until its next poll
+    assert _feed_gauges(rt.config, redis) == _gauges(ok=4, unhealthy=1, **{"not polled": 1})
+
+    # Removed from the config (and `wirewatch reload`): at the scheduler's next tick, its sync
+    # forgets them, and they are counted no more.
+    rest = [u for u in urls if u not in (ok0.url, down.url)]
+    fewer = load_config(write_config(tmp_path, rest, [], rules=[], unhealthy_after=2))
+    advance(redis)
+    scheduler.tick()
+    assert _feed_gauges(fewer, redis) == _gauges(ok=3, **{"not polled": 1})
+    assert not redis.exists(feeds_store.feed_key(ok0.id), feeds_store.feed_key(down.id))
+
+
+def _commands(redis: Redis) -> int:
+    return int(redis.info("stats")["total_commands_processed"])
+
+
+def test_a_scrape_and_the_status_page_cost_as_many_commands_at_2000_feeds_as_at_100(
+    short_tmp: Path,
+) -> None:
+    """What a scrape and a page send to Redis does not grow with the feeds (a Redis of the test's
+    own, so that every command it counts is theirs)."""
+    with EmbeddedRedis(short_tmp / "redis") as url:
+        redis = Redis.from_url(url)
+        sent = {}
+        for count in (100, 2000):
+            redis.flushdb()
+            (short_tmp / str(count)).mkdir()
+            urls = [f"http://127.0.0.1:9/{n}.xml" for n in range(count)]
+            cfg = load_config(write_config(short_tmp / str(count), urls, [], rules=[], unhealthy_after=2))
+            down = PollFailed("HTTP 500", retriable=True, http_status=500)
+            # the worst 60 (more than a page): 20 failing for the second time, 40 for the first
+            save_polls(redis, cfg, [(f, down, 1 if n < 20 else 0) for n, f in enumerate(cfg.feeds[:60])])
+            save_polls(redis, cfg, [(f, NotModified(), 0) for f in cfg.feeds[60:]])
+            assert _feed_gauges(cfg, redis) == _gauges(ok=count - 60, unhealthy=20, **{"backing off": 40})
+            before = _commands(redis)
+            _feed_gauges(cfg, redis)
+            scrape = _commands(redis) - before
+            before = _commands(redis)
+            answered, page = render(cfg, redis)
+            assert answered and f"and {count - 50:,} more feeds: {count - 60:,} ok, 10 backing off" in page
+            sent[count] = (scrape, _commands(redis) - before)
+        assert sent[100] == sent[2000]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import html
 import os
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from pipeline.sinks.render import statement_line
 from workers.demo.site import LoopbackSite, Seed, WebhookReceiver, rss_feed
 from workers.metrics import Metrics
 from workers.reload import LiveConfig
+from workers.scheduler import FeedScheduler
 from workers.services import connect
 from workers.store import alerts as alerts_store
 from workers.web import registry_for, serve
@@ -144,9 +146,11 @@ def test_the_status_page_shows_alerts_feeds_queues_and_rules_and_never_runs_feed
         shown = page.locator(f'.alert[data-alert="{alert_id}"] .statement').all_inner_texts()
         assert shown == [f"Statement: {statement_line(statement)}"]
 
-    # Feeds and their health: the seed feed and the hostile one ok, the broken one unhealthy.
-    assert page.locator("#feeds tr[data-feed] .state").all_inner_texts() == ["ok", "ok", "unhealthy"]
-    broken = page.locator("#feeds tr[data-feed]").nth(2)
+    # Feeds and their health, the worst first: the broken one unhealthy, the seed feed and the
+    # hostile one ok.
+    assert page.locator("#feeds tr[data-feed] .state").all_inner_texts() == ["unhealthy", "ok", "ok"]
+    assert page.locator("#feed-counts").inner_text() == "2 ok, 1 unhealthy"
+    broken = page.locator("#feeds tr[data-feed]").nth(0)
     assert "broken.xml" in broken.inner_text() and "500" in broken.inner_text()
     problems = page.locator("#problems li").all_inner_texts()
     assert "1 feed unhealthy or retired" in problems and "no worker is running" in problems
@@ -224,5 +228,90 @@ def test_without_redis_the_page_says_so(browser: Any, tmp_path: Path) -> None:
         assert page.locator("#problems li").inner_text().startswith("Redis does not answer:")
         page.close()
     finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_feeds_and_rules_come_a_page_at_a_time_the_worst_and_the_busiest_first(
+    browser: Any, tmp_path: Path, redis: Redis, site: LoopbackSite
+) -> None:
+    """68 feeds and 60 rules, 50 of each a page: the worst feeds first (unhealthy, retired,
+    backing off, not polled, then ok), the rules that matched most today first, with counts for
+    the rest and links to the next page."""
+    empty = rss_feed([], site.base_url)
+    failing = (500, {"Content-Type": "text/plain"}, b"down")
+    for name in [*(f"ok{n}" for n in range(60)), "flaky0", "flaky1"]:
+        site.routes[f"/{name}.xml"] = (200, RSS, empty)
+    for n in range(3):
+        site.routes[f"/down{n}.xml"] = failing
+    site.routes["/gone.xml"] = (410, {"Content-Type": "text/plain"}, b"gone")
+    names = [*(f"ok{n}" for n in range(30)), "down0", "down1", "down2", *(f"ok{n}" for n in range(30, 60)),
+             "flaky0", "flaky1", "gone", "new0", "new1"]  # fmt: skip
+    rules = [{"id": f"r-{n:02d}", "query": f"word{n}"} for n in range(60)]
+    cfg = write_config(
+        tmp_path, [f"{site.base_url}/{n}.xml" for n in names], [], rules=rules, unhealthy_after=2
+    )
+    rt = runtime(cfg, redis)
+    ids = {name: feed.id for name, feed in zip(names, rt.config.feeds, strict=True)}
+    by_name = dict(zip(names, rt.config.feeds, strict=True))
+    FeedScheduler(rt.services).sync()  # as the scheduler does when it takes the lead
+    run_pass(rt, feeds=[f for name, f in by_name.items() if not name.startswith("new")])
+    site.routes["/flaky0.xml"] = site.routes["/flaky1.xml"] = failing
+    run_pass(rt, feeds=[by_name[n] for n in ("down0", "down1", "down2", "flaky0", "flaky1")])
+    for n in range(52):  # rule r-n matched n + 1 times today
+        alerts_store.count_matches(redis, [f"r-{n:02d}"] * (n + 1), time.time())
+
+    live = LiveConfig(rt.config, redis)
+    port = free_port()
+    server = serve(f"127.0.0.1:{port}", registry_for(Metrics.create(), live, redis), redis, live,
+                   token=None, need_scheduler=True, need_workers=True)  # fmt: skip
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    try:
+        assert page.goto(f"http://127.0.0.1:{port}/").status == 200
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "status-page-paged.png"), full_page=True)
+        rows = page.locator("#feeds tr[data-feed]")
+        # Ties: most failures first in Redis's order (feed ids from the last), the others by id.
+        worst = [
+            *sorted((ids["down0"], ids["down1"], ids["down2"]), reverse=True), ids["gone"],
+            *sorted((ids["flaky0"], ids["flaky1"]), reverse=True), *sorted((ids["new0"], ids["new1"])),
+        ]  # fmt: skip
+        ok = sorted(ids[f"ok{n}"] for n in range(60))
+        assert [rows.nth(i).get_attribute("data-feed") for i in range(rows.count())] == [*worst, *ok[:42]]
+        assert page.locator("#feeds tr[data-feed] .state").all_inner_texts() == [
+            *["unhealthy"] * 3, "retired", *["backing off"] * 2, *["not polled"] * 2, *["ok"] * 42
+        ]  # fmt: skip
+        counts = "60 ok, 2 backing off, 3 unhealthy, 1 retired, 2 not polled"
+        assert page.locator("#feed-counts").inner_text() == counts
+        assert page.locator("#feeds-more").inner_text() == "and 18 more feeds: 18 ok"
+        assert "4 feeds unhealthy or retired" in page.locator("#problems li").all_inner_texts()
+        rules = page.locator("#rules tr[data-rule]")
+        assert [rules.nth(i).get_attribute("data-rule") for i in range(rules.count())] == [
+            f"r-{n:02d}" for n in range(51, 1, -1)
+        ]
+        assert page.locator("#rules tr[data-rule] .matched").first.inner_text() == "52"
+        assert page.locator("#rules-more").inner_text() == "and 10 more rules, matched 3 times today"
+
+        page.locator("#feed-pages a[rel=next]").click()  # the rest of the feeds, the rules' page kept
+        assert page.url.endswith("/?feeds=2&rules=1")
+        assert [rows.nth(i).get_attribute("data-feed") for i in range(rows.count())] == ok[42:]
+        assert (
+            page.locator("#feeds-more").count() == 0 and page.locator("#feed-counts").inner_text() == counts
+        )
+        assert page.locator("#feed-pages a[rel=prev]").count() == 1
+        assert page.locator("#feed-pages a[rel=next]").count() == 0
+
+        page.locator("#rule-pages a[rel=next]").click()
+        assert page.url.endswith("/?feeds=2&rules=2")
+        assert [rules.nth(i).get_attribute("data-rule") for i in range(rules.count())] == [
+            "r-01", "r-00", *(f"r-{n}" for n in range(52, 60))
+        ]  # fmt: skip
+        assert page.locator("#rules tr[data-rule] .matched").all_inner_texts()[:3] == ["2", "1", "0"]
+        assert page.locator("#rules-more").count() == 0 and rows.count() == 18
+
+        assert page.goto(f"http://127.0.0.1:{port}/?feeds=99&rules=x").status == 200  # the last; the first
+        assert rows.count() == 18 and rules.first.get_attribute("data-rule") == "r-51"
+    finally:
+        page.close()
         server.shutdown()
         server.server_close()

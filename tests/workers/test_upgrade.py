@@ -64,7 +64,7 @@ def test_what_the_old_version_kept_in_redis_moves_to_the_history_store(services:
     failed = delivery_rows.recent(services.history, failed=True, limit=50)
     assert {d.sink for d in failed} == {"down", "chat"} and len(failed) == 14
     # Only after the copy: the archive stream is gone, the records left expire with the window.
-    assert not redis.exists("ww:archive")
+    assert not redis.exists("ww:archive") and not redis.exists("ww:deliveries")
     window = services.config.defaults.story_window
     for key in [*redis.scan_iter("ww:alert:*"), *redis.scan_iter("ww:story:*:copies")]:
         assert 0 < redis.ttl(key) <= window + 86400, key

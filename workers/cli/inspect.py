@@ -89,10 +89,15 @@ def _report(cfg: Config, redis: Redis) -> list[str]:
     for q in o.queues:
         click.echo(f"  queue {q.name:<9} queued {q.queued:>5}  failed {q.failed:>5}")
     click.echo(f"  feeds due now: {o.feeds_due}")
-    for f in o.feeds:
+    counts = ", ".join(f"{n:,} {state}" for state, n in o.feed_counts.items() if n)
+    click.echo(f"  feeds: {o.feeds_total:,}{f' ({counts})' if counts else ''}")
+    for f in o.feeds:  # the worst first
         error = f": {f.last_error}" if f.last_error else ""
         moved = f", moved to {f.moved_to}" if f.moved_to else ""
         click.echo(f"  feed {f.id} {f.url}: {f.state}{error} (last ok {f.last_ok or '-'}{moved})")
+    if o.feeds_page.after:
+        after = ", ".join(f"{n:,} {state}" for state, n in o.feeds_after.items() if n)
+        click.echo(f"  and {o.feeds_page.after:,} more feeds: {after} (wirewatch feeds lists them all)")
     for sink_id, why in o.disabled_sinks.items():
         click.echo(f"  sink {sink_id}: disabled (wirewatch sinks enable {sink_id}): {why}")
     for row in o.dead_letters:
@@ -104,8 +109,10 @@ def _report(cfg: Config, redis: Redis) -> list[str]:
                    "(wirewatch deliveries --failed; deliveries retry --all)")  # fmt: skip
     for group, count in o.digests_waiting.items():
         click.echo(f"  digest group {group}: {count} alerts waiting")
-    for rule in o.rules:
+    for rule in o.rules:  # those that matched most first
         click.echo(f"  rule {rule.id}: {rule.matched_today} matched today (UTC)")
+    if o.rules_page.after:
+        click.echo(f"  and {o.rules_page.after:,} more rules, matched {o.rules_after_matched:,} times today")
     for a in o.alerts:
         title = one_line(a.alert.article.title)[:100]
         click.echo(f"  alert {a.alert.created_at} [{a.alert.rule_id}] {title}")

@@ -5,7 +5,7 @@ digests.
     ww:digests:due                  sorted set: group -> when it goes out
     ww:digest:<group>:pending       sorted set: alert id -> when it came, waiting for the next flush
     ww:digest:<group>:alerts        hash: alert id -> the alert (JSON), while pending
-    ww:digest:<group>:last          when the group last went out
+    ww:digest:<group>:last          when the group last went out, for LAST_KEPT group_intervals
     ww:digest:batch:<digest id>     hash: the alerts one flush took (alert id -> JSON) and the
                                     group, sink and due time (_group, _sink, _due), until its
                                     digest is delivered (or dropped as a dead letter)
@@ -20,6 +20,7 @@ exists, so a crash between the two only delays it.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from redis import Redis
@@ -85,7 +86,7 @@ redis.call('hset', KEYS[6], '_group', ARGV[1], '_sink', ARGV[7], '_due', ARGV[8]
 redis.call('expire', KEYS[6], ARGV[6])
 redis.call('zrem', KEYS[1], unpack(ids))
 redis.call('hdel', KEYS[2], unpack(ids))
-redis.call('set', KEYS[4], ARGV[3])
+redis.call('set', KEYS[4], ARGV[3], 'EX', ARGV[9])
 redis.call('zadd', KEYS[5], ARGV[3], ARGV[5])
 if redis.call('zcard', KEYS[1]) > 0 then
   redis.call('zadd', KEYS[3], ARGV[4], ARGV[1])
@@ -110,9 +111,22 @@ def take(redis: Redis, group: str, cfg: DigestConfig, due: float, now: float, tt
     count = redis.eval(
         _TAKE, 6, pending, alerts, DUE, last, OPEN, batch_key(digest),
         group, cfg.max_alerts, now, flush_time(cfg, now, now), digest,
-        max(1, int(ttl)), group.partition("/")[0], due,
+        max(1, int(ttl)), group.partition("/")[0], due, last_ttl(cfg),
     )  # fmt: skip
     return digest, int(count or 0)
+
+
+LAST_KEPT = 3  # group_intervals a group's `:last` is kept after its flush
+
+
+def last_ttl(cfg: DigestConfig) -> int:
+    """Seconds a group's `:last` is kept after a flush. It is read only to hold the next digest
+    until group_interval after the last (`flush_time`: the later of now + group_wait and last +
+    group_interval); once now is past last + group_interval, now + group_wait is the later
+    whatever `last` says, so a `:last` gone by then changes nothing. Three group_intervals (a
+    minute at least) leave room for a group_interval lengthened up to threefold by a reload; a
+    daily digest (`at:`) never reads it."""
+    return max(60, math.ceil(LAST_KEPT * cfg.group_interval))
 
 
 def open_digests(redis: Redis) -> list[str]:
@@ -160,9 +174,10 @@ def forget(redis: Redis, digest: str) -> None:
 
 
 def waiting(redis: Redis) -> dict[str, int]:
-    """Alerts waiting per group (for status)."""
-    out = {}
-    for raw in redis.zrange(DUE, 0, -1):
-        group = to_str(raw) or ""
-        out[group] = int(redis.zcard(_keys(group)[0]))
-    return out
+    """Alerts waiting per group (for status), in two round trips."""
+    groups = [to_str(raw) or "" for raw in redis.zrange(DUE, 0, -1)]
+    with redis.pipeline(transaction=False) as pipe:
+        for group in groups:
+            pipe.zcard(_keys(group)[0])
+        counts = pipe.execute()
+    return {group: int(n) for group, n in zip(groups, counts, strict=True)}

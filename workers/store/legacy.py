@@ -20,6 +20,7 @@ from pipeline.models import Archived
 
 from .archive import ARCHIVE_KEY, decode
 from .common import PREFIX, to_str
+from .deliveries import DELIVERIES
 
 UPGRADED_KEY = PREFIX + "history:upgraded"
 UPGRADING_KEY = PREFIX + "history:upgrading"
@@ -67,6 +68,11 @@ def archive_page(redis: Redis, after: str, count: int) -> list[tuple[str, Archiv
 
 def drop_archive(redis: Redis) -> None:
     redis.delete(ARCHIVE_KEY)
+
+
+def drop_recent_deliveries(redis: Redis) -> None:
+    """The old list of recent deliveries (the history store lists them now)."""
+    redis.delete(DELIVERIES)
 
 
 # Alert and delivery records.

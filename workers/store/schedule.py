@@ -8,8 +8,9 @@ from collections.abc import Mapping, Sequence
 from redis import Redis
 from redis.client import Pipeline
 
+from . import feeds as feed_store
 from .common import PREFIX, to_str
-from .feeds import feed_key, retired_feeds
+from .feeds import feed_key
 
 DUE_KEY = PREFIX + "due"
 
@@ -28,17 +29,24 @@ def sync_schedule(
     interval, the latest it may be due from now or None). A new feed is due within `spread`
     seconds (its interval at most) so that a first round does not start all at once; a feed due
     later than its latest (its interval was shortened) is brought forward; one no longer
-    configured is dropped. Returns (added, dropped)."""
+    configured is dropped, and every key of its own deleted (`feeds.forget`). The health index
+    is built again from the feeds' hashes on the way (`feeds.reindex`). Returns (added, dropped)."""
     known = {to_str(m) or "" for m in redis.zrange(DUE_KEY, 0, -1)}
-    retired = retired_feeds(redis, list(feeds))
+    removed = sorted((known | feed_store.indexed_feeds(redis)) - set(feeds))
+    if removed:
+        with redis.pipeline(transaction=False) as pipe:
+            feed_store.forget(pipe, removed)
+            pipe.execute()
+    retired = feed_store.reindex(redis, list(feeds))
     wanted = set(feeds) - retired
     gone = known - wanted
     with redis.pipeline(transaction=False) as pipe:
-        for feed_id in wanted:
-            interval, latest = feeds[feed_id]
-            pipe.zadd(DUE_KEY, {feed_id: now + random.uniform(0, min(spread, interval))}, nx=True)
-            if latest is not None:
-                pipe.zadd(DUE_KEY, {feed_id: now + latest}, lt=True)
+        for part in feed_store.chunks(sorted(wanted)):  # a command per CHUNK feeds, not per feed
+            first = {fid: now + random.uniform(0, min(spread, feeds[fid][0])) for fid in part}
+            pipe.zadd(DUE_KEY, first, nx=True)
+            latest = {fid: now + at for fid in part if (at := feeds[fid][1]) is not None}
+            if latest:
+                pipe.zadd(DUE_KEY, latest, lt=True)
         if gone:
             pipe.zrem(DUE_KEY, *gone)
         pipe.execute()
@@ -95,6 +103,7 @@ def revive_feed(redis: Redis, feed_id: str, now: float) -> bool:
         pipe.hdel(feed_key(feed_id), "errors", "retired_reason")
         pipe.zadd(DUE_KEY, {feed_id: now})
         pipe.execute()
+    feed_store.reindex(redis, [feed_id])  # retired no more: counted as its hash now says
     return True
 
 
@@ -107,5 +116,8 @@ def make_due(redis: Redis, feed_ids: Sequence[str], now: float) -> None:
 
 
 def drop(redis: Redis, feed_id: str) -> None:
-    """A feed no longer configured leaves the schedule."""
-    redis.zrem(DUE_KEY, feed_id)
+    """A feed no longer configured leaves the schedule, and every key of its own goes."""
+    with redis.pipeline(transaction=False) as pipe:
+        pipe.zrem(DUE_KEY, feed_id)
+        feed_store.forget(pipe, [feed_id])
+        pipe.execute()

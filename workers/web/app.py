@@ -63,7 +63,8 @@ def serve(
             start_response(status, [("Content-Type", "text/plain")])
             return [("\n".join(problems) or "ready").encode() + b"\n"]
         if path == "/":
-            answered, page = status_page.render(config(), redis)
+            feeds_page, rules_page = status_page.page_numbers(environ.get("QUERY_STRING", ""))
+            answered, page = status_page.render(config(), redis, feeds_page, rules_page)
             start_response("200 OK" if answered else "503 Service Unavailable", list(status_page.HEADERS))
             return [page.encode("utf-8")]
         start_response("404 Not Found", [("Content-Type", "text/plain")])

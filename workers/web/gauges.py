@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry
@@ -20,7 +19,7 @@ from rq import Worker
 from pipeline.config import Config
 
 from ..metrics import MULTIPROC_ENV, Metrics
-from ..overview import feed_rows, health_counts, queue_rows
+from ..overview import feeds_by_health, queue_rows
 from ..store import deliveries, digests
 from ..store.generation import generation
 
@@ -45,7 +44,7 @@ class RedisCollector(Collector):
                 depth.add_metric([q.name], q.queued)
                 failed.add_metric([q.name], q.failed)
             feeds = GaugeMetricFamily("wirewatch_feeds", "Feeds, by health state", labels=["state"])
-            for name, count in health_counts(feed_rows(cfg, redis, time.time())).items():
+            for name, count in feeds_by_health(cfg, redis).items():
                 feeds.add_metric([name], count)
             yield from (depth, failed, feeds)
             yield GaugeMetricFamily("wirewatch_dead_letters_waiting", "Dead letters kept",

@@ -1,6 +1,8 @@
 """The status page at / on `metrics_listen`: recent alerts (with the statement a said_by: or
 quote: match found), feeds and their health, queues and workers, failed deliveries, the rules
-and how often each matched today. Server-rendered with Jinja2 (autoescaped: feed and page text
+and how often each matched today. Feeds and rules a page at a time (`?feeds=2&rules=3`): the
+worst feeds and the busiest rules first, with counts of the others, so that the page costs the
+same at 100,000 feeds as at ten. Server-rendered with Jinja2 (autoescaped: feed and page text
 is hostile), no script and no third-party assets, which its Content-Security-Policy enforces as
 well; it refreshes itself with a meta refresh."""
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 import functools
 import html
 import time
+import urllib.parse
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
@@ -53,6 +56,7 @@ def _environment() -> Environment:
     env.filters.update(
         marked=_marked,
         one_line=one_line,
+        n=lambda number: f"{number:,}",  # 99,950: thousands apart
         statement=statement_line,
         safe_link=lambda u: safe_link(str(u)) or "",
     )
@@ -66,10 +70,23 @@ def _page() -> Template:
     return _environment().get_template("status.html.j2")
 
 
-def render(config: Config, redis: Redis) -> tuple[bool, str]:
-    """The page: (whether Redis answered, its HTML)."""
+def page_numbers(query: str) -> tuple[int, int]:
+    """The pages of feeds and of rules a query string asks for (`?feeds=2&rules=3`; 1 when
+    absent or not a number; past the last, the last is shown)."""
+    asked = urllib.parse.parse_qs(query)
+
+    def number(name: str) -> int:
+        value = (asked.get(name) or ["1"])[-1]
+        return int(value) if value.isdigit() and len(value) < 10 else 1
+
+    return number("feeds"), number("rules")
+
+
+def render(config: Config, redis: Redis, feeds_page: int = 1, rules_page: int = 1) -> tuple[bool, str]:
+    """The page: (whether Redis answered, its HTML), with that page of feeds (the worst first)
+    and of rules (those that matched most today first)."""
     try:
-        o = read_overview(config, redis, alerts=25)
+        o = read_overview(config, redis, alerts=25, feeds_page=feeds_page, rules_page=rules_page)
         generation = config_generation(redis)
     except RedisError as exc:
         page = _page().render(o=None, problems=[], error=f"Redis does not answer: {exc}", generation="-",
