@@ -3,7 +3,7 @@ knows at once which of its entries it has seen before. The window is bounded by 
 time: an entry that left it and comes back later is answered by the history store
 (workers.history.seen), which keeps every entry handed to article work for seen_ttl.
 
-    ww:feed:<feed id>:seen   string: the feed's window, WINDOW_RECORD per entry key, EX seen_ttl
+    ww:feed:<feed id>:seen   string: the feed's window, its keys' hashes by the hour last listed
                              (a feed no longer polled drops it; a feed removed from the config
                              drops it with its other ww:feed:<feed id>* keys, `drop_window`)
     ww:legacy_seen_until     string: until when seen keys of the old form may still exist (PXAT
@@ -11,7 +11,7 @@ time: an entry that left it and comes back later is answered by the history stor
     ww:seen:<hash>           the old form, one key per entry key (EX seen_ttl): read, never
                              written, while ww:legacy_seen_until exists
 
-The window is one string, not a set or a sorted set: 8 bytes per entry key whatever its length
+The window is one string, not a set or a sorted set: about 6 bytes per entry key whatever its length
 (a sorted set takes about 17 bytes a member up to 128 members and about 100 beyond, measured with
 MEMORY USAGE), read whole with one GET per feed, all the batch's feeds in one round trip, and
 written whole after the poll. Two writers of one window (never two polls of one feed at once: a
@@ -21,6 +21,7 @@ polled feed is leased) would lose only window entries, which the history store s
 from __future__ import annotations
 
 import hashlib
+import itertools
 import struct
 import time
 from collections.abc import Iterable, Sequence
@@ -33,10 +34,12 @@ from pipeline.models import Entry, short_hash
 
 from .common import PREFIX
 
-# An entry key in its window: the first 6 bytes of the key's SHA-256, and the hour it was last
-# listed (hours since 1970, modulo 2^16: read back against the present hour, which is never more
-# than a few days later; see Window.parse).
-WINDOW_RECORD = struct.Struct("<6sH")
+# A window is a run of groups, one per hour its keys were last listed in (newest first): the
+# hour (hours since 1970, modulo 2^16: read back against the present hour, see Window.parse) and
+# how many keys, then each key as the first HASH_SIZE bytes of its SHA-256. A poll re-lists most
+# of a feed's keys, so a window is one or a few groups: about 6 bytes a key.
+WINDOW_GROUP = struct.Struct("<HH")
+HASH_SIZE = 6
 HOUR = 3600
 WINDOW_AGE = 86400.0  # seconds an entry key stays in the window after its feed last listed it...
 WINDOW_MIN = 200  # ...but at most max(WINDOW_MIN, 2 x the keys of the last body) entry keys...
@@ -64,7 +67,7 @@ def key_hash(entry_key: str) -> bytes:
     """The 6 bytes an entry key is kept as in its feed's window. 48 bits: a new key is taken for
     seen only if its hash equals one of its feed's (at most 2,000): odds about 1 in 10^11 for one
     key (once in some centuries at 500,000 new entries a day)."""
-    return hashlib.sha256(entry_key.encode("utf-8")).digest()[:6]
+    return hashlib.sha256(entry_key.encode("utf-8")).digest()[:HASH_SIZE]
 
 
 def entry_keys(entry: Entry) -> tuple[str, ...]:
@@ -84,13 +87,32 @@ class Window:
         """A window as stored (a GET's reply), read at `now`; empty when absent or not of whole
         records (then the history store answers for its entries: nothing is taken for new that
         was seen). An hour is stored modulo 2^16 (7 years): the latest such hour not after now."""
-        if not isinstance(raw, bytes) or len(raw) % WINDOW_RECORD.size:
+        if not isinstance(raw, bytes):
             return cls({})
         hour = int((time.time() if now is None else now) // HOUR)
-        return cls({h: hour - ((hour - at) & 0xFFFF) for h, at in WINDOW_RECORD.iter_unpack(raw)})
+        listed: dict[bytes, int] = {}
+        at = 0
+        while at < len(raw):
+            if at + WINDOW_GROUP.size > len(raw):
+                return cls({})
+            stored, count = WINDOW_GROUP.unpack_from(raw, at)
+            at += WINDOW_GROUP.size
+            end = at + count * HASH_SIZE
+            if end > len(raw):
+                return cls({})
+            when = hour - ((hour - stored) & 0xFFFF)
+            listed.update(dict.fromkeys((raw[i : i + HASH_SIZE] for i in range(at, end, HASH_SIZE)), when))
+            at = end
+        return cls(listed)
 
     def to_bytes(self) -> bytes:
-        return b"".join(WINDOW_RECORD.pack(h, at & 0xFFFF) for h, at in self.listed.items())
+        """The groups of keys listed in one hour, in the window's order (newest first)."""
+        out: list[bytes] = []
+        for when, group in itertools.groupby(self.listed.items(), key=lambda item: item[1]):
+            hashes = [h for h, _ in group]
+            out.append(WINDOW_GROUP.pack(when & 0xFFFF, len(hashes)))
+            out.extend(hashes)
+        return b"".join(out)
 
     def has(self, entry: Entry) -> bool:
         """Whether the entry is in the window under any of its keys."""
