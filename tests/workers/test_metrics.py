@@ -94,6 +94,12 @@ def test_a_running_system_counts_what_it_does_and_is_unready_without_redis(
         wait_for(lambda: _get(f"{base}/healthz")[0] == 200, 60, "/healthz")
         wait_for(lambda: len(receiver.payloads) >= len(expected_keys()), 90, "the alerts")
         wait_for(lambda: _get(f"{base}/readyz") == (200, "ready\n"), 30, "/readyz to be ready")
+        # The receiver has the last alert a moment before the worker counts its delivery.
+        wait_for(
+            lambda: _total(_samples(_get(f"{base}/metrics")[1]), "wirewatch_deliveries_total", sink="hooks",
+                           outcome="delivered") >= len(expected_keys()),
+            30, "the deliveries to be counted",
+        )  # fmt: skip
         before = _samples(_get(f"{base}/metrics")[1])
         assert _total(before, "wirewatch_polls_total", outcome="entries", status="2xx") >= 1
         assert _total(before, "wirewatch_entries_total", state="new") == 3

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from redis import Connection, ConnectionPool, Redis
+from redis import Connection, ConnectionPool, Redis, UnixDomainSocketConnection
 
 from pipeline.models import Entry
 from workers.context import WorkerContext
@@ -226,14 +226,22 @@ def test_seen_keys_of_the_old_form_count_while_the_marker_says_so(
     assert seen_store._legacy_hint is False
 
 
-class CountingConnection(Connection):
-    """A connection that counts what it sends: one send per command, or per pipeline."""
+class Counting:
+    """Mixed into a connection class: counts what it sends, one send per command or pipeline."""
 
     sends = 0
 
     def send_packed_command(self, command: Any, check_health: bool = True) -> None:
-        CountingConnection.sends += 1
-        super().send_packed_command(command, check_health)
+        Counting.sends += 1
+        super().send_packed_command(command, check_health)  # type: ignore[misc]
+
+
+class CountingConnection(Counting, Connection):
+    pass
+
+
+class CountingUnixConnection(Counting, UnixDomainSocketConnection):  # the embedded Redis
+    pass
 
 
 @pytest.mark.parametrize("legacy", [False, True])
@@ -254,12 +262,13 @@ def test_a_poll_batch_is_checked_in_one_round_trip(
         _legacy_seen(redis, ["feed1:k15", "link:feed7:18"], DAY)  # seen by the old version
         seen_store.note_legacy_seen(redis, time.time() + DAY)
     monkeypatch.setattr(seen_store, "_legacy_hint", legacy)
-    pool = ConnectionPool.from_url(redis_url, connection_class=CountingConnection)
+    counting = CountingUnixConnection if redis_url.startswith("unix://") else CountingConnection
+    pool = ConnectionPool.from_url(redis_url, connection_class=counting)
     counted = Redis(connection_pool=pool)
     counted.ping()
-    before = CountingConnection.sends
+    before = Counting.sends
     checked = seen_store.check(counted, batch)
-    assert CountingConnection.sends - before == 1
+    assert Counting.sends - before == 1
     pool.disconnect()
     old = {(1, 15), (7, 18)} if legacy else set()
     expected = [[n < 10 or (f, n) in old for n in range(30)] for f in range(50)]
