@@ -40,6 +40,7 @@ import multiprocessing
 import random
 import re
 import secrets
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -47,8 +48,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from redis import Redis
-from sqlalchemy import bindparam, create_engine, func, select, text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -255,24 +258,28 @@ def _fill_chunk(args: tuple[str, int, int, int, float]) -> int:
 
 
 def _copy_articles(source: str, url: str) -> None:
-    """The articles of a filled store into another, rows as they are (words included): the
-    articles are the same, and the bench does not make and index them twice."""
-    src, history = History(source), History(url)
-    sqlite = history.sqlite
-    stmt = article_rows.articles.insert().values(
-        words=bindparam("words_in") if sqlite else None,
-        tsv=None if sqlite else func.array_to_tsvector(func.string_to_array(bindparam("words_in"), " ")),
-    )
-    columns = [c for c in article_rows.articles.c if c.name not in ("id", "words", "tsv")]
-    with src.engine.connect() as reading:
-        rows = reading.execution_options(stream_results=True, yield_per=5000).execute(
-            select(*columns, article_rows.articles.c.words).order_by(article_rows.articles.c.id)
+    """The articles of a filled SQLite store loaded into a PostgreSQL one as a restore loads them
+    (COPY into a staging table, one INSERT ... SELECT making the tsvector as the store does, the
+    GIN index built after): the same rows, without making and indexing them twice."""
+    target = make_url(url)
+    columns = ", ".join(c.name for c in article_rows.articles.c if c.name not in ("id", "words", "tsv"))
+    with psycopg.connect(
+        host=target.host, port=target.port or 5432, user=target.username, dbname=target.database
+    ) as pg:
+        pg.execute("SET maintenance_work_mem = '1GB'")
+        pg.execute("DROP INDEX articles_tsv")
+        pg.execute(f"CREATE UNLOGGED TABLE stage AS SELECT {columns}, words FROM articles WITH NO DATA")
+        src = sqlite3.connect(make_url(source).database or "")
+        with pg.cursor().copy(f"COPY stage ({columns}, words) FROM STDIN") as copy:
+            for row in src.execute(f"SELECT {columns}, words FROM articles ORDER BY id"):
+                copy.write_row([*row[:-2], bool(row[-2]), row[-1]])  # indexed_all: SQLite's 0/1
+        src.close()
+        pg.execute(
+            f"INSERT INTO articles ({columns}, tsv) "
+            f"SELECT {columns}, array_to_tsvector(string_to_array(words, ' ')) FROM stage"
         )
-        for batch in rows.partitions(5000):
-            with history.begin() as conn:
-                conn.execute(stmt, [{**r._mapping, "words_in": r.words} for r in batch])
-    src.close()
-    history.close()
+        pg.execute("DROP TABLE stage")
+        pg.execute("CREATE INDEX articles_tsv ON articles USING gin (tsv)")
 
 
 def fill_history(url: str, articles: int, alerts: int, now: float, copy_from: str | None = None) -> float:
