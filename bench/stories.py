@@ -12,7 +12,6 @@ then places every article, in a shuffled order, through the real story index
     recall_by_kind   per kind of near-copy: the share placed with its original
     ms_per_article   median wall time of fingerprint + placement (both Redis round trips)
     bytes_per_article  Redis memory (used_memory) added per article placed
-    archive_bytes_per_article  Redis memory of the same articles in the archive (compressed)
 
 --sweep adds, per threshold pair, the same pair figures computed without Redis from the
 signatures (a pair merges when it shares an LSH band and passes the thresholds), to choose the
@@ -34,14 +33,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from redis import Redis  # noqa: E402
 
 from bench.story_set import Item, build  # noqa: E402
-from pipeline.models import Archived, Article, StoryCopy, StoryRef  # noqa: E402
+from pipeline.models import StoryCopy  # noqa: E402
 from pipeline.stories import StoryPolicy, fingerprint, similarity  # noqa: E402
 from workers.redis_embedded import EmbeddedRedis  # noqa: E402
 from workers.services import connect  # noqa: E402
-from workers.store import archive  # noqa: E402
 from workers.store.stories import member_id, place_article  # noqa: E402
 
 BASE_TIME = 1_800_000_000.0
@@ -103,26 +100,9 @@ def run_index(items: list[Item], policy: StoryPolicy) -> tuple[dict[str, str], l
                 times.append((time.perf_counter() - started) * 1000)
                 story_of[item.id] = placed.story_id
             used = int(redis.info("memory")["used_memory"]) - before
-            archived = _archive_bytes(redis, items, story_of)
         finally:
             server.stop()
-    return story_of, times, used / len(items), archived / len(items)
-
-
-def _archive_bytes(redis: Redis, items: list[Item], story_of: dict[str, str]) -> int:
-    """Redis memory the archive takes for these articles (URL, title, text, source, feed, story)."""
-    before = int(redis.info("memory")["used_memory"])
-    stamp = "2026-12-01T10:00:00+00:00"
-    for n, item in enumerate(items):
-        url = f"https://example.org/news/{n}"
-        article = Article(url=url, title=item.title, text=item.text, source=item.source, language="en",
-                          published=stamp)  # fmt: skip
-        record = Archived(
-            article=article, entry_key=f"guid:{item.id}", feed_url="https://example.org/rss.xml",
-            story_url=url, story=StoryRef(id=story_of[item.id], first_seen=stamp), seen=stamp,
-        )  # fmt: skip
-        archive.append(redis, [record], BASE_TIME + n, 7 * 86400)
-    return int(redis.info("memory")["used_memory"]) - before
+    return story_of, times, used / len(items)
 
 
 def sweep(items: list[Item], policy: StoryPolicy) -> list[dict[str, float | int | None]]:
@@ -166,7 +146,7 @@ def main() -> None:
     items = build(corpus, ROOT / "seeds", args.copies)
     random.Random(11).shuffle(items)
     policy = StoryPolicy()
-    story_of, times, per_article, archive_per_article = run_index(items, policy)
+    story_of, times, per_article = run_index(items, policy)
     out: dict[str, object] = {
         "articles": len(items),
         "stories_true": len({i.group for i in items}),
@@ -175,7 +155,6 @@ def main() -> None:
         "ms_per_article": round(statistics.median(times), 3),
         "ms_p90": round(sorted(times)[int(len(times) * 0.9)], 3),
         "bytes_per_article": round(per_article),
-        "archive_bytes_per_article": round(archive_per_article),
         "thresholds": {
             "jaccard": policy.jaccard,
             "containment": policy.containment,

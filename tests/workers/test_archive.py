@@ -21,7 +21,7 @@ from workers.demo.site import LoopbackSite, WebhookReceiver
 from workers.history import articles as archive
 from workers.jobs import process_articles
 from workers.recording import prune
-from workers.store import archive as old_archive
+from workers.store import legacy
 
 from .helpers import alert_keys, drain, expected_keys, run_pass, runtime, webhook_sink, write_config
 
@@ -60,7 +60,7 @@ def test_every_processed_article_is_archived_with_its_story(
     assert first.article.language == "en" and first.article.published
     payload_stories = {p["article"]["url"]: p["story"]["id"] for p in receiver.payloads}
     assert all(payload_stories[i.article.url] == i.story.id for i in items)
-    assert not redis.exists(old_archive.ARCHIVE_KEY)  # the history store holds it, not Redis
+    assert not redis.exists(legacy.ARCHIVE_KEY)  # the history store holds it, not Redis
 
 
 def test_the_archive_is_trimmed_by_time(

@@ -79,14 +79,6 @@ def recent(
         return _rows(conn.execute(q))
 
 
-def get(history: History, delivery_ids: list[str]) -> dict[str, Delivery]:
-    if not delivery_ids:
-        return {}
-    with history.begin() as conn:
-        rows = conn.execute(select(deliveries).where(deliveries.c.delivery_id.in_(delivery_ids)))
-        return {d.delivery_id: d for d in _rows(rows)}
-
-
 def tries(history: History, delivery_id: str) -> list[tuple[float, str, str]]:
     """(when, status, error) of each try, oldest first."""
     with history.begin() as conn:

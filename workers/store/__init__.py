@@ -11,9 +11,10 @@ Nothing above this package names a key; each module's functions are the only way
     slots        sending slots shared by every worker: per host (polls) and per sink (messages)
     digests      alerts waiting for their digest, and digests taken until delivered
     stories      the story index (near-duplicates across outlets) and each story's copies
-    archive      every processed article, compressed, for search and backfill
     leader       the scheduler's leader lock
     generation   the config generation (`wirewatch reload`)
+    outbox       history store writes kept while it is down
+    legacy       the Redis-only version's keys, read by the upgrade to the history store
 
 The table of every key (type, what it holds, its lifetime, what it grows with) is README.md beside
 this file.

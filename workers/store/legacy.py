@@ -1,5 +1,6 @@
 """Keys of the Redis-only wirewatch (before the history store), read by the upgrade in place
-(workers.upgrade) alone: the archive stream, alert and delivery records kept for seen_ttl, seen
+(workers.upgrade) alone: the archive stream (ww:archive, one zlib-compressed JSON article an
+entry), alert and delivery records kept for seen_ttl, seen
 entries one key each, finished delivery jobs kept as markers. And the upgrade's own keys:
 
     ww:history:upgraded    string: the upgrade's version once it is done (no TTL: one key)
@@ -9,6 +10,7 @@ entries one key each, finished delivery jobs kept as markers. And the upgrade's 
 from __future__ import annotations
 
 import uuid
+import zlib
 from collections.abc import Iterator
 
 from redis import Redis
@@ -18,10 +20,10 @@ from rq.serializers import JSONSerializer
 
 from pipeline.models import Archived
 
-from .archive import ARCHIVE_KEY, decode
 from .common import PREFIX, to_str
 from .deliveries import DELIVERIES
 
+ARCHIVE_KEY = PREFIX + "archive"  # stream: field `a`, zlib-compressed JSON of an Archived
 UPGRADED_KEY = PREFIX + "history:upgraded"
 UPGRADING_KEY = PREFIX + "history:upgrading"
 UPGRADE_LEASE = 120  # seconds; renewed after every page copied
@@ -58,12 +60,16 @@ def release_upgrade(redis: Redis, token: str) -> None:
 
 
 # The archive stream.
+def _decode(raw: bytes) -> Archived:
+    return Archived.model_validate_json(zlib.decompress(raw))
+
+
 def archive_page(redis: Redis, after: str, count: int) -> list[tuple[str, Archived]]:
     """The archived articles after stream id `after` ("0-0": from the start), oldest first."""
     rows: list[tuple[bytes, dict[bytes, bytes]]] = redis.xrange(  # type: ignore[assignment]
         ARCHIVE_KEY, f"({after}" if after != "0-0" else "-", "+", count=count
     )
-    return [(to_str(i) or "", decode(fields[b"a"])) for i, fields in rows]
+    return [(to_str(i) or "", _decode(fields[b"a"])) for i, fields in rows]
 
 
 def drop_archive(redis: Redis) -> None:
