@@ -24,6 +24,7 @@ from typing import Any
 from ..errors import ConfigError, ConfigIssue
 from ..opml import OpmlError, read_opml
 from ..rules.nodes import Node
+from ..rules.people import Person
 from ..yamlsource import Document, KeyPath, load_yaml
 from .schema import Config, FeedConfig, RuleConfig, RulesFile
 from .templates import template_issues
@@ -105,7 +106,7 @@ def load(path: str | Path, env: Mapping[str, str] | None = None, with_rules: boo
     aliases: dict[str, list[str]] = {}
     for raw in raw_aliases:
         aliases.update(aliases_or_empty(raw))  # a bad aliases block is reported by validation
-    people: dict[str, list[str]] = {}
+    people: dict[str, Person] = {}
     for raw in raw_people:
         people.update(people_or_empty(raw))
     parsed: dict[str, Node] = {}

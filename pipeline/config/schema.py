@@ -17,6 +17,8 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from ..models import short_hash
+from ..rules.inflection import case_forms
+from ..rules.people import Person
 from ..sinks.registry import AnySinkConfig, SinkConfig
 from ..sources import DEFAULT_KIND, SOURCE_KINDS
 from ..values import DigestConfig, Duration, HttpUrl, SinkId, Size, Strict, TemplatesConfig, empty_to_none
@@ -34,6 +36,40 @@ def loopback_listen(listen: str) -> bool:
 
 
 RuleId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+
+
+def _alias_variants(value: object) -> object:
+    """An alias written as a mapping, `{names: [Песков, Пєсков], variants: [Peskow, Peskoff]}`:
+    its names in every case form (pipeline.rules.inflection), then its variants as written; the
+    flat list a matcher takes. A list is a list of variants, as it always was."""
+    if not isinstance(value, dict):
+        return value
+    unknown = sorted(str(k) for k in value if k not in ("names", "variants"))
+    if unknown:
+        raise ValueError(
+            f"an alias written as a mapping takes names: and variants:, not {', '.join(unknown)}"
+        )
+    out: list[str] = []
+    for key in ("names", "variants"):
+        listed = value.get(key) or []
+        if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed):
+            raise ValueError(f"{key}: must be a list of words or phrases")
+        for variant in case_forms_of(listed) if key == "names" else listed:
+            if variant not in out:
+                out.append(variant)
+    return out
+
+
+def case_forms_of(names: list[str]) -> list[str]:
+    """Each name and its case forms, in order, once each."""
+    out: dict[str, None] = {}
+    for name in names:
+        out.update(dict.fromkeys(case_forms(name)))
+    return list(out)
+
+
+# An alias's variants: a list, or a mapping of names (declined) and variants (as written).
+AliasVariants = Annotated[list[str], BeforeValidator(_alias_variants)]
 
 # Standard Webhooks' retry schedule after the first try: 5 s, 5 m, 30 m, 2 h, 5 h, 10 h, 10 h.
 STANDARD_WEBHOOKS_SCHEDULE = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
@@ -123,7 +159,7 @@ class RuleConfig(Strict):
     id: RuleId
     title: str = ""
     query: str
-    aliases: dict[str, list[str]] = Field(default_factory=dict)
+    aliases: dict[str, AliasVariants] = Field(default_factory=dict)
     sinks: list[SinkId] | None = None  # None: every sink
     templates: TemplatesConfig | None = None  # over each sink's own
     digest: DigestConfig | None = None  # group this rule's alerts, per sink
@@ -138,29 +174,46 @@ PersonId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
 
 class PersonConfig(Strict):
     """A person (or an office) that queries name as `@id`: their names and variants in every
-    script, and their roles. `@id` stands for any of them, each expanded by the aliases."""
+    script, and their roles. `@id` stands for any of them, each expanded by the aliases; a
+    Cyrillic name also in every case form (pipeline.rules.inflection).
+
+    `context` and `namesakes` are queries over the article: the names count only in an article
+    that `context` matches and `namesakes` does not (the surname alone, in an article about
+    Russian politics, is the Kremlin spokesman; in one about football it is a footballer). The
+    roles count in any article."""
 
     names: list[str] = Field(default_factory=list)  # "Dmitry Peskov", Peskov, "Дмитрий Песков"
     roles: list[str] = Field(default_factory=list)  # "Kremlin spokesman", "пресс-секретарь Кремля"
+    context: str | None = None  # where the names are this person: "Russia OR Kremlin OR ..."
+    namesakes: str | None = None  # where the names are someone else: "footballer OR ..."
 
     @model_validator(mode="after")
     def _something(self) -> PersonConfig:
         if not self.names and not self.roles:
             raise ValueError("a person needs names, roles or both")
+        if (self.context is not None or self.namesakes is not None) and not self.names:
+            raise ValueError("context: and namesakes: say where the names count: give names too")
         return self
 
     @property
     def variants(self) -> list[str]:
         return [*self.names, *(r for r in self.roles if r not in self.names)]
 
+    def spec(self) -> Person:
+        """What a matcher needs of this person: the names in every case form, the roles, and
+        where the names count."""
+        names = tuple(case_forms_of(self.names))
+        roles = tuple(r for r in self.roles if r not in names)
+        return Person(names=names, roles=roles, context=self.context, namesakes=self.namesakes)
 
-def person_variants(people: Mapping[str, PersonConfig]) -> dict[str, list[str]]:
-    """What a matcher needs of `people:`: each id's names and roles."""
-    return {person_id: person.variants for person_id, person in people.items()}
+
+def person_variants(people: Mapping[str, PersonConfig]) -> dict[str, Person]:
+    """What a matcher needs of `people:`, by id (PersonConfig.spec)."""
+    return {person_id: person.spec() for person_id, person in people.items()}
 
 
 class RulesFile(Strict):
-    aliases: dict[str, list[str]] = Field(default_factory=dict)
+    aliases: dict[str, AliasVariants] = Field(default_factory=dict)
     people: dict[PersonId, PersonConfig] = Field(default_factory=dict)
     rules: list[RuleConfig]
 
@@ -180,7 +233,7 @@ class Config(Strict):
     defaults: Defaults = Field(default_factory=Defaults)
     feeds: list[FeedConfig] = Field(default_factory=list)
     rules: list[RuleConfig] = Field(default_factory=list)
-    aliases: dict[str, list[str]] = Field(default_factory=dict)  # shared by every rule
+    aliases: dict[str, AliasVariants] = Field(default_factory=dict)  # shared by every rule
     people: dict[PersonId, PersonConfig] = Field(default_factory=dict)  # @id in every rule
     sinks: list[SinkConfig] = Field(default_factory=list)
     notify_sinks: list[SinkId] | None = None  # where feed notices go; None: every enabled sink

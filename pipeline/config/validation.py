@@ -17,10 +17,12 @@ from ..errors import ConfigError, ConfigIssue
 from ..redact import SECRET_KEYS
 from ..rules import AliasTable, QuerySyntaxError, parse_query
 from ..rules.nodes import Node
+from ..rules.parser import parse_condition
+from ..rules.people import Person
 from ..sinks.registry import KINDS
 from ..values import DigestConfig, TemplatesConfig
 from ..yamlsource import Document, KeyPath, format_key
-from .schema import Config, FeedConfig, PersonConfig, RuleConfig, StoriesConfig
+from .schema import AliasVariants, Config, FeedConfig, PersonConfig, RuleConfig, StoriesConfig
 
 M = TypeVar("M", bound=BaseModel)
 # Where a key's place cannot be told (a sink of an unknown type), any of these models' keys is
@@ -29,7 +31,7 @@ _ALL_MODELS: tuple[type[BaseModel], ...] = (
     Config, FeedConfig, RuleConfig, *(kind.config for kind in KINDS.values()),
     DigestConfig, TemplatesConfig, StoriesConfig, PersonConfig,
 )  # fmt: skip
-_ALIASES: TypeAdapter[dict[str, list[str]]] = TypeAdapter(dict[str, list[str]])
+_ALIASES: TypeAdapter[dict[str, list[str]]] = TypeAdapter(dict[str, AliasVariants])
 _PERSON: TypeAdapter[PersonConfig] = TypeAdapter(PersonConfig)
 
 
@@ -142,18 +144,18 @@ def people_models(doc: Document) -> dict[str, PersonConfig]:
     return {str(k): _PERSON.validate_python(v) for k, v in raw.items()}  # valid: the load went on
 
 
-def people_or_empty(raw: Any) -> dict[str, list[str]]:
+def people_or_empty(raw: Any) -> dict[str, Person]:
     """Each person's names and roles; a person that does not validate (reported by the
     validation of the file's top level) is known with none, so a query naming it is told that,
     not that there is no such person."""
     if not isinstance(raw, dict):
         return {}
-    out: dict[str, list[str]] = {}
+    out: dict[str, Person] = {}
     for person_id, entry in raw.items():
         try:
-            out[str(person_id)] = _PERSON.validate_python(entry).variants
+            out[str(person_id)] = _PERSON.validate_python(entry).spec()
         except ValidationError:
-            out[str(person_id)] = []
+            out[str(person_id)] = Person()
     return out
 
 
@@ -184,7 +186,7 @@ def cross_check(
     rules: list[tuple[int, RuleConfig]],
     rules_doc: Document,
     aliases: dict[str, list[str]],
-    people: dict[str, list[str]],
+    people: dict[str, Person],
     parsed: dict[str, Node],
 ) -> list[ConfigIssue]:
     """Duplicate feed URLs, sink ids and rule ids, unknown sinks named by rules and notify_sinks,
@@ -222,7 +224,7 @@ def check_queries(
     rules: list[tuple[int, RuleConfig]],
     rules_doc: Document,
     aliases: dict[str, list[str]],
-    people: dict[str, list[str]],
+    people: dict[str, Person],
     parsed: dict[str, Node],
 ) -> list[ConfigIssue]:
     """Alias and person problems (at the key) and query errors (at the very line and column);
@@ -240,6 +242,24 @@ def check_queries(
         issues.append(
             source.issue(("people", person_id), f"person @{person_id}: {problem.message}", at_key=True)
         )
+    for person_id, spec in people.items():
+        source = rules_doc if person_id in people_in_rules_file else doc
+        for key in ("context", "namesakes"):
+            written = getattr(spec, key)
+            if written is None:
+                continue
+            try:
+                parse_condition(written, shared)
+            except QuerySyntaxError as exc:
+                caret = "\n".join("    " + line for line in exc.caret().splitlines())
+                message = f"person @{person_id}: {key}: {exc.message} (column {exc.column} of the query)"
+                at = source.locate(("people", person_id, key), exc.column - 1)
+                line, column = at if at else (None, None)
+                issues.append(
+                    ConfigIssue(
+                        source.file, line, column, format_key(("people", person_id, key)), message, caret
+                    )
+                )
     for i, rule in rules:
         table = shared.extended(rule.aliases)
         if table is not shared:

@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .leaves import LeafError, variant_slots
-from .nodes import Leaf, Term
+from .nodes import Leaf, Node, Term
+from .people import People, Person
 from .text import tokenize
 
 __all__ = ["MAX_FORMS", "AliasProblem", "AliasTable"]
@@ -47,14 +48,23 @@ class AliasTable:
         self,
         aliases: Mapping[str, Sequence[str]] | None = None,
         parent: AliasTable | None = None,
-        people: Mapping[str, Sequence[str]] | None = None,
+        people: People | None = None,
     ) -> None:
         self._parent = parent
-        # The people a query names as @id: id -> their names and roles (see `person`).
-        self._people: dict[str, tuple[str, ...]] = (
-            parent._people if parent is not None else {k: tuple(v) for k, v in (people or {}).items()}
+        # The people a query names as @id: id -> their names and roles (see `person`); a plain
+        # list is names that count everywhere.
+        self._people: dict[str, Person] = (
+            parent._people
+            if parent is not None
+            else {
+                k: v if isinstance(v, Person) else Person(names=tuple(v)) for k, v in (people or {}).items()
+            }
         )
-        self._person_forms: dict[str, list[Seq]] = parent._person_forms if parent is not None else {}
+        self._person_forms: dict[tuple[str, bool], list[Seq]] = (
+            parent._person_forms if parent is not None else {}
+        )
+        # Each conditional person's condition as a tree (parser.person_condition fills it).
+        self.conditions: dict[str, Node] = parent.conditions if parent is not None else {}
         self._own: dict[Key, list[str]] = {}
         self._written: dict[Key, str] = {}
         self._bad: list[AliasProblem] = []
@@ -85,13 +95,18 @@ class AliasTable:
         """The ids a query may name as @id."""
         return sorted(self._people)
 
-    def person(self, person_id: str) -> list[Seq] | None:
-        """Every form of `@person_id`: each of its names and roles, expanded by the aliases (the
-        shared ones: a person means the same in every rule); None when there is no such person."""
-        variants = self._people.get(person_id)
-        if variants is None:
+    def person_spec(self, person_id: str) -> Person | None:
+        return self._people.get(person_id)
+
+    def person(self, person_id: str, names: bool = True) -> list[Seq] | None:
+        """Every form of `@person_id`: each of its names (unless not `names`) and roles, expanded
+        by the aliases (the shared ones: a person means the same in every rule); None when there
+        is no such person."""
+        spec = self._people.get(person_id)
+        if spec is None:
             return None
-        found = self._person_forms.get(person_id)
+        variants = spec.variants if names else spec.roles
+        found = self._person_forms.get((person_id, names))
         if found is None:
             root = self
             while root._parent is not None:
@@ -103,14 +118,14 @@ class AliasTable:
                         forms.setdefault(form)
                 except LeafError:
                     continue  # reported by person_problems
-            found = self._person_forms[person_id] = list(forms)[:MAX_FORMS]
+            found = self._person_forms[(person_id, names)] = list(forms)[:MAX_FORMS]
         return found
 
     def person_problems(self) -> list[AliasProblem]:
         """A name or role that is not a word, phrase, prefix or =exact word; too many forms."""
         out = []
-        for person_id, variants in self._people.items():
-            for variant in variants:
+        for person_id, spec in self._people.items():
+            for variant in spec.variants:
                 try:
                     variant_slots(variant)
                 except LeafError as exc:

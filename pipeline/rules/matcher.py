@@ -26,6 +26,7 @@ from .index import Document, DocumentIndex
 from .lexer import QuerySyntaxError
 from .nodes import FIELDS, Node
 from .parser import parse_query
+from .people import People
 from .prefilter import Prefilter
 
 __all__ = [
@@ -135,7 +136,7 @@ class Matcher:
         rules: Iterable[RuleSpec],
         shared_aliases: Mapping[str, Sequence[str]] | None = None,
         *,
-        people: Mapping[str, Sequence[str]] | None = None,
+        people: People | None = None,
         parsed: Trees | None = None,
     ) -> None:
         # The trees hold no cycles; the cyclic GC is paused so that it does not walk every

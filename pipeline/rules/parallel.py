@@ -35,6 +35,7 @@ from typing import NamedTuple
 from .aliases import AliasTable
 from .matcher import RuleSource, parse_rule
 from .nodes import Node
+from .people import People
 
 __all__ = ["MAX_PROCESSES", "PARALLEL_MIN_RULES", "HelperTrees", "build_processes", "parse_in_helpers"]
 
@@ -66,7 +67,7 @@ def parse_in_helpers(
     rules: Iterable[RuleSource],
     shared_aliases: Mapping[str, Sequence[str]] | None = None,
     *,
-    people: Mapping[str, Sequence[str]] | None = None,
+    people: People | None = None,
     processes: int,
 ) -> HelperTrees:
     """The trees of `rules`, by rule id, parsed in `processes` processes, counting this one

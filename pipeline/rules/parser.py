@@ -26,6 +26,7 @@ it, y in what was said; those side by side in one AND ask for one statement that
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import assert_never
 
@@ -53,8 +54,9 @@ from .nodes import (
     spans_when_true,
     walk,
 )
+from .people import MAX_CONDITIONED, condition, quietly
 
-__all__ = ["AliasTable", "parse_query"]
+__all__ = ["AliasTable", "parse_condition", "parse_query", "person_condition"]
 
 _MAX_DEPTH = 64
 
@@ -70,12 +72,72 @@ _OPERAND_START = frozenset(
 
 
 def parse_query(query: str, aliases: Mapping[str, Sequence[str]] | AliasTable | None = None) -> Node:
-    """Parse a watch-rule query into a tree; raises QuerySyntaxError with a 1-based column."""
+    """Parse a watch-rule query into a tree; raises QuerySyntaxError with a 1-based column.
+
+    A query naming people whose names count only in some articles (`context:`, `namesakes:`)
+    becomes one reading per case, each behind its condition (pipeline.rules.people)."""
     table = aliases if isinstance(aliases, AliasTable) else AliasTable(aliases)
+    parser = _parsed(query, table, {})
+    conditional = parser.conditional
+    if not conditional:
+        return parser.tree
+    if len(conditional) > MAX_CONDITIONED:
+        raise QuerySyntaxError(
+            f"a query may name at most {MAX_CONDITIONED} people with a context or namesakes "
+            f"(this one names {', '.join('@' + p for p in conditional)})",
+            1,
+            query,
+        )
+    guards = {p: person_condition(p, table, query) for p in conditional}
+    readings: list[Node] = []
+    for counts in itertools.product((True, False), repeat=len(conditional)):
+        assume = dict(zip(conditional, counts, strict=True))
+        tree = parser.tree if all(counts) else _parsed(query, table, assume).tree
+        guard = [quietly(guards[p]) if c else Not(guards[p]) for p, c in assume.items()]
+        readings.append(And((*guard, tree)))
+    return Or(tuple(readings))
+
+
+def person_condition(person_id: str, table: AliasTable, query: str = "") -> Node:
+    """Where `@person_id`'s names count, as a tree (its context and namesakes, parsed with the
+    shared aliases); QuerySyntaxError (at column 1 of `query`) when either does not parse."""
+    found = table.conditions.get(person_id)
+    if found is not None:
+        return found
+    spec = table.person_spec(person_id)
+    assert spec is not None and spec.conditional
+    parts: dict[str, Node | None] = {"context": None, "namesakes": None}
+    for key in parts:
+        written = getattr(spec, key)
+        if written is None:
+            continue
+        try:
+            parts[key] = parse_condition(written, table)
+        except QuerySyntaxError as exc:
+            raise QuerySyntaxError(f"@{person_id}'s {key}: does not parse ({exc})", 1, query) from None
+    tree = table.conditions[person_id] = condition(parts["context"], parts["namesakes"])
+    return tree
+
+
+def parse_condition(query: str, table: AliasTable) -> Node:
+    """A person's context or namesakes: a query about the article, naming no one as @id (the
+    names it would name count only where such a query holds)."""
+    parser = _parsed(query, table, {}, people=False)
+    return parser.tree
+
+
+def _parsed(query: str, table: AliasTable, assume: Mapping[str, bool], people: bool = True) -> _Parser:
+    """A parser that has parsed `query` (`.tree`), each conditional person's names counting as
+    `assume` says (True when not said). The checks that a tree can match are made on the reading
+    where every name counts: another reading may match nothing (a person without roles)."""
+    checks = all(assume.values())
     try:
-        return _Parser(query, table, track=False).parse()
+        parser = _Parser(query, table, track=False, assume=assume, checks=checks, people=people)
+        parser.tree = parser.parse()
     except _NeedColumns:  # a rare error that needs node columns: parse again, keeping them
-        return _Parser(query, table, track=True).parse()
+        parser = _Parser(query, table, track=True, assume=assume, checks=checks, people=people)
+        parser.tree = parser.parse()
+    return parser
 
 
 def _describe(tok: Tok) -> str:
@@ -87,10 +149,23 @@ def _describe(tok: Tok) -> str:
 
 
 class _Parser:
-    def __init__(self, query: str, aliases: AliasTable, track: bool) -> None:
+    def __init__(
+        self,
+        query: str,
+        aliases: AliasTable,
+        track: bool,
+        assume: Mapping[str, bool] | None = None,
+        checks: bool = True,
+        people: bool = True,
+    ) -> None:
         self.query = query
         self.aliases = aliases
         self.track = track  # keep each node's column (only needed to report some errors)
+        self.assume = assume or {}  # conditional person -> whether their names count here
+        self.checks = checks  # whether to refuse a tree that can never match
+        self.people = people  # whether @id may be named (not in a person's context)
+        self.conditional: list[str] = []  # the conditional people named, in order
+        self.tree: Node = Or(())
         self.toks: list[Tok] = []
         self.pos = 0
         self.depth = 0
@@ -129,6 +204,8 @@ class _Parser:
             raise self.error("unbalanced parentheses: this ')' has no matching '('", tok.col)
         if tok.kind is not Kind.END:  # pragma: no cover - the loops above consume everything else
             raise self.error(f"unexpected {_describe(tok)}", tok.col)
+        if not self.checks:
+            return node
         if not spans_when_true(node):  # (true implies has_positive: NEAR operands are spans)
             if not has_positive(node):
                 raise self.error("this query can never match: a query needs at least one positive term", 1)
@@ -324,7 +401,17 @@ class _Parser:
             raise self.error(
                 f"'@' must be followed by the id of one of the people (people:), e.g. {example}", tok.col
             )
-        forms = self.aliases.person(tok.text)
+        if not self.people:
+            raise self.error(f"'@{tok.text}': a person's context and namesakes cannot name people", tok.col)
+        spec = self.aliases.person_spec(tok.text)
+        counts = True
+        if spec is not None and spec.conditional:
+            if tok.text not in self.conditional:
+                self.conditional.append(tok.text)
+            counts = self.assume.get(tok.text, True)
+        forms = self.aliases.person(tok.text, names=counts)
+        if not counts:  # the roles alone: none is a person this article cannot name
+            return Or(tuple(to_node(f) for f in forms or ()))
         if forms is None:
             close = difflib.get_close_matches(tok.text, known, n=1)
             hint = f"; did you mean @{close[0]}?" if close else ""

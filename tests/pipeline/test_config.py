@@ -77,6 +77,17 @@ CASES: list[tuple[str, dict[str, str], Expected]] = [
         ],
     ),
     (
+        "bad_person_context.yaml",
+        {},
+        [
+            (3, "aliases.Peskov", "an alias written as a mapping takes names: and variants:, not spellings"),
+            (8, "people.peskov.context", "person @peskov: context: unbalanced parentheses"),
+            (10, "people.roles-only", "context: and namesakes: say where the names count: give names too"),
+            (14, "people.named.namesakes", "a person's context and namesakes cannot name people"),
+            (17, "rules[0].query", "rule fine: @peskov's context: does not parse"),
+        ],
+    ),
+    (
         "missing_var.yaml",
         {},
         [

@@ -7,6 +7,9 @@ import pytest
 
 from pipeline.config import RuleConfig
 from pipeline.rules import AliasTable, Document, Matcher, QuerySyntaxError, explain, parse_query
+from pipeline.rules.parser import parse_condition
+from pipeline.rules.people import Person
+from pipeline.rules.reference import ReferenceMatcher
 
 ALIASES = {"Peskov": ["Peskow", "Песков"]}
 PEOPLE = {
@@ -69,3 +72,66 @@ def test_a_bad_person_is_a_rule_error_of_the_matcher() -> None:
 
     with pytest.raises(RuleErrors, match="@bad"):
         Matcher([RuleConfig(id="p", query="x")], None, people={"bad": ["Pe*skov"]})
+
+
+# --- where a person's names count: context and namesakes ------------------------------------------
+
+CONDITIONED = {
+    "peskov": Person(
+        names=("Peskov", "Песков", "Пескова"),
+        roles=("Kremlin spokesman",),
+        context="Russia OR sanctions OR санкци*",
+        namesakes="footballer OR (Peskov NEAR/4 scored)",
+    ),
+    "zuzukin": Person(names=("Zuzukin",), context="Russia"),  # no roles at all
+}
+
+
+def _conditioned(query: str) -> Matcher:
+    return Matcher([RuleConfig(id="r", query=query)], {}, people=CONDITIONED)
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "hit"),
+    [
+        # the surname alone counts where the context holds and the namesakes do not
+        ("said_by:@peskov", "Peskov said the sanctions were unlawful.", True),
+        ("said_by:@peskov", "По словам Пескова, санкции незаконны.", True),
+        ("said_by:@peskov", "Peskov said the weather was fine.", False),
+        ("said_by:@peskov", "Peskov, who scored twice, said Russia would win.", False),
+        ("said_by:@peskov", "The footballer Peskov said sanctions hurt the club.", False),
+        # a role counts in any article
+        ("said_by:@peskov", "The Kremlin spokesman said the weather was fine.", True),
+        ("said_by:@peskov", "The Kremlin spokesman said the footballer scored.", True),
+        # a person with names only: nothing outside the context, under NOT and NEAR too
+        ("said_by:@zuzukin", "Zuzukin said the roads in Russia were bad.", True),
+        ("said_by:@zuzukin", "Zuzukin said the roads were bad.", False),
+        ("@zuzukin NEAR/3 said", "Zuzukin said it in Russia.", True),
+        ("@zuzukin NEAR/3 said", "Zuzukin said it.", False),
+        ("roads -@zuzukin", "Zuzukin said the roads in Russia were bad.", False),
+        ("roads -@zuzukin", "Zuzukin said the roads were bad.", True),
+    ],
+)
+def test_a_person_s_names_count_only_where_the_context_holds_and_no_namesake(
+    query: str, text: str, hit: bool
+) -> None:
+    assert bool(_conditioned(query).match_ids(Document(title="", text=text))) is hit
+    assert bool(ReferenceMatcher([("r", parse_query(query, AliasTable({}, people=CONDITIONED)))]).match_ids(
+        Document(title="", text=text)
+    )) is hit  # fmt: skip
+
+
+def test_the_words_that_place_an_article_are_not_shown_as_hits() -> None:
+    (hit,) = _conditioned("said_by:@peskov").match(
+        Document(title="", text="Peskov said the sanctions were unlawful.")
+    )
+    (shown,) = hit.matches
+    assert shown.terms == ("Peskov", "said")  # not "sanctions", the context's word
+
+
+def test_people_in_a_context_and_too_many_conditioned_people_are_errors() -> None:
+    many = {f"p{i}": Person(names=(f"Name{i}",), context="Russia") for i in range(4)}
+    with pytest.raises(QuerySyntaxError, match="at most 3 people with a context or namesakes"):
+        parse_query("@p0 @p1 @p2 @p3", AliasTable({}, people=many))
+    with pytest.raises(QuerySyntaxError, match="cannot name people"):
+        parse_condition("@peskov OR Russia", AliasTable({}, people=CONDITIONED))
