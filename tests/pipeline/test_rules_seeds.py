@@ -237,6 +237,20 @@ ICC_POSITIVE: list[tuple[str, set[str]]] = [
     ("Решение Международного уголовного суда вызвало споры.", {ICC}),
     ("Der Internationale Strafgerichtshof hat einen Haftbefehl erlassen.", {ICC}),
     ("La Cour pénale internationale a émis un mandat d'arrêt.", {ICC}),
+    # Ukrainian: the full name in its case forms, МКС near court business, the treaty, the seat
+    ("Міжнародний кримінальний суд видав ордер на арешт командувача.", {ICC}),
+    ("Угорщина вийшла з Міжнародного кримінального суду.", {ICC}),
+    ("Прокурор МКС відвідав Київ.", {ICC}),
+    ("Україна ратифікувала Римський статут торік.", {ICC}),
+    ("Гаазький суд видав ордер на арешт командувача флоту.", {ICC}),
+    # German: the press's names for it, and ICC near a Haftbefehl
+    ("Der IStGH hat seine Ermittlungen ausgeweitet.", {ICC}),
+    ("Das Weltstrafgericht verurteilte den Milizenführer.", {ICC}),
+    ("Trotz des Haftbefehls des Strafgerichtshofs reiste er nach Ulan-Bator.", {ICC}),
+    ("Der ICC hat einen Haftbefehl gegen den General erlassen.", {ICC}),
+    # English: the court as an institution one is wanted by or withdraws from
+    ("Hungary began withdrawing from the ICC on Thursday.", {ICC}),
+    ("Netanyahu, who is wanted by the ICC, visited Budapest.", {ICC}),
 ]
 
 ICC_NEGATIVE: list[tuple[str, set[str]]] = [
@@ -264,6 +278,16 @@ ICC_NEGATIVE: list[tuple[str, set[str]]] = [
     ("The International Court of Justice in The Hague ruled on the genocide case.", set()),
     ("The court in The Hague ordered the prosecutor to reopen the case of the Yugoslav general.", set()),
     ("Arrest warrants were issued for the suspects by a court in Paris.", set()),
+    ("Міжнародний суд ООН у Гаазі розглянув позов щодо геноциду.", set()),
+    ("Der Internationale Gerichtshof in Den Haag hat ein Gutachten vorgelegt.", set()),
+    ("Der Internationale Strafgerichtshof für das ehemalige Jugoslawien verurteilte Mladić.", set()),
+    # other ICCs and МКС in Ukrainian, Russian and German
+    ("Міжнародна космічна станція (МКС) пройшла над Києвом.", set()),
+    ("Экипаж МКС вернулся на Землю после полугода на орбите.", set()),
+    ("Судьба МКС решится в 2030 году.", set()),  # судьба (fate), not судья (a judge)
+    ("Міжнародна рада з крикету (ICC) затвердила новий формат.", set()),
+    ("Das Schiedsgericht der ICC hat drei Richter ernannt.", set()),
+    ("The company's Internal Complaints Committee (ICC) withdrew the case against the manager.", set()),
 ]
 
 
@@ -288,6 +312,17 @@ NAVALNY_POSITIVE: list[tuple[str, set[str]]] = [
     ("Полиция задержала людей, пришедших почтить память Навального.", {NAV}),
     ("Суд признал ФБК экстремистской организацией.", {NAV}),
     ("Фонд борьбы с коррупцией опубликовал новое расследование.", {NAV}),
+    ("Навальная заявила, что продолжит дело мужа.", {NAV}),
+    # Ukrainian: an oblique case alone, the nominative after a first name or about him
+    ("Поліція затримала людей, які прийшли вшанувати пам'ять Навального.", {NAV}),
+    ("Юлія Навальна виступила в Мюнхені.", {NAV}),
+    ("Навальний оголосив голодування в колонії.", {NAV}),
+    # his foundation in Ukrainian and German
+    ("ФБК оприлюднив нове розслідування про палац.", {NAV}),
+    ("Команда FBK продовжує розслідування корупції.", {NAV}),
+    ("Фонд боротьби з корупцією опублікував розслідування.", {NAV}),
+    ("Die Antikorruptionsstiftung FBK veröffentlichte eine Recherche.", {NAV}),
+    ("Die Stiftung für Korruptionsbekämpfung veröffentlichte ein Video.", {NAV}),
 ]
 
 NAVALNY_NEGATIVE: list[tuple[str, set[str]]] = [
@@ -306,6 +341,16 @@ NAVALNY_NEGATIVE: list[tuple[str, set[str]]] = [
     ("ФБК понизил прогноз роста ВВП на следующий год.", set()),
     ("Судно перевозило навальный груз из Мурманска.", set()),
     ("Навалочные грузы составили половину оборота порта.", set()),
+    ("Навальная погрузка угля запрещена.", set()),
+    # the Ukrainian adjective and adverb (swift, torrential), capitalised where they open a sentence
+    ("Навальний наступ ворога захлинувся біля річки.", set()),
+    ("Навальна злива пройшла над Львовом уночі.", set()),
+    ("Ціни зросли навально за одну добу.", set()),
+    # other anti-corruption foundations
+    ("Региональный фонд борьбы с коррупцией провёл семинар.", set()),
+    ("Громадський фонд боротьби з корупцією оприлюднив рейтинг.", set()),
+    ("The Anti-Corruption Foundation of Georgia criticised the new law.", set()),
+    ("Eine Antikorruptionsstiftung aus Kiew kritisierte die Preise.", set()),
 ]
 
 
