@@ -284,6 +284,7 @@ def _report(
 _SHOWN_WORDS = 6  # of a context's or a mention's words
 _SHOWN_STATEMENTS = 5  # statements by someone else
 _QUERY_CHARS = 160
+_QUOTE_CHARS = 300
 
 
 def explanation_lines(found: Explanation, indent: str) -> Iterator[str]:
@@ -304,7 +305,8 @@ def _matched_statement(match: StatementMatch, indent: str) -> Iterator[str]:
     rows += [("resolved", _resolved(r, st.speaker)) for r in match.resolved]
     if not match.resolved and match.speaker_words:
         rows.append(("matched", _listed(match.speaker_words)))
-    rows += [("verb", st.verb or "(none: a headline)"), ("quote", st.content)]
+    has_verb = any(c.isalpha() for c in st.verb)  # a headline's "X: …" has a colon for one
+    rows += [("verb", st.verb if has_verb else "(none: a headline)"), ("quote", _cut(st.content))]
     rows += [("quote hits", _listed(match.quote_words))] if match.quote_words else []
     for label, value in rows:
         yield f"{indent}  {label + ':':<11} {one_line(value)}"
@@ -412,4 +414,9 @@ def _listed(words: Sequence[str]) -> str:
 
 
 def _query(query: str) -> str:
-    return query if len(query) <= _QUERY_CHARS else query[: _QUERY_CHARS - 1] + "…"
+    return _cut(query, _QUERY_CHARS)
+
+
+def _cut(text: str, most: int = _QUOTE_CHARS) -> str:
+    text = one_line(text)
+    return text if len(text) <= most else text[: most - 1] + "…"
