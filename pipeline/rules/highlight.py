@@ -14,7 +14,7 @@ from .evaluate import Hit
 from .index import FieldIndex
 from .nodes import Leaf, Phrase, explain
 
-__all__ = ["SNIPPET_WORDS", "build_match"]
+__all__ = ["SNIPPET_WORDS", "build_match", "statement_ref"]
 
 SNIPPET_WORDS = 30
 _SPACES = re.compile(r"\s{2,}|[^\S ]")
@@ -59,11 +59,12 @@ def build_match(field: str, index: FieldIndex, found: Iterable[Hit], words: int 
         highlights=tuple(highlights),
         hits=tuple(term_hits),
         hits_total=len(every) if len(every) > len(mine) else None,
-        statement=_statement_ref(said[0].statement) if said and said[0].statement is not None else None,
+        statement=statement_ref(said[0].statement) if said and said[0].statement is not None else None,
     )
 
 
-def _statement_ref(st: Statement) -> StatementRef:
+def statement_ref(st: Statement) -> StatementRef:
+    """A statement as a match carries it (and `rules test --explain` prints it)."""
     return StatementRef(
         speaker=st.speaker, identity=st.identity, verb=st.verb,
         content=st.content[: StatementRef.MAX_CONTENT_CHARS],

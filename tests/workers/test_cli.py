@@ -132,6 +132,72 @@ def test_rules_test_with_another_rules_file_and_explain(tmp_path: Path) -> None:
     assert "[kremlin-spokesman]" not in out.stdout  # the config's rules are not run
 
 
+def _statement_docs(tmp_path: Path) -> dict[str, Path]:
+    """Texts for the statement rule: first line the title, as `rules test` reads a .txt file."""
+    texts = {
+        "pronoun": "Talks\nDmitry Peskov, the Kremlin spokesman, was at the summit in Moscow. "
+        "He said talks would continue.\n",
+        "envoy": "AI in schools\nDmitry Peskov, the president's envoy for digital and technological "
+        "development, said AI would change schools.\n",
+        "daughter": "War\nPeskov's daughter Elizaveta said she opposed the war.\n",
+        "zakharova": "Sanctions\nMaria Zakharova said Peskov had lied about the sanctions.\n",
+        "weather": "Weather\nThe weather in Paris was fine.\n",
+    }
+    paths = {}
+    for name, text in texts.items():
+        paths[name] = tmp_path / f"{name}.txt"
+        paths[name].write_text(text, encoding="utf-8")
+    return paths
+
+
+def test_rules_test_explain_and_why_not_name_the_statement_and_the_reason(tmp_path: Path) -> None:
+    docs = _statement_docs(tmp_path)
+    out = wirewatch("rules", "test", str(tmp_path), "--explain", "--why-not", "kremlin-spokesman")
+    assert out.returncode == 0, out.stderr
+    by_doc = {
+        Path(block.split(":", 1)[0]).stem: block
+        for block in re.split(r"\n(?=/)", out.stdout[out.stdout.index(str(tmp_path)) :])
+    }
+    assert set(by_doc) == set(docs)
+    # --explain: the statement, where, whom the pronoun was taken for and why
+    pronoun = by_doc["pronoun"]
+    assert "    matched statement: text, sentence 3 (chars 73-102)\n" in pronoun
+    assert "      speaker:    He\n" in pronoun
+    assert "      refers to:  Dmitry Peskov, the Kremlin spokesman\n" in pronoun
+    assert '      resolved:   @peskov by name: Peskov (in whom "He" refers back to)\n' in pronoun
+    assert "      quote:      talks would continue\n" in pronoun
+    assert "@peskov's names count here: the context holds (" in pronoun
+    assert "why not" not in pronoun  # it matched
+    # --why-not: the nearest thing, and why it did not count
+    envoy = by_doc["envoy"]
+    assert "why not [kremlin-spokesman]:\n    a statement whose speaker has @peskov's names" in envoy
+    assert "the namesakes matched (digital and technological development)" in envoy
+    daughter = by_doc["daughter"]
+    assert "a statement by a speaker the rule excludes:\n      Peskov's daughter Elizaveta said:" in daughter
+    assert "@peskov by name: Peskov (as named); excluded by the rule: daughter, Elizaveta" in daughter
+    zakharova = by_doc["zakharova"]
+    assert "statements by someone else (1):\n      Maria Zakharova said: “Peskov had lied" in zakharova
+    assert "@peskov (by name) is mentioned, in no statement of theirs: Peskov" in zakharova
+    assert "nothing: no statement and no mention" in by_doc["weather"]
+    assert "1 matches" in out.stdout
+
+
+def test_rules_test_why_not_as_json_and_an_unknown_rule(tmp_path: Path) -> None:
+    docs = _statement_docs(tmp_path)
+    out = wirewatch(
+        "rules", "test", str(docs["envoy"]), str(docs["pronoun"]), "--why-not", "kremlin-spokesman", "--json"
+    )
+    assert out.returncode == 0, out.stderr
+    envoy, pronoun = (json.loads(line) for line in out.stdout.splitlines())
+    (miss,) = envoy["why_not"]["kremlin-spokesman"]["misses"]
+    assert miss["kind"] == "names-did-not-count"
+    assert miss["found"]["statement"]["speaker"] == "Dmitry Peskov"
+    assert miss["names"][0]["namesakes"] == ["digital and technological development"]
+    assert pronoun["why_not"] == {} and pronoun["matches"]  # it matched: nothing to say why not
+    wrong = wirewatch("rules", "test", str(docs["envoy"]), "--why-not", "kremlin")
+    assert wrong.returncode == 2 and "no rule 'kremlin'" in wrong.stderr
+
+
 def test_rules_test_reports_a_bad_rules_file_and_exits_2(tmp_path: Path) -> None:
     rules = tmp_path / "bad.yaml"
     rules.write_text("rules:\n  - id: r\n    query: >-\n      Peskov\n      NEAR/0 said\n", encoding="utf-8")

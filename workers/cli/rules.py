@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
 import sys
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import assert_never
 
 import click
 
@@ -20,9 +23,33 @@ from pipeline.extract import extract_text
 from pipeline.fetch import Fetcher
 from pipeline.models import Article
 from pipeline.plaintext import one_line
-from pipeline.rules import Document, Matcher, tree
+from pipeline.rules import AliasTable, Document, Matcher, tree
 from pipeline.rules import explain as explain_node
+from pipeline.rules.highlight import statement_ref
 from pipeline.rules.parallel import build_processes, parse_in_helpers
+from pipeline.rules.why import (
+    Absent,
+    Apart,
+    Excluded,
+    Explanation,
+    FoundStatement,
+    Mentioned,
+    Miss,
+    Names,
+    NamesDidNotCount,
+    NoneOf,
+    Nothing,
+    OtherSpeakers,
+    Part,
+    Present,
+    QuoteMissed,
+    Resolved,
+    RuleWhy,
+    StatementMatch,
+    WhyNot,
+    has_statements,
+)
+from pipeline.sinks.render import statement_line
 
 from .helpers import CliState, loaded_or_exit, or_exit, shared_options
 from .output import hit_lines, seeds_dir
@@ -96,7 +123,19 @@ def rules() -> None:
 @click.option("--seeds", "use_seeds", is_flag=True, help="also run over seeds/*.txt")
 @click.option("--seeds-dir", "seeds_from", default=None, help="where the seeds are (default: ./seeds)")
 @click.option("--rules", "rules_file", default=None, help="run this rules file instead of the config's rules")
-@click.option("--explain", is_flag=True, help="print each rule's parsed query tree first")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="print each rule's parsed query tree first, and for a statement rule the statement that"
+    " matched and whom its speaker was taken for",
+)
+@click.option(
+    "--why-not",
+    "why_not",
+    multiple=True,
+    metavar="RULE",
+    help="for each document this rule does not match, the nearest thing found (repeatable)",
+)
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per document")
 @shared_options(top=False)
 @click.pass_obj
@@ -107,9 +146,12 @@ def rules_test(
     seeds_from: str | None,
     rules_file: str | None,
     explain: bool,
+    why_not: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Run the rules over files, directories, URLs or the seeds and show why each matched.
+    """Run the rules over files, directories, URLs or the seeds and show why each matched
+    (--explain: which statement, and whom its speaker was taken for) or, with --why-not RULE,
+    why that rule did not.
 
     No Redis needed. Exit 0 when done (matches or not), 2 for a bad config or rules file.
     """
@@ -137,6 +179,12 @@ def rules_test(
         processes = build_processes(len(rule_list))  # many rules: parsed in helper processes too
         with parse_in_helpers(rule_list, aliases, people=variants, processes=processes) as helped:
             matcher = Matcher(rule_list, aliases, people=variants, parsed=helped)
+    known = [r.rule_id for r in matcher.rules]
+    for wanted in why_not:
+        if wanted not in known:
+            raise click.BadParameter(
+                f"no rule {wanted!r} (rules: {', '.join(known)})", param_hint="--why-not"
+            )
     if explain:
         for rule in matcher.rules:
             if as_json:
@@ -163,14 +211,33 @@ def rules_test(
             shown = stack.enter_context(
                 click.progressbar(sources, file=sys.stderr, label="reading", show_pos=True)
             )
-        total = _report(shown, matcher, fetcher, cfg.defaults.max_page_bytes, as_json, color)
+        table = AliasTable(aliases, people=variants)  # the shared one: a person means the same everywhere
+        whys = _Whys.of(matcher, table, explain, why_not)
+        total = _report(shown, matcher, fetcher, cfg.defaults.max_page_bytes, as_json, color, whys)
     if not as_json:
         click.echo(f"{total} matches")
 
 
+@dataclass(frozen=True)
+class _Whys:
+    """The rules to explain: the statement rules (--explain) and the --why-not ones."""
+
+    explain: dict[str, RuleWhy]
+    why_not: dict[str, RuleWhy]
+
+    @classmethod
+    def of(cls, matcher: Matcher, table: AliasTable, explain: bool, why_not: Sequence[str]) -> _Whys:
+        wanted = [r for r in matcher.rules if r.rule_id in why_not or (explain and has_statements(r.node))]
+        made = {r.rule_id: RuleWhy(r.node, table) for r in wanted}
+        return cls(
+            {k: w for k, w in made.items() if explain and has_statements(w.tree)},
+            {k: made[k] for k in dict.fromkeys(why_not)},
+        )
+
+
 def _report(
     sources: Iterable[str | Path], matcher: Matcher, fetcher: Fetcher | None, max_page_bytes: int,
-    as_json: bool, color: bool,
+    as_json: bool, color: bool, whys: _Whys,
 ) -> int:  # fmt: skip
     """Each document's matches, as text or JSON lines; how many in all."""
     total = 0
@@ -181,17 +248,20 @@ def _report(
         name = str(source)
         hits = matcher.match(doc)
         total += len(hits)
+        matched = {h.rule_id for h in hits}
+        explained = {k: w.explain(doc) for k, w in whys.explain.items() if k in matched}
+        missed = {k: w.why_not(doc) for k, w in whys.why_not.items() if k not in matched}
         if as_json:
-            click.echo(
-                json.dumps(
-                    {
-                        "document": name,
-                        "title": doc.title,
-                        "matches": [h.model_dump(mode="json") for h in hits],
-                    },
-                    ensure_ascii=False,
-                )
-            )
+            record: dict[str, object] = {
+                "document": name,
+                "title": doc.title,
+                "matches": [h.model_dump(mode="json") for h in hits],
+            }
+            if whys.explain:
+                record["statements"] = {k: dataclasses.asdict(e) for k, e in explained.items()}
+            if whys.why_not:
+                record["why_not"] = {k: dataclasses.asdict(w) for k, w in missed.items()}
+            click.echo(json.dumps(record, ensure_ascii=False))
             continue
         click.echo(f"{name}: {one_line(doc.title)[:100]}")
         if not hits:
@@ -199,4 +269,154 @@ def _report(
         for hit in hits:
             for line in hit_lines(hit, color):
                 click.echo(line)
+            if hit.rule_id in explained:
+                for line in explanation_lines(explained[hit.rule_id], "    "):
+                    click.echo(line)
+        for rule_id, why in missed.items():
+            click.echo(f"  why not [{rule_id}]:")
+            for line in why_not_lines(why, "    "):
+                click.echo(line)
     return total
+
+
+# --- --explain and --why-not as text --------------------------------------------------------------
+
+_SHOWN_WORDS = 6  # of a context's or a mention's words
+_SHOWN_STATEMENTS = 5  # statements by someone else
+_QUERY_CHARS = 160
+_QUOTE_CHARS = 300
+
+
+def explanation_lines(found: Explanation, indent: str) -> Iterator[str]:
+    """The statements that matched a statement rule: where, who (and whom that was taken for),
+    the verb, what was said; then whether each conditional person's names counted."""
+    for match in found.statements:
+        yield from _matched_statement(match, indent)
+    for names in found.people:
+        yield f"{indent}{_names_line(names)}"
+
+
+def _matched_statement(match: StatementMatch, indent: str) -> Iterator[str]:
+    st = match.found.statement
+    yield f"{indent}matched statement: {_place(match.found)}"
+    rows = [("speaker", st.speaker)]
+    rows += [("apposition", st.apposition)] if st.apposition else []
+    rows += [("refers to", st.refers_to)] if st.refers_to else []
+    rows += [("resolved", _resolved(r, st.speaker)) for r in match.resolved]
+    if not match.resolved and match.speaker_words:
+        rows.append(("matched", _listed(match.speaker_words)))
+    has_verb = any(c.isalpha() for c in st.verb)  # a headline's "X: …" has a colon for one
+    rows += [("verb", st.verb if has_verb else "(none: a headline)"), ("quote", _cut(st.content))]
+    rows += [("quote hits", _listed(match.quote_words))] if match.quote_words else []
+    for label, value in rows:
+        yield f"{indent}  {label + ':':<11} {one_line(value)}"
+
+
+def why_not_lines(why: WhyNot, indent: str) -> Iterator[str]:
+    """The nearest things found, nearest first."""
+    for miss in why.misses:
+        yield from _miss_lines(miss, why.people, indent)
+
+
+def _miss_lines(miss: Miss, people: Sequence[Names], indent: str) -> Iterator[str]:
+    match miss:
+        case Excluded(found, resolved, words):
+            yield f"{indent}a statement by a speaker the rule excludes:"
+            yield f"{indent}  {_statement(found)}"
+            yield f"{indent}  {_resolved_all(resolved, found)}; excluded by the rule: {_listed(words)}"
+        case NamesDidNotCount(found, resolved, names):
+            who = ", ".join(f"@{n.person}" for n in names)
+            yield f"{indent}a statement whose speaker has {who}'s names, which do not count here:"
+            yield f"{indent}  {_statement(found)}"
+            yield f"{indent}  {_resolved_all(resolved, found)}"
+            for n in names:
+                yield f"{indent}  {_names_line(n)}"
+        case QuoteMissed(found, resolved, quote):
+            yield f"{indent}a statement by the speaker asked for, not saying {_query(quote)}:"
+            yield f"{indent}  {_statement(found)}"
+            if resolved:
+                yield f"{indent}  {_resolved_all(resolved, found)}"
+        case OtherSpeakers(statements):
+            yield f"{indent}statements by someone else ({len(statements)}):"
+            for found in statements[:_SHOWN_STATEMENTS]:
+                yield f"{indent}  {_statement(found)}"
+            if len(statements) > _SHOWN_STATEMENTS:
+                yield f"{indent}  (+{len(statements) - _SHOWN_STATEMENTS} more)"
+        case Mentioned(person, by, words):
+            who = f"@{person} (by {by})" if person is not None else "the speaker asked for"
+            line = f"{indent}{who} is mentioned, in no statement of theirs: {_listed(words)}"
+            idle = [n for n in people if n.person == person and not n.count]
+            yield line + (f" ({_names_line(idle[0])})" if idle and by == "name" else "")
+        case Nothing():
+            yield f"{indent}nothing: no statement and no mention"
+        case Absent(query, fields):
+            where = "" if fields == ("title", "text") else f" in {'/'.join(fields)}"
+            yield f"{indent}absent{where}: {_query(query)}"
+        case Present(query, words):
+            yield f"{indent}excluded by the rule, and there: {_query(query)} ({_listed(words)})"
+        case Apart(query, words):
+            yield f"{indent}both there, not near enough: {_query(query)} ({_listed(words)})"
+        case NoneOf(options):
+            yield f"{indent}none of these holds:"
+            for option in options:
+                lines = [line for m in option for line in _miss_lines(m, people, indent + "    ")]
+                if lines:
+                    yield f"{indent}  - {lines[0].lstrip()}"
+                    yield from lines[1:]
+        case _:
+            assert_never(miss)
+
+
+def _names_line(names: Names) -> str:
+    """Whether a person's names count in this article, and why."""
+    if names.count:
+        context = f"the context holds ({_listed(names.context_words)})" if names.context else "no context"
+        return f"@{names.person}'s names count here: {context}, no namesake"
+    not_here = f"@{names.person}'s names do not count here"
+    if names.namesakes:
+        return f"{not_here}: the namesakes matched ({_listed(names.namesakes)})"
+    return f"{not_here}: the context does not hold (none of its words is here)"
+
+
+def _resolved(r: Resolved, speaker: str) -> str:
+    return f"@{r.person} by {r.by}: {_listed(r.words)} ({_where(r.part, speaker)})"
+
+
+def _where(part: Part, speaker: str) -> str:
+    """Where in the speaker's identity the words are."""
+    match part:
+        case "speaker":
+            return "as named"
+        case "apposition":
+            return "in the apposition"
+        case "refers_to":
+            return f'in whom "{one_line(speaker)}" refers back to'
+        case _:
+            assert_never(part)
+
+
+def _resolved_all(resolved: Sequence[Resolved], found: FoundStatement) -> str:
+    return "; ".join(_resolved(r, found.statement.speaker) for r in resolved) or "no person of people:"
+
+
+def _place(found: FoundStatement) -> str:
+    st = found.statement
+    return f"{found.field}, sentence {found.sentence} (chars {st.sentence_start}-{st.sentence_end})"
+
+
+def _statement(found: FoundStatement) -> str:
+    return f"{statement_line(statement_ref(found.statement))} ({found.field}, sentence {found.sentence})"
+
+
+def _listed(words: Sequence[str]) -> str:
+    shown = ", ".join(one_line(w) for w in words[:_SHOWN_WORDS])
+    return shown + (f" (+{len(words) - _SHOWN_WORDS} more)" if len(words) > _SHOWN_WORDS else "")
+
+
+def _query(query: str) -> str:
+    return _cut(query, _QUERY_CHARS)
+
+
+def _cut(text: str, most: int = _QUOTE_CHARS) -> str:
+    text = one_line(text)
+    return text if len(text) <= most else text[: most - 1] + "…"
