@@ -95,6 +95,14 @@ class AliasTable:
         """The ids a query may name as @id."""
         return sorted(self._people)
 
+    @property
+    def shared(self) -> AliasTable:
+        """The shared table under any rule's own: what a person means in every rule."""
+        root = self
+        while root._parent is not None:
+            root = root._parent
+        return root
+
     def person_spec(self, person_id: str) -> Person | None:
         return self._people.get(person_id)
 
@@ -108,9 +116,7 @@ class AliasTable:
         variants = spec.variants if names else spec.roles
         found = self._person_forms.get((person_id, names))
         if found is None:
-            root = self
-            while root._parent is not None:
-                root = root._parent
+            root = self.shared
             forms: dict[Seq, None] = {}
             for variant in variants:
                 try:

@@ -100,7 +100,9 @@ def parse_query(query: str, aliases: Mapping[str, Sequence[str]] | AliasTable | 
 
 def person_condition(person_id: str, table: AliasTable, query: str = "") -> Node:
     """Where `@person_id`'s names count, as a tree (its context and namesakes, parsed with the
-    shared aliases); QuerySyntaxError (at column 1 of `query`) when either does not parse."""
+    shared aliases: a rule's own do not change what a person means); QuerySyntaxError (at column
+    1 of `query`) when either does not parse."""
+    table = table.shared
     found = table.conditions.get(person_id)
     if found is not None:
         return found

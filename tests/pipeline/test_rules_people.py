@@ -135,3 +135,11 @@ def test_people_in_a_context_and_too_many_conditioned_people_are_errors() -> Non
         parse_query("@p0 @p1 @p2 @p3", AliasTable({}, people=many))
     with pytest.raises(QuerySyntaxError, match="cannot name people"):
         parse_condition("@peskov OR Russia", AliasTable({}, people=CONDITIONED))
+
+
+def test_a_rule_s_own_aliases_do_not_change_where_a_person_s_names_count() -> None:
+    own = RuleConfig(id="first", query="said_by:@peskov", aliases={"Russia": ["football"]})
+    rules = [own, RuleConfig(id="second", query="said_by:@peskov")]
+    matcher = Matcher(rules, {}, people=CONDITIONED)
+    doc = Document(title="", text="Peskov said the football season was long.")
+    assert matcher.match_ids(doc) == []  # "football" is not Russia for @peskov, in either rule
