@@ -4,6 +4,7 @@ alerts and misses, precision and recall, on the DEV part and on the TEST part. O
     python bench/rules.py                    # the figures
     python bench/rules.py --show             # and, on stderr, every false alert and miss of DEV
     python bench/rules.py --rules FILE       # another rules file (a candidate tuning)
+    python bench/rules.py --dev-only         # no TEST figures (while tuning)
 
 The documents: bench/rules/dev.yaml (tuned on) and bench/rules/test.yaml (written apart and never
 tuned on; skipped when absent). Each document belongs to one rule's labelled set (its topic and
@@ -19,6 +20,11 @@ positive, one in `match` that does not alert a false negative. Precision: tp / (
 tp / (tp + fn); None when undefined. `docs` is the size of the rule's own set; `by_lang` the same
 counts over the documents of each language.
 
+The cost: `load_s`, loading the rules file and building the matcher in this process (the Russian
+and Ukrainian dictionaries that decline `names` included: pipeline.rules.inflection), and
+`ms_median`/`ms_p95`, `Matcher.match` over every corpus page's truth text (statements found
+included: the spokesman rule is a statement rule), each page's fastest of 3.
+
 `--show` prints the DEV part's errors only: the id, the label's note (`why`), and for a false
 alert the rule's explanation (per field, the matched terms). The TEST part's figures are printed
 but never its documents: it must stay untuned, so nothing of it should guide a change of the rules.
@@ -28,7 +34,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,17 +192,45 @@ def score(
     return out
 
 
+def cost(matcher: Matcher, corpus: Path = CORPUS) -> dict[str, Any]:
+    """`Matcher.match` per corpus page (its truth text), ms: median and p95 of each page's best of 3."""
+    manifest = corpus / "manifest.jsonl"
+    if not manifest.exists():
+        return {"articles": 0}
+    times = []
+    for row in map(json.loads, manifest.read_text("utf-8").splitlines()):
+        path = corpus / (row.get("truth_path") or "")
+        if not row.get("truth_path") or path.suffix != ".txt" or not path.exists():
+            continue
+        doc = Document(title="", text=path.read_text("utf-8", "replace"))
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            matcher.match(doc)
+            best = min(best, time.perf_counter() - t)
+        times.append(best * 1000)
+    times.sort()
+    return {
+        "articles": len(times),
+        "ms_median": round(statistics.median(times), 3),
+        "ms_p95": round(times[int(len(times) * 0.95)], 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--rules", type=Path, default=RULES, help="the rules file to score (default: config/rules.yaml)"
     )
     parser.add_argument("--show", action="store_true", help="print each false alert and miss of the DEV part")
+    parser.add_argument("--dev-only", action="store_true", help="leave the TEST part out (while tuning)")
     args = parser.parse_args()
+    started = time.perf_counter()
     matcher = build_matcher(args.rules)
-    out: dict[str, Any] = {"rules_file": str(args.rules)}
+    out: dict[str, Any] = {"rules_file": str(args.rules), "load_s": round(time.perf_counter() - started, 3)}
+    out.update(cost(matcher))
     for split, path in (("dev", DEV), ("test", TEST)):
-        if not path.exists():
+        if not path.exists() or (split == "test" and args.dev_only):
             continue
         result = score(load_docs(path), matcher, SETS)
         out[split] = result.figures()
