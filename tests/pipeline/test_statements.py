@@ -7,9 +7,8 @@ from __future__ import annotations
 import random
 
 import pytest
-import yaml
 
-from bench.statements import CASES, evaluate
+from bench.statements import DEV, evaluate, load
 from pipeline.statements import MAX_TEXT_CHARS, Statement, statements
 
 
@@ -133,7 +132,7 @@ def test_hostile_text_is_an_outcome_not_a_crash() -> None:
 
 
 def test_the_labelled_set_meets_its_targets() -> None:
-    cases = yaml.safe_load(CASES.read_text("utf-8"))["cases"]
+    cases = load(DEV)
     figures = evaluate(cases)
     assert figures["labelled"] >= 150 or figures["skipped"], figures["labelled"]
     assert figures["precision"] >= 0.95, figures["false"]
