@@ -95,14 +95,14 @@ def case_text(case: dict[str, Any], corpus: Path = CORPUS) -> str | None:
     if "text" in case:
         return str(case["text"])
     if "seed" in case:
-        return (ROOT / "seeds" / case["seed"]).read_text("utf-8")
+        return (ROOT / "seeds" / str(case["seed"])).read_text("utf-8")
     manifest = corpus / "manifest.jsonl"
     if not manifest.exists():
         return None
     row = next(
         r for r in map(json.loads, manifest.read_text("utf-8").splitlines()) if r["id"] == case["corpus"]
     )
-    text = (corpus / row["truth_path"]).read_text("utf-8")
+    text = (corpus / str(row["truth_path"])).read_text("utf-8")
     cut = text.find(case["until"]) if case.get("until") else -1
     if case.get("until") and cut == -1:
         raise ValueError(f"case {case['id']}: {case['until']!r} is not in {row['truth_path']}")

@@ -10,11 +10,14 @@ from dataclasses import dataclass, replace
 
 from .lexicon import (
     ASIDES,
+    CHAIN_STOPS,
     DEMONYMS,
     DETERMINERS,
     FEMALE_FIRST,
     FEMININE_ENDINGS,
     FEMININE_PRONOUNS,
+    GENITIVE_FEMININE,
+    GENITIVE_MASCULINE,
     INSTITUTIONS,
     JOINS,
     MALE_FIRST,
@@ -130,7 +133,7 @@ def _phrase_back(
         if name_like(word) or word in TITLES or (not names_only and lower in ROLES):
             k -= 1
             continue
-        if not names_only and lower in ("of", "for", "to", "при") and k - 1 > 0:
+        if not names_only and lower in _OF_BACK and k - 1 > 0:
             k -= 1
             continue
         if not names_only and lower in DETERMINERS:
@@ -144,6 +147,11 @@ def _phrase_back(
     if not names_only:
         k = _role_ahead(text, words, k)
     return k, last
+
+
+# Words inside a role's phrase read backwards from the verb: "The spokeswoman for the ministry",
+# "Die Sprecherin des Auswärtigen Amtes" (German's first "der" is an article: it stays).
+_OF_BACK = frozenset(("of", "for", "to", "при", "des", "der"))
 
 
 def _role_ahead(text: str, words: list[re.Match[str]], k: int) -> int:
@@ -167,17 +175,33 @@ def mention_at(text: str, start: int, end: int, apposition: str = "") -> Mention
     phrase = text[start:end]
     tokens = [w.group() for w in WORD.finditer(phrase)]
     named = any(names_someone(t) for t in tokens)
-    return Mention(phrase, start, end, named, apposition, _gender(tokens))
+    # Only a Cyrillic letter and a space before the name may end "по словам " (no regex otherwise).
+    genitive = (
+        start > 1
+        and "а" <= text[start - 2] <= "я"
+        and _GENITIVE_BEFORE.search(text, max(0, start - 16), start) is not None
+    )
+    return Mention(phrase, start, end, named, apposition, _gender(tokens, genitive))
 
 
-def _gender(tokens: list[str]) -> str:
-    """ "f" or "m" when a first name, a role or a Slavic surname's ending says so, else ""."""
+# The words after which a Slavic name is in the genitive ("По словам Пескова", "За словами
+# Пєскова"), whose endings say the gender otherwise than the nominative's.
+_GENITIVE_BEFORE = re.compile(r"(?:словам|словами|мнению|думку|информации|даними|слов)\s+$", re.U | re.I)
+
+
+def _gender(tokens: list[str], genitive: bool = False) -> str:
+    """ "f" or "m" when a first name, a role or a Slavic surname's ending says so, else ""; in
+    the genitive "Пескова" is his and "Песковой" hers."""
     if any(t in FEMALE_FIRST or t.lower() in WOMEN_ROLES for t in tokens):
         return "f"
     if any(t in MALE_FIRST or t.lower() in MEN_ROLES for t in tokens):
         return "m"
     names = [t for t in tokens if names_someone(t)]
     last = names[-1].lower() if names else ""
+    if genitive and last.endswith(GENITIVE_FEMININE):
+        return "f"
+    if genitive and last.endswith(GENITIVE_MASCULINE):
+        return "m"
     if len(last) > 4 and last.endswith(FEMININE_ENDINGS):
         return "f"
     if len(last) > 3 and last.endswith(MASCULINE_ENDINGS):
@@ -220,6 +244,7 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
         j -= 1
     if j == k:
         return None
+    j = _genitive_chain(text, words, j)
     mention = mention_at(text, words[0].start(), words[j - 1].end())
     rest = text[words[j - 1].end() : end]
     appo = re.match(r"\s*,\s*((?:the |a )?[^,.;:]{3,80}?)\s*(?:[,.;:]|$)", rest)
@@ -228,6 +253,34 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
             mention.text, mention.start, mention.end, mention.named, appo.group(1), mention.gender
         )
     return mention
+
+
+# A Slavic role's genitive words before the name: "пресс-секретарь президента Дмитрий Песков".
+_CYRILLIC = re.compile(r"[а-яёіїєґ]", re.U)
+
+
+def _genitive_chain(text: str, words: list[re.Match[str]], j: int) -> int:
+    """Where a speaker after the verb ends when its last word so far is a Slavic role that a few
+    lowercase genitive words tie to a name: "сообщил пресс-секретарь президента Дмитрий Песков"
+    ends after "Песков", not after "пресс-секретарь". Else `j` as it is."""
+    role = words[j - 1].group()
+    if role.lower() not in ROLES or not _CYRILLIC.match(role):
+        return j
+    n = j
+    while n < len(words) and n - j < 6 and text[words[n - 1].end() : words[n].start()] == " ":
+        w = words[n].group()
+        if name_like(w):
+            break
+        if not (w.islower() and _CYRILLIC.match(w)) or w in CHAIN_STOPS:
+            return j
+        n += 1
+    if n == j or n == len(words) or text[words[n - 1].end() : words[n].start()] != " ":
+        return j
+    while (
+        n < len(words) and name_like(words[n].group()) and text[words[n - 1].end() : words[n].start()] == " "
+    ):
+        n += 1
+    return n if any(names_someone(words[m].group()) for m in range(j, n)) else j
 
 
 def strip_relative(mention: Mention) -> Mention:

@@ -32,6 +32,8 @@ _TOLD_OBJECT = re.compile(
 _AFTER_VERB = re.compile(rf"^(?:\s*,?\s*(?:{WHEN})\b)+\s*,?", re.U | re.I)
 # Where a clause starts after words that start none ("said on Mar. 6 that …"): at "that" or a comma.
 _LATER_CLAUSE = re.compile(r"\b(?:" + "|".join(w for w in THAT if w[0] != ",") + r")\b\s*|,\s*")
+# A colon after the verb: what follows is what was said, whatever the verb.
+_COLON = re.compile(r"\s*:\s*\S", re.U)
 # The word that ends just before a position: the verb, for what follows it.
 _WORD_BEFORE = re.compile(r"[^\W_]+$", re.U)
 
@@ -97,8 +99,8 @@ def content_after(
         q = next((q for q in quotes if q.start == k), None)
         if q is not None:  # said that “…”
             return q.inner
-    elif not bare and not PRONOUN_CLAUSE.match(text, k, end):  # "announced it would withdraw"
-        return None
+    elif not bare and not PRONOUN_CLAUSE.match(text, k, end) and not _COLON.match(text, k, end):
+        return None  # "announced it would withdraw", "прокомментировал: …" but not "… the decision"
     else:
         lead2 = re.match(r"\s*(?:,\s*|:\s*)?", text[k:end])
         k += lead2.end() if lead2 else 0
