@@ -95,7 +95,7 @@ def speaker_before(text: str, end: int, floor: int) -> Mention | None:
         if lead and not joined:
             return None
         return Mention(w.group(), w.start(), w.end(), named=False, gender=pronoun_gender(w.group()))
-    span = _phrase_back(text, words, last, floor)
+    span = _phrase_back(text, words, last, floor) or _role_of_back(text, words, last, floor)
     if span is None:
         return None
     s0, s1 = span
@@ -152,6 +152,21 @@ def _phrase_back(
 # Words inside a role's phrase read backwards from the verb: "The spokeswoman for the ministry",
 # "Die Sprecherin des Auswärtigen Amtes" (German's first "der" is an article: it stays).
 _OF_BACK = frozenset(("of", "for", "to", "при", "des", "der"))
+
+
+def _role_of_back(text: str, words: list[re.Match[str]], last: int, floor: int) -> tuple[int, int] | None:
+    """A Slavic role and its genitive words, no name after them: "Пресс-секретарь президента
+    заявил", "глава государства отметил"."""
+    for r in range(last, max(-1, last - 4), -1):
+        w = words[r].group()
+        if w.lower() in ROLES and r < last:
+            span = _phrase_back(text, words, r, floor)
+            return (span[0], last) if span is not None else (r, last)
+        if not (w.islower() and _CYRILLIC.match(w)) or w in CHAIN_STOPS:
+            return None
+        if r and text[words[r - 1].end() : words[r].start()] != " ":
+            return None
+    return None
 
 
 def _role_ahead(text: str, words: list[re.Match[str]], k: int) -> int:

@@ -205,6 +205,11 @@ NEW_FORMS = [
     ("Einen Kommentar dazu lehnte Peskow ab.", "refusal", "Peskow", "Einen Kommentar dazu"),
     ("Peskow wollte nicht sagen, ob Putin reisen werde.", "refusal", "Peskow",
      "nicht sagen, ob Putin reisen werde"),
+    ("Der Kreml gab zunächst keinen Kommentar ab.", "refusal", "Kreml", "zunächst keinen Kommentar"),
+    ("Peskov, who declined to comment on the report, said he had not read it.", "refusal", "Peskov",
+     "comment on the report"),
+    ("Пресс-секретарь президента отказался от комментариев.", "refusal", "Пресс-секретарь",
+     "от комментариев"),
     # named-later: the speaker named in the next sentence
     ("Russia will not recognise the ruling. That was the message from Peskov on Monday.", "named-later",
      "Peskov", "Russia will not recognise the ruling"),
@@ -231,6 +236,10 @@ NEW_FORMS = [
      "Politico", "rivals have abstained"),
     ("Die Gespräche endeten ohne Ergebnis, wobei Peskow betonte, dass Moskau weiter verhandeln wolle.",
      "absolute", "Peskow", "Moskau weiter verhandeln wolle"),
+    ("The talks collapsed, with the Kremlin blaming Kyiv and Peskov adding that no round was planned.",
+     "absolute", "Peskov", "no round was planned"),
+    ("The vote was postponed, with one official saying the delay was technical.", "absolute", "official",
+     "the delay was technical"),
     # the surname alone in its case forms
     ("Песковым было заявлено, что Кремль не вмешивается.", "passive", "Песковым", "Кремль не вмешивается"),
     ("Пєсковим було заявлено, що Кремль не втручається.", "passive", "Пєсковим", "Кремль не втручається"),
@@ -265,6 +274,8 @@ def test_each_new_form_in_each_language(text: str, form: str, who: str, content:
         "Put the kale in a bowl and add the dill for colour.",
         # declining something other than speech, and silence
         "Peskov declined an invitation to the gala.",
+        "A source, who declined to be named, spoke of delays.",
+        "An official, who declined to speak on the record, spoke of delays.",
         "The price of oil declined to $70 a barrel.",
         "The Kremlin did not comment, and the ministry did not respond to a request for comment.",
         "Песков отказался от поездки в Минск.",
@@ -283,6 +294,8 @@ def test_each_new_form_in_each_language(text: str, form: str, who: str, content:
         # the surname in a case that says no one spoke, and an absolute clause of no speech
         "Пескову задали вопрос о переговорах.",
         "The delegation arrived, with Peskov among its members.",
+        "The vote was postponed, with reports suggesting otherwise.",
+        "Peskov and Lavrov arrived in Minsk and said the talks would begin.",
     ],
 )
 def test_look_alikes_of_the_new_forms_are_no_statements(text: str) -> None:

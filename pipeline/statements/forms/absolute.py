@@ -30,7 +30,14 @@ def absolute(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[Statement
     for m in _WITH.finditer(text, s0, s1):
         if out and m.start() < out[-1].content_end:
             continue
-        st = _clause(text, m.end(), s1, quotes, (s0, s1))
+        st = _clause(text, m.end(), s1, quotes, (s0, s1)) or next(
+            (  # "with the Kremlin blaming Kyiv and Peskov adding that …"
+                n
+                for a in _AND.finditer(text, m.end(), s1)
+                if (n := _clause(text, a.end(), s1, quotes, (s0, s1)))
+            ),
+            None,
+        )
         while st is not None:
             nxt = next(
                 (

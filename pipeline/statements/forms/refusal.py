@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Literal
 
 from ..lexicon import PARTICIPLES, REFUSALS_CLOSED
 from ..mentions import Mention, speaker_after, speaker_before
@@ -26,8 +27,12 @@ _CUT = re.compile(
 # German puts the subject after the verb when something else leads: "Dazu wollte sich Peskow
 # nicht äußern", "Einen Kommentar lehnte der Kreml ab".
 _REFLEXIVE = re.compile(r"\s*sich\s+", re.U)
+# Where the one who refused stands: before the verb, after it, or before a relative clause's "who".
+_Where = Literal["before", "after", "relative"]
 # German's dependent clause after the infinitive declined: "wollte nicht sagen, ob …".
 _CLAUSE_AFTER = re.compile(r",\s*(?:ob|wann|wie|was|wer|wo|warum|weshalb|welche\w*|dass)\b", re.U)
+# A relative clause the refusal is in: "Peskov, who declined to comment, …".
+_RELATIVE = re.compile(r",\s*(?:who|который|которая|которые|який|яка|які|der|die)\s+$", re.U)
 # What was declined, which German capitalises like a name: "lehnte einen Kommentar ab".
 _DECLINED = re.compile(r"Kommentar|Stellungnahme", re.U)
 
@@ -56,7 +61,8 @@ def refusals(
             found = _speaker(text, s0, s1, (v0, v1), (w0, w1), quotes)
             if found is None:
                 continue
-            who, inverted = found
+            who, where = found
+            inverted = where == "after"
             if w0 < v0:  # "От комментариев Песков отказался", "Einen Kommentar lehnte Peskow ab"
                 c0, c1 = w0, (who.start if w0 < who.start < v0 else w1 if closed else v0)
             elif closed:  # "wollte sich dazu nicht äußern": German closes it with the verb
@@ -65,6 +71,9 @@ def refusals(
                     c1 = _cut(text, w1, s1)
             else:  # "declined to comment on …", "отказался комментировать …"
                 c0, c1 = w0, _cut(text, w1, s1)
+                if where == "relative":  # "Peskov, who declined to comment on it, said …"
+                    comma = text.find(",", w1, c1)
+                    c1 = comma if comma != -1 else c1
             while c1 > c0 and text[c1 - 1] in " .,!?…\n":
                 c1 -= 1
             if text[c0:c1].endswith(" ab"):  # "lehnte einen Kommentar ab": the particle is the verb's
@@ -86,22 +95,27 @@ def _inside(at: int, quotes: list[Quote], taken: list[Statement]) -> bool:
 
 def _speaker(
     text: str, s0: int, s1: int, verb: tuple[int, int], what: tuple[int, int], quotes: list[Quote]
-) -> tuple[Mention, bool] | None:
-    """Who refused, and whether they stand after the verb (German's inverted order): the noun
-    phrase before the verb when it opens the sentence's clause, else the one right after the
-    verb (and "sich"), else the one before."""
+) -> tuple[Mention, _Where] | None:
+    """Who refused, and where they stand ("before" the verb, "after" it in German's inverted
+    order, or before the "who" of a "relative" clause): the noun phrase before the verb when it
+    opens the sentence's clause, else the one right after the verb (and "sich"), else the one
+    before."""
     (v0, v1), (w0, w1) = verb, what
     floor = max([s0, *(q.end for q in quotes if q.end <= v0)])
+    relative = _RELATIVE.search(text, max(floor, v0 - 24), v0)
+    if relative is not None:  # "Peskov, who declined to comment, said …": he declined
+        who = speaker_before(text, relative.start(), floor)
+        return (who, "relative") if who is not None else None
     before = speaker_before(text, v0, floor)
     if before is not None and not text[floor : before.start].strip(" ,—–-"):
-        return before, False
+        return before, "before"
     if w0 < v0:  # "От комментариев Песков отказался", "В Кремле от комментариев отказались"
         between = speaker_before(text, v0, w1)
         if between is not None:
-            return between, False
+            return between, "before"
         ahead = speaker_before(text, w0, floor)
         if ahead is not None:
-            return ahead, False
+            return ahead, "before"
     at = v1
     reflexive = _REFLEXIVE.match(text, at)
     if reflexive is not None:
@@ -110,5 +124,5 @@ def _speaker(
         at += 1
     after = speaker_after(text, at, s1)
     if after is not None and after.named and not _DECLINED.search(after.text):
-        return after, True
-    return (before, False) if before is not None else None
+        return after, "after"
+    return (before, "before") if before is not None else None

@@ -50,7 +50,10 @@ NOT_CLAUSE_STARTS = words("im am bei")
 # Regex fragments (alternations), joined with the other languages' in the order en, ru, uk, de.
 JOINS = "und|aber|doch"
 THAT = ("dass", ", dass")
-AUDIENCES = "Reportern|Journalisten"
+AUDIENCES = (
+    r"Reportern|Journalisten|der (?:Nachrichten)?[Aa]gentur [\w-]+|der Zeitung [\w„“\"-]+|dem Sender [\w-]+|"
+    r"in einem Interview|im Interview"
+)
 WHEN = r"auch|am \w+tag|am mittwoch|heute|gestern"
 
 # "Laut X …", "Nach Angaben von X …"; it starts with a letter, not \b (see en.ACCORDING).
@@ -69,7 +72,7 @@ REFUSAL = (
         re.U,
     ),
     re.compile(
-        r"(?P<verb>\bwollten?)\s+(?P<what>(?:[^.;:!?,]{0,60}?\s)?nicht\s+(?:[^.;:!?,]{0,40}?\s)?"
+        r"(?P<verb>\bwollten?)\s+(?P<what>(?:[^.;:!?,]{0,60}?\s)?nichts?\s+(?:[^.;:!?,]{0,40}?\s)?"
         r"(?:kommentieren|sagen|bestätigen|nennen|verraten|mitteilen|Stellung nehmen))\b",
         re.U,
     ),
@@ -78,7 +81,7 @@ REFUSAL = (
         re.U,
     ),
     re.compile(
-        r"(?P<verb>\bgaben?)\s+(?P<what>[^.;:!?]{0,60}?\bkeinen?\s+(?:Kommentar|Stellungnahme)\w*[^.;:!?]{0,40}?)"
+        r"(?P<verb>\bgab(?:en)?)\s+(?P<what>[^.;:!?]{0,60}?\bkeinen?\s+(?:Kommentar|Stellungnahme)\w*[^.;:!?]{0,40}?)"
         r"\s+ab\b",
         re.U,
     ),

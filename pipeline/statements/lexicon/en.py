@@ -178,7 +178,7 @@ REFUSAL = re.compile(
     r"(?:\s+(?:on \w+day|again|also|repeatedly|publicly|immediately|today))?)\s+(?:to\s+)?"
     r"(?P<what>(?:immediately |publicly |further |directly )?"
     r"(?:comment|say|discuss|elaborate|specify|confirm|give details|provide details|answer|disclose|reveal|"
-    r"respond|speculate|be drawn|name|go into|identify|detail|explain|speak)\b"
+    r"respond|speculate|be drawn|name|go into|identify|detail|explain|speak(?!\s+on\s+(?:the\s+)?record))\b"
     r"|(?:any |further )?comment\b|(?:a |repeated )?requests? for comment)"
     r"|(?P<verb2>\b(?:would not|wouldn't|will not|won't))\s+"
     r"(?P<what2>(?:say|comment|confirm|disclose|discuss|elaborate|specify|reveal|be drawn|name|answer|"
