@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 from .lexicon import (
     ASIDES,
+    AUDIENCES,
     CHAIN_STOPS,
     DEMONYMS,
     DETERMINERS,
@@ -25,6 +26,7 @@ from .lexicon import (
     MASCULINE_PRONOUNS,
     MEN_ROLES,
     NOT_NAMES,
+    PARENTHETICALS,
     PRONOUNS,
     ROLES,
     TITLES,
@@ -34,8 +36,12 @@ from .lexicon import (
 from .model import without_relation
 from .tokens import WORD
 
-# Adverbials that may stand between a speaker and the verb ("The Kremlin on Wednesday said").
-_BETWEEN = re.compile(rf"(?:\s+(?:{WHEN})\b)+\s*$", re.U | re.I)
+# Adverbials that may stand between a speaker and the verb ("The Kremlin on Wednesday said"), and
+# asides between commas ("Peskov, however, said", "Песков, в частности, заявил").
+_BETWEEN = re.compile(rf"(?:\s+(?:{WHEN})\b|\s*,\s*(?:{PARENTHETICALS})\s*,)+\s*$", re.U | re.I)
+# Whom it was told and when, between an inverted verb and its speaker: "«…», — сообщил
+# журналистам Песков".
+_TOLD = re.compile(rf"(?:\s*,?\s*(?:{AUDIENCES}|{WHEN})\b)+", re.U | re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +239,15 @@ def names_someone(token: str) -> bool:
     )  # fmt: skip
 
 
+def speaker_after_verb(text: str, start: int, end: int) -> Mention | None:
+    """The speaker after an inverted verb, past whom it was told and when: "«…», — сообщил
+    журналистам Песков", "Об этом заявил в понедельник Песков"."""
+    who = speaker_after(text, start, end)
+    if who is None and (told := _TOLD.match(text, start, end)) is not None and told.end() > start:
+        who = speaker_after(text, told.end(), end)
+    return who
+
+
 def speaker_after(text: str, start: int, end: int) -> Mention | None:
     """The speaker right after an inverted verb: "…," said Peskov; «…», — заявил Песков."""
     words = list(WORD.finditer(text, start, end))
@@ -251,11 +266,16 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
         if j > k and gap not in (" ", "-"):
             break
         bare = w.lower().removesuffix("'s").removesuffix("’s")
-        if name_like(w) or bare in ROLES or w in TITLES or (j > k and w.lower() in ("of", "for", "при")):
+        if (
+            name_like(w)
+            or bare in ROLES
+            or w in TITLES
+            or (j > k and w.lower() in ("of", "for", "при", "von"))
+        ):
             j += 1
             continue
         break
-    while j > k and words[j - 1].group().lower() in ("of", "for", "при"):
+    while j > k and words[j - 1].group().lower() in ("of", "for", "при", "von"):
         j -= 1
     if j == k:
         return None
@@ -263,7 +283,16 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
     mention = mention_at(text, words[0].start(), words[j - 1].end())
     rest = text[words[j - 1].end() : end]
     appo = re.match(r"\s*,\s*((?:the |a )?[^,.;:]{3,80}?)\s*(?:[,.;:]|$)", rest)
-    if appo and any(w.lower() in ROLES for w in WORD.findall(appo.group(1))):
+    if appo is None:
+        return mention
+    appo_words = WORD.findall(appo.group(1))
+    if any(w.lower() in ROLES for w in appo_words) or (
+        # "…," said the spokesman for President Putin, Dmitry Peskov: a role, then the name
+        any(w.lower() in ROLES for w in WORD.findall(mention.text))
+        and len(appo_words) <= 4
+        and all(name_like(w) for w in appo_words)
+        and any(names_someone(w) for w in appo_words)
+    ):
         mention = Mention(
             mention.text, mention.start, mention.end, mention.named, appo.group(1), mention.gender
         )

@@ -335,3 +335,29 @@ def test_a_pointer_that_is_not_one() -> None:
 def test_a_pronoun_refers_back_to_a_surname_in_any_case(text: str, refers_to: str) -> None:
     last = statements(text)[-1]
     assert last.refers_to == refers_to
+
+
+@pytest.mark.parametrize(
+    ("text", "who", "content"),
+    [
+        ("«Планов нет», — сообщил журналистам пресс-секретарь президента Дмитрий Песков.", "Песков",
+         "Планов нет"),
+        ('"No plans," said the spokesman for President Putin, Dmitry Peskov.', "Dmitry Peskov", "No plans"),
+        ("Песков, в частности, заявил, что переговоры завершены.", "Песков", "переговоры завершены"),
+        ("Peskov, however, said the talks were over.", "Peskov", "the talks were over"),
+        ("За словами речника Кремля Дмитра Пєскова, переговори завершено.", "Пєскова",
+         "переговори завершено"),
+        ("Як заявила речниця МЗС Марія Захарова, переговори завершено.", "Захарова", "переговори завершено"),
+        ("Пресс-секретарь президента заявил, что встреча не планируется.", "Пресс-секретарь",
+         "встреча не планируется"),
+        ("Tim Clark told reporters at a press conference that the airline would grow.", "Tim Clark",
+         "the airline would grow"),
+    ],
+)  # fmt: skip
+def test_speakers_past_an_audience_an_aside_or_a_role_genitive(text: str, who: str, content: str) -> None:
+    st = _one(text)
+    assert who in st.identity and st.content == content
+
+
+def test_claiming_responsibility_says_nothing() -> None:
+    assert statements("The Taliban, however, claimed responsibility for the attack, which killed four.") == []

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import re
 
-from ..lexicon import AUDIENCES, LATER, LATER_BEFORE, LATER_VERBS, PRONOUNS, ROLES, VERBS, WHEN
-from ..mentions import Mention, name_like, speaker_after, speaker_before
+from ..lexicon import LATER, LATER_BEFORE, LATER_VERBS, PRONOUNS, ROLES, VERBS
+from ..mentions import Mention, name_like, speaker_after, speaker_after_verb, speaker_before
 from ..model import Statement
 from ..quotes import Quote
 from ..tokens import WORD
 from .clause import make_statement
 
-# Whom it was told and when, between the verb and the speaker: "Об этом заявил журналистам Песков".
-_SKIP = re.compile(rf"(?:\s*,?\s*(?:{AUDIENCES}|{WHEN})\b)*\s*", re.U | re.I)
 # German: a sentence that goes on after the speaker with a verb of its own is no pointer back
 # ("Das erklärte Ziel der Regierung ist …": "erklärte" is an adjective there).
 _GOES_ON = re.compile(r"\b(?:ist|sind|war|waren|wird|werden|hat|haben|sei|seien|wurde|wurden)\b|,", re.U)
@@ -75,11 +73,8 @@ def _pointer(text: str, s0: int, s1: int) -> tuple[Mention, tuple[int, int]] | N
     if verb is None:
         return None
     who = speaker_before(text, verb.start(), m.end()) if verb.start() > m.end() else None
-    if who is None:  # "Об этом заявил (журналистам) Песков", "Das sagte Peskow"
-        skip = _SKIP.match(text, verb.end(), s1)
-        who = speaker_after(text, skip.end() if skip else verb.end(), s1)
-        if who is None:  # "Об этом сообщает ТАСС": the agency told is the one telling
-            who = speaker_after(text, verb.end(), s1)
+    if who is None:  # "Об этом заявил (журналистам) Песков", "Об этом сообщает ТАСС", "Das sagte Peskow"
+        who = speaker_after_verb(text, verb.end(), s1)
         if german_pointer and who is not None and _GOES_ON.search(text, who.end, s1):
             return None
     return (who, verb.span()) if who is not None and _names(who) else None

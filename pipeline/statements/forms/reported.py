@@ -11,7 +11,7 @@ import re
 from dataclasses import replace
 
 from ..lexicon import BARE, COORDINATED_BARE, PARTICIPLES, PRONOUNS, VERBS
-from ..mentions import Mention, speaker_after, speaker_before
+from ..mentions import Mention, speaker_after, speaker_after_verb, speaker_before
 from ..model import Form, Statement
 from ..quotes import Quote
 from ..verbs import Verb
@@ -55,7 +55,7 @@ def with_verbs(
         floor = max([s0, *(q.end for q in quotes if q.end <= v.start())])
         who = speaker_before(text, v.start(), floor)
         if who is None and re.search(r"[,—–-]\s*$", before):
-            who = speaker_after(text, v.end(), s1)  # "…, заявил Песков" (no quote marks)
+            who = speaker_after_verb(text, v.end(), s1)  # "…, заявил Песков" (no quote marks)
             if who is not None:
                 content = (s0, len(before.rstrip(" ,—–-")) + s0)
                 if content[1] - content[0] >= 8:

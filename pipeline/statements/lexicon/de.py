@@ -54,7 +54,9 @@ AUDIENCES = (
     r"Reportern|Journalisten|der (?:Nachrichten)?[Aa]gentur [\w-]+|der Zeitung [\w„“\"-]+|dem Sender [\w-]+|"
     r"in einem Interview|im Interview"
 )
-WHEN = r"auch|am \w+tag|am mittwoch|heute|gestern"
+WHEN = r"auch|am \w+tag|am mittwoch|heute|gestern|seinerseits|ihrerseits|zudem|außerdem|später|zuvor"
+
+PARENTHETICALS = "allerdings|jedoch|zudem|außerdem|wiederum|seinerseits|ihrerseits|indes"
 
 # "Laut X …", "Nach Angaben von X …"; it starts with a letter, not \b (see en.ACCORDING).
 ACCORDING = re.compile(r"(?:[Ll]aut|[Nn]ach (?:[Aa]ngaben|Worten|Aussagen)(?: (?:von|des|der))?)\s+", re.U)

@@ -129,7 +129,11 @@ when commenting reiterating referring responding speaking asked as while after b
 though but because
 """)
 # Words that start no reported clause straight after a verb: "said on Mar. 6 that …".
-NOT_CLAUSE_STARTS = words("to about nothing goodbye hello of for in on at by with from as against")
+NOT_CLAUSE_STARTS = words("""
+to about nothing goodbye hello of for in on at by with from as against responsibility credit
+""")
+# Of those, the ones after which no clause comes at all: "claimed responsibility for …, which …".
+NO_CLAUSE = words("against responsibility credit")
 
 # Regex fragments (alternations), joined with the other languages' in the order en, ru, uk, de.
 # Conjunctions after which a pronoun may start a new clause as the speaker: "…, and he said".
@@ -143,6 +147,8 @@ AUDIENCES = (
     "state TV|the BBC|Reuters|CNN|AP|TASS|RIA Novosti|Interfax|the Associated Press|the newspaper|"
     "an interview|the agency"
 )
+# Asides between commas before the verb: "Peskov, however, said …".
+PARENTHETICALS = "however|meanwhile|though|in turn|for his part|for her part|in particular|also|too"
 # When or how (again) something was said: "on Wednesday", "in a statement", "also".
 WHEN = (
     r"(?:on |late on |early on |last |this )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
