@@ -5,6 +5,7 @@ whole text at once; a sentence that names who said the one before is known by it
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from typing import NamedTuple
 
@@ -40,6 +41,12 @@ from .verbs import VERB_FORMS, Verb, find_words
 # none, and a sentence without one is not tried for those forms.
 _RARE = REFUSAL_WORDS | ABSOLUTE_PARTICIPLES | PASSIVE_SLAVIC_WORDS | {"zufolge", "wobei"}
 _SCANNED = VERB_FORMS | _RARE
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+# The starts of a sentence that points back, by their first two characters: one dict lookup a
+# sentence, and the few starts that share them compared only then.
+_LATER_BY_FIRST: dict[str, tuple[str, ...]] = {
+    two: tuple(p for p in LATER_STARTS if p[:2] == two) for two in {p[:2] for p in LATER_STARTS}
+}
 
 
 def statements(text: str) -> list[Statement]:
@@ -55,10 +62,13 @@ def statements(text: str) -> list[Statement]:
     verbs, verb_matches, rare_at = scan.verbs, scan.verb_matches, scan.rare_at
     # Quotes a sentence ends inside, then a pointer back: `„…“ Das sagte Peskow.` (one sentence).
     quote_pointers = [q.start for q in quotes if _pointer_after(text, q)]
+    # Russian's and Ukrainian's hints are looked for only in a text with a Cyrillic letter: one
+    # scan of an English text instead of one a hint.
+    cyrillic = _CYRILLIC.search(text) is not None
     according = sorted(
         m.start()
-        for pattern, hints in zip(ACCORDING, ACCORDING_HINTS, strict=True)
-        if any(h in text for h in hints)
+        for pattern, hints, slavic in zip(ACCORDING, ACCORDING_HINTS, (False, True, True, False), strict=True)
+        if (cyrillic or not slavic) and any(h in text for h in hints)
         for m in starts_words(text, pattern.finditer(text))
     )
     has_passive = PASSIVE.search(text) is not None
@@ -77,7 +87,8 @@ def statements(text: str) -> list[Statement]:
             sentence += passive(text, s0, s1, inside)
         if rare_here and scan.passive_slavic:
             sentence += passive_slavic(text, s0, s1, inside)
-        pointer = i > 0 and text.startswith(LATER_STARTS, s0)
+        starts_as = _LATER_BY_FIRST.get(text[s0 : s0 + 2]) if i else None
+        pointer = starts_as is not None and text.startswith(starts_as, s0)
         pointed = bool(quote_pointers) and _any_in(quote_pointers, s0, s1)
         later = (
             _named_later(text, i, spans, inside, quotes, starts, pointer, pointed)
@@ -233,7 +244,8 @@ def _pointer_after(text: str, q: Quote) -> bool:
     after = q.end + 1
     while text[after : after + 1] in (" ", "\n", "\xa0") and after < len(text):
         after += 1
-    return text.startswith(LATER_STARTS, after)
+    starts_as = _LATER_BY_FIRST.get(text[after : after + 2])
+    return starts_as is not None and text.startswith(starts_as, after)
 
 
 def _mention(text: str, st: Statement) -> Mention:

@@ -37,8 +37,11 @@ from .model import without_relation
 from .tokens import WORD
 
 # Adverbials that may stand between a speaker and the verb ("The Kremlin on Wednesday said"), and
-# asides between commas ("Peskov, however, said", "Песков, в частности, заявил").
-_BETWEEN = re.compile(rf"(?:\s+(?:{WHEN})\b|\s*,\s*(?:{PARENTHETICALS})\s*,)+\s*$", re.U | re.I)
+# an aside between commas ("Peskov, however, said", "Песков, в частности, заявил"), looked for
+# only before a comma.
+_BETWEEN = re.compile(rf"(?:\s+(?:{WHEN})\b)+\s*$", re.U)  # on lowercased text
+_ASIDE = re.compile(rf"\s*,\s*(?:{PARENTHETICALS})\s*,\s*$", re.U)
+_BETWEEN_REACH = 80
 # Whom it was told and when, between an inverted verb and its speaker: "«…», — сообщил
 # журналистам Песков".
 _TOLD = re.compile(rf"(?:\s*,?\s*(?:{AUDIENCES}|{WHEN})\b)+", re.U | re.I)
@@ -60,11 +63,27 @@ def name_like(word: str) -> bool:
     return word[:1].isupper() and word not in NOT_NAMES
 
 
+def _before_adverbials(text: str, floor: int, end: int) -> int:
+    """Where the speaker ends: before the adverbials and an aside between it and the verb. They
+    are short: looked for in the last characters only, lowercased (a case-blind regex costs three
+    times as much), not from `floor` on (the regex is tried at each position it is given)."""
+    start = max(floor, end - _BETWEEN_REACH)
+    window = text[start:end].lower()
+    if len(window) != end - start:  # a letter whose lowercase is longer: no offsets to trust
+        return end
+    adverbial = _BETWEEN.search(window)
+    if adverbial is not None:
+        window = window[: adverbial.start()]
+    if window.rstrip().endswith(","):
+        parenthetical = _ASIDE.search(window)
+        if parenthetical is not None:
+            window = window[: parenthetical.start()]
+    return start + len(window)
+
+
 def speaker_before(text: str, end: int, floor: int) -> Mention | None:
     """The speaker's noun phrase ending at `end` (just before the verb), not before `floor`."""
-    adverbial = _BETWEEN.search(text, floor, end)
-    if adverbial is not None:
-        end = adverbial.start()
+    end = _before_adverbials(text, floor, end)
     words = [m for m in WORD.finditer(text, floor, end)]
     if not words:
         return None
@@ -101,7 +120,9 @@ def speaker_before(text: str, end: int, floor: int) -> Mention | None:
         if lead and not joined:
             return None
         return Mention(w.group(), w.start(), w.end(), named=False, gender=pronoun_gender(w.group()))
-    span = _phrase_back(text, words, last, floor) or _role_of_back(text, words, last, floor)
+    span = _phrase_back(text, words, last, floor)
+    if span is None and _CYRILLIC.match(words[last].group()):
+        span = _role_of_back(text, words, last, floor)
     if span is None:
         return None
     s0, s1 = span

@@ -33,9 +33,20 @@ _TOLD_OBJECT = re.compile(
     re.U,
 )
 # Adverbials between the verb and what was said ("said Wednesday it would", "told reporters on Monday").
-_AFTER_VERB = re.compile(rf"^(?:\s*,?\s*(?:{WHEN})\b)+\s*,?", re.U | re.I)
+_AFTER_VERB = re.compile(
+    rf"^(?:\s*,?\s*(?:{WHEN})\b)+\s*,?", re.U
+)  # on lowercased text (a case-blind regex is slow)
 # Where a clause starts after words that start none ("said on Mar. 6 that …"): at "that" or a comma.
 _LATER_CLAUSE = re.compile(r"\b(?:" + THAT_WORDS + r")\b\s*|,\s*")
+
+
+def _after_verb(rest: str) -> re.Match[str] | None:
+    """The adverbials at the start of `rest` (on its first characters, lowercased)."""
+    head = rest[:120]
+    low = head.lower()
+    return _AFTER_VERB.match(low) if len(low) == len(head) else None
+
+
 # A colon after the verb: what follows is what was said, whatever the verb.
 _COLON = re.compile(r"\s*:\s*\S", re.U)
 # The word that ends just before a position: the verb, for what follows it.
@@ -88,7 +99,7 @@ def content_after(
         return q.inner if q is not None else content_after(text, k, end, quotes, bare=True)
     while True:  # "told reporters on Monday", "said Wednesday"
         rest = text[k:end]
-        m = _TOLD_OBJECT.match(rest) or _AFTER_VERB.match(rest)
+        m = _TOLD_OBJECT.match(rest) or _after_verb(rest)
         if m is None or m.end() == 0:
             break
         k += m.end()
@@ -134,7 +145,7 @@ def ends_attribution(text: str, at: int, end: int) -> bool:
     k = at
     while True:
         rest = text[k:end]
-        m = _TOLD_OBJECT.match(rest) or _AFTER_VERB.match(rest)
+        m = _TOLD_OBJECT.match(rest) or _after_verb(rest)
         if m is None or m.end() == 0:
             break
         k += m.end()

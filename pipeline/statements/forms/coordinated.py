@@ -13,10 +13,24 @@ from ..mentions import Mention, speaker_after
 from ..tokens import WORD
 
 # The conjunction just before the reporting verb: "and (then) told", "и заявил", "und sagte".
-_AND = re.compile(
-    r"\b(?:and|и|і|та|й|und)(?:\s+(?:then|later|also|затем|потом|также|тоже|потім|також|dann|später|auch))?\s*$",
-    re.U | re.I,
+_CONJ = ("and", "и", "і", "та", "й", "und")
+_THEN = (
+    "then",
+    "later",
+    "also",
+    "затем",
+    "потом",
+    "также",
+    "тоже",
+    "потім",
+    "також",
+    "dann",
+    "später",
+    "auch",
 )
+_AND = re.compile(rf"\b(?:{'|'.join(_CONJ)})(?:\s+(?:{'|'.join(_THEN)}))?\s*$", re.U | re.I)
+# The same as endings of the text before the verb, for one str.endswith before any regex.
+ENDS_AND = tuple(f" {c}" for c in _CONJ) + tuple(f" {c} {t}" for c in _CONJ for t in _THEN)
 # What the subject's own verbs may not hold: a clause of someone else's ("said that Kyiv would
 # agree and told …"), a relative clause, a quote. (German's relative pronouns are its articles,
 # so they are not looked for.)
@@ -35,7 +49,7 @@ _MORE_SUBJECTS = frozenset(("and", "or", "и", "или", "і", "та", "й", "а
 def coordinated_subject(text: str, s0: int, at: int) -> Mention | None:
     """The sentence's subject when the verb at `at` is coordinated with its first verb ("and
     told"), or None."""
-    conj = _AND.search(text, max(s0, at - 24), at)  # in the last few characters: no scan of it all
+    conj = _AND.search(text, max(s0, at - 24), at)
     if conj is None:
         return None
     start = s0

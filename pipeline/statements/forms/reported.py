@@ -16,7 +16,7 @@ from ..model import Form, Statement
 from ..quotes import Quote
 from ..verbs import Verb
 from .clause import content_after, ends_attribution, make_statement
-from .coordinated import coordinated_subject
+from .coordinated import ENDS_AND, coordinated_subject
 from .quote import quote_first
 
 
@@ -63,8 +63,8 @@ def with_verbs(
                     last_speaker = who
                 continue
         form: Form = "reported"
-        if who is None and last_speaker is None:  # "Peskov arrived in Minsk and told reporters that …"
-            who = coordinated_subject(text, s0, v.start())
+        if who is None and last_speaker is None and before.rstrip().endswith(ENDS_AND):
+            who = coordinated_subject(text, s0, v.start())  # "Peskov arrived in Minsk and told …"
             form = "coordinated"
         if (
             who is None
