@@ -29,7 +29,7 @@ def resolve(st: Statement, named: Iterable[Mention]) -> Statement:
     if not words:
         return st
     pronoun = len(words) == 1 and (lower[0] in PRONOUNS or lower[0] in GENITIVE_PRONOUNS)
-    definite_role = (lower[0] in ("the", "this") and lower[-1] in ROLES) or (
+    definite_role = (lower[0] in ("the", "this", "der", "die", "dieser", "diese") and lower[-1] in ROLES) or (
         all(w in ROLES for w in lower) and not words[0][:1].isupper()
     )
     if not (pronoun or definite_role):

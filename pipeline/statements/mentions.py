@@ -10,11 +10,15 @@ from dataclasses import dataclass, replace
 
 from .lexicon import (
     ASIDES,
+    AUDIENCES,
+    CHAIN_STOPS,
     DEMONYMS,
     DETERMINERS,
     FEMALE_FIRST,
     FEMININE_ENDINGS,
     FEMININE_PRONOUNS,
+    GENITIVE_FEMININE,
+    GENITIVE_MASCULINE,
     INSTITUTIONS,
     JOINS,
     MALE_FIRST,
@@ -22,6 +26,7 @@ from .lexicon import (
     MASCULINE_PRONOUNS,
     MEN_ROLES,
     NOT_NAMES,
+    PARENTHETICALS,
     PRONOUNS,
     ROLES,
     TITLES,
@@ -31,8 +36,15 @@ from .lexicon import (
 from .model import without_relation
 from .tokens import WORD
 
-# Adverbials that may stand between a speaker and the verb ("The Kremlin on Wednesday said").
-_BETWEEN = re.compile(rf"(?:\s+(?:{WHEN})\b)+\s*$", re.U | re.I)
+# Adverbials that may stand between a speaker and the verb ("The Kremlin on Wednesday said"), and
+# an aside between commas ("Peskov, however, said", "Песков, в частности, заявил"), looked for
+# only before a comma.
+_BETWEEN = re.compile(rf"(?:\s+(?:{WHEN})\b)+\s*$", re.U)  # on lowercased text
+_ASIDE = re.compile(rf"\s*,\s*(?:{PARENTHETICALS})\s*,\s*$", re.U)
+_BETWEEN_REACH = 80
+# Whom it was told and when, between an inverted verb and its speaker: "«…», — сообщил
+# журналистам Песков".
+_TOLD = re.compile(rf"(?:\s*,?\s*(?:{AUDIENCES}|{WHEN})\b)+", re.U | re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +63,27 @@ def name_like(word: str) -> bool:
     return word[:1].isupper() and word not in NOT_NAMES
 
 
+def _before_adverbials(text: str, floor: int, end: int) -> int:
+    """Where the speaker ends: before the adverbials and an aside between it and the verb. They
+    are short: looked for in the last characters only, lowercased (a case-blind regex costs three
+    times as much), not from `floor` on (the regex is tried at each position it is given)."""
+    start = max(floor, end - _BETWEEN_REACH)
+    window = text[start:end].lower()
+    if len(window) != end - start:  # a letter whose lowercase is longer: no offsets to trust
+        return end
+    adverbial = _BETWEEN.search(window)
+    if adverbial is not None:
+        window = window[: adverbial.start()]
+    if window.rstrip().endswith(","):
+        parenthetical = _ASIDE.search(window)
+        if parenthetical is not None:
+            window = window[: parenthetical.start()]
+    return start + len(window)
+
+
 def speaker_before(text: str, end: int, floor: int) -> Mention | None:
     """The speaker's noun phrase ending at `end` (just before the verb), not before `floor`."""
-    adverbial = _BETWEEN.search(text, floor, end)
-    if adverbial is not None:
-        end = adverbial.start()
+    end = _before_adverbials(text, floor, end)
     words = [m for m in WORD.finditer(text, floor, end)]
     if not words:
         return None
@@ -93,6 +121,8 @@ def speaker_before(text: str, end: int, floor: int) -> Mention | None:
             return None
         return Mention(w.group(), w.start(), w.end(), named=False, gender=pronoun_gender(w.group()))
     span = _phrase_back(text, words, last, floor)
+    if span is None and _CYRILLIC.match(words[last].group()):
+        span = _role_of_back(text, words, last, floor)
     if span is None:
         return None
     s0, s1 = span
@@ -130,7 +160,7 @@ def _phrase_back(
         if name_like(word) or word in TITLES or (not names_only and lower in ROLES):
             k -= 1
             continue
-        if not names_only and lower in ("of", "for", "to", "при") and k - 1 > 0:
+        if not names_only and lower in _OF_BACK and k - 1 > 0:
             k -= 1
             continue
         if not names_only and lower in DETERMINERS:
@@ -144,6 +174,26 @@ def _phrase_back(
     if not names_only:
         k = _role_ahead(text, words, k)
     return k, last
+
+
+# Words inside a role's phrase read backwards from the verb: "The spokeswoman for the ministry",
+# "Die Sprecherin des Auswärtigen Amtes" (German's first "der" is an article: it stays).
+_OF_BACK = frozenset(("of", "for", "to", "при", "des", "der"))
+
+
+def _role_of_back(text: str, words: list[re.Match[str]], last: int, floor: int) -> tuple[int, int] | None:
+    """A Slavic role and its genitive words, no name after them: "Пресс-секретарь президента
+    заявил", "глава государства отметил"."""
+    for r in range(last, max(-1, last - 4), -1):
+        w = words[r].group()
+        if w.lower() in ROLES and r < last:
+            span = _phrase_back(text, words, r, floor)
+            return (span[0], last) if span is not None else (r, last)
+        if not (w.islower() and _CYRILLIC.match(w)) or w in CHAIN_STOPS:
+            return None
+        if r and text[words[r - 1].end() : words[r].start()] != " ":
+            return None
+    return None
 
 
 def _role_ahead(text: str, words: list[re.Match[str]], k: int) -> int:
@@ -167,17 +217,33 @@ def mention_at(text: str, start: int, end: int, apposition: str = "") -> Mention
     phrase = text[start:end]
     tokens = [w.group() for w in WORD.finditer(phrase)]
     named = any(names_someone(t) for t in tokens)
-    return Mention(phrase, start, end, named, apposition, _gender(tokens))
+    # Only a Cyrillic letter and a space before the name may end "по словам " (no regex otherwise).
+    genitive = (
+        start > 1
+        and "а" <= text[start - 2] <= "я"
+        and _GENITIVE_BEFORE.search(text, max(0, start - 16), start) is not None
+    )
+    return Mention(phrase, start, end, named, apposition, _gender(tokens, genitive))
 
 
-def _gender(tokens: list[str]) -> str:
-    """ "f" or "m" when a first name, a role or a Slavic surname's ending says so, else ""."""
+# The words after which a Slavic name is in the genitive ("По словам Пескова", "За словами
+# Пєскова"), whose endings say the gender otherwise than the nominative's.
+_GENITIVE_BEFORE = re.compile(r"(?:словам|словами|мнению|думку|информации|даними|слов)\s+$", re.U | re.I)
+
+
+def _gender(tokens: list[str], genitive: bool = False) -> str:
+    """ "f" or "m" when a first name, a role or a Slavic surname's ending says so, else ""; in
+    the genitive "Пескова" is his and "Песковой" hers."""
     if any(t in FEMALE_FIRST or t.lower() in WOMEN_ROLES for t in tokens):
         return "f"
     if any(t in MALE_FIRST or t.lower() in MEN_ROLES for t in tokens):
         return "m"
     names = [t for t in tokens if names_someone(t)]
     last = names[-1].lower() if names else ""
+    if genitive and last.endswith(GENITIVE_FEMININE):
+        return "f"
+    if genitive and last.endswith(GENITIVE_MASCULINE):
+        return "m"
     if len(last) > 4 and last.endswith(FEMININE_ENDINGS):
         return "f"
     if len(last) > 3 and last.endswith(MASCULINE_ENDINGS):
@@ -192,6 +258,15 @@ def names_someone(token: str) -> bool:
         name_like(bare) and bare.lower() not in ROLES and bare not in TITLES and bare not in DEMONYMS
         and bare not in INSTITUTIONS and not bare.isupper()
     )  # fmt: skip
+
+
+def speaker_after_verb(text: str, start: int, end: int) -> Mention | None:
+    """The speaker after an inverted verb, past whom it was told and when: "«…», — сообщил
+    журналистам Песков", "Об этом заявил в понедельник Песков"."""
+    who = speaker_after(text, start, end)
+    if who is None and (told := _TOLD.match(text, start, end)) is not None and told.end() > start:
+        who = speaker_after(text, told.end(), end)
+    return who
 
 
 def speaker_after(text: str, start: int, end: int) -> Mention | None:
@@ -212,22 +287,65 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
         if j > k and gap not in (" ", "-"):
             break
         bare = w.lower().removesuffix("'s").removesuffix("’s")
-        if name_like(w) or bare in ROLES or w in TITLES or (j > k and w.lower() in ("of", "for", "при")):
+        if (
+            name_like(w)
+            or bare in ROLES
+            or w in TITLES
+            or (j > k and w.lower() in ("of", "for", "при", "von"))
+        ):
             j += 1
             continue
         break
-    while j > k and words[j - 1].group().lower() in ("of", "for", "при"):
+    while j > k and words[j - 1].group().lower() in ("of", "for", "при", "von"):
         j -= 1
     if j == k:
         return None
+    j = _genitive_chain(text, words, j)
     mention = mention_at(text, words[0].start(), words[j - 1].end())
     rest = text[words[j - 1].end() : end]
     appo = re.match(r"\s*,\s*((?:the |a )?[^,.;:]{3,80}?)\s*(?:[,.;:]|$)", rest)
-    if appo and any(w.lower() in ROLES for w in WORD.findall(appo.group(1))):
+    if appo is None:
+        return mention
+    appo_words = WORD.findall(appo.group(1))
+    if any(w.lower() in ROLES for w in appo_words) or (
+        # "…," said the spokesman for President Putin, Dmitry Peskov: a role, then the name
+        any(w.lower() in ROLES for w in WORD.findall(mention.text))
+        and len(appo_words) <= 4
+        and all(name_like(w) for w in appo_words)
+        and any(names_someone(w) for w in appo_words)
+    ):
         mention = Mention(
             mention.text, mention.start, mention.end, mention.named, appo.group(1), mention.gender
         )
     return mention
+
+
+# A Slavic role's genitive words before the name: "пресс-секретарь президента Дмитрий Песков".
+_CYRILLIC = re.compile(r"[а-яёіїєґ]", re.U)
+
+
+def _genitive_chain(text: str, words: list[re.Match[str]], j: int) -> int:
+    """Where a speaker after the verb ends when its last word so far is a Slavic role that a few
+    lowercase genitive words tie to a name: "сообщил пресс-секретарь президента Дмитрий Песков"
+    ends after "Песков", not after "пресс-секретарь". Else `j` as it is."""
+    role = words[j - 1].group()
+    if role.lower() not in ROLES or not _CYRILLIC.match(role):
+        return j
+    n = j
+    while n < len(words) and n - j < 6 and text[words[n - 1].end() : words[n].start()] == " ":
+        w = words[n].group()
+        if name_like(w):
+            break
+        if not (w.islower() and _CYRILLIC.match(w)) or w in CHAIN_STOPS:
+            return j
+        n += 1
+    if n == j or n == len(words) or text[words[n - 1].end() : words[n].start()] != " ":
+        return j
+    while (
+        n < len(words) and name_like(words[n].group()) and text[words[n - 1].end() : words[n].start()] == " "
+    ):
+        n += 1
+    return n if any(names_someone(words[m].group()) for m in range(j, n)) else j
 
 
 def strip_relative(mention: Mention) -> Mention:

@@ -1,4 +1,5 @@
-"""Reporting verbs and participles where they stand in a text, found for the whole text at once."""
+"""Reporting verbs and participles where they stand in a text, found for the whole text at once
+(and any other words a form looks for, in the same scan: a refusal's)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from .tokens import IN_A_WORD
 # Which verb forms a text holds is a set intersection over its words (C speed); only those are
 # then found, with str.find (bench/README.md, "Statements").
 _VERB_FORMS = VERBS | PARTICIPLES
+VERB_FORMS = _VERB_FORMS
 _LETTERS = re.compile(r"[^\W\d_]+", re.U)  # verb forms are letters only
 
 
@@ -38,9 +40,14 @@ class Verb:
 def find_verbs(text: str) -> list[Verb]:
     """Every reporting verb and participle of the text, as written in lowercase (a form
     capitalised mid-sentence is a name: "the United States"), whole words, in order."""
+    return find_words(text, _VERB_FORMS)
+
+
+def find_words(text: str, forms: frozenset[str]) -> list[Verb]:
+    """Every word of `forms` in the text, as `find_verbs` finds its verbs."""
     shouted = not any(c.islower() for c in text) and len(text.lower()) == len(text)
     probe = text.lower() if shouted else text  # "KREMLIN SPOKESMAN DMITRY PESKOV SAID …"
-    present = _VERB_FORMS.intersection(_LETTERS.findall(probe))
+    present = forms.intersection(_LETTERS.findall(probe))
     found = []
     for form in present:
         at = probe.find(form)

@@ -1,15 +1,16 @@
 """Statement attribution (pipeline.statements): the patterns in every language it knows, speakers
 that refer back, the look-alikes that are no statement by the person, offsets that point into
-the text, hostile input; and the labelled set's precision and recall (bench/statements.py)."""
+the text, hostile input; and the labelled set's precision and recall (bench/statements.py, on
+its DEV part: the TEST part is never tuned on)."""
 
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
-import yaml
 
-from bench.statements import CASES, evaluate
+from bench.statements import DEV, evaluate, load, splits
 from pipeline.statements import MAX_TEXT_CHARS, Statement, statements
 
 
@@ -88,11 +89,20 @@ def test_pronouns_and_definite_roles_refer_back_to_the_right_person() -> None:
 
 
 def test_a_relative_by_way_of_someone_is_not_that_someone() -> None:
-    assert statements("Elizaveta Peskova, the daughter of the Kremlin spokesman, declined to comment.") == []
+    refusal = _one("Elizaveta Peskova, the daughter of the Kremlin spokesman, declined to comment.")
+    assert (refusal.speaker, refusal.form) == ("Elizaveta Peskova", "refusal")
+    assert "spokesman" not in refusal.identity
     st = _one("Elizaveta Peskova, the daughter of the Kremlin spokesman, said she never supported the war.")
     assert st.speaker == "Elizaveta Peskova" and "spokesman" not in st.identity
     widow = _one("The widow of opposition leader Alexei Navalny said the vote was a farce.")
     assert "Navalny" not in widow.identity and widow.identity.startswith("The widow")
+    for text, gone in (
+        ("The Kremlin spokesman's daughter said she had never supported the war.", "Kremlin"),
+        ("Дочь пресс-секретаря Кремля Елизавета Пескова отказалась комментировать публикацию.", "Кремля"),
+        ("Донька Пєскова Єлизавета заявила, що ніколи не підтримувала війну.", "Пєскова"),
+        ("Peskows Tochter Jelisaweta sagte, sie unterstütze den Krieg nicht.", "Peskows"),
+    ):
+        assert gone not in _one(text).identity, text
 
 
 def test_a_quote_over_paragraphs_and_a_quote_inside_a_quote() -> None:
@@ -100,8 +110,9 @@ def test_a_quote_over_paragraphs_and_a_quote_inside_a_quote() -> None:
         'Karim Khan said: "The evidence points to a plan.\n"No one is above the law."\n'
         "The registrar declined to comment."
     )
-    st = _one(text)
+    st, declined = statements(text)
     assert st.content.startswith("The evidence") and st.content.endswith("above the law.")
+    assert (declined.speaker, declined.form, declined.content) == ("The registrar", "refusal", "comment")
     nested = _one("\"When the president says 'we will respond', he means it,\" Peskov said.")
     assert nested.content == "When the president says 'we will respond', he means it"
 
@@ -133,8 +144,220 @@ def test_hostile_text_is_an_outcome_not_a_crash() -> None:
 
 
 def test_the_labelled_set_meets_its_targets() -> None:
-    cases = yaml.safe_load(CASES.read_text("utf-8"))["cases"]
-    figures = evaluate(cases)
-    assert figures["labelled"] >= 150 or figures["skipped"], figures["labelled"]
-    assert figures["precision"] >= 0.95, figures["false"]
-    assert figures["recall"] >= 0.85, figures["misses"]
+    """On DEV, per language: precision 0.97 and recall 0.95 or more (issue 24)."""
+    figures = evaluate(load(DEV))
+    assert figures["labelled"] >= 240 or figures["skipped"], figures["labelled"]
+    assert set(figures["by_lang"]) == {"en", "ru", "uk", "de"}
+    for lang, part in figures["by_lang"].items():
+        assert part["precision"] >= 0.97, (lang, figures["false"])
+        assert part["recall"] >= 0.95, (lang, figures["misses"])
+
+
+def test_the_set_is_split_in_dev_and_an_unseen_test_part(tmp_path: Path) -> None:
+    dev, test = tmp_path / "dev.yaml", tmp_path / "test.yaml"
+    dev.write_text("cases:\n  - {id: a, lang: en, text: Peskov said the talks were over., statements: []}\n")
+    assert list(splits(dev, test)) == ["dev"]  # no test part: skipped
+    test.write_text("cases:\n  - {id: t-a, lang: en, text: No one spoke., statements: []}\n")
+    assert list(splits(dev, test)) == ["dev", "test"]
+    test.write_text("cases:\n  - {id: b, lang: en, text: No one spoke., statements: []}\n")
+    with pytest.raises(ValueError, match="only test ids"):
+        splits(dev, test)
+    test.write_text(
+        "cases:\n  - {id: t-a, lang: en, text: x, statements: []}\n  - {id: t-a, lang: en, text: y}\n"
+    )
+    with pytest.raises(ValueError, match="not unique"):
+        splits(dev, test)
+
+
+# The forms of issue 24 in each language: (text, form, a word of the speaker's identity, content).
+NEW_FORMS = [
+    # coordinated: only a later verb of the subject's reports speech
+    ("Dmitry Peskov, the Kremlin spokesman, arrived in Minsk and told reporters that the talks would start.",
+     "coordinated", "spokesman", "the talks would start"),
+    ("On Tuesday, Peskov met the envoy and later said the talks were useful.", "coordinated", "Peskov",
+     "the talks were useful"),
+    ("Песков, пресс-секретарь президента, прокомментировал ситуацию и заявил, что угрозы нет.", "coordinated",
+     "Песков", "угрозы нет"),
+    ("Пєсков, речник Кремля, прибув до Мінська і заявив, що переговори триватимуть два дні.", "coordinated",
+     "Пєсков", "переговори триватимуть два дні"),
+    ("Peskow, der Sprecher des Kremls, traf in Minsk ein und sagte, die Gespräche würden dauern.",
+     "coordinated", "Peskow", "die Gespräche würden dauern"),
+    # refusal: the refusal is the verb, what was declined the content
+    ("Kremlin spokesman Dmitry Peskov declined to comment on the report.", "refusal", "Peskov",
+     "comment on the report"),
+    ("Asked about it, Peskov refused to comment.", "refusal", "Peskov", "comment"),
+    ("Peskov would not say whether Putin would attend.", "refusal", "Peskov",
+     "say whether Putin would attend"),
+    ("The Kremlin has declined requests for comment.", "refusal", "Kremlin", "requests for comment"),
+    ("Песков отказался комментировать сообщения о встрече.", "refusal", "Песков",
+     "комментировать сообщения о встрече"),
+    ("От комментариев Песков отказался.", "refusal", "Песков", "От комментариев"),
+    ("Отвечать на вопрос о сроках Песков не стал.", "refusal", "Песков", "Отвечать на вопрос о сроках"),
+    ("В Кремле отказались от комментариев.", "refusal", "Кремле", "от комментариев"),
+    ("Пєсков відмовився коментувати повідомлення про переговори.", "refusal", "Пєсков",
+     "коментувати повідомлення про переговори"),
+    ("Речник Кремля Дмитро Пєсков не став коментувати заяву Зеленського.", "refusal", "Пєсков",
+     "коментувати заяву Зеленського"),
+    ("Kremlsprecher Peskow wollte sich dazu nicht äußern.", "refusal", "Peskow", "sich dazu nicht äußern"),
+    ("Zu den Berichten wollte sich Peskow nicht äußern.", "refusal", "Peskow",
+     "Zu den Berichten wollte sich Peskow nicht äußern"),
+    ("Der Kreml lehnte einen Kommentar ab.", "refusal", "Kreml", "einen Kommentar"),
+    ("Einen Kommentar dazu lehnte Peskow ab.", "refusal", "Peskow", "Einen Kommentar dazu"),
+    ("Peskow wollte nicht sagen, ob Putin reisen werde.", "refusal", "Peskow",
+     "nicht sagen, ob Putin reisen werde"),
+    ("Der Kreml gab zunächst keinen Kommentar ab.", "refusal", "Kreml", "zunächst keinen Kommentar"),
+    ("Peskov, who declined to comment on the report, said he had not read it.", "refusal", "Peskov",
+     "comment on the report"),
+    ("Пресс-секретарь президента отказался от комментариев.", "refusal", "Пресс-секретарь",
+     "от комментариев"),
+    # named-later: the speaker named in the next sentence
+    ("Russia will not recognise the ruling. That was the message from Peskov on Monday.", "named-later",
+     "Peskov", "Russia will not recognise the ruling"),
+    ('"We are not a party to the statute." Those were the words of Kremlin spokesman Dmitry Peskov.',
+     "named-later", "Peskov", "We are not a party to the statute"),
+    ("The West is waging a hybrid war. That is what Peskov told reporters.", "named-later", "Peskov",
+     "The West is waging a hybrid war"),
+    ("«Мы не признаём этот суд». Об этом заявил Песков.", "named-later", "Песков", "Мы не признаём этот суд"),
+    ("Москва не получала предложений. Об этом журналистам сообщил пресс-секретарь президента Дмитрий Песков.",
+     "named-later", "Песков", "Москва не получала предложений"),
+    ("Россия не будет участвовать в саммите. Так Песков прокомментировал сообщения СМИ.", "named-later",
+     "Песков", "Россия не будет участвовать в саммите"),
+    ("Переговоры отложены. Об этом сообщает ТАСС.", "named-later", "ТАСС", "Переговоры отложены"),
+    ("«Ми не визнаємо цього рішення». Про це заявив Пєсков.", "named-later", "Пєсков",
+     "Ми не визнаємо цього рішення"),
+    ("Russland werde das Urteil nicht anerkennen. Das sagte Peskow am Montag.", "named-later", "Peskow",
+     "Russland werde das Urteil nicht anerkennen"),
+    ("„Wir sehen keine Grundlage.“ Das sagte Kremlsprecher Dmitri Peskow der Agentur Interfax.",
+     "named-later", "Peskow", "Wir sehen keine Grundlage"),
+    # absolute: a statement in an absolute clause
+    ("The talks ended, with Peskov saying that the positions remained far apart.", "absolute", "Peskov",
+     "the positions remained far apart"),
+    ("Putin faces little opposition, with\xa0Politico reporting that rivals have abstained.", "absolute",
+     "Politico", "rivals have abstained"),
+    ("Die Gespräche endeten ohne Ergebnis, wobei Peskow betonte, dass Moskau weiter verhandeln wolle.",
+     "absolute", "Peskow", "Moskau weiter verhandeln wolle"),
+    ("The talks collapsed, with the Kremlin blaming Kyiv and Peskov adding that no round was planned.",
+     "absolute", "Peskov", "no round was planned"),
+    ("The vote was postponed, with one official saying the delay was technical.", "absolute", "official",
+     "the delay was technical"),
+    # the surname alone in its case forms
+    ("Песковым было заявлено, что Кремль не вмешивается.", "passive", "Песковым", "Кремль не вмешивается"),
+    ("Пєсковим було заявлено, що Кремль не втручається.", "passive", "Пєсковим", "Кремль не втручається"),
+    ("На думку Пєскова, Захід переоцінює санкції.", "according-to", "Пєскова", "Захід переоцінює санкції"),
+    ("Peskows Worten zufolge gibt es keine Pläne.", "according-to", "Peskows", "gibt es keine Pläne"),
+    ("Es gibt keine Pläne für ein Treffen, Peskow zufolge.", "according-to", "Peskow",
+     "Es gibt keine Pläne für ein Treffen"),
+    ("Nach Angaben Peskows wird Putin nicht reisen.", "according-to", "Peskows", "wird Putin nicht reisen"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "form", "who", "content"), NEW_FORMS)
+def test_each_new_form_in_each_language(text: str, form: str, who: str, content: str) -> None:
+    found = [st for st in statements(text) if st.form == form]
+    assert len(found) == 1, statements(text)
+    st = found[0]
+    assert who in st.identity and st.content == content
+    assert text[st.content_start : st.content_end] == st.content
+    assert text[st.speaker_start : st.speaker_end] == st.speaker
+    assert text[st.verb_start : st.verb_end] == st.verb
+    assert st.sentence_start <= st.content_start <= st.content_end <= st.sentence_end
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a subject's coordinated verbs that report nothing
+        "Peskov arrived in Minsk and met Lukashenko's chief of staff.",
+        "Песков прибыл в Минск и встретился с главой администрации.",
+        "Пєсков прибув до Мінська і зустрівся з головою адміністрації.",
+        "Peskow reiste nach Minsk und traf dort Lukaschenkos Stabschef.",
+        "Put the kale in a bowl and add the dill for colour.",
+        # declining something other than speech, and silence
+        "Peskov declined an invitation to the gala.",
+        "A source, who declined to be named, spoke of delays.",
+        "An official, who declined to speak on the record, spoke of delays.",
+        "The price of oil declined to $70 a barrel.",
+        "The Kremlin did not comment, and the ministry did not respond to a request for comment.",
+        "Песков отказался от поездки в Минск.",
+        "Пєсков відмовився від поїздки до Мінська.",
+        "Peskow lehnte die Einladung zur Zeremonie ab.",
+        "Peskow wollte nicht nach Minsk reisen.",
+        "Peskow äußerte sich nicht.",
+        # a next sentence that names no one who said the one before
+        "The ruling was announced. Peskov's daughter married.",
+        "The court ruled on Monday. That was the day Peskov flew to Minsk.",
+        "Prices rose. That was the message from the markets.",
+        "Суд вынес решение. Об этом Пескова спросили журналисты.",
+        "Суд оголосив вирок. Про це Пєскова запитали журналісти.",
+        "Das Urteil wurde verkündet. Das sagt viel über den Kreml.",
+        "Das Urteil wurde verkündet. Das erklärte Ziel der Regierung ist Frieden.",
+        # the surname in a case that says no one spoke, and an absolute clause of no speech
+        "Пескову задали вопрос о переговорах.",
+        "The delegation arrived, with Peskov among its members.",
+        "The vote was postponed, with reports suggesting otherwise.",
+        "Peskov and Lavrov arrived in Minsk and said the talks would begin.",
+    ],
+)
+def test_look_alikes_of_the_new_forms_are_no_statements(text: str) -> None:
+    assert statements(text) == [], text
+
+
+def test_a_refusal_inside_what_someone_said_is_theirs() -> None:
+    st = _one("Dmitry Peskov told reporters he would not comment on the report.")
+    assert (st.form, st.content) == ("reported", "he would not comment on the report")
+    quoted = _one('"We will not comment on rumours," a Kremlin spokesman said.')
+    assert quoted.form == "quote"
+
+
+def test_a_refusal_and_a_participle_after_it() -> None:
+    found = statements("A Kremlin spokesman declined to comment, saying only that contacts continued.")
+    assert [(st.form, st.content) for st in found] == [
+        ("refusal", "comment"),
+        ("reported", "only that contacts continued"),
+    ]
+
+
+def test_a_pointer_that_is_not_one() -> None:
+    """ "Так называемый эксперт заявил …" is a statement of its own, not a pointer back."""
+    found = statements("Санкции вводятся. Так называемый эксперт заявил, что они не работают.")
+    assert [st.form for st in found] == ["reported"]
+
+
+@pytest.mark.parametrize(
+    ("text", "refers_to"),
+    [
+        ("По словам Пескова, встреча не планируется. Он добавил, что контакты продолжаются.", "Пескова"),
+        ("Пескову задали вопрос о здоровье президента. Он ответил, что всё хорошо.", "Пескову"),
+        ("За словами Пєскова, зустріч не планується. Він додав, що контакти тривають.", "Пєскова"),
+        ("Переговоры продолжатся. Об этом он сказал журналистам.", ""),  # no one named before: unresolved
+    ],
+)
+def test_a_pronoun_refers_back_to_a_surname_in_any_case(text: str, refers_to: str) -> None:
+    last = statements(text)[-1]
+    assert last.refers_to == refers_to
+
+
+@pytest.mark.parametrize(
+    ("text", "who", "content"),
+    [
+        ("«Планов нет», — сообщил журналистам пресс-секретарь президента Дмитрий Песков.", "Песков",
+         "Планов нет"),
+        ('"No plans," said the spokesman for President Putin, Dmitry Peskov.', "Dmitry Peskov", "No plans"),
+        ("Песков, в частности, заявил, что переговоры завершены.", "Песков", "переговоры завершены"),
+        ("Peskov, however, said the talks were over.", "Peskov", "the talks were over"),
+        ("За словами речника Кремля Дмитра Пєскова, переговори завершено.", "Пєскова",
+         "переговори завершено"),
+        ("Як заявила речниця МЗС Марія Захарова, переговори завершено.", "Захарова", "переговори завершено"),
+        ("Пресс-секретарь президента заявил, что встреча не планируется.", "Пресс-секретарь",
+         "встреча не планируется"),
+        ("Tim Clark told reporters at a press conference that the airline would grow.", "Tim Clark",
+         "the airline would grow"),
+    ],
+)  # fmt: skip
+def test_speakers_past_an_audience_an_aside_or_a_role_genitive(text: str, who: str, content: str) -> None:
+    st = _one(text)
+    assert who in st.identity and st.content == content
+
+
+def test_claiming_responsibility_says_nothing() -> None:
+    assert statements("The Taliban, however, claimed responsibility for the attack, which killed four.") == []

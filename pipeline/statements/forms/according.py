@@ -1,12 +1,14 @@
 """The according-to form: "According to Peskov, …", "…, according to the Kremlin.", "По словам
-Пескова, …", "По его словам, …", "За словами Пєскова, …", "Laut Peskow …"."""
+Пескова, …", "По его словам, …", "За словами Пєскова, …", "На думку Пєскова, …", "Laut Peskow …",
+"Nach Angaben Peskows …", and German's postposition: "Peskows Worten zufolge …", "Peskow
+zufolge …"."""
 
 from __future__ import annotations
 
 import re
 
-from ..lexicon import ACCORDING, GENITIVE_PRONOUNS, ROLES
-from ..mentions import Mention, speaker_after
+from ..lexicon import ACCORDING, GENITIVE_PRONOUNS, ROLES, ZUFOLGE
+from ..mentions import Mention, speaker_after, speaker_before
 from ..model import Statement
 from ..quotes import Quote
 from ..tokens import WORD, starts_words
@@ -69,4 +71,28 @@ def according_to(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[State
                 out.append(
                     make_statement(text, who, (m.start(), m.end()), (c0, c1), (s0, s1), "according-to")
                 )
+    return out
+
+
+def zufolge(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[Statement]:
+    """German's according-to after the speaker: "Peskows Worten zufolge …" at the sentence's
+    start (what follows is what was said), "…, Peskow zufolge." at its end (what came before)."""
+    out = []
+    for m in starts_words(text, ZUFOLGE.finditer(text, s0, s1)):
+        if any(q.start <= m.start() < q.end for q in quotes):
+            continue
+        who = speaker_before(text, m.start(), s0)
+        if who is None:
+            continue
+        lead = text[s0 : who.start].strip()
+        if lead in ("", "Aber", "Und", "Doch"):
+            c0, c1 = m.end(), s1
+        elif lead.endswith(","):
+            c0, c1 = s0, who.start
+        else:
+            continue
+        while c1 > c0 and text[c1 - 1] in " ,.;—–-":
+            c1 -= 1
+        if c1 - c0 >= 8:
+            out.append(make_statement(text, who, m.span(), (c0, c1), (s0, s1), "according-to"))
     return out

@@ -9,6 +9,7 @@ import re
 from ..lexicon import (
     AUDIENCES,
     CHARACTERIZING,
+    NO_CLAUSE,
     NOT_CLAUSE_STARTS,
     PARTICIPLES,
     PRONOUN_CLAUSE,
@@ -23,15 +24,31 @@ from ..tokens import WORD
 
 # What opens a reported clause after the verb: "said that", "заявил, что".
 _THAT = re.compile(r"^\s*(?:,\s*)?(?:" + "|".join(THAT) + r")\b\s*", re.U | re.I)
-# Whom it was told, and where: "told reporters on Monday".
+# The words that open a reported clause, without a comma.
+THAT_WORDS = "|".join(w for w in THAT if w[0] != ",")
+# Whom it was told, and where: "told reporters on Monday", "told reporters at a news conference that".
 _TOLD_OBJECT = re.compile(
-    rf"^\s*(?:(?:to )?(?:the |a )?(?:{AUDIENCES})(?: on \w+day| in \w+| at [\w ]{{1,30}}?)?)\s*(?:,\s*)?",
+    rf"^\s*(?:(?:to )?(?:the |a )?(?:{AUDIENCES})"
+    rf"(?: on \w+day| in \w+| at [\w ]{{1,30}}?(?=\s+(?:{THAT_WORDS})\b|\s*[,:]))?)\s*(?:,\s*)?",
     re.U,
 )
 # Adverbials between the verb and what was said ("said Wednesday it would", "told reporters on Monday").
-_AFTER_VERB = re.compile(rf"^(?:\s*,?\s*(?:{WHEN})\b)+\s*,?", re.U | re.I)
+_AFTER_VERB = re.compile(
+    rf"^(?:\s*,?\s*(?:{WHEN})\b)+\s*,?", re.U
+)  # on lowercased text (a case-blind regex is slow)
 # Where a clause starts after words that start none ("said on Mar. 6 that …"): at "that" or a comma.
-_LATER_CLAUSE = re.compile(r"\b(?:" + "|".join(w for w in THAT if w[0] != ",") + r")\b\s*|,\s*")
+_LATER_CLAUSE = re.compile(r"\b(?:" + THAT_WORDS + r")\b\s*|,\s*")
+
+
+def _after_verb(rest: str) -> re.Match[str] | None:
+    """The adverbials at the start of `rest` (on its first characters, lowercased)."""
+    head = rest[:120]
+    low = head.lower()
+    return _AFTER_VERB.match(low) if len(low) == len(head) else None
+
+
+# A colon after the verb: what follows is what was said, whatever the verb.
+_COLON = re.compile(r"\s*:\s*\S", re.U)
 # The word that ends just before a position: the verb, for what follows it.
 _WORD_BEFORE = re.compile(r"[^\W_]+$", re.U)
 
@@ -82,7 +99,7 @@ def content_after(
         return q.inner if q is not None else content_after(text, k, end, quotes, bare=True)
     while True:  # "told reporters on Monday", "said Wednesday"
         rest = text[k:end]
-        m = _TOLD_OBJECT.match(rest) or _AFTER_VERB.match(rest)
+        m = _TOLD_OBJECT.match(rest) or _after_verb(rest)
         if m is None or m.end() == 0:
             break
         k += m.end()
@@ -97,8 +114,8 @@ def content_after(
         q = next((q for q in quotes if q.start == k), None)
         if q is not None:  # said that “…”
             return q.inner
-    elif not bare and not PRONOUN_CLAUSE.match(text, k, end):  # "announced it would withdraw"
-        return None
+    elif not bare and not PRONOUN_CLAUSE.match(text, k, end) and not _COLON.match(text, k, end):
+        return None  # "announced it would withdraw", "прокомментировал: …" but not "… the decision"
     else:
         lead2 = re.match(r"\s*(?:,\s*|:\s*)?", text[k:end])
         k += lead2.end() if lead2 else 0
@@ -111,7 +128,7 @@ def content_after(
     if first is not None and not that and first.group().lower() in NOT_CLAUSE_STARTS:
         # "said on Mar. 6 that …", "betonte in München, …"
         later = _LATER_CLAUSE.search(text[k:stop])
-        if later is None or later.start() > 60 or first.group().lower() == "against":
+        if later is None or later.start() > 60 or first.group().lower() in NO_CLAUSE:
             return None
         k += later.end()
         q = next((q for q in quotes if q.start == k), None)
@@ -128,7 +145,7 @@ def ends_attribution(text: str, at: int, end: int) -> bool:
     k = at
     while True:
         rest = text[k:end]
-        m = _TOLD_OBJECT.match(rest) or _AFTER_VERB.match(rest)
+        m = _TOLD_OBJECT.match(rest) or _after_verb(rest)
         if m is None or m.end() == 0:
             break
         k += m.end()

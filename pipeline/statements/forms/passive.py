@@ -1,8 +1,12 @@
-"""The passive form: "Peskov was quoted (by TASS) as saying (that) …"."""
+"""The passive form: "Peskov was quoted (by TASS) as saying (that) …", and the speaker in the
+instrumental before a passive participle: "Песковым было заявлено, что …", "Пєсковим було
+заявлено, що …"."""
 
 from __future__ import annotations
 
-from ..lexicon import PASSIVE
+import re
+
+from ..lexicon import INSTRUMENTAL_ENDINGS, PASSIVE, PASSIVE_SLAVIC
 from ..mentions import speaker_before
 from ..model import Statement
 from ..quotes import Quote
@@ -18,4 +22,25 @@ def passive(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[Statement]
             continue
         content = content_after(text, m.end(), s1, quotes) or (m.end(), s1)
         out.append(make_statement(text, who, (m.start(), m.end()), content, (s0, s1), "passive"))
+    return out
+
+
+# "было", "було" between the speaker and the participle.
+_WAS = re.compile(r"(?:\s+(?:было|було|будет|буде))?\s+$", re.U)
+
+
+def passive_slavic(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[Statement]:
+    """The sentence's "Песковым было заявлено, что …" statements: the speaker's last word in the
+    instrumental ("Кремлём", "Песковым"), what was said after the participle."""
+    out = []
+    for m in PASSIVE_SLAVIC.finditer(text, s0, s1):
+        was = _WAS.search(text, s0, m.start())
+        if was is None:
+            continue
+        who = speaker_before(text, was.start(), s0)
+        if who is None or not who.text.lower().endswith(INSTRUMENTAL_ENDINGS):
+            continue
+        content = content_after(text, m.end(), s1, quotes)
+        if content is not None:
+            out.append(make_statement(text, who, m.span(), content, (s0, s1), "passive"))
     return out

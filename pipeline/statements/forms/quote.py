@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..mentions import Mention, speaker_after, speaker_before
+from ..mentions import Mention, speaker_after_verb, speaker_before
 from ..model import Statement
 from ..quotes import Quote
 from ..verbs import Verb
@@ -26,7 +26,7 @@ def quote_first(
     if q is None:
         return None
     inverted = re.fullmatch(r"[\s,—–-]*", text[q.end : verb.start()])
-    who = speaker_after(text, verb.end(), s1) if inverted else None  # "…," said Peskov
+    who = speaker_after_verb(text, verb.end(), s1) if inverted else None  # "…," said Peskov
     if who is None:  # "…," Peskov said
         between = text[q.end : verb.start()]
         who = speaker_before(text, verb.start(), q.end)

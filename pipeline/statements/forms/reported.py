@@ -1,27 +1,38 @@
 """The reporting-verb patterns, verb by verb through a sentence: the quote form's quote-then-speaker
 shapes first (quote.py), then a speaker, the verb and what was said (Peskov said (that) …,
 Peskov said: "…", Песков заявил, что …, Peskow sagte, …; "…, заявил Песков" without quote marks),
-and a participle after either (…, adding that …) said by the same speaker."""
+a verb coordinated with the subject's earlier ones (coordinated.py: "Peskov arrived and told
+reporters that …"), and a participle after any of them (…, adding that …) said by the same
+speaker."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
 
-from ..lexicon import BARE, PARTICIPLES, PRONOUNS, VERBS
-from ..mentions import Mention, speaker_after, speaker_before
-from ..model import Statement
+from ..lexicon import BARE, COORDINATED_BARE, PARTICIPLES, PRONOUNS, VERBS
+from ..mentions import Mention, speaker_after, speaker_after_verb, speaker_before
+from ..model import Form, Statement
 from ..quotes import Quote
 from ..verbs import Verb
 from .clause import content_after, ends_attribution, make_statement
+from .coordinated import ENDS_AND, coordinated_subject
 from .quote import quote_first
 
 
-def with_verbs(text: str, s0: int, s1: int, quotes: list[Quote], verbs: list[Verb]) -> list[Statement]:
+def with_verbs(
+    text: str,
+    s0: int,
+    s1: int,
+    quotes: list[Quote],
+    verbs: list[Verb],
+    speaker: Mention | None = None,
+) -> list[Statement]:
     """The verb patterns: a quote then its speaker, a speaker then a quote or a clause, and a
-    participle ("adding that") after either, said by the same speaker."""
+    participle ("adding that") after either, said by the same speaker (`speaker` when the
+    sentence's speaker is known before: "Об этом заявил Песков, добавив, что …")."""
     out: list[Statement] = []
-    last_speaker: Mention | None = None
+    last_speaker: Mention | None = speaker
     used_quotes: set[int] = set()
     for v in verbs:
         word = v.group().lower()
@@ -44,13 +55,17 @@ def with_verbs(text: str, s0: int, s1: int, quotes: list[Quote], verbs: list[Ver
         floor = max([s0, *(q.end for q in quotes if q.end <= v.start())])
         who = speaker_before(text, v.start(), floor)
         if who is None and re.search(r"[,—–-]\s*$", before):
-            who = speaker_after(text, v.end(), s1)  # "…, заявил Песков" (no quote marks)
+            who = speaker_after_verb(text, v.end(), s1)  # "…, заявил Песков" (no quote marks)
             if who is not None:
                 content = (s0, len(before.rstrip(" ,—–-")) + s0)
                 if content[1] - content[0] >= 8:
                     out.append(make_statement(text, who, v.span(), content, (s0, s1), "reported"))
                     last_speaker = who
                 continue
+        form: Form = "reported"
+        if who is None and last_speaker is None and before.rstrip().endswith(ENDS_AND):
+            who = coordinated_subject(text, s0, v.start())  # "Peskov arrived in Minsk and told …"
+            form = "coordinated"
         if (
             who is None
             and last_speaker is not None
@@ -65,7 +80,8 @@ def with_verbs(text: str, s0: int, s1: int, quotes: list[Quote], verbs: list[Ver
         if clause_before and ends_attribution(text, v.end(), s1):
             content = None  # "…, Peskov told journalists on Tuesday, commenting on …"
         else:
-            content = content_after(text, v.end(), s1, quotes, bare=word in BARE)
+            bare = word in (COORDINATED_BARE if form == "coordinated" else BARE)
+            content = content_after(text, v.end(), s1, quotes, bare=bare)
         if content is None and clause_before and ends_attribution(text, v.end(), s1):
             content = (s0, s0 + len(text[s0 : who.start].rstrip(" ,")))  # "…, the Kremlin said."
             if content[1] - content[0] < 8:
@@ -82,7 +98,7 @@ def with_verbs(text: str, s0: int, s1: int, quotes: list[Quote], verbs: list[Ver
                 v.span(),
                 content,
                 (s0, s1),
-                "quote" if any(q.inner == content for q in quotes) else "reported",
+                "quote" if any(q.inner == content for q in quotes) else form,
             )
         )
         last_speaker = who

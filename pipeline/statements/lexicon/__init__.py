@@ -5,14 +5,19 @@ Lists that only one language has are passed on as they are."""
 
 from __future__ import annotations
 
+import re
+
 from . import de, en, ru, uk
 
 # Reporting verbs and the participles that go on a statement ("adding that"), as written.
 VERBS: frozenset[str] = en.VERBS | ru.VERBS | uk.VERBS | de.VERBS
 PARTICIPLES: frozenset[str] = en.PARTICIPLES | ru.PARTICIPLES | uk.PARTICIPLES
-# Verbs that take what was said without a "that": English tells them apart, the other languages'
-# reporting verbs all do ("заявил, что …" and "…, заявил он" alike).
-BARE: frozenset[str] = en.BARE | ru.VERBS | uk.VERBS | de.VERBS
+# Verbs that take what was said without a "that": English tells them apart; the other languages'
+# reporting verbs do ("заявил, что …" and "…, заявил он" alike) but for those that name what
+# they are about ("прокомментировал ситуацию", "kritisierte die Sanktionen").
+BARE: frozenset[str] = (
+    en.BARE | (ru.VERBS - ru.NOT_BARE) | (uk.VERBS - uk.NOT_BARE) | (de.VERBS - de.NOT_BARE)
+)
 CHARACTERIZING = en.CHARACTERIZING
 
 # Words that head a speaker's noun phrase though lowercase: roles, offices, institutions.
@@ -33,7 +38,7 @@ MASCULINE_PRONOUNS: frozenset[str] = (
     en.MASCULINE_PRONOUNS | ru.MASCULINE_PRONOUNS | uk.MASCULINE_PRONOUNS | de.MASCULINE_PRONOUNS
 )
 GENITIVE_PRONOUNS: dict[str, str] = {**ru.GENITIVE_PRONOUNS, **uk.GENITIVE_PRONOUNS}
-DETERMINERS: frozenset[str] = en.DETERMINERS | ru.DETERMINERS
+DETERMINERS: frozenset[str] = en.DETERMINERS | ru.DETERMINERS | de.DETERMINERS
 TITLES: frozenset[str] = en.TITLES | de.TITLES
 NOT_NAMES: frozenset[str] = en.NOT_NAMES | ru.NOT_NAMES | uk.NOT_NAMES | de.NOT_NAMES
 DEMONYMS = en.DEMONYMS
@@ -48,16 +53,64 @@ MASCULINE_ENDINGS: tuple[str, ...] = (
     en.MASCULINE_ENDINGS + de.MASCULINE_ENDINGS + ru.MASCULINE_ENDINGS + uk.MASCULINE_ENDINGS
 )
 
+CHAIN_STOPS: frozenset[str] = ru.CHAIN_STOPS | uk.CHAIN_STOPS
 ASIDES = en.ASIDES
 THEN_WORDS = en.THEN_WORDS
 NOT_CLAUSE_STARTS: frozenset[str] = en.NOT_CLAUSE_STARTS | de.NOT_CLAUSE_STARTS
+NO_CLAUSE = en.NO_CLAUSE
 
 JOINS = "|".join((en.JOINS, ru.JOINS, uk.JOINS, de.JOINS))
 THAT: tuple[str, ...] = en.THAT + ru.THAT + uk.THAT + de.THAT
 AUDIENCES = "|".join((en.AUDIENCES, ru.AUDIENCES, uk.AUDIENCES, de.AUDIENCES))
 WHEN = "|".join((en.WHEN, ru.WHEN, uk.WHEN, de.WHEN))
+PARENTHETICALS = "|".join((en.PARENTHETICALS, ru.PARENTHETICALS, uk.PARENTHETICALS, de.PARENTHETICALS))
 
 ACCORDING = (en.ACCORDING, ru.ACCORDING, uk.ACCORDING, de.ACCORDING)
 ACCORDING_HINTS = (en.ACCORDING_HINTS, ru.ACCORDING_HINTS, uk.ACCORDING_HINTS, de.ACCORDING_HINTS)
 PASSIVE = en.PASSIVE
 PRONOUN_CLAUSE = en.PRONOUN_CLAUSE
+
+# The forms of issue 24.
+# Refusals reported as such: each pattern has the groups `verb` (the refusal) and `what` (what was
+# declined: the content), English's also `verb2` and `what2`.
+# Per language: the words one of which a sentence holds for its patterns to be tried (found with
+# the reporting verbs, in one scan of the text's words), and the patterns.
+REFUSALS: tuple[tuple[frozenset[str], tuple[re.Pattern[str], ...]], ...] = (
+    (en.REFUSAL_WORDS, (en.REFUSAL,)),
+    (ru.REFUSAL_WORDS, ru.REFUSAL),
+    (uk.REFUSAL_WORDS, uk.REFUSAL),
+    (de.REFUSAL_WORDS, de.REFUSAL),
+)
+REFUSAL_WORDS: frozenset[str] = frozenset().union(*(w for w, _ in REFUSALS))
+REFUSAL_NOT = en.REFUSAL_NOT  # English's "would not" (its pattern is REFUSALS[0]'s)
+# The patterns whose `what` ends where what was declined does (German closes it with the verb:
+# "wollte sich dazu nicht äußern"); the others' runs to the sentence's end.
+REFUSALS_CLOSED: tuple[re.Pattern[str], ...] = de.REFUSAL
+# A sentence that names who said the one before it, by its start ("Об этом заявил Песков.").
+LATER: tuple[re.Pattern[str], ...] = (en.LATER, ru.LATER, uk.LATER, de.LATER)
+LATER_BEFORE = en.LATER_BEFORE
+# How those sentences start, for a test in C (str.startswith) before any regex is tried: most
+# sentences start otherwise.
+LATER_STARTS: tuple[str, ...] = (
+    "That was", "That is", "That's", "That’s", "That has", "That had", "That came", "That comes",
+    "This was", "This is", "This’s", "This has", "This had", "This came", "This comes",
+    "Those were", "Those are", "These were", "These are", "Such was", "Such is", "Such were", "Such are",
+    "So said", "So says",
+    "Об ", "Обо ", "Так", "С таким",
+    "Про це", "З такою",
+    "Das ", "Dies ", "So ",
+)  # fmt: skip
+LATER_VERBS: frozenset[str] = VERBS | ru.LATER_VERBS | uk.LATER_VERBS | de.LATER_VERBS
+# A verb after the subject's others ("arrived in Minsk and told …") takes a bare clause only when
+# it is one of these; the others need "that", "что", a colon or a quote.
+COORDINATED_BARE: frozenset[str] = en.SAY | (de.VERBS - de.NOT_BARE)
+# Absolute clauses: "…, with Peskov saying …", "…, wobei Peskow betonte, dass …".
+ABSOLUTE_PARTICIPLES = en.ABSOLUTE_PARTICIPLES
+WOBEI = de.ABSOLUTE
+# "Песковым было заявлено, что …": a passive participle after a speaker in the instrumental.
+PASSIVE_SLAVIC = re.compile(rf"(?:{ru.PASSIVE_VERBS}|{uk.PASSIVE_VERBS})\b", re.U)
+PASSIVE_SLAVIC_WORDS: frozenset[str] = frozenset(f"{ru.PASSIVE_VERBS}|{uk.PASSIVE_VERBS}".split("|"))
+INSTRUMENTAL_ENDINGS: tuple[str, ...] = ru.INSTRUMENTAL_ENDINGS + uk.INSTRUMENTAL_ENDINGS
+GENITIVE_FEMININE: tuple[str, ...] = ru.GENITIVE_FEMININE + uk.GENITIVE_FEMININE
+GENITIVE_MASCULINE: tuple[str, ...] = ru.GENITIVE_MASCULINE + uk.GENITIVE_MASCULINE
+ZUFOLGE = de.ZUFOLGE

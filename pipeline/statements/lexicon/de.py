@@ -18,7 +18,8 @@ behauptete behauptet wies räumte schrieb
 # Words that head a speaker's noun phrase though lowercase: roles, offices, institutions.
 ROLES = words("""
 sprecher sprecherin kremlsprecher regierungssprecher minister präsident kanzler anwalt anwältin
-richter gericht kreml ministerium
+richter gericht kreml ministerium sprechers kremlsprechers regierungssprechers präsidenten
+kanzlers ministers
 """)
 RELATIVES = words("tochter sohn frau witwe bruder schwester mutter vater anwalt anwältin")
 PERSON_ROLES = words("""
@@ -31,12 +32,17 @@ PRONOUNS = words("er sie")
 FEMININE_PRONOUNS = words("sie")
 MASCULINE_PRONOUNS = words("er")
 TITLES = words("Herr Frau")
+# Articles before a speaker's noun phrase: "der Kremlsprecher", "sagte der Sprecher".
+DETERMINERS = words("der die das den dem des ein eine einen einem einer eines")
 # Capitalised words that do not name anyone (sentence starts).
-NOT_NAMES = words("Der Die Das Ein Eine Und Aber Im Am Es Er Sie Wie Als Nach Vor Auch Doch")
+NOT_NAMES = words("""
+Der Die Das Ein Eine Und Aber Im Am Es Er Sie Wie Als Nach Vor Auch Doch Dies Dazu Zu Dem Den Des
+Einen Seine Seiner Ihre Ihrer So
+""")
 INSTITUTIONS = words("Gericht Kreml Russland Regierung Ministerium")
 
 # Slavic surnames as German spells them: Peskow, Lawrow.
-MASCULINE_ENDINGS = ("ow", "ew")
+MASCULINE_ENDINGS = ("ow", "ew", "ows", "ews")
 
 # Words that start no reported clause straight after a verb: "betonte in München, …".
 NOT_CLAUSE_STARTS = words("im am bei")
@@ -44,9 +50,55 @@ NOT_CLAUSE_STARTS = words("im am bei")
 # Regex fragments (alternations), joined with the other languages' in the order en, ru, uk, de.
 JOINS = "und|aber|doch"
 THAT = ("dass", ", dass")
-AUDIENCES = "Reportern|Journalisten"
-WHEN = r"auch|am \w+tag|am mittwoch|heute|gestern"
+AUDIENCES = (
+    r"Reportern|Journalisten|der (?:Nachrichten)?[Aa]gentur [\w-]+|der Zeitung [\w„“\"-]+|dem Sender [\w-]+|"
+    r"in einem Interview|im Interview"
+)
+WHEN = r"auch|am \w+tag|am mittwoch|heute|gestern|seinerseits|ihrerseits|zudem|außerdem|später|zuvor"
+
+PARENTHETICALS = "allerdings|jedoch|zudem|außerdem|wiederum|seinerseits|ihrerseits|indes"
 
 # "Laut X …", "Nach Angaben von X …"; it starts with a letter, not \b (see en.ACCORDING).
-ACCORDING = re.compile(r"(?:[Ll]aut|[Nn]ach [Aa]ngaben (?:von|des|der))\s+", re.U)
-ACCORDING_HINTS = ("aut ", "ngaben")
+ACCORDING = re.compile(r"(?:[Ll]aut|[Nn]ach (?:[Aa]ngaben|Worten|Aussagen)(?: (?:von|des|der))?)\s+", re.U)
+ACCORDING_HINTS = ("aut ", "ngaben", "ach Worten", "ach Aussagen")
+
+# Reporting verbs that name what they are about unless a comma's clause, a colon or a quote
+# follows: "kritisierte die Sanktionen", "bestätigte den Bericht", "wies die Vorwürfe zurück".
+NOT_BARE = words("kritisierte kritisiert bestätigte bestätigt wies räumte")
+# A refusal reported as such (issue 24): "wollte sich (dazu) nicht äußern", "wollte das nicht
+# kommentieren", "wollte nicht sagen, ob …", "lehnte einen Kommentar ab", "gab keinen Kommentar
+# ab", and "Einen Kommentar dazu lehnte Peskow ab". Not "lehnte die Einladung ab".
+REFUSAL = (
+    re.compile(
+        r"(?P<verb>\bwollten?)\s+(?P<what>sich\b[^.;:!?]{0,80}?\bnicht\b[^.;:!?]{0,60}?\bäu(?:ß|ss)ern)\b",
+        re.U,
+    ),
+    re.compile(
+        r"(?P<verb>\bwollten?)\s+(?P<what>(?:[^.;:!?,]{0,60}?\s)?nichts?\s+(?:[^.;:!?,]{0,40}?\s)?"
+        r"(?:kommentieren|sagen|bestätigen|nennen|verraten|mitteilen|Stellung nehmen))\b",
+        re.U,
+    ),
+    re.compile(
+        r"(?P<verb>\blehnten?)\s+(?P<what>[^.;:!?]{0,80}?\b(?:Kommentar|Stellungnahme)\w*[^.;:!?]{0,60}?)\s+ab\b",
+        re.U,
+    ),
+    re.compile(
+        r"(?P<verb>\bgab(?:en)?)\s+(?P<what>[^.;:!?]{0,60}?\bkeinen?\s+(?:Kommentar|Stellungnahme)\w*[^.;:!?]{0,40}?)"
+        r"\s+ab\b",
+        re.U,
+    ),
+    re.compile(
+        r"(?P<what>\b(?:[Ee]inen|[Jj]eden|[Ee]ine|[Jj]egliche)\s+(?:Kommentar|Stellungnahme)\w*[^.;:!?]{0,60}?)\s+"
+        r"(?P<verb>lehnten?)\s+[^.;:!?]{1,60}?\s+ab\b",
+        re.U,
+    ),
+)
+REFUSAL_WORDS = words("wollte wollten lehnte lehnten gab gaben")
+# The speaker named in the sentence after the words (issue 24): "Das sagte Peskow am Montag.",
+# "Dies erklärte der Kremlsprecher.", the verb straight after the pointer.
+LATER = re.compile(r"(?:Das|Dies|So)\s+", re.U)
+LATER_VERBS = words("berichtete berichtet meldete meldet")
+# "…, wobei Peskow betonte, dass …": a statement in an absolute clause.
+ABSOLUTE = re.compile(r"\bwobei\s+$", re.U)
+# "Peskows Worten zufolge …", "Peskow zufolge …": according to whom stands before.
+ZUFOLGE = re.compile(r"(?:(?:Worten|Angaben|Aussagen|Einschätzung)\s+)?zufolge\b", re.U)

@@ -129,7 +129,11 @@ when commenting reiterating referring responding speaking asked as while after b
 though but because
 """)
 # Words that start no reported clause straight after a verb: "said on Mar. 6 that …".
-NOT_CLAUSE_STARTS = words("to about nothing goodbye hello of for in on at by with from as against")
+NOT_CLAUSE_STARTS = words("""
+to about nothing goodbye hello of for in on at by with from as against responsibility credit
+""")
+# Of those, the ones after which no clause comes at all: "claimed responsibility for …, which …".
+NO_CLAUSE = words("against responsibility credit")
 
 # Regex fragments (alternations), joined with the other languages' in the order en, ru, uk, de.
 # Conjunctions after which a pronoun may start a new clause as the speaker: "…, and he said".
@@ -143,6 +147,8 @@ AUDIENCES = (
     "state TV|the BBC|Reuters|CNN|AP|TASS|RIA Novosti|Interfax|the Associated Press|the newspaper|"
     "an interview|the agency"
 )
+# Asides between commas before the verb: "Peskov, however, said …".
+PARENTHETICALS = "however|meanwhile|though|in turn|for his part|for her part|in particular|also|too"
 # When or how (again) something was said: "on Wednesday", "in a statement", "also".
 WHEN = (
     r"(?:on |late on |early on |last |this )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
@@ -168,3 +174,51 @@ PRONOUN_CLAUSE = re.compile(
     r"\s*(?:it|he|she|they|we)\s+(?:would|will|could|might|may|must|should|had|has|have|was|were|is|are)\b",
     re.I,
 )
+
+# A refusal reported as such (issue 24): "declined to comment (on …)", "refused to say whether
+# …", "declined requests for comment", "would not say whether …". `verb` is the refusal, `what`
+# starts what was declined (the statement's content). "Would not" takes only a verb of saying
+# ("Russia would not give up" is no refusal to speak).
+REFUSAL = re.compile(
+    r"(?P<verb>\b(?:declined|declines|decline|refused|refuses|refuse)"
+    r"(?:\s+(?:on \w+day|again|also|repeatedly|publicly|immediately|today))?)\s+(?:to\s+)?"
+    r"(?P<what>(?:immediately |publicly |further |directly )?"
+    r"(?:comment|say|discuss|elaborate|specify|confirm|give details|provide details|answer|disclose|reveal|"
+    r"respond|speculate|be drawn|name|go into|identify|detail|explain|speak(?!\s+on\s+(?:the\s+)?record))\b"
+    r"|(?:any |further )?comment\b|(?:a |repeated )?requests? for comment)"
+    r"|(?P<verb2>\b(?:would not|wouldn't|will not|won't))\s+"
+    r"(?P<what2>(?:say|comment|confirm|disclose|discuss|elaborate|specify|reveal|be drawn|name|answer|"
+    r"speculate)\b)",
+    re.U,
+)
+# The words a refusal holds, as written: a sentence without one (or `REFUSAL_NOT`) needs no
+# refusal search.
+REFUSAL_WORDS = words("declined declines decline refused refuses refuse")
+# "would not", "won't": too common a word to scan for alone, found as a phrase.
+REFUSAL_NOT = re.compile(r"(?:would|will) not|wouldn['’]t|won['’]t", re.U)
+# The speaker named in the sentence after the words (issue 24), its pointer at the sentence's
+# start: "That was the message from Peskov", "Those were the words of …", "This was stated by …",
+# "So said …" (the speaker follows); "That is what Peskov told reporters" (`LATER_BEFORE`: the
+# speaker stands before a reporting verb).
+LATER = re.compile(
+    r"(?:(?:That|This|Those|These|Such)\s+(?:was|were|is|are|has been|had been)\s+"
+    r"(?:the\s+|his\s+|her\s+|their\s+)?"
+    r"(?:message|messages|word|words|view|verdict|assessment|warning|response|reaction|position|answer|reply|"
+    r"comment|comments|remark|remarks|line|argument|conclusion|promise|pledge)\s+(?:of|from)"
+    r"|(?:That|This)\s+(?:was|is|has been)\s+"
+    r"(?:stated|said|announced|claimed|noted|declared|reported|written|asserted|stressed|emphasized|"
+    r"emphasised|confirmed)\s+by"
+    r"|So\s+(?:said|says)|(?:That|This)\s+(?:came|comes)\s+from)\s+",
+    re.U,
+)
+LATER_BEFORE = re.compile(r"(?:That|This|Such)(?:\s+is|\s+was|'s|’s)\s+(?:what|how)\s+", re.U)
+# The verbs whose bare clause (no "that") a coordinated verb may take: "arrived and said the
+# talks were over"; "and added a bulb of celery" is no statement.
+SAY = words("say says said tell tells told")
+# The participles that report a statement in an absolute clause: "…, with Peskov saying (that) …",
+# "with Politico reporting that …".
+ABSOLUTE_PARTICIPLES = words("""
+saying reporting adding noting insisting warning arguing claiming stressing telling announcing
+confirming maintaining suggesting predicting stating emphasizing emphasising asserting explaining
+declaring acknowledging admitting denying writing
+""")

@@ -1,0 +1,105 @@
+"""The named-later form: the words first, the speaker named only in the next sentence, which
+opens with a pointer back to them. "Russia will not recognise the ruling. That was the message
+from Peskov." / "«…». Об этом заявил Песков." / "Так Песков прокомментировал …" / "Про це
+заявив Пєсков." / "Das sagte Peskow am Montag." The content is the sentence before (a quote's
+words when it is nothing but a quote)."""
+
+from __future__ import annotations
+
+import re
+
+from ..lexicon import LATER, LATER_BEFORE, LATER_VERBS, PRONOUNS, ROLES, VERBS
+from ..mentions import Mention, name_like, speaker_after, speaker_after_verb, speaker_before
+from ..model import Statement
+from ..quotes import Quote
+from ..tokens import WORD
+from .clause import make_statement
+
+# German: a sentence that goes on after the speaker with a verb of its own is no pointer back
+# ("Das erklärte Ziel der Regierung ist …": "erklärte" is an adjective there).
+_GOES_ON = re.compile(r"\b(?:ist|sind|war|waren|wird|werden|hat|haben|sei|seien|wurde|wurden)\b|,", re.U)
+_MAX_WORDS_TO_VERB = 5
+
+
+def named_later(
+    text: str, s0: int, s1: int, previous: tuple[int, int], previous_quotes: list[Quote]
+) -> list[Statement]:
+    """The statement of the sentence `previous` whose speaker this sentence names, or []."""
+    found = _pointer(text, s0, s1)
+    if found is None:
+        return []
+    who, verb = found
+    p0, p1 = previous
+    content = next(
+        (
+            q.inner
+            for q in previous_quotes
+            if text[p0:p1].strip(" .!?…\n") == text[q.start : q.end].strip(" .!?…\n")
+        ),
+        (p0, p1),
+    )
+    c0, c1 = content
+    while c1 > c0 and text[c1 - 1] in " .!?…\n":
+        c1 -= 1
+    if c1 - c0 < 8:
+        return []
+    return [make_statement(text, who, verb, (c0, c1), (p0, s1), "named-later")]
+
+
+def _pointer(text: str, s0: int, s1: int) -> tuple[Mention, tuple[int, int]] | None:
+    """Who the sentence says spoke, and the verb (or the pointer phrase) that says so, when the
+    sentence opens with a pointer back."""
+    english, russian, ukrainian, german = LATER
+    m = english.match(text, s0, s1)
+    if m is not None:  # "That was the message from Peskov"
+        who = speaker_after(text, m.end(), s1)
+        pointer = (s0, m.start() + len(m.group().rstrip()))
+        return (who, pointer) if who is not None and _names(who) else None
+    m = LATER_BEFORE.match(text, s0, s1)
+    if m is not None:  # "That is what Peskov told reporters"
+        verb = _verb(text, m.end(), s1, VERBS)
+        who = speaker_before(text, verb.start(), m.end()) if verb is not None else None
+        if verb is None or who is None or who.start != m.end():
+            return None
+        return who, verb.span()
+    m = russian.match(text, s0, s1) or ukrainian.match(text, s0, s1)
+    german_pointer = False
+    if m is None:
+        m = german.match(text, s0, s1)
+        german_pointer = m is not None
+    if m is None:
+        return None
+    verb = _verb(text, m.end(), s1, LATER_VERBS, first_only=german_pointer)
+    if verb is None:
+        return None
+    who = speaker_before(text, verb.start(), m.end()) if verb.start() > m.end() else None
+    if who is None:  # "Об этом заявил (журналистам) Песков", "Об этом сообщает ТАСС", "Das sagte Peskow"
+        who = speaker_after_verb(text, verb.end(), s1)
+        if german_pointer and who is not None and _GOES_ON.search(text, who.end, s1):
+            return None
+    return (who, verb.span()) if who is not None and _names(who) else None
+
+
+def _verb(
+    text: str, start: int, end: int, verbs: frozenset[str], first_only: bool = False
+) -> re.Match[str] | None:
+    """The first verb of `verbs` among the next few words (the very next one: `first_only`)."""
+    for n, w in enumerate(WORD.finditer(text, start, end)):
+        if n >= (1 if first_only else _MAX_WORDS_TO_VERB):
+            return None
+        if w.group().lower() in verbs:
+            return w
+        if "," in text[start : w.start()]:
+            return None
+    return None
+
+
+def _names(who: Mention) -> bool:
+    """A speaker to name: a capitalised word ("Peskov", "Reuters", "ТАСС"), a pronoun (referred
+    back), or a phrase with a role."""
+    words = WORD.findall(who.text)
+    return (
+        who.text.lower() in PRONOUNS
+        or any(name_like(w) for w in words)
+        or any(w.lower() in ROLES for w in words)
+    )

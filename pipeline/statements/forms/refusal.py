@@ -1,0 +1,128 @@
+"""The refusal form: a refusal to speak reported as such, whose content is what was declined.
+"Peskov declined to comment on the report" (content "comment on the report"), "would not say
+whether …", "Песков отказался комментировать …", "От комментариев Песков отказался", "Пєсков
+відмовився коментувати …", "Peskow wollte sich dazu nicht äußern", "lehnte einen Kommentar ab".
+Declining anything else is none ("declined an invitation", "отказался от поездки"), nor is
+silence ("did not comment")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Literal
+
+from ..lexicon import PARTICIPLES, REFUSALS_CLOSED
+from ..mentions import Mention, speaker_after, speaker_before
+from ..model import Statement
+from ..quotes import Quote
+from .clause import make_statement
+
+# Where what was declined ends before the sentence does: a participle after a comma, a "but"
+# ("declined to comment, saying only that …", "refused to discuss it but confirmed …").
+_CUT = re.compile(
+    r"\s*[,;]\s*(?:" + "|".join(sorted(PARTICIPLES)) + r"|however|однако|проте|doch)\b"
+    r"|,?\s+(?:but|но|але|aber|sondern)\b|\s+[—–]\s+",
+    re.U,
+)
+# German puts the subject after the verb when something else leads: "Dazu wollte sich Peskow
+# nicht äußern", "Einen Kommentar lehnte der Kreml ab".
+_REFLEXIVE = re.compile(r"\s*sich\s+", re.U)
+# Where the one who refused stands: before the verb, after it, or before a relative clause's "who".
+_Where = Literal["before", "after", "relative"]
+# German's dependent clause after the infinitive declined: "wollte nicht sagen, ob …".
+_CLAUSE_AFTER = re.compile(r",\s*(?:ob|wann|wie|was|wer|wo|warum|weshalb|welche\w*|dass)\b", re.U)
+# A relative clause the refusal is in: "Peskov, who declined to comment, …".
+_RELATIVE = re.compile(r",\s*(?:who|который|которая|которые|який|яка|які|der|die)\s+$", re.U)
+# What was declined, which German capitalises like a name: "lehnte einen Kommentar ab".
+_DECLINED = re.compile(r"Kommentar|Stellungnahme", re.U)
+
+
+def refusals(
+    text: str,
+    s0: int,
+    s1: int,
+    quotes: list[Quote],
+    taken: list[Statement],
+    patterns: Iterable[re.Pattern[str]],
+) -> list[Statement]:
+    """The sentence's refusals by `patterns` (lexicon.REFUSALS), outside its quotes and outside
+    what its statements `taken` say ("said he would not comment" is his statement, not a second
+    one)."""
+    out: list[Statement] = []
+    for pattern in patterns:
+        closed = pattern in REFUSALS_CLOSED
+        for m in pattern.finditer(text, s0, s1):
+            verb = "verb" if m.group("verb") is not None else "verb2"
+            what = "what" if verb == "verb" else "what2"
+            v0, v1 = m.span(verb)
+            if _inside(v0, quotes, taken) or any(st.verb_start == v0 for st in out):
+                continue
+            w0, w1 = m.span(what)
+            found = _speaker(text, s0, s1, (v0, v1), (w0, w1), quotes)
+            if found is None:
+                continue
+            who, where = found
+            inverted = where == "after"
+            if w0 < v0:  # "От комментариев Песков отказался", "Einen Kommentar lehnte Peskow ab"
+                c0, c1 = w0, (who.start if w0 < who.start < v0 else w1 if closed else v0)
+            elif closed:  # "wollte sich dazu nicht äußern": German closes it with the verb
+                c0, c1 = (s0 if inverted else w0), w1
+                if _CLAUSE_AFTER.match(text, w1, s1):  # "wollte nicht sagen, ob …"
+                    c1 = _cut(text, w1, s1)
+            else:  # "declined to comment on …", "отказался комментировать …"
+                c0, c1 = w0, _cut(text, w1, s1)
+                if where == "relative":  # "Peskov, who declined to comment on it, said …"
+                    comma = text.find(",", w1, c1)
+                    c1 = comma if comma != -1 else c1
+            while c1 > c0 and text[c1 - 1] in " .,!?…\n":
+                c1 -= 1
+            if text[c0:c1].endswith(" ab"):  # "lehnte einen Kommentar ab": the particle is the verb's
+                c1 -= 3
+            out.append(make_statement(text, who, (v0, v1), (c0, c1), (s0, s1), "refusal"))
+    return out
+
+
+def _cut(text: str, at: int, end: int) -> int:
+    cut = _CUT.search(text, at, end)
+    return cut.start() if cut is not None else end
+
+
+def _inside(at: int, quotes: list[Quote], taken: list[Statement]) -> bool:
+    return any(q.start <= at < q.end for q in quotes) or any(
+        st.content_start <= at < st.content_end for st in taken
+    )
+
+
+def _speaker(
+    text: str, s0: int, s1: int, verb: tuple[int, int], what: tuple[int, int], quotes: list[Quote]
+) -> tuple[Mention, _Where] | None:
+    """Who refused, and where they stand ("before" the verb, "after" it in German's inverted
+    order, or before the "who" of a "relative" clause): the noun phrase before the verb when it
+    opens the sentence's clause, else the one right after the verb (and "sich"), else the one
+    before."""
+    (v0, v1), (w0, w1) = verb, what
+    floor = max([s0, *(q.end for q in quotes if q.end <= v0)])
+    relative = _RELATIVE.search(text, max(floor, v0 - 24), v0)
+    if relative is not None:  # "Peskov, who declined to comment, said …": he declined
+        who = speaker_before(text, relative.start(), floor)
+        return (who, "relative") if who is not None else None
+    before = speaker_before(text, v0, floor)
+    if before is not None and not text[floor : before.start].strip(" ,—–-"):
+        return before, "before"
+    if w0 < v0:  # "От комментариев Песков отказался", "В Кремле от комментариев отказались"
+        between = speaker_before(text, v0, w1)
+        if between is not None:
+            return between, "before"
+        ahead = speaker_before(text, w0, floor)
+        if ahead is not None:
+            return ahead, "before"
+    at = v1
+    reflexive = _REFLEXIVE.match(text, at)
+    if reflexive is not None:
+        at = reflexive.end()
+    elif text[at : at + 1] == " ":
+        at += 1
+    after = speaker_after(text, at, s1)
+    if after is not None and after.named and not _DECLINED.search(after.text):
+        return after, "after"
+    return (before, "before") if before is not None else None
