@@ -59,7 +59,10 @@ NOT_NAMES = words("""
 Но И В На А Это Как Когда После До По Во Он Она Они Также Однако При Об О С Со За Из К
 Так Такое Такую Такие Обо От
 """)
-INSTITUTIONS = words("Суд Кремль Россия Украина Москва Совет Министерство Госдума Фонд")
+INSTITUTIONS = words("""
+Суд Кремль Россия Украина Москва Совет Министерство Госдума Фонд Киев Киева Киеву Киевом Киеве Штатов
+Штатам Штатами Эмиратов
+""")
 
 FEMALE_FIRST = words("""
 Юлия Мария Елизавета Лиза Анна Ольга Ирина Наталья Татьяна Елена Любовь Кира Екатерина
@@ -69,6 +72,30 @@ MALE_FIRST = words("""
 """)
 FEMININE_ENDINGS = ("ова", "ева", "ина", "ая")
 MASCULINE_ENDINGS = ("ов", "ев", "ин", "ский", "ий", "ову", "еву", "ым")  # and dative, instrumental
+# The endings that say a person named outside the subject ("журналисты задали Пескову", "с
+# Песковым") is a man or a woman, in any case: not "-ова", his genitive and her nominative, nor
+# "-ину", "-ым" (Украину, Белым домом).
+OBJECT_MASCULINE = (
+    "ов", "ев", "ёв", "ову", "еву", "ёву", "овым", "евым", "ёвым",
+    "ский", "ского", "скому", "ским", "цкий", "цкого", "цкому", "цким",
+)  # fmt: skip
+OBJECT_FEMININE = ("овой", "евой", "ёвой")
+# After these a surname is in the genitive ("спросили у Пескова": his), whose endings say the
+# gender otherwise.
+GENITIVE_PREPOSITIONS = words("у от для без против около возле")
+LOCATIVES = words("в во на из под над")
+
+# The first word of an aside between commas, after which the speaker's verb still comes:
+# "Песков, отвечая на вопрос о переговорах, заявил …".
+ASIDES = words("отвечая комментируя говоря выступая отвечавший")
+# Words before a role that say it was once or is only in part theirs: "бывший пресс-секретарь",
+# "заместитель пресс-секретаря", "временно исполняющий обязанности", "экс-пресс-секретарь" (a
+# prefix: MODIFIER_PREFIXES).
+MODIFIERS = words("""
+бывший бывшая бывшего бывшей бывшему бывшим бывшем экс врио заместитель заместителя заместителю
+заместителем временно исполняющий исполняющая исполняющего исполняющему исполняющим обязанности
+""")
+MODIFIER_PREFIXES = ("экс-",)
 
 # Words that end a role's genitive words before a name ("пресс-секретарь президента Дмитрий
 # Песков"): prepositions, conjunctions, whom it was told.
@@ -150,6 +177,16 @@ LATER_VERBS = words("""
 пишет написал написала написали сообщает сообщают сообщили высказался высказалась высказались
 сделал сделала сделали выступил выступила выступили привел привёл привела считает полагает
 """)
+# Whose words a quote is, after it: "«…», — такие слова Пескова приводит ТАСС", "«…», — приводит
+# ТАСС слова Пескова". The verbs of an agency quoting someone (also after a pointer back: "Такие
+# слова Пескова приводит ТАСС.").
+CITE_VERBS = (
+    "приводит|приводят|привел|привёл|привела|привели|цитирует|цитируют|процитировал|процитировала|"
+    "процитировали|передает|передаёт|передают|передал|передала|передали"
+)
+WORDS_OF = r"(?:[Тт]акие|[Ээ]ти)"  # "такие слова", "эти слова"
+LATER_VERBS = LATER_VERBS | frozenset(CITE_VERBS.split("|"))
+
 # "Песковым было заявлено, что …": the speaker in the instrumental before a passive participle.
 PASSIVE_VERBS = "заявлено|сказано|отмечено|подчеркнуто|подчёркнуто|сообщено|указано"
 INSTRUMENTAL_ENDINGS = ("ым", "им", "ом", "ем", "ой", "ей")

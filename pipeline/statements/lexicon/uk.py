@@ -45,6 +45,27 @@ FEMALE_FIRST = words("Юлія Марія Ганна Ольга Ірина Єл�
 MALE_FIRST = words("Дмитро Олексій Володимир Іван Сергій Віктор Андрій Михайло Юрій Микола Вадим")
 FEMININE_ENDINGS = ("ська", "івна")
 MASCULINE_ENDINGS = ("ій", "ьов", "ові", "им")  # and dative, instrumental
+# See ru.OBJECT_MASCULINE: the endings of a man's or a woman's surname in any case.
+OBJECT_MASCULINE = (
+    "ов", "ев", "єв", "ову", "еву", "єву", "ові", "еві", "єві", "овим", "евим", "євим",
+    "ський", "ського", "ському", "ським", "цький", "цького", "цькому", "цьким",
+)  # fmt: skip
+OBJECT_FEMININE = ("ової", "овою", "овій", "евої", "евою", "евій")
+# "у Пєскова" is his genitive, "у Львові" a place: after these only the genitive's endings count.
+GENITIVE_PREPOSITIONS = words("у від для без проти біля")
+LOCATIVES = words("на із під над")
+
+# The first word of an aside between commas, after which the speaker's verb still comes:
+# "Пєсков, відповідаючи на питання журналістів, заявив …".
+ASIDES = words("відповідаючи коментуючи говорячи виступаючи")
+# Words before a role that say it was once or is only in part theirs: "колишній речник",
+# "заступник речника", "тимчасово виконувач обов'язків", "екс-речник" (a prefix:
+# MODIFIER_PREFIXES).
+MODIFIERS = words("""
+колишній колишня колишнього колишньої колишньому колишнім екс заступник заступника заступнику
+заступником заступниця тимчасово виконувач виконувачка виконувача обов'язків обов’язків
+""")
+MODIFIER_PREFIXES = ("екс-",)
 
 # Words that end a role's genitive words before a name ("речник президента Дмитро Пєсков").
 CHAIN_STOPS = words("в у на о про з із від до після і й та а але що як журналістам")
@@ -119,6 +140,14 @@ LATER_VERBS = words("""
 пише написав написала написали повідомляє повідомляють висловився висловилася висловилися зробив
 зробила зробили виступив виступила прокоментував прокоментувала прокоментували навів навела
 """)
+# Whose words a quote is, after it: "«…», — такі слова Пєскова наводить агентство ТАСС" (see
+# ru.CITE_VERBS).
+CITE_VERBS = (
+    "наводить|наводять|навів|навела|навели|цитує|цитують|процитував|процитувала|процитували|передає|"
+    "передають|передав|передала|передали"
+)
+WORDS_OF = r"(?:[Тт]акі|[Цц]і)"  # "такі слова", "ці слова"
+LATER_VERBS = LATER_VERBS | frozenset(CITE_VERBS.split("|"))
 PASSIVE_VERBS = "заявлено|сказано|зазначено|наголошено|повідомлено|підкреслено"
 INSTRUMENTAL_ENDINGS = ("им", "ом", "ем", "ою", "ею")
 GENITIVE_FEMININE = ("ової", "евої", "ської", "цької", "іної")
