@@ -1,5 +1,6 @@
 """Whom a pronoun or a definite role refers back to ("he", "the spokesman", "По его словам"): the
-most recent compatible person the article named, as a speaker or as a sentence's subject."""
+most recent compatible person the article named, as a speaker or as a sentence's subject, and
+for "he" or "she" anywhere in the sentences just before ("Reporters asked Peskov. He said …")."""
 
 from __future__ import annotations
 
@@ -134,7 +135,7 @@ class People:
         pronouns reaches no further back than one."""
         floor = self.spans[max(0, sentence - self.LOOK_BACK + 1)][0]
         for k in range(sentence, max(-1, sentence - self.LOOK_BACK), -1):
-            for where, m in sorted(self.speakers.get(k, []), key=lambda p: p[0], reverse=True):
+            for where, m in reversed(self.speakers.get(k, [])):  # in the order they were found
                 if where < at and m.start >= floor:
                     yield m
             subject = self.subject(k)

@@ -195,7 +195,7 @@ def _phrase_back(
         if gap.strip() in ("’s", "'s") or word.endswith(("’s", "'s")):
             k -= 1
             continue
-        if name_like(word) or word in TITLES or (not names_only and is_role(lower)):
+        if name_like(word) or word in TITLES or (not names_only and lower in _ROLES_OR_FORMER):
             k -= 1
             continue
         if not names_only and lower in _OF_BACK and k - 1 > 0:
@@ -214,12 +214,9 @@ def _phrase_back(
     return k, last
 
 
-def is_role(lower: str) -> bool:
-    """Whether a lowercase word is a role, with a prefix that makes it a former one too:
-    "ex-spokesman", "экс-пресс-секретарь"."""
-    if lower in ROLES:
-        return True
-    return any(lower.startswith(p) and lower[len(p) :] in ROLES for p in MODIFIER_PREFIXES)
+# The roles, and with a prefix that makes them former ones: "ex-spokesman", "экс-пресс-секретарь"
+# (one set lookup a word: the speaker's phrase is read word by word).
+_ROLES_OR_FORMER = ROLES | frozenset(p + r for p in MODIFIER_PREFIXES for r in ROLES)
 
 
 def _modified(text: str, words: list[re.Match[str]], k: int, last: int) -> int:
@@ -233,7 +230,7 @@ def _modified(text: str, words: list[re.Match[str]], k: int, last: int) -> int:
         and words[m - 1].group().lower() in MODIFIERS
     ):
         m -= 1
-    if m == k or not any(is_role(words[j].group().lower()) for j in range(k, last + 1)):
+    if m == k or not any(words[j].group().lower() in _ROLES_OR_FORMER for j in range(k, last + 1)):
         return k
     if (
         m > 0
@@ -338,17 +335,22 @@ def named_in(text: str, start: int, end: int, german: bool = False) -> list[Ment
     text may be German, whose spellings' endings count too ("Peskow")."""
     out = []
     run: list[re.Match[str]] = []
-    for w in [*WORD.finditer(text, start, end), None]:
-        if w is not None and names_someone(w.group()):
-            if run and text[run[-1].end() : w.start()] not in (" ", "-"):
-                out += _named_run(text, run, start, german)
-                run = []
-            run.append(w)
-            continue
-        if run:
+    for w in _CAPITALISED.finditer(text, start, end):  # most words are not: no test of theirs
+        if run and text[run[-1].end() : w.start()] not in (" ", "-"):
             out += _named_run(text, run, start, german)
             run = []
+        if names_someone(w.group()):
+            run.append(w)
+        elif run:
+            out += _named_run(text, run, start, german)
+            run = []
+    if run:
+        out += _named_run(text, run, start, german)
     return out
+
+
+# A word (tokens.WORD) that starts with a capital letter.
+_CAPITALISED = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-ÞА-ЯЁЄІЇҐ][^\W_]*(?:[-'’][^\W_]+)*", re.U)
 
 
 def _named_run(text: str, run: list[re.Match[str]], floor: int, german: bool) -> list[Mention]:
@@ -419,7 +421,7 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
         bare = w.lower().removesuffix("'s").removesuffix("’s")
         if (
             name_like(w)
-            or is_role(bare)
+            or bare in _ROLES_OR_FORMER
             or w in TITLES
             or (j > k and w.lower() in ("of", "for", "при", "von"))
         ):
