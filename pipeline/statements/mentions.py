@@ -33,6 +33,7 @@ from .lexicon import (
     MODIFIER_PREFIXES,
     MODIFIERS,
     NOT_NAMES,
+    NOT_SURNAME_STEMS,
     OBJECT_FEMININE,
     OBJECT_MASCULINE,
     PARENTHETICALS,
@@ -359,6 +360,8 @@ def _named_run(text: str, run: list[re.Match[str]], floor: int, german: bool) ->
     if preposition in LOCATIVES:
         return []
     tokens = [w.group().removesuffix("'s").removesuffix("’s") for w in run]
+    if tokens[-1].startswith(NOT_SURNAME_STEMS):  # "Российского фонда": a thing's adjective
+        return []
     gender = ""
     if any(t in FEMALE_FIRST for t in tokens):
         gender = "f"

@@ -378,6 +378,9 @@ def test_claiming_responsibility_says_nothing() -> None:
         # a man named after him is the more recent
         ('Reporters asked Peskov about the talks. Later the floor went to Sergei Lavrov. "We are ready," '
          "he said.", "Sergei Lavrov"),
+        # an adjective that ends as a surname does is no one
+        ("Журналисты задали вопрос Пескову о позиции Российского фонда. «Это не к нам», — ответил он.",
+         "Пескову"),
         # the subject of the sentence before comes first, as it did
         ('Lavrov met Peskov in Minsk on Monday. "We are ready," he said.', "Lavrov"),
         # a pronoun subject stands for the man before it, not for a man it names
