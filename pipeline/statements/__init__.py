@@ -8,6 +8,8 @@ What is found, per sentence (quotes in “…”, "…", «…», „…“, ‘
 paragraphs when each new one opens with a quote mark), by `Statement.form`:
 
     quote         "…," Peskov said.   „…“, sagte Peskow.   «…», — заявил Песков.   "…," he added, "…"
+                  whose words it is, after it: «…», — такие слова Пескова приводит ТАСС (his, not
+                  the agency's)   «…», — такі слова Пєскова наводить ТАСС   "…," were Peskov's words
     reported      Peskov said (that) …   Песков заявил, что …   Peskow sagte, …   …, Peskov said.
                   …, Peskov said, adding that …   (Peskov said: "…" is a quote)
     according-to  According to Peskov, …   По словам Пескова, …   За словами / На думку Пєскова, …
@@ -23,16 +25,23 @@ paragraphs when each new one opens with a quote mark), by `Statement.form`:
     named-later   «…». Об этом заявил Песков.   Так Песков прокомментировал …   Про це заявив Пєсков.
                   "…" Those were the words of Peskov.   That was the message from Peskov.
                   Das sagte Peskow am Montag.   (the content is the sentence before, or its quote)
+                  «…». Такие слова Пескова приводит ТАСС.   "…" Those were Peskov's words.
     absolute      …, with Peskov saying (that) …   …, wobei Peskow betonte, dass …
 
 A speaker is the name or noun phrase that says (with its apposition: "Dmitry Peskov, the
-Kremlin spokesman,"), a role alone ("a Kremlin spokesperson"), or a pronoun or a definite role
-("he", "the spokesman", "the official"), which refers back to the most recent compatible person
-the article named; a Slavic surname in any case ("По словам Пескова" is his, "Песковой" hers;
-"Пескову задали вопрос. Он ответил …" refers to him). A relative named by way of someone ("the
-daughter of the Kremlin spokesman", "the spokesman's daughter", "Дочь пресс-секретаря Кремля
-Елизавета Пескова", "Peskows Tochter") is not that someone. `Statement.identity` is what rules
-match speakers against: the mention, its apposition, and the person it refers back to.
+Kremlin spokesman,"; past an aside: "Peskov, asked about …, said", "Песков, отвечая на вопрос
+…, заявил", "Peskow, nach … gefragt, sagte"; with a modifier before its role, which is theirs:
+"the former Kremlin spokesman X", "der frühere Kremlsprecher", "бывший пресс-секретарь"), a role
+alone ("a Kremlin spokesperson"), or a pronoun or a definite role ("he", "the spokesman", "the
+official"), which refers back to the most recent compatible person the article named; a Slavic
+surname in any case ("По словам Пескова" is his, "Песковой" hers; "Пескову задали вопрос. Он
+ответил …" refers to him). "He" and "she" also refer to a person named elsewhere in the
+sentences just before, when no speaker or subject came between ("Reporters asked Peskov about
+the talks. "…," he said."; "журналисты задали Пескову", "с Песковым"; not when such a sentence
+names two of the gender). A relative named by way of someone ("the daughter of the Kremlin
+spokesman", "the spokesman's daughter", "Дочь пресс-секретаря Кремля Елизавета Пескова",
+"Peskows Tochter") is not that someone. `Statement.identity` is what rules match speakers
+against: the mention, its apposition, and the person it refers back to.
 
 Why not a model: spaCy has no Russian model on the package index here and its English ones are
 third-party uploads; the quotation extractors with published figures (BBC's citron, Quootstrap)
@@ -44,7 +53,7 @@ are tried only in the sentences that hold their words, found in the same scan as
 Modules: model (`Statement`), quotes (quote marks, quotes over paragraphs), sentences, verbs
 (reporting verbs and the rarer forms' words where they stand), mentions (speakers, appositions,
 relatives, gender), coreference (whom a pronoun or a role refers to), forms (quote, reported,
-coordinated, according, headline, passive, refusal, later, absolute), find (`statements`: all of
+coordinated, according, headline, passive, refusal, later, absolute, words_of), find (`statements`: all of
 it, sentence by sentence), tokens (what a word is), lexicon (the words looked for, one module per
 language: en, ru, uk, de).
 """

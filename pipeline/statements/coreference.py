@@ -1,29 +1,34 @@
 """Whom a pronoun or a definite role refers back to ("he", "the spokesman", "По его словам"): the
-most recent compatible person the article named, as a speaker or as a sentence's subject."""
+most recent compatible person the article named, as a speaker or as a sentence's subject, and
+for "he" or "she" anywhere in the sentences just before ("Reporters asked Peskov. He said …")."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 
 from .lexicon import (
     GENERIC_ROLES,
     GENITIVE_PRONOUNS,
+    GERMAN_HINTS,
     INSTITUTIONS,
+    MODIFIERS,
     NOT_NAMES,
     PERSON_ROLES,
+    PLURAL_TOO,
     PRONOUNS,
     ROLES,
     TITLES,
 )
-from .mentions import Mention, names_someone, pronoun_gender, speaker_after
+from .mentions import Mention, named_in, names_someone, pronoun_gender, speaker_after
 from .model import Statement
 from .tokens import WORD
 
 
-def resolve(st: Statement, named: Iterable[Mention]) -> Statement:
-    """A pronoun or a definite role refers back to the most recent compatible named person."""
+def resolve(st: Statement, people: People, sentence: int) -> Statement:
+    """A pronoun or a definite role refers back to the most recent compatible named person
+    before it (`People.before`); the statement with `refers_to` set, or as it was."""
     words = WORD.findall(st.speaker)
     lower = [w.lower() for w in words]
     if not words:
@@ -36,33 +41,44 @@ def resolve(st: Statement, named: Iterable[Mention]) -> Statement:
         return st
     want = (GENITIVE_PRONOUNS.get(lower[0]) or pronoun_gender(words[0])) if pronoun else ""
     roles = {w for w in lower if w in ROLES}
-    for m in named:
+    # "the former spokesman" is not whoever was the spokesman: the candidate must be former too
+    modifiers = {w for w in lower if w in MODIFIERS}
+    for m in people.before(sentence, st.speaker_start, want):
         if want and m.gender and m.gender != want:
             continue
-        if (
-            definite_role
-            and roles
-            and not roles & {w.lower() for w in WORD.findall(m.apposition + " " + m.text)}
-            and not (roles & GENERIC_ROLES)
-        ):
-            continue
+        if definite_role and (roles or modifiers):
+            theirs = {w.lower() for w in WORD.findall(m.apposition + " " + m.text)}
+            if roles and not roles & theirs and not (roles & GENERIC_ROLES):
+                continue
+            if not modifiers <= theirs:
+                continue
+        # "he" says the gender of whom it names: a "she" after it is someone else
+        people.referred(sentence, st.speaker_start, replace(m, gender=m.gender or want))
         refers = m.text + (f", {m.apposition}" if m.apposition else "")
         return replace(st, refers_to=refers)
     return st
 
 
 class People:
-    """The people a pronoun or a role may refer back to: the named speakers, and the named
-    subject of each sentence ("Peskov was speaking at a forum. There, he told …"), the latter
-    read only when something needs referring back (most sentences never do)."""
+    """The people a pronoun or a role may refer back to: the named speakers (and the person a
+    speaker's pronoun referred to, named again there), the subject of each sentence, named ("Peskov
+    was speaking at a forum. There, he told …") or a pronoun's ("He was asked about Zelensky's
+    plan."), and for "he" and "she" the people a sentence before names in any other place
+    ("Reporters asked Peskov about the talks. "…," he said."); the latter two read only when
+    something needs referring back (most sentences never do)."""
 
     LOOK_BACK = 8  # sentences
+    # An object is a weaker antecedent than a subject: only in the sentences right before.
+    OBJECTS_LOOK_BACK = 3
 
     def __init__(self, text: str, spans: list[tuple[int, int]]) -> None:
         self.text, self.spans = text, spans
         self._surnames: frozenset[str] | None = None
-        self.speakers: dict[int, list[Mention]] = {}
+        # per sentence: where each speaker (or a pronoun naming someone again) stands, and whom
+        self.speakers: dict[int, list[tuple[int, Mention]]] = {}
         self._subjects: dict[int, Mention | None] = {}
+        self._objects: dict[int, list[Mention]] = {}
+        self._german: bool | None = None  # whether German's spellings may be: read when needed
 
     @property
     def surnames(self) -> frozenset[str]:
@@ -72,27 +88,71 @@ class People:
 
     def spoke(self, sentence: int, who: Mention) -> None:
         if _person_like(who, self.surnames, speaker=True):
-            self.speakers.setdefault(sentence, []).append(who)
+            self.speakers.setdefault(sentence, []).append((who.start, who))
+
+    def referred(self, sentence: int, at: int, who: Mention) -> None:
+        """A pronoun or a role at `at` names `who` again: the most recent mention of them now."""
+        self.speakers.setdefault(sentence, []).append((at, who))
 
     def subject(self, sentence: int) -> Mention | None:
         if sentence not in self._subjects:
+            self._subjects[sentence] = None  # a pronoun's subject looks back, never at itself
             s0, s1 = self.spans[sentence]
             found = (
                 speaker_after(self.text, s0, min(s1, s0 + 200)) if _NAME_START.match(self.text, s0) else None
             )
-            keep = found is not None and found.named and _person_like(found, self.surnames)
-            self._subjects[sentence] = found if keep else None
+            if found is not None and not found.named:
+                found = self._carried(sentence, found)
+            elif found is not None and not _person_like(found, self.surnames):
+                found = None
+            self._subjects[sentence] = found
         return self._subjects[sentence]
 
-    def before(self, sentence: int, at: int) -> Iterator[Mention]:
-        """The candidates before position `at` of this sentence, the most recent first."""
+    def _carried(self, sentence: int, pronoun: Mention) -> Mention | None:
+        """The person a sentence's subject pronoun stands for ("He was asked about Zelensky's
+        plan": the man before, not Zelensky), when it says their gender."""
+        word = pronoun.text.lower()
+        if word not in PRONOUNS or not pronoun.gender or word in PLURAL_TOO:
+            return None
+        for m in self.before(sentence, pronoun.start, pronoun.gender):
+            if m.gender in ("", pronoun.gender):
+                return replace(m, gender=pronoun.gender)  # "he" says he is a man
+        return None
+
+    def objects(self, sentence: int) -> list[Mention]:
+        if sentence not in self._objects:
+            if self._german is None:
+                self._german = any(h in self.text for h in GERMAN_HINTS)
+            self._objects[sentence] = named_in(self.text, *self.spans[sentence], german=self._german)
+        return self._objects[sentence]
+
+    def before(self, sentence: int, at: int, gender: str = "") -> Iterator[Mention]:
+        """The candidates before position `at` of this sentence, the most recent first: per
+        sentence its speakers, its subject, and for a pronoun of `gender` ("m" or "f") the
+        people of that gender a sentence before names elsewhere (the most recent; none at all
+        when it names two: "Putin met Erdogan. He said …" is either). A person named again by a
+        pronoun comes where the pronoun is, if named within `LOOK_BACK` sentences: a chain of
+        pronouns reaches no further back than one."""
+        floor = self.spans[max(0, sentence - self.LOOK_BACK + 1)][0]
         for k in range(sentence, max(-1, sentence - self.LOOK_BACK), -1):
-            for m in reversed(self.speakers.get(k, [])):
-                if m.start < at:
+            for where, m in reversed(self.speakers.get(k, [])):  # in the order they were found
+                if where < at and m.start >= floor:
                     yield m
             subject = self.subject(k)
-            if subject is not None and subject.start < at:
+            if subject is not None and floor <= subject.start < at:
                 yield subject
+            if gender and k < sentence and sentence - k <= self.OBJECTS_LOOK_BACK:
+                theirs = [m for m in self.objects(k) if m.gender == gender]
+                if len({_stem(m.text) for m in theirs}) > 1:
+                    return
+                if theirs:
+                    yield theirs[-1]
+
+
+def _stem(name: str) -> str:
+    """A surname in any of its case forms, as one: "Пескову", "Песковым" -> "песко"; "Peskov's",
+    "Peskow" -> "pesko"."""
+    return name.split()[-1].lower().removesuffix("'s").removesuffix("’s")[:5]
 
 
 def _surnames(text: str) -> frozenset[str]:

@@ -18,6 +18,7 @@ from .forms.passive import passive, passive_slavic
 from .forms.quote import quote_goes_on
 from .forms.refusal import refusals
 from .forms.reported import with_verbs
+from .forms.words_of import words_of
 from .lexicon import (
     ABSOLUTE_PARTICIPLES,
     ACCORDING,
@@ -28,6 +29,7 @@ from .lexicon import (
     REFUSAL_NOT,
     REFUSAL_WORDS,
     REFUSALS,
+    WORDS_OF_WORDS,
 )
 from .mentions import Mention, mention_at
 from .model import MAX_TEXT_CHARS, Statement
@@ -38,8 +40,9 @@ from .verbs import VERB_FORMS, Verb, find_words
 
 # One scan of the text's words finds the reporting verbs and the words the rarer forms need (a
 # refusal's, an absolute clause's participle, "zufolge", "wobei", "заявлено"): most texts have
-# none, and a sentence without one is not tried for those forms.
-_RARE = REFUSAL_WORDS | ABSOLUTE_PARTICIPLES | PASSIVE_SLAVIC_WORDS | {"zufolge", "wobei"}
+# none, and a sentence without one is not tried for those forms. "слова", "words": whose words a
+# quote is ("«…», — такие слова Пескова приводит ТАСС").
+_RARE = REFUSAL_WORDS | ABSOLUTE_PARTICIPLES | PASSIVE_SLAVIC_WORDS | WORDS_OF_WORDS | {"zufolge", "wobei"}
 _SCANNED = VERB_FORMS | _RARE
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 # The starts of a sentence that points back, by their first two characters: one dict lookup a
@@ -118,7 +121,7 @@ def statements(text: str) -> list[Statement]:
                 continue
         previous = sentence[-1]
         for st in sentence:
-            resolved = resolve(st, people.before(i, st.speaker_start))
+            resolved = resolve(st, people, i)
             found.append(resolved)
             if not resolved.refers_to:
                 people.spoke(i, _mention(text, resolved))
@@ -136,6 +139,7 @@ def _scan(text: str) -> _Scan:
     verbs = [m.start() for m in verb_matches]
     refusal: list[list[int]] = [[] for _ in REFUSALS]
     participles: list[int] = []
+    whose: list[int] = []
     has_passive_slavic = has_zufolge = has_wobei = False
     for v in rare_found:
         word = v.word.lower()
@@ -144,6 +148,8 @@ def _scan(text: str) -> _Scan:
                 refusal[k].append(v.start())
         if word in ABSOLUTE_PARTICIPLES:
             participles.append(v.start())
+        if word in WORDS_OF_WORDS:
+            whose.append(v.start())
         has_passive_slavic = has_passive_slavic or word in PASSIVE_SLAVIC_WORDS
         has_zufolge = has_zufolge or word == "zufolge"
         has_wobei = has_wobei or word == "wobei"
@@ -154,10 +160,11 @@ def _scan(text: str) -> _Scan:
     rare_at = sorted(
         [at for at in withs if _any_in(participles, at, at + 120)]
         + [at for r in refusal for at in r]
+        + whose
         + [v.start() for v in rare_found if v.word.lower() in PASSIVE_SLAVIC_WORDS or v.word == "zufolge"]
     )
     return _Scan(
-        verb_matches, verbs, rare_at, _RareWords(withs, participles, refusal),
+        verb_matches, verbs, rare_at, _RareWords(withs, participles, refusal, whose),
         has_passive_slavic, has_zufolge, has_wobei,
     )  # fmt: skip
 
@@ -178,6 +185,7 @@ class _RareWords(NamedTuple):
     withs: list[int]  # "with", in a text with an absolute clause's participle
     participles: list[int]
     refusal: list[list[int]]  # per language of lexicon.REFUSALS
+    whose: list[int]  # "слова", "words": whose words a quote is
 
 
 def _rarer(
@@ -189,11 +197,15 @@ def _rarer(
     rare: _RareWords | None,
 ) -> list[Statement]:
     """The sentence's statements with those of the rarer forms added (named later, absolute,
-    refusal), in the order of their speakers; `rare`: None when it holds none of their words."""
+    refusal, whose words a quote is), in the order of their speakers; `rare`: None when it holds
+    none of their words."""
     s0, s1 = span
     more = list(later)
     if rare is not None:
-        withs, participles, refusal = rare
+        withs, participles, refusal, whose = rare
+        if inside and _any_in(whose, s0, s1):  # "«…», — такие слова Пескова приводит ТАСС"
+            taken = {st.content_start for st in sentence + more}
+            more += [st for st in words_of(text, s0, s1, inside) if st.content_start not in taken]
         if withs and _any_in(withs, s0, s1) and _any_in(participles, s0, s1):
             more += [st for st in absolute(text, s0, s1, inside) if not _same(st, sentence)]
         patterns = [

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .lexicon import (
+    ASIDE_ENDS,
     ASIDES,
     AUDIENCES,
     CHAIN_STOPS,
@@ -19,13 +20,22 @@ from .lexicon import (
     FEMININE_PRONOUNS,
     GENITIVE_FEMININE,
     GENITIVE_MASCULINE,
+    GENITIVE_PREPOSITIONS,
+    GERMAN_OBJECT_FEMININE,
+    GERMAN_OBJECT_MASCULINE,
     INSTITUTIONS,
     JOINS,
+    LOCATIVES,
     MALE_FIRST,
     MASCULINE_ENDINGS,
     MASCULINE_PRONOUNS,
     MEN_ROLES,
+    MODIFIER_PREFIXES,
+    MODIFIERS,
     NOT_NAMES,
+    NOT_SURNAME_STEMS,
+    OBJECT_FEMININE,
+    OBJECT_MASCULINE,
     PARENTHETICALS,
     PRONOUNS,
     ROLES,
@@ -98,14 +108,21 @@ def speaker_before(text: str, end: int, floor: int) -> Mention | None:
             return None
         inner = [k for k, w in enumerate(words) if w.start() > comma]
         segment = [words[k].group().lower().removesuffix("'s").removesuffix("’s") for k in inner]
-        if not inner or len(inner) > 14:
+        if not inner:
             return None
+        # "a diplomat, speaking on condition of anonymity, said", "Peskow, nach X gefragt, sagte"
+        aside = (segment[0] in ASIDES or segment[-1] in ASIDE_ENDS) and len(inner) <= _ASIDE_WORDS
+        short = len(inner) <= 14
+        named = short and any(names_someone(words[k].group()) for k in inner)  # "His wife, Tatiana Navka,"
+        if not (aside or named or (short and any(w in ROLES for w in segment))):
+            # "Peskov, asked about the talks, which resumed on Monday, said": an aside with commas
+            comma = _aside_start(text, words, comma, floor)
+            if comma == -1:
+                return None
+            inner = [k for k, w in enumerate(words) if w.start() > comma]
+            aside = True
         r0 = inner[0]
         if r0 == 0 or text[words[r0 - 1].end() : comma].strip():
-            return None
-        aside = segment[0] in ASIDES  # "a diplomat, speaking on condition of anonymity, said"
-        named = any(names_someone(words[k].group()) for k in inner)  # "His wife, Tatiana Navka,"
-        if not (aside or named or any(w in ROLES for w in segment)):
             return None
         name = _phrase_back(text, words, r0 - 1, floor, names_only=not (aside or named))
         if name is None:
@@ -131,6 +148,28 @@ def speaker_before(text: str, end: int, floor: int) -> Mention | None:
 
 # A pronoun starts a speaker's clause after a comma, a dash, a quote mark or one of these.
 _JOINS = rf"(?i)\b(?:{JOINS})$"
+# At most so many words in an aside between the speaker and the verb ("The Kremlin's spokesman,
+# asked on Monday about calls by Yulia Navalnaya for an international investigation into her
+# husband's death, said"), and commas inside it.
+_ASIDE_WORDS = 40
+_ASIDE_COMMAS = 3
+
+
+def _aside_start(text: str, words: list[re.Match[str]], comma: int, floor: int) -> int:
+    """The comma before an aside that has commas of its own and ends at `comma`: the one whose
+    next word starts an aside ("asked", "отвечая"), within `_ASIDE_WORDS` words and
+    `_ASIDE_COMMAS` commas; -1 when there is none."""
+    end = comma
+    for _ in range(_ASIDE_COMMAS):
+        comma = text.rfind(",", floor, comma)
+        if comma == -1:
+            return -1
+        inner = [w for w in words if comma < w.start() < end]
+        if not inner or len(inner) > _ASIDE_WORDS:
+            return -1
+        if inner[0].group().lower() in ASIDES:
+            return comma
+    return -1
 
 
 def pronoun_gender(word: str) -> str:
@@ -157,7 +196,7 @@ def _phrase_back(
         if gap.strip() in ("’s", "'s") or word.endswith(("’s", "'s")):
             k -= 1
             continue
-        if name_like(word) or word in TITLES or (not names_only and lower in ROLES):
+        if name_like(word) or word in TITLES or (not names_only and lower in _ROLES_OR_FORMER):
             k -= 1
             continue
         if not names_only and lower in _OF_BACK and k - 1 > 0:
@@ -172,8 +211,35 @@ def _phrase_back(
     if k > last:
         return None
     if not names_only:
-        k = _role_ahead(text, words, k)
+        k = _modified(text, words, _role_ahead(text, words, k), last)
     return k, last
+
+
+# The roles, and with a prefix that makes them former ones: "ex-spokesman", "экс-пресс-секретарь"
+# (one set lookup a word: the speaker's phrase is read word by word).
+_ROLES_OR_FORMER = ROLES | frozenset(p + r for p in MODIFIER_PREFIXES for r in ROLES)
+
+
+def _modified(text: str, words: list[re.Match[str]], k: int, last: int) -> int:
+    """Where a phrase with a role starts with the modifiers right before it, and their article:
+    "the former Kremlin spokesman", "der frühere Kremlsprecher", "бывший пресс-секретарь",
+    "временно исполняющий обязанности"; the rules exclude a former or deputy spokesman by them."""
+    m = k
+    while (
+        m > 0
+        and text[words[m - 1].end() : words[m].start()] == " "
+        and words[m - 1].group().lower() in MODIFIERS
+    ):
+        m -= 1
+    if m == k or not any(words[j].group().lower() in _ROLES_OR_FORMER for j in range(k, last + 1)):
+        return k
+    if (
+        m > 0
+        and text[words[m - 1].end() : words[m].start()] == " "
+        and words[m - 1].group().lower() in DETERMINERS
+    ):
+        m -= 1
+    return m
 
 
 # Words inside a role's phrase read backwards from the verb: "The spokeswoman for the ministry",
@@ -196,6 +262,9 @@ def _role_of_back(text: str, words: list[re.Match[str]], last: int, floor: int) 
     return None
 
 
+_AND = frozenset(("and", "or", "und", "oder", "и", "или", "і", "й", "та", "або"))
+
+
 def _role_ahead(text: str, words: list[re.Match[str]], k: int) -> int:
     """Where the phrase starts when a role leads a chain of words to the name, as Russian writes
     it: "Спецпредставитель президента по вопросам цифрового развития Дмитрий Песков"."""
@@ -207,6 +276,11 @@ def _role_ahead(text: str, words: list[re.Match[str]], k: int) -> int:
                 r == 0
                 or text[words[r - 1].end() : words[r].start()].strip() != ""
                 or words[r - 1].group().lower() in DETERMINERS
+                # "бывший спецпредставитель …", not "the acting director of … and Alex Azar"
+                or (
+                    words[r - 1].group().lower() in MODIFIERS
+                    and not any(words[j].group().lower() in _AND for j in range(r + 1, k))
+                )
             )
             return r if start_ok else k
     return k
@@ -227,8 +301,10 @@ def mention_at(text: str, start: int, end: int, apposition: str = "") -> Mention
 
 
 # The words after which a Slavic name is in the genitive ("По словам Пескова", "За словами
-# Пєскова"), whose endings say the gender otherwise than the nominative's.
-_GENITIVE_BEFORE = re.compile(r"(?:словам|словами|мнению|думку|информации|даними|слов)\s+$", re.U | re.I)
+# Пєскова", "такие слова Пескова"), whose endings say the gender otherwise than the nominative's.
+_GENITIVE_BEFORE = re.compile(
+    r"(?:словам|словами|слова|мнению|думку|информации|даними|слов)\s+$", re.U | re.I
+)
 
 
 def _gender(tokens: list[str], genitive: bool = False) -> str:
@@ -249,6 +325,63 @@ def _gender(tokens: list[str], genitive: bool = False) -> str:
     if len(last) > 3 and last.endswith(MASCULINE_ENDINGS):
         return "m"
     return ""
+
+
+def named_in(text: str, start: int, end: int, german: bool = False) -> list[Mention]:
+    """The people named anywhere in text[start:end] whose gender their name says, in order: a
+    run of capitalised words naming someone, not after a preposition of place, with a first name
+    the lexicon knows or a Slavic surname's ending in any case ("Пескову", "с Песковым", "asked
+    Peskov", "у Пескова"). What a pronoun in a later sentence may refer back to when no speaker or
+    subject came between: "Reporters asked Peskov about the talks. "…," he said.". `german`: the
+    text may be German, whose spellings' endings count too ("Peskow")."""
+    out = []
+    run: list[re.Match[str]] = []
+    for w in _CAPITALISED.finditer(text, start, end):  # most words are not: no test of theirs
+        if run and text[run[-1].end() : w.start()] not in (" ", "-"):
+            out += _named_run(text, run, start, german)
+            run = []
+        if names_someone(w.group()):
+            run.append(w)
+        elif run:
+            out += _named_run(text, run, start, german)
+            run = []
+    if run:
+        out += _named_run(text, run, start, german)
+    return out
+
+
+# A word (tokens.WORD) that starts with a capital letter.
+_CAPITALISED = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-ÞА-ЯЁЄІЇҐ][^\W_]*(?:[-'’][^\W_]+)*", re.U)
+
+
+def _named_run(text: str, run: list[re.Match[str]], floor: int, german: bool) -> list[Mention]:
+    before = text[max(floor, run[0].start() - 12) : run[0].start()].split()
+    preposition = before[-1].lower() if before else ""
+    if preposition in LOCATIVES:
+        return []
+    tokens = [w.group().removesuffix("'s").removesuffix("’s") for w in run]
+    if tokens[-1].startswith(NOT_SURNAME_STEMS):  # "Российского фонда": a thing's adjective
+        return []
+    gender = ""
+    if any(t in FEMALE_FIRST for t in tokens):
+        gender = "f"
+    elif any(t in MALE_FIRST for t in tokens):
+        gender = "m"
+    else:
+        last = tokens[-1].lower()
+        if preposition in GENITIVE_PREPOSITIONS:  # "у Пескова" is his, "у Песковой" hers
+            feminine, masculine = GENITIVE_FEMININE, GENITIVE_MASCULINE
+        elif german:
+            feminine, masculine = GERMAN_OBJECT_FEMININE, GERMAN_OBJECT_MASCULINE
+        else:
+            feminine, masculine = OBJECT_FEMININE, OBJECT_MASCULINE
+        if len(last) > 4 and last.endswith(feminine):
+            gender = "f"
+        elif len(last) > 3 and last.endswith(masculine):
+            gender = "m"
+    if not gender:
+        return []
+    return [Mention(text[run[0].start() : run[-1].end()], run[0].start(), run[-1].end(), True, gender=gender)]
 
 
 def names_someone(token: str) -> bool:
@@ -280,6 +413,8 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
     k = 0
     if first.lower() in DETERMINERS:
         k = 1
+    while k < len(words) - 1 and words[k].group().lower() in MODIFIERS:  # "sagte der frühere Kremlsprecher"
+        k += 1
     j = k
     while j < len(words):
         w = words[j].group()
@@ -289,7 +424,7 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
         bare = w.lower().removesuffix("'s").removesuffix("’s")
         if (
             name_like(w)
-            or bare in ROLES
+            or bare in _ROLES_OR_FORMER
             or w in TITLES
             or (j > k and w.lower() in ("of", "for", "при", "von"))
         ):

@@ -361,3 +361,141 @@ def test_speakers_past_an_audience_an_aside_or_a_role_genitive(text: str, who: s
 
 def test_claiming_responsibility_says_nothing() -> None:
     assert statements("The Taliban, however, claimed responsibility for the attack, which killed four.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "refers_to"),
+    [
+        # named as an object in the sentence before, in any case: the most recent man for "he"
+        ("Вопрос о сроках журналисты задали Пескову в понедельник. «Даты нет», — ответил он.", "Пескову"),
+        ("В беседе с Песковым журналисты спросили о встрече. «Контактов нет», — ответил он.", "Песковым"),
+        ("Журналисты спросили у Пескова о встрече. «Контактов нет», — ответил он.", "Пескова"),
+        ("Питання про мобілізацію журналісти поставили Пєскову. Він відповів, що таких планів немає.",
+         "Пєскову"),
+        ('Reporters asked Peskov about the talks. "There is no date yet," he said.', "Peskov"),
+        ("Journalisten fragten Peskow nach den Verhandlungen. „Es gibt noch keinen Termin“, sagte er.",
+         "Peskow"),
+        # a man named after him is the more recent
+        ('Reporters asked Peskov about the talks. Later the floor went to Sergei Lavrov. "We are ready," '
+         "he said.", "Sergei Lavrov"),
+        # an adjective that ends as a surname does is no one
+        ("Журналисты задали вопрос Пескову о позиции Российского фонда. «Это не к нам», — ответил он.",
+         "Пескову"),
+        # the subject of the sentence before comes first, as it did
+        ('Lavrov met Peskov in Minsk on Monday. "We are ready," he said.', "Lavrov"),
+        # a pronoun subject stands for the man before it, not for a man it names
+        ("Peskov spoke at a forum in Minsk. He was asked about Zelensky's plan. \"There is none,\" he said.",
+         "Peskov"),
+        ("Asked about Zelensky's plan, Peskov said it was unknown to him. He added that talks went on.",
+         "Peskov"),
+    ],
+)  # fmt: skip
+def test_a_pronoun_refers_back_to_a_person_named_as_an_object(text: str, refers_to: str) -> None:
+    assert statements(text)[-1].refers_to == refers_to
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Reporters asked Peskov about Zelensky\'s plan. "We have seen no plan," he said.',  # two men: either
+        'Reporters asked Peskov about the talks. "There is no date yet," she said.',  # not a woman
+        "Журналисты задали вопрос Пескову. «Даты нет», — ответили они.",  # a plural is not him
+        'Reporters in Rostov asked the minister about it. "No date," he said.',  # a place, not a man
+        'Then a demo came in called "Glasgow". "It grabbed me by the heart," he said.',  # not German
+        "Журналисты из Киева спросили о встрече. «Контактов нет», — ответил он.",
+    ],
+)
+def test_a_pronoun_refers_to_no_object_that_is_not_its_person(text: str) -> None:
+    assert statements(text)[-1].refers_to == "", statements(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "who", "content"),
+    [
+        ("The Kremlin's spokesman, asked on Monday about calls by Yulia Navalnaya for an international "
+         "investigation into her husband's death, said it was “not a topic for the Kremlin”.",
+         "The Kremlin's spokesman", "it was “not a topic for the Kremlin”"),
+        ("Peskov, asked about remarks by Lavrov, which were published on Monday, said Moscow would wait.",
+         "Peskov", "Moscow would wait"),
+        ("Песков, отвечая на вопрос журналистов о сроках переговоров, заявил, что даты пока нет.", "Песков",
+         "даты пока нет"),
+        ("Пєсков, відповідаючи на питання журналістів про мобілізацію, заявив, що таких планів немає.",
+         "Пєсков", "таких планів немає"),
+        ("Peskow, nach den Gesprächen in Istanbul gefragt, sagte, es gebe noch keinen Termin.", "Peskow",
+         "es gebe noch keinen Termin"),
+    ],
+)  # fmt: skip
+def test_an_aside_between_the_speaker_and_the_verb(text: str, who: str, content: str) -> None:
+    st = _one(text)
+    assert (st.speaker, st.content) == (who, content)
+
+
+@pytest.mark.parametrize(
+    ("text", "modifier"),
+    [
+        ("Der frühere Kremlsprecher Sergej Jastrschembski sagte, er habe die Politik verlassen.", "frühere"),
+        ("„Das ist Unsinn“, sagte der ehemalige Kremlsprecher Sergej Jastrschembski.", "ehemalige"),
+        ("The former Kremlin spokesman Sergei Yastrzhembsky said he had left politics.", "former"),
+        ('"Nothing is decided," said acting Kremlin spokesman Ivan Petrov.', "acting"),
+        ("Ex-Kremlin spokesman Sergei Yastrzhembsky said he had left politics.", "Ex-Kremlin"),
+        ("В интервью бывший пресс-секретарь Кремля Сергей Ястржембский заявил, что ушел из политики.",
+         "бывший"),
+        ("«Решение не принято», — сказал экс-пресс-секретарь Кремля Сергей Медведев.", "экс-пресс-секретарь"),
+        ("Колишній речник Кремля Сергій Ястржембський заявив, що пішов з політики.", "Колишній"),
+        ("Рішення не ухвалено. Про це заявив заступник речника Кремля Іван Петров.", "заступник"),
+    ],
+)  # fmt: skip
+def test_a_modifier_before_a_role_is_the_speakers(text: str, modifier: str) -> None:
+    assert modifier in _one(text).identity
+
+
+def test_a_former_spokesman_is_not_the_spokesman_named_before() -> None:
+    found = statements(
+        "Dmitry Peskov, the Kremlin spokesman, said the talks were over. The former spokesman said no "
+        "date was set."
+    )
+    assert [(st.speaker, st.refers_to) for st in found] == [
+        ("Dmitry Peskov", ""),
+        ("The former spokesman", ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "form", "who", "content"),
+    [
+        ("«Заморожування конфлікту нас не влаштовує», — такі слова Пєскова наводить агентство ТАСС.", "quote",
+         "Пєскова", "Заморожування конфлікту нас не влаштовує"),
+        ("«Заморозка конфликта нас не устраивает», — такие слова Пескова приводит ТАСС.", "quote", "Пескова",
+         "Заморозка конфликта нас не устраивает"),
+        ("«Заморозка конфликта нас не устраивает», — приводит ТАСС слова пресс-секретаря Кремля Дмитрия "
+         "Пескова.", "quote", "Дмитрия Пескова", "Заморозка конфликта нас не устраивает"),
+        ('"Freezing the conflict does not suit us," were Peskov\'s words, as quoted by TASS.', "quote",
+         "Peskov", "Freezing the conflict does not suit us"),
+        ('"Freezing the conflict does not suit us," were the words of Dmitry Peskov.', "quote",
+         "Dmitry Peskov", "Freezing the conflict does not suit us"),
+        ("«Заморозка конфликта нас не устраивает». Такие слова Пескова приводит ТАСС.", "named-later",
+         "Пескова", "Заморозка конфликта нас не устраивает"),
+        ("«Заморожування конфлікту нас не влаштовує». Такі слова Пєскова наводить ТАСС.", "named-later",
+         "Пєскова", "Заморожування конфлікту нас не влаштовує"),
+        ("Freezing the conflict does not suit us. Those were Peskov's words on Monday.", "named-later",
+         "Peskov", "Freezing the conflict does not suit us"),
+    ],
+)  # fmt: skip
+def test_whose_words_a_quote_is_said_after_it(text: str, form: str, who: str, content: str) -> None:
+    st = _one(text)
+    assert (st.form, st.content) == (form, content) and who in st.identity
+    assert "ТАСС" not in st.identity and "TASS" not in st.identity  # the agency only quotes him
+    assert text[st.speaker_start : st.speaker_end] == st.speaker
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Слова Пескова о перемирии в Киеве назвали провокацией.",
+        "Слова Пєскова про перемир'я в Києві назвали провокацією.",
+        '"It is a provocation," is Peskov\'s favourite phrase.',
+        "Peskov's words on the ceasefire were called a provocation in Kyiv.",
+    ],
+)
+def test_words_of_someone_not_quoted_are_no_statement(text: str) -> None:
+    assert statements(text) == []

@@ -7,6 +7,7 @@ words when it is nothing but a quote)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..lexicon import LATER, LATER_BEFORE, LATER_VERBS, PRONOUNS, ROLES, VERBS
 from ..mentions import Mention, name_like, speaker_after, speaker_after_verb, speaker_before
@@ -51,9 +52,11 @@ def _pointer(text: str, s0: int, s1: int) -> tuple[Mention, tuple[int, int]] | N
     sentence opens with a pointer back."""
     english, russian, ukrainian, german = LATER
     m = english.match(text, s0, s1)
-    if m is not None:  # "That was the message from Peskov"
+    if m is not None:  # "That was the message from Peskov", "Those were Peskov's words"
         who = speaker_after(text, m.end(), s1)
         pointer = (s0, m.start() + len(m.group().rstrip()))
+        if who is not None and who.text.endswith(("'s", "’s")):
+            who = replace(who, text=who.text[:-2], end=who.end - 2)
         return (who, pointer) if who is not None and _names(who) else None
     m = LATER_BEFORE.match(text, s0, s1)
     if m is not None:  # "That is what Peskov told reporters"

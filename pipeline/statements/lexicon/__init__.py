@@ -53,8 +53,31 @@ MASCULINE_ENDINGS: tuple[str, ...] = (
     en.MASCULINE_ENDINGS + de.MASCULINE_ENDINGS + ru.MASCULINE_ENDINGS + uk.MASCULINE_ENDINGS
 )
 
+# A person named outside the subject, for a pronoun after them ("Reporters asked Peskov. He
+# said …"): the endings that say a man or a woman, the prepositions after which the genitive's
+# endings say it instead, and those after which a capitalised word is a place.
+OBJECT_MASCULINE: tuple[str, ...] = en.OBJECT_MASCULINE + ru.OBJECT_MASCULINE + uk.OBJECT_MASCULINE
+OBJECT_FEMININE: tuple[str, ...] = en.OBJECT_FEMININE + ru.OBJECT_FEMININE + uk.OBJECT_FEMININE
+# German's ("Peskow", "Sacharowa") only in a text that may be German: "Glasgow" is no man.
+GERMAN_HINTS = de.HINTS
+GERMAN_OBJECT_MASCULINE: tuple[str, ...] = OBJECT_MASCULINE + de.OBJECT_MASCULINE
+GERMAN_OBJECT_FEMININE: tuple[str, ...] = OBJECT_FEMININE + de.OBJECT_FEMININE
+GENITIVE_PREPOSITIONS: frozenset[str] = ru.GENITIVE_PREPOSITIONS | uk.GENITIVE_PREPOSITIONS
+NOT_SURNAME_STEMS: tuple[str, ...] = ru.NOT_SURNAME_STEMS + uk.NOT_SURNAME_STEMS
+LOCATIVES: frozenset[str] = en.LOCATIVES | de.LOCATIVES | ru.LOCATIVES | uk.LOCATIVES
+PLURAL_TOO = de.PLURAL_TOO
+
 CHAIN_STOPS: frozenset[str] = ru.CHAIN_STOPS | uk.CHAIN_STOPS
-ASIDES = en.ASIDES
+# An aside between a speaker and the verb: its first word ("asked", "отвечая"), or German's last
+# ("nach … gefragt").
+ASIDES: frozenset[str] = en.ASIDES | ru.ASIDES | uk.ASIDES
+ASIDE_ENDS = de.ASIDE_ENDS
+# Words before a role that make it another's: "the former spokesman", "der frühere
+# Kremlsprecher", "бывший пресс-секретарь", "колишній речник"; as a prefix: "ex-", "экс-".
+MODIFIERS: frozenset[str] = en.MODIFIERS | ru.MODIFIERS | uk.MODIFIERS | de.MODIFIERS
+MODIFIER_PREFIXES: tuple[str, ...] = tuple(
+    dict.fromkeys(en.MODIFIER_PREFIXES + ru.MODIFIER_PREFIXES + uk.MODIFIER_PREFIXES + de.MODIFIER_PREFIXES)
+)
 THEN_WORDS = en.THEN_WORDS
 NOT_CLAUSE_STARTS: frozenset[str] = en.NOT_CLAUSE_STARTS | de.NOT_CLAUSE_STARTS
 NO_CLAUSE = en.NO_CLAUSE
@@ -101,6 +124,17 @@ LATER_STARTS: tuple[str, ...] = (
     "Das ", "Dies ", "So ",
 )  # fmt: skip
 LATER_VERBS: frozenset[str] = VERBS | ru.LATER_VERBS | uk.LATER_VERBS | de.LATER_VERBS
+# Whose words a quote is, said right after it (forms/words_of.py): "«…», — такие слова Пескова
+# приводит ТАСС", "«…», — приводит ТАСС слова Пескова", and English's ('"…," were Peskov's
+# words'). `words` is where the word "слова" stands; the name follows the match.
+WORDS_OF_SLAVIC = re.compile(
+    rf"[\s,]*[—–-]?\s*(?:(?:{ru.WORDS_OF}|{uk.WORDS_OF})\s+|(?:{ru.CITE_VERBS}|{uk.CITE_VERBS})\s+"
+    r"(?:[^\s.,;!?«»]+\s+){0,4}?)?(?P<words>слова)\s+",
+    re.U,
+)
+WORDS_OF_ENGLISH = en.WORDS_OF
+# The words one of which a sentence holds for that form to be tried.
+WORDS_OF_WORDS = frozenset(("слова", "words"))
 # A verb after the subject's others ("arrived in Minsk and told …") takes a bare clause only when
 # it is one of these; the others need "that", "что", a colon or a quote.
 COORDINATED_BARE: frozenset[str] = en.SAY | (de.VERBS - de.NOT_BARE)

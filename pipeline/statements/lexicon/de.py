@@ -41,8 +41,28 @@ Einen Seine Seiner Ihre Ihrer So
 """)
 INSTITUTIONS = words("Gericht Kreml Russland Regierung Ministerium")
 
+# The last word of an aside between commas, after which the speaker's verb still comes:
+# "Peskow, nach den Gesprächen gefragt, sagte …".
+ASIDE_ENDS = words("gefragt angesprochen befragt")
+# Words before a role that say it was once or is only in part theirs: "der frühere
+# Kremlsprecher", "der stellvertretende Regierungssprecher", "Ex-Kremlsprecher" (a prefix).
+MODIFIERS = words("""
+früher frühere früheren früherer früheres ehemalig ehemalige ehemaligen ehemaliger ehemaliges
+stellvertretend stellvertretende stellvertretenden stellvertretender einstige einstigen einstiger
+""")
+MODIFIER_PREFIXES = ("ex-",)
+
 # Slavic surnames as German spells them: Peskow, Lawrow.
 MASCULINE_ENDINGS = ("ow", "ew", "ows", "ews")
+# A person named outside the subject ("Journalisten fragten Peskow"): see en.OBJECT_MASCULINE.
+OBJECT_MASCULINE = MASCULINE_ENDINGS
+OBJECT_FEMININE = ("owa", "ewa", "aja")
+# What a German text holds, one of them at least: its letters, its quote mark, its commonest
+# words (str.find each: no regex pass). Only there are German's endings read ("Glasgow").
+HINTS = ("ä", "ö", "ü", "ß", "Ä", "Ö", "Ü", "„", " und ", " der ", " die ", " nicht ")
+LOCATIVES = words("in im nach aus")
+# A pronoun that is a plural as often as a woman: no person it stands for is carried on.
+PLURAL_TOO = words("sie")
 
 # Words that start no reported clause straight after a verb: "betonte in München, …".
 NOT_CLAUSE_STARTS = words("im am bei")

@@ -119,10 +119,24 @@ Volodymyr Andrei Oleg Mikhail Yuri Boris Leonid Mark Kurt Tim Hadi Gordon Rick R
 """)
 FEMININE_ENDINGS = ("ova", "eva", "ina", "aya", "skaya", "ová", "ivna")
 MASCULINE_ENDINGS = ("ov", "ev", "in", "sky", "ski", "iy")
+# The endings that say a person named outside the subject ("Reporters asked Peskov") is a man or
+# a woman: fewer than a speaker's, a capitalised word there being a place or a thing as often
+# ("Berlin", "China": not "in", "ina").
+OBJECT_MASCULINE = ("ov", "ev", "sky", "ski")
+OBJECT_FEMININE = ("ova", "eva", "aya", "skaya")
+# Before a place, not a person: a capitalised word after them is no one a pronoun refers to.
+LOCATIVES = words("in at from into near")
 
 # The first word of an aside between commas, after which the speaker's verb still comes: "a
 # diplomat, speaking on condition of anonymity, said".
-ASIDES = words("speaking who asked citing according writing addressing")
+ASIDES = words("""
+speaking who asked citing according writing addressing answering responding replying commenting
+pressed questioned
+""")
+# Words that say the speaker's role was once or is only in part theirs, before the role: "the
+# former Kremlin spokesman", "the acting spokesman", "ex-spokesman" (a prefix: MODIFIER_PREFIXES).
+MODIFIERS = words("former ex deputy acting onetime one-time erstwhile")
+MODIFIER_PREFIXES = ("ex-",)
 # Words after which what was said came before the verb: "…, Peskov said when asked".
 THEN_WORDS = words("""
 when commenting reiterating referring responding speaking asked as while after before although
@@ -200,11 +214,16 @@ REFUSAL_NOT = re.compile(r"(?:would|will) not|wouldn['’]t|won['’]t", re.U)
 # start: "That was the message from Peskov", "Those were the words of …", "This was stated by …",
 # "So said …" (the speaker follows); "That is what Peskov told reporters" (`LATER_BEFORE`: the
 # speaker stands before a reporting verb).
+_LATER_NOUNS = (
+    r"(?:message|messages|word|words|view|verdict|assessment|warning|response|reaction|position|answer|reply|"
+    r"comment|comments|remark|remarks|line|argument|conclusion|promise|pledge)"
+)
 LATER = re.compile(
     r"(?:(?:That|This|Those|These|Such)\s+(?:was|were|is|are|has been|had been)\s+"
-    r"(?:the\s+|his\s+|her\s+|their\s+)?"
-    r"(?:message|messages|word|words|view|verdict|assessment|warning|response|reaction|position|answer|reply|"
-    r"comment|comments|remark|remarks|line|argument|conclusion|promise|pledge)\s+(?:of|from)"
+    rf"(?:the\s+|his\s+|her\s+|their\s+)?{_LATER_NOUNS}\s+(?:of|from)"
+    # "Those were Peskov's words": the speaker's possessive follows (later.py trims it)
+    r"|(?:That|This|Those|These|Such)\s+(?:was|were|is|are)"
+    rf"(?=\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*){{0,3}}['’]s\s+{_LATER_NOUNS}\b)"
     r"|(?:That|This)\s+(?:was|is|has been)\s+"
     r"(?:stated|said|announced|claimed|noted|declared|reported|written|asserted|stressed|emphasized|"
     r"emphasised|confirmed)\s+by"
@@ -212,6 +231,12 @@ LATER = re.compile(
     re.U,
 )
 LATER_BEFORE = re.compile(r"(?:That|This|Such)(?:\s+is|\s+was|'s|’s)\s+(?:what|how)\s+", re.U)
+# Whose words a quote is, after it: '"…," were Peskov's words, as quoted by TASS', '"…," were
+# the words of Peskov' (`words` when "of" follows; else a possessive name, then "words").
+WORDS_OF = re.compile(
+    r"[\s,—–-]*(?:(?:[Tt]hose|[Tt]hese|[Ss]uch)\s+)?(?:were|are|was|is)\s+(?:(?:the\s+)?(?P<words>words)\s+of\s+)?",
+    re.U,
+)
 # The verbs whose bare clause (no "that") a coordinated verb may take: "arrived and said the
 # talks were over"; "and added a bulb of celery" is no statement.
 SAY = words("say says said tell tells told")
