@@ -174,6 +174,12 @@ KREMLIN_POSITIVE: list[tuple[str, set[str]]] = [
     ("There are no contacts planned, Peskov said, adding that the Kremlin would respond.", {KREM}),
     ("Речник Кремля Дмитро Пєсков заявив, що Москва не планує переговорів.", {KREM}),
     ("Kremlsprecher Dmitri Peskow sagte, Russland werde darauf reagieren.", {KREM}),
+    # his daughter named in full, and he too: his surname alone is still him
+    (
+        "Елизавета Пескова вышла замуж в субботу. Дмитрий Песков заявил, что санкции не помешали "
+        "торжеству. «Это частное дело», — сказал Песков.",
+        {KREM},
+    ),
 ]
 
 KREMLIN_NEGATIVE: list[tuple[str, set[str]]] = [
@@ -213,6 +219,13 @@ KREMLIN_NEGATIVE: list[tuple[str, set[str]]] = [
     ("Navalny's spokeswoman Kira Yarmysh said Dmitry Peskov had lied.", {NAV}),  # about him
     ("Elizaveta Peskova, the daughter of the Kremlin spokesman, declined to speak to the press.", set()),
     ("Elizaveta Peskova, the daughter of the Kremlin spokesman, said she opposed the war.", set()),
+    # an article about his daughter or son named in full: the surname alone is theirs
+    (
+        "Елизавета Пескова, дочь пресс-секретаря президента, открыла приют в Москве. "
+        "«Мне хотелось помогать», — рассказала Пескова.",
+        set(),
+    ),
+    ("Nikolai Peskov, the spokesman's son, went to Ukraine. “I volunteered,” Peskov told Russian TV.", set()),
 ]
 
 
@@ -251,6 +264,9 @@ ICC_POSITIVE: list[tuple[str, set[str]]] = [
     # English: the court as an institution one is wanted by or withdraws from
     ("Hungary began withdrawing from the ICC on Thursday.", {ICC}),
     ("Netanyahu, who is wanted by the ICC, visited Budapest.", {ICC}),
+    # "the Hague court" near someone it wanted, or near a war crime in the singular
+    ("The Hague-based court also wanted Russia's children's commissioner, Maria Lvova-Belova.", {ICC}),
+    ("The court in The Hague said the deportation of children was a war crime.", {ICC}),
 ]
 
 ICC_NEGATIVE: list[tuple[str, set[str]]] = [
@@ -342,6 +358,8 @@ NAVALNY_NEGATIVE: list[tuple[str, set[str]]] = [
     ("Судно перевозило навальный груз из Мурманска.", set()),
     ("Навалочные грузы составили половину оборота порта.", set()),
     ("Навальная погрузка угля запрещена.", set()),
+    # the adjective transliterated, next to what it goes with
+    ("In the port's Russian tariff the grain is listed as “navalny gruz”, bulk loaded into the hold.", set()),
     # the Ukrainian adjective and adverb (swift, torrential), capitalised where they open a sentence
     ("Навальний наступ ворога захлинувся біля річки.", set()),
     ("Навальна злива пройшла над Львовом уночі.", set()),

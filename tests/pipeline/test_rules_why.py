@@ -174,12 +174,22 @@ def test_no_context_says_so(shipped: tuple[Matcher, AliasTable]) -> None:
 
 
 def test_his_daughter_is_the_rule_s_own_exclusion(shipped: tuple[Matcher, AliasTable]) -> None:
-    # "Пескова" is his genitive too: the speaker has his name, and the rule's exclusion says no
-    (miss,) = _misses(shipped, "Елизавета Пескова заявила, что выступает против войны.")
+    # "Пескова" is his genitive too: the speaker has his name (which counts: he is named in full,
+    # "Дмитрия Пескова"), and the rule's exclusion says no
+    text = "Елизавета Пескова, дочь Дмитрия Пескова, заявила, что выступает против войны."
+    (miss,) = _misses(shipped, text)
     assert isinstance(miss, Excluded)
     assert miss.found.statement.speaker == "Елизавета Пескова"
     assert miss.resolved == (Resolved("peskov", "name", ("Пескова",), "speaker"),)
-    assert miss.words == ("Елизавета",)
+    assert miss.words == ("Елизавета", "дочь")
+
+
+def test_an_article_about_his_daughter_is_a_namesake_s(shipped: tuple[Matcher, AliasTable]) -> None:
+    # named in full and he is not: "Пескова" alone there is her ("— рассказала Пескова")
+    (miss,) = _misses(shipped, "Елизавета Пескова заявила, что выступает против войны.")
+    assert isinstance(miss, NamesDidNotCount)
+    assert miss.found.statement.speaker == "Елизавета Пескова"
+    assert miss.names == (Names("peskov", False, True, ("войны",), ("Елизавета Пескова",)),)
 
 
 def test_his_daughter_by_way_of_him_is_someone_else(shipped: tuple[Matcher, AliasTable]) -> None:
