@@ -8,11 +8,13 @@ import re
 
 from ..lexicon import (
     AUDIENCES,
+    CALLS,
     CHARACTERIZING,
     NO_CLAUSE,
     NOT_CLAUSE_STARTS,
     PARTICIPLES,
     PRONOUN_CLAUSE,
+    SEPARABLE,
     THAT,
     THEN_WORDS,
     WHEN,
@@ -86,6 +88,15 @@ def content_after(
     takes a clause without "that" ("said the talks were over"; not "denied the talks ...")."""
     k = at
     verb = _WORD_BEFORE.search(text, max(0, at - 40), at)
+    particle = SEPARABLE.get(verb.group()) if verb is not None else None
+    if particle is not None:  # "fügte hinzu, …", "rief die Staaten dazu auf, …": after the particle
+        found = re.search(rf"\b{particle}\b\s*(?:,\s*(?:dass\b\s*)?|:\s*)", text[at : min(end, at + 160)])
+        if found is None:
+            return None
+        k = at + found.end()
+        q = next((q for q in quotes if q.start == k), None)
+        stop = len(text[:end].rstrip(" .!?…\n"))
+        return q.inner if q is not None else ((k, stop) if stop - k >= 8 else None)
     if verb is not None and verb.group().lower() in CHARACTERIZING:  # "dismissed the report as “…”"
         q = next((q for q in quotes if at <= q.start <= at + 60 and q.start < end), None)
         return q.inner if q is not None else None
@@ -97,9 +108,10 @@ def content_after(
         k = at + that.end()
         q = next((q for q in quotes if q.start == k), None)
         return q.inner if q is not None else content_after(text, k, end, quotes, bare=True)
+    call = verb is not None and verb.group().lower() in CALLS  # "urged lawmakers to": theirs to do
     while True:  # "told reporters on Monday", "said Wednesday"
         rest = text[k:end]
-        m = _TOLD_OBJECT.match(rest) or _after_verb(rest)
+        m = (None if call else _TOLD_OBJECT.match(rest)) or _after_verb(rest)
         if m is None or m.end() == 0:
             break
         k += m.end()

@@ -137,7 +137,11 @@ WORDS_OF_ENGLISH = en.WORDS_OF
 WORDS_OF_WORDS = frozenset(("слова", "words"))
 # A verb after the subject's others ("arrived in Minsk and told …") takes a bare clause only when
 # it is one of these; the others need "that", "что", a colon or a quote.
-COORDINATED_BARE: frozenset[str] = en.SAY | (de.VERBS - de.NOT_BARE)
+# Verbs of a call take their object and infinitive there too ("… and urged lawmakers not to …").
+COORDINATED_BARE: frozenset[str] = en.SAY | en.CALLS | ru.CALLS | uk.CALLS | (de.VERBS - de.NOT_BARE)
+CALLS: frozenset[str] = en.CALLS | ru.CALLS | uk.CALLS
+# German's separable verbs: verb -> its particle, which comes before what was said.
+SEPARABLE = de.SEPARABLE
 # Absolute clauses: "…, with Peskov saying …", "…, wobei Peskow betonte, dass …".
 ABSOLUTE_PARTICIPLES = en.ABSOLUTE_PARTICIPLES
 WOBEI = de.ABSOLUTE

@@ -12,20 +12,36 @@ from .wordlist import words
 VERBS = words("""
 sagte sagten sagt sagen erklärte erklärten erklärt betonte betont warnte warnt fügte meinte
 meint bestätigte bestätigt kritisierte kritisiert teilte bekräftigte unterstrich versicherte
-behauptete behauptet wies räumte schrieb
+behauptete behauptet wies räumte schrieb kündigte kündigten kündigt rief riefen ruft forderte
+forderten fordert
 """)
+# Separable verbs, whose particle comes before what was said: "fügte hinzu, …", "kündigte an,
+# die Dokumente zu übergeben", "rief die Staaten dazu auf, den Druck zu erhöhen" (a call is a
+# statement); without the particle they say nothing ("rief Peskow an", "forderte Geld").
+SEPARABLE = {
+    "fügte": "hinzu", "fügten": "hinzu", "kündigte": "an", "kündigten": "an", "kündigt": "an",
+    "rief": "auf", "riefen": "auf", "ruft": "auf", "forderte": "auf", "forderten": "auf", "fordert": "auf",
+}  # fmt: skip
 
 # Words that head a speaker's noun phrase though lowercase: roles, offices, institutions.
 ROLES = words("""
 sprecher sprecherin kremlsprecher regierungssprecher minister präsident kanzler anwalt anwältin
 richter gericht kreml ministerium sprechers kremlsprechers regierungssprechers präsidenten
-kanzlers ministers
+kanzlers ministers ministerin präsidentin kanzlerin richterin außenminister außenministerin
+außenbeauftragte beauftragte generalsekretär generalsekretärin vorsitzende vorsitzender chef chefin
+direktor direktorin botschafter botschafterin staatssekretär bürgermeister gerichtssprecher witwe
+tochter sohn ehefrau
 """)
 RELATIVES = words("tochter sohn frau witwe bruder schwester mutter vater anwalt anwältin")
 PERSON_ROLES = words("""
-sprecher sprecherin kremlsprecher regierungssprecher präsident kanzler anwalt richter
+sprecher sprecherin kremlsprecher regierungssprecher präsident kanzler anwalt richter ministerin
+präsidentin kanzlerin richterin außenminister außenministerin außenbeauftragte generalsekretär
+generalsekretärin botschafter botschafterin bürgermeister gerichtssprecher
 """)
-WOMEN_ROLES = words("sprecherin witwe")
+WOMEN_ROLES = words("""
+sprecherin witwe ministerin präsidentin kanzlerin richterin außenministerin außenbeauftragte
+generalsekretärin botschafterin chefin direktorin
+""")
 MEN_ROLES = words("sprecher")
 
 PRONOUNS = words("er sie")
@@ -79,8 +95,10 @@ WHEN = r"auch|am \w+tag|am mittwoch|heute|gestern|seinerseits|ihrerseits|zudem|a
 PARENTHETICALS = "allerdings|jedoch|zudem|außerdem|wiederum|seinerseits|ihrerseits|indes"
 
 # "Laut X …", "Nach Angaben von X …"; it starts with a letter, not \b (see en.ACCORDING).
-ACCORDING = re.compile(r"(?:[Ll]aut|[Nn]ach (?:[Aa]ngaben|Worten|Aussagen)(?: (?:von|des|der))?)\s+", re.U)
-ACCORDING_HINTS = ("aut ", "ngaben", "ach Worten", "ach Aussagen")
+ACCORDING = re.compile(
+    r"(?:[Ll]aut|[Nn]ach (?:den )?(?:[Aa]ngaben|Worten|Aussagen)(?: (?:von|des|der))?)\s+", re.U
+)
+ACCORDING_HINTS = ("aut ", "ngaben", "ach Worten", "ach den Worten", "ach Aussagen", "ach den Aussagen")
 
 # Reporting verbs that name what they are about unless a comma's clause, a colon or a quote
 # follows: "kritisierte die Sanktionen", "bestätigte den Bericht", "wies die Vorwürfe zurück".
@@ -99,7 +117,7 @@ REFUSAL = (
         re.U,
     ),
     re.compile(
-        r"(?P<verb>\blehnten?)\s+(?P<what>[^.;:!?]{0,80}?\b(?:Kommentar|Stellungnahme)\w*[^.;:!?]{0,60}?)\s+ab\b",
+        r"(?P<verb>\blehnten?)\s+(?P<what>[^.;:!?]{0,80}?\b(?:Kommentar|Stellungnahme)\w*[^.;:!?]{0,120}?)\s+ab\b",
         re.U,
     ),
     re.compile(
