@@ -12,6 +12,7 @@ from .lexicon import (
     GENERIC_ROLES,
     GENITIVE_PRONOUNS,
     GERMAN_HINTS,
+    GERMAN_NOUN_ENDINGS,
     INSTITUTIONS,
     MODIFIERS,
     NOT_NAMES,
@@ -163,7 +164,9 @@ def _surnames(text: str) -> frozenset[str]:
         r"\b([A-ZА-ЯЁІЇЄ][a-zа-яёіїєґ'’-]+)(?:\s+([A-ZА-ЯЁІЇЄ][a-zа-яёіїєґ'’-]+)){1,2}\b", text
     ):
         names = m.group().split()
-        if not any(n in INSTITUTIONS or n in NOT_NAMES for n in names):
+        if not any(n in INSTITUTIONS or n in NOT_NAMES for n in names) and not names[-1].endswith(
+            GERMAN_NOUN_ENDINGS
+        ):
             out.add(names[-1])
     return frozenset(out)
 

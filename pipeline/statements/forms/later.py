@@ -78,8 +78,13 @@ def _pointer(text: str, s0: int, s1: int) -> tuple[Mention, tuple[int, int]] | N
     who = speaker_before(text, verb.start(), m.end()) if verb.start() > m.end() else None
     if who is None:  # "Об этом заявил (журналистам) Песков", "Об этом сообщает ТАСС", "Das sagte Peskow"
         who = speaker_after_verb(text, verb.end(), s1)
-        if german_pointer and who is not None and _GOES_ON.search(text, who.end, s1):
-            return None
+        # past its apposition: "Das erklärte die Präsidentin des Gerichts, Tomoko Akane, am …"
+        if german_pointer and who is not None:
+            after = who.end
+            if who.apposition and (at := text.find(who.apposition, who.end, s1)) != -1:
+                after = at + len(who.apposition) + 1
+            if _GOES_ON.search(text, after, s1):
+                return None
     return (who, verb.span()) if who is not None and _names(who) else None
 
 

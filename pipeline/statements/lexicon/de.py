@@ -53,8 +53,12 @@ DETERMINERS = words("der die das den dem des ein eine einen einem einer eines")
 # Capitalised words that do not name anyone (sentence starts).
 NOT_NAMES = words("""
 Der Die Das Ein Eine Und Aber Im Am Es Er Sie Wie Als Nach Vor Auch Doch Dies Dazu Zu Dem Den Des
-Einen Seine Seiner Ihre Ihrer So
+Einen Seine Seiner Ihre Ihrer So Jede Jeder Jedes Jeden Diese Dieser Dieses Diesen Alle Kein Keine
+Keinen Viele Mehrere Beide Wir Man Mit Ob
 """)
+# Endings of German nouns, which are capitalised as names are: "Jede Beschlagnahmung" names no
+# one a pronoun may refer to.
+NOUN_ENDINGS = ("ung", "heit", "keit", "schaft", "tion", "ität", "nis", "tum")
 INSTITUTIONS = words("Gericht Kreml Russland Regierung Ministerium")
 
 # The last word of an aside between commas, after which the speaker's verb still comes:
@@ -84,7 +88,7 @@ PLURAL_TOO = words("sie")
 NOT_CLAUSE_STARTS = words("im am bei")
 
 # Regex fragments (alternations), joined with the other languages' in the order en, ru, uk, de.
-JOINS = "und|aber|doch"
+JOINS = "und|aber|doch|wobei"
 THAT = ("dass", ", dass")
 AUDIENCES = (
     r"Reportern|Journalisten|der (?:Nachrichten)?[Aa]gentur [\w-]+|der Zeitung [\w„“\"-]+|dem Sender [\w-]+|"
@@ -108,7 +112,8 @@ NOT_BARE = words("kritisierte kritisiert bestätigte bestätigt wies räumte")
 # ab", and "Einen Kommentar dazu lehnte Peskow ab". Not "lehnte die Einladung ab".
 REFUSAL = (
     re.compile(
-        r"(?P<verb>\bwollten?)\s+(?P<what>sich\b[^.;:!?]{0,80}?\bnicht\b[^.;:!?]{0,60}?\bäu(?:ß|ss)ern)\b",
+        r"(?P<verb>\bwollten?)\s+(?:(?:er|sie)\s+)?(?P<what>sich\b[^.;:!?]{0,80}?\bnicht\b[^.;:!?]{0,60}?"
+        r"\bäu(?:ß|ss)ern)\b",
         re.U,
     ),
     re.compile(
@@ -130,8 +135,17 @@ REFUSAL = (
         r"(?P<verb>lehnten?)\s+[^.;:!?]{1,60}?\s+ab\b",
         re.U,
     ),
+    # "Ob Moskau … bereit wäre, ließ Peskow offen", "ließ offen, ob …": what was left open
+    re.compile(
+        r"(?P<what>(?<!\w)[Oo]b\s[^.;:!?]{3,160}?),\s+(?P<verb>ließ(?:en)?|lässt)\s+[^.;:!?,]{1,60}?\s+offen\b",
+        re.U,
+    ),
+    re.compile(
+        r"(?P<verb>\b(?:ließ(?:en)?|lässt))\s+(?:[^.;:!?,]{1,60}?\s+)?offen,\s+(?P<what>ob\s[^.;:!?]{3,160})",
+        re.U,
+    ),
 )
-REFUSAL_WORDS = words("wollte wollten lehnte lehnten gab gaben")
+REFUSAL_WORDS = words("wollte wollten lehnte lehnten gab gaben ließ ließen lässt")
 # The speaker named in the sentence after the words (issue 24): "Das sagte Peskow am Montag.",
 # "Dies erklärte der Kremlsprecher.", the verb straight after the pointer.
 LATER = re.compile(r"(?:Das|Dies|So)\s+", re.U)
