@@ -153,7 +153,8 @@ def speaker_before(text: str, end: int, floor: int) -> Mention | None:
 # A prepositional phrase between a Slavic subject and its verb: "Зеленський у вечірньому зверненні
 # наголосив", "Песков после поражения от СКА (2:3 ОТ) заявил" (a few words, no clause's commas).
 _SLAVIC_PP = re.compile(
-    r"(?<!\S)(?:после|перед|в|во|на|у|по|от|при|в ходе|во время|після|під час|від|за)\s+[^,.;!?«»\"“”—–]{1,60}$",
+    r"(?<!\S)(?:после|перед|в|во|на|у|по|от|при|в ходе|во время|після|під час|від|за)\s+"
+    r"[^,.;!?«»\"“”—–]{1,60}$",
     re.U,
 )
 _PP_REACH = 80
