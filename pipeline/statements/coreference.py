@@ -55,6 +55,7 @@ def resolve(st: Statement, people: People, sentence: int) -> Statement:
                 continue
         # "he" says the gender of whom it names: a "she" after it is someone else
         people.referred(sentence, st.speaker_start, replace(m, gender=m.gender or want))
+        m = people.fullest(m)  # "Dmitry Peskov, the envoy, said … Peskov told … He added": all of him
         refers = m.text + (f", {m.apposition}" if m.apposition else "")
         return replace(st, refers_to=refers)
     return st
@@ -94,6 +95,21 @@ class People:
     def referred(self, sentence: int, at: int, who: Mention) -> None:
         """A pronoun or a role at `at` names `who` again: the most recent mention of them now."""
         self.speakers.setdefault(sentence, []).append((at, who))
+
+    def fullest(self, m: Mention) -> Mention:
+        """The mention of the same surname that names them most fully (first name, apposition)
+        among the speakers before it: a surname alone, named so again, is the person named so
+        at first."""
+        if not m.named:
+            return m
+        last, best = _last(m.text), m
+        size = len(m.text) + len(m.apposition)
+        for found in self.speakers.values():
+            for _, o in found:
+                if o.start < m.start and o.named and len(o.text) + len(o.apposition) > size:
+                    if _last(o.text) == last and o.gender in ("", m.gender):
+                        best, size = o, len(o.text) + len(o.apposition)
+        return best
 
     def subject(self, sentence: int) -> Mention | None:
         if sentence not in self._subjects:
@@ -154,6 +170,12 @@ def _stem(name: str) -> str:
     """A surname in any of its case forms, as one: "Пескову", "Песковым" -> "песко"; "Peskov's",
     "Peskow" -> "pesko"."""
     return name.split()[-1].lower().removesuffix("'s").removesuffix("’s")[:5]
+
+
+def _last(name: str) -> str:
+    """A name's last word as written ("Peskov's" -> "peskov"): the same surname in the same case
+    ("Navalny" is not "Navalnaya")."""
+    return name.split()[-1].lower().removesuffix("'s").removesuffix("’s") if name.split() else ""
 
 
 def _surnames(text: str) -> frozenset[str]:

@@ -49,6 +49,11 @@ def _after_verb(rest: str) -> re.Match[str] | None:
     return _AFTER_VERB.match(low) if len(low) == len(head) else None
 
 
+# Where it was said, then "что" or a colon: "написал в Telegram, что …", "написав у X: «…»".
+_WHERE_THEN_THAT = re.compile(
+    r"\s*(?:в|во|у|на)(?:\s+(?!(?:и|і|й|та|а|но|але)\s)[^\s,.:;!?«»\"“”]+){1,3}(?:,\s*(?:что|що)\b|:)\s*",
+    re.U,
+)
 # A colon after the verb: what follows is what was said, whatever the verb.
 _COLON = re.compile(r"\s*:\s*\S", re.U)
 # The word that ends just before a position: the verb, for what follows it.
@@ -120,7 +125,7 @@ def content_after(
     for q in quotes:
         if q.start == q0:
             return q.inner
-    that = _THAT.match(text[k:end])
+    that = _THAT.match(text[k:end]) or _WHERE_THEN_THAT.match(text[k:end])
     if that:
         k += that.end()
         q = next((q for q in quotes if q.start == k), None)
