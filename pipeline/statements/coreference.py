@@ -106,9 +106,9 @@ class People:
         size = len(m.text) + len(m.apposition)
         for found in self.speakers.values():
             for _, o in found:
-                if o.start < m.start and o.named and len(o.text) + len(o.apposition) > size:
-                    if _last(o.text) == last and o.gender in ("", m.gender):
-                        best, size = o, len(o.text) + len(o.apposition)
+                bigger = o.start < m.start and o.named and len(o.text) + len(o.apposition) > size
+                if bigger and _last(o.text) == last and o.gender in ("", m.gender):
+                    best, size = o, len(o.text) + len(o.apposition)
         return best
 
     def subject(self, sentence: int) -> Mention | None:
