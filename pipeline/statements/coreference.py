@@ -85,7 +85,8 @@ class People:
     @property
     def surnames(self) -> frozenset[str]:
         if self._surnames is None:
-            self._surnames = _surnames(self.text)
+            german = any(h in self.text for h in GERMAN_HINTS)
+            self._surnames = _surnames(self.text, GERMAN_NOUN_ENDINGS if german else ())
         return self._surnames
 
     def spoke(self, sentence: int, who: Mention) -> None:
@@ -100,9 +101,9 @@ class People:
         """The mention of the same surname that names them most fully (first name, apposition)
         among the speakers before it: a surname alone, named so again, is the person named so
         at first."""
-        if not m.named:
-            return m
         last, best = _last(m.text), m
+        if not m.named or not names_someone(m.text.split()[-1]):  # "Con Edison officials": a role
+            return m
         size = len(m.text) + len(m.apposition)
         for found in self.speakers.values():
             for _, o in found:
@@ -178,16 +179,17 @@ def _last(name: str) -> str:
     return name.split()[-1].lower().removesuffix("'s").removesuffix("’s") if name.split() else ""
 
 
-def _surnames(text: str) -> frozenset[str]:
+def _surnames(text: str, not_endings: tuple[str, ...] = ()) -> frozenset[str]:
     """The last words of the people's names in the text: sequences of two or three capitalised
-    words that name no institution ("Dmitry Peskov", not "International Criminal Court")."""
+    words that name no institution ("Dmitry Peskov", not "International Criminal Court"), nor end
+    as `not_endings` do (German's nouns, in a German text: "Jede Beschlagnahmung"; not "Young")."""
     out = set()
     for m in re.finditer(
         r"\b([A-ZА-ЯЁІЇЄ][a-zа-яёіїєґ'’-]+)(?:\s+([A-ZА-ЯЁІЇЄ][a-zа-яёіїєґ'’-]+)){1,2}\b", text
     ):
         names = m.group().split()
         if not any(n in INSTITUTIONS or n in NOT_NAMES for n in names) and not names[-1].endswith(
-            GERMAN_NOUN_ENDINGS
+            not_endings
         ):
             out.add(names[-1])
     return frozenset(out)

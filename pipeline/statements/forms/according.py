@@ -69,7 +69,9 @@ def according_to(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[State
             ):
                 c0 = who.end + (comma.end() if comma else 0)
                 content = (c0, s1)
-            elif _GOES_ON.match(text, who.end + (comma.end() if comma else 0), s1):
+            elif _GOES_ON.match(text, who.end + (comma.end() if comma else 0), s1) and (
+                not text[s0 : m.start()].rstrip().endswith(",") or len(text[s0 : m.start()].split()) <= 5
+            ):
                 # "Russland wird nach den Worten von Peskow seinen Kurs nicht ändern", "Москва, по
                 # словам Пескова, открыта …": the phrase inside the clause said, which is all of it
                 content = (s0, s1)

@@ -54,6 +54,8 @@ _WHERE_THEN_THAT = re.compile(
     r"\s*(?:в|во|у|на)(?:\s+(?!(?:и|і|й|та|а|но|але)\s)[^\s,.:;!?«»\"“”]+){1,3}(?:,\s*(?:что|що)\b|:)\s*",
     re.U,
 )
+# What an English call goes on with: an infinitive, "that", a quote.
+_CALL_GOES_ON = re.compile(r"\bto\s|\bthat\b|[\"“‘«]", re.U)
 # A colon after the verb: what follows is what was said, whatever the verb.
 _COLON = re.compile(r"\s*:\s*\S", re.U)
 # The word that ends just before a position: the verb, for what follows it.
@@ -114,6 +116,13 @@ def content_after(
         q = next((q for q in quotes if q.start == k), None)
         return q.inner if q is not None else content_after(text, k, end, quotes, bare=True)
     call = verb is not None and verb.group().lower() in CALLS  # "urged lawmakers to": theirs to do
+    if (
+        call
+        and verb is not None
+        and verb.group().isascii()
+        and not _CALL_GOES_ON.search(text, at, min(end, at + 40))
+    ):
+        return None  # "urged him on" calls for nothing said
     while True:  # "told reporters on Monday", "said Wednesday"
         rest = text[k:end]
         m = (None if call else _TOLD_OBJECT.match(rest)) or _after_verb(rest)

@@ -121,7 +121,13 @@ def _names(who: Mention) -> bool:
 
 
 # "Peskov said this on Thursday …", "Peskov said so": what was said is the sentence before.
-_THIS = re.compile(r"(?:this|so)\b(?!\s+(?:far|much|many|is|was|year|week|month|time|would|will)\b)", re.U)
+# Only when nothing but when, where or how follows ("said this on Thursday", not "complained this
+# wrinkle will …", "said this before: …").
+_THIS = re.compile(
+    r"(?:this|so)(?:\s*$|\s*,(?![^:]*:)|\s+(?:on|in|at|during|after|before|while|when|as|last|earlier|"
+    r"yesterday|today|to|about|in response)\b(?![^:]*:))",
+    re.U,
+)
 
 
 def said_this(

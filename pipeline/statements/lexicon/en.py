@@ -180,7 +180,9 @@ ACCORDING = re.compile(r"(?:[Aa]ccording to|[Aa]s (?:said|stated|told) by)\s+", 
 ACCORDING_HINTS = ("ccording to", "s said by", "s stated by", "s told by")
 # "X was quoted (by TASS) as saying (that) …".
 PASSIVE = re.compile(
-    r"\s+(?:was|were|is|has been) (?:quoted|cited) (?:[\w .-]{0,40} )?as saying\s*(?:that\s+)?", re.U
+    r"\s+(?:was|were|is|has been) (?:(?:also )?(?:quoted|cited) (?:[\w .-]{0,40} )?as saying|"
+    r"(?:also )?reported to have said)\s*(?:that\s+)?",
+    re.U,
 )
 # A clause without "that" after a verb that otherwise needs it: a pronoun and a modal or a form
 # of to be or to have ("announced it would withdraw", "denied he was there"); "announced the
