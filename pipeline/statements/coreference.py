@@ -12,6 +12,7 @@ from .lexicon import (
     GENERIC_ROLES,
     GENITIVE_PRONOUNS,
     GERMAN_HINTS,
+    GERMAN_NOUN_ENDINGS,
     INSTITUTIONS,
     MODIFIERS,
     NOT_NAMES,
@@ -54,6 +55,7 @@ def resolve(st: Statement, people: People, sentence: int) -> Statement:
                 continue
         # "he" says the gender of whom it names: a "she" after it is someone else
         people.referred(sentence, st.speaker_start, replace(m, gender=m.gender or want))
+        m = people.fullest(m)  # "Dmitry Peskov, the envoy, said … Peskov told … He added": all of him
         refers = m.text + (f", {m.apposition}" if m.apposition else "")
         return replace(st, refers_to=refers)
     return st
@@ -83,7 +85,8 @@ class People:
     @property
     def surnames(self) -> frozenset[str]:
         if self._surnames is None:
-            self._surnames = _surnames(self.text)
+            german = any(h in self.text for h in GERMAN_HINTS)
+            self._surnames = _surnames(self.text, GERMAN_NOUN_ENDINGS if german else ())
         return self._surnames
 
     def spoke(self, sentence: int, who: Mention) -> None:
@@ -93,6 +96,21 @@ class People:
     def referred(self, sentence: int, at: int, who: Mention) -> None:
         """A pronoun or a role at `at` names `who` again: the most recent mention of them now."""
         self.speakers.setdefault(sentence, []).append((at, who))
+
+    def fullest(self, m: Mention) -> Mention:
+        """The mention of the same surname that names them most fully (first name, apposition)
+        among the speakers before it: a surname alone, named so again, is the person named so
+        at first."""
+        last, best = _last(m.text), m
+        if not m.named or not names_someone(m.text.split()[-1]):  # "Con Edison officials": a role
+            return m
+        size = len(m.text) + len(m.apposition)
+        for found in self.speakers.values():
+            for _, o in found:
+                bigger = o.start < m.start and o.named and len(o.text) + len(o.apposition) > size
+                if bigger and _last(o.text) == last and o.gender in ("", m.gender):
+                    best, size = o, len(o.text) + len(o.apposition)
+        return best
 
     def subject(self, sentence: int) -> Mention | None:
         if sentence not in self._subjects:
@@ -155,15 +173,24 @@ def _stem(name: str) -> str:
     return name.split()[-1].lower().removesuffix("'s").removesuffix("’s")[:5]
 
 
-def _surnames(text: str) -> frozenset[str]:
+def _last(name: str) -> str:
+    """A name's last word as written ("Peskov's" -> "peskov"): the same surname in the same case
+    ("Navalny" is not "Navalnaya")."""
+    return name.split()[-1].lower().removesuffix("'s").removesuffix("’s") if name.split() else ""
+
+
+def _surnames(text: str, not_endings: tuple[str, ...] = ()) -> frozenset[str]:
     """The last words of the people's names in the text: sequences of two or three capitalised
-    words that name no institution ("Dmitry Peskov", not "International Criminal Court")."""
+    words that name no institution ("Dmitry Peskov", not "International Criminal Court"), nor end
+    as `not_endings` do (German's nouns, in a German text: "Jede Beschlagnahmung"; not "Young")."""
     out = set()
     for m in re.finditer(
         r"\b([A-ZА-ЯЁІЇЄ][a-zа-яёіїєґ'’-]+)(?:\s+([A-ZА-ЯЁІЇЄ][a-zа-яёіїєґ'’-]+)){1,2}\b", text
     ):
         names = m.group().split()
-        if not any(n in INSTITUTIONS or n in NOT_NAMES for n in names):
+        if not any(n in INSTITUTIONS or n in NOT_NAMES for n in names) and not names[-1].endswith(
+            not_endings
+        ):
             out.add(names[-1])
     return frozenset(out)
 

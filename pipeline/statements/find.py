@@ -13,7 +13,7 @@ from .coreference import People, resolve
 from .forms.absolute import absolute, wobei
 from .forms.according import according_to, zufolge
 from .forms.headline import headline
-from .forms.later import named_later
+from .forms.later import named_later, said_this
 from .forms.passive import passive, passive_slavic
 from .forms.quote import quote_goes_on
 from .forms.refusal import refusals
@@ -45,6 +45,7 @@ from .verbs import VERB_FORMS, Verb, find_words
 _RARE = REFUSAL_WORDS | ABSOLUTE_PARTICIPLES | PASSIVE_SLAVIC_WORDS | WORDS_OF_WORDS | {"zufolge", "wobei"}
 _SCANNED = VERB_FORMS | _RARE
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_THIS_START = re.compile(r"(?:this|so)\b")  # a reported content that points back (later.said_this)
 # The starts of a sentence that points back, by their first two characters: one dict lookup a
 # sentence, and the few starts that share them compared only then.
 _LATER_BY_FIRST: dict[str, tuple[str, ...]] = {
@@ -110,6 +111,9 @@ def statements(text: str) -> list[Statement]:
                 taken = later[0].verb_start
                 outside = [v for v in outside if v.start() != taken]
             said = with_verbs(text, s0, s1, inside, outside, _mention(text, later[0]) if later else None)
+            if i and said and any(_THIS_START.match(st.content) for st in said):  # "Peskov said this …"
+                back = _quotes_in(quotes, starts, spans[i - 1])
+                said = [said_this(text, st, spans[i - 1], back) or st for st in said]
             sentence += [wobei(text, st) for st in said] if scan.wobei else said
         if later or rare_here:
             sentence = _rarer(text, (s0, s1), inside, sentence, later, scan.rare if rare_here else None)

@@ -133,7 +133,11 @@ def speaker_before(text: str, end: int, floor: int) -> Mention | None:
     if words[last].group().lower() in PRONOUNS:
         w = words[last]
         lead = text[floor : w.start()].rstrip()
-        joined = lead.endswith((",", "—", "–", "-", '"', "”", "»", "“")) or re.search(_JOINS, lead)
+        joined = (
+            lead.endswith((",", "—", "–", "-", '"', "”", "»", "“"))
+            or re.search(_JOINS, lead)
+            or _LEAD.fullmatch(lead)  # "Водночас він наголосив", "При этом он отметил"
+        )
         if lead and not joined:
             return None
         return Mention(w.group(), w.start(), w.end(), named=False, gender=pronoun_gender(w.group()))
@@ -146,8 +150,38 @@ def speaker_before(text: str, end: int, floor: int) -> Mention | None:
     return mention_at(text, words[s0].start(), words[s1].end())
 
 
+# A prepositional phrase between a Slavic subject and its verb: "Зеленський у вечірньому зверненні
+# наголосив", "Песков после поражения от СКА (2:3 ОТ) заявил" (a few words, no clause's commas).
+_SLAVIC_PP = re.compile(
+    r"(?<!\S)(?:после|перед|в|во|на|у|по|от|при|в ходе|во время|після|під час|від|за)\s+"
+    r"[^,.;!?«»\"“”—–]{1,60}$",
+    re.U,
+)
+_PP_REACH = 80
+
+
+def speaker_before_phrase(text: str, end: int, floor: int) -> Mention | None:
+    """The sentence's named subject before a prepositional phrase that ends at `end` (the verb):
+    "Президент України Володимир Зеленський у вечірньому зверненні наголосив", or None."""
+    start = max(floor, end - _PP_REACH)
+    if not _CYRILLIC.search(text, start, end):
+        return None
+    for m in _SLAVIC_PP.finditer(text, start, end):
+        who = speaker_before(text, m.start(), floor)
+        if (
+            who is not None
+            and who.named
+            and not text[floor : who.start].strip(" ,—–-")
+            and not _LEAD.fullmatch(who.text)  # "Ранее в МИД России сообщили"
+        ):
+            return who
+    return None
+
+
 # A pronoun starts a speaker's clause after a comma, a dash, a quote mark or one of these.
 _JOINS = rf"(?i)\b(?:{JOINS})$"
+# A sentence's opening adverb, after which a pronoun is the subject: "Однако он заявил".
+_LEAD = re.compile(rf"(?i)(?:{PARENTHETICALS}|{WHEN})", re.U)
 # At most so many words in an aside between the speaker and the verb ("The Kremlin's spokesman,
 # asked on Monday about calls by Yulia Navalnaya for an international investigation into her
 # husband's death, said"), and commas inside it.
@@ -402,6 +436,11 @@ def speaker_after_verb(text: str, start: int, end: int) -> Mention | None:
     return who
 
 
+# Words inside a speaker's phrase after the verb: "the spokesman for the Kremlin", German's
+# genitive "die Präsidentin des Gerichts" (not "der": "sagte Peskow der Zeitung").
+_OF_AFTER = frozenset(("of", "for", "при", "von", "des"))
+
+
 def speaker_after(text: str, start: int, end: int) -> Mention | None:
     """The speaker right after an inverted verb: "…," said Peskov; «…», — заявил Песков."""
     words = list(WORD.finditer(text, start, end))
@@ -422,16 +461,11 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
         if j > k and gap not in (" ", "-"):
             break
         bare = w.lower().removesuffix("'s").removesuffix("’s")
-        if (
-            name_like(w)
-            or bare in _ROLES_OR_FORMER
-            or w in TITLES
-            or (j > k and w.lower() in ("of", "for", "при", "von"))
-        ):
+        if name_like(w) or bare in _ROLES_OR_FORMER or w in TITLES or (j > k and w.lower() in _OF_AFTER):
             j += 1
             continue
         break
-    while j > k and words[j - 1].group().lower() in ("of", "for", "при", "von"):
+    while j > k and words[j - 1].group().lower() in _OF_AFTER:
         j -= 1
     if j == k:
         return None

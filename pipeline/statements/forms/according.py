@@ -14,6 +14,13 @@ from ..quotes import Quote
 from ..tokens import WORD, starts_words
 from .clause import make_statement
 
+# What goes on after the name when the phrase stands inside the clause: two words or more.
+# Not a relative clause or a participle about the speaker: "…, according to Peskov, who spoke …".
+_GOES_ON = re.compile(
+    r"\s*(?!(?:who|which|whose|speaking|writing|der|die|welche[rs]?|который|которая|которые|який|яка|які|"
+    r"выступая|говоря|виступаючи|говорячи)\b)[^\W\d_][^\s.;!?]*\s+[^\W\d_]",
+    re.U,
+)
 # The possessive of "По его словам, …": whose words they are.
 _OWN = re.compile(r"\b(" + "|".join(GENITIVE_PRONOUNS) + r")\b")
 
@@ -62,6 +69,12 @@ def according_to(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[State
             ):
                 c0 = who.end + (comma.end() if comma else 0)
                 content = (c0, s1)
+            elif _GOES_ON.match(text, who.end + (comma.end() if comma else 0), s1) and (
+                not text[s0 : m.start()].rstrip().endswith(",") or len(text[s0 : m.start()].split()) <= 5
+            ):
+                # "Russland wird nach den Worten von Peskow seinen Kurs nicht ändern", "Москва, по
+                # словам Пескова, открыта …": the phrase inside the clause said, which is all of it
+                content = (s0, s1)
             else:  # "…, according to Peskov."
                 content = (s0, m.start())
             c0, c1 = content

@@ -8,11 +8,13 @@ import re
 
 from ..lexicon import (
     AUDIENCES,
+    CALLS,
     CHARACTERIZING,
     NO_CLAUSE,
     NOT_CLAUSE_STARTS,
     PARTICIPLES,
     PRONOUN_CLAUSE,
+    SEPARABLE,
     THAT,
     THEN_WORDS,
     WHEN,
@@ -47,6 +49,13 @@ def _after_verb(rest: str) -> re.Match[str] | None:
     return _AFTER_VERB.match(low) if len(low) == len(head) else None
 
 
+# Where it was said, then "что" or a colon: "написал в Telegram, что …", "написав у X: «…»".
+_WHERE_THEN_THAT = re.compile(
+    r"\s*(?:в|во|у|на)(?:\s+(?!(?:и|і|й|та|а|но|але)\s)[^\s,.:;!?«»\"“”]+){1,3}(?:,\s*(?:что|що)\b|:)\s*",
+    re.U,
+)
+# What an English call goes on with: an infinitive, "that", a quote.
+_CALL_GOES_ON = re.compile(r"\bto\s|\bthat\b|[\"“‘«]", re.U)
 # A colon after the verb: what follows is what was said, whatever the verb.
 _COLON = re.compile(r"\s*:\s*\S", re.U)
 # The word that ends just before a position: the verb, for what follows it.
@@ -86,6 +95,15 @@ def content_after(
     takes a clause without "that" ("said the talks were over"; not "denied the talks ...")."""
     k = at
     verb = _WORD_BEFORE.search(text, max(0, at - 40), at)
+    particle = SEPARABLE.get(verb.group()) if verb is not None else None
+    if particle is not None:  # "fügte hinzu, …", "rief die Staaten dazu auf, …": after the particle
+        found = re.search(rf"\b{particle}\b\s*(?:,\s*(?:dass\b\s*)?|:\s*)", text[at : min(end, at + 160)])
+        if found is None:
+            return None
+        k = at + found.end()
+        q = next((q for q in quotes if q.start == k), None)
+        stop = len(text[:end].rstrip(" .!?…\n"))
+        return q.inner if q is not None else ((k, stop) if stop - k >= 8 else None)
     if verb is not None and verb.group().lower() in CHARACTERIZING:  # "dismissed the report as “…”"
         q = next((q for q in quotes if at <= q.start <= at + 60 and q.start < end), None)
         return q.inner if q is not None else None
@@ -97,9 +115,17 @@ def content_after(
         k = at + that.end()
         q = next((q for q in quotes if q.start == k), None)
         return q.inner if q is not None else content_after(text, k, end, quotes, bare=True)
+    call = verb is not None and verb.group().lower() in CALLS  # "urged lawmakers to": theirs to do
+    if (
+        call
+        and verb is not None
+        and verb.group().isascii()
+        and not _CALL_GOES_ON.search(text, at, min(end, at + 40))
+    ):
+        return None  # "urged him on" calls for nothing said
     while True:  # "told reporters on Monday", "said Wednesday"
         rest = text[k:end]
-        m = _TOLD_OBJECT.match(rest) or _after_verb(rest)
+        m = (None if call else _TOLD_OBJECT.match(rest)) or _after_verb(rest)
         if m is None or m.end() == 0:
             break
         k += m.end()
@@ -108,7 +134,7 @@ def content_after(
     for q in quotes:
         if q.start == q0:
             return q.inner
-    that = _THAT.match(text[k:end])
+    that = _THAT.match(text[k:end]) or _WHERE_THEN_THAT.match(text[k:end])
     if that:
         k += that.end()
         q = next((q for q in quotes if q.start == k), None)

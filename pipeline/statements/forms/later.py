@@ -30,8 +30,18 @@ def named_later(
     if found is None:
         return []
     who, verb = found
+    content = named_later_content(text, previous, previous_quotes)
+    if content is None:
+        return []
+    return [make_statement(text, who, verb, content, (previous[0], s1), "named-later")]
+
+
+def named_later_content(
+    text: str, previous: tuple[int, int], previous_quotes: list[Quote]
+) -> tuple[int, int] | None:
+    """What the sentence `previous` says: its quote's words when it is nothing but a quote."""
     p0, p1 = previous
-    content = next(
+    c0, c1 = next(
         (
             q.inner
             for q in previous_quotes
@@ -39,12 +49,9 @@ def named_later(
         ),
         (p0, p1),
     )
-    c0, c1 = content
     while c1 > c0 and text[c1 - 1] in " .!?…\n":
         c1 -= 1
-    if c1 - c0 < 8:
-        return []
-    return [make_statement(text, who, verb, (c0, c1), (p0, s1), "named-later")]
+    return (c0, c1) if c1 - c0 >= 8 else None
 
 
 def _pointer(text: str, s0: int, s1: int) -> tuple[Mention, tuple[int, int]] | None:
@@ -78,8 +85,13 @@ def _pointer(text: str, s0: int, s1: int) -> tuple[Mention, tuple[int, int]] | N
     who = speaker_before(text, verb.start(), m.end()) if verb.start() > m.end() else None
     if who is None:  # "Об этом заявил (журналистам) Песков", "Об этом сообщает ТАСС", "Das sagte Peskow"
         who = speaker_after_verb(text, verb.end(), s1)
-        if german_pointer and who is not None and _GOES_ON.search(text, who.end, s1):
-            return None
+        # past its apposition: "Das erklärte die Präsidentin des Gerichts, Tomoko Akane, am …"
+        if german_pointer and who is not None:
+            after = who.end
+            if who.apposition and (at := text.find(who.apposition, who.end, s1)) != -1:
+                after = at + len(who.apposition) + 1
+            if _GOES_ON.search(text, after, s1):
+                return None
     return (who, verb.span()) if who is not None and _names(who) else None
 
 
@@ -105,4 +117,35 @@ def _names(who: Mention) -> bool:
         who.text.lower() in PRONOUNS
         or any(name_like(w) for w in words)
         or any(w.lower() in ROLES for w in words)
+    )
+
+
+# "Peskov said this on Thursday …", "Peskov said so": what was said is the sentence before.
+# Only when nothing but when, where or how follows ("said this on Thursday", not "complained this
+# wrinkle will …", "said this before: …").
+_THIS = re.compile(
+    r"(?:this|so)(?:\s*$|\s*,(?![^:]*:)|\s+(?:on|in|at|during|after|before|while|when|as|last|earlier|"
+    r"yesterday|today|to|about|in response)\b(?![^:]*:))",
+    re.U,
+)
+
+
+def said_this(
+    text: str, st: Statement, previous: tuple[int, int], previous_quotes: list[Quote]
+) -> Statement | None:
+    """A reported statement whose content is "this" or "so" points back: the statement of the
+    sentence `previous` by the same speaker (named-later), or None when it is no such one."""
+    if st.form != "reported" or not _THIS.match(st.content):
+        return None
+    found = named_later_content(text, previous, previous_quotes)
+    if found is None:
+        return None
+    c0, c1 = found
+    return replace(
+        st,
+        content=text[c0:c1],
+        content_start=c0,
+        content_end=c1,
+        sentence_start=previous[0],
+        form="named-later",
     )

@@ -21,10 +21,17 @@ def passive(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[Statement]
         if who is None:
             continue
         content = content_after(text, m.end(), s1, quotes) or (m.end(), s1)
+        before = text[s0 : who.start].rstrip()
+        if _BY_ONLY.match(text, content[0], s1):  # "…, Peskov was quoted as saying by Interfax."
+            if not (before.endswith(",") and len(before) > 9):
+                continue
+            content = (s0, s0 + len(before) - 1)
         out.append(make_statement(text, who, (m.start(), m.end()), content, (s0, s1), "passive"))
     return out
 
 
+# Who quoted them and when, and nothing else, after "as saying": what was said came before.
+_BY_ONLY = re.compile(r"by\s+[^,;:]{1,60}?[.!?]?\s*$", re.U)
 # "было", "було" between the speaker and the participle.
 _WAS = re.compile(r"(?:\s+(?:было|було|будет|буде))?\s+$", re.U)
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Literal
 
-from ..lexicon import PARTICIPLES, REFUSALS_CLOSED
+from ..lexicon import PARTICIPLES, PRONOUNS, REFUSALS_CLOSED
 from ..mentions import Mention, speaker_after, speaker_before
 from ..model import Statement
 from ..quotes import Quote
@@ -33,6 +33,8 @@ _Where = Literal["before", "after", "relative"]
 _CLAUSE_AFTER = re.compile(r",\s*(?:ob|wann|wie|was|wer|wo|warum|weshalb|welche\w*|dass)\b", re.U)
 # A relative clause the refusal is in: "Peskov, who declined to comment, …".
 _RELATIVE = re.compile(r",\s*(?:who|который|которая|которые|який|яка|які|der|die)\s+$", re.U)
+# What was declined as a noun ("От комментариев Песков отказался"): no object of it before.
+_FROM = re.compile(r"(?i:от|від)\s", re.U)
 # What was declined, which German capitalises like a name: "lehnte einen Kommentar ab".
 _DECLINED = re.compile(r"Kommentar|Stellungnahme", re.U)
 
@@ -65,6 +67,12 @@ def refusals(
             inverted = where == "after"
             if w0 < v0:  # "От комментариев Песков отказался", "Einen Kommentar lehnte Peskow ab"
                 c0, c1 = w0, (who.start if w0 < who.start < v0 else w1 if closed else v0)
+                if (
+                    who.end <= w0
+                    and len(text[s0 : who.start].strip(" ,—–-")) >= 8
+                    and not _FROM.match(text, w0)
+                ):
+                    c0 = s0  # "Вопрос о встрече Песков комментировать не стал": what, then the verb's
             elif closed:  # "wollte sich dazu nicht äußern": German closes it with the verb
                 c0, c1 = (s0 if inverted else w0), w1
                 if _CLAUSE_AFTER.match(text, w1, s1):  # "wollte nicht sagen, ob …"
@@ -123,6 +131,10 @@ def _speaker(
     elif text[at : at + 1] == " ":
         at += 1
     after = speaker_after(text, at, s1)
-    if after is not None and after.named and not _DECLINED.search(after.text):
+    if (
+        after is not None
+        and (after.named or after.text.lower() in PRONOUNS)
+        and not _DECLINED.search(after.text)
+    ):
         return after, "after"
     return (before, "before") if before is not None else None

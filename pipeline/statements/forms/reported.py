@@ -10,14 +10,21 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..lexicon import BARE, COORDINATED_BARE, PARTICIPLES, PRONOUNS, VERBS
-from ..mentions import Mention, speaker_after, speaker_after_verb, speaker_before
+from ..lexicon import BARE, COORDINATED_BARE, EN_VERBS, PARTICIPLES, PRONOUNS, VERBS
+from ..mentions import Mention, speaker_after, speaker_after_verb, speaker_before, speaker_before_phrase
 from ..model import Form, Statement
 from ..quotes import Quote
 from ..verbs import Verb
 from .clause import content_after, ends_attribution, make_statement
 from .coordinated import ENDS_AND, coordinated_subject
 from .quote import quote_first
+
+# A pronoun straight after a verb (not English's: "said he" is rare, "Peskov, the spokesman,
+# said he would" is not inverted): "…, fügte er hinzu", "…, — заявил он".
+_PRONOUN_AFTER = re.compile(r"\s+(?:" + "|".join(sorted(PRONOUNS)) + r")\b", re.U)
+
+_CYRILLIC_VERB = re.compile(r"[а-яёіїєґ]", re.U)
+_AFTER_PREPOSITION = re.compile(r"(?<!\S)(?:от|від|у|в|во|на|при|за|с|з|со|із|для|против|проти)\s+$", re.U)
 
 
 def with_verbs(
@@ -54,6 +61,8 @@ def with_verbs(
         # 2. Peskov said (that) … / Peskov said: "…"
         floor = max([s0, *(q.end for q in quotes if q.end <= v.start())])
         who = speaker_before(text, v.start(), floor)
+        if who is not None and word not in EN_VERBS and _PRONOUN_AFTER.match(text, v.end(), s1):
+            who = None  # "…, fügte er hinzu": a pronoun after the verb is its subject, inverted
         if who is None and re.search(r"[,—–-]\s*$", before):
             who = speaker_after_verb(text, v.end(), s1)  # "…, заявил Песков" (no quote marks)
             if who is not None:
@@ -63,6 +72,12 @@ def with_verbs(
                     last_speaker = who
                 continue
         form: Form = "reported"
+        if (
+            last_speaker is None
+            and _CYRILLIC_VERB.match(word)
+            and (who is None or _AFTER_PREPOSITION.search(text, max(floor, who.start - 8), who.start))
+        ):  # "Зеленський у зверненні наголосив", "Песков после поражения от СКА заявил" (not СКА)
+            who = speaker_before_phrase(text, v.start(), floor) or who  # "Ранее в МИД сообщили": МИД
         if who is None and last_speaker is None and before.rstrip().endswith(ENDS_AND):
             who = coordinated_subject(text, s0, v.start())  # "Peskov arrived in Minsk and told …"
             form = "coordinated"

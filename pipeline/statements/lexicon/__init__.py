@@ -11,6 +11,7 @@ from . import de, en, ru, uk
 
 # Reporting verbs and the participles that go on a statement ("adding that"), as written.
 VERBS: frozenset[str] = en.VERBS | ru.VERBS | uk.VERBS | de.VERBS
+EN_VERBS = en.VERBS
 PARTICIPLES: frozenset[str] = en.PARTICIPLES | ru.PARTICIPLES | uk.PARTICIPLES
 # Verbs that take what was said without a "that": English tells them apart; the other languages'
 # reporting verbs do ("заявил, что …" and "…, заявил он" alike) but for those that name what
@@ -66,6 +67,7 @@ GENITIVE_PREPOSITIONS: frozenset[str] = ru.GENITIVE_PREPOSITIONS | uk.GENITIVE_P
 NOT_SURNAME_STEMS: tuple[str, ...] = ru.NOT_SURNAME_STEMS + uk.NOT_SURNAME_STEMS
 LOCATIVES: frozenset[str] = en.LOCATIVES | de.LOCATIVES | ru.LOCATIVES | uk.LOCATIVES
 PLURAL_TOO = de.PLURAL_TOO
+GERMAN_NOUN_ENDINGS = de.NOUN_ENDINGS
 
 CHAIN_STOPS: frozenset[str] = ru.CHAIN_STOPS | uk.CHAIN_STOPS
 # An aside between a speaker and the verb: its first word ("asked", "отвечая"), or German's last
@@ -137,7 +139,11 @@ WORDS_OF_ENGLISH = en.WORDS_OF
 WORDS_OF_WORDS = frozenset(("слова", "words"))
 # A verb after the subject's others ("arrived in Minsk and told …") takes a bare clause only when
 # it is one of these; the others need "that", "что", a colon or a quote.
-COORDINATED_BARE: frozenset[str] = en.SAY | (de.VERBS - de.NOT_BARE)
+# Verbs of a call take their object and infinitive there too ("… and urged lawmakers not to …").
+COORDINATED_BARE: frozenset[str] = en.SAY | en.CALLS | ru.CALLS | uk.CALLS | (de.VERBS - de.NOT_BARE)
+CALLS: frozenset[str] = en.CALLS | ru.CALLS | uk.CALLS
+# German's separable verbs: verb -> its particle, which comes before what was said.
+SEPARABLE = de.SEPARABLE
 # Absolute clauses: "…, with Peskov saying …", "…, wobei Peskow betonte, dass …".
 ABSOLUTE_PARTICIPLES = en.ABSOLUTE_PARTICIPLES
 WOBEI = de.ABSOLUTE

@@ -12,20 +12,36 @@ from .wordlist import words
 VERBS = words("""
 sagte sagten sagt sagen erklärte erklärten erklärt betonte betont warnte warnt fügte meinte
 meint bestätigte bestätigt kritisierte kritisiert teilte bekräftigte unterstrich versicherte
-behauptete behauptet wies räumte schrieb
+behauptete behauptet wies räumte schrieb kündigte kündigten kündigt rief riefen ruft forderte
+forderten fordert
 """)
+# Separable verbs, whose particle comes before what was said: "fügte hinzu, …", "kündigte an,
+# die Dokumente zu übergeben", "rief die Staaten dazu auf, den Druck zu erhöhen" (a call is a
+# statement); without the particle they say nothing ("rief Peskow an", "forderte Geld").
+SEPARABLE = {
+    "fügte": "hinzu", "fügten": "hinzu", "kündigte": "an", "kündigten": "an", "kündigt": "an",
+    "rief": "auf", "riefen": "auf", "ruft": "auf", "forderte": "auf", "forderten": "auf", "fordert": "auf",
+}  # fmt: skip
 
 # Words that head a speaker's noun phrase though lowercase: roles, offices, institutions.
 ROLES = words("""
 sprecher sprecherin kremlsprecher regierungssprecher minister präsident kanzler anwalt anwältin
 richter gericht kreml ministerium sprechers kremlsprechers regierungssprechers präsidenten
-kanzlers ministers
+kanzlers ministers ministerin präsidentin kanzlerin richterin außenminister außenministerin
+außenbeauftragte beauftragte generalsekretär generalsekretärin vorsitzende vorsitzender chef chefin
+direktor direktorin botschafter botschafterin staatssekretär bürgermeister gerichtssprecher witwe
+tochter sohn ehefrau
 """)
 RELATIVES = words("tochter sohn frau witwe bruder schwester mutter vater anwalt anwältin")
 PERSON_ROLES = words("""
-sprecher sprecherin kremlsprecher regierungssprecher präsident kanzler anwalt richter
+sprecher sprecherin kremlsprecher regierungssprecher präsident kanzler anwalt richter ministerin
+präsidentin kanzlerin richterin außenminister außenministerin außenbeauftragte generalsekretär
+generalsekretärin botschafter botschafterin bürgermeister gerichtssprecher
 """)
-WOMEN_ROLES = words("sprecherin witwe")
+WOMEN_ROLES = words("""
+sprecherin witwe ministerin präsidentin kanzlerin richterin außenministerin außenbeauftragte
+generalsekretärin botschafterin chefin direktorin
+""")
 MEN_ROLES = words("sprecher")
 
 PRONOUNS = words("er sie")
@@ -37,8 +53,12 @@ DETERMINERS = words("der die das den dem des ein eine einen einem einer eines")
 # Capitalised words that do not name anyone (sentence starts).
 NOT_NAMES = words("""
 Der Die Das Ein Eine Und Aber Im Am Es Er Sie Wie Als Nach Vor Auch Doch Dies Dazu Zu Dem Den Des
-Einen Seine Seiner Ihre Ihrer So
+Einen Seine Seiner Ihre Ihrer So Jede Jeder Jedes Jeden Diese Dieser Dieses Diesen Alle Kein Keine
+Keinen Viele Mehrere Beide Wir Man Mit Ob
 """)
+# Endings of German nouns, which are capitalised as names are: "Jede Beschlagnahmung" names no
+# one a pronoun may refer to.
+NOUN_ENDINGS = ("ung", "heit", "keit", "schaft", "tion", "ität", "nis", "tum")
 INSTITUTIONS = words("Gericht Kreml Russland Regierung Ministerium")
 
 # The last word of an aside between commas, after which the speaker's verb still comes:
@@ -68,7 +88,7 @@ PLURAL_TOO = words("sie")
 NOT_CLAUSE_STARTS = words("im am bei")
 
 # Regex fragments (alternations), joined with the other languages' in the order en, ru, uk, de.
-JOINS = "und|aber|doch"
+JOINS = "und|aber|doch|wobei"
 THAT = ("dass", ", dass")
 AUDIENCES = (
     r"Reportern|Journalisten|der (?:Nachrichten)?[Aa]gentur [\w-]+|der Zeitung [\w„“\"-]+|dem Sender [\w-]+|"
@@ -79,8 +99,10 @@ WHEN = r"auch|am \w+tag|am mittwoch|heute|gestern|seinerseits|ihrerseits|zudem|a
 PARENTHETICALS = "allerdings|jedoch|zudem|außerdem|wiederum|seinerseits|ihrerseits|indes"
 
 # "Laut X …", "Nach Angaben von X …"; it starts with a letter, not \b (see en.ACCORDING).
-ACCORDING = re.compile(r"(?:[Ll]aut|[Nn]ach (?:[Aa]ngaben|Worten|Aussagen)(?: (?:von|des|der))?)\s+", re.U)
-ACCORDING_HINTS = ("aut ", "ngaben", "ach Worten", "ach Aussagen")
+ACCORDING = re.compile(
+    r"(?:[Ll]aut|[Nn]ach (?:den )?(?:[Aa]ngaben|Worten|Aussagen)(?: (?:von|des|der))?)\s+", re.U
+)
+ACCORDING_HINTS = ("aut ", "ngaben", "ach Worten", "ach den Worten", "ach Aussagen", "ach den Aussagen")
 
 # Reporting verbs that name what they are about unless a comma's clause, a colon or a quote
 # follows: "kritisierte die Sanktionen", "bestätigte den Bericht", "wies die Vorwürfe zurück".
@@ -90,7 +112,8 @@ NOT_BARE = words("kritisierte kritisiert bestätigte bestätigt wies räumte")
 # ab", and "Einen Kommentar dazu lehnte Peskow ab". Not "lehnte die Einladung ab".
 REFUSAL = (
     re.compile(
-        r"(?P<verb>\bwollten?)\s+(?P<what>sich\b[^.;:!?]{0,80}?\bnicht\b[^.;:!?]{0,60}?\bäu(?:ß|ss)ern)\b",
+        r"(?P<verb>\bwollten?)\s+(?:(?:er|sie)\s+)?(?P<what>sich\b[^.;:!?]{0,80}?\bnicht\b[^.;:!?]{0,60}?"
+        r"\bäu(?:ß|ss)ern)\b",
         re.U,
     ),
     re.compile(
@@ -99,7 +122,7 @@ REFUSAL = (
         re.U,
     ),
     re.compile(
-        r"(?P<verb>\blehnten?)\s+(?P<what>[^.;:!?]{0,80}?\b(?:Kommentar|Stellungnahme)\w*[^.;:!?]{0,60}?)\s+ab\b",
+        r"(?P<verb>\blehnten?)\s+(?P<what>[^.;:!?]{0,80}?\b(?:Kommentar|Stellungnahme)\w*[^.;:!?]{0,120}?)\s+ab\b",
         re.U,
     ),
     re.compile(
@@ -112,8 +135,17 @@ REFUSAL = (
         r"(?P<verb>lehnten?)\s+[^.;:!?]{1,60}?\s+ab\b",
         re.U,
     ),
+    # "Ob Moskau … bereit wäre, ließ Peskow offen", "ließ offen, ob …": what was left open
+    re.compile(
+        r"(?P<what>(?<!\w)[Oo]b\s[^.;:!?]{3,160}?),\s+(?P<verb>ließ(?:en)?|lässt)\s+[^.;:!?,]{1,60}?\s+offen\b",
+        re.U,
+    ),
+    re.compile(
+        r"(?P<verb>\b(?:ließ(?:en)?|lässt))\s+(?:[^.;:!?,]{1,60}?\s+)?offen,\s+(?P<what>ob\s[^.;:!?]{3,160})",
+        re.U,
+    ),
 )
-REFUSAL_WORDS = words("wollte wollten lehnte lehnten gab gaben")
+REFUSAL_WORDS = words("wollte wollten lehnte lehnten gab gaben ließ ließen lässt")
 # The speaker named in the sentence after the words (issue 24): "Das sagte Peskow am Montag.",
 # "Dies erklärte der Kremlsprecher.", the verb straight after the pointer.
 LATER = re.compile(r"(?:Das|Dies|So)\s+", re.U)

@@ -34,7 +34,8 @@ say says said tell tells told add adds added state states stated note notes note
 claimed insist insists insisted argue argues argued explain explains explained write writes
 wrote stress stresses stressed warn warns warned reply replies replied respond responds
 responded assert asserts asserted maintain maintains maintained declare declares declared
-suggest suggests suggested concede concedes conceded reiterate reiterates reiterated
+suggest suggests suggested concede concedes conceded reiterate reiterates reiterated urge urges
+urged
 """)
 # Verbs that say what something is called, a statement only with the words quoted: "dismissed
 # the report as “pure fiction”", "called the decision “outrageous”".
@@ -84,7 +85,7 @@ The A An But And In On At It This That These Those When While After Before His H
 Its There Here As If So Yet For Of To By With From Then Now Also However Meanwhile Still Some
 Many Most All Both Each Other Another Such No Not What Who Why How Where Which Monday Tuesday
 Wednesday Thursday Friday Saturday Sunday January February March April May June July August
-September October November December I We You Asked Speaking
+September October November December I We You Asked Speaking Never Always Only Just Even Again
 """)
 # Words that name no one though capitalised inside a name's phrase: "Russian officials".
 DEMONYMS = words("""
@@ -179,7 +180,9 @@ ACCORDING = re.compile(r"(?:[Aa]ccording to|[Aa]s (?:said|stated|told) by)\s+", 
 ACCORDING_HINTS = ("ccording to", "s said by", "s stated by", "s told by")
 # "X was quoted (by TASS) as saying (that) …".
 PASSIVE = re.compile(
-    r"\s+(?:was|were|is|has been) (?:quoted|cited) (?:[\w .-]{0,40} )?as saying\s*(?:that\s+)?", re.U
+    r"\s+(?:was|were|is|has been) (?:(?:also )?(?:quoted|cited) (?:[\w .-]{0,40} )?as saying|"
+    r"(?:also )?reported to have said)\s*(?:that\s+)?",
+    re.U,
 )
 # A clause without "that" after a verb that otherwise needs it: a pronoun and a modal or a form
 # of to be or to have ("announced it would withdraw", "denied he was there"); "announced the
@@ -240,6 +243,8 @@ WORDS_OF = re.compile(
 # The verbs whose bare clause (no "that") a coordinated verb may take: "arrived and said the
 # talks were over"; "and added a bulb of celery" is no statement.
 SAY = words("say says said tell tells told")
+# Verbs of a call, whose object and infinitive are what was said: "urged lawmakers not to …".
+CALLS = words("urge urges urged")
 # The participles that report a statement in an absolute clause: "…, with Peskov saying (that) …",
 # "with Politico reporting that …".
 ABSOLUTE_PARTICIPLES = words("""
