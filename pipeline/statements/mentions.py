@@ -102,6 +102,8 @@ def speaker_before(text: str, end: int, floor: int) -> Mention | None:
     tail = text[words[last].end() : end]
     if tail.strip() not in ("", ","):
         return None
+    if tail.strip() == "" and words[last].group().endswith(("'s", "’s")):
+        return None  # "Peskov's declared salary": a possessive owns what follows; it says nothing
     if tail.strip() == ",":  # "Peskov, the Kremlin spokesman, said": an apposition
         comma = text.rfind(",", floor, words[last].start())
         if comma == -1:

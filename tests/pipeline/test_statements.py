@@ -661,3 +661,35 @@ def test_a_pronoun_names_its_person_in_full(text: str, identity_has: str, identi
     last = statements(text)[-1]
     assert identity_has in last.identity, last
     assert not identity_lacks or identity_lacks not in last.identity, last
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "content"),
+    [
+        # the German perfect: the subject before the auxiliary, or right after it
+        ("Ein Kremlsprecher hat der Agentur Tass zufolge bestätigt, dass ein Treffen vorbereitet wird.",
+         "Ein Kremlsprecher", "ein Treffen vorbereitet wird"),
+        ("Zuvor hatte Trump in Washington gesagt, ein Gipfel könne sehr bald stattfinden.",
+         "Trump", "ein Gipfel könne sehr bald stattfinden"),
+        ("Am Montag hat Peskow betont, Moskau sei offen.", "Peskow", "Moskau sei offen"),
+        # "then" between the subject and the verb
+        ("Пєсков тоді заявив, що зона необхідна.", "Пєсков", "зона необхідна"),
+        ("Песков тогда заявил, что зона необходима.", "Песков", "зона необходима"),
+        ("Peskow sagte damals, die Zone sei nötig.", "Peskow", "die Zone sei nötig"),
+    ],
+)  # fmt: skip
+def test_the_german_perfect_and_then_before_the_verb(text: str, speaker: str, content: str) -> None:
+    (found,) = statements(text)
+    assert (found.speaker, found.content) == (speaker, content)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The watch cost several years of Peskov's declared official salary.",  # a possessive says nothing
+        "Die Regierung hat das Gesetz gestern bestätigt.",  # a perfect with no clause of what was said
+        "Die Ministerin hat die Sanktionen kritisiert.",
+    ],
+)
+def test_no_statement_in_a_possessive_or_a_perfect_without_a_clause(text: str) -> None:
+    assert statements(text) == []

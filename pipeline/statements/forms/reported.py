@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..lexicon import BARE, COORDINATED_BARE, EN_VERBS, PARTICIPLES, PRONOUNS, VERBS
+from ..lexicon import BARE, COORDINATED_BARE, DE_PARTICIPLES, EN_VERBS, PARTICIPLES, PRONOUNS, VERBS, WHEN
 from ..mentions import Mention, speaker_after, speaker_after_verb, speaker_before, speaker_before_phrase
 from ..model import Form, Statement
 from ..quotes import Quote
@@ -60,7 +60,16 @@ def with_verbs(
         before = text[s0 : v.start()]
         # 2. Peskov said (that) … / Peskov said: "…"
         floor = max([s0, *(q.end for q in quotes if q.end <= v.start())])
-        who = speaker_before(text, v.start(), floor)
+        aux = _perfect_auxiliary(text, floor, v.start()) if word in DE_PARTICIPLES else None
+        if aux is not None:  # "Ein Kremlsprecher hat (…) bestätigt, dass …", "hatte Trump (…) gesagt"
+            # the subject before the auxiliary, or right after it, inverted; never the word
+            # before the participle ("hatte Trump in Washington gesagt": not Washington)
+            lead = text[floor:aux].strip(" ,")
+            who = None if _ADVERBIAL.fullmatch(lead) else speaker_before(text, aux, floor)
+            if who is None:  # "Zuvor hatte Trump …", "Am Montag hat Peskow …": inverted
+                who = speaker_after(text, text.index(" ", aux), v.start())
+        else:
+            who = speaker_before(text, v.start(), floor)
         if who is not None and word not in EN_VERBS and _PRONOUN_AFTER.match(text, v.end(), s1):
             who = None  # "…, fügte er hinzu": a pronoun after the verb is its subject, inverted
         if who is None and re.search(r"[,—–-]\s*$", before):
@@ -142,3 +151,24 @@ def _trimmed(text: str, found: list[Statement]) -> list[Statement]:
         head = re.sub(r"(?:\s|,|\band\b|\bи\b|\bі\b|\bund\b|—|–)+$", "", text[st.content_start : cut])
         out.append(replace(st, content=head, content_end=st.content_start + len(head)))
     return out
+
+
+# The German perfect: the auxiliary right after the subject, the participle at the clause's end
+# ("Ein Kremlsprecher hat der Staatsagentur Tass zufolge bestätigt, dass …"); at most this many
+# words stand between them (an adverbial, an agency's "zufolge", an object).
+_PERFECT_GAP = 10
+_ADVERBIAL = re.compile(rf"(?:{WHEN})", re.I)  # what may open a sentence before an inverted subject
+_AUXILIARY = re.compile(r"\b(?:hat|habe|haben|hatte|hatten)\b")
+
+
+def _perfect_auxiliary(text: str, floor: int, verb: int) -> int | None:
+    """Where the auxiliary of a German perfect before the participle at `verb` starts, if it stands
+    at most _PERFECT_GAP words before it (the last one: the subject stands right before it)."""
+    found = [m for m in _AUXILIARY.finditer(text, floor, verb)]
+    if not found:
+        return None
+    aux = found[-1]
+    between = text[aux.end() : verb]
+    if "," in between or len(between.split()) > _PERFECT_GAP:
+        return None
+    return aux.start()

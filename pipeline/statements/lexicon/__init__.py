@@ -10,14 +10,18 @@ import re
 from . import de, en, ru, uk
 
 # Reporting verbs and the participles that go on a statement ("adding that"), as written.
-VERBS: frozenset[str] = en.VERBS | ru.VERBS | uk.VERBS | de.VERBS
+VERBS: frozenset[str] = en.VERBS | ru.VERBS | uk.VERBS | de.VERBS | de.PERFECT_PARTICIPLES
+DE_PARTICIPLES = de.PERFECT_PARTICIPLES
 EN_VERBS = en.VERBS
 PARTICIPLES: frozenset[str] = en.PARTICIPLES | ru.PARTICIPLES | uk.PARTICIPLES
 # Verbs that take what was said without a "that": English tells them apart; the other languages'
 # reporting verbs do ("заявил, что …" and "…, заявил он" alike) but for those that name what
 # they are about ("прокомментировал ситуацию", "kritisierte die Sanktionen").
 BARE: frozenset[str] = (
-    en.BARE | (ru.VERBS - ru.NOT_BARE) | (uk.VERBS - uk.NOT_BARE) | (de.VERBS - de.NOT_BARE)
+    en.BARE
+    | (ru.VERBS - ru.NOT_BARE)
+    | (uk.VERBS - uk.NOT_BARE)
+    | ((de.VERBS | de.PERFECT_PARTICIPLES) - de.NOT_BARE - {"kritisiert", "dementiert"})
 )
 CHARACTERIZING = en.CHARACTERIZING
 

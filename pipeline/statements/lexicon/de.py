@@ -15,6 +15,12 @@ meint bestätigte bestätigt kritisierte kritisiert teilte bekräftigte unterstr
 behauptete behauptet wies räumte schrieb kündigte kündigten kündigt rief riefen ruft forderte
 forderten fordert
 """)
+# Past participles that report in the perfect ("hat … bestätigt, dass …", "hatte Trump gesagt, …"):
+# the subject stands before the auxiliary (or right after it), not before the participle.
+PERFECT_PARTICIPLES = words("""
+gesagt erklärt betont bestätigt gewarnt versichert bekräftigt mitgeteilt angekündigt dementiert
+unterstrichen behauptet kritisiert
+""")
 # Separable verbs, whose particle comes before what was said: "fügte hinzu, …", "kündigte an,
 # die Dokumente zu übergeben", "rief die Staaten dazu auf, den Druck zu erhöhen" (a call is a
 # statement); without the particle they say nothing ("rief Peskow an", "forderte Geld").
@@ -94,7 +100,7 @@ AUDIENCES = (
     r"Reportern|Journalisten|der (?:Nachrichten)?[Aa]gentur [\w-]+|der Zeitung [\w„“\"-]+|dem Sender [\w-]+|"
     r"in einem Interview|im Interview"
 )
-WHEN = r"auch|am \w+tag|am mittwoch|heute|gestern|seinerseits|ihrerseits|zudem|außerdem|später|zuvor"
+WHEN = r"auch|am \w+tag|am mittwoch|heute|gestern|seinerseits|ihrerseits|zudem|außerdem|später|zuvor|damals"
 
 PARENTHETICALS = "allerdings|jedoch|zudem|außerdem|wiederum|seinerseits|ihrerseits|indes"
 
