@@ -173,6 +173,9 @@ KREMLIN_POSITIVE: list[tuple[str, set[str]]] = [
     ("Peskov told reporters that accusations of Kremlin involvement in the attack were unfounded.", {KREM}),
     ("There are no contacts planned, Peskov said, adding that the Kremlin would respond.", {KREM}),
     ("Речник Кремля Дмитро Пєсков заявив, що Москва не планує переговорів.", {KREM}),
+    # an unnamed representative of the Kremlin
+    ("Представитель Кремля заявил журналистам, что решение пока не принято.", {KREM}),
+    ("Представник Кремля заявив, що переговори тривають.", {KREM}),
     ("Kremlsprecher Dmitri Peskow sagte, Russland werde darauf reagieren.", {KREM}),
     # his daughter named in full, and he too: his surname alone is still him
     (
@@ -333,6 +336,7 @@ NAVALNY_POSITIVE: list[tuple[str, set[str]]] = [
     ("Поліція затримала людей, які прийшли вшанувати пам'ять Навального.", {NAV}),
     ("Юлія Навальна виступила в Мюнхені.", {NAV}),
     ("Навальний оголосив голодування в колонії.", {NAV}),
+    ("Навальний залишається суперечливим політиком для багатьох українців.", {NAV}),
     # his foundation in Ukrainian and German
     ("ФБК оприлюднив нове розслідування про палац.", {NAV}),
     ("Команда FBK продовжує розслідування корупції.", {NAV}),
@@ -364,6 +368,9 @@ NAVALNY_NEGATIVE: list[tuple[str, set[str]]] = [
     ("Навальний наступ ворога захлинувся біля річки.", set()),
     ("Навальна злива пройшла над Львовом уночі.", set()),
     ("Ціни зросли навально за одну добу.", set()),
+    # ... in an oblique case too, next to what it goes with
+    ("Навальним ударом дронів росіяни намагалися перевантажити ППО.", set()),
+    ("Навальні атаки тривали до ранку.", set()),
     # other anti-corruption foundations
     ("Региональный фонд борьбы с коррупцией провёл семинар.", set()),
     ("Громадський фонд боротьби з корупцією оприлюднив рейтинг.", set()),
