@@ -160,6 +160,7 @@ _SLAVIC_PP = re.compile(
     re.U,
 )
 _PP_REACH = 80
+_SLAVIC_PP_AT = re.compile(r"(?=(" + _SLAVIC_PP.pattern + "))", re.U)  # each start, overlapping
 
 
 def speaker_before_phrase(text: str, end: int, floor: int) -> Mention | None:
@@ -168,8 +169,10 @@ def speaker_before_phrase(text: str, end: int, floor: int) -> Mention | None:
     start = max(floor, end - _PP_REACH)
     if not _CYRILLIC.search(text, start, end):
         return None
-    for m in _SLAVIC_PP.finditer(text, start, end):
-        who = speaker_before(text, m.start(), floor)
+    # The phrase nearest the verb first: "Постійний представник Росії при ООН Василь Небензя у
+    # відповідь заявив" is Небензя's, "при ООН" being inside his role
+    for at in sorted((m.start(1) for m in _SLAVIC_PP_AT.finditer(text, start, end)), reverse=True):
+        who = speaker_before(text, at, floor)
         if (
             who is not None
             and who.named
@@ -286,12 +289,12 @@ _OF_BACK = frozenset(("of", "for", "to", "при", "des", "der"))
 def _role_of_back(text: str, words: list[re.Match[str]], last: int, floor: int) -> tuple[int, int] | None:
     """A Slavic role and its genitive words, no name after them: "Пресс-секретарь президента
     заявил", "глава государства отметил"."""
-    for r in range(last, max(-1, last - 4), -1):
+    for r in range(last, max(-1, last - 6), -1):
         w = words[r].group()
         if w.lower() in ROLES and r < last:
             span = _phrase_back(text, words, r, floor)
             return (span[0], last) if span is not None else (r, last)
-        if not (w.islower() and _CYRILLIC.match(w)) or w in CHAIN_STOPS:
+        if not ((w.islower() or _chain_adjective(text, words, r)) and _CYRILLIC.match(w.lower())) or w in CHAIN_STOPS:
             return None
         if r and text[words[r - 1].end() : words[r].start()] != " ":
             return None
@@ -463,6 +466,8 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
         if j > k and gap not in (" ", "-"):
             break
         bare = w.lower().removesuffix("'s").removesuffix("’s")
+        if j > k and _CYRILLIC.match(bare) and _chain_adjective(text, words, j):
+            break  # "прокурора Міжнародного кримінального суду Назхат Шамім Хан": a chain's
         if name_like(w) or bare in _ROLES_OR_FORMER or w in TITLES or (j > k and w.lower() in _OF_AFTER):
             j += 1
             continue
@@ -495,6 +500,24 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
 _CYRILLIC = re.compile(r"[а-яёіїєґ]", re.U)
 
 
+# A capitalised adjective in the genitive inside a role's chain, not a name: "прокурора
+# Міжнародного кримінального суду Назхат Шамім Хан", "прокурор Международного уголовного суда".
+# Only one a lowercase word follows: not a first name ("Сергей") or a surname ("Певчих").
+_GENITIVE_ADJECTIVE = re.compile(r"(?:ого|его|ої|ой|ых|их|іх)$", re.U)
+
+
+def _chain_adjective(text: str, words: list[re.Match[str]], i: int) -> bool:
+    """Whether words[i] is a capitalised genitive adjective inside a chain of lowercase words."""
+    w = words[i].group()
+    return (
+        _GENITIVE_ADJECTIVE.search(w) is not None
+        and i + 1 < len(words)
+        and text[words[i].end() : words[i + 1].start()] == " "
+        and words[i + 1].group().islower()
+        and _CYRILLIC.match(words[i + 1].group()) is not None
+    )
+
+
 def _genitive_chain(text: str, words: list[re.Match[str]], j: int) -> int:
     """Where a speaker after the verb ends when its last word so far is a Slavic role that a few
     lowercase genitive words tie to a name: "сообщил пресс-секретарь президента Дмитрий Песков"
@@ -503,11 +526,12 @@ def _genitive_chain(text: str, words: list[re.Match[str]], j: int) -> int:
     if role.lower() not in ROLES or not _CYRILLIC.match(role):
         return j
     n = j
-    while n < len(words) and n - j < 6 and text[words[n - 1].end() : words[n].start()] == " ":
+    while n < len(words) and n - j < 8 and text[words[n - 1].end() : words[n].start()] == " ":
         w = words[n].group()
-        if name_like(w):
+        adjective = _chain_adjective(text, words, n)
+        if name_like(w) and not adjective:
             break
-        if not (w.islower() and _CYRILLIC.match(w)) or w in CHAIN_STOPS:
+        if not ((w.islower() or adjective) and _CYRILLIC.match(w.lower())) or w in CHAIN_STOPS:
             return j
         n += 1
     if n == j or n == len(words) or text[words[n - 1].end() : words[n].start()] != " ":
