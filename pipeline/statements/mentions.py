@@ -110,8 +110,8 @@ def speaker_before(text: str, end: int, floor: int) -> Mention | None:
             return None
         inner = [k for k, w in enumerate(words) if w.start() > comma]
         segment = [words[k].group().lower().removesuffix("'s").removesuffix("’s") for k in inner]
-        if not inner:
-            return None
+        if not inner or segment[0] in _CLAUSE_CONJUNCTIONS:
+            return None  # "… с Евросоюзом, но инициатива должна исходить от Брюсселя, заявил": a clause
         # "a diplomat, speaking on condition of anonymity, said", "Peskow, nach X gefragt, sagte"
         aside = (segment[0] in ASIDES or segment[-1] in ASIDE_ENDS) and len(inner) <= _ASIDE_WORDS
         short = len(inner) <= 14
@@ -150,6 +150,10 @@ def speaker_before(text: str, end: int, floor: int) -> Mention | None:
         return None
     s0, s1 = span
     return mention_at(text, words[s0].start(), words[s1].end())
+
+
+# What starts a clause, not an apposition, after a comma.
+_CLAUSE_CONJUNCTIONS = frozenset(("но", "а", "однако", "але", "проте", "but", "however", "aber", "doch", "sondern"))
 
 
 # A prepositional phrase between a Slavic subject and its verb: "Зеленський у вечірньому зверненні
@@ -523,7 +527,7 @@ def _genitive_chain(text: str, words: list[re.Match[str]], j: int) -> int:
     lowercase genitive words tie to a name: "сообщил пресс-секретарь президента Дмитрий Песков"
     ends after "Песков", not after "пресс-секретарь". Else `j` as it is."""
     role = words[j - 1].group()
-    if role.lower() not in ROLES or not _CYRILLIC.match(role):
+    if role.lower() not in ROLES or not _CYRILLIC.match(role.lower()):  # "глава МИД республики Петер"
         return j
     n = j
     while n < len(words) and n - j < 8 and text[words[n - 1].end() : words[n].start()] == " ":

@@ -87,6 +87,14 @@ def make_statement(
     )  # fmt: skip
 
 
+# A quote after the verb that names whom it was said to, a clause following: "сказал «Медузе», что
+# …", "told “Politico” that …".
+_ADDRESSEE_THEN_THAT = re.compile(r"\s*,?\s*(?:что|що|that|dass)\b", re.U)
+# A quote that is only a part of the reported clause: "подчеркнули, что «никаких последствий» для
+# поездок решение суда иметь не будет" (the clause is what was said, the quote inside it).
+_CLAUSE_GOES_ON = re.compile(r"[\s,]*[^\W\d_]+\s+[^\W\d_]", re.U)
+
+
 def content_after(
     text: str, at: int, end: int, quotes: list[Quote], bare: bool = True
 ) -> tuple[int, int] | None:
@@ -133,12 +141,16 @@ def content_after(
     q0 = k + (lead.end() if lead else 0)
     for q in quotes:
         if q.start == q0:
-            return q.inner
+            addressee = _ADDRESSEE_THEN_THAT.match(text, q.end, end)
+            if addressee is None:
+                return q.inner
+            k = q.end  # "сказал «Медузе», что …": the quote names whom he told
+            break
     that = _THAT.match(text[k:end]) or _WHERE_THEN_THAT.match(text[k:end])
     if that:
         k += that.end()
         q = next((q for q in quotes if q.start == k), None)
-        if q is not None:  # said that “…”
+        if q is not None and not _CLAUSE_GOES_ON.match(text, q.end, end):  # said that “…”
             return q.inner
     elif not bare and not PRONOUN_CLAUSE.match(text, k, end) and not _COLON.match(text, k, end):
         return None  # "announced it would withdraw", "прокомментировал: …" but not "… the decision"
