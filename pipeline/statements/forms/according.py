@@ -9,7 +9,7 @@ import re
 
 from ..lexicon import ACCORDING, GENITIVE_PRONOUNS, ROLES, ZUFOLGE
 from ..mentions import Mention, speaker_after, speaker_before
-from ..model import Statement
+from ..model import Form, Statement
 from ..quotes import Quote
 from ..tokens import WORD, starts_words
 from .clause import make_statement
@@ -49,6 +49,9 @@ def according_to(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[State
                 continue
             who = named
             after = text[who.end : s1]
+            so = m.group().rstrip() == "so"
+            if so and after.strip(" .!?…\n") and not after.lstrip().startswith(","):
+                continue  # "…, so Peskow." ends the sentence, or an apposition follows
             comma = re.match(r"\s*,\s*", after)
             appo = re.match(r"((?:the |a )?[^,.;]{3,80}?),\s*", after[comma.end() :]) if comma else None
             if (
@@ -81,9 +84,8 @@ def according_to(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[State
             while c1 > c0 and text[c1 - 1] in " ,.;—–-":
                 c1 -= 1
             if c1 - c0 >= 8:
-                out.append(
-                    make_statement(text, who, (m.start(), m.end()), (c0, c1), (s0, s1), "according-to")
-                )
+                form: Form = "reported" if so else "according-to"
+                out.append(make_statement(text, who, (m.start(), m.end()), (c0, c1), (s0, s1), form))
     return out
 
 

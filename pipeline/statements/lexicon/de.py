@@ -105,10 +105,14 @@ WHEN = r"auch|am \w+tag|am mittwoch|heute|gestern|seinerseits|ihrerseits|zudem|a
 PARENTHETICALS = "allerdings|jedoch|zudem|außerdem|wiederum|seinerseits|ihrerseits|indes"
 
 # "Laut X …", "Nach Angaben von X …"; it starts with a letter, not \b (see en.ACCORDING).
+# "…, so Kremlsprecher Dmitri Peskow.": who said the clause before, after "so" (a capital follows:
+# not "so dass", "so viel"). "nach Angaben seines Sprechers Dmitri Peskow": whose spokesman.
 ACCORDING = re.compile(
-    r"(?:[Ll]aut|[Nn]ach (?:den )?(?:[Aa]ngaben|Worten|Aussagen)(?: (?:von|des|der))?)\s+", re.U
+    r"(?:[Ll]aut|[Nn]ach (?:den )?(?:[Aa]ngaben|Worten|Aussagen)(?: (?:von|des|der|seines|seiner|ihres|ihrer))?"
+    r"|(?<=, )so(?= [A-ZÄÖÜ]))\s+",
+    re.U,
 )
-ACCORDING_HINTS = ("aut ", "ngaben", "ach Worten", "ach den Worten", "ach Aussagen", "ach den Aussagen")
+ACCORDING_HINTS = ("aut ", "ngaben", "ach Worten", "ach den Worten", "ach Aussagen", "ach den Aussagen", ", so ")
 
 # Reporting verbs that name what they are about unless a comma's clause, a colon or a quote
 # follows: "kritisierte die Sanktionen", "bestätigte den Bericht", "wies die Vorwürfe zurück".
