@@ -71,7 +71,8 @@ def _continued(
 ) -> list[Statement]:
     """`"…," he said, "…"`: a quote right after the attribution is the same speaker's."""
     tail = text[max(who.end, verb.end()) : end]
-    lead = re.match(r"\s*,\s*", tail)
+    # past an aside: «…, — сказал Песков, отвечая на вопрос …, — и …»
+    lead = re.match(r"\s*,\s*(?:[^,.;:!?«»„“”\"—–]{1,100},\s*)?", tail)
     if not lead:
         return []
     at = max(who.end, verb.end()) + lead.end()
