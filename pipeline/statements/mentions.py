@@ -70,7 +70,12 @@ class Mention:
 
 
 def name_like(word: str) -> bool:
-    return word[:1].isupper() and word not in NOT_NAMES
+    return word[:1].isupper() and word not in NOT_NAMES and not word.endswith(_INFINITIVE_ENDINGS)
+
+
+# A Russian or Ukrainian infinitive opening a sentence is no name: "Раскрывать содержание беседы
+# он отказался", "Коментувати цю тему він відмовився".
+_INFINITIVE_ENDINGS = ("ать", "ять", "ить", "еть", "уть", "ться", "ати", "яти", "ити", "ути", "тися", "тись")
 
 
 def _before_adverbials(text: str, floor: int, end: int) -> int:

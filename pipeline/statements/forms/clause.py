@@ -92,6 +92,7 @@ def make_statement(
 _ADDRESSEE_THEN_THAT = re.compile(r"\s*,?\s*(?:что|що|that|dass)\b", re.U)
 # A quote that is only a part of the reported clause: "подчеркнули, что «никаких последствий» для
 # поездок решение суда иметь не будет" (the clause is what was said, the quote inside it).
+_QUOTE_OPENERS = "«„“\"‘"
 _CLAUSE_GOES_ON = re.compile(r"[\s,]*[^\W\d_]+\s+[^\W\d_]", re.U)
 
 
@@ -162,7 +163,7 @@ def content_after(
         stop -= 1
     if stop - k < 8:
         return None
-    first = WORD.match(text, k)
+    first = WORD.match(text, k + 1 if text[k : k + 1] in _QUOTE_OPENERS else k)  # что «никаких …» для …
     if first is not None and not that and first.group().lower() in NOT_CLAUSE_STARTS:
         # "said on Mar. 6 that …", "betonte in München, …"
         later = _LATER_CLAUSE.search(text[k:stop])
