@@ -93,7 +93,7 @@ _ADDRESSEE_THEN_THAT = re.compile(r"\s*,?\s*(?:что|що|that|dass)\b", re.U)
 # A quote that is only a part of the reported clause: "подчеркнули, что «никаких последствий» для
 # поездок решение суда иметь не будет" (the clause is what was said, the quote inside it).
 _QUOTE_OPENERS = "«„“\"‘"
-_CLAUSE_GOES_ON = re.compile(r"[\s,]*[^\W\d_]+\s+[^\W\d_]", re.U)
+_CLAUSE_GOES_ON = re.compile(r"\s+[^\W\d_]+\s+[^\W\d_]", re.U)
 
 
 def content_after(
@@ -151,7 +151,12 @@ def content_after(
     if that:
         k += that.end()
         q = next((q for q in quotes if q.start == k), None)
-        if q is not None and not _CLAUSE_GOES_ON.match(text, q.end, end):  # said that “…”
+        goes_on = (
+            q is not None
+            and text[q.end - 2 : q.end - 1] not in (".", "!", "?", "…", ",")  # not "… moves on." That …
+            and _CLAUSE_GOES_ON.match(text, q.end, end) is not None
+        )
+        if q is not None and not goes_on:  # said that “…”
             return q.inner
     elif not bare and not PRONOUN_CLAUSE.match(text, k, end) and not _COLON.match(text, k, end):
         return None  # "announced it would withdraw", "прокомментировал: …" but not "… the decision"
