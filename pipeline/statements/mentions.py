@@ -158,7 +158,9 @@ def speaker_before(text: str, end: int, floor: int) -> Mention | None:
 
 
 # What starts a clause, not an apposition, after a comma.
-_CLAUSE_CONJUNCTIONS = frozenset(("но", "а", "однако", "але", "проте", "but", "however", "aber", "doch", "sondern"))
+_CLAUSE_CONJUNCTIONS = frozenset(
+    ("но", "а", "однако", "але", "проте", "but", "however", "aber", "doch", "sondern")
+)
 
 
 # A prepositional phrase between a Slavic subject and its verb: "Зеленський у вечірньому зверненні
@@ -303,7 +305,10 @@ def _role_of_back(text: str, words: list[re.Match[str]], last: int, floor: int) 
         if w.lower() in ROLES and r < last:
             span = _phrase_back(text, words, r, floor)
             return (span[0], last) if span is not None else (r, last)
-        if not ((w.islower() or _chain_adjective(text, words, r)) and _CYRILLIC.match(w.lower())) or w in CHAIN_STOPS:
+        if (
+            not ((w.islower() or _chain_adjective(text, words, r)) and _CYRILLIC.match(w.lower()))
+            or w in CHAIN_STOPS
+        ):
             return None
         if r and text[words[r - 1].end() : words[r].start()] != " ":
             return None

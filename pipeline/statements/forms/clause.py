@@ -92,7 +92,7 @@ def make_statement(
 _ADDRESSEE_THEN_THAT = re.compile(r"\s*,?\s*(?:что|що|that|dass)\b", re.U)
 # A quote that is only a part of the reported clause: "подчеркнули, что «никаких последствий» для
 # поездок решение суда иметь не будет" (the clause is what was said, the quote inside it).
-_QUOTE_OPENERS = "«„“\"‘"
+_QUOTE_OPENERS = '«„“"‘'
 _CLAUSE_GOES_ON = re.compile(r"\s+[^\W\d_]+\s+[^\W\d_]", re.U)
 
 

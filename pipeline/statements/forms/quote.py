@@ -51,7 +51,11 @@ def _clause_before(text: str, q: Quote, s0: int, quotes: list[Quote]) -> tuple[i
     if any(s0 <= o.start < q.start for o in quotes):
         return None
     lead = text[s0 : q.start]
-    if not lead.strip() or _CLAUSE_WORDS.search(lead) is None or lead.rstrip().endswith((":", ",", "—", "–", "-")):
+    if (
+        not lead.strip()
+        or _CLAUSE_WORDS.search(lead) is None
+        or lead.rstrip().endswith((":", ",", "—", "–", "-"))
+    ):
         return None
     start = s0 + len(lead) - len(lead.lstrip())
     end = q.end

@@ -108,11 +108,20 @@ PARENTHETICALS = "allerdings|jedoch|zudem|außerdem|wiederum|seinerseits|ihrerse
 # "…, so Kremlsprecher Dmitri Peskow.": who said the clause before, after "so" (a capital follows:
 # not "so dass", "so viel"). "nach Angaben seines Sprechers Dmitri Peskow": whose spokesman.
 ACCORDING = re.compile(
-    r"(?:[Ll]aut|[Nn]ach (?:den )?(?:[Aa]ngaben|Worten|Aussagen)(?: (?:von|des|der|seines|seiner|ihres|ihrer))?"
+    r"(?:[Ll]aut|[Nn]ach (?:den )?(?:[Aa]ngaben|Worten|Aussagen)"
+    r"(?: (?:von|des|der|seines|seiner|ihres|ihrer))?"
     r"|(?<=, )so(?= [A-ZÄÖÜ]))\s+",
     re.U,
 )
-ACCORDING_HINTS = ("aut ", "ngaben", "ach Worten", "ach den Worten", "ach Aussagen", "ach den Aussagen", ", so ")
+ACCORDING_HINTS = (
+    "aut ",
+    "ngaben",
+    "ach Worten",
+    "ach den Worten",
+    "ach Aussagen",
+    "ach den Aussagen",
+    ", so ",
+)
 
 # Reporting verbs that name what they are about unless a comma's clause, a colon or a quote
 # follows: "kritisierte die Sanktionen", "bestätigte den Bericht", "wies die Vorwürfe zurück".
