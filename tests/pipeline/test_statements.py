@@ -749,6 +749,9 @@ SECOND_BLIND_SHAPES = [
      "reported", "Dmitri Peskow", "Die Wahl werde wie geplant stattfinden"),
     ("Der Kreml plant nach Angaben seines Sprechers Dmitri Peskow keine neue Mobilisierung.",
      "according-to", "Dmitri Peskow", "keine neue Mobilisierung"),
+    # according-to a role, then the name in commas
+    ("According to Sudan's ambassador to the United Nations, Al-Harith Idriss, the court has no say.",
+     "according-to", "Al-Harith Idriss", "the court has no say"),
     # a participle after a refusal: the same speaker
     ("Песков отказался комментировать сообщения, пообещав, что Кремль сделает заявление позже.",
      "reported", "Песков", "Кремль сделает заявление позже"),
@@ -813,3 +816,25 @@ def test_look_alikes_that_say_nothing_of_the_second_part(text: str) -> None:
 )  # fmt: skip
 def test_a_quote_after_that_is_the_content_when_the_clause_stops(text: str, content: str) -> None:
     assert statements(text)[0].content == content
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"There is nothing new," Peskov told reporters, Interfax reported.',
+        "«Ничего нового нет», — сказал Песков журналистам, сообщает Интерфакс.",
+        "Зустріч не планується, сказав Пєсков журналістам, повідомляє Інтерфакс.",
+    ],
+)
+def test_an_agencys_credit_after_a_statement_is_none(text: str) -> None:
+    assert [st.speaker for st in statements(text)] in (["Peskov"], ["Песков"], ["Пєсков"])
+
+
+def test_an_agency_alone_still_reports() -> None:
+    (found,) = statements("Встреча не планируется, сообщает Интерфакс.")
+    assert (found.speaker, found.content) == ("Интерфакс", "Встреча не планируется")
+
+
+def test_according_to_a_role_alone_is_the_role() -> None:
+    (found,) = statements("According to the minister, talks continue.")
+    assert (found.speaker, found.content) == ("the minister", "talks continue")

@@ -76,7 +76,8 @@ def with_verbs(
             who = speaker_after_verb(text, v.end(), s1)  # "…, заявил Песков" (no quote marks)
             if who is not None:
                 content = (s0, len(before.rstrip(" ,—–-")) + s0)
-                if content[1] - content[0] >= 8:
+                credit = any(content[0] <= st.verb_start < content[1] for st in out)  # "…, сообщает ТАСС"
+                if content[1] - content[0] >= 8 and not credit:
                     out.append(make_statement(text, who, v.span(), content, (s0, s1), "reported"))
                     last_speaker = who
                 continue
@@ -108,8 +109,8 @@ def with_verbs(
             content = content_after(text, v.end(), s1, quotes, bare=bare)
         if content is None and clause_before and ends_attribution(text, v.end(), s1):
             content = (s0, s0 + len(text[s0 : who.start].rstrip(" ,")))  # "…, the Kremlin said."
-            if content[1] - content[0] < 8:
-                content = None
+            if content[1] - content[0] < 8 or any(content[0] <= st.verb_start < content[1] for st in out):
+                content = None  # "…," Peskov told reporters, Interfax reported: a credit, no statement
         if content is None:
             continue
         for q2 in quotes:
