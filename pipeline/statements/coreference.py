@@ -23,7 +23,7 @@ from .lexicon import (
     ROLES,
     TITLES,
 )
-from .mentions import Mention, named_in, names_someone, pronoun_gender, speaker_after
+from .mentions import AGE_NOUN, Mention, named_in, names_someone, pronoun_gender, speaker_after
 from .model import Statement
 from .tokens import WORD
 
@@ -40,11 +40,14 @@ def resolve(st: Statement, people: People, sentence: int) -> Statement:
         (lower[0] in ("the", "this", "der", "die", "dieser", "diese") and lower[-1] in ROLES)
         or (all(w in ROLES for w in lower) and not words[0][:1].isupper())
         or _slavic_role(words, lower)
+        or (len(words) == 2 and lower[0] in ("der", "die") and AGE_NOUN.fullmatch(words[1]) is not None)
     )
     slavic = definite_role and _CYRILLIC.match(lower[0]) is not None
     if not (pronoun or definite_role):
         return st
     want = (GENITIVE_PRONOUNS.get(lower[0]) or pronoun_gender(words[0])) if pronoun else ""
+    if len(words) == 2 and AGE_NOUN.fullmatch(words[1]):  # "die 27-Jährige": a woman
+        want = "f" if lower[0] == "die" else "m"
     roles = {w for w in lower if w in ROLES}
     # "the former spokesman" is not whoever was the spokesman: the candidate must be former too
     modifiers = {w for w in lower if w in MODIFIERS}

@@ -455,6 +455,10 @@ def speaker_after_verb(text: str, start: int, end: int) -> Mention | None:
     return who
 
 
+# German's "der 61-Jährige", "die 27-Jährige": a person by their age, after an article.
+AGE_NOUN = re.compile(r"\d{1,3}-[Jj]ährige[nr]?", re.U)
+
+
 # Words inside a speaker's phrase after the verb: "the spokesman for the Kremlin", German's
 # genitive "die Präsidentin des Gerichts" (not "der": "sagte Peskow der Zeitung").
 _OF_AFTER = frozenset(("of", "for", "при", "von", "des"))
@@ -482,7 +486,13 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
         bare = w.lower().removesuffix("'s").removesuffix("’s")
         if j > k and _CYRILLIC.match(bare) and _chain_adjective(text, words, j):
             break  # "прокурора Міжнародного кримінального суду Назхат Шамім Хан": a chain's
-        if name_like(w) or bare in _ROLES_OR_FORMER or w in TITLES or (j > k and w.lower() in _OF_AFTER):
+        if (
+            name_like(w)
+            or bare in _ROLES_OR_FORMER
+            or (j == k and k and AGE_NOUN.fullmatch(w))
+            or w in TITLES
+            or (j > k and w.lower() in _OF_AFTER)
+        ):
             j += 1
             continue
         break

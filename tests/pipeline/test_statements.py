@@ -749,6 +749,14 @@ SECOND_BLIND_SHAPES = [
      "reported", "Dmitri Peskow", "Die Wahl werde wie geplant stattfinden"),
     ("Der Kreml plant nach Angaben seines Sprechers Dmitri Peskow keine neue Mobilisierung.",
      "according-to", "Dmitri Peskow", "keine neue Mobilisierung"),
+    # German's "der 61-Jährige" refers back, with the gender of its article
+    ("Jelisaweta Peskowa hat gesagt, sie lebe in Moskau. „Mein Vater war streng“, sagte die 27-Jährige.",
+     "quote", "Jelisaweta Peskowa", "Mein Vater war streng"),
+    ("Wladimir Peskow sagte, sie starte für Georgien. „Sie hat gefragt“, fügte der 61-Jährige hinzu.",
+     "quote", "Wladimir Peskow", "Sie hat gefragt"),
+    # "lehnte es ab, sich … zu äußern"
+    ("Dmitri Peskow lehnte es ab, sich zu dem Interview zu äußern.", "refusal", "Dmitri Peskow",
+     "sich zu dem Interview zu äußern"),
     # according-to a role, then the name in commas
     ("According to Sudan's ambassador to the United Nations, Al-Harith Idriss, the court has no say.",
      "according-to", "Al-Harith Idriss", "the court has no say"),
@@ -799,6 +807,7 @@ def test_look_alikes_of_the_second_blind_parts_shapes(text: str, form: str, who:
         "Суд объявил приговор в понедельник.",  # announcing a verdict says no words
         "Песков отреагировал на заявление Макрона.",  # reacting to something says none either
         "Die Preise steigen, so dass viele Familien sparen.",  # "so dass" names no one
+        "Peskow lehnte es ab, an dem Treffen teilzunehmen.",  # declining to attend says nothing
     ],
 )
 def test_look_alikes_that_say_nothing_of_the_second_part(text: str) -> None:
@@ -838,3 +847,9 @@ def test_an_agency_alone_still_reports() -> None:
 def test_according_to_a_role_alone_is_the_role() -> None:
     (found,) = statements("According to the minister, talks continue.")
     assert (found.speaker, found.content) == ("the minister", "talks continue")
+
+
+def test_a_german_age_noun_refers_to_the_person_of_its_gender() -> None:
+    text = "Dmitri Peskow sagte, alles sei ruhig. „Ich bin froh“, sagte die 27-Jährige."
+    last = statements(text)[-1]
+    assert "Peskow" not in last.identity, last

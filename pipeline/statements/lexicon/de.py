@@ -128,7 +128,8 @@ ACCORDING_HINTS = (
 NOT_BARE = words("kritisierte kritisiert bestätigte bestätigt wies räumte")
 # A refusal reported as such (issue 24): "wollte sich (dazu) nicht äußern", "wollte das nicht
 # kommentieren", "wollte nicht sagen, ob …", "lehnte einen Kommentar ab", "gab keinen Kommentar
-# ab", and "Einen Kommentar dazu lehnte Peskow ab". Not "lehnte die Einladung ab".
+# ab", "lehnte es ab, sich dazu zu äußern", and "Einen Kommentar dazu lehnte Peskow ab". Not
+# "lehnte die Einladung ab", nor "lehnte es ab, an dem Treffen teilzunehmen".
 REFUSAL = (
     re.compile(
         r"(?P<verb>\bwollten?)\s+(?:(?:er|sie)\s+)?(?P<what>sich\b[^.;:!?]{0,80}?\bnicht\b[^.;:!?]{0,60}?"
@@ -142,6 +143,12 @@ REFUSAL = (
     ),
     re.compile(
         r"(?P<verb>\blehnten?)\s+(?P<what>[^.;:!?]{0,80}?\b(?:Kommentar|Stellungnahme)\w*[^.;:!?]{0,120}?)\s+ab\b",
+        re.U,
+    ),
+    # "lehnte es ab, sich zu dem Interview zu äußern", "lehnte es ab, die Berichte zu kommentieren"
+    re.compile(
+        r"(?P<verb>\blehnten?)\s+(?:es|das)\s+ab,\s+(?P<what>(?:sich\s+)?[^.;:!?,]{0,80}?\bzu\s+"
+        r"(?:äu(?:ß|ss)ern|kommentieren|sagen|bestätigen|nennen|antworten|erklären))\b",
         re.U,
     ),
     re.compile(
