@@ -167,7 +167,7 @@ _CLAUSE_CONJUNCTIONS = frozenset(
 # наголосив", "Песков после поражения от СКА (2:3 ОТ) заявил" (a few words, no clause's commas).
 _SLAVIC_PP = re.compile(
     r"(?<!\S)(?:после|перед|в|во|на|у|по|от|при|в ходе|во время|після|під час|від|за)\s+"
-    r"[^,.;!?«»\"“”—–]{1,60}$",
+    r"[^,.;!?\"“”—–]{1,60}$",  # a team's name in «» may be in it: "после поражения от «Авангарда»"
     re.U,
 )
 _PP_REACH = 80
@@ -241,8 +241,22 @@ def _phrase_back(
         gap = text[prev.end() : words[k].start()]
         word = prev.group()
         lower = word.lower()
+        if gap.strip() in _QUOTE_CLOSERS and not names_only:  # "Нападающий «Трактора» Егор Песков"
+            role = _role_before_quoted(text, words, k)
+            if role is None:
+                break
+            k = role
+            continue
         if gap not in (" ", "-", "’s ", "'s ") and not (gap == " " or gap.strip() in ("’s", "'s")):
             break
+        if (
+            lower in _NAME_PARTICLES
+            and k > 1
+            and name_like(words[k - 2].group())
+            and name_like(words[k].group())
+        ):
+            k -= 1  # "Патрік ван Леувен", "Ursula von der Leyen"
+            continue
         if gap.strip() in ("’s", "'s") or word.endswith(("’s", "'s")):
             k -= 1
             continue
@@ -263,6 +277,27 @@ def _phrase_back(
     if not names_only:
         k = _modified(text, words, _role_ahead(text, words, k), last)
     return k, last
+
+
+# Lowercase particles inside a name: "Патрік ван Леувен", "Ursula von der Leyen".
+_NAME_PARTICLES = frozenset(("ван", "фон", "van", "von", "de", "der", "ter", "ten"))
+_QUOTE_CLOSERS = frozenset(("»", "”", "“", '"'))
+_QUOTED_WORDS = 3
+
+
+def _role_before_quoted(text: str, words: list[re.Match[str]], k: int) -> int | None:
+    """Where a role starts that a short quoted name follows before the name at words[k]: "Нападающий
+    «Трактора» Егор Песков", "Головний тренер «Кривбасу» Патрік ван Леувен"; None for anything else."""
+    for q in range(k - 1, max(-1, k - 1 - _QUOTED_WORDS), -1):
+        gap = text[words[q - 1].end() : words[q].start()] if q else ""
+        if gap.strip() in ("«", "“", "„", '"'):
+            before = words[q - 1].group().lower()
+            if before in _ROLES_OR_FORMER and gap.endswith(("«", "“", "„", '"')):
+                return q - 1
+            return None
+        if gap != " ":
+            return None
+    return None
 
 
 # The roles, and with a prefix that makes them former ones: "ex-spokesman", "экс-пресс-секретарь"

@@ -757,6 +757,13 @@ SECOND_BLIND_SHAPES = [
     # "lehnte es ab, sich … zu äußern"
     ("Dmitri Peskow lehnte es ab, sich zu dem Interview zu äußern.", "refusal", "Dmitri Peskow",
      "sich zu dem Interview zu äußern"),
+    # a role, a team's name in quotes, then the name; a name's particle
+    ("Нападающий «Трактора» Егор Песков после поражения от «Авангарда» признал, что команда устала.",
+     "reported", "Нападающий «Трактора» Егор Песков", "команда устала"),
+    ("Півзахисник «Колоса» Артем Пєсков після перемоги над «Кривбасом» зізнався, що команда втомилася.",
+     "reported", "Артем Пєсков", "команда втомилася"),
+    ("Головний тренер «Кривбасу» Патрік ван Леувен від коментарів відмовився.", "refusal",
+     "Патрік ван Леувен", "від коментарів"),
     # according-to a role, then the name in commas
     ("According to Sudan's ambassador to the United Nations, Al-Harith Idriss, the court has no say.",
      "according-to", "Al-Harith Idriss", "the court has no say"),
@@ -808,6 +815,7 @@ def test_look_alikes_of_the_second_blind_parts_shapes(text: str, form: str, who:
         "Песков отреагировал на заявление Макрона.",  # reacting to something says none either
         "Die Preise steigen, so dass viele Familien sparen.",  # "so dass" names no one
         "Peskow lehnte es ab, an dem Treffen teilzunehmen.",  # declining to attend says nothing
+        "Він зізнався у злочині.",  # confessing to a crime says no words
     ],
 )
 def test_look_alikes_that_say_nothing_of_the_second_part(text: str) -> None:

@@ -87,7 +87,19 @@ def with_verbs(
             and _CYRILLIC_VERB.match(word)
             and (who is None or _AFTER_PREPOSITION.search(text, max(floor, who.start - 8), who.start))
         ):  # "Зеленський у зверненні наголосив", "Песков после поражения от СКА заявил" (not СКА)
-            who = speaker_before_phrase(text, v.start(), floor) or who  # "Ранее в МИД сообщили": МИД
+            # a team's name in quotes is no floor: "Нападающий «Трактора» Егор Песков после
+            # поражения от «Авангарда» признал"
+            names = max(
+                [
+                    s0,
+                    *(q.end for q in quotes if q.end <= v.start() and len(text[q.start : q.end].split()) > 3),
+                ]
+            )
+            who = (  # "Ранее в МИД сообщили": МИД
+                speaker_before_phrase(text, v.start(), floor)
+                or (speaker_before_phrase(text, v.start(), names) if names < floor else None)
+                or who
+            )
         if who is None and last_speaker is None and before.rstrip().endswith(ENDS_AND):
             who = coordinated_subject(text, s0, v.start())  # "Peskov arrived in Minsk and told …"
             form = "coordinated"
