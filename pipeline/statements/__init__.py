@@ -10,8 +10,12 @@ paragraphs when each new one opens with a quote mark), by `Statement.form`:
     quote         "…," Peskov said.   „…“, sagte Peskow.   «…», — заявил Песков.   "…," he added, "…"
                   whose words it is, after it: «…», — такие слова Пескова приводит ТАСС (his, not
                   the agency's)   «…», — такі слова Пєскова наводить ТАСС   "…," were Peskov's words
+                  «…, — сказал Песков, отвечая на вопрос, — …» (two quotes of his)
     reported      Peskov said (that) …   Песков заявил, что …   Peskow sagte, …   …, Peskov said.
-                  …, Peskov said, adding that …   (Peskov said: "…" is a quote)
+                  …, Peskov said, adding that …   (Peskov said: "…" is a quote)   …, so Peskow.
+                  Berichte seien „Falschmeldungen“, sagte Peskow (a quote inside the clause: the
+                  clause)   (an agency's credit after a statement's attribution is none: "…,"
+                  Peskov told reporters, Interfax reported)
     according-to  According to Peskov, …   По словам Пескова, …   За словами / На думку Пєскова, …
                   Laut Peskow …   Nach Angaben Peskows …   Peskows Worten zufolge …   Peskow zufolge …
     headline      Peskov: "…"   …: Peskov

@@ -19,10 +19,11 @@ from .lexicon import (
     PERSON_ROLES,
     PLURAL_TOO,
     PRONOUNS,
+    RELATIVES,
     ROLES,
     TITLES,
 )
-from .mentions import Mention, named_in, names_someone, pronoun_gender, speaker_after
+from .mentions import AGE_NOUN, Mention, named_in, names_someone, pronoun_gender, speaker_after
 from .model import Statement
 from .tokens import WORD
 
@@ -35,12 +36,18 @@ def resolve(st: Statement, people: People, sentence: int) -> Statement:
     if not words:
         return st
     pronoun = len(words) == 1 and (lower[0] in PRONOUNS or lower[0] in GENITIVE_PRONOUNS)
-    definite_role = (lower[0] in ("the", "this", "der", "die", "dieser", "diese") and lower[-1] in ROLES) or (
-        all(w in ROLES for w in lower) and not words[0][:1].isupper()
+    definite_role = (
+        (lower[0] in ("the", "this", "der", "die", "dieser", "diese") and lower[-1] in ROLES)
+        or (all(w in ROLES for w in lower) and not words[0][:1].isupper())
+        or _slavic_role(words, lower)
+        or (len(words) == 2 and lower[0] in ("der", "die") and AGE_NOUN.fullmatch(words[1]) is not None)
     )
+    slavic = definite_role and _CYRILLIC.match(lower[0]) is not None
     if not (pronoun or definite_role):
         return st
     want = (GENITIVE_PRONOUNS.get(lower[0]) or pronoun_gender(words[0])) if pronoun else ""
+    if len(words) == 2 and AGE_NOUN.fullmatch(words[1]):  # "die 27-Jährige": a woman
+        want = "f" if lower[0] == "die" else "m"
     roles = {w for w in lower if w in ROLES}
     # "the former spokesman" is not whoever was the spokesman: the candidate must be former too
     modifiers = {w for w in lower if w in MODIFIERS}
@@ -49,7 +56,17 @@ def resolve(st: Statement, people: People, sentence: int) -> Statement:
             continue
         if definite_role and (roles or modifiers):
             theirs = {w.lower() for w in WORD.findall(m.apposition + " " + m.text)}
-            if roles and not roles & theirs and not (roles & GENERIC_ROLES):
+            of = _relative_of(m.apposition)
+            if of and roles & {w.lower() for w in WORD.findall(of)}:
+                # "Nikolai Peskov, the son of Kremlin spokesman Dmitry Peskov … The Kremlin
+                # spokesman declined": the father, whom the son's apposition names
+                return replace(st, refers_to=of)
+            if of and not roles & theirs:
+                continue  # a relative is not whoever he is the relative of
+            # "По словам Дмитрия Пескова, … Пресс-секретарь президента отказался …": a Slavic
+            # role without its article refers to a person named with no role of theirs
+            roleless = slavic and not ROLES & theirs and m.named and _stem(m.text) not in _stems(lower)
+            if roles and not roles & theirs and not (roles & GENERIC_ROLES) and not roleless:
                 continue
             if not modifiers <= theirs:
                 continue
@@ -165,6 +182,33 @@ class People:
                     return
                 if theirs:
                     yield theirs[-1]
+
+
+_CYRILLIC = re.compile(r"[а-яёіїєґ]", re.U)
+# A genitive word after a Slavic role: "президента", "Кремля", "Путіна", "МЗС" not.
+_GENITIVE_END = re.compile(r"(?:а|я|і|и|ы|ого|ої|ей)$", re.U)
+
+
+def _slavic_role(words: list[str], lower: list[str]) -> bool:
+    """A Slavic role with no name, which Russian and Ukrainian write without an article: "Пресс-
+    секретарь президента", "Прессекретар Путіна" (whose role it is, in the genitive)."""
+    if lower[0] not in ROLES or _CYRILLIC.match(lower[0]) is None:
+        return False
+    return all(w.islower() or _GENITIVE_END.search(w) for w in words[1:])
+
+
+def _relative_of(apposition: str) -> str:
+    """Whom a relative's apposition names them the relative of: "the son of Kremlin spokesman
+    Dmitry Peskov" -> "Kremlin spokesman Dmitry Peskov"; "" for none."""
+    m = _RELATIVE_OF.search(apposition)
+    return apposition[m.end() :].strip() if m is not None and m.group(1).lower() in RELATIVES else ""
+
+
+_RELATIVE_OF = re.compile(r"\b([^\W\d_]+)\s+(?:of|of the)\s+", re.U)
+
+
+def _stems(lower: list[str]) -> set[str]:
+    return {w[:5] for w in lower}
 
 
 def _stem(name: str) -> str:

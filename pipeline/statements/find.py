@@ -45,6 +45,7 @@ from .verbs import VERB_FORMS, Verb, find_words
 _RARE = REFUSAL_WORDS | ABSOLUTE_PARTICIPLES | PASSIVE_SLAVIC_WORDS | WORDS_OF_WORDS | {"zufolge", "wobei"}
 _SCANNED = VERB_FORMS | _RARE
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_CLOSERS = ("”", "»", "“", '"', "’")  # a reported clause that ends with a quote: the next may go on with it
 _THIS_START = re.compile(r"(?:this|so)\b")  # a reported content that points back (later.said_this)
 # The starts of a sentence that points back, by their first two characters: one dict lookup a
 # sentence, and the few starts that share them compared only then.
@@ -118,7 +119,7 @@ def statements(text: str) -> list[Statement]:
         if later or rare_here:
             sentence = _rarer(text, (s0, s1), inside, sentence, later, scan.rare if rare_here else None)
         if not sentence:
-            if previous is not None and previous.form == "quote":
+            if previous is not None and (previous.form == "quote" or previous.content.endswith(_CLOSERS)):
                 sentence = quote_goes_on(text, s0, s1, inside, previous)
             if not sentence:
                 previous = None

@@ -70,7 +70,12 @@ class Mention:
 
 
 def name_like(word: str) -> bool:
-    return word[:1].isupper() and word not in NOT_NAMES
+    return word[:1].isupper() and word not in NOT_NAMES and not word.endswith(_INFINITIVE_ENDINGS)
+
+
+# A Russian or Ukrainian infinitive opening a sentence is no name: "Раскрывать содержание беседы
+# он отказался", "Коментувати цю тему він відмовився".
+_INFINITIVE_ENDINGS = ("ать", "ять", "ить", "еть", "уть", "ться", "ати", "яти", "ити", "ути", "тися", "тись")
 
 
 def _before_adverbials(text: str, floor: int, end: int) -> int:
@@ -110,8 +115,8 @@ def speaker_before(text: str, end: int, floor: int) -> Mention | None:
             return None
         inner = [k for k, w in enumerate(words) if w.start() > comma]
         segment = [words[k].group().lower().removesuffix("'s").removesuffix("’s") for k in inner]
-        if not inner:
-            return None
+        if not inner or segment[0] in _CLAUSE_CONJUNCTIONS:
+            return None  # "… с Евросоюзом, но инициатива должна исходить от Брюсселя, заявил": a clause
         # "a diplomat, speaking on condition of anonymity, said", "Peskow, nach X gefragt, sagte"
         aside = (segment[0] in ASIDES or segment[-1] in ASIDE_ENDS) and len(inner) <= _ASIDE_WORDS
         short = len(inner) <= 14
@@ -152,14 +157,21 @@ def speaker_before(text: str, end: int, floor: int) -> Mention | None:
     return mention_at(text, words[s0].start(), words[s1].end())
 
 
+# What starts a clause, not an apposition, after a comma.
+_CLAUSE_CONJUNCTIONS = frozenset(
+    ("но", "а", "однако", "але", "проте", "but", "however", "aber", "doch", "sondern")
+)
+
+
 # A prepositional phrase between a Slavic subject and its verb: "Зеленський у вечірньому зверненні
 # наголосив", "Песков после поражения от СКА (2:3 ОТ) заявил" (a few words, no clause's commas).
 _SLAVIC_PP = re.compile(
     r"(?<!\S)(?:после|перед|в|во|на|у|по|от|при|в ходе|во время|після|під час|від|за)\s+"
-    r"[^,.;!?«»\"“”—–]{1,60}$",
+    r"[^,.;!?\"“”—–]{1,60}$",  # a team's name in «» may be in it: "после поражения от «Авангарда»"
     re.U,
 )
 _PP_REACH = 80
+_SLAVIC_PP_AT = re.compile(r"(?=(" + _SLAVIC_PP.pattern + "))", re.U)  # each start, overlapping
 
 
 def speaker_before_phrase(text: str, end: int, floor: int) -> Mention | None:
@@ -168,8 +180,10 @@ def speaker_before_phrase(text: str, end: int, floor: int) -> Mention | None:
     start = max(floor, end - _PP_REACH)
     if not _CYRILLIC.search(text, start, end):
         return None
-    for m in _SLAVIC_PP.finditer(text, start, end):
-        who = speaker_before(text, m.start(), floor)
+    # The phrase nearest the verb first: "Постійний представник Росії при ООН Василь Небензя у
+    # відповідь заявив" is Небензя's, "при ООН" being inside his role
+    for at in sorted((m.start(1) for m in _SLAVIC_PP_AT.finditer(text, start, end)), reverse=True):
+        who = speaker_before(text, at, floor)
         if (
             who is not None
             and who.named
@@ -227,8 +241,22 @@ def _phrase_back(
         gap = text[prev.end() : words[k].start()]
         word = prev.group()
         lower = word.lower()
+        if gap.strip() in _QUOTE_CLOSERS and not names_only:  # "Нападающий «Трактора» Егор Песков"
+            role = _role_before_quoted(text, words, k)
+            if role is None:
+                break
+            k = role
+            continue
         if gap not in (" ", "-", "’s ", "'s ") and not (gap == " " or gap.strip() in ("’s", "'s")):
             break
+        if (
+            lower in _NAME_PARTICLES
+            and k > 1
+            and name_like(words[k - 2].group())
+            and name_like(words[k].group())
+        ):
+            k -= 1  # "Патрік ван Леувен", "Ursula von der Leyen"
+            continue
         if gap.strip() in ("’s", "'s") or word.endswith(("’s", "'s")):
             k -= 1
             continue
@@ -249,6 +277,27 @@ def _phrase_back(
     if not names_only:
         k = _modified(text, words, _role_ahead(text, words, k), last)
     return k, last
+
+
+# Lowercase particles inside a name: "Патрік ван Леувен", "Ursula von der Leyen".
+_NAME_PARTICLES = frozenset(("ван", "фон", "van", "von", "de", "der", "ter", "ten"))
+_QUOTE_CLOSERS = frozenset(("»", "”", "“", '"'))
+_QUOTED_WORDS = 3
+
+
+def _role_before_quoted(text: str, words: list[re.Match[str]], k: int) -> int | None:
+    """Where a role starts that a short quoted name follows before the name at words[k]: "Нападающий
+    «Трактора» Егор Песков", "Головний тренер «Кривбасу» Патрік ван Леувен"; None for anything else."""
+    for q in range(k - 1, max(-1, k - 1 - _QUOTED_WORDS), -1):
+        gap = text[words[q - 1].end() : words[q].start()] if q else ""
+        if gap.strip() in ("«", "“", "„", '"'):
+            before = words[q - 1].group().lower()
+            if before in _ROLES_OR_FORMER and gap.endswith(("«", "“", "„", '"')):
+                return q - 1
+            return None
+        if gap != " ":
+            return None
+    return None
 
 
 # The roles, and with a prefix that makes them former ones: "ex-spokesman", "экс-пресс-секретарь"
@@ -286,12 +335,15 @@ _OF_BACK = frozenset(("of", "for", "to", "при", "des", "der"))
 def _role_of_back(text: str, words: list[re.Match[str]], last: int, floor: int) -> tuple[int, int] | None:
     """A Slavic role and its genitive words, no name after them: "Пресс-секретарь президента
     заявил", "глава государства отметил"."""
-    for r in range(last, max(-1, last - 4), -1):
+    for r in range(last, max(-1, last - 6), -1):
         w = words[r].group()
         if w.lower() in ROLES and r < last:
             span = _phrase_back(text, words, r, floor)
             return (span[0], last) if span is not None else (r, last)
-        if not (w.islower() and _CYRILLIC.match(w)) or w in CHAIN_STOPS:
+        if (
+            not ((w.islower() or _chain_adjective(text, words, r)) and _CYRILLIC.match(w.lower()))
+            or w in CHAIN_STOPS
+        ):
             return None
         if r and text[words[r - 1].end() : words[r].start()] != " ":
             return None
@@ -438,6 +490,10 @@ def speaker_after_verb(text: str, start: int, end: int) -> Mention | None:
     return who
 
 
+# German's "der 61-Jährige", "die 27-Jährige": a person by their age, after an article.
+AGE_NOUN = re.compile(r"\d{1,3}-[Jj]ährige[nr]?", re.U)
+
+
 # Words inside a speaker's phrase after the verb: "the spokesman for the Kremlin", German's
 # genitive "die Präsidentin des Gerichts" (not "der": "sagte Peskow der Zeitung").
 _OF_AFTER = frozenset(("of", "for", "при", "von", "des"))
@@ -463,7 +519,15 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
         if j > k and gap not in (" ", "-"):
             break
         bare = w.lower().removesuffix("'s").removesuffix("’s")
-        if name_like(w) or bare in _ROLES_OR_FORMER or w in TITLES or (j > k and w.lower() in _OF_AFTER):
+        if j > k and _CYRILLIC.match(bare) and _chain_adjective(text, words, j):
+            break  # "прокурора Міжнародного кримінального суду Назхат Шамім Хан": a chain's
+        if (
+            name_like(w)
+            or bare in _ROLES_OR_FORMER
+            or (j == k and k and AGE_NOUN.fullmatch(w))
+            or w in TITLES
+            or (j > k and w.lower() in _OF_AFTER)
+        ):
             j += 1
             continue
         break
@@ -495,19 +559,38 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
 _CYRILLIC = re.compile(r"[а-яёіїєґ]", re.U)
 
 
+# A capitalised adjective in the genitive inside a role's chain, not a name: "прокурора
+# Міжнародного кримінального суду Назхат Шамім Хан", "прокурор Международного уголовного суда".
+# Only one a lowercase word follows: not a first name ("Сергей") or a surname ("Певчих").
+_GENITIVE_ADJECTIVE = re.compile(r"(?:ого|его|ої|ой|ых|их|іх)$", re.U)
+
+
+def _chain_adjective(text: str, words: list[re.Match[str]], i: int) -> bool:
+    """Whether words[i] is a capitalised genitive adjective inside a chain of lowercase words."""
+    w = words[i].group()
+    return (
+        _GENITIVE_ADJECTIVE.search(w) is not None
+        and i + 1 < len(words)
+        and text[words[i].end() : words[i + 1].start()] == " "
+        and words[i + 1].group().islower()
+        and _CYRILLIC.match(words[i + 1].group()) is not None
+    )
+
+
 def _genitive_chain(text: str, words: list[re.Match[str]], j: int) -> int:
     """Where a speaker after the verb ends when its last word so far is a Slavic role that a few
     lowercase genitive words tie to a name: "сообщил пресс-секретарь президента Дмитрий Песков"
     ends after "Песков", not after "пресс-секретарь". Else `j` as it is."""
     role = words[j - 1].group()
-    if role.lower() not in ROLES or not _CYRILLIC.match(role):
+    if role.lower() not in ROLES or not _CYRILLIC.match(role.lower()):  # "глава МИД республики Петер"
         return j
     n = j
-    while n < len(words) and n - j < 6 and text[words[n - 1].end() : words[n].start()] == " ":
+    while n < len(words) and n - j < 8 and text[words[n - 1].end() : words[n].start()] == " ":
         w = words[n].group()
-        if name_like(w):
+        adjective = _chain_adjective(text, words, n)
+        if name_like(w) and not adjective:
             break
-        if not (w.islower() and _CYRILLIC.match(w)) or w in CHAIN_STOPS:
+        if not ((w.islower() or adjective) and _CYRILLIC.match(w.lower())) or w in CHAIN_STOPS:
             return j
         n += 1
     if n == j or n == len(words) or text[words[n - 1].end() : words[n].start()] != " ":

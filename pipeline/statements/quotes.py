@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .verbs import VERB_FORMS
+
 # Quote marks: opening -> the marks that close it.
 _PAIRS = {"“": "”", "«": "»", "„": "“”", "‘": "’", '"': '"', "‹": "›"}
 
@@ -38,9 +40,23 @@ def find_quotes(text: str) -> list[Quote]:
         if j is None:
             at = i + 1
             continue
-        out.append(Quote(i, j + 1))
+        out += _interrupted(text, Quote(i, j + 1)) if c in "«„“" else [Quote(i, j + 1)]
         at = j + 1
     return out
+
+
+# An attribution inside a quote, between dashes: «Мы не признаем …, — сказал Песков, отвечая на
+# вопрос …, — и все его решения ничтожны» (Russian's and Ukrainian's style for one quote that
+# its speaker interrupts). The second dash opens the quote's second part.
+_INTERRUPTED = re.compile(r",\s*[—–]\s+([^\W\d_]+)[^«»„“”\n]{1,160}?,\s*([—–])\s+", re.U)
+
+
+def _interrupted(text: str, q: Quote) -> list[Quote]:
+    """The quote, in two parts when a reporting verb's attribution interrupts it."""
+    m = _INTERRUPTED.search(text, q.start + 1, q.end - 1)
+    if m is None or m.group(1).lower() not in VERB_FORMS:
+        return [q]
+    return [Quote(q.start, m.start() + 1), Quote(m.start(2), q.end)]
 
 
 def _close(text: str, i: int, opener: str) -> int | None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 from ..lexicon import ACCORDING, GENITIVE_PRONOUNS, ROLES, ZUFOLGE
-from ..mentions import Mention, speaker_after, speaker_before
-from ..model import Statement
+from ..mentions import Mention, mention_at, names_someone, speaker_after, speaker_before
+from ..model import Form, Statement
 from ..quotes import Quote
 from ..tokens import WORD, starts_words
 from .clause import make_statement
@@ -47,8 +47,11 @@ def according_to(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[State
             named = speaker_after(text, m.end(), s1)
             if named is None:
                 continue
-            who = named
+            who = _named_after_role(text, named, s1)
             after = text[who.end : s1]
+            so = m.group().rstrip() == "so"
+            if so and after.strip(" .!?…\n") and not after.lstrip().startswith(","):
+                continue  # "…, so Peskow." ends the sentence, or an apposition follows
             comma = re.match(r"\s*,\s*", after)
             appo = re.match(r"((?:the |a )?[^,.;]{3,80}?),\s*", after[comma.end() :]) if comma else None
             if (
@@ -81,9 +84,8 @@ def according_to(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[State
             while c1 > c0 and text[c1 - 1] in " ,.;—–-":
                 c1 -= 1
             if c1 - c0 >= 8:
-                out.append(
-                    make_statement(text, who, (m.start(), m.end()), (c0, c1), (s0, s1), "according-to")
-                )
+                form: Form = "reported" if so else "according-to"
+                out.append(make_statement(text, who, (m.start(), m.end()), (c0, c1), (s0, s1), form))
     return out
 
 
@@ -109,3 +111,24 @@ def zufolge(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[Statement]
         if c1 - c0 >= 8:
             out.append(make_statement(text, who, m.span(), (c0, c1), (s0, s1), "according-to"))
     return out
+
+
+# A role's phrase, then the name in commas: "According to Sudan's ambassador to the United Nations,
+# Al-Harith Idriss, the court …" (the name speaks, the role its apposition).
+_ROLE_THEN_NAME = re.compile(
+    r"([^,.;:!?\"“”«»]{0,60}?),\s+((?:[A-ZÀ-ÖØ-ÞА-ЯЁЄІЇҐ][\w'’.-]*\s+){0,3}[A-ZÀ-ÖØ-ÞА-ЯЁЄІЇҐ][\w'’-]+),\s+",
+    re.U,
+)
+
+
+def _named_after_role(text: str, who: Mention, s1: int) -> Mention:
+    """The name after a role and its complement, in commas, or `who` as it was."""
+    if who.named and not any(w.lower() in ROLES for w in WORD.findall(who.text)):
+        return who
+    if not any(w.lower() in ROLES for w in WORD.findall(who.text)):
+        return who
+    m = _ROLE_THEN_NAME.match(text, who.end, s1)
+    if m is None or not all(names_someone(w) for w in WORD.findall(m.group(2))):
+        return who
+    role = text[who.start : m.end(1)].strip()
+    return mention_at(text, m.start(2), m.end(2), apposition=role)

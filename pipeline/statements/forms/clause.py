@@ -87,6 +87,15 @@ def make_statement(
     )  # fmt: skip
 
 
+# A quote after the verb that names whom it was said to, a clause following: "сказал «Медузе», что
+# …", "told “Politico” that …".
+_ADDRESSEE_THEN_THAT = re.compile(r"\s*,?\s*(?:что|що|that|dass)\b", re.U)
+# A quote that is only a part of the reported clause: "подчеркнули, что «никаких последствий» для
+# поездок решение суда иметь не будет" (the clause is what was said, the quote inside it).
+_QUOTE_OPENERS = '«„“"‘'
+_CLAUSE_GOES_ON = re.compile(r"\s+[^\W\d_]+\s+[^\W\d_]", re.U)
+
+
 def content_after(
     text: str, at: int, end: int, quotes: list[Quote], bare: bool = True
 ) -> tuple[int, int] | None:
@@ -133,12 +142,21 @@ def content_after(
     q0 = k + (lead.end() if lead else 0)
     for q in quotes:
         if q.start == q0:
-            return q.inner
+            addressee = _ADDRESSEE_THEN_THAT.match(text, q.end, end)
+            if addressee is None:
+                return q.inner
+            k = q.end  # "сказал «Медузе», что …": the quote names whom he told
+            break
     that = _THAT.match(text[k:end]) or _WHERE_THEN_THAT.match(text[k:end])
     if that:
         k += that.end()
         q = next((q for q in quotes if q.start == k), None)
-        if q is not None:  # said that “…”
+        goes_on = (
+            q is not None
+            and text[q.end - 2 : q.end - 1] not in (".", "!", "?", "…", ",")  # not "… moves on." That …
+            and _CLAUSE_GOES_ON.match(text, q.end, end) is not None
+        )
+        if q is not None and not goes_on:  # said that “…”
             return q.inner
     elif not bare and not PRONOUN_CLAUSE.match(text, k, end) and not _COLON.match(text, k, end):
         return None  # "announced it would withdraw", "прокомментировал: …" but not "… the decision"
@@ -150,7 +168,7 @@ def content_after(
         stop -= 1
     if stop - k < 8:
         return None
-    first = WORD.match(text, k)
+    first = WORD.match(text, k + 1 if text[k : k + 1] in _QUOTE_OPENERS else k)  # что «никаких …» для …
     if first is not None and not that and first.group().lower() in NOT_CLAUSE_STARTS:
         # "said on Mar. 6 that …", "betonte in München, …"
         later = _LATER_CLAUSE.search(text[k:stop])

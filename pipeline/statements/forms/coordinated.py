@@ -67,6 +67,8 @@ def coordinated_subject(text: str, s0: int, at: int) -> Mention | None:
         appo = text.find(subject.apposition, subject.end, conj.start())
         p0 = appo + len(subject.apposition) if appo != -1 else p0
         p0 += len(text[p0 : conj.start()]) - len(text[p0 : conj.start()].lstrip(" ,"))
+    else:
+        p0 = _past_aside(text, p0, conj.start())
     predicate = text[p0 : conj.start()].strip()
     first = WORD.match(predicate)
     if (
@@ -78,3 +80,21 @@ def coordinated_subject(text: str, s0: int, at: int) -> Mention | None:
     ):
         return None
     return subject
+
+
+# An aside between the subject and its verbs, in commas: "Песков, прилетевший накануне в
+# Екатеринбург, осмотрел …", "Пєсков, який супроводжує делегацію в Душанбе, вийшов …", "Віктор
+# Орбан, прем'єр-міністр Угорщини, прибув …" (a role the lexicon does not know).
+_ASIDE = re.compile(r"\s*,\s*([^,.;:!?\"“”«»„]{3,100}?),\s*", re.U)
+_ASIDE_WORDS = 12
+
+
+def _past_aside(text: str, at: int, end: int) -> int:
+    """Where the subject's verbs start: past an aside in commas right after the subject."""
+    aside = _ASIDE.match(text, at, end)
+    if aside is None:
+        return at
+    words = WORD.findall(aside.group(1))
+    if not words or len(words) > _ASIDE_WORDS or words[0].lower() in _MORE_SUBJECTS:
+        return at
+    return aside.end()

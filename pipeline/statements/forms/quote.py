@@ -33,8 +33,35 @@ def quote_first(
         if who is None or not re.match(r"^[\s,—–-]*$", between[: who.start - q.end]):
             return None
     used.add(q.start)
+    clause = _clause_before(text, q, sentence[0], quotes)
+    if clause is not None:  # "Entsprechende Berichte seien „Falschmeldungen“, sagte Peskow"
+        return who, [make_statement(text, who, verb.span(), clause, sentence, "reported")]
     first = make_statement(text, who, verb.span(), q.inner, sentence, "quote")
     return who, [first, *_continued(text, who, verb, s1, quotes, used, sentence)]
+
+
+# The words of a clause before a quote inside it (not a colon, a dash, or a quote's own lead).
+_CLAUSE_WORDS = re.compile(r"[^\W\d_]+(?:\s+[^\W\d_,]+){2,}\s*$", re.U)
+
+
+def _clause_before(text: str, q: Quote, s0: int, quotes: list[Quote]) -> tuple[int, int] | None:
+    """What was said when the quote ends a clause that began before it in the sentence, with no
+    quote before it: "Entsprechende Berichte in sozialen Netzwerken seien „Falschmeldungen“,
+    sagte Peskow" (the clause, its quoted word inside); else None."""
+    if any(s0 <= o.start < q.start for o in quotes):
+        return None
+    lead = text[s0 : q.start]
+    if (
+        not lead.strip()
+        or _CLAUSE_WORDS.search(lead) is None
+        or lead.rstrip().endswith((":", ",", "—", "–", "-"))
+    ):
+        return None
+    start = s0 + len(lead) - len(lead.lstrip())
+    end = q.end
+    while end > start and text[end - 1] in " ,":
+        end -= 1
+    return start, end
 
 
 def _continued(
@@ -48,7 +75,8 @@ def _continued(
 ) -> list[Statement]:
     """`"…," he said, "…"`: a quote right after the attribution is the same speaker's."""
     tail = text[max(who.end, verb.end()) : end]
-    lead = re.match(r"\s*,\s*", tail)
+    # past an aside: «…, — сказал Песков, отвечая на вопрос …, — и …»
+    lead = re.match(r"\s*,\s*(?:[^,.;:!?«»„“”\"—–]{1,100},\s*)?", tail)
     if not lead:
         return []
     at = max(who.end, verb.end()) + lead.end()

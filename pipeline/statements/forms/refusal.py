@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 from ..lexicon import PARTICIPLES, PRONOUNS, REFUSALS_CLOSED
-from ..mentions import Mention, speaker_after, speaker_before
+from ..mentions import Mention, mention_at, pronoun_gender, speaker_after, speaker_before
 from ..model import Statement
 from ..quotes import Quote
 from .clause import make_statement
@@ -37,6 +37,8 @@ _RELATIVE = re.compile(r",\s*(?:who|который|которая|которые
 _FROM = re.compile(r"(?i:от|від)\s", re.U)
 # What was declined, which German capitalises like a name: "lehnte einen Kommentar ab".
 _DECLINED = re.compile(r"Kommentar|Stellungnahme", re.U)
+# The last word before the verb, after what was declined: "… беседы он отказался".
+_LAST_WORD = re.compile(r"\s([^\W\d_]+)\s+$", re.U)
 
 
 def refusals(
@@ -64,6 +66,8 @@ def refusals(
             if found is None:
                 continue
             who, where = found
+            if w0 < who.start < v0:
+                who = _past_place(text, who)
             inverted = where == "after"
             if w0 < v0:  # "От комментариев Песков отказался", "Einen Kommentar lehnte Peskow ab"
                 c0, c1 = w0, (who.start if w0 < who.start < v0 else w1 if closed else v0)
@@ -88,6 +92,20 @@ def refusals(
                 c1 -= 3
             out.append(make_statement(text, who, (v0, v1), (c0, c1), (s0, s1), "refusal"))
     return out
+
+
+# A place that what was declined ends with, which a name-like reading takes for the speaker's
+# first word: "Коментувати … зустріч у Будапешті Пєсков відмовився".
+_PLACE_FIRST = re.compile(r"[^\W\d_]+\s+(?=[^\W\d_])", re.U)
+_PLACE_PREPOSITIONS = frozenset(("у", "в", "во", "на", "із", "из", "з", "зі", "in", "im", "aus"))
+
+
+def _past_place(text: str, who: Mention) -> Mention:
+    before = text[max(0, who.start - 4) : who.start].split()
+    place = _PLACE_FIRST.match(text, who.start) if before and before[-1] in _PLACE_PREPOSITIONS else None
+    if place is None or place.end() >= who.end:
+        return who
+    return mention_at(text, place.end(), who.end, who.apposition)
 
 
 def _cut(text: str, at: int, end: int) -> int:
@@ -121,6 +139,12 @@ def _speaker(
         between = speaker_before(text, v0, w1)
         if between is not None:
             return between, "before"
+        # "Раскрывать содержание беседы он отказался": a pronoun right before the verb is its
+        # subject, what was declined standing before it
+        last = _LAST_WORD.search(text, w1, v0)
+        if last is not None and last.group(1).lower() in PRONOUNS:
+            w = last.group(1)
+            return Mention(w, last.start(1), last.end(1), named=False, gender=pronoun_gender(w)), "before"
         ahead = speaker_before(text, w0, floor)
         if ahead is not None:
             return ahead, "before"

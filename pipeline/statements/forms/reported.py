@@ -76,7 +76,8 @@ def with_verbs(
             who = speaker_after_verb(text, v.end(), s1)  # "…, заявил Песков" (no quote marks)
             if who is not None:
                 content = (s0, len(before.rstrip(" ,—–-")) + s0)
-                if content[1] - content[0] >= 8:
+                credit = any(content[0] <= st.verb_start < content[1] for st in out)  # "…, сообщает ТАСС"
+                if content[1] - content[0] >= 8 and not credit:
                     out.append(make_statement(text, who, v.span(), content, (s0, s1), "reported"))
                     last_speaker = who
                 continue
@@ -86,7 +87,19 @@ def with_verbs(
             and _CYRILLIC_VERB.match(word)
             and (who is None or _AFTER_PREPOSITION.search(text, max(floor, who.start - 8), who.start))
         ):  # "Зеленський у зверненні наголосив", "Песков после поражения от СКА заявил" (not СКА)
-            who = speaker_before_phrase(text, v.start(), floor) or who  # "Ранее в МИД сообщили": МИД
+            # a team's name in quotes is no floor: "Нападающий «Трактора» Егор Песков после
+            # поражения от «Авангарда» признал"
+            names = max(
+                [
+                    s0,
+                    *(q.end for q in quotes if q.end <= v.start() and len(text[q.start : q.end].split()) > 3),
+                ]
+            )
+            who = (  # "Ранее в МИД сообщили": МИД
+                speaker_before_phrase(text, v.start(), floor)
+                or (speaker_before_phrase(text, v.start(), names) if names < floor else None)
+                or who
+            )
         if who is None and last_speaker is None and before.rstrip().endswith(ENDS_AND):
             who = coordinated_subject(text, s0, v.start())  # "Peskov arrived in Minsk and told …"
             form = "coordinated"
@@ -108,8 +121,8 @@ def with_verbs(
             content = content_after(text, v.end(), s1, quotes, bare=bare)
         if content is None and clause_before and ends_attribution(text, v.end(), s1):
             content = (s0, s0 + len(text[s0 : who.start].rstrip(" ,")))  # "…, the Kremlin said."
-            if content[1] - content[0] < 8:
-                content = None
+            if content[1] - content[0] < 8 or any(content[0] <= st.verb_start < content[1] for st in out):
+                content = None  # "…," Peskov told reporters, Interfax reported: a credit, no statement
         if content is None:
             continue
         for q2 in quotes:

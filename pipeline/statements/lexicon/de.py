@@ -105,17 +105,31 @@ WHEN = r"auch|am \w+tag|am mittwoch|heute|gestern|seinerseits|ihrerseits|zudem|a
 PARENTHETICALS = "allerdings|jedoch|zudem|außerdem|wiederum|seinerseits|ihrerseits|indes"
 
 # "Laut X …", "Nach Angaben von X …"; it starts with a letter, not \b (see en.ACCORDING).
+# "…, so Kremlsprecher Dmitri Peskow.": who said the clause before, after "so" (a capital follows:
+# not "so dass", "so viel"). "nach Angaben seines Sprechers Dmitri Peskow": whose spokesman.
 ACCORDING = re.compile(
-    r"(?:[Ll]aut|[Nn]ach (?:den )?(?:[Aa]ngaben|Worten|Aussagen)(?: (?:von|des|der))?)\s+", re.U
+    r"(?:[Ll]aut|[Nn]ach (?:den )?(?:[Aa]ngaben|Worten|Aussagen)"
+    r"(?: (?:von|des|der|seines|seiner|ihres|ihrer))?"
+    r"|(?<=, )so(?= [A-ZÄÖÜ]))\s+",
+    re.U,
 )
-ACCORDING_HINTS = ("aut ", "ngaben", "ach Worten", "ach den Worten", "ach Aussagen", "ach den Aussagen")
+ACCORDING_HINTS = (
+    "aut ",
+    "ngaben",
+    "ach Worten",
+    "ach den Worten",
+    "ach Aussagen",
+    "ach den Aussagen",
+    ", so ",
+)
 
 # Reporting verbs that name what they are about unless a comma's clause, a colon or a quote
 # follows: "kritisierte die Sanktionen", "bestätigte den Bericht", "wies die Vorwürfe zurück".
 NOT_BARE = words("kritisierte kritisiert bestätigte bestätigt wies räumte")
 # A refusal reported as such (issue 24): "wollte sich (dazu) nicht äußern", "wollte das nicht
 # kommentieren", "wollte nicht sagen, ob …", "lehnte einen Kommentar ab", "gab keinen Kommentar
-# ab", and "Einen Kommentar dazu lehnte Peskow ab". Not "lehnte die Einladung ab".
+# ab", "lehnte es ab, sich dazu zu äußern", and "Einen Kommentar dazu lehnte Peskow ab". Not
+# "lehnte die Einladung ab", nor "lehnte es ab, an dem Treffen teilzunehmen".
 REFUSAL = (
     re.compile(
         r"(?P<verb>\bwollten?)\s+(?:(?:er|sie)\s+)?(?P<what>sich\b[^.;:!?]{0,80}?\bnicht\b[^.;:!?]{0,60}?"
@@ -129,6 +143,12 @@ REFUSAL = (
     ),
     re.compile(
         r"(?P<verb>\blehnten?)\s+(?P<what>[^.;:!?]{0,80}?\b(?:Kommentar|Stellungnahme)\w*[^.;:!?]{0,120}?)\s+ab\b",
+        re.U,
+    ),
+    # "lehnte es ab, sich zu dem Interview zu äußern", "lehnte es ab, die Berichte zu kommentieren"
+    re.compile(
+        r"(?P<verb>\blehnten?)\s+(?:es|das)\s+ab,\s+(?P<what>(?:sich\s+)?[^.;:!?,]{0,80}?\bzu\s+"
+        r"(?:äu(?:ß|ss)ern|kommentieren|sagen|bestätigen|nennen|antworten|erklären))\b",
         re.U,
     ),
     re.compile(
