@@ -861,3 +861,19 @@ def test_a_german_age_noun_refers_to_the_person_of_its_gender() -> None:
     text = "Dmitri Peskow sagte, alles sei ruhig. „Ich bin froh“, sagte die 27-Jährige."
     last = statements(text)[-1]
     assert "Peskow" not in last.identity, last
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "content"),
+    [
+        ("Россия не собирается нападать на Европу. Такое мнение высказал Песков, отвечая на вопрос.",
+         "Песков", "Россия не собирается нападать на Европу"),
+        ("Контакти з Вашингтоном поставлені на паузу. Таку оцінку дав Пєсков у коментарі ТАСС.",
+         "Пєсков", "Контакти з Вашингтоном поставлені на паузу"),
+    ],
+)  # fmt: skip
+def test_an_opinion_or_an_assessment_given_names_who_said_the_sentence_before(
+    text: str, speaker: str, content: str
+) -> None:
+    (found,) = statements(text)
+    assert (found.speaker, found.content, found.form) == (speaker, content, "named-later")

@@ -186,7 +186,8 @@ LATER = re.compile(
 # Verbs of a sentence that names who said the one before, besides the reporting verbs.
 LATER_VERBS = words("""
 пишет написал написала написали сообщает сообщают сообщили высказался высказалась высказались
-сделал сделала сделали выступил выступила выступили привел привёл привела считает полагает
+высказал высказала высказали дал дала дали сделал сделала сделали выступил выступила выступили
+привел привёл привела считает полагает
 """)
 # Whose words a quote is, after it: "«…», — такие слова Пескова приводит ТАСС", "«…», — приводит
 # ТАСС слова Пескова". The verbs of an agency quoting someone (also after a pointer back: "Такие
