@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from collections.abc import Iterable, Sequence
@@ -47,6 +46,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.statements import cost as corpus_cost  # noqa: E402
 from pipeline.config import load_rules, person_variants  # noqa: E402
 from pipeline.models import RuleHit  # noqa: E402
 from pipeline.rules import Document, Matcher  # noqa: E402
@@ -194,27 +194,7 @@ def score(
 
 def cost(matcher: Matcher, corpus: Path = CORPUS) -> dict[str, Any]:
     """`Matcher.match` per corpus page (its truth text), ms: median and p95 of each page's best of 3."""
-    manifest = corpus / "manifest.jsonl"
-    if not manifest.exists():
-        return {"articles": 0}
-    times = []
-    for row in map(json.loads, manifest.read_text("utf-8").splitlines()):
-        path = corpus / (row.get("truth_path") or "")
-        if not row.get("truth_path") or path.suffix != ".txt" or not path.exists():
-            continue
-        doc = Document(title="", text=path.read_text("utf-8", "replace"))
-        best = float("inf")
-        for _ in range(3):
-            t = time.perf_counter()
-            matcher.match(doc)
-            best = min(best, time.perf_counter() - t)
-        times.append(best * 1000)
-    times.sort()
-    return {
-        "articles": len(times),
-        "ms_median": round(statistics.median(times), 3),
-        "ms_p95": round(times[int(len(times) * 0.95)], 3),
-    }
+    return corpus_cost(corpus, lambda text: matcher.match(Document(title="", text=text)), runs=3)
 
 
 def main() -> None:
