@@ -195,10 +195,6 @@ class PersonConfig(Strict):
             raise ValueError("context: and namesakes: say where the names count: give names too")
         return self
 
-    @property
-    def variants(self) -> list[str]:
-        return [*self.names, *(r for r in self.roles if r not in self.names)]
-
     def spec(self) -> Person:
         """What a matcher needs of this person: the names in every case form, the roles, and
         where the names count."""

@@ -251,14 +251,8 @@ def check_queries(
             try:
                 parse_condition(written, shared)
             except QuerySyntaxError as exc:
-                caret = "\n".join("    " + line for line in exc.caret().splitlines())
-                message = f"person @{person_id}: {key}: {exc.message} (column {exc.column} of the query)"
-                at = source.locate(("people", person_id, key), exc.column - 1)
-                line, column = at if at else (None, None)
                 issues.append(
-                    ConfigIssue(
-                        source.file, line, column, format_key(("people", person_id, key)), message, caret
-                    )
+                    _query_issue(source, ("people", person_id, key), f"person @{person_id}: {key}", exc)
                 )
     for i, rule in rules:
         table = shared.extended(rule.aliases)
@@ -269,13 +263,17 @@ def check_queries(
         try:
             parsed[rule.id] = parse_query(rule.query, table)
         except QuerySyntaxError as exc:
-            caret = "\n".join("    " + line for line in exc.caret().splitlines())
-            message = f"rule {rule.id}: {exc.message} (column {exc.column} of the query)"
-            at = rules_doc.locate(("rules", i, "query"), exc.column - 1)
-            line, column = at if at else (None, None)
-            key = format_key(("rules", i, "query"))
-            issues.append(ConfigIssue(rules_doc.file, line, column, key, message, caret))
+            issues.append(_query_issue(rules_doc, ("rules", i, "query"), f"rule {rule.id}", exc))
     return issues
+
+
+def _query_issue(source: Document, path: KeyPath, who: str, exc: QuerySyntaxError) -> ConfigIssue:
+    """A query that does not parse, at the very line and column of the YAML value, with a caret."""
+    caret = "\n".join("    " + line for line in exc.caret().splitlines())
+    message = f"{who}: {exc.message} (column {exc.column} of the query)"
+    at = source.locate(path, exc.column - 1)
+    line, column = at if at else (None, None)
+    return ConfigIssue(source.file, line, column, format_key(path), message, caret)
 
 
 def mapping_value(data: Any, key: str) -> Any:

@@ -88,7 +88,7 @@ def _declined(word: str, lang: str) -> dict[str, list[str]]:
         return {}
     analyzer = _analyzer(lang)
     parse = _name_reading(analyzer.parse(word))
-    stem, model_stem = word, word
+    analogy: tuple[str, str] | None = None  # (the word's stem, the model's stem, lowercase)
     if parse is None:  # read only as something else's plural ("Кшиштофов": of Кшиштоф)
         ending = next((e for e in _MODELS[lang] if word.lower().endswith(e)), None)
         if ending is None:
@@ -97,13 +97,13 @@ def _declined(word: str, lang: str) -> dict[str, list[str]]:
         parse = _name_reading(analyzer.parse(model))
         if parse is None:  # pragma: no cover - the models are in the dictionaries
             return {}
-        stem, model_stem = word[: -len(ending)], model[: -len(ending)].lower()
+        analogy = (word[: -len(ending)], model[: -len(ending)].lower())
     gender = parse.tag.gender
     found: dict[str, list[str]] = {}
     for form in parse.lexeme:
         tag = form.tag
         if tag.case in _CASES and tag.number != "plur" and (gender is None or tag.gender in (gender, None)):
-            written = stem + form.word[len(model_stem) :] if stem is not word else form.word
+            written = analogy[0] + form.word[len(analogy[1]) :] if analogy else form.word
             forms = found.setdefault(tag.case, [])
             spelt = _capitalised_like(word, written)
             if spelt not in forms:
