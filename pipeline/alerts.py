@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from .models import Alert, Article, ArticleRef, Match, RuleHit, StoryRef, TermHit
 from .rules import Document, Matcher
+from .stages import StageClock
 
 
 def article_document(article: Article) -> Document:
@@ -33,11 +34,13 @@ def decide_alerts(
     matcher: Matcher,
     rule_sinks: Mapping[str, tuple[str, ...]],
     created_at: str,
+    clock: StageClock | None = None,
 ) -> list[Alert]:
     """An Alert per rule that matches, with an id stable per (rule, story): the same story seen
     again, through this feed or another, under any URL (see pipeline.stories), gives the same
     ids, so it alerts once."""
-    return alerts_for(article, story, matcher.match(article_document(article)), rule_sinks, created_at)
+    hits = matcher.match(article_document(article), clock)
+    return alerts_for(article, story, hits, rule_sinks, created_at)
 
 
 def alerts_for(

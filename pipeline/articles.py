@@ -22,6 +22,7 @@ from .extract import build_article
 from .loglines import LogLine
 from .models import Alert, Archived, Article, Entry, StoryRef, iso_time
 from .rules import Matcher
+from .stages import StageClock
 
 
 @dataclass(frozen=True)
@@ -100,12 +101,14 @@ def file_article(
     matcher: Matcher,
     rule_sinks: Mapping[str, tuple[str, ...]],
     now: float,
+    clock: StageClock | None = None,
 ) -> FiledArticle:
     """The archive record of an article read at `now` and placed in `story` (keyed by
-    `story_url`), and an alert per rule it matches (see `pipeline.alerts.decide_alerts`)."""
+    `story_url`), and an alert per rule it matches (see `pipeline.alerts.decide_alerts`);
+    `clock` counts the CPU of matching, explaining and the statements."""
     stamp = iso_time(now)
     archived = Archived(
         article=article, entry_key=entry.key, feed_url=entry.feed_url, story_url=story_url, story=story,
         seen=stamp,
     )  # fmt: skip
-    return FiledArticle(archived, tuple(decide_alerts(article, story, matcher, rule_sinks, stamp)))
+    return FiledArticle(archived, tuple(decide_alerts(article, story, matcher, rule_sinks, stamp, clock)))

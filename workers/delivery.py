@@ -50,6 +50,7 @@ from pipeline.config import Config, Defaults
 from pipeline.errors import DeliveryPermanent, DeliveryRetriable, SinkGone
 from pipeline.models import Alert, Article, Digest, Notice, StoryRef, iso_time, unix_time
 from pipeline.sinks import Deliverable
+from pipeline.stages import StageClock, timed
 from pipeline.values import DigestConfig
 
 from .context import WorkerContext
@@ -307,9 +308,10 @@ class FirstTry:
     answer: Future[FirstTryFailed | float | None]
 
 
-def deliver_all(ctx: WorkerContext, alert: Alert) -> list[FirstTry]:
+def deliver_all(ctx: WorkerContext, alert: Alert, clock: StageClock | None = None) -> list[FirstTry]:
     """Each of the alert's deliveries not made yet: tried from here (on the pool) when its sink
-    is healthy and no delivery job for it exists, else queued. Returns the tries under way."""
+    is healthy and no delivery job for it exists, else queued. Returns the tries under way;
+    `clock` counts their CPU (on the pool's threads) as the "deliver" stage."""
     sink_ids = [s for s in alert.sinks if s in ctx.sinks]
     tries = []
     for sink_id, status in zip(sink_ids, deliveries.delivery_status(ctx.redis, alert, sink_ids), strict=True):
@@ -324,8 +326,15 @@ def deliver_all(ctx: WorkerContext, alert: Alert) -> list[FirstTry]:
         if status.sink_busy:
             enqueue_delivery(ctx.services, alert, sink_id)
             continue
-        tries.append(FirstTry(alert, sink_id, ctx.pool.submit(first_try, ctx, alert, sink_id)))
+        tries.append(FirstTry(alert, sink_id, ctx.pool.submit(_first_try_timed, ctx, alert, sink_id, clock)))
     return tries
+
+
+def _first_try_timed(
+    ctx: WorkerContext, alert: Alert, sink_id: str, clock: StageClock | None
+) -> FirstTryFailed | float | None:
+    with timed(clock, "deliver"):
+        return first_try(ctx, alert, sink_id)
 
 
 def first_try(ctx: WorkerContext, alert: Alert, sink_id: str) -> FirstTryFailed | float | None:

@@ -29,6 +29,7 @@ class Metrics:
     entries: Counter
     articles: Counter
     extract_seconds: Histogram
+    article_cpu: Counter
     matches: Counter
     alerts: Counter
     stories_merged: Counter
@@ -63,6 +64,12 @@ class Metrics:
                 "wirewatch_extraction_duration_seconds",
                 "Page to article (extraction)",
                 buckets=DURATIONS,
+                registry=r,
+            ),
+            article_cpu=Counter(
+                "wirewatch_article_cpu_seconds",
+                "CPU of the article work, by stage (pipeline.stages)",
+                ["stage"],
                 registry=r,
             ),
             matches=Counter("wirewatch_rule_matches", "Rule matches, by rule", ["rule"], registry=r),

@@ -104,6 +104,8 @@ def test_a_running_system_counts_what_it_does_and_is_unready_without_redis(
         assert _total(before, "wirewatch_polls_total", outcome="entries", status="2xx") >= 1
         assert _total(before, "wirewatch_entries_total", state="new") == 3
         assert _total(before, "wirewatch_articles_processed_total", text_from="page") == 3
+        for stage in ("fetch", "extract", "story", "match", "explain", "archive", "deliver"):
+            assert _total(before, "wirewatch_article_cpu_seconds_total", stage=stage) > 0, stage
         assert _total(before, "wirewatch_alerts_created_total") == len(expected_keys())
         assert _total(before, "wirewatch_rule_matches_total", rule="icc") >= 1
         delivered = _total(before, "wirewatch_deliveries_total", sink="hooks", outcome="delivered")

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from pipeline.articles import ArticleRead, Page, RetryLater, file_article, read_entry
 from pipeline.errors import FetchPermanent, FetchRetriable
 from pipeline.models import Alert, Archived, Article, Entry, StoryCopy, StoryRef, iso_time
+from pipeline.stages import StageClock
 from pipeline.stories import fingerprint, story_url
 
 from .. import delivery
@@ -33,7 +34,8 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
     deliver them (from here when the sink is healthy, else through the alerts queue)."""
     d = ctx.config.defaults
     entries = [Entry.model_validate_json(e) for e in entries_json]
-    pages = [ctx.pool.submit(_fetch_page, ctx, e) for e in entries]
+    clock = StageClock()
+    pages = [ctx.pool.submit(_fetch_page, ctx, e, clock) for e in entries]
     again: list[Entry] = []
     retry_in = backoff(attempt + 1, d.retry_backoff, d.retry_backoff_cap)[-1]
     counts = {"articles": 0, "alerts": 0}
@@ -44,10 +46,11 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
     for entry, future in zip(entries, pages, strict=True):
         page = future.result()
         started = time.perf_counter()
-        outcome = read_entry(
-            entry, page, attempt, tries=ARTICLE_TRIES, retry_in=retry_in,
-            min_text_chars=d.min_text_chars, max_extract_time=d.max_extract_time,
-        )  # fmt: skip
+        with clock.stage("extract"):
+            outcome = read_entry(
+                entry, page, attempt, tries=ARTICLE_TRIES, retry_in=retry_in,
+                min_text_chars=d.min_text_chars, max_extract_time=d.max_extract_time,
+            )  # fmt: skip
         for line in outcome.log:
             log.log(line.level, line.message, *line.args)
         match outcome:
@@ -59,26 +62,32 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
             case _:
                 assert_never(outcome)
         ctx.metrics.articles.labels(article.text_from).inc()
-        story, story_link = _place(ctx, entry, article, page)
+        with clock.stage("story"):
+            story, story_link = _place(ctx, entry, article, page)
         now = time.time()
-        filed = file_article(entry, article, story, story_link, ctx.matcher, ctx.rule_sinks, now)
+        filed = file_article(entry, article, story, story_link, ctx.matcher, ctx.rule_sinks, now, clock)
         archived.append(filed.archived)
         counts["articles"] += 1
-        alert_store.count_matches(ctx.redis, [a.rule_id for a in filed.alerts], now)
-        for alert in filed.alerts:
-            ctx.metrics.matches.labels(alert.rule_id).inc()
-            recorded = delivery.record_alert(ctx, alert, entry.key, article, story)
-            counts["alerts"] += recorded == "new"
-            if recorded != "copy":
-                made.append((alert, entry.key))
-                tries += delivery.deliver_all(ctx, alert)
+        with clock.stage("deliver"):
+            alert_store.count_matches(ctx.redis, [a.rule_id for a in filed.alerts], now)
+            for alert in filed.alerts:
+                ctx.metrics.matches.labels(alert.rule_id).inc()
+                recorded = delivery.record_alert(ctx, alert, entry.key, article, story)
+                counts["alerts"] += recorded == "new"
+                if recorded != "copy":
+                    made.append((alert, entry.key))
+                    tries += delivery.deliver_all(ctx, alert, clock)
     try:
         # The job's history in one write, after its deliveries: with the history store down and
         # its outbox full, alerts still go out; the job fails here and RQ runs it again later,
         # which delivers nothing twice ("again") and writes it.
-        ctx.services.recorder.filed(archived if d.archive_retention > 0 else [], made)  # 0: no archive
+        with clock.stage("archive"):
+            ctx.services.recorder.filed(archived if d.archive_retention > 0 else [], made)  # 0: no archive
     finally:
-        delivery.settle(ctx, tries)  # a first try that failed is queued whatever the write did
+        with clock.stage("deliver"):
+            delivery.settle(ctx, tries)  # a first try that failed is queued whatever the write did
+        for stage, seconds in clock.seconds.items():
+            ctx.metrics.article_cpu.labels(stage).inc(seconds)
     if again:
         enqueue_articles(ctx.services, again, attempt + 1, retry_in)
     return counts
@@ -103,11 +112,11 @@ def _place(ctx: WorkerContext, entry: Entry, article: Article, page: Page) -> tu
     return StoryRef(id=placed.story_id, first_seen=iso_time(placed.first_seen)), url
 
 
-def _fetch_page(ctx: WorkerContext, entry: Entry) -> Page:
+def _fetch_page(ctx: WorkerContext, entry: Entry, clock: StageClock) -> Page:
     if not entry.link:
         return Page()
     try:
-        with ctx.hosts.slot(urlsplit(entry.link).hostname or ""):
+        with ctx.hosts.slot(urlsplit(entry.link).hostname or ""), clock.stage("fetch"):
             fetched = ctx.fetcher.get(
                 entry.link, max_bytes=ctx.config.defaults.max_page_bytes, accept=PAGE_ACCEPT
             )
