@@ -375,7 +375,6 @@ def _paired(node: Near, fi: FieldIndex, field: str, work: _Work) -> list[_Range]
         if c > 0:
             covered[order[k]] = True
     out += [r for r, fits, marked in zip(rights, inside, covered, strict=True) if fits and marked]
-    work.spend(len(lefts) + len(rights))
     return out
 
 
