@@ -1,6 +1,8 @@
 """Matching speed at 1,000 to 1,000,000 rules, against a naive loop; one JSON line per size.
 
     python bench/match.py [--sizes 1000,10000,100000,1000000] [--seed 7]
+    python bench/match.py --words
+
 
 Articles: the scrapinghub and readability sets of ../shared/corpus (ground-truth body text; the
 page's <title> as title). Rules: generated with the whole language (see `generate`): terms,
@@ -26,11 +28,26 @@ naive baseline evaluates every rule with one compiled regex per rule
 random sample of that many rules and scales the time up (`naive_scaled`). Agreement: on every
 article, the matcher's result equals the naive evaluator's over every rule (up to
 `--check-rules` rules; else over a random sample of that many plus every rule reported).
+
+`--words` instead: one line, the cost of one rule's match by how common its words are. Each
+article (its URL made http://127.0.0.1/N, as bench/pipeline.py's are) against one rule at a
+time: `url` (`url:127`, no word of the text), `rare` (the article's own rule: up to 20 of its
+words found in no other article, OR-ed), `common` (the 20 most frequent words of the corpus,
+OR-ed: "the OR to OR and ..."), `common_phrase` (six phrases of them) and `common_near` (a
+NEAR of them). An article a rule does not match (a few are not in English) is left out of
+that rule's timings (`matched_<kind>`: those kept). `match_<kind>_ms` (and `_p95_ms`):
+`Matcher.match_ids`; `explain_<kind>_ms`: `Matcher.match` (the alert's matches: hits,
+offsets, snippet); medians of each article's fastest of 3, `_p95_ms` and `_max_ms` of the
+same; `hits_<kind>`: the median hits shown (title and text). `agree_<kind>`: on every article,
+the rule matched as the reference evaluator says, and its matches are the ones the reference's
+explanation makes (`reference.reference_hits`: every hit, found naively, through the same
+`build_match`; `hits_total` a lower bound of the reference's count, see highlight.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import html
 import itertools
@@ -43,20 +60,28 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.rules import Document, Matcher, parse_query, tokenize  # noqa: E402
+from pipeline.models import RuleHit  # noqa: E402
+from pipeline.rules import Document, Matcher, parse_query, tokenize, words  # noqa: E402
 from pipeline.rules.aliases import AliasTable  # noqa: E402
+from pipeline.rules.highlight import MAX_HITS, build_match  # noqa: E402
 from pipeline.rules.index import DocumentIndex  # noqa: E402
-from pipeline.rules.nodes import Node  # noqa: E402
+from pipeline.rules.nodes import FIELDS, Node  # noqa: E402
 from pipeline.rules.parallel import build_processes, parse_in_helpers  # noqa: E402
 from pipeline.rules.prefilter import word_cost  # noqa: E402
-from pipeline.rules.reference import ReferenceMatcher, compile_reference, haystack  # noqa: E402
+from pipeline.rules.reference import (  # noqa: E402
+    ReferenceMatcher,
+    compile_reference,
+    haystack,
+    needs_segments,
+    reference_hits,
+)
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "articles"
 SETS = ("scrapinghub/article-extraction-benchmark", "mozilla/readability")
@@ -356,6 +381,98 @@ def child(
     }
 
 
+# --words: one rule at a time, by how common its words are.
+COMMON_WORDS = 20  # "the OR a OR of OR ...": the corpus's most frequent words
+RARE_WORDS = 20  # an article's own words, found in no other article
+
+
+def word_rules(docs: Sequence[Document]) -> tuple[list[str], dict[str, str], list[str]]:
+    """The common words, the rules made of them (and the URL rule) by kind, and each article's
+    rare-word rule."""
+    counts: Counter[str] = Counter()
+    seen_in: Counter[str] = Counter()
+    per_doc = []
+    for doc in docs:
+        found = words(doc.text)
+        counts.update(found)
+        seen_in.update(set(found))
+        per_doc.append(found)
+    common = [w for w, _ in counts.most_common(COMMON_WORDS)]
+    kinds = {
+        "url": "url:127",
+        "common": " OR ".join(common),
+        "common_phrase": " OR ".join(f'"{a} the"' for a in ("of", "in", "to", "and", "on", "for")),
+        "common_near": f"({' OR '.join(common[:4])}) NEAR/3 ({' OR '.join(common[4:8])})",
+    }
+    rare = []
+    for found in per_doc:
+        own = [w for w in dict.fromkeys(found) if seen_in[w] == 1 and w.isalpha()][:RARE_WORDS]
+        rare.append(" OR ".join(own or common[:1]))  # (every corpus article has words of its own)
+    return common, kinds, rare
+
+
+def agrees(node: Node, doc: Document, hits: Sequence[RuleHit]) -> bool:
+    """Whether the matcher's answer for one rule is the reference's: matched or not as its regex
+    says, and each match the one that every hit the reference finds makes (`hits_total`, past
+    the cap, a lower bound of the reference's count)."""
+    matched = compile_reference(node).match(haystack(doc, needs_segments(node))) is not None
+    if matched != bool(hits):
+        return False
+    if not hits:
+        return True
+    expected = reference_hits(node, doc) or []
+    index = DocumentIndex(doc)
+    truth = [build_match(f, index.field(f), expected) for f in FIELDS if any(h.field == f for h in expected)]
+    if len(truth) != len(hits[0].matches):
+        return False
+    for got, want in zip(hits[0].matches, truth, strict=True):
+        if got.model_copy(update={"hits_total": None}) != want.model_copy(update={"hits_total": None}):
+            return False
+        if (got.hits_total is None) != (want.hits_total is None):
+            return False
+        if got.hits_total is not None and not MAX_HITS < got.hits_total <= (want.hits_total or 0):
+            return False
+    return True
+
+
+def words_child() -> dict[str, object]:
+    docs = [dataclasses.replace(d, url=f"http://127.0.0.1/{n}") for n, d in enumerate(load_articles())]
+    common, kinds, rare = word_rules(docs)
+    matchers = {kind: Matcher([Rule(kind, query, {})]) for kind, query in kinds.items()}
+    out: dict[str, object] = {"bench": "match_words", "articles": len(docs), "common_words": common}
+
+    def fastest(run: Callable[[Document], object], doc: Document) -> float:
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            run(doc)
+            best = min(best, (time.perf_counter() - t) * 1000)
+        return best
+
+    for kind in ["url", "rare", *(k for k in kinds if k != "url")]:
+        ids_ms, explained_ms, shown = [], [], []
+        disagreements = 0
+        for n, doc in enumerate(docs):
+            query = kinds[kind] if kind != "rare" else rare[n]
+            matcher = matchers[kind] if kind != "rare" else Matcher([Rule(kind, query, {})])
+            hits = matcher.match(doc)  # first use compiles the rule's check
+            disagreements += not agrees(parse_query(query), doc, hits)
+            if not hits:  # an article without the words (a few are not in English): not timed
+                continue
+            shown.append(sum(len(m.hits) for m in hits[0].matches))
+            ids_ms.append(fastest(matcher.match_ids, doc))
+            explained_ms.append(fastest(matcher.match, doc))
+        out[f"match_{kind}_ms"] = round(statistics.median(ids_ms), 3)
+        out[f"match_{kind}_p95_ms"] = round(statistics.quantiles(ids_ms, n=20)[-1], 3)
+        out[f"explain_{kind}_ms"] = round(statistics.median(explained_ms), 3)
+        out[f"explain_{kind}_p95_ms"] = round(statistics.quantiles(explained_ms, n=20)[-1], 3)
+        out[f"explain_{kind}_max_ms"] = round(max(explained_ms), 3)
+        out[f"hits_{kind}"] = statistics.median(shown)
+        out[f"matched_{kind}"] = len(shown)
+        out[f"agree_{kind}"] = disagreements == 0
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1000,10000,100000,1000000")
@@ -364,10 +481,14 @@ def main() -> None:
     ap.add_argument("--naive-seconds", type=float, default=30.0, help="naive loop: time budget per size")
     ap.add_argument("--check-rules", type=int, default=1000, help="agreement: rules checked per article")
     ap.add_argument("--processes", type=int, help="build in this many processes (default: automatic)")
+    ap.add_argument("--words", action="store_true", help="one rule, by how common its words are")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if not CORPUS.is_dir():
         sys.exit(f"bench/match.py: no corpus at {CORPUS}")
+    if args.words:
+        print(json.dumps(words_child()), flush=True)
+        return
     if args.child:
         result = child(
             args.child, args.seed, args.naive_rules, args.check_rules, args.naive_seconds, args.processes

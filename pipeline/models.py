@@ -102,7 +102,10 @@ class Match(Record):
     snippet: str = ""
     highlights: tuple[tuple[int, int], ...] = ()  # character offsets of the hits inside `snippet`
     hits: tuple[TermHit, ...] = ()  # the hits with the query part that matched each (MAX_HITS at most)
-    hits_total: int | None = None  # how many hits there were, when more than `hits` holds
+    # Set when there were more hits than `hits` holds: at least how many. The matcher looks no
+    # further than one past the 100 it keeps (pipeline.rules.highlight), so its matches say 101
+    # or just over: "more than 100"; a trimmed webhook payload, how many the match held.
+    hits_total: int | None = None
     statement: StatementRef | None = None  # the statement, for a said_by: or quote: match
 
 

@@ -1,8 +1,9 @@
 """Evaluate a query tree against a `DocumentIndex`: whether it holds, and why.
 
 `holds` is the fast path, run for every candidate rule: it stops at the first reason. `explain_hits`
-runs only for rules that hold and returns every matched word that made them true (for NEAR,
-only the words of pairs within the distance; nothing under a NOT).
+runs only for rules that hold and returns the matched words that made them true (for NEAR, only
+the words of pairs within the distance; nothing under a NOT): every one, or with `limit` the
+first few of each field, found without reading past them (see `explain_hits`).
 
 Span nodes (words, phrases, OR of span nodes, NEAR) match at word ranges [start, end) of one
 field. NEAR/n pairs a left and a right range that do not overlap and have fewer than n words
@@ -21,9 +22,12 @@ node, whatever the query.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+import heapq
+import itertools
+from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from typing import NamedTuple, assert_never
 
 from ..statements import Statement
@@ -43,10 +47,21 @@ from .nodes import (
     Prefix,
     Said,
     Term,
+    explain,
+    is_span,
 )
 from .text import words
 
-__all__ = ["MAX_RANGE_CELLS", "Check", "Hit", "TooCostly", "compile_holds", "explain_hits", "holds"]
+__all__ = [
+    "MAX_RANGE_CELLS",
+    "Check",
+    "Hit",
+    "TooCostly",
+    "compile_holds",
+    "explain_hits",
+    "holds",
+    "query_part",
+]
 
 # Ranges made plus hits carried in one exact evaluation: about 30 MB at most, and a fraction of a
 # second; ordinary rules use a few hundred.
@@ -63,6 +78,13 @@ class Hit(NamedTuple):
     end: int
     leaf: Leaf | Phrase
     statement: Statement | None = None  # on a statement's speaker and verb: the snippet shows it
+
+
+@lru_cache(maxsize=1 << 14)
+def query_part(leaf: Leaf | Phrase) -> str:
+    """The query part a hit names (`term:peskov`): hits are told apart and ordered by
+    (start, end, query part)."""
+    return explain(leaf)
 
 
 class TooCostly(Exception):
@@ -152,48 +174,208 @@ def _said_hits(node: Said, index: DocumentIndex, work: _Work) -> list[Hit] | Non
             hits.append(Hit(spoken.field, before, before + len(named), Phrase(named), st))
     if node.quote is not None:
         base = len(words(text[: st.content_start]))
-        for h in _explain(node.quote, spoken.index, ("quote",), work) or []:
+        for h in _explanation(node.quote, spoken.index, ("quote",), work, None) or []:
             hits.append(Hit(spoken.field, base + h.start, base + h.end, h.leaf))
     return hits
 
 
 def explain_hits(
-    node: Node, index: DocumentIndex, fields: Sequence[str] = DEFAULT_FIELDS, *, bounded: bool = False
+    node: Node,
+    index: DocumentIndex,
+    fields: Sequence[str] = DEFAULT_FIELDS,
+    *,
+    bounded: bool = False,
+    limit: int | None = None,
 ) -> list[Hit] | None:
     """The hits that make `node` true, or None when it is false ([] for a true NOT).
 
+    `limit`: of each field's hits, only the first `limit` in the order of (start, end,
+    `query_part`), the same as cutting the whole list, and a statement's hits besides. A word
+    anywhere under AND and OR is found by one scan of the field's words that stops there, so a
+    rule of words found in every sentence costs what a rule of rare words does; a phrase stops
+    at the first starts, a NEAR keeps the ranges starting by then (finding them is the NEAR's own
+    cost: the match itself reads its operands' every range). Nothing that decides whether a NEAR
+    or a phrase holds is cut: only what is collected as hits.
+
     Raises `TooCostly` when exact NEARs go over budget, unless `bounded`."""
-    return _explain(node, index, fields, _Work(explain=True, bounded=bounded))
+    return _explanation(node, index, tuple(fields), _Work(explain=True, bounded=bounded), limit)
 
 
-def _explain(node: Node, index: DocumentIndex, fields: Sequence[str], work: _Work) -> list[Hit] | None:
+def _explanation(
+    node: Node, index: DocumentIndex, fields: tuple[str, ...], work: _Work, limit: int | None
+) -> list[Hit] | None:
+    span = is_span(node)  # true where it has hits; anything else is asked first
+    if not span and not _holds(node, index, fields, work):
+        return None
+    found = _Found()
+    _gather(node, index, fields, work, found)
+    hits = [h for name, nodes in found.spans.items() for h in _field_hits(nodes, index, name, work, limit)]
+    hits += found.said
+    return None if span and not hits else hits
+
+
+class _Found:
+    """What makes a true node true, gathered before any hit is made: the span nodes whose hits
+    count, by field, and the hits of the statements that count."""
+
+    __slots__ = ("said", "spans")
+
+    def __init__(self) -> None:
+        self.spans: dict[str, list[Node]] = {}
+        self.said: list[Hit] = []
+
+
+def _gather(node: Node, index: DocumentIndex, fields: tuple[str, ...], work: _Work, found: _Found) -> None:
+    """`node`, true in `fields`: the parts of it whose hits make it so."""
     match node:
-        case And(children):
-            out: list[Hit] = []
+        case And(children):  # true: so is every child
             for child in children:
-                hits = _explain(child, index, fields, work)
-                if hits is None:
-                    return None
-                out.extend(hits)
-            return out
-        case Or(children):
-            found: list[Hit] | None = None
+                _gather(child, index, fields, work, found)
+        case Or(children):  # a span child that is false has no hits to give
             for child in children:
-                hits = _explain(child, index, fields, work)
-                if hits is not None:
-                    found = [*(found or []), *hits]
-            return found
-        case Not(child):
-            return [] if _explain(child, index, fields, work) is None else None
+                if is_span(child) or _holds(child, index, fields, work):
+                    _gather(child, index, fields, work, found)
+        case Not():
+            pass
         case Field(name, child):
-            return _explain(child, index, (name,), work)
+            _gather(child, index, (name,), work, found)
         case Term() | Prefix() | Exact() | Phrase() | Near():
-            ranges = [r for f in fields for r in _ranges(node, index.field(f), f, work)]
-            return [h for r in ranges for h in r[2]] if ranges else None
+            for name in fields:
+                found.spans.setdefault(name, []).append(node)
         case Said():
-            return _said_hits(node, index, work)
+            found.said += _said_hits(node, index, work) or []
         case _:
             assert_never(node)
+
+
+_HitKey = tuple[int, int, str]
+
+
+def _field_hits(
+    nodes: list[Node], index: DocumentIndex, field: str, work: _Work, limit: int | None
+) -> list[Hit]:
+    """The hits of these span nodes in one field, ascending by (start, end, query part): the
+    first `limit` (all, when None). Each node's hits come as they are found, in order, and are
+    merged: once `limit` are in, the hits starting where the last one does still come, and no
+    node looks further. Words and prefixes are found together, in one scan."""
+    fi = index.field(field)
+    wanted: dict[str, dict[str, Leaf]] = {}  # folded word -> the leaves it is a hit of, by part
+    others: dict[Node, None] = {}
+    for node in nodes:
+        if type(node) is Term:
+            wanted.setdefault(node.word, {})[query_part(node)] = node
+        elif type(node) is Prefix:
+            for word in fi.prefix_words(node.stem):
+                wanted.setdefault(word, {})[query_part(node)] = node
+        else:
+            others[node] = None
+    if wanted and not others and all(len(leaves) == 1 for leaves in wanted.values()):
+        # The common case, at C speed: one hit a position found, in order already.
+        found = fi.occurrences(wanted)
+        words_, new = fi.words, tuple.__new__  # (a Hit without NamedTuple's __new__ in Python)
+        only = {word: leaf for word, leaves in wanted.items() for leaf in leaves.values()}
+        positions = found if limit is None else itertools.islice(found, limit)
+        return [new(Hit, (field, p, p + 1, only[words_[p]], None)) for p in positions]
+    streams = [_word_hits(fi, field, wanted)] if wanted else []
+    streams += [_span_hits(node, fi, field, work) for node in others]
+    if not streams:  # a prefix that no word of the field starts with
+        return []
+    kept: dict[_HitKey, Hit] = {}
+    last = None  # once `limit` are kept: where the last one starts
+    for hit in heapq.merge(*streams, key=_start) if len(streams) > 1 else streams[0]:
+        if last is not None and hit.start > last:
+            break
+        kept.setdefault((hit.start, hit.end, query_part(hit.leaf)), hit)
+        if last is None and limit is not None and len(kept) >= limit:
+            last = hit.start
+    keys = sorted(kept)
+    return [kept[k] for k in (keys if limit is None else keys[:limit])]
+
+
+def _start(hit: Hit) -> int:
+    return hit.start
+
+
+def _word_hits(fi: FieldIndex, field: str, wanted: dict[str, dict[str, Leaf]]) -> Iterator[Hit]:
+    """The hits of words and prefixes in one field, by start, as they are found."""
+    words_ = fi.words
+    for p in fi.occurrences(wanted):
+        for leaf in wanted[words_[p]].values():
+            yield Hit(field, p, p + 1, leaf)
+
+
+def _span_hits(node: Node, fi: FieldIndex, field: str, work: _Work) -> Iterator[Hit]:
+    """The hits of an exact word, a phrase or a NEAR in one field, by start: as they are found
+    but for a NEAR's, which come from all its ranges at once."""
+    match node:
+        case Exact(word):
+            return (Hit(field, p, p + 1, node) for p in fi.exact_occurrences(word))
+        case Phrase(slots):
+            size = len(slots)
+            return (Hit(field, p, p + size, node) for p in fi.iter_phrase_starts(slots))
+        case Near():
+            ranges = _near(node, fi, field, work) if work.bounded else _paired(node, fi, field, work)
+            return iter(sorted((h for r in ranges for h in r[2]), key=_start))
+        case Term() | Prefix() | And() | Or() | Not() | Field() | Said():  # words: `_word_hits`
+            raise TypeError(f"not an exact word, a phrase or a NEAR: {node!r}")
+        case _:
+            assert_never(node)
+
+
+def _paired(node: Near, fi: FieldIndex, field: str, work: _Work) -> list[_Range]:
+    """The left ranges and the right ranges of a NEAR that pair with a range of the other side:
+    together they hold the hits of every range `_near` makes (exactly), found without listing
+    the pairs, which a NEAR of words in every sentence has by the thousand. The same windows as
+    `_pairs`: from each left range, the right ranges starting in the window after it and those
+    ending in the window before it (unless ordered); for NEAR/S, in its sentence, where a right
+    range in that window fits iff it lies in one sentence (`inside`)."""
+    lefts = _ranges(node.left, fi, field, work)
+    if not lefts:
+        return []
+    rights = _ranges(node.right, fi, field, work)
+    if not rights:
+        return []
+    n, sentence = node.distance, node.distance == SAME_SENTENCE
+    starts = [r[0] for r in rights]
+    order = sorted(range(len(rights)), key=lambda j: rights[j][1])  # the rights by end
+    ends = [rights[j][1] for j in order]
+    inside = [not sentence or r[1] <= fi.sentence_of(r[0])[1] for r in rights]
+    # How many right ranges that fit come before each index, in either order: "one in [i, j)".
+    fit_by_start = [0, *itertools.accumulate(inside)]
+    fit_by_end = [0, *itertools.accumulate(inside[j] for j in order)]
+    # Each left range marks the right ranges of its windows: +1 where a window opens, -1 after.
+    marks_by_start = [0] * (len(rights) + 1)
+    marks_by_end = [0] * (len(rights) + 1)
+    out: list[_Range] = []
+    for left in lefts:
+        a, b = left[0], left[1]
+        if sentence:
+            s0, s1 = fi.sentence_of(a)
+            if b > s1:
+                continue
+            after_stop, before_from = s1, s0 + 1
+        else:
+            after_stop, before_from = b + n, a - n + 1
+        i, j = bisect_left(starts, b), bisect_left(starts, after_stop)
+        paired = False
+        if i < j:
+            paired = fit_by_start[j] > fit_by_start[i]
+            marks_by_start[i] += 1
+            marks_by_start[j] -= 1
+        if not node.ordered:
+            i, j = bisect_left(ends, before_from), bisect_right(ends, a)
+            if i < j:  # (NEAR/S at a sentence's first word: no window before)
+                paired = paired or fit_by_end[j] > fit_by_end[i]
+                marks_by_end[i] += 1
+                marks_by_end[j] -= 1
+        if paired:
+            out.append(left)
+    covered = [c > 0 for c in itertools.accumulate(marks_by_start[:-1])]
+    for k, c in enumerate(itertools.accumulate(marks_by_end[:-1])):
+        if c > 0:
+            covered[order[k]] = True
+    out += [r for r, fits, marked in zip(rights, inside, covered, strict=True) if fits and marked]
+    return out
 
 
 def _ranges(node: Node, fi: FieldIndex, field: str, work: _Work) -> list[_Range]:

@@ -5,33 +5,47 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
-from functools import lru_cache
+
+from pydantic import TypeAdapter
 
 from ..models import Match, StatementRef, TermHit
 from ..plaintext import ELLIPSIS
 from ..statements import Statement
-from .evaluate import Hit
+from .evaluate import Hit, query_part
 from .index import FieldIndex
-from .nodes import Leaf, Phrase, explain
 
-__all__ = ["SNIPPET_WORDS", "build_match", "statement_ref"]
+__all__ = ["HITS_SOUGHT", "MAX_HITS", "SNIPPET_WORDS", "build_match", "statement_ref"]
 
 SNIPPET_WORDS = 30
 _SPACES = re.compile(r"\s{2,}|[^\S ]")
 
 
 MAX_HITS = 100  # hits (and offsets) kept per match: a long text can hold thousands of them
+# Hits an explanation looks for per field (`explain_hits`' limit): one past those kept tells
+# that there were more, without finding every one (bench/README.md, "Rules").
+HITS_SOUGHT = MAX_HITS + 1
 MAX_TERMS = 50  # distinct matched terms kept per match
 MAX_TERM_CHARS = 200  # a matched phrase, as written, at most
 
 
-def build_match(field: str, index: FieldIndex, found: Iterable[Hit], words: int = SNIPPET_WORDS) -> Match:
-    """The `Match` for the hits of one field (hits in other fields are ignored): at most
-    MAX_HITS hits and offsets (the first ones; `hits_total` then says how many there were), so
-    what goes into an alert stays small whatever the article."""
+def build_match(
+    field: str, index: FieldIndex, found: Iterable[Hit], words: int = SNIPPET_WORDS, most: int = MAX_HITS
+) -> Match:
+    """The `Match` for the hits of one field (hits in other fields are ignored): at most `most`
+    hits and offsets, the first ones, so what goes into an alert stays small whatever the
+    article. When `found` has more, `hits_total` says how many it has: every hit when it holds
+    them all, else a lower bound (the matcher looks for `HITS_SOUGHT`, so its matches say 101 or
+    a few more: "more than 100")."""
     found = list(found)  # read twice
-    every = sorted({(h.start, h.end, _label(h.leaf)) for h in found if h.field == field})
-    mine = every[:MAX_HITS]
+    parts: dict[int, str] = {}  # query_part by leaf, as it is met: a hundred hits share a few
+    every = sorted(
+        {
+            (h.start, h.end, parts.get(id(h.leaf)) or parts.setdefault(id(h.leaf), query_part(h.leaf)))
+            for h in found
+            if h.field == field
+        }
+    )
+    mine = every[:most]
     hits = _merge([(a, b) for a, b, _ in mine])
     n = len(index.words)
     said = [h for h in found if h.field == field and h.statement is not None]
@@ -39,28 +53,41 @@ def build_match(field: str, index: FieldIndex, found: Iterable[Hit], words: int 
     lo, hi = _window(_merge(statement) if statement else hits, words, n)  # a statement: around it
     needed = {p for a, b, _ in mine for p in (a, b - 1)} | {lo - 1, lo, hi - 1, hi}
     at, text = index.offsets(p for p in needed if 0 <= p < n), index.text
+
+    def written(a: int, b: int, one_word: bool) -> str:
+        """The words of [a, b) as written, on one line (one word has no space to collapse)."""
+        cut = text[a : min(b, a + MAX_TERM_CHARS)]
+        return cut if one_word else " ".join(cut.split())
+
     offsets = [(at[a][0], at[b - 1][1]) for a, b in hits]
-    terms: list[str] = []
-    for a, b in offsets:
-        term = " ".join(text[a : min(b, a + MAX_TERM_CHARS)].split())
-        if term not in terms and len(terms) < MAX_TERMS:
-            terms.append(term)
+    terms: dict[str, None] = {}  # distinct, in order
+    for (a, b), (start, end) in zip(hits, offsets, strict=True):
+        if len(terms) == MAX_TERMS:
+            break
+        terms[written(start, end, b - a == 1)] = None
     snippet, highlights = _snippet(text, at, n, lo, hi, offsets)
-    term_hits = []
-    for a, b, query in mine:
-        start, end = at[a][0], at[b - 1][1]
-        written = " ".join(text[start : min(end, start + MAX_TERM_CHARS)].split())
-        term_hits.append(TermHit(text=written, start=start, end=end, query=query))
+    term_hits = _TERM_HITS.validate_python(
+        [
+            {"text": written(start, end, b - a == 1), "start": start, "end": end, "query": query}
+            for a, b, query in mine
+            for start, end in ((at[a][0], at[b - 1][1]),)
+        ]
+    )
     return Match(
         field=field,
         terms=tuple(terms),
         offsets=tuple(offsets),
         snippet=snippet,
         highlights=tuple(highlights),
-        hits=tuple(term_hits),
+        hits=term_hits,
         hits_total=len(every) if len(every) > len(mine) else None,
         statement=statement_ref(said[0].statement) if said and said[0].statement is not None else None,
     )
+
+
+# A match's hits made in one call: pydantic makes a hundred TermHits half again as fast as
+# TermHit(...) a hundred times (bench/README.md, "Rules").
+_TERM_HITS = TypeAdapter(tuple[TermHit, ...])
 
 
 def statement_ref(st: Statement) -> StatementRef:
@@ -72,11 +99,6 @@ def statement_ref(st: Statement) -> StatementRef:
         content_start=st.content_start, content_end=st.content_end,
         sentence_start=st.sentence_start, sentence_end=st.sentence_end,
     )  # fmt: skip
-
-
-@lru_cache(maxsize=1 << 14)
-def _label(leaf: Leaf | Phrase) -> str:
-    return explain(leaf)
 
 
 def _merge(hits: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -7,8 +7,10 @@ terms) cost more and are built on first use, which for most documents and rules 
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import assert_never
 
@@ -109,16 +111,29 @@ class FieldIndex:
             self._locator = WordLocator(self.text, self._blanked, self._ascii)
         return self._locator.spans(positions)
 
-    def prefix_positions(self, stem: str) -> list[int]:
-        """Positions of every word starting with `stem`, ascending."""
+    def occurrences(self, wanted: Collection[str]) -> Iterator[int]:
+        """Where any of the `wanted` words is, ascending, found as they are read: an explanation
+        reads only as far as the hits it keeps. From the position table when it is built, else
+        by one scan of the words in C (bench/README.md, "Rules")."""
+        if self._positions is not None:
+            table = self._positions
+            return heapq.merge(*(table[w] for w in wanted if w in table))
+        return itertools.compress(itertools.count(), map(wanted.__contains__, self.words))
+
+    def prefix_words(self, stem: str) -> list[str]:
+        """The distinct words starting with `stem`, in order."""
         if self._keys is None:
             self._keys = sorted(self.vocabulary)
         keys = self._keys
-        out: list[int] = []
-        i = bisect_left(keys, stem)
-        while i < len(keys) and keys[i].startswith(stem):
-            out.extend(self.positions[keys[i]])
-            i += 1
+        i = j = bisect_left(keys, stem)
+        while j < len(keys) and keys[j].startswith(stem):
+            j += 1
+        return keys[i:j]
+
+    def prefix_positions(self, stem: str) -> list[int]:
+        """Positions of every word starting with `stem`, ascending."""
+        positions = self.positions
+        out = [p for word in self.prefix_words(stem) for p in positions[word]]
         out.sort()
         return out
 
@@ -136,6 +151,18 @@ class FieldIndex:
             # join or start a word: a whole-word match in the possessive-blanked text is a token.
             return _find_word(self._blanked, word)
         return bool(self.exact_positions(word))
+
+    def exact_occurrences(self, word: str) -> Iterator[int]:
+        """`exact_positions`, ascending, as they are found (see `occurrences`)."""
+        if word in self._surfaces:
+            return iter(self._surfaces[word])
+        folded = fold(word)
+        if folded not in self.vocabulary:
+            return iter(())
+        if self._raw is None:
+            self._raw = raw_words(self.text)
+        raw = self._raw
+        return (p for p in self.occurrences((folded,)) if surface(raw[p]) == word)
 
     def exact_positions(self, word: str) -> list[int]:
         """Positions of the words written exactly `word` (NFC), ascending."""
@@ -171,19 +198,20 @@ class FieldIndex:
 
     def phrase_starts(self, slots: tuple[Leaf, ...], first: bool = False) -> list[int]:
         """Positions where the slots match consecutive words (`first`: stop at the first)."""
+        found = self.iter_phrase_starts(slots)
+        return list(itertools.islice(found, 1) if first else found)
+
+    def iter_phrase_starts(self, slots: tuple[Leaf, ...]) -> Iterator[int]:
+        """`phrase_starts`, ascending, as they are found."""
         # Start from the slot with the fewest positions, then check the others around it.
         best = min(range(len(slots)), key=lambda k: _cost(self, slots[k]))
         n, size = len(self.words), len(slots)
-        out: list[int] = []
         for q in self.leaf_positions(slots[best]):
             p = q - best
             if p < 0 or p + size > n:
                 continue
             if all(k == best or self._at(slots[k], p + k) for k in range(size)):
-                out.append(p)
-                if first:
-                    break
-        return out
+                yield p
 
 
 def _find_word(text: str, word: str) -> bool:

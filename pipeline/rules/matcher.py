@@ -22,7 +22,7 @@ from ..models import RuleHit
 from ..stages import StageClock, timed
 from .aliases import AliasTable
 from .evaluate import Check, TooCostly, compile_holds, explain_hits, holds
-from .highlight import build_match
+from .highlight import HITS_SOUGHT, build_match
 from .index import Document, DocumentIndex
 from .lexer import QuerySyntaxError
 from .nodes import FIELDS, Node
@@ -223,9 +223,9 @@ class Matcher:
 
     def _hit(self, n: int, index: DocumentIndex) -> RuleHit:
         try:
-            found = explain_hits(self._nodes[n], index)
+            found = explain_hits(self._nodes[n], index, limit=HITS_SOUGHT)
         except TooCostly:  # already reported by `_matching`
-            found = explain_hits(self._nodes[n], index, bounded=True)
+            found = explain_hits(self._nodes[n], index, bounded=True, limit=HITS_SOUGHT)
         found = found or []
         fields = {h.field for h in found}
         matches = tuple(build_match(f, index.field(f), found) for f in FIELDS if f in fields)

@@ -42,6 +42,14 @@ Boolean nodes compile to zero-width assertions at position 0 of the haystack:
 
 Backtracking tries every start, every alternative and every gap, so a rule holds exactly when
 some assignment of ranges satisfies the query. `pattern.match(haystack)` decides a rule.
+
+`reference_hits` is the yardstick for explanations (`evaluate.explain_hits`, what a match shows):
+every hit, found naively from the definition, without a regex. Each span node's ranges are listed
+word by word, and a NEAR's pair by pair (every left range against every right range); a range's
+hits are those of the ranges it covers. The node's hits are its ranges' in the fields in scope;
+an AND's are its children's, an OR's those of its children that are true, a NOT has none, a
+statement (`said_by:`, `quote:`) gives the speaker and the verb as named in the field (marked
+with the statement) and its content's hits, as `evaluate` places them.
 """
 
 from __future__ import annotations
@@ -50,7 +58,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import assert_never
 
-from ..statements import sentences, statements
+from ..statements import Statement, sentences, statements
+from .evaluate import Hit
 from .index import Document
 from .nodes import (
     DEFAULT_FIELDS,
@@ -73,7 +82,14 @@ from .nodes import (
 )
 from .text import surface, tokenize
 
-__all__ = ["FIELD_CODES", "ReferenceMatcher", "compile_reference", "haystack", "needs_segments"]
+__all__ = [
+    "FIELD_CODES",
+    "ReferenceMatcher",
+    "compile_reference",
+    "haystack",
+    "needs_segments",
+    "reference_hits",
+]
 
 MARK = "\x1d"  # starts a field: MARK, the field's code letter, SEP
 JOIN = "\x1e"  # between a word's folded form and its surface form
@@ -203,3 +219,154 @@ class ReferenceMatcher:
         """The ids of the rules whose regex matches `doc`, in the order the rules were given."""
         text = haystack(doc, self._segments)
         return [rule_id for rule_id, pattern in self._rules if pattern.match(text) is not None]
+
+
+# --- explanations ---------------------------------------------------------------------------------
+
+_Spans = dict[tuple[int, int], frozenset[Hit]]  # a span node's ranges [start, end) and their hits
+
+
+class _Words:
+    """One field as lists: each word folded and as written, and the sentence it is in (the
+    number of sentences starting at or before it)."""
+
+    def __init__(self, name: str, value: str) -> None:
+        tokens = tokenize(value)
+        self.name = name
+        self.folded = [t.folded for t in tokens]
+        self.written = [surface(value[t.start : t.end]) for t in tokens]
+        starts = [s0 for s0, _ in sentences(value)]
+        self.sentence = [sum(1 for s0 in starts if s0 <= t.start) for t in tokens]
+
+
+def reference_hits(node: Node, doc: Document, fields: Sequence[str] = DEFAULT_FIELDS) -> list[Hit] | None:
+    """Every hit that makes `node` true in `doc`, or None when it is false (see the module's
+    docstring); in no particular order, each once."""
+    found = _explained(node, doc, tuple(fields), {})
+    return None if found is None else list(found)
+
+
+def _explained(
+    node: Node, doc: Document, fields: tuple[str, ...], seen: dict[str, _Words]
+) -> frozenset[Hit] | None:
+    match node:
+        case Term() | Prefix() | Exact() | Phrase() | Near():
+            every = [_spans(node, _field(doc, name, seen)) for name in fields]
+            if not any(every):
+                return None
+            return frozenset(h for spans in every for hits in spans.values() for h in hits)
+        case And(children):
+            every_child: set[Hit] = set()
+            for child in children:
+                part = _explained(child, doc, fields, seen)
+                if part is None:
+                    return None
+                every_child |= part
+            return frozenset(every_child)
+        case Or(children):
+            true = [p for c in children if (p := _explained(c, doc, fields, seen)) is not None]
+            return frozenset().union(*true) if true else None
+        case Not(child):
+            return frozenset() if _explained(child, doc, fields, seen) is None else None
+        case Field(name, child):
+            return _explained(child, doc, (name,), seen)
+        case Said(speaker, quote):
+            return _said(speaker, quote, doc)
+        case _:
+            assert_never(node)
+
+
+def _field(doc: Document, name: str, seen: dict[str, _Words]) -> _Words:
+    if name not in seen:
+        seen[name] = _Words(name, getattr(doc, name))
+    return seen[name]
+
+
+def _spans(node: Node, words: _Words) -> _Spans:
+    """Every range of a span node in one field, with its hits."""
+    count = len(words.folded)
+    match node:
+        case Term() | Prefix() | Exact():
+            return {
+                (i, i + 1): frozenset({Hit(words.name, i, i + 1, node)})
+                for i in range(count)
+                if _is(node, words, i)
+            }
+        case Phrase(slots):
+            size = len(slots)
+            return {
+                (i, i + size): frozenset({Hit(words.name, i, i + size, node)})
+                for i in range(count - size + 1)
+                if all(_is(slot, words, i + k) for k, slot in enumerate(slots))
+            }
+        case Or(children):
+            out: dict[tuple[int, int], frozenset[Hit]] = {}
+            for child in children:
+                for where, hits in _spans(child, words).items():
+                    out[where] = out.get(where, frozenset()) | hits
+            return out
+        case Near(left, right, distance, ordered):
+            lefts, rights = _spans(left, words), _spans(right, words)
+            out = {}
+            for (a, b), left_hits in lefts.items():
+                for (c, d), right_hits in rights.items():
+                    if _near(words, (a, b), (c, d), distance) or (
+                        not ordered and _near(words, (c, d), (a, b), distance)
+                    ):
+                        where = (min(a, c), max(b, d))
+                        out[where] = out.get(where, frozenset()) | left_hits | right_hits
+            return out
+        case And() | Not() | Field() | Said():
+            raise TypeError(f"not a span node: {node!r}")
+        case _:
+            assert_never(node)
+
+
+def _near(words: _Words, first: tuple[int, int], then: tuple[int, int], distance: int) -> bool:
+    """Whether the range `then` comes after `first` within the distance (fewer than `distance`
+    words between them), or, for NEAR/S, both in one sentence."""
+    (a, b), (c, d) = first, then
+    if c < b:
+        return False
+    if distance == SAME_SENTENCE:
+        return words.sentence[a] == words.sentence[d - 1]
+    return c - b < distance
+
+
+def _is(leaf: Term | Prefix | Exact, words: _Words, i: int) -> bool:
+    match leaf:
+        case Term(word):
+            return words.folded[i] == word
+        case Prefix(stem):
+            return words.folded[i].startswith(stem)
+        case Exact(word):
+            return words.written[i] == word
+        case _:
+            assert_never(leaf)
+
+
+def _said(speaker: Node | None, quote: Node | None, doc: Document) -> frozenset[Hit] | None:
+    """The hits of the first statement (the title's, then the text's) whose speaker and content
+    hold their parts."""
+    for name in ("title", "text"):
+        text = getattr(doc, name)
+        for st in statements(text):
+            own = Document(title="", text="", speaker=st.identity, quote=st.content)
+            who = _explained(speaker, own, ("speaker",), {}) if speaker is not None else frozenset()
+            what = _explained(quote, own, ("quote",), {}) if quote is not None else frozenset()
+            if who is not None and what is not None:
+                return _statement_hits(name, text, st, what)
+    return None
+
+
+def _statement_hits(name: str, text: str, st: Statement, content: frozenset[Hit]) -> frozenset[Hit]:
+    """Who and the verb as named in the field, then what matched in the content, placed there."""
+    out = set()
+    for start, said in ((st.speaker_start, st.speaker), (st.verb_start, st.verb)):
+        named = tuple(Term(t.folded) for t in tokenize(said))
+        if named:
+            before = len(tokenize(text[:start]))
+            out.add(Hit(name, before, before + len(named), Phrase(named), st))
+    base = len(tokenize(text[: st.content_start]))
+    out |= {Hit(name, base + h.start, base + h.end, h.leaf) for h in content}
+    return frozenset(out)

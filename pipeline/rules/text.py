@@ -202,7 +202,9 @@ class WordLocator:
 
     For a few words of a long text (a snippet's): the regex engine skips 64 words at a time
     (where each run of 64 starts is remembered), then 16, and the spans of a block of 16 words
-    are read once, when a word of it is first asked for (bench/README.md, "Rules").
+    are read once, when a word of it is first asked for; blocks asked for together and next to
+    each other are read in one go, from the end of the block before when it is read
+    (bench/README.md, "Rules").
     """
 
     def __init__(self, text: str, blanked: str | None = None, ascii_words: bool | None = None) -> None:
@@ -222,35 +224,51 @@ class WordLocator:
         if self._every is not None:
             every = self._every
             return {k: every[k] for k in wanted if 0 <= k < len(every)}
-        out: dict[int, tuple[int, int]] = {}
+        wanted = [k for k in wanted if k >= 0]
         blocks = self._blocks
+        missing = sorted({k // _BLOCK for k in wanted} - blocks.keys())
+        run = 0
+        for i, block in enumerate(missing):  # blocks next to each other: read in one go
+            if i + 1 == len(missing) or missing[i + 1] != block + 1:
+                self._read(missing[run], block - missing[run] + 1)
+                run = i + 1
+        out: dict[int, tuple[int, int]] = {}
         for k in wanted:
-            if k < 0:
-                continue
             block, at = divmod(k, _BLOCK)
-            found = blocks.get(block)
-            if found is None:
-                found = blocks[block] = self._read(block)
+            found = blocks[block]
             if at < len(found):
                 out[k] = found[at]
         return out
 
-    def _read(self, block: int) -> list[tuple[int, int]]:
-        """The spans of the words of one block (fewer at the end of the text; none past it)."""
+    def _read(self, first: int, count: int) -> None:
+        """The spans of the words of `count` blocks from `first` (fewer at the end of the
+        text; none past it): read on from the block before when it is read, else reached by
+        skipping."""
+        before = self._blocks.get(first - 1)
+        pos = before[-1][1] if before and len(before) == _BLOCK else self._start_of(first)
+        found: list[tuple[int, int]] = []
+        if pos is not None:
+            words = itertools.islice(self._word.finditer(self._text, pos), count * _BLOCK)
+            found = list(map(re.Match.span, words))
+        for n in range(count):
+            self._blocks[first + n] = found[n * _BLOCK : (n + 1) * _BLOCK]
+
+    def _start_of(self, block: int) -> int | None:
+        """Where to start reading the block's first word (None: the text has fewer words)."""
         run, steps = divmod(block * _BLOCK, _SKIP)
         starts = self._starts
         while len(starts) <= run:
             m = self._skip.match(self._text, starts[-1])
             if m is None:
-                return []  # fewer words than that
+                return None
             starts.append(m.end())
         pos = starts[run]
         for _ in range(steps // _BLOCK):
             m = self._step.match(self._text, pos)
             if m is None:
-                return []
+                return None
             pos = m.end()
-        return list(map(re.Match.span, itertools.islice(self._word.finditer(self._text, pos), _BLOCK)))
+        return pos
 
 
 def raw_words(text: str) -> list[str]:

@@ -43,7 +43,19 @@ def test_exact_evaluation_stops_at_its_budget() -> None:
     with pytest.raises(TooCostly, match="200,000 word ranges"):
         holds(parse_query(chain(2)), index)
     with pytest.raises(TooCostly):
-        explain_hits(parse_query(chain(1)), index)  # one NEAR, but every pair explained
+        explain_hits(parse_query(chain(2)), index)  # the inner NEAR's pairs, for the outer's ranges
+
+
+def test_one_near_is_explained_without_listing_its_pairs() -> None:
+    # Each of the 1,800 common words pairs with every other within 1,000 words: over a million
+    # pairs, which the explanation never lists (nor goes over budget for).
+    index = DocumentIndex(Document(title="", text=COMMON_TEXT))
+    words = {"the", "a", "of", "and", "to", "in"}
+    common = [p for p, word in enumerate(COMMON_TEXT.split()) if word in words]
+    every = explain_hits(parse_query(chain(1)), index)
+    assert every is not None and [h.start for h in every] == common
+    first = explain_hits(parse_query(chain(1)), index, limit=101)
+    assert first == every[:101]
 
 
 @pytest.mark.parametrize("links", [2, 16])

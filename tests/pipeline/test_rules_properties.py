@@ -1,7 +1,8 @@
 """Property tests: the rules' fast paths against the slower definitions they must agree with.
 
-`compile_holds` (the matcher's compiled check) against `holds`, on documents and queries drawn
-from the query grammar; and every other way of finding the words of a text (`words`, `spans`,
+`compile_holds` (the matcher's compiled check) against `holds`, and explanations (every hit, and
+the first few of a field) against the reference's, on documents and queries drawn from the query
+grammar; and every other way of finding the words of a text (`words`, `spans`,
 `raw_words`, `prepared_words`, `WordLocator`, the ASCII split, `is_one_word`, an index's
 whole-word search for `=exact` words) against `tokenize`, on texts from all over Unicode.
 """
@@ -16,10 +17,11 @@ from hypothesis import HealthCheck, example, given, reject, settings
 from hypothesis import strategies as st
 
 from pipeline.rules import Document, QuerySyntaxError, parse_query, tokenize, words
-from pipeline.rules.evaluate import compile_holds, holds
+from pipeline.rules.evaluate import compile_holds, explain_hits, holds
+from pipeline.rules.highlight import build_match
 from pipeline.rules.index import DocumentIndex, FieldIndex
 from pipeline.rules.nodes import DEFAULT_FIELDS, FIELDS
-from pipeline.rules.reference import compile_reference, haystack
+from pipeline.rules.reference import compile_reference, haystack, reference_hits
 from pipeline.rules.text import (
     _ASCII_SEPARATE,
     _ASCII_SEPARATE_LOWER,
@@ -45,6 +47,9 @@ from .test_rules_reference import ALL_FORMS, FIELD_NAMES
 QUICK = settings(max_examples=400, deadline=None, database=None)
 MATCHING = settings(
     max_examples=250, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+EXPLAINING = settings(
+    max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 # --- compile_holds against holds ------------------------------------------------------------------
@@ -175,6 +180,39 @@ def test_compiled_checks_agree_with_holds(query: str, document: Document, fields
     assert compile_holds(node, fields)(DocumentIndex(document)) == expected
     shared = DocumentIndex(document)  # as in the matcher: one index, asked in turn
     assert compile_holds(node, fields)(shared) == holds(node, shared, fields) == expected
+
+
+# --- explanations against the reference's ---------------------------------------------------------
+
+
+@EXPLAINING
+@given(query=queries(), document=documents(), most=st.integers(1, 4))
+def test_explanations_agree_with_the_reference(query: str, document: Document, most: int) -> None:
+    """Every hit, as the naive reference finds them; and with the hits cut to the first `most`
+    of a field (the matcher's cap, made small), the matches shown are the ones the reference's
+    every hit makes, `hits_total` a lower bound of its count past the cap."""
+    try:
+        node = parse_query(query)
+    except QuerySyntaxError:
+        reject()
+    index = DocumentIndex(document)
+    expected = reference_hits(node, document)
+    assert (expected is None) == (compile_reference(node).match(haystack(document)) is None)
+    every = explain_hits(node, index)
+    assert (every is None) == (expected is None)
+    if every is None or expected is None:
+        return
+    assert set(every) == set(expected)
+    first = explain_hits(node, index, limit=most + 1)
+    assert first is not None
+    for field in {h.field for h in expected}:
+        shown = build_match(field, index.field(field), first, most=most)
+        truth = build_match(field, index.field(field), expected, most=most)
+        assert shown.model_copy(update={"hits_total": None}) == truth.model_copy(update={"hits_total": None})
+        if truth.hits_total is None:
+            assert shown.hits_total is None
+        else:
+            assert shown.hits_total is not None and most < shown.hits_total <= truth.hits_total
 
 
 # --- word finders against tokenize ----------------------------------------------------------------

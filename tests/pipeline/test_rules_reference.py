@@ -1,16 +1,22 @@
-"""The reference evaluator (one regex per rule) against hand-written truths and the fast Matcher."""
+"""The reference evaluator (one regex per rule) against hand-written truths and the fast Matcher;
+the reference's explanations (every hit, found naively) against the matcher's, cut short or not."""
 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pytest
 
+from pipeline.models import Match
 from pipeline.rules import Document, Matcher, QuerySyntaxError, parse_query
-from pipeline.rules.nodes import Node
-from pipeline.rules.reference import ReferenceMatcher, compile_reference, haystack
+from pipeline.rules.evaluate import Hit, explain_hits, query_part
+from pipeline.rules.highlight import MAX_HITS, build_match
+from pipeline.rules.index import DocumentIndex
+from pipeline.rules.nodes import FIELDS, Node
+from pipeline.rules.reference import ReferenceMatcher, compile_reference, haystack, reference_hits
 
 
 @dataclass(frozen=True)
@@ -213,8 +219,8 @@ def cased(rng: random.Random, word: str) -> str:
     return rng.choice([word, word, word.title(), word.upper()])
 
 
-def doc_word(rng: random.Random) -> str:
-    word = cased(rng, rng.choice(ALL_FORMS))
+def doc_word(rng: random.Random, words: Sequence[str] = ALL_FORMS) -> str:
+    word = cased(rng, rng.choice(words))
     if rng.random() < 0.1:
         word = word.replace("é", "e\u0301").replace("É", "E\u0301")  # decomposed accent
     if rng.random() < 0.06:
@@ -222,12 +228,12 @@ def doc_word(rng: random.Random) -> str:
     return word
 
 
-def doc_text(rng: random.Random, most: int) -> str:
+def doc_text(rng: random.Random, most: int, words: Sequence[str] = ALL_FORMS, least: int = 0) -> str:
     out: list[str] = []
-    for _ in range(rng.randint(0, most)):
+    for _ in range(rng.randint(least, most)):
         if out:
             out.append(rng.choice([" ", " ", " ", " ", ", ", ". ", " - ", "-"]))
-        out.append(doc_word(rng))
+        out.append(doc_word(rng, words))
     return "".join(out)
 
 
@@ -241,8 +247,8 @@ def random_doc(rng: random.Random) -> Document:
     )
 
 
-def leaf(rng: random.Random) -> str:
-    word = rng.choice(ALL_FORMS)
+def leaf(rng: random.Random, words: Sequence[str] = ALL_FORMS) -> str:
+    word = rng.choice(words)
     roll = rng.random()
     if roll < 0.15 and len(word) > 1:
         return cased(rng, word[: rng.randint(1, len(word) - 1)]) + "*"
@@ -251,46 +257,46 @@ def leaf(rng: random.Random) -> str:
     return cased(rng, word)
 
 
-def span(rng: random.Random, depth: int) -> str:
+def span(rng: random.Random, depth: int, words: Sequence[str] = ALL_FORMS) -> str:
     """A query part that says where it matches (usable as a NEAR operand), as a primary."""
     kinds = ["leaf", "leaf", "leaf", "phrase"] + (["or", "near", "near"] if depth > 0 else [])
     kind = rng.choice(kinds)
     if kind == "leaf":
-        return leaf(rng)
+        return leaf(rng, words)
     if kind == "phrase":
-        words = " ".join(leaf(rng) for _ in range(rng.randint(2, 3)))
+        slots = " ".join(leaf(rng, words) for _ in range(rng.randint(2, 3)))
         if rng.random() < 0.1:
-            return '="' + " ".join(cased(rng, rng.choice(ALL_FORMS)) for _ in range(2)) + '"'
-        return f'"{words}"'
+            return '="' + " ".join(cased(rng, rng.choice(words)) for _ in range(2)) + '"'
+        return f'"{slots}"'
     if kind == "or":
-        return "(" + " OR ".join(span(rng, depth - 1) for _ in range(rng.randint(2, 3))) + ")"
+        return "(" + " OR ".join(span(rng, depth - 1, words) for _ in range(rng.randint(2, 3))) + ")"
     op = rng.choice(["NEAR", "NEAR", "ONEAR"])
-    left, right = span(rng, depth - 1), span(rng, depth - 1)
+    left, right = span(rng, depth - 1, words), span(rng, depth - 1, words)
     if rng.random() < 0.03:
         right = "-" + right  # NOT inside NEAR: the parser refuses it
     return f"({left} {op}/{rng.randint(1, 4)} {right})"
 
 
-def boolean(rng: random.Random, depth: int) -> str:
+def boolean(rng: random.Random, depth: int, words: Sequence[str] = ALL_FORMS) -> str:
     """Any query part, as a primary (a word, a phrase or a parenthesized group) or a NOT."""
     kinds = ["span", "span", "span"] + (["and", "or", "not", "field"] if depth > 0 else [])
     kind = rng.choice(kinds)
     if kind == "span":
-        return span(rng, min(depth, 2))
+        return span(rng, min(depth, 2), words)
     if kind == "and":
-        parts = [boolean(rng, depth - 1) for _ in range(rng.randint(2, 3))]
+        parts = [boolean(rng, depth - 1, words) for _ in range(rng.randint(2, 3))]
         return "(" + rng.choice([" ", " AND "]).join(parts) + ")"
     if kind == "or":
-        return "(" + " OR ".join(boolean(rng, depth - 1) for _ in range(rng.randint(2, 3))) + ")"
+        return "(" + " OR ".join(boolean(rng, depth - 1, words) for _ in range(rng.randint(2, 3))) + ")"
     if kind == "not":
-        return rng.choice(["-", "NOT "]) + boolean(rng, depth - 1)
-    return f"{rng.choice(FIELD_NAMES)}:({boolean(rng, depth - 1)})"
+        return rng.choice(["-", "NOT "]) + boolean(rng, depth - 1, words)
+    return f"{rng.choice(FIELD_NAMES)}:({boolean(rng, depth - 1, words)})"
 
 
-def random_query(rng: random.Random) -> str:
-    query = boolean(rng, 3)
+def random_query(rng: random.Random, words: Sequence[str] = ALL_FORMS) -> str:
+    query = boolean(rng, 3, words)
     if rng.random() < 0.5:  # a positive part beside it, so fewer queries are NOT-only
-        query = f"{span(rng, 1)} {query}"
+        query = f"{span(rng, 1, words)} {query}"
     return query
 
 
@@ -322,3 +328,147 @@ def test_random_queries_agree_with_matcher() -> None:
         matched += len(expected)
         pairs += len(nodes)
     assert 0.02 < matched / pairs < 0.98, matched / pairs
+
+
+# --- explanations against the reference's ---------------------------------------------------------
+
+
+def assert_shown_alike(
+    query: str, document: Document, every: list[Hit], expected: list[Hit], most: int
+) -> None:
+    """The matches shown with each field's hits cut to the first `most` (`every` holds at least
+    the first `most` + 1 of each field) are the ones the reference's every hit makes, but for
+    `hits_total`: past the cap, a lower bound of the reference's count."""
+    index = DocumentIndex(document)
+    for name in sorted({h.field for h in expected}):
+        shown = build_match(name, index.field(name), every, most=most)
+        truth = build_match(name, index.field(name), expected, most=most)
+        where = f"{query!r} on {document!r}, {name}, {most} kept"
+        assert shown.model_copy(update={"hits_total": None}) == truth.model_copy(
+            update={"hits_total": None}
+        ), where
+        if truth.hits_total is None:
+            assert shown.hits_total is None, where
+        else:
+            assert shown.hits_total is not None and most < shown.hits_total <= truth.hits_total, where
+
+
+EDGES = "He said it was the Kremlin. Spokesman Peskov agreed. The Kremlin spokesman said so, said he."
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"kremlin spokesman" NEAR/S said',  # the first "Kremlin. Spokesman" crosses a sentence's end
+        'said NEAR/S "kremlin spokesman"',
+        '"kremlin spokesman" ONEAR/S said',
+        'said ONEAR/S "kremlin spokesman"',
+        "(kremlin NEAR/1 spokesman) NEAR/S (said OR agreed)",
+        '"kremlin spokesman" NEAR/2 said',
+        'said NEAR/3 "kremlin spokesman"',
+        "(the NEAR/2 kremlin) ONEAR/3 (said NEAR/2 said)",
+    ],
+)
+def test_near_explanations_at_the_edges_of_windows_and_sentences(query: str) -> None:
+    document = doc(text=EDGES)
+    node = parse_query(query)
+    expected = reference_hits(node, document)
+    every = explain_hits(node, DocumentIndex(document))
+    assert (every is None) == (expected is None)
+    assert set(every or []) == set(expected or [])
+
+
+def test_random_explanations_agree_with_the_reference() -> None:
+    """Every hit of every rule that holds, and the matches shown with the hits cut short (the
+    matcher keeps 100 a field; here 1 to 3), on random queries (NEAR/S among them) and documents:
+    the hits the naive reference lists, pair by pair."""
+    rng = random.Random(20261207)
+    nodes: list[tuple[str, Node]] = []
+    for _ in range(500):
+        query = re.sub(
+            r"NEAR/\d", lambda m: "NEAR/S" if rng.random() < 0.25 else m.group(), random_query(rng)
+        )
+        try:
+            nodes.append((query, parse_query(query)))
+        except QuerySyntaxError:
+            continue
+    held = cut = 0
+    for _ in range(40):
+        document = random_doc(rng)
+        index = DocumentIndex(document)
+        for query, node in nodes:
+            expected = reference_hits(node, document)
+            every = explain_hits(node, index)
+            assert (every is None) == (expected is None), f"{query!r} on {document!r}"
+            if every is None or expected is None:
+                continue
+            held += 1
+            assert set(every) == set(expected), f"{query!r} on {document!r}"
+            most = rng.randint(1, 3)
+            first = explain_hits(node, index, limit=most + 1)
+            assert first is not None
+            cut += len({(h.field, h.start, h.end, query_part(h.leaf)) for h in expected}) > most
+            assert_shown_alike(query, document, first, expected, most)
+    assert held > 2000 and cut > 1000, (held, cut)
+
+
+# Words in every sentence, and a few others, for rules that find a hundred hits an article.
+COMMON = ["the", "a", "of", "and", "to", "in", "is", "was", "said", "that"]
+COMMON_FORMS = [*COMMON, *COMMON, "kremlin", "peskov", "court"]
+
+
+def common_doc(rng: random.Random) -> Document:
+    return Document(
+        title=doc_text(rng, 12, COMMON_FORMS),
+        text=doc_text(rng, 600, COMMON_FORMS, least=250),
+        url="https://news.example/" + "-".join(rng.choice(COMMON) for _ in range(3)),
+    )
+
+
+def test_common_word_rules_agree_with_the_reference() -> None:
+    """Rules of words found in every sentence, on articles of hundreds of such words: the rules
+    matched are the reference's, and each match is the one the reference's every hit makes,
+    though the matcher looks for no more than the 101 hits a field it needs (`hits_total`, past
+    100, a lower bound of how many there are)."""
+    rng = random.Random(20261208)
+    queries = []
+    for n in range(120):
+        query = re.sub(
+            r"NEAR/\d", lambda m: "NEAR/S" if rng.random() < 0.25 else m.group(), random_query(rng, COMMON)
+        )
+        try:
+            queries.append((f"c{n}", query, parse_query(query)))
+        except QuerySyntaxError:
+            continue
+    queries.append(("or", " OR ".join(COMMON), parse_query(" OR ".join(COMMON))))
+    matcher = Matcher([Spec(rule_id, query) for rule_id, query, _ in queries])
+    reference = ReferenceMatcher([(rule_id, node) for rule_id, _, node in queries])
+    by_id = {rule_id: (query, node) for rule_id, query, node in queries}
+    capped = 0
+    for _ in range(12):
+        document = common_doc(rng)
+        index = DocumentIndex(document)
+        found = matcher.match(document)
+        assert [h.rule_id for h in found] == reference.match_ids(document)
+        for hit in found:
+            query, node = by_id[hit.rule_id]
+            expected = reference_hits(node, document) or []
+            truth = {m.field: m for f in FIELDS if (m := _shown(f, index, expected)) is not None}
+            assert [m.field for m in hit.matches] == list(truth), query
+            for match in hit.matches:
+                want = truth[match.field]
+                assert match.model_copy(update={"hits_total": None}) == want.model_copy(
+                    update={"hits_total": None}
+                ), query
+                if want.hits_total is None:
+                    assert match.hits_total is None, query
+                else:
+                    capped += 1
+                    assert match.hits_total is not None and MAX_HITS < match.hits_total <= want.hits_total, (
+                        query
+                    )
+    assert capped > 100, capped
+
+
+def _shown(field: str, index: DocumentIndex, hits: list[Hit]) -> Match | None:
+    return build_match(field, index.field(field), hits) if any(h.field == field for h in hits) else None

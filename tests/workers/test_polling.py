@@ -370,4 +370,5 @@ def test_huge_titles_and_texts_make_small_alerts(
     assert len(by_guid[True]["article"]["title"]) <= 1000  # cut before matching
     [text_match] = [m for m in by_guid[False]["matches"] if m["field"] == "text"]
     assert 0 < len(text_match["hits"]) <= 100
-    assert text_match["hits_total"] >= 35000  # what was left out is said
+    # That more were left out is said: found up to one past the kept (pipeline.rules.highlight).
+    assert text_match["hits_total"] > 100
