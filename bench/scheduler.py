@@ -9,8 +9,10 @@ Redis is an embedded one of the bench's own (a unix socket), so that SLOWLOG and
 the bench's alone, or the database --redis-url names (flushed before and after; SLOWLOG is then
 the server's, shared with whatever else uses it).
 
-The start is `wirewatch scheduler` itself (its click command, in a process of its own), timed
-from the moment the bench spawns it to the end of its first tick, twice:
+With --rules, `wirewatch check` loads the config first, as `wirewatch run` does before it
+starts the scheduler (check_s: how long it took). The start is `wirewatch scheduler` itself (its
+click command, in a process of its own), timed from the moment the bench spawns it to the end of
+its first tick, twice:
 
     cold_*   on an empty Redis: every feed is new to the schedule
     warm_*   a restart: Redis holds the schedule and every feed's hash as its polls left them
@@ -76,6 +78,7 @@ def write_config(directory: Path, feeds: int, rules: int) -> Path:
         out.write("rules:\n" if rules else "rules: []\n")
         for n in range(rules):
             out.write(f"  - id: rule-{n}\n    query: '\"word{n} thing\" OR (a{n} AND b{n}) NOT c{n}'\n")
+    (directory / "var").mkdir()  # data_dir, as a deployment that ran before has it
     path = directory / "wirewatch.yaml"
     path.write_text(
         f"data_dir: {directory / 'var'}\nfeeds: feeds.yaml\nrules: rules.yaml\nsinks: []\n"
@@ -346,6 +349,13 @@ def main() -> None:
                 redis.config_set("slowlog-log-slower-than", SLOW_US)
                 redis.config_set("slowlog-max-len", 10_000)
             redis.slowlog_reset()
+            if args.rules:  # as `wirewatch run` does before it starts the scheduler
+                t = time.perf_counter()
+                wirewatch = [sys.executable, "-m", "workers.cli", "-c", str(config), "check"]
+                subprocess.run(
+                    wirewatch, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True, capture_output=True
+                )
+                out["check_s"] = round(time.perf_counter() - t, 1)
             for key, value in start_scheduler(config, url).items():
                 out[f"cold_{key}"] = value
             print(json.dumps(out), file=sys.stderr, flush=True)  # so far
