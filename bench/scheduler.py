@@ -31,8 +31,9 @@ its first tick, twice:
 
 Then the ticks, in this process (`FeedScheduler.tick`, once a second as APScheduler runs it):
 
-    busy_*   every feed due in the next minute: about N/60 feeds fall due each second
-    idle_*   every feed due in the next 6 hours: a few dozen a second
+    busy_*   every feed due in the minute from the first tick on: N/60 feeds fall due a second
+    idle_*   every feed due in the 6 hours from the first tick on: a few dozen a second
+    (--ticks-only: these alone, Redis filled by the scheduler's sync instead of its starts)
 
     *_claim_ms     per tick, the time spent claiming due feeds (`schedule.claim_due`, every call
                    of the tick): median, p95, max
@@ -247,6 +248,16 @@ def spread_due(redis: Redis, ids: list[str], start: float, over: float) -> None:
         redis.zadd(DUE_KEY, {fid: start + rng.uniform(0, over) for fid in part}, xx=True)
 
 
+def due_from_now_on(redis: Redis, ids: list[str], over: float) -> None:
+    """Every feed due at a random time in the `over` seconds from the return on: written once
+    far ahead to time the writing, then again to start when this returns (none overdue)."""
+    t = time.perf_counter()
+    spread_due(redis, ids, time.time() + 86400, over)
+    start = time.time() + 1.5 * (time.perf_counter() - t) + 2
+    spread_due(redis, ids, start, over)
+    time.sleep(max(0.0, start - time.time()))
+
+
 # --- the ticks -------------------------------------------------------------------------------
 
 
@@ -322,6 +333,9 @@ def main() -> None:
     ap.add_argument("--feeds", type=int, default=1_000_000)
     ap.add_argument("--rules", type=int, default=0)
     ap.add_argument("--ticks", type=int, default=15, help="ticks measured per phase (0: the start only)")
+    ap.add_argument(
+        "--ticks-only", action="store_true", help="no start: Redis filled by the sync, then ticks"
+    )
     ap.add_argument("--redis-url", help="a database of its own: it is flushed (default: an embedded Redis)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--spawned", type=float, help=argparse.SUPPRESS)
@@ -356,10 +370,11 @@ def main() -> None:
                     wirewatch, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True, capture_output=True
                 )
                 out["check_s"] = round(time.perf_counter() - t, 1)
-            for key, value in start_scheduler(config, url).items():
-                out[f"cold_{key}"] = value
-            print(json.dumps(out), file=sys.stderr, flush=True)  # so far
-            out["cold_slowest_command_ms"] = slowest(redis)
+            if not args.ticks_only:
+                for key, value in start_scheduler(config, url).items():
+                    out[f"cold_{key}"] = value
+                out["cold_slowest_command_ms"] = slowest(redis)
+                print(json.dumps(out), file=sys.stderr, flush=True)  # so far
 
             urls = [f"https://site{n % 5000}.example/feed/{n}.xml" for n in range(args.feeds)]
             cfg = Config(
@@ -367,15 +382,18 @@ def main() -> None:
             )
             ids = [f.id for f in cfg.feeds]
             services = Services(cfg, redis)
+            if args.ticks_only:  # the schedule as the scheduler's start syncs it
+                scheduler_module.FeedScheduler(services).sync()
             fill_states(cfg, redis)
             services.queues.feeds.empty()
             out["redis_bytes_per_feed"] = round(int(redis.info("memory")["used_memory"]) / args.feeds)
-            redis.slowlog_reset()
-            spread_due(redis, ids, time.time(), 60.0)
-            for key, value in start_scheduler(config, url).items():
-                out[f"warm_{key}"] = value
-            out["warm_slowest_command_ms"] = slowest(redis)
-            print(json.dumps(out), file=sys.stderr, flush=True)
+            if not args.ticks_only:
+                redis.slowlog_reset()
+                spread_due(redis, ids, time.time(), 60.0)
+                for key, value in start_scheduler(config, url).items():
+                    out[f"warm_{key}"] = value
+                out["warm_slowest_command_ms"] = slowest(redis)
+                print(json.dumps(out), file=sys.stderr, flush=True)
 
             if args.ticks:
                 sched = scheduler_module.FeedScheduler(services)
@@ -383,7 +401,7 @@ def main() -> None:
                 enqueue = Timed(scheduler_module, "enqueue_poll_batches")
                 for phase, over in (("busy", 60.0), ("idle", 6 * 3600.0)):
                     services.queues.feeds.empty()
-                    spread_due(redis, ids, time.time(), over)
+                    due_from_now_on(redis, ids, over)
                     redis.slowlog_reset()
                     for key, value in ticks(sched, claim, enqueue, args.ticks).items():
                         out[f"{phase}_{key}"] = value
