@@ -77,8 +77,10 @@ def outcome_for(kind: str) -> PollOutcome:
 def sync(cfg: Config, redis: Redis) -> None:
     """The scheduler's sync, as `FeedScheduler` makes it (every feed's interval, nothing to
     bring forward)."""
-    plan: dict[str, tuple[float, float | None]] = {f.id: (cfg.interval_for(f), None) for f in cfg.feeds}
-    schedule.sync_schedule(redis, plan, time.time(), cfg.defaults.poll_jitter)
+    intervals = {f.id: cfg.interval_for(f) for f in cfg.feeds}
+    schedule.sync_schedule(
+        redis, list(intervals), lambda fid, why: (intervals[fid], None), time.time(), cfg.defaults.poll_jitter
+    )
 
 
 def fill(cfg: Config, redis: Redis, rng: random.Random, all_failing: bool) -> None:

@@ -136,11 +136,8 @@ def fill_feeds(redis: Redis, feeds: int) -> float:
     now = time.time()
     rng = random.Random(1)
     policy = PollPolicy(300.0, 60.0, 86400.0, 6 * 3600.0, 0.0)
-    plan: dict[str, tuple[float, float | None]] = {
-        FeedConfig(url=f"https://outlet{i % 5000}.example/feeds/{i}.xml").id: (300.0, None)
-        for i in range(feeds)
-    }
-    schedule_store.sync_schedule(redis, plan, now, 300.0)  # the scheduler's first sync
+    ids = [FeedConfig(url=f"https://outlet{i % 5000}.example/feeds/{i}.xml").id for i in range(feeds)]
+    schedule_store.sync_schedule(redis, ids, lambda fid, why: (300.0, None), now, 300.0)  # a first sync
     for start in range(0, feeds, 1000):
         with redis.pipeline(transaction=False) as pipe:
             for i in range(start, min(start + 1000, feeds)):

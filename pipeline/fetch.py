@@ -29,6 +29,7 @@ import httpcore
 import httpx
 
 from .errors import BlockedAddressError, FetchPermanent, FetchRetriable, Gone, TooLargeError
+from .values import plain_http_host
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +65,14 @@ def _is_public(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 Resolver = Callable[[str, int], list[str]]  # host, port -> the addresses to connect to, in order
 
 
+_DOTTED = re.compile(r"[0-9.]*")  # what an IPv4 literal is made of (an IPv6 one has a ':')
+
+
 def names_private_host(url: str) -> bool:
     """Whether the URL's host is, as written, loopback or otherwise non-public (an IP literal or
     localhost): the guard would refuse it without allow_private_networks. Names that resolve to
     such addresses are only found when fetched."""
-    return is_private_host_name(urlsplit(url).hostname or "")
+    return is_private_host_name(plain_http_host(url) or urlsplit(url).hostname or "")
 
 
 def is_private_host_name(host: str) -> bool:
@@ -76,6 +80,8 @@ def is_private_host_name(host: str) -> bool:
     host = host.strip("[]").rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return True
+    if ":" not in host and not _DOTTED.fullmatch(host):  # a name: no address literal (read faster)
+        return False
     try:
         return not _is_public(ipaddress.ip_address(host))
     except ValueError:

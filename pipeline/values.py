@@ -53,9 +53,27 @@ def parse_size(value: Any) -> int:
     return size
 
 
+# An http(s) URL written plainly: a lowercase scheme, a host of letters, digits, dots and dashes
+# (no user, no brackets, no percent escapes) and a port of digits. Most URLs are, and this reads
+# them ten times faster than urlsplit, which reads the others: a feeds file of a million URLs
+# reads each twice as it loads (validated here, then checked for a private host).
+_PLAIN_URL = re.compile(r"https?://([A-Za-z0-9._~-]+)(?::([0-9]{1,5}))?(?:[/?#]|\Z)")
+
+
+def plain_http_host(url: str) -> str | None:
+    """The host of an http(s) URL written plainly, lowercase, as `urlsplit(url).hostname` gives
+    it; None when it is not written plainly (urlsplit must read it)."""
+    m = _PLAIN_URL.match(url)
+    if m is None or (m.group(2) is not None and int(m.group(2)) > 65535):
+        return None
+    return m.group(1).lower()
+
+
 def check_http_url(value: str) -> str:
     """An http(s) URL with a host and a valid port. Errors show it without credentials or query
     (see pipeline.redact): a webhook URL may carry a token."""
+    if plain_http_host(value) is not None:
+        return value
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https"):
         raise ValueError(f"not an http(s) URL: {display_url(value)!r}")

@@ -24,6 +24,7 @@ KeyPath = tuple[str | int, ...]
 Position = tuple[int, int]  # 1-based line, column
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
 # libyaml's composer when PyYAML was built with it (most wheels are): the pure-Python one takes
 # most of the load time of a large rules file. Both keep every node's line and column.
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -56,8 +57,10 @@ class Document:
     key_marks: dict[KeyPath, Position] = field(default_factory=dict)  # where each mapping key is
     reported: set[KeyPath] = field(default_factory=set)  # bad values already in issues (${VAR} unset...)
     issues: list[ConfigIssue] = field(default_factory=list)
-    scalars: dict[KeyPath, tuple[str | None, int, int, str]] = field(default_factory=dict)  # string values:
-    # (style, 0-based line, 0-based column, source text) to map an offset in the value to the file
+    scalars: dict[KeyPath, tuple[str | None, int, int, int, int]] = field(default_factory=dict)  # string
+    # values: (style, 0-based line, 0-based column, start and end in `text`) to map an offset in the
+    # value to the file (slicing the source only when asked: most values never are)
+    text: str = ""  # the file's text
 
     def locate(self, path: KeyPath, offset: int) -> Position | None:
         """Where character `offset` of the string value at `path` was written (best effort).
@@ -68,7 +71,8 @@ class Document:
         found = self.scalars.get(path)
         if found is None:
             return self.position(path)
-        style, line, column, source = found
+        style, line, column, start, end = found
+        source = self.text[start:end]
         lines = source.split("\n")
         if style in ("|", ">"):
             body = [(line + k, text) for k, text in enumerate(lines) if k > 0]
@@ -137,7 +141,7 @@ def _in_our_words(exc: yaml.MarkedYAMLError) -> str | None:
 def load_yaml(path: Path, env: Mapping[str, str], display: str | None = None) -> Document:
     """Load one YAML file; raises OSError (or UnicodeDecodeError) when it cannot be read."""
     text = path.read_text(encoding="utf-8")
-    doc = Document(display if display is not None else str(path))
+    doc = Document(display if display is not None else str(path), text=text)
     try:
         root = _compose(text)
     except yaml.MarkedYAMLError as exc:
@@ -156,20 +160,21 @@ def load_yaml(path: Path, env: Mapping[str, str], display: str | None = None) ->
         doc.issues.append(ConfigIssue(doc.file, None, None, "", f"invalid YAML: {exc}"))
         return doc
     if root is not None:
-        doc.data = _Converter(doc, env, text).convert(root, ())
+        doc.data = _Converter(doc, env).convert(root, ())
     return doc
 
 
 class _Converter:
-    def __init__(self, doc: Document, env: Mapping[str, str], text: str) -> None:
+    def __init__(self, doc: Document, env: Mapping[str, str]) -> None:
         self.doc = doc
         self.env = env
-        self.text = text
         self.constructor = SafeConstructor()
         self.active: set[int] = set()  # nodes being converted, to catch recursive aliases
 
     def convert(self, node: Node, path: KeyPath) -> Any:
         self.doc.marks[path] = _position(node.start_mark)
+        if isinstance(node, ScalarNode):  # a scalar holds nothing: it cannot recurse
+            return self._scalar(node, path)
         if id(node) in self.active:
             self._issue(path, "recursive YAML alias")
             return None
@@ -177,23 +182,23 @@ class _Converter:
         try:
             if isinstance(node, MappingNode):
                 return self._mapping(node, path)
-            if isinstance(node, SequenceNode):
-                return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
-            return self._scalar(node, path)
+            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
         finally:
             self.active.discard(id(node))
 
-    def _scalar(self, node: Node, path: KeyPath) -> Any:
-        try:
-            value = self.constructor.construct_object(node, deep=True)
-        except yaml.MarkedYAMLError as exc:
-            self._issue(path, f"invalid YAML value: {exc.problem}")
-            return None
+    def _scalar(self, node: ScalarNode, path: KeyPath) -> Any:
+        if node.tag == _STR_TAG:  # what the constructor would make of it, without its detour
+            value: Any = node.value
+        else:
+            try:
+                value = self.constructor.construct_object(node, deep=True)
+            except yaml.MarkedYAMLError as exc:
+                self._issue(path, f"invalid YAML value: {exc.problem}")
+                return None
         if not isinstance(value, str):
             return value
         start, end = node.start_mark, node.end_mark
-        source = self.text[start.index : end.index]
-        self.doc.scalars[path] = (getattr(node, "style", None), start.line, start.column, source)
+        self.doc.scalars[path] = (node.style, start.line, start.column, start.index, end.index)
         return self._interpolate(value, path)
 
     def _mapping(self, node: MappingNode, path: KeyPath) -> dict[str, Any]:

@@ -6,6 +6,12 @@ of leader. On taking the lead the scheduler syncs that set with the config; then
 The poll job sets each feed's next due time. Only one scheduler per Redis leads (a lock with a
 TTL it keeps renewing); a second one stands by and takes over when the leader goes away. The
 scheduler compiles no rules: it needs only `Services`.
+
+A tick's cost is bounded whatever is due: it claims CLAIM_CHUNK feeds a claim (one script, a
+bounded moment of Redis), for CLAIM_BUDGET of claims at most; what is still due is the next
+tick's. Following the config (a reload, or a sync when the health index drifted from the
+config) is a job of its own beside the tick, so that loading a million feeds and syncing them
+holds no tick back.
 """
 
 from __future__ import annotations
@@ -32,7 +38,8 @@ log = logging.getLogger(__name__)
 TICK = 1.0  # seconds between two looks at the due set
 HOUSEKEEPING = 60.0  # seconds between two drains of the history store's outbox
 PRUNE_EVERY = 600.0  # seconds between two retention passes over the history store
-CLAIM_MAX = POLL_BATCH * 20  # feeds claimed in one go (a tick claims until none is due)
+CLAIM_CHUNK = POLL_BATCH * 10  # feeds one claim takes at most: one script, a bounded moment of Redis
+CLAIM_BUDGET = 0.08  # seconds of claims a tick spends at most (one chunk more at the very worst)
 
 
 class FeedScheduler:
@@ -76,6 +83,7 @@ class FeedScheduler:
         sched.add_job(
             self.tick, "interval", seconds=self.tick_seconds, id="tick", next_run_time=datetime.now(UTC)
         )
+        sched.add_job(self.follow_config, "interval", seconds=self.tick_seconds, id="config")
         sched.add_job(self._renew, "interval", seconds=self.lock.ttl / 3, id="leader-lock")
         sched.add_job(self.housekeeping, "interval", seconds=HOUSEKEEPING, id="history")
         self._scheduler = sched
@@ -86,19 +94,30 @@ class FeedScheduler:
     def sync(self) -> None:
         """Make the schedule match the config: new feeds in, removed ones out, shortened intervals."""
         cfg = self.services.config
-        redis = self.services.redis
-        reasons = feeds.schedule_reasons(redis, list(self.services.feeds))
-        plan = {
-            fid: (cfg.interval_for(f), latest_due_in(PollPolicy.of(cfg, f), reasons[fid]))
-            for fid, f in self.services.feeds.items()
-        }
-        added, dropped = schedule.sync_schedule(redis, plan, time.time(), cfg.defaults.poll_jitter)
+        configured = self.services.feeds
+
+        def plan(feed_id: str, why: str | None) -> tuple[float, float | None]:
+            feed = configured[feed_id]
+            return cfg.interval_for(feed), latest_due_in(PollPolicy.of(cfg, feed), why)
+
+        added, dropped = schedule.sync_schedule(
+            self.services.redis, list(configured), plan, time.time(), cfg.defaults.poll_jitter
+        )
         if added or dropped:
             log.info("scheduler: %d feeds added to the schedule, %d dropped", added, dropped)
 
+    def follow_config(self) -> None:
+        """Each second, beside the tick: load the config again when its generation moved on, or
+        sync when the health index drifted from it."""
+        try:
+            if not self.reload_if_changed():
+                self.sync_if_drifted()
+        except Exception as exc:  # Redis away for a moment: the next round tries again
+            log.warning("scheduler: following the config failed: %s: %s", type(exc).__name__, exc)
+
     def reload_if_changed(self) -> bool:
-        """Each tick: load the config again when its generation in Redis moved on, and sync the
-        schedule to it. True when it did."""
+        """Load the config again when its generation in Redis moved on, and sync the schedule to
+        it. True when it did."""
         loaded = self._config_watch.newer(self.services.config.config_path)
         if loaded is None:
             return False
@@ -111,7 +130,7 @@ class FeedScheduler:
     def sync_if_drifted(self) -> bool:
         """Sync again when the health index does not hold as many feeds as the config: a poll
         that was under way when its feed left the config saved the feed after the sync forgot
-        it (or a worker with an older config dropped a feed). One ZCARD a tick. True when it
+        it (or a worker with an older config dropped a feed). One ZCARD a second. True when it
         synced."""
         indexed, configured = feeds.indexed_count(self.services.redis), len(self.services.feeds)
         if indexed == configured:
@@ -121,16 +140,17 @@ class FeedScheduler:
         return True
 
     def tick(self) -> int:
-        """Hand every due feed to a poll job; returns how many."""
-        total = 0
+        """Hand the due feeds to poll jobs, CLAIM_CHUNK a claim, until none is due or the claims
+        took CLAIM_BUDGET (what is still due is the next tick's); returns how many."""
+        total, claiming = 0, 0.0
         try:
-            if not self.reload_if_changed():
-                self.sync_if_drifted()
-            while True:
-                claimed = schedule.claim_due(self.services.redis, time.time(), POLL_LEASE, CLAIM_MAX)
+            while claiming < CLAIM_BUDGET:
+                began = time.perf_counter()
+                claimed = schedule.claim_due(self.services.redis, time.time(), POLL_LEASE, CLAIM_CHUNK)
+                claiming += time.perf_counter() - began
                 enqueue_poll_batches(self.services, claimed)
                 total += len(claimed)
-                if len(claimed) < CLAIM_MAX:
+                if len(claimed) < CLAIM_CHUNK:
                     break
             flush_due(self.services, time.time())
         except Exception as exc:  # Redis away for a moment: the next tick tries again

@@ -15,8 +15,10 @@ Every problem found in any step becomes one ConfigIssue with file, line, column 
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from ..opml import OpmlError, read_opml
 from ..rules.nodes import Node
 from ..rules.people import Person
 from ..yamlsource import Document, KeyPath, load_yaml
+from .checked import CheckedRules
 from .schema import Config, FeedConfig, RuleConfig, RulesFile
 from .templates import template_issues
 from .validation import (
@@ -47,15 +50,42 @@ class Loaded:
 
     config: Config
     # Each rule's parsed query, by rule id, as the loader checked it: the matcher reuses them
-    # instead of parsing every query again.
+    # instead of parsing every query again. Empty when loaded with parse_rules=False from rules
+    # a full load had checked already.
     queries: Mapping[str, Node]
     warnings: Sequence[ConfigIssue]  # valid but almost surely not meant: the config loads anyway
 
 
-def load(path: str | Path, env: Mapping[str, str] | None = None, with_rules: bool = True) -> Loaded:
+def load(
+    path: str | Path, env: Mapping[str, str] | None = None, with_rules: bool = True, parse_rules: bool = True
+) -> Loaded:
     """The validated configuration at `path` (its rules file resolved); ConfigError lists every issue.
-    `with_rules=False`: everything but the rules, which are left out unread (`rules test --rules`)."""
-    env = os.environ if env is None else env
+    `with_rules=False`: everything but the rules, which are left out unread (`rules test --rules`).
+    `parse_rules=False`: for a process that matches no rule (the scheduler): the rules' queries
+    are not parsed (nor their aliases and people checked) when a full load on this machine
+    checked the very same ones with this very code already (`rules_checked`), as `wirewatch
+    run`, `reload` and every worker do before the scheduler loads (pipeline.config.checked);
+    else it is a full load. Either way, no check but of the queries is left out."""
+    with collector_paused():
+        return _load(path, os.environ if env is None else env, with_rules, parse_rules)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """CPython's cycle collector off while a config loads. A load makes millions of objects that
+    all live on (a million feeds: their YAML nodes, dicts, positions and models), and the
+    collector, run again and again as they pile up, walked them all each time: two thirds of the
+    load of a million feeds. Nothing a load makes is a cycle to collect."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _load(path: str | Path, env: Mapping[str, str], with_rules: bool, parse_rules: bool) -> Loaded:
     config_file = Path(path)
     base = config_file.parent
     doc, unreadable = _read(config_file, env, str(config_file))
@@ -110,15 +140,19 @@ def load(path: str | Path, env: Mapping[str, str] | None = None, with_rules: boo
     for raw in raw_people:
         people.update(people_or_empty(raw))
     parsed: dict[str, Node] = {}
-    issues += cross_check(data, doc, rules, rules_doc, aliases, people, parsed)
+    data_dir = Path(os.path.normpath(base.absolute() / config.data_dir.expanduser())) if config else None
+    checked = CheckedRules.of(data_dir, rules, aliases, people) if data_dir is not None else None
+    parse = parse_rules or checked is None or not checked.exists()
+    issues += cross_check(data, doc, rules, rules_doc, aliases, people, parsed if parse else None)
     if config is not None:
         issues += template_issues(config, doc, rules, rules_doc, base)
 
-    if issues or config is None:
+    if issues or config is None or data_dir is None:
         files = [doc.file, rules_doc.file]
         issues.sort(key=lambda i: (files.index(i.file) if i.file in files else 2, i.line or 0, i.column or 0))
         raise ConfigError(issues)
-    data_dir = Path(os.path.normpath(base.absolute() / config.data_dir.expanduser()))
+    if parse and checked is not None:
+        checked.mark()
     config = config.model_copy(
         update={
             "rules": [rule for _, rule in rules],
@@ -129,7 +163,7 @@ def load(path: str | Path, env: Mapping[str, str] | None = None, with_rules: boo
             **({"feeds": feeds_from_file} if feeds_from_file is not None else {}),
         }
     )
-    return Loaded(config, parsed, config_warnings(config, doc, rules, rules_doc))
+    return Loaded(config, parsed, config_warnings(config, doc, rules if parse else [], rules_doc))
 
 
 def load_config(path: str | Path, env: Mapping[str, str] | None = None, with_rules: bool = True) -> Config:
@@ -142,7 +176,11 @@ def load_rules(path: str | Path, env: Mapping[str, str] | None = None) -> RulesF
 
     Sinks are not checked: there is no config to name them (`wirewatch rules test --rules`).
     """
-    env = os.environ if env is None else env
+    with collector_paused():
+        return _load_rules(path, os.environ if env is None else env)
+
+
+def _load_rules(path: str | Path, env: Mapping[str, str]) -> RulesFile:
     file = Path(path)
     doc, unreadable = _read(file, env, str(file))
     if unreadable:

@@ -187,10 +187,10 @@ def cross_check(
     rules_doc: Document,
     aliases: dict[str, list[str]],
     people: dict[str, Person],
-    parsed: dict[str, Node],
+    parsed: dict[str, Node] | None,
 ) -> list[ConfigIssue]:
     """Duplicate feed URLs, sink ids and rule ids, unknown sinks named by rules and notify_sinks,
-    and what check_queries finds."""
+    and what check_queries finds (unless `parsed` is None: the queries were checked already)."""
     issues = []
     for i, j, url in duplicates(data.get("feeds"), "url"):
         issues.append(doc.issue(("feeds", i, "url"), f"duplicate feed URL {url!r} (also feeds[{j}])"))
@@ -215,7 +215,8 @@ def cross_check(
             if sink_id not in known:
                 names = ", ".join(sorted(str(s) for s in known if s is not None)) or "none"
                 issues.append(doc.issue(("notify_sinks", k), f"unknown sink {sink_id!r} (sinks: {names})"))
-    issues += check_queries(doc, rules, rules_doc, aliases, people, parsed)
+    if parsed is not None:
+        issues += check_queries(doc, rules, rules_doc, aliases, people, parsed)
     return issues
 
 

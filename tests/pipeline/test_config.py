@@ -9,13 +9,18 @@ from __future__ import annotations
 import base64
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from pipeline.config import Loaded, format_issues, load, load_config
+from pipeline.config import Loaded, RuleConfig, format_issues, load, load_config
+from pipeline.config.checked import CHECKED_DIR, CheckedRules
 from pipeline.errors import ConfigError, ConfigIssue
 from pipeline.sinks.email import EmailSinkConfig
 from pipeline.sinks.webhook import WebhookSinkConfig
+from pipeline.values import check_http_url, plain_http_host
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "config" / "wirewatch.yaml"
@@ -566,3 +571,88 @@ def test_a_key_left_out_of_its_block_is_said_to_belong_under_it(tmp_path: Path) 
         err.value.issues[1].message
         == "unknown key 'poll_interval'; is it meant to be under 'defaults'? (indent it)"
     )
+
+
+def _with_rules(tmp_path: Path, query: str) -> Path:
+    """A config whose rules file has one rule with this query, and a data_dir that exists."""
+    (tmp_path / "var").mkdir(exist_ok=True)
+    (tmp_path / "rules.yaml").write_text(
+        f"aliases:\n  Kremlin: [Kreml]\nrules:\n  - id: r\n    query: '{query}'\n", "utf-8"
+    )
+    path = tmp_path / "wirewatch.yaml"
+    path.write_text("data_dir: var\nrules: rules.yaml\n", "utf-8")
+    return path
+
+
+def test_parse_rules_false_parses_no_query_a_full_load_checked(tmp_path: Path) -> None:
+    path = _with_rules(tmp_path, "Peskov AND Kremlin")
+    first = load(path, env={}, parse_rules=False)  # nothing checked these rules yet: parsed
+    assert set(first.queries) == {"r"}
+    again = load(path, env={}, parse_rules=False)  # the first load left its mark
+    assert again.queries == {} and again.config.rules == first.config.rules
+    assert set(load(path, env={}).queries) == {"r"}  # a full load parses them whatever marks say
+
+
+def test_parse_rules_false_checks_rules_no_load_checked(tmp_path: Path) -> None:
+    path = _with_rules(tmp_path, "Peskov AND Kremlin")
+    load(path, env={})
+    (tmp_path / "rules.yaml").write_text("rules:\n  - id: r\n    query: 'Peskov AND (Kremlin'\n", "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load(path, env={}, parse_rules=False)
+    [issue] = caught.value.issues
+    assert (issue.line, issue.key) == (3, "rules[0].query") and "column" in issue.message
+    # a changed alias is other rules too: checked again, and its problem found
+    (tmp_path / "rules.yaml").write_text(
+        "aliases:\n  Kremlin: ['bad*x']\nrules:\n  - id: r\n    query: 'Peskov AND Kremlin'\n", "utf-8"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load(path, env={}, parse_rules=False)
+    assert [i.key for i in caught.value.issues] == ["aliases.Kremlin"]
+
+
+def test_a_mark_never_weakens_a_full_load(tmp_path: Path) -> None:
+    """Even a mark made for rules that do not parse (by hand: no load makes one) leaves `load`'s
+    default, which `wirewatch check` and `reload` use, to find their error."""
+    path = _with_rules(tmp_path, "Peskov AND (Kremlin")
+    with pytest.raises(ConfigError):
+        load(path, env={}, parse_rules=False)
+    assert not (tmp_path / "var" / CHECKED_DIR).exists()  # a load that fails leaves no mark
+    rules = [(0, RuleConfig(id="r", query="Peskov AND (Kremlin"))]
+    CheckedRules.of((tmp_path / "var").absolute(), rules, {"Kremlin": ["Kreml"]}, {}).mark()
+    assert load(path, env={}, parse_rules=False).queries == {}  # the mark is taken at its word...
+    with pytest.raises(ConfigError):
+        load(path, env={})  # ...by no full load
+
+
+def test_a_mark_that_does_not_hold_its_digest_is_no_mark(tmp_path: Path) -> None:
+    path = _with_rules(tmp_path, "Peskov")
+    load(path, env={})
+    [mark] = (tmp_path / "var" / CHECKED_DIR).iterdir()
+    mark.write_text("", "ascii")  # a write cut short
+    assert set(load(path, env={}, parse_rules=False).queries) == {"r"}
+    assert mark.read_text("ascii") == mark.name  # made whole again by that load
+
+
+def test_a_config_checked_elsewhere_leaves_no_mark(tmp_path: Path) -> None:
+    path = _with_rules(tmp_path, "Peskov")
+    (tmp_path / "var").rmdir()
+    load(path, env={})
+    assert not (tmp_path / "var").exists()
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(st.sampled_from([*"hpst:/?#@[]%.-_~aZ09 \t\n", "http://", "https://", ":80", ":99999"])).map(
+        "".join
+    )
+)
+@example("http://example.org:65536/a")
+@example("http://Example.ORG:8080/a?b#c")
+def test_plainly_written_urls_are_read_as_urlsplit_reads_them(url: str) -> None:
+    host = plain_http_host(url)
+    if host is None:
+        return
+    parts = urlsplit(url)
+    assert parts.scheme in ("http", "https") and parts.hostname == host
+    assert parts.port is None or 0 <= parts.port <= 65535
+    assert check_http_url(url) == url

@@ -79,6 +79,16 @@ def test_nothing_starts_on_a_bad_config(command: str, tmp_path: Path) -> None:
     assert "WW_TEST_UNSET_VARIABLE" in out.stderr
 
 
+def test_the_scheduler_refuses_a_query_no_full_load_checked(tmp_path: Path) -> None:
+    """The scheduler parses no query a full load checked, but checks the ones none did."""
+    (tmp_path / "var").mkdir()
+    cfg = tmp_path / "wirewatch.yaml"
+    cfg.write_text("data_dir: var\nrules:\n  - id: a\n    query: 'ICC AND (court'\n")
+    out = wirewatch("-c", str(cfg), "scheduler", timeout=30)
+    assert out.returncode == 2
+    assert "rules[0].query" in out.stderr and ":4:" in out.stderr
+
+
 def test_demo_shows_the_seven_expected_alerts() -> None:
     out = wirewatch("demo")
     assert out.returncode == 0, out.stderr

@@ -140,7 +140,7 @@ def test_a_410_retires_the_feed_until_it_is_revived(tmp_path: Path, redis: Redis
     assert fs["retired"] and "HTTP 410" in fs["retired_reason"] and fs["why"] == "retired"
     assert redis.zscore(schedule_store.DUE_KEY, feed_id) is None
     scheduler = FeedScheduler(rt.services)
-    schedule_store.sync_schedule(redis, {feed_id: (300.0, 300.0)}, time.time(), 0)  # what a new leader does
+    scheduler.sync()  # what a new leader does
     assert redis.zscore(schedule_store.DUE_KEY, feed_id) is None  # it stays retired
     with time_machine.travel(timedelta(days=3), tick=True):
         assert scheduler.tick() == 0

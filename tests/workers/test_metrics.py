@@ -215,12 +215,12 @@ def test_feeds_are_counted_by_health_as_they_fail_retire_come_back_and_leave_the
     assert schedule_store.revive_feed(redis, gone.id, time.time())  # ok again until its next poll
     assert _feed_gauges(rt.config, redis) == _gauges(ok=4, unhealthy=1, **{"not polled": 1})
 
-    # Removed from the config (and `wirewatch reload`): at the scheduler's next tick, its sync
+    # Removed from the config (and `wirewatch reload`): when the scheduler sees it, its sync
     # forgets them, and they are counted no more.
     rest = [u for u in urls if u not in (ok0.url, down.url)]
     fewer = load_config(write_config(tmp_path, rest, [], rules=[], unhealthy_after=2))
     advance(redis)
-    scheduler.tick()
+    scheduler.follow_config()
     assert _feed_gauges(fewer, redis) == _gauges(ok=3, **{"not polled": 1})
     assert not redis.exists(feeds_store.feed_key(ok0.id), feeds_store.feed_key(down.id))
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from redis import Redis
 
 from pipeline.polling import PollFailed
-from workers.queueing import enqueue_poll
-from workers.scheduler import FeedScheduler
+from workers.queueing import POLL_BATCH, enqueue_poll
+from workers.scheduler import CLAIM_CHUNK, FeedScheduler
 from workers.store import feeds as feeds_store
 from workers.store import schedule as schedule_store
 from workers.store import seen as seen_store
@@ -92,18 +92,18 @@ def test_a_feed_removed_from_the_config_loses_every_key_of_its_own_at_the_next_s
 
     write_config(tmp_path, [a.url], [])  # b and c removed, then `wirewatch reload`
     advance(redis)
-    scheduler.tick()  # a tick sees the new generation, loads the config and syncs
+    scheduler.follow_config()  # it sees the new generation, loads the config and syncs
     assert redis.exists(feeds_store.feed_key(a.id)) and not redis.exists(feeds_store.feed_key(b.id))
     assert not redis.exists(feeds_store.feed_key(c.id))
     assert {m.decode() for m in redis.zrange(schedule_store.DUE_KEY, 0, -1)} == {a.id}
     assert {m.decode() for m in redis.zrange(feeds_store.HEALTH_KEY, 0, -1)} == {a.id}
     assert [k.decode() for k in redis.keys("ww:feed:*")] == [feeds_store.feed_key(a.id)]
 
-    # A poll of b under way meanwhile saves it after the sync: the next tick sees the index hold
+    # A poll of b under way meanwhile saves it after the sync: the next look sees the index hold
     # more feeds than the config and syncs again.
     save_polls(redis, rt.config, [(b, PollFailed("HTTP 500", retriable=True, http_status=500), 1)])
     assert redis.exists(feeds_store.feed_key(b.id))
-    scheduler.tick()
+    scheduler.follow_config()
     assert [k.decode() for k in redis.keys("ww:feed:*")] == [feeds_store.feed_key(a.id)]
     assert {m.decode() for m in redis.zrange(feeds_store.HEALTH_KEY, 0, -1)} == {a.id}
 
@@ -123,3 +123,129 @@ def test_a_poll_of_a_feed_no_longer_configured_drops_it_and_its_keys(tmp_path: P
     assert redis.zscore(schedule_store.DUE_KEY, b.id) is None
     assert not redis.exists(feeds_store.feed_key(b.id)) and redis.zscore(feeds_store.HEALTH_KEY, b.id) is None
     assert redis.exists(feeds_store.feed_key(a.id)) and redis.zscore(feeds_store.HEALTH_KEY, a.id) == 2
+
+
+def _urls(n: int, first: int = 0) -> list[str]:
+    return [f"http://127.0.0.1:9/f{i}.xml" for i in range(first, first + n)]
+
+
+def _members(redis: Redis, key: str) -> dict[str, float]:
+    return {m.decode(): score for m, score in redis.zrange(key, 0, -1, withscores=True)}
+
+
+GONE = PollFailed("HTTP 410 Gone", retriable=False, gone=True, http_status=410)
+
+
+def test_the_sync_keeps_the_schedule_and_the_index_right_across_its_chunks(
+    tmp_path: Path, redis: Redis
+) -> None:
+    """Feeds added, removed, retired and given shorter intervals on either side of the sync's
+    chunk boundaries (CHUNK feeds a script), at a reload."""
+    n, chunk = 2 * feeds_store.CHUNK + 500, feeds_store.CHUNK  # three chunks
+    urls = _urls(n)
+    path = write_config(tmp_path, [{"url": u, "interval": "1h"} for u in urls], [], rules=[])
+    rt = runtime(path, redis)
+    scheduler = FeedScheduler(rt.services)
+    scheduler.sync()
+    feeds = rt.config.feeds
+    ids = [f.id for f in feeds]
+    assert (
+        set(_members(redis, schedule_store.DUE_KEY))
+        == set(ids)
+        == set(_members(redis, feeds_store.HEALTH_KEY))
+    )
+
+    # Polled: each next due in 50 minutes; three retired by a 410, at chunk edges; the feeds to be
+    # removed polled too, so that they have keys of their own to lose.
+    later = time.time() + 3000
+    redis.zadd(schedule_store.DUE_KEY, dict.fromkeys(ids, later))
+    retired = [feeds[chunk - 1], feeds[chunk], feeds[2 * chunk]]
+    removed = [feeds[i] for i in (0, chunk - 2, chunk + 1, 2 * chunk + 1, n - 1)]
+    save_polls(redis, rt.config, [(f, GONE, 0) for f in retired])
+    save_polls(
+        redis, rt.config, [(f, PollFailed("HTTP 500", retriable=True, http_status=500), 0) for f in removed]
+    )
+    redis.zadd(schedule_store.DUE_KEY, {f.id: later for f in removed})
+    shortened = {urls[i] for i in range(chunk - 4, chunk + 4)} - {f.url for f in retired + removed}
+
+    kept = [u for u in urls if u not in {f.url for f in removed}]
+    added = _urls(3, first=n)
+    entries = [{"url": u, "interval": "10m" if u in shortened else "1h"} for u in kept]
+    entries[chunk:chunk] = [{"url": added[0]}]  # one new feed in the middle, two at the end
+    entries += [{"url": u} for u in added[1:]]
+    write_config(tmp_path, entries, [], rules=[], poll_jitter="30s")
+    advance(redis)
+    before = time.time()
+    scheduler.follow_config()
+    after = time.time()
+
+    config = scheduler.services.config
+    by_url = {f.url: f.id for f in config.feeds}
+    due = _members(redis, schedule_store.DUE_KEY)
+    index = _members(redis, feeds_store.HEALTH_KEY)
+    assert set(index) == set(by_url.values())  # every configured feed, the retired ones too
+    assert set(due) == set(by_url.values()) - {f.id for f in retired}
+    assert all(index[f.id] == feeds_store.RETIRED for f in retired)
+    for f in removed:
+        assert not redis.exists(feeds_store.feed_key(f.id)) and f.id not in due and f.id not in index
+    for url in shortened:
+        assert due[by_url[url]] <= after + 600  # brought forward: due within its new interval
+    for url in added:
+        assert before <= due[by_url[url]] <= after + 30  # new: due within the spread
+    untouched = set(kept) - shortened - {f.url for f in retired}
+    assert all(due[by_url[u]] == later for u in untouched)
+
+
+def test_the_sync_forgets_thousands_of_removed_feeds_and_strays(tmp_path: Path, redis: Redis) -> None:
+    """More feeds than a chunk leave at once; a stray in the schedule alone (no index entry) and
+    one in the index alone go too."""
+    n = feeds_store.CHUNK * 2 + 10
+    rt = runtime(write_config(tmp_path, _urls(n), [], rules=[]), redis)
+    scheduler = FeedScheduler(rt.services)
+    scheduler.sync()
+    save_polls(
+        redis,
+        rt.config,
+        [(f, PollFailed("HTTP 500", retriable=True, http_status=500), 0) for f in rt.config.feeds],
+    )
+    redis.zadd(schedule_store.DUE_KEY, {"stray-due": 0})
+    redis.zadd(feeds_store.HEALTH_KEY, {"stray-index": 0})
+    write_config(tmp_path, _urls(10), [], rules=[])
+    advance(redis)
+    scheduler.follow_config()
+    kept = {f.id for f in scheduler.services.config.feeds}
+    assert len(kept) == 10
+    assert (
+        set(_members(redis, schedule_store.DUE_KEY)) == kept == set(_members(redis, feeds_store.HEALTH_KEY))
+    )
+    assert {k.decode() for k in redis.keys("ww:feed:*")} == {feeds_store.feed_key(f) for f in kept}
+
+
+def test_a_tick_hands_every_due_feed_to_one_poll_job_claim_by_bounded_claim(
+    tmp_path: Path, redis: Redis
+) -> None:
+    n = CLAIM_CHUNK * 2 + 7
+    rt = runtime(write_config(tmp_path, _urls(n), [], rules=[]), redis)
+    scheduler = FeedScheduler(rt.services)
+    scheduler.sync()  # every feed due now (poll_jitter 0)
+    leased = [fid for fid, _due in schedule_store.claim_due(redis, time.time(), 60, 5)]
+    assert len(leased) == 5  # a claim takes its limit at most
+    while scheduler.tick():  # a tick claims what its budget allows; the next ones the rest
+        pass
+    batches = [job.args[0] for job in rt.queues.feeds.jobs]
+    polled = [fid for batch in batches for fid, _due in batch]
+    assert sorted(polled + leased) == sorted(f.id for f in rt.config.feeds)  # each once
+    assert all(len(batch) <= POLL_BATCH for batch in batches)
+
+
+def test_the_tick_loads_no_config_and_follow_config_does(tmp_path: Path, redis: Redis) -> None:
+    """The tick only claims: a reload (a million feeds loaded and synced) holds no tick back."""
+    rt = runtime(write_config(tmp_path, _urls(2), [], rules=[]), redis)
+    scheduler = FeedScheduler(rt.services)
+    scheduler.sync()
+    write_config(tmp_path, _urls(3), [], rules=[])
+    advance(redis)
+    scheduler.tick()
+    assert len(scheduler.services.feeds) == 2 and redis.zcard(schedule_store.DUE_KEY) == 2
+    scheduler.follow_config()
+    assert len(scheduler.services.feeds) == 3 and redis.zcard(schedule_store.DUE_KEY) == 3

@@ -156,7 +156,9 @@ def scheduler(state: CliState, metrics_listen: str | None) -> None:
     # pay for importing it (about 10% of `wirewatch`'s start-up).
     from ..scheduler import FeedScheduler
 
-    cfg = load_or_exit(state.config_path, warn=True)
+    # The scheduler matches no rule: its queries are parsed only when no full load (`run`'s, a
+    # worker's, `reload`'s) checked these very rules before (about half the load of a million).
+    cfg = load_or_exit(state.config_path, warn=True, parse_rules=False)
     sched = FeedScheduler(Services(cfg, connect(redis_url_or_exit(cfg))))
     prepare_history(sched.services)
     if not os.environ.get(metrics.MULTIPROC_ENV):  # under `run`, run serves

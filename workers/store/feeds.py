@@ -17,7 +17,8 @@ feeds by health and the status page lists the worst first in a few commands, not
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from redis import Redis
@@ -95,12 +96,13 @@ def health_score(decision: PollDecision) -> int | None:
 
 # KEYS[1] the index, KEYS[2..] the feeds' hashes, ARGV the feeds' ids: each feed's score as its
 # hash says, atomically (a poll saving meanwhile writes its own score after its hash, so the
-# index ends right either way). Returns the ids of the retired ones.
+# index ends right either way). Returns the ids of the retired ones, and each feed's `why` ('' for
+# none) in the order of ARGV: what the scheduler's sync needs of the hash, read on the way.
 _REINDEX = """
-local retired = {}
+local retired, why = {}, {}
 for i = 2, #KEYS do
   local id = ARGV[i - 1]
-  local f = redis.call('hmget', KEYS[i], 'retired', 'errors', 'last_poll')
+  local f = redis.call('hmget', KEYS[i], 'retired', 'errors', 'last_poll', 'why')
   if f[1] then
     redis.call('zadd', KEYS[1], -1, id)
     table.insert(retired, id)
@@ -109,24 +111,37 @@ for i = 2, #KEYS do
   else
     redis.call('zadd', KEYS[1], -2, id)
   end
+  why[i - 1] = f[4] or ''
 end
-return retired
+return {retired, why}
 """
 
 
-def reindex(redis: Redis, feed_ids: Sequence[str]) -> set[str]:
+@dataclass(frozen=True)
+class Indexed:
+    """What `reindex` read of the feeds' hashes on the way."""
+
+    retired: set[str]
+    reasons: dict[str, str | None]  # why each feed is due when it is (`polling.Schedule.why`)
+
+
+def reindex(redis: Redis, feed_ids: Sequence[str]) -> Indexed:
     """Put these feeds in the health index as their hashes say (a feed without a hash as not
-    polled), CHUNK feeds a script; the retired ones."""
+    polled), CHUNK feeds a script: no script holds Redis for more than a moment."""
     retired: set[str] = set()
+    reasons: dict[str, str | None] = {}
     for part in chunks(feed_ids):
-        found = redis.eval(_REINDEX, 1 + len(part), HEALTH_KEY, *(feed_key(f) for f in part), *part)
+        found, why = redis.eval(_REINDEX, 1 + len(part), HEALTH_KEY, *(feed_key(f) for f in part), *part)
         retired.update(to_str(r) or "" for r in found)
-    return retired
+        reasons.update((fid, to_str(w) or None) for fid, w in zip(part, why, strict=True))
+    return Indexed(retired, reasons)
 
 
-def indexed_feeds(redis: Redis) -> set[str]:
-    """Every feed in the health index (the scheduler's sync: what to forget)."""
-    return {to_str(m) or "" for m in redis.zrange(HEALTH_KEY, 0, -1)}
+def scan_indexed(redis: Redis) -> Iterator[str]:
+    """Every feed in the health index, CHUNK or so a command (ZSCAN: none walks the whole index,
+    and a feed in it from start to end is listed, once or more)."""
+    for member, _score in redis.zscan_iter(HEALTH_KEY, count=CHUNK):
+        yield to_str(member) or ""
 
 
 def indexed_count(redis: Redis) -> int:
@@ -200,16 +215,4 @@ def feed_states(redis: Redis, feed_ids: Iterable[str]) -> dict[str, dict[str, st
             raws: list[dict[Any, Any]] = pipe.execute()
         for fid, raw in zip(part, raws, strict=True):
             out[fid] = {to_str(k) or "": to_str(v) or "" for k, v in raw.items()}
-    return out
-
-
-def schedule_reasons(redis: Redis, feed_ids: Sequence[str]) -> dict[str, str | None]:
-    """Why each feed is due when it is (see `polling.Schedule.why`), CHUNK feeds a round trip."""
-    out: dict[str, str | None] = {}
-    for part in chunks(feed_ids):
-        with redis.pipeline(transaction=False) as pipe:
-            for fid in part:
-                pipe.hget(feed_key(fid), "why")
-            reasons = pipe.execute()
-        out.update((fid, to_str(why)) for fid, why in zip(part, reasons, strict=True))
     return out

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 
 from redis import Redis
 from redis.client import Pipeline
@@ -22,35 +23,82 @@ return due
 """
 
 
+# Per feed of a chunk, from `plan(feed id, why it is due when it is)`: its interval, and the
+# latest it may be due from now (None: leave its time be).
+Plan = Callable[[str, str | None], tuple[float, float | None]]
+
+
 def sync_schedule(
-    redis: Redis, feeds: Mapping[str, tuple[float, float | None]], now: float, spread: float
+    redis: Redis, feed_ids: Sequence[str], plan: Plan, now: float, spread: float
 ) -> tuple[int, int]:
-    """Make the due set hold exactly these feeds but the retired ones. Each feed maps to (its
-    interval, the latest it may be due from now or None). A new feed is due within `spread`
-    seconds (its interval at most) so that a first round does not start all at once; a feed due
-    later than its latest (its interval was shortened) is brought forward; one no longer
-    configured is dropped, and every key of its own deleted (`feeds.forget`). The health index
-    is built again from the feeds' hashes on the way (`feeds.reindex`). Returns (added, dropped)."""
-    known = {to_str(m) or "" for m in redis.zrange(DUE_KEY, 0, -1)}
-    removed = sorted((known | feed_store.indexed_feeds(redis)) - set(feeds))
-    if removed:
+    """Make the due set hold exactly these feeds but the retired ones, CHUNK feeds at a time: a
+    script and a pipeline of three commands a chunk, so that no command walks the schedule and
+    the polls and claims of other processes are served between two chunks. A new feed is due
+    within `spread` seconds (its interval at most) of when its chunk is written, so that a first
+    round does not start all at once; a feed due later than its latest (its interval was
+    shortened) is brought forward. The health index is built again from the feeds' hashes on the
+    way (`feeds.reindex`, which reads why each is due when it is for `plan`). A feed no longer
+    configured is dropped, and every key of its own deleted (`feeds.forget`). Returns (added,
+    dropped)."""
+    began = time.perf_counter()
+    added = dropped = scheduled = 0
+    for part in feed_store.chunks(feed_ids):
+        indexed = feed_store.reindex(redis, part)
+        at = now + time.perf_counter() - began
+        first: dict[str, float] = {}
+        latest: dict[str, float] = {}
+        for fid in part:
+            if fid in indexed.retired:
+                continue
+            interval, late = plan(fid, indexed.reasons[fid])
+            first[fid] = at + random.uniform(0, min(spread, interval))
+            if late is not None:
+                latest[fid] = at + late
         with redis.pipeline(transaction=False) as pipe:
-            feed_store.forget(pipe, removed)
-            pipe.execute()
-    retired = feed_store.reindex(redis, list(feeds))
-    wanted = set(feeds) - retired
-    gone = known - wanted
-    with redis.pipeline(transaction=False) as pipe:
-        for part in feed_store.chunks(sorted(wanted)):  # a command per CHUNK feeds, not per feed
-            first = {fid: now + random.uniform(0, min(spread, feeds[fid][0])) for fid in part}
-            pipe.zadd(DUE_KEY, first, nx=True)
-            latest = {fid: now + at for fid in part if (at := feeds[fid][1]) is not None}
+            if first:
+                pipe.zadd(DUE_KEY, first, nx=True)  # mapping: ZADD takes what it is given
             if latest:
                 pipe.zadd(DUE_KEY, latest, lt=True)
-        if gone:
-            pipe.zrem(DUE_KEY, *gone)
-        pipe.execute()
-    return len(wanted - known), len(gone)
+            if indexed.retired:
+                pipe.zrem(DUE_KEY, *indexed.retired)
+            done = pipe.execute()
+        added += int(done[0]) if first else 0
+        dropped += int(done[-1]) if indexed.retired else 0
+        scheduled += len(first)
+    return added, dropped + _drop_unconfigured(redis, feed_ids, scheduled)
+
+
+def _drop_unconfigured(redis: Redis, feed_ids: Sequence[str], scheduled: int) -> int:
+    """Forget the feeds the schedule or the health index holds but the config does not. Once
+    every configured feed is in both, they hold none other when they hold no more than that
+    (`scheduled`: the configured feeds that are not retired): two counts, and the schedule or
+    the index is only read through (ZSCAN) when it holds more. Returns how many left the
+    schedule."""
+    with redis.pipeline(transaction=False) as pipe:
+        pipe.zcard(DUE_KEY)
+        pipe.zcard(feed_store.HEALTH_KEY)
+        in_schedule, in_index = pipe.execute()
+    if in_schedule == scheduled and in_index == len(feed_ids):
+        return 0
+    configured = set(feed_ids)
+    gone = set() if in_schedule == scheduled else {f for f in scan_due(redis) if f not in configured}
+    unindexed = (
+        set()
+        if in_index == len(feed_ids)
+        else {f for f in feed_store.scan_indexed(redis) if f not in configured}
+    )
+    for part in feed_store.chunks(sorted(gone | unindexed)):
+        with redis.pipeline(transaction=False) as pipe:
+            pipe.zrem(DUE_KEY, *part)
+            feed_store.forget(pipe, part)
+            pipe.execute()
+    return len(gone)
+
+
+def scan_due(redis: Redis) -> Iterator[str]:
+    """Every feed in the schedule, CHUNK or so a command (ZSCAN, as `feeds.scan_indexed`)."""
+    for member, _score in redis.zscan_iter(DUE_KEY, count=feed_store.CHUNK):
+        yield to_str(member) or ""
 
 
 def claim_due(redis: Redis, now: float, lease: float, limit: int) -> list[tuple[str, float]]:
