@@ -13,6 +13,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,21 @@ from workers.demo.site import QuietServer, respond
 ROOT = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
 
+
+@dataclass(frozen=True)
+class Trickle:
+    """A body sent as a slow publisher does: `head` at once, then a byte every `every` seconds,
+    until the client gives up (its fetch deadline: 2 x fetch_timeout); `sent` is told when."""
+
+    head: bytes
+    every: float = 1.0
+    sent: Callable[[float], None] | None = None  # called with the time the client went away
+
+
 # path, request headers -> status, response headers, body. The headers hold one of the server's
 # own too: x-arrived, when the request came (time.time(): the connection's accept for its first
 # request, else the read of its request line), before any thread of this process waited its turn.
-Answer = Callable[[str, dict[str, str]], tuple[int, dict[str, str], bytes]]
+Answer = Callable[[str, dict[str, str]], tuple[int, dict[str, str], bytes | Trickle]]
 ARRIVED = "x-arrived"
 
 
@@ -57,7 +69,11 @@ def serve(answer: Answer, addresses: Sequence[str] = ("127.0.0.1",)) -> Threadin
         def do_GET(self) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
             headers[ARRIVED], self.arrived = str(self.arrived or time.time()), None
-            respond(self, *answer(self.path, headers))
+            status, out, body = answer(self.path, headers)
+            if isinstance(body, Trickle):
+                _trickle(self, status, out, body)
+            else:
+                respond(self, status, out, body)
 
     class Server(QuietServer):
         def process_request(self, request: Any, client_address: Any) -> None:
@@ -70,6 +86,24 @@ def serve(answer: Answer, addresses: Sequence[str] = ("127.0.0.1",)) -> Threadin
     if len(addresses) > 1:
         _listen_also(server, addresses[1:])
     return server
+
+
+def _trickle(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: Trickle) -> None:
+    handler.send_response(status)
+    for k, v in headers.items():
+        handler.send_header(k, v)
+    handler.send_header("Content-Length", str(len(body.head) + 1_000_000))  # never all of it
+    handler.end_headers()
+    handler.close_connection = True
+    try:
+        handler.wfile.write(body.head)
+        while True:
+            handler.wfile.flush()
+            time.sleep(body.every)
+            handler.wfile.write(b" ")
+    except OSError:  # the client went away
+        if body.sent is not None:
+            body.sent(time.time())
 
 
 def _listen_also(server: ThreadingHTTPServer, addresses: Sequence[str]) -> None:
