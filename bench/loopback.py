@@ -1,14 +1,19 @@
-"""What the benches share: a keep-alive HTTP server on 127.0.0.1 whose answers a function
-gives, and `wirewatch run` started on a config (embedded Redis), with the CPU of its processes."""
+"""What the benches share: a keep-alive HTTP server on 127.0.0.1 (or on many loopback
+addresses, one port) whose answers a function gives, and `wirewatch run` started on a config
+(embedded Redis), with the CPU of its processes."""
 
 from __future__ import annotations
 
 import os
+import selectors
+import socket
 import subprocess
 import sys
 import threading
+import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -20,26 +25,113 @@ from workers.demo.site import QuietServer, respond
 ROOT = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
 
-# path, request headers -> status, response headers, body
-Answer = Callable[[str, dict[str, str]], tuple[int, dict[str, str], bytes]]
+
+@dataclass(frozen=True)
+class Trickle:
+    """A body sent as a slow publisher does: `head` at once, then a byte every `every` seconds,
+    until the client gives up (its fetch deadline: 2 x fetch_timeout); `sent` is told when."""
+
+    head: bytes
+    every: float = 1.0
+    sent: Callable[[float], None] | None = None  # called with the time the client went away
 
 
-def serve(answer: Answer) -> ThreadingHTTPServer:
-    """A started server (HTTP/1.1, so clients keep their connections); `.shutdown()` stops it."""
+# path, request headers -> status, response headers, body. The headers hold one of the server's
+# own too: x-arrived, when the request came (time.time(): the connection's accept for its first
+# request, else the read of its request line), before any thread of this process waited its turn.
+Answer = Callable[[str, dict[str, str]], tuple[int, dict[str, str], bytes | Trickle]]
+ARRIVED = "x-arrived"
+
+
+def serve(answer: Answer, addresses: Sequence[str] = ("127.0.0.1",)) -> ThreadingHTTPServer:
+    """A started server (HTTP/1.1, so clients keep their connections) listening on these
+    addresses, one port for all (`.server_address[1]`); `.shutdown()` stops it. Linux routes all
+    of 127.0.0.0/8 to the loopback interface, so every 127.x.y.z is an address of its own here,
+    as publishers' hosts are, without listening on any outside interface."""
+    accepted: dict[int, float] = {}  # a new connection's socket -> when it was accepted
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        arrived: float | None = None
+
+        def setup(self) -> None:
+            super().setup()
+            self.arrived = accepted.pop(self.connection.fileno(), None)
+
+        def parse_request(self) -> bool:
+            if self.arrived is None:  # a later request of a kept connection
+                self.arrived = time.time()
+            return super().parse_request()
 
         def log_message(self, format: str, *args: object) -> None:
             pass
 
         def do_GET(self) -> None:
-            respond(self, *answer(self.path, {k.lower(): v for k, v in self.headers.items()}))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            headers[ARRIVED], self.arrived = str(self.arrived or time.time()), None
+            status, out, body = answer(self.path, headers)
+            if isinstance(body, Trickle):
+                _trickle(self, status, out, body)
+            else:
+                respond(self, status, out, body)
 
-    server = QuietServer(("127.0.0.1", 0), Handler)
+    class Server(QuietServer):
+        def process_request(self, request: Any, client_address: Any) -> None:
+            accepted[request.fileno()] = time.time()
+            super().process_request(request, client_address)
+
+    server = Server((addresses[0], 0), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    if len(addresses) > 1:
+        _listen_also(server, addresses[1:])
     return server
+
+
+def _trickle(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: Trickle) -> None:
+    handler.send_response(status)
+    for k, v in headers.items():
+        handler.send_header(k, v)
+    handler.send_header("Content-Length", str(len(body.head) + 1_000_000))  # never all of it
+    handler.end_headers()
+    handler.close_connection = True
+    try:
+        handler.wfile.write(body.head)
+        while True:
+            handler.wfile.flush()
+            time.sleep(body.every)
+            handler.wfile.write(b" ")
+    except OSError:  # the client went away
+        if body.sent is not None:
+            body.sent(time.time())
+
+
+def _listen_also(server: ThreadingHTTPServer, addresses: Sequence[str]) -> None:
+    """Accept connections on these addresses too (the server's port) and hand them to the
+    server's handler threads: one thread waits on every socket, not a serve_forever each."""
+    port = server.server_address[1]
+    chooser = selectors.DefaultSelector()
+    for address in addresses:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((address, port))
+        sock.listen(128)
+        sock.setblocking(False)
+        chooser.register(sock, selectors.EVENT_READ)
+
+    def accept() -> None:
+        while True:
+            for key, _ in chooser.select():
+                listener = key.fileobj
+                assert isinstance(listener, socket.socket)
+                try:
+                    conn, peer = listener.accept()
+                except BlockingIOError:
+                    continue
+                conn.setblocking(True)
+                server.process_request(conn, peer)
+
+    threading.Thread(target=accept, daemon=True).start()
 
 
 def run_wirewatch(tmp: str, config: dict[str, Any], workers: int) -> subprocess.Popen[bytes]:

@@ -1,8 +1,12 @@
-"""Polling at scale: N feeds on 127.0.0.1, all due every minute, under `wirewatch run`. One JSON line.
+"""Polling at scale: N feeds, all due every minute, under `wirewatch run`. One JSON line.
 
-    python bench/poll.py [--feeds 10000] [--window 300] [--workers 2]
+    python bench/poll.py [--feeds 10000] [--window 300] [--workers 2] [--hosts 0]
                          [--share-200 0.0] [--share-slow 0.0] [--share-429 0.0] [--share-500 0.0]
                          [--mixed]
+
+Without --hosts every feed is on 127.0.0.1, standing in for many publishers, with no host delay.
+--hosts N spreads them over N loopback addresses (127.0.0.2 and up, feed n on the (n mod N)th),
+as real feeds are spread over publishers, under the default politeness (host_delay 1 s).
 
 The feeds answer 304 to a matching ETag (a share answers 200 with a fresh item, 429 or 500, or
 takes 3 s). The run gets an embedded Redis (REDIS_URL unset) and no rules or sinks, so the figure
@@ -15,6 +19,10 @@ minutes is measured:
     max_gap_s                   the longest time between two polls of one feed
     cpu_per_wall_s              CPU seconds of every wirewatch process (Redis included) per second
     redis_bytes_per_feed        Redis used_memory / feeds
+    min_host_gap_s              the shortest time between two requests to one host (by the Host
+                                they named, as they came: a new connection's accept, a kept
+                                one's request line), over the whole run, first round included
+    host_gaps_under_delay       how many such gaps were shorter than the host's delay (--hosts)
 
 --mixed: feeds that misbehave all along, by their number: 1% answer 429 with Retry-After: 300,
 1% answer 500, 0.5% answer 410 Gone, 0.5% answer 301 to a new URL (which then answers 304).
@@ -30,6 +38,7 @@ The figures then count only the other 97% as "every round", and add:
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import itertools
 import json
 import random
@@ -45,10 +54,12 @@ from redis import Redis
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.loopback import run_wirewatch, serve, tree_cpu  # noqa: E402
+from bench.loopback import ARRIVED, run_wirewatch, serve, tree_cpu  # noqa: E402
 from workers.services import embedded_running_at as running_at  # noqa: E402
 
 RETRY_AFTER = 300  # seconds a --mixed 429 feed asks for
+HOST_DELAY = 1.0  # the default host_delay, which applies under --hosts
+FIRST_HOST = ipaddress.IPv4Address("127.0.0.2")
 
 
 def misbehaviour(n: int) -> str | None:
@@ -60,21 +71,36 @@ class FeedSite:
     """Feeds /f/<n>.xml (and /m/<n>.xml, where --mixed moves some); each request's time is kept
     per feed."""
 
-    def __init__(self, shares: dict[str, float], mixed: bool = False, seed: int = 7) -> None:
+    def __init__(
+        self, shares: dict[str, float], hosts: list[str], mixed: bool = False, seed: int = 7
+    ) -> None:
         self.mixed = mixed
+        self.hosts = hosts
+        self.by_host: dict[str, list[float]] = defaultdict(list)  # Host header -> request times
         self.events: list[tuple[int, str, float, int]] = []  # (feed, path kind, when, status), --mixed
         self.polls: dict[int, list[float]] = defaultdict(list)
         self.answers: list[tuple[float, int]] = []  # (when, status) of every request
         self.lock = threading.Lock()
         self.shares = shares
         self.random = random.Random(seed)
-        self.server = serve(lambda path, headers: self.answer(path, headers.get("if-none-match")))
+        self.server = serve(
+            lambda path, headers: self.answer(
+                path, headers.get("host", ""), headers.get("if-none-match"), float(headers[ARRIVED])
+            ),
+            hosts,
+        )
         self.port = self.server.server_address[1]
 
-    def answer(self, path: str, etag: str | None) -> tuple[int, dict[str, str], bytes]:
+    def url(self, n: int) -> str:
+        return f"http://{self.hosts[n % len(self.hosts)]}:{self.port}/f/{n}.xml"
+
+    def answer(
+        self, path: str, host: str, etag: str | None, arrived: float
+    ) -> tuple[int, dict[str, str], bytes]:
         n = int(path.rsplit("/", 1)[1].split(".")[0])
         with self.lock:
-            self.polls[n].append(time.time())
+            self.polls[n].append(arrived)
+            self.by_host[host].append(arrived)
             roll = self.random.random()
         odd = misbehaviour(n) if self.mixed and path.startswith("/f/") else None
         if odd is not None:
@@ -122,22 +148,22 @@ def main() -> None:
     ap.add_argument("--window", type=float, default=300.0, help="seconds measured after the first round")
     ap.add_argument("--interval", type=float, default=60.0)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--hosts", type=int, default=0, help="loopback addresses the feeds are spread over")
     for share in ("200", "slow", "429", "500"):
         ap.add_argument(f"--share-{share}", type=float, default=0.0)
     ap.add_argument("--mixed", action="store_true", help="1%% 429, 1%% 500, 0.5%% 410, 0.5%% 301, all along")
     args = ap.parse_args()
     shares = {k: getattr(args, f"share_{k}") for k in ("200", "slow", "429", "500")}
-    site = FeedSite(shares, mixed=args.mixed)
+    hosts = [str(FIRST_HOST + i) for i in range(args.hosts)] or ["127.0.0.1"]
+    site = FeedSite(shares, hosts, mixed=args.mixed)
     with tempfile.TemporaryDirectory(prefix="ww-bench-", dir="/tmp") as tmp:
         cfg = {
-            "defaults": {"poll_jitter": "0s"},
-            # every feed is on 127.0.0.1, standing in for many publishers: no per-host delay
-            "hosts": {"127.0.0.1": {"delay": "0s", "max_requests": 4}},
+            "defaults": {"poll_jitter": "0s", "host_delay": f"{HOST_DELAY}s"},
+            # without --hosts every feed is on 127.0.0.1, standing in for many publishers: no
+            # per-host delay there; with --hosts the default politeness applies
+            "hosts": {} if args.hosts else {"127.0.0.1": {"delay": "0s", "max_requests": 4}},
             # pinned: every feed due every interval, the load the ingest issue set
-            "feeds": [
-                {"url": f"http://127.0.0.1:{site.port}/f/{n}.xml", "interval": f"{args.interval}s"}
-                for n in range(args.feeds)
-            ],
+            "feeds": [{"url": site.url(n), "interval": f"{args.interval}s"} for n in range(args.feeds)],
             "rules": [],
             "sinks": [],
         }
@@ -168,6 +194,7 @@ def main() -> None:
         for when, status in site.answers:
             if t0 <= when < t1:
                 statuses[status] += 1
+        host_gaps = [b - a for ts in site.by_host.values() for a, b in itertools.pairwise(sorted(ts))]
     polls = sum(len(v) for v in in_window.values())
     rounds = int(args.window // args.interval)
     healthy = [n for n in range(args.feeds) if not (args.mixed and misbehaviour(n))]
@@ -181,6 +208,7 @@ def main() -> None:
                 "feeds": args.feeds,
                 "interval_s": args.interval,
                 "workers": args.workers,
+                "hosts": args.hosts,
                 "shares": shares,
                 "first_round_s": round(first_round, 1),
                 "window_s": round(t1 - t0, 1),
@@ -191,6 +219,8 @@ def main() -> None:
                 "max_gap_s": round(max(gaps), 1) if gaps else None,
                 "cpu_per_wall_s": round((cpu1 - cpu0) / (t1 - t0), 3),
                 "redis_bytes_per_feed": round(used / args.feeds),
+                "min_host_gap_s": round(min(host_gaps), 3) if host_gaps else None,
+                "host_gaps_under_delay": sum(1 for g in host_gaps if g < HOST_DELAY) if args.hosts else None,
                 **extra,
             }
         )

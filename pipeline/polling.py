@@ -305,7 +305,7 @@ def schedule(
             delay = min(policy.max_backoff, max(interval, doubled) * rng.uniform(0.8, 1.2))
             return Schedule(_awake(now + delay, cadence.skip_hours), delay, "backoff")
         case Deferred(wait=wait):
-            return Schedule(now + wait, interval, "host delay")
+            return Schedule(now + wait, interval, HOST_DELAY)
         case NotModified() | FeedEntries():
             spread = min(policy.jitter, interval / 2)
             due = max(now + 1, due_at + interval + rng.uniform(-spread, spread) / 2)
@@ -314,7 +314,8 @@ def schedule(
             assert_never(outcome)
 
 
-HEALTHY_REASONS = frozenset({"pinned", "adaptive", "start", "host delay"})
+HOST_DELAY = "host delay"  # why a feed is due later than it would be: its host's slots are taken
+HEALTHY_REASONS = frozenset({"pinned", "adaptive", "start", HOST_DELAY})
 Health = Literal["ok", "backing off", "unhealthy", "retired", "not polled"]
 
 

@@ -2,9 +2,11 @@
 Each job's id scheme and retry policy sit here, beside it; a delivery's are in workers.delivery,
 which uses `enqueue_unique` and `schedule_job` from here.
 
-poll-<hash of feeds and due times>   one batch of due feeds (`poll_feeds`). A feed is only in
-                                     a batch while leased in ww:due, so at most one poll of it
-                                     is in flight; a lost batch is retried once by RQ
+poll-<hash of feeds and due times>   one batch of due feeds with their hosts' slots
+                                     (`poll_feeds`, workers.planning), slots at most POLL_SPAN
+                                     apart. A feed is only in a batch while leased in ww:due, so
+                                     at most one poll of it is in flight; a lost batch is
+                                     retried once by RQ
 articles-<hash of entry keys>        a batch of new entries (`process_articles`); a page
                                      that may load later comes back alone, with attempt + 1
 deliver-<delivery id>                one delivery per (alert, digest or notice, sink): see
@@ -31,13 +33,15 @@ from rq.job import Job, JobStatus
 from pipeline.config import FeedConfig
 from pipeline.models import Entry, short_hash
 
+from .planning import Planned, plan_polls
 from .retries import retry_policy
 from .services import Services
 from .store import schedule
 
 log = logging.getLogger(__name__)
 
-POLL_BATCH = 100  # feeds per poll job
+POLL_BATCH = 100  # feeds per poll job, at most
+POLL_SPAN = 0.5  # seconds between a poll job's first and last slot, at most: it holds a worker as long
 POLL_TIMEOUT = 300  # seconds: a batch waits for its slowest fetch, each bounded by fetch_timeout
 POLL_LEASE = 600.0  # seconds a claimed feed stays out of the schedule unless its batch reports back
 ARTICLE_BATCH = 8  # entries per article job
@@ -86,17 +90,17 @@ def schedule_job(queue: Queue, delay: float, func: str, args: tuple[object, ...]
     return True
 
 
-def enqueue_poll_batches(services: Services, due: Sequence[tuple[str, float]]) -> int:
-    """One poll job per POLL_BATCH of claimed (feed id, due time) pairs; returns the jobs made."""
+def enqueue_poll_batches(services: Services, planned: Sequence[Planned]) -> int:
+    """Poll jobs for planned (feed id, due time, slot) triples, in order of slot: POLL_BATCH
+    feeds to a job at most, whose slots lie within POLL_SPAN; returns the jobs made."""
     jobs = 0
-    for start in range(0, len(due), POLL_BATCH):
-        batch = [[feed_id, due_at] for feed_id, due_at in due[start : start + POLL_BATCH]]
-        job_id = "poll-" + short_hash(*(f"{fid}@{at}" for fid, at in batch))
+    for batch in _by_slot(planned):
+        job_id = "poll-" + short_hash(*(f"{fid}@{at}" for fid, at, _ in batch))
         jobs += enqueue_unique(
             services.queues.feeds,
             job_id,
             "workers.jobs.poll_feeds",
-            (batch,),
+            ([list(p) for p in batch],),
             timeout=POLL_TIMEOUT,
             result_ttl=0,
             failure_ttl=FAILED_POLL_KEPT,
@@ -106,21 +110,32 @@ def enqueue_poll_batches(services: Services, due: Sequence[tuple[str, float]]) -
     return jobs
 
 
+def _by_slot(planned: Sequence[Planned]) -> list[list[Planned]]:
+    batches: list[list[Planned]] = []
+    for p in sorted(planned, key=lambda p: p[2]):
+        if not batches or len(batches[-1]) >= POLL_BATCH or p[2] - batches[-1][0][2] > POLL_SPAN:
+            batches.append([])
+        batches[-1].append(p)
+    return batches
+
+
 def enqueue_poll(services: Services, feeds: Sequence[FeedConfig]) -> int:
-    """Poll these feeds now, unless a poll of them is in flight (or a retry is pending);
-    returns how many were handed to a poll job."""
+    """Poll these feeds now (at their hosts' next free slots), unless a poll of them is in flight
+    (or a retry is pending); returns how many were handed to a poll job (a feed whose host is
+    booked beyond workers.planning.PLAN_AHEAD is left due, for the scheduler)."""
     now = time.time()
     ids = [f.id for f in feeds]
     schedule.make_due(services.redis, ids, now)
     claimed = schedule.claim_these(services.redis, ids, now, POLL_LEASE)
-    enqueue_poll_batches(services, claimed)
+    planned = plan_polls(services, claimed, now)
+    enqueue_poll_batches(services, planned)
     if len(claimed) < len(ids):
         log.info(
             "%d of %d feeds: a poll is in flight or a retry pending, skipped",
             len(ids) - len(claimed),
             len(ids),
         )
-    return len(claimed)
+    return len(planned)
 
 
 def enqueue_articles(services: Services, entries: Sequence[Entry], attempt: int = 0, delay: float = 0) -> int:

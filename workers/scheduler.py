@@ -2,7 +2,8 @@
 
 The feeds' due times live in Redis (`ww:due`), so the schedule survives restarts and a change
 of leader. On taking the lead the scheduler syncs that set with the config; then every tick
-(1 s) it claims the feeds that are due, leasing them, and hands them to poll jobs in batches.
+(1 s) it claims the feeds that are due, leasing them, gives each its host's next free slot
+(workers.planning) and hands them to poll jobs in batches by slot time.
 The poll job sets each feed's next due time. Only one scheduler per Redis leads (a lock with a
 TTL it keeps renewing); a second one stands by and takes over when the leader goes away. The
 scheduler compiles no rules: it needs only `Services`.
@@ -26,6 +27,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from pipeline.polling import PollPolicy, latest_due_in
 
 from .delivery import flush_due
+from .planning import plan_polls
 from .queueing import POLL_BATCH, POLL_LEASE, enqueue_poll_batches
 from .recording import prune
 from .reload import GenerationWatch
@@ -145,10 +147,10 @@ class FeedScheduler:
         total, claiming = 0, 0.0
         try:
             while claiming < CLAIM_BUDGET:
-                began = time.perf_counter()
-                claimed = schedule.claim_due(self.services.redis, time.time(), POLL_LEASE, CLAIM_CHUNK)
+                began, now = time.perf_counter(), time.time()
+                claimed = schedule.claim_due(self.services.redis, now, POLL_LEASE, CLAIM_CHUNK)
                 claiming += time.perf_counter() - began
-                enqueue_poll_batches(self.services, claimed)
+                enqueue_poll_batches(self.services, plan_polls(self.services, claimed, now))
                 total += len(claimed)
                 if len(claimed) < CLAIM_CHUNK:
                     break

@@ -4,9 +4,18 @@ read (one per event, a traceback only for a bug)."""
 
 from __future__ import annotations
 
+import itertools
+import json
 import logging
+import os
+import select as io_select
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -22,7 +31,7 @@ from sqlalchemy import func, select
 
 from pipeline.config import Defaults
 from pipeline.errors import DeliveryPermanent, FetchRetriable, NotAFeedError
-from workers.demo.site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed
+from workers.demo.site import LoopbackSite, QuietServer, WebhookReceiver, load_seeds, respond, rss_feed
 from workers.history.schema import seen as seen_table
 from workers.queueing import enqueue_poll
 from workers.retries import Verdict, verdict
@@ -40,6 +49,7 @@ from .helpers import (
     run_pass,
     runtime,
     smtp_server,
+    wait_for,
     webhook_sink,
     write_config,
 )
@@ -113,6 +123,62 @@ def test_a_slow_feed_does_not_hold_up_its_batch_beyond_the_fetch_deadline(
     slow, *others = rt.config.feeds
     assert "Timeout" in states[slow.id]["last_error"]
     assert all(states[f.id].get("last_ok") and not states[f.id].get("last_error") for f in others)
+    assert redis.zscore(schedule_store.DUE_KEY, slow.id) is not None  # scheduled again, not lost
+
+
+def _client_still_there(handler: BaseHTTPRequestHandler) -> bool:
+    """Whether the client of this request has not closed its end (a fetch that gave up closes
+    its connection before its poll's result is handled)."""
+    conn = handler.connection
+    if not io_select.select([conn], [], [], 0)[0]:
+        return True
+    return conn.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
+
+
+def test_a_feed_trickling_until_its_deadline_holds_up_no_other_feeds_entries(
+    tmp_path: Path, redis: Redis, site: LoopbackSite
+) -> None:
+    seeds = load_seeds(ROOT / "seeds")[:2]
+    fast = [f"/fast{n}.xml" for n in range(3)]
+    for n, path in enumerate(fast):  # links of their own: no feed's entries were seen in another's
+        site.routes[path] = (200, RSS, rss_feed(seeds, f"{site.base_url}/n{n}"))
+    # A deadline of 6 s (2 x fetch_timeout): room for the other feeds on a loaded CI machine.
+    cfg = write_config(tmp_path, [f"{site.base_url}{p}" for p in ("/slow.xml", *fast)], [], rules=[],
+                       fetch_timeout="3s")  # fmt: skip
+    rt = runtime(cfg, redis)
+    slow, *others = rt.config.feeds
+    links = {f"{site.base_url}/n{n}/articles/{s.stem}.html" for n in range(len(fast)) for s in seeds}
+    in_flight: dict[str, Any] = {}  # what the queue and the states held while the slow body trickled
+
+    def queued_links() -> set[str]:
+        return {json.loads(e)["link"] for job in rt.queues.articles.jobs for e in job.args[0]}
+
+    def trickle(handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/rss+xml")
+        handler.send_header("Content-Length", "1000000")
+        handler.end_headers()
+        try:
+            handler.wfile.write(b'<?xml version="1.0"?><rss version="2.0"><channel><title>Slow</title>')
+            while True:  # a byte at a time until the client gives up at its deadline
+                handler.wfile.write(b" ")
+                handler.wfile.flush()
+                queued, states = queued_links(), feeds_store.feed_states(redis, [f.id for f in others])
+                if not _client_still_there(handler):
+                    break
+                if links <= queued and "queued" not in in_flight:
+                    in_flight.update(queued=queued, states=states)
+                time.sleep(0.05)
+        except OSError:
+            pass
+        raise ConnectionAbortedError("the client left")  # no more of this response
+
+    site.routes["/slow.xml"] = trickle
+    run_pass(rt)
+    assert links <= in_flight.get("queued", set())  # all the others' entries, queued while it trickled
+    assert all(s.get("last_ok") and not s.get("last_error") for s in in_flight["states"].values())
+    state = feeds_store.feed_states(redis, [slow.id])[slow.id]
+    assert "took longer than 6s" in state["last_error"]
     assert redis.zscore(schedule_store.DUE_KEY, slow.id) is not None  # scheduled again, not lost
 
 
@@ -372,3 +438,88 @@ def test_huge_titles_and_texts_make_small_alerts(
     assert 0 < len(text_match["hits"]) <= 100
     # That more were left out is said: found up to one past the kept (pipeline.rules.highlight).
     assert text_match["hits_total"] > 100
+
+
+def test_a_poll_job_taken_after_its_slots_books_new_ones_and_polls_them_host_delay_apart(
+    tmp_path: Path, redis: Redis, site: LoopbackSite
+) -> None:
+    arrived: list[float] = []
+
+    def answer(handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+        arrived.append(time.time())
+        return 200, RSS, b'<?xml version="1.0"?><rss version="2.0"><channel><title>a</title></channel></rss>'
+
+    site.routes["/a.xml"] = site.routes["/b.xml"] = answer
+    cfg = write_config(tmp_path, [f"{site.base_url}/a.xml", f"{site.base_url}/b.xml"], [], rules=[],
+                       host_delay="1s")  # fmt: skip
+    rt = runtime(cfg, redis)
+    assert enqueue_poll(rt.services, rt.config.feeds) == 2  # one job, slots 1 s and a little apart
+    with time_machine.travel(timedelta(seconds=30), tick=True):  # the workers were busy meanwhile
+        taken = time.time()
+        drain(rt)
+    assert len(arrived) == 2 and min(arrived) >= taken  # polled all the same, at slots booked anew
+    assert arrived[1] - arrived[0] >= 1.0
+    states = feeds_store.feed_states(redis, [f.id for f in rt.config.feeds])
+    assert all(s.get("last_ok") for s in states.values())
+
+
+class _HostsSite:
+    """Feeds /f<n>.xml on several loopback addresses (one server each), each request's arrival
+    kept by the Host it named."""
+
+    def __init__(self, addresses: list[str]) -> None:
+        self.arrivals: dict[str, list[float]] = defaultdict(list)
+        self.polls: dict[str, int] = defaultdict(int)
+        lock = threading.Lock()
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                with lock:
+                    site.arrivals[self.headers["Host"]].append(time.time())
+                    site.polls[self.headers["Host"] + self.path] += 1
+                body = b'<?xml version="1.0"?><rss version="2.0"><channel><title>f</title></channel></rss>'
+                respond(self, 200, RSS, body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.servers = [QuietServer((a, 0), Handler) for a in addresses]
+        for server in self.servers:
+            server.daemon_threads = True
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def urls(self, per_host: int) -> list[str]:
+        return [
+            f"http://{s.server_address[0]}:{s.server_address[1]}/f{n}.xml"
+            for s in self.servers
+            for n in range(per_host)
+        ]
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.mark.timeout(180)
+def test_no_host_is_polled_twice_within_its_delay_across_two_workers(short_tmp: Path) -> None:
+    site = _HostsSite(["127.0.0.2", "127.0.0.3", "127.0.0.4"])
+    urls = site.urls(per_host=4)  # 4 feeds a host, each due every 6 s: 4 slots of a host's 6
+    cfg = write_config(short_tmp, [{"url": u, "interval": "6s"} for u in urls], [], rules=[],
+                       host_delay="1s")  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "WIREWATCH_CONFIG")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workers.cli", "-c", str(cfg), "run", "--workers", "2"], env=env, cwd=ROOT
+    )  # every feed due at once at the start (poll_jitter 0): the first round is the test's worst
+    try:
+        wait_for(lambda: len(site.polls) == len(urls) and min(site.polls.values()) >= 3, 150,
+                 "three polls of every feed")  # fmt: skip
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+        site.stop()
+    shortest = {h: min(b - a for a, b in itertools.pairwise(sorted(ts))) for h, ts in site.arrivals.items()}
+    assert len(shortest) == 3 and min(shortest.values()) >= 1.0, shortest

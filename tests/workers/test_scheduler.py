@@ -6,10 +6,13 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+import yaml
 from redis import Redis
 
 from pipeline.polling import PollFailed
-from workers.queueing import POLL_BATCH, enqueue_poll
+from workers import planning
+from workers.queueing import POLL_BATCH, POLL_LEASE, enqueue_poll
 from workers.scheduler import CLAIM_CHUNK, FeedScheduler
 from workers.store import feeds as feeds_store
 from workers.store import schedule as schedule_store
@@ -53,7 +56,7 @@ def test_scheduler_enqueues_every_feed_and_a_second_one_stands_by(tmp_path: Path
     thread.start()
     try:
         wait_for(lambda: rt.queues.feeds.count >= 1, 10, "a poll job")
-        polled = {fid for job in rt.queues.feeds.jobs for fid, _due in job.args[0]}
+        polled = {fid for job in rt.queues.feeds.jobs for fid, *_ in job.args[0]}
         assert polled == {f.id for f in rt.config.feeds}
         standby = FeedScheduler(rt.services)
         assert not standby.lock.acquire()
@@ -72,7 +75,7 @@ def test_polling_some_feeds_now_leaves_the_other_due_feeds_alone(tmp_path: Path,
     assert enqueue_poll(rt.services, [a]) == 1
     assert redis.zscore(schedule_store.DUE_KEY, b.id) == 0  # still due: not leased without a poll
     [job] = rt.queues.feeds.jobs
-    assert [fid for fid, _due in job.args[0]] == [a.id]
+    assert [fid for fid, *_ in job.args[0]] == [a.id]
 
 
 def test_a_feed_removed_from_the_config_loses_every_key_of_its_own_at_the_next_sync(
@@ -233,7 +236,7 @@ def test_a_tick_hands_every_due_feed_to_one_poll_job_claim_by_bounded_claim(
     while scheduler.tick():  # a tick claims what its budget allows; the next ones the rest
         pass
     batches = [job.args[0] for job in rt.queues.feeds.jobs]
-    polled = [fid for batch in batches for fid, _due in batch]
+    polled = [fid for batch in batches for fid, _due, _slot in batch]
     assert sorted(polled + leased) == sorted(f.id for f in rt.config.feeds)  # each once
     assert all(len(batch) <= POLL_BATCH for batch in batches)
 
@@ -249,3 +252,36 @@ def test_the_tick_loads_no_config_and_follow_config_does(tmp_path: Path, redis: 
     assert len(scheduler.services.feeds) == 2 and redis.zcard(schedule_store.DUE_KEY) == 2
     scheduler.follow_config()
     assert len(scheduler.services.feeds) == 3 and redis.zcard(schedule_store.DUE_KEY) == 3
+
+
+def test_claimed_feeds_get_their_hosts_next_free_slots_and_the_others_stay_due_until_theirs_near(
+    tmp_path: Path, redis: Redis
+) -> None:
+    urls = [*(f"http://127.0.0.2:9/{n}.xml" for n in range(4)), "http://127.0.0.3:9/a.xml",
+            "http://127.0.0.4:9/b.xml"]  # fmt: skip
+    cfg = write_config(tmp_path, urls, [], host_delay="1s")
+    data = yaml.safe_load(cfg.read_text())
+    cfg.write_text(yaml.safe_dump({**data, "hosts": {"127.0.0.4": {"delay": "0s"}}}))
+    rt = runtime(cfg, redis)
+    ids = [next(f.id for f in rt.config.feeds if f.url == u) for u in urls]
+    now = time.time()
+    redis.zadd(schedule_store.DUE_KEY, {fid: now - 10 for fid in ids})
+    claimed = schedule_store.claim_due(redis, now, POLL_LEASE, 100)
+    claimed.sort(key=lambda c: ids.index(c[0]))  # in the order of `urls`: the plan goes in order
+    planned = {fid: slot - now for fid, _due, slot in planning.plan_polls(rt.services, claimed, now)}
+
+    lead, gap, ahead = planning.PLAN_LEAD, 1.0 + planning.SLOT_SLACK, planning.PLAN_AHEAD
+    pace = planning.SPREAD / 5  # the five feeds of hosts with a delay spread over SPREAD
+    # The busy host: one slot after another, while within PLAN_AHEAD
+    busy = [lead, lead + gap, lead + 2 * gap, None]
+    assert [planned.get(fid) for fid in ids[:4]] == pytest.approx(busy, abs=1e-4)
+    assert planned[ids[4]] == pytest.approx(lead + 4 * pace, abs=1e-4)  # another host: its own, spread
+    assert planned[ids[5]] == 0.0  # a host without host_delay has none
+    # The last feed of the busy host was not handed over: due again when its slot nears
+    due = float(redis.zscore(schedule_store.DUE_KEY, ids[3]) or 0)
+    assert due - now == pytest.approx(lead + 3 * gap - ahead, abs=1e-4)
+    assert feeds_store.feed_states(redis, [ids[3]])[ids[3]]["why"] == "host delay"
+    # The slots are shared: another claim (another scheduler's) finds them taken
+    again = schedule_store.claim_due(redis, due + 0.001, POLL_LEASE, 100)
+    assert [fid for fid, _ in again] == [ids[3]]
+    assert planning.plan_polls(rt.services, again, now) == []  # its slot is still beyond PLAN_AHEAD

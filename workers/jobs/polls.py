@@ -1,10 +1,13 @@
-"""The poll job (queue feeds): a batch of due feeds polled at once; for each, what it answered
-decided on (pipeline.polling.decide_poll) and the decision saved, the new entries queued for
-article work, its next due time set.
+"""The poll job (queue feeds): a batch of due feeds, each polled at its host's slot, once its
+host's last poll is `host_delay` ago (workers.planning); as the results come in, a few at a time
+(what came in within GATHER of the first), what each answered is decided on
+(pipeline.polling.decide_poll) and the decision saved, the new entries queued for article work,
+its next due time set. A feed that trickles its body until the fetch deadline holds up no other
+feed's entries.
 
 Which listed entries were seen before: Redis answers for each feed's window of recently listed
-entries (workers.store.seen, one round trip for the batch), the history store for the entries
-no window has (workers.history.seen, one query for the batch: an entry that left its feed's
+entries (workers.store.seen, one round trip for the group), the history store for the entries
+no window has (workers.history.seen, one query for the group: an entry that left its feed's
 window and came back, or one another feed listed first). While the history store is down, the
 entries Redis does not know are taken for new: that is logged, and an entry that was in fact
 handed to article work before still alerts at most once within story_window: its story is found
@@ -13,12 +16,15 @@ again in the story index, and the alert id (one per rule and story) is deduplica
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import random
 import time
-from concurrent.futures import Future
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass
 from typing import Any, assert_never
-from urllib.parse import urlsplit
 
 from pipeline.config import FeedConfig
 from pipeline.models import Entry, Notice
@@ -27,12 +33,13 @@ from pipeline.polling import (
     PollFailed,
     PollOutcome,
     PollPolicy,
-    Validators,
+    PollState,
     decide_poll,
     listed_entries,
     poll_url,
 )
 
+from .. import planning
 from ..context import WorkerContext
 from ..delivery import enqueue_delivery
 from ..history import seen as seen_history
@@ -46,45 +53,121 @@ from ..store.seen import entry_keys
 
 log = logging.getLogger("wirewatch.jobs")
 
-HOST_WAIT_MAX = 5.0  # seconds a poll thread waits for its host's slot; longer, the feed is deferred
 HISTORY_DOWN_LOG_EVERY = 60.0  # seconds between two "history store down, taken for new" lines
+GATHER = 0.2  # seconds: the results in by then are handled together with the first (one pipeline)
 _RANDOM = random.Random()
 
 
+@dataclass(frozen=True)
+class _Poll:
+    """One feed of a batch: when it was due, what its last polls left, where and when to poll it
+    (`gap`: how long after its host's last poll it may start; 0 when its host has no delay)."""
+
+    feed: FeedConfig
+    due_at: float
+    past: PollState
+    url: str
+    slot: float
+    gap: float
+
+
+@dataclass(frozen=True)
+class _NotYet:
+    """Not polled yet: its host was polled less than its gap ago; it may be at `at`."""
+
+    at: float
+
+
 def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
-    """Poll a batch of due feeds ([feed id, due time] pairs) at once, save what each answered,
-    queue the new entries and set when each is due again."""
-    cfg = ctx.config
-    feeds: list[tuple[FeedConfig, float]] = []
-    for feed_id, due_at in batch:
+    """Poll a batch of due feeds ([feed id, due time, slot] triples; a feed without a slot is
+    polled now), each at its slot, and handle the results as they come in, a few at a time: save
+    what each answered, queue the new entries and set when each is due again. A feed that is
+    slow to answer holds up no other's entries (but the job ends with its poll)."""
+    feeds: list[tuple[FeedConfig, float, float]] = []
+    for feed_id, due_at, *planned in batch:
         feed = ctx.services.feeds.get(str(feed_id))
         if feed is None:
             log.warning("feed %s: no longer configured, dropped from the schedule", feed_id)
             schedule_store.drop(ctx.redis, str(feed_id))
             continue
-        feeds.append((feed, float(due_at)))
-    known = feed_store.poll_states(ctx.redis, [f.id for f, _ in feeds])
-    futures = [
-        ctx.pool.submit(_poll_one, ctx, feed, past.moved_to or feed.url, past.validators)
-        for (feed, _), past in zip(feeds, known, strict=True)
-    ]
-    outcomes = [_outcome(feed, future) for (feed, _), future in zip(feeds, futures, strict=True)]
-    listed = [listed_entries(o) for o in outcomes]
+        feeds.append((feed, float(due_at), float(planned[0]) if planned else 0.0))
+    known = feed_store.poll_states(ctx.redis, [f.id for f, _, _ in feeds])
+    polls: list[_Poll] = []
+    for (feed, due_at, slot), past in zip(feeds, known, strict=True):
+        url = past.moved_to or feed.url  # where it moved: that host's delay applies
+        gap = planning.start_gap(ctx.config, planning.host_of(url))
+        polls.append(_Poll(feed, due_at, past, url, slot, gap))
+    counts = {"feeds": len(polls), "not_modified": 0, "failed": 0, "deferred": 0, "new": 0}
+    for group in _as_they_come(ctx, polls):
+        for kind, n in _handle(ctx, group).items():
+            counts[kind] += n
+    return counts
+
+
+Done = tuple[_Poll, PollOutcome]
+
+
+def _as_they_come(ctx: WorkerContext, polls: list[_Poll]) -> Iterator[list[Done]]:
+    """Start each poll at its slot (in a pool thread: none is held while a slot is waited for;
+    one whose host was polled too recently waits again, or, a long wait, is deferred) and yield
+    the results in groups as they come in: a group is what came in within GATHER of its first."""
+    order = itertools.count()  # ties of the heap: in turn, never by _Poll
+    waiting = [(p.slot, next(order), p) for p in polls]
+    heapq.heapify(waiting)
+    group: list[Done] = []
+    running: dict[Future[PollOutcome | _NotYet], _Poll] = {}
+    group_by = 0.0
+    while waiting or running or group:
+        now = time.time()
+        while waiting and waiting[0][0] <= now:
+            poll = heapq.heappop(waiting)[2]
+            running[ctx.pool.submit(_poll_one, ctx, poll)] = poll
+        if group and (time.monotonic() >= group_by or not (waiting or running)):
+            yield group
+            group = []
+            continue
+        wake = [waiting[0][0] - now] if waiting else []
+        wake += [group_by - time.monotonic()] if group else []
+        timeout = max(0.0, min(wake)) if wake else None
+        if running:
+            done, _ = wait(running, timeout, return_when=FIRST_COMPLETED)
+        else:
+            time.sleep(timeout or 0.0)  # the next slot or the group's end: nothing is running
+            done = set()
+        for future in done:
+            poll = running.pop(future)
+            outcome = _outcome(poll.feed, future)
+            if isinstance(outcome, _NotYet):
+                if outcome.at - time.time() <= planning.PLAN_AHEAD:
+                    heapq.heappush(waiting, (outcome.at, next(order), poll))
+                    continue
+                outcome = Deferred(outcome.at - time.time())  # busy for long: the schedule has it
+            if not group:
+                group_by = time.monotonic() + GATHER
+            group.append((poll, outcome))
+
+
+def _handle(ctx: WorkerContext, group: list[Done]) -> dict[str, int]:
+    """Decide on a group of polls' results and save it all: one pipeline, one seen check in
+    Redis and one in the history store, for the group."""
+    cfg = ctx.config
+    listed = [listed_entries(o) for _, o in group]
     now = time.time()
     seen_ttl = cfg.defaults.seen_ttl
-    in_redis = seen_store.check(ctx.redis, [(f.id, e) for (f, _), e in zip(feeds, listed, strict=True)])
+    in_redis = seen_store.check(ctx.redis, [(p.feed.id, e) for (p, _), e in zip(group, listed, strict=True)])
     flags = iter(_seen_before(ctx, listed, in_redis.seen, now - seen_ttl))
 
     new: list[Entry] = []
     stale: list[Entry] = []
-    counts = {"feeds": len(feeds), "not_modified": 0, "failed": 0, "deferred": 0, "new": 0}
+    counts = {"not_modified": 0, "failed": 0, "deferred": 0, "new": 0}
     notices: list[Notice] = []
     handed: dict[str, list[str]] = {}  # feed id -> the keys of its new and stale entries
     with ctx.redis.pipeline(transaction=False) as pipe:
-        for (feed, due_at), past, outcome, entries in zip(feeds, known, outcomes, listed, strict=True):
+        for (poll, outcome), entries in zip(group, listed, strict=True):
+            feed = poll.feed
             decision = decide_poll(
-                feed, past, outcome, [next(flags) for _ in entries],
-                policy=PollPolicy.of(cfg, feed), due_at=due_at, now=now, rng=_RANDOM,
+                feed, poll.past, outcome, [next(flags) for _ in entries],
+                policy=PollPolicy.of(cfg, feed), due_at=poll.due_at, now=now, rng=_RANDOM,
                 max_entry_age=cfg.max_entry_age_for(feed), unhealthy_after=cfg.defaults.unhealthy_after,
             )  # fmt: skip
             feed_store.save_decision(pipe, feed.id, decision)
@@ -114,9 +197,9 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
         # (for seen_ttl) before the windows: a crash in between leaves them to the history store.
         enqueue_articles(ctx.services, new)
         ctx.services.recorder.seen_of_feeds(handed, now)
-        for (feed, _), entries, window in zip(feeds, listed, in_redis.windows, strict=True):
+        for (poll, _), entries, window in zip(group, listed, in_redis.windows, strict=True):
             if entries:  # a body that listed nothing leaves the window as it was
-                seen_store.save_window(pipe, feed.id, window.after(entries, now, seen_ttl), seen_ttl)
+                seen_store.save_window(pipe, poll.feed.id, window.after(entries, now, seen_ttl), seen_ttl)
         pipe.execute()
     # After the state is saved: a crash before this loses a notice, never repeats one.
     for notice in notices:
@@ -193,19 +276,19 @@ class _HistoryDown:
 _HISTORY_DOWN = _HistoryDown()
 
 
-def _poll_one(ctx: WorkerContext, feed: FeedConfig, url: str, validators: Validators) -> PollOutcome:
-    host = urlsplit(url).hostname or ""
-    delay = ctx.config.host_delay(host)
-    if delay > 0:
-        booked, wait = slots.reserve_host(ctx.redis, host, time.time(), delay, HOST_WAIT_MAX)
-        if not booked:  # the host is busy for a while: poll it then, and free this thread now
-            return Deferred(wait)
-        time.sleep(wait)
-    with ctx.hosts.slot(host), ctx.metrics.poll_seconds.time():
-        return poll_url(ctx.fetcher, feed, url, validators, ctx.config.defaults.max_feed_bytes)
+def _poll_one(ctx: WorkerContext, poll: _Poll) -> PollOutcome | _NotYet:
+    host = planning.host_of(poll.url)
+    with ctx.hosts.slot(host):
+        # Checked once this worker's own limit lets it go, right before the request: the rule
+        # behind every plan, across every worker.
+        if poll.gap and (at := slots.start_poll(ctx.redis, host, time.time(), poll.gap)) is not None:
+            return _NotYet(at)
+        with ctx.metrics.poll_seconds.time():
+            return poll_url(ctx.fetcher, poll.feed, poll.url, poll.past.validators,
+                            ctx.config.defaults.max_feed_bytes)  # fmt: skip
 
 
-def _outcome(feed: FeedConfig, future: Future[PollOutcome]) -> PollOutcome:
+def _outcome(feed: FeedConfig, future: Future[PollOutcome | _NotYet]) -> PollOutcome | _NotYet:
     try:
         return future.result()
     except Exception as exc:  # a bug in one feed's poll: the batch goes on without it

@@ -82,6 +82,12 @@ def save_decision(pipe: Pipeline, feed_id: str, decision: PollDecision) -> None:
         pipe.zadd(HEALTH_KEY, {feed_id: score})
 
 
+def note_due(pipe: Pipeline, feed_id: str, when: float, why: str) -> None:
+    """A feed's next poll moved by the schedule itself, not by a poll (its host's slots were
+    taken): the state says when and why, as a poll's decision would."""
+    pipe.hset(feed_key(feed_id), mapping={"next_poll": round(when), "why": why})
+
+
 def health_score(decision: PollDecision) -> int | None:
     """The feed's health index score after this decision, as `_REINDEX` would read it from the
     hash once the decision is saved (None: unchanged, a deferred feed was not polled). A poll
