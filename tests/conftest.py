@@ -9,10 +9,12 @@ import secrets
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 from redis import Redis
-from sqlalchemy import create_engine, text
+from redis.connection import parse_url
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from workers.redis_embedded import EmbeddedRedis
@@ -23,6 +25,7 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 TEST_REDIS_ENV = "WIREWATCH_TEST_REDIS_URL"
 TEST_POSTGRES_ENV = "WIREWATCH_TEST_POSTGRES_URL"
 POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"  # these machines' (trust auth)
+POSTGRES_SCHEMA = "ww_test_gw"  # + K: xdist worker gwK's schema in WIREWATCH_TEST_POSTGRES_URL's database
 
 # REDIS_URL names the Redis a tester runs wirewatch against, perhaps one that matters: the tests
 # never see it (nor do the processes they start), so nothing here flushes it by surprise.
@@ -30,27 +33,75 @@ os.environ.pop("REDIS_URL", None)
 os.environ.pop("WIREWATCH_HISTORY_URL", None)  # likewise the history store a tester runs against
 
 
-def pytest_report_header() -> list[str]:
+def _workers(config: pytest.Config) -> int:
+    """How many pytest-xdist workers this run has (0: the tests run in this process)."""
+    if getattr(config.option, "dist", "no") == "no":
+        return 0
+    return len(getattr(config.option, "tx", None) or [])
+
+
+def _worker() -> tuple[int, int] | None:
+    """This process's xdist worker: (K of gwK, the run's number of workers); None outside xdist."""
+    name = os.environ.get("PYTEST_XDIST_WORKER")
+    if name is None:
+        return None
+    return int(name.removeprefix("gw")), int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
+
+
+def redis_database(url: str) -> int:
+    """The database a Redis URL names (redis-py's reading: ?db= first, else the path, else 0)."""
+    return int(parse_url(url).get("db", 0))
+
+
+def with_redis_database(url: str, db: int) -> str:
+    """The same Redis URL naming database `db`: in its ?db= when it has one (a unix:// URL can
+    name its database nowhere else), else in its path."""
+    head, _, query = url.partition("?")  # not urlunsplit: it would make unix:///x unix:/x
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if head.startswith("unix:") or any(k == "db" for k, _ in pairs):
+        return f"{head}?{urlencode([(k, v) for k, v in pairs if k != 'db'] + [('db', str(db))])}"
+    return urlunsplit(urlsplit(url)._replace(path=f"/{db}"))
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    workers = _workers(config)
     url = os.environ.get(TEST_REDIS_ENV)
-    redis = f"redis: an embedded server of the test run's own (set {TEST_REDIS_ENV} to use another)"
-    if url:
-        redis = f"redis: {TEST_REDIS_ENV}={url} (each test flushes that database)"
+    if url and workers:
+        base = redis_database(url)
+        redis = (f"{TEST_REDIS_ENV}={url}, worker gwK on database {base}+K (each test flushes its "
+                 f"worker's database: {base}..{base + workers - 1})")  # fmt: skip
+    elif url:
+        redis = f"{TEST_REDIS_ENV}={url} (each test flushes that database)"
+    else:
+        whose = "each worker's" if workers else "the test run's"
+        redis = f"an embedded server of {whose} own (set {TEST_REDIS_ENV} to use another)"
     postgres = os.environ.get(TEST_POSTGRES_ENV)
-    return [
-        redis,
-        f"postgresql: {TEST_POSTGRES_ENV}={postgres} (its history tables are emptied by tests)"
-        if postgres
-        else f"postgresql: a database of the run's own on {POSTGRES_SERVER.rsplit('/', 1)[0]}, dropped after",
-    ]
+    if postgres:
+        schemas = f", worker gwK in a schema {POSTGRES_SCHEMA}K of its own" if workers else ""
+        postgres = f"{TEST_POSTGRES_ENV}={postgres}{schemas} (its history tables are emptied by tests)"
+    else:
+        whose = "each worker's" if workers else "the run's"
+        postgres = f"a database of {whose} own on {POSTGRES_SERVER.rsplit('/', 1)[0]}, dropped after"
+    return [f"redis: {redis}", f"postgresql: {postgres}"]
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """WIREWATCH_TEST_REDIS_URL when set (a database of its own: it is flushed), else an embedded
-    server in a temp dir."""
+    server in a temp dir. Under pytest-xdist, whose workers run tests at once, each worker flushes
+    a database of its own: worker gwK the URL's database + K (so with -n N, databases base to
+    base+N-1), or an embedded server of its own (this fixture runs once in each worker)."""
     url = os.environ.get(TEST_REDIS_ENV)
     if url:
-        yield url
+        worker = _worker()
+        if worker is None:
+            yield url
+            return
+        k, count = worker
+        if k >= count:  # a worker xdist started in place of one that crashed: gwN, gwN+1...
+            pytest.fail(f"xdist worker gw{k} of {count}: its database would be outside the {count} "
+                        f"announced ({redis_database(url)}+0..{count - 1}); rerun the tests")  # fmt: skip
+        yield with_redis_database(url, redis_database(url) + k)
         return
     with tempfile.TemporaryDirectory(prefix="ww-test-", dir="/tmp") as tmp, EmbeddedRedis(Path(tmp)) as url:
         yield url
@@ -71,9 +122,14 @@ def postgres_url() -> Iterator[str]:
     history tables are emptied by each test), else one this run creates on 127.0.0.1:5432 and
     drops at its end. Nobody else's database is touched."""
     url = os.environ.get(TEST_POSTGRES_ENV)
+    worker = _worker()
+    if url and worker is not None:
+        yield from _postgres_schema(url, f"{POSTGRES_SCHEMA}{worker[0]}")
+        return
     if url:
         yield url
         return
+    # Unique to this process: each xdist worker (a process) makes a database of its own.
     name = f"ww_test_{os.getpid()}_{secrets.token_hex(4)}"
     server = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
     try:
@@ -89,6 +145,22 @@ def postgres_url() -> Iterator[str]:
         with server.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         server.dispose()
+
+
+def _postgres_schema(url: str, schema: str) -> Iterator[str]:
+    """The database `url` names, with `schema` first on its search path (made here, dropped
+    after): xdist workers that share one named database each keep their tables apart."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    parsed = make_url(url)
+    options = " ".join(filter(None, [parsed.query.get("options"), f"-c search_path={schema}"]))
+    try:
+        yield parsed.update_query_dict({"options": options}).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

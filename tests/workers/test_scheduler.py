@@ -53,6 +53,7 @@ def test_scheduler_enqueues_every_feed_and_a_second_one_stands_by(tmp_path: Path
     rt = runtime(cfg, redis)
     leader = FeedScheduler(rt.services, tick=0.1)
     thread = threading.Thread(target=leader.run, daemon=True)
+    before = set(threading.enumerate())
     thread.start()
     try:
         wait_for(lambda: rt.queues.feeds.count >= 1, 10, "a poll job")
@@ -62,8 +63,12 @@ def test_scheduler_enqueues_every_feed_and_a_second_one_stands_by(tmp_path: Path
         assert not standby.lock.acquire()
     finally:
         leader.stop()
-        thread.join(10)
-    assert not thread.is_alive()
+        # stop() shuts APScheduler down without waiting for a tick under way in its thread pool:
+        # left running, that tick would claim and enqueue these feeds in the next test's Redis
+        # (it did, on a busy machine). The pool's threads end when their tick does.
+        for started in set(threading.enumerate()) - before:
+            started.join(10)
+    assert not thread.is_alive() and set(threading.enumerate()) <= before
     assert redis.get("ww:scheduler:leader") is None  # released on stop
 
 
