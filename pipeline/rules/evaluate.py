@@ -49,6 +49,7 @@ from .nodes import (
     Term,
     explain,
     is_span,
+    walk,
 )
 from .text import words
 
@@ -314,27 +315,67 @@ def _span_hits(node: Node, fi: FieldIndex, field: str, work: _Work) -> Iterator[
             size = len(slots)
             return (Hit(field, p, p + size, node) for p in fi.iter_phrase_starts(slots))
         case Near():
-            ranges = _near(node, fi, field, work) if work.bounded else _paired(node, fi, field, work)
-            return iter(sorted((h for r in ranges for h in r[2]), key=_start))
+            return _near_hits(node, fi, field, work)
         case Term() | Prefix() | And() | Or() | Not() | Field() | Said():  # words: `_word_hits`
             raise TypeError(f"not an exact word, a phrase or a NEAR: {node!r}")
         case _:
             assert_never(node)
 
 
-def _paired(node: Near, fi: FieldIndex, field: str, work: _Work) -> list[_Range]:
-    """The left ranges and the right ranges of a NEAR that pair with a range of the other side:
-    together they hold the hits of every range `_near` makes (exactly), found without listing
-    the pairs, which a NEAR of words in every sentence has by the thousand. The same windows as
+def _near_hits(node: Near, fi: FieldIndex, field: str, work: _Work) -> Iterator[Hit]:
+    """A NEAR's hits in one field, by start. Of a NEAR of words and phrases (none inside), as
+    they are found: its paired ranges without their hits (one a word or phrase, found again where
+    the range is), in order. Else from every range at once, with their hits."""
+    if work.bounded:
+        ranges = _near(node, fi, field, work)
+    elif any(isinstance(n, Near) for side in (node.left, node.right) for n in walk(side)):
+        lefts, rights = _paired(node, fi, field, work)
+        ranges = lefts + rights
+    else:
+        lefts, rights = _paired(node, fi, field, _Work(explain=False, bounded=False))
+        sides = heapq.merge(
+            ((a, b, node.left) for a, b, _ in lefts),
+            ((a, b, node.right) for a, b, _ in rights),
+            key=_first_of,
+        )
+        return (hit for a, b, side in sides for hit in _hits_at(side, fi, field, a, b))
+    return iter(sorted((h for r in ranges for h in r[2]), key=_start))
+
+
+def _first_of(item: tuple[int, int, Node]) -> int:
+    return item[0]
+
+
+def _hits_at(node: Node, fi: FieldIndex, field: str, start: int, end: int) -> list[Hit]:
+    """The hits of the range [start, end) of a span node without a NEAR: each of its words and
+    phrases found there, as `_ranges` makes them."""
+    match node:
+        case Term() | Prefix() | Exact():
+            return [Hit(field, start, end, node)] if end == start + 1 and fi.leaf_at(node, start) else []
+        case Phrase(slots):
+            fits = end - start == len(slots) and all(fi.leaf_at(s, start + k) for k, s in enumerate(slots))
+            return [Hit(field, start, end, node)] if fits else []
+        case Or(children):
+            return [hit for child in children for hit in _hits_at(child, fi, field, start, end)]
+        case Near() | And() | Not() | Field() | Said():
+            raise TypeError(f"not a span node without a NEAR: {node!r}")
+        case _:
+            assert_never(node)
+
+
+def _paired(node: Near, fi: FieldIndex, field: str, work: _Work) -> tuple[list[_Range], list[_Range]]:
+    """The left ranges and the right ranges of a NEAR that pair with a range of the other side,
+    in order: together they hold the hits of every range `_near` makes (exactly), found without
+    listing the pairs, which a NEAR of words in every sentence has by the thousand. The same windows as
     `_pairs`: from each left range, the right ranges starting in the window after it and those
     ending in the window before it (unless ordered); for NEAR/S, in its sentence, where a right
     range in that window fits iff it lies in one sentence (`inside`)."""
     lefts = _ranges(node.left, fi, field, work)
     if not lefts:
-        return []
+        return [], []
     rights = _ranges(node.right, fi, field, work)
     if not rights:
-        return []
+        return [], []
     n, sentence = node.distance, node.distance == SAME_SENTENCE
     starts = [r[0] for r in rights]
     order = sorted(range(len(rights)), key=lambda j: rights[j][1])  # the rights by end
@@ -346,7 +387,7 @@ def _paired(node: Near, fi: FieldIndex, field: str, work: _Work) -> list[_Range]
     # Each left range marks the right ranges of its windows: +1 where a window opens, -1 after.
     marks_by_start = [0] * (len(rights) + 1)
     marks_by_end = [0] * (len(rights) + 1)
-    out: list[_Range] = []
+    paired_lefts: list[_Range] = []
     for left in lefts:
         a, b = left[0], left[1]
         if sentence:
@@ -369,13 +410,13 @@ def _paired(node: Near, fi: FieldIndex, field: str, work: _Work) -> list[_Range]
                 marks_by_end[i] += 1
                 marks_by_end[j] -= 1
         if paired:
-            out.append(left)
+            paired_lefts.append(left)
     covered = [c > 0 for c in itertools.accumulate(marks_by_start[:-1])]
     for k, c in enumerate(itertools.accumulate(marks_by_end[:-1])):
         if c > 0:
             covered[order[k]] = True
-    out += [r for r, fits, marked in zip(rights, inside, covered, strict=True) if fits and marked]
-    return out
+    paired_rights = [r for r, fits, marked in zip(rights, inside, covered, strict=True) if fits and marked]
+    return paired_lefts, paired_rights
 
 
 def _ranges(node: Node, fi: FieldIndex, field: str, work: _Work) -> list[_Range]:

@@ -54,23 +54,28 @@ def build_match(
     needed = {p for a, b, _ in mine for p in (a, b - 1)} | {lo - 1, lo, hi - 1, hi}
     at, text = index.offsets(p for p in needed if 0 <= p < n), index.text
 
-    def written(a: int, b: int, one_word: bool) -> str:
-        """The words of [a, b) as written, on one line (one word has no space to collapse)."""
-        cut = text[a : min(b, a + MAX_TERM_CHARS)]
-        return cut if one_word else " ".join(cut.split())
+    seen: dict[tuple[int, int], str] = {}  # by word range: a hit and its merged range are often one
+
+    def written(a: int, b: int) -> str:
+        """The words [a, b) as written, on one line (one word has no space to collapse)."""
+        found = seen.get((a, b))
+        if found is None:
+            start = at[a][0]
+            cut = text[start : min(at[b - 1][1], start + MAX_TERM_CHARS)]
+            found = seen[(a, b)] = cut if b - a == 1 else " ".join(cut.split())
+        return found
 
     offsets = [(at[a][0], at[b - 1][1]) for a, b in hits]
     terms: dict[str, None] = {}  # distinct, in order
-    for (a, b), (start, end) in zip(hits, offsets, strict=True):
+    for a, b in hits:
         if len(terms) == MAX_TERMS:
             break
-        terms[written(start, end, b - a == 1)] = None
+        terms[written(a, b)] = None
     snippet, highlights = _snippet(text, at, n, lo, hi, offsets)
     term_hits = _TERM_HITS.validate_python(
         [
-            {"text": written(start, end, b - a == 1), "start": start, "end": end, "query": query}
+            {"text": written(a, b), "start": at[a][0], "end": at[b - 1][1], "query": query}
             for a, b, query in mine
-            for start, end in ((at[a][0], at[b - 1][1]),)
         ]
     )
     return Match(
@@ -115,10 +120,10 @@ def _merge(hits: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def _densest(hits: list[tuple[int, int]], words: int) -> tuple[int, int]:
     """The word range [lo, hi) of the window of `words` words holding the most hits."""
     best_count, best = 0, hits[0]
-    j = 0
+    j, count = 0, len(hits)
     for i, (a, b) in enumerate(hits):
         j = max(j, i + 1)
-        while j < len(hits) and hits[j][1] - a <= words:
+        while j < count and hits[j][1] - a <= words:
             j += 1
         if j - i > best_count:
             best_count, best = j - i, (a, max(b, hits[j - 1][1]))

@@ -187,7 +187,8 @@ class FieldIndex:
             return self.exact_positions(leaf.word)
         assert_never(leaf)
 
-    def _at(self, leaf: Leaf, p: int) -> bool:
+    def leaf_at(self, leaf: Leaf, p: int) -> bool:
+        """Whether the word at `p` is one `leaf` matches."""
         if type(leaf) is Term:
             return self.words[p] == leaf.word
         if type(leaf) is Prefix:
@@ -210,7 +211,7 @@ class FieldIndex:
             p = q - best
             if p < 0 or p + size > n:
                 continue
-            if all(k == best or self._at(slots[k], p + k) for k in range(size)):
+            if all(k == best or self.leaf_at(slots[k], p + k) for k in range(size)):
                 yield p
 
 
