@@ -37,7 +37,10 @@ Then the ticks, in this process (`FeedScheduler.tick`, once a second as APSchedu
 
     *_claim_ms     per tick, the time spent claiming due feeds (`schedule.claim_due`, every call
                    of the tick): median, p95, max
-    *_enqueue_ms   per tick, the time spent making poll jobs of them (`enqueue_poll_batches`)
+    *_claim_cpu_ms the scheduler's CPU in those claims, *_claim_redis_ms Redis's time in their
+                   scripts (INFO commandstats): what the claims cost on an idle machine
+    *_enqueue_ms   per tick, the time spent making poll jobs of them (`enqueue_poll_batches`),
+                   and *_enqueue_cpu_ms the scheduler's CPU in it
     *_tick_ms      per tick, the whole tick (median, max)
     *_claimed      feeds claimed per tick (median)
 
@@ -267,44 +270,61 @@ class Timed:
     def __init__(self, module: Any, name: str) -> None:
         self.module, self.name = module, name
         self.original: Callable[..., Any] = getattr(module, name)
-        self.seconds, self.longest, self.calls = 0.0, 0.0, 0
+        self.seconds, self.longest, self.calls, self.cpu = 0.0, 0.0, 0, 0.0
 
         def timed(*args: Any, **kwargs: Any) -> Any:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             try:
                 return self.original(*args, **kwargs)
             finally:
                 took = time.perf_counter() - t
+                self.cpu += time.process_time() - c
                 self.seconds += took
                 self.longest = max(self.longest, took)
                 self.calls += 1
 
         setattr(module, name, timed)
 
-    def take(self) -> tuple[float, float, int]:
-        out = (self.seconds, self.longest, self.calls)
-        self.seconds, self.longest, self.calls = 0.0, 0.0, 0
+    def take(self) -> tuple[float, float, int, float]:
+        out = (self.seconds, self.longest, self.calls, self.cpu)
+        self.seconds, self.longest, self.calls, self.cpu = 0.0, 0.0, 0, 0.0
         return out
 
 
+def eval_usec(redis: Redis) -> int:
+    """Redis's own time in EVAL so far (the claims' script; RQ's scripts go by EVALSHA)."""
+    return int(redis.info("commandstats").get("cmdstat_eval", {}).get("usec", 0))
+
+
 def ticks(scheduler: Any, claim: Timed, enqueue: Timed, n: int) -> dict[str, float]:
-    claim_ms, enqueue_ms, tick_ms, claimed, longest_claim = [], [], [], [], 0.0
+    claim_ms, claim_cpu_ms, claim_redis_ms, tick_ms, claimed = [], [], [], [], []
+    enqueue_ms, enqueue_cpu_ms = [], []
+    longest_claim = 0.0
+    redis = scheduler.services.redis
     next_at = time.time()
     for _ in range(n):
         time.sleep(max(0.0, next_at - time.time()))
         next_at += 1.0
         claim.take(), enqueue.take()
+        in_redis = eval_usec(redis)
         t = time.perf_counter()
         claimed.append(scheduler.tick())
         tick_ms.append((time.perf_counter() - t) * 1000)
-        seconds, longest, _calls = claim.take()
+        claim_redis_ms.append((eval_usec(redis) - in_redis) / 1000)
+        seconds, longest, _calls, cpu = claim.take()
         claim_ms.append(seconds * 1000)
+        claim_cpu_ms.append(cpu * 1000)
         longest_claim = max(longest_claim, longest * 1000)
-        enqueue_ms.append(enqueue.take()[0] * 1000)
+        seconds, _longest, _calls, cpu = enqueue.take()
+        enqueue_ms.append(seconds * 1000)
+        enqueue_cpu_ms.append(cpu * 1000)
     return {
         "claim_ms": _spread(claim_ms),
+        "claim_cpu_ms": _spread(claim_cpu_ms),
+        "claim_redis_ms": _spread(claim_redis_ms),
         "longest_claim_call_ms": round(longest_claim, 1),
         "enqueue_ms": _spread(enqueue_ms),
+        "enqueue_cpu_ms": _spread(enqueue_cpu_ms),
         "tick_ms": _spread(tick_ms),
         "claimed": statistics.median(claimed),
     }

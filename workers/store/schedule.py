@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -31,40 +32,47 @@ Plan = Callable[[str, str | None], tuple[float, float | None]]
 def sync_schedule(
     redis: Redis, feed_ids: Sequence[str], plan: Plan, now: float, spread: float
 ) -> tuple[int, int]:
-    """Make the due set hold exactly these feeds but the retired ones, CHUNK feeds at a time: a
-    script and a pipeline of three commands a chunk, so that no command walks the schedule and
-    the polls and claims of other processes are served between two chunks. A new feed is due
-    within `spread` seconds (its interval at most) of when its chunk is written, so that a first
-    round does not start all at once; a feed due later than its latest (its interval was
-    shortened) is brought forward. The health index is built again from the feeds' hashes on the
-    way (`feeds.reindex`, which reads why each is due when it is for `plan`). A feed no longer
-    configured is dropped, and every key of its own deleted (`feeds.forget`). Returns (added,
-    dropped)."""
+    """Make the due set hold exactly these feeds but the retired ones, CHUNK feeds at a time: the
+    health index's script, a ZMSCORE and, for the feeds whose time changes, a pipeline; so that
+    no command walks the schedule and the polls and claims of other processes are served
+    between two chunks. A new feed is due within `spread` seconds (its interval at most) of when
+    its chunk is written, so that a first round does not start all at once; a feed due later
+    than its latest (its interval was shortened) is brought forward. The health index is built
+    again from the feeds' hashes on the way (`feeds.reindex`, which reads why each is due when
+    it is for `plan`). A feed no longer configured is dropped, and every key of its own deleted
+    (`feeds.forget`). Returns (added, dropped)."""
     began = time.perf_counter()
     added = dropped = scheduled = 0
     for part in feed_store.chunks(feed_ids):
         indexed = feed_store.reindex(redis, part)
+        # Only the feeds whose time changes are written (ZADD NX and LT would leave the others
+        # as they are anyway): at a restart, hardly any.
+        scores = redis.zmscore(DUE_KEY, list(part))
         at = now + time.perf_counter() - began
-        first: dict[str, float] = {}
-        latest: dict[str, float] = {}
-        for fid in part:
+        new: dict[str, float] = {}
+        sooner: dict[str, float] = {}
+        for fid, score in zip(part, scores, strict=True):
             if fid in indexed.retired:
                 continue
             interval, late = plan(fid, indexed.reasons[fid])
-            first[fid] = at + random.uniform(0, min(spread, interval))
-            if late is not None:
-                latest[fid] = at + late
+            latest = at + late if late is not None else math.inf
+            if score is None:
+                new[fid] = min(at + random.uniform(0, min(spread, interval)), latest)
+            elif score > latest:
+                sooner[fid] = latest
+        scheduled += len(part) - len(indexed.retired)
+        if not (new or sooner or indexed.retired):
+            continue
         with redis.pipeline(transaction=False) as pipe:
-            if first:
-                pipe.zadd(DUE_KEY, first, nx=True)  # mapping: ZADD takes what it is given
-            if latest:
-                pipe.zadd(DUE_KEY, latest, lt=True)
+            if new:  # NX: a feed put in meanwhile (`make_due`, `revive_feed`) keeps its time
+                pipe.zadd(DUE_KEY, new, nx=True)
+            if sooner:  # LT: a feed polled meanwhile, and due sooner still, keeps its time
+                pipe.zadd(DUE_KEY, sooner, lt=True)
             if indexed.retired:
                 pipe.zrem(DUE_KEY, *indexed.retired)
             done = pipe.execute()
-        added += int(done[0]) if first else 0
+        added += int(done[0]) if new else 0
         dropped += int(done[-1]) if indexed.retired else 0
-        scheduled += len(first)
     return added, dropped + _drop_unconfigured(redis, feed_ids, scheduled)
 
 
