@@ -111,6 +111,9 @@ class RuleErrors(Exception):
 # after it comes (with 20,000, a 20,000-rule build took a third longer); and rules given by a
 # generator are never all held at once.
 BATCH = 5000
+# Trees unpacked and checks compiled, kept for the rules' next time as candidates; past this
+# many, forgotten all at once (made again as needed): memory stays bounded whatever the stream.
+KEPT_MAX = 1 << 18
 
 
 def parse_rule(rule: RuleSource, shared: AliasTable) -> tuple[Node | None, list[RuleError]]:
@@ -266,6 +269,9 @@ class Matcher:
             if held is None:
                 check = checks.get(t)
                 if check is None:  # compiled on first use: most rules are never candidates
+                    if len(checks) >= KEPT_MAX:
+                        checks.clear()
+                        self._nodes.clear()
                     check = checks[t] = compile_holds(self._node(t))
                 try:
                     held = verdicts[t] = check(index)

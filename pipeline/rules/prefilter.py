@@ -405,6 +405,8 @@ class _Anchors:
 
 
 _LOOKED_UP_MAX = 1 << 18  # words remembered per table (then forgotten, all at once)
+# Guard records kept read (then forgotten, all at once): memory bounded whatever the stream.
+_KEPT_MAX = 1 << 18
 
 
 _GuardRecord = tuple[tuple[Group, bool, dict[str, int]], ...]  # (fields, stems?, key -> entry), ...
@@ -456,10 +458,13 @@ class FrozenPrefilter:
 
     def _add_guarded(self, found: set[int], g: int, index: DocumentIndex) -> None:
         postings, starts = self._postings, self._starts
-        record = self._guard_records.get(g)
+        records = self._guard_records
+        record = records.get(g)
         if record is None:
+            if len(records) >= _KEPT_MAX:
+                records.clear()
             at = self._guard_starts
-            record = self._guard_records[g] = marshal.loads(self._guards[at[g] : at[g + 1]])
+            record = records[g] = marshal.loads(self._guards[at[g] : at[g + 1]])
         for group, stems, by_key in record:
             if stems:
                 for stem, e in by_key.items():

@@ -11,6 +11,8 @@ import pytest
 
 from pipeline.config import RuleConfig
 from pipeline.rules import Document, Matcher
+from pipeline.rules import matcher as matcher_module
+from pipeline.rules import prefilter as prefilter_module
 from pipeline.rules.compiled import MAGIC, Unusable, open_compiled, read_compiled, rules_key, save_compiled
 from pipeline.rules.evaluate import holds
 from pipeline.rules.index import DocumentIndex
@@ -150,3 +152,18 @@ def test_rules_with_one_query_share_one_tree_and_each_still_hits() -> None:
     assert hits[0].matches == hits[1].matches
     assert [r.rule_id for r in matcher.rules] == ["a", "b", "c"]
     assert matcher.sections["tree_of"] == array("I", [0, 1, 0]).tobytes()
+
+
+def test_what_is_kept_for_next_time_is_bounded_and_made_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(matcher_module, "KEPT_MAX", 3)
+    monkeypatch.setattr(prefilter_module, "_KEPT_MAX", 2)
+    rules = random_rules(100, 5)
+    matcher = Matcher(rules, SHARED)
+    compiled = list(matcher.rules)
+    candidates: set[int] = set()
+    for doc in random_documents(30, 5):
+        assert matcher.match_ids(doc) == [r.rule_id for r in compiled if holds(r.node, DocumentIndex(doc))]
+        found = matcher.prefilter.candidates(DocumentIndex(doc))
+        candidates |= set(found)
+        assert len(matcher._checks) <= max(3, len(found))  # forgotten, but for this document's
+    assert len(candidates) > 10  # not vacuous: far more were compiled than kept
