@@ -1,8 +1,7 @@
 """Matching speed at 1,000 to 1,000,000 rules, against a naive loop; one JSON line per size.
 
-    python bench/match.py [--sizes 1000,10000,100000,1000000] [--seed 7]
+    python bench/match.py [--sizes 1000,10000,100000,1000000] [--seed 7] [--no-compiled]
     python bench/match.py --words
-
 
 Articles: the scrapinghub and readability sets of ../shared/corpus (ground-truth body text; the
 page's <title> as title). Rules: generated with the whole language (see `generate`): terms,
@@ -43,6 +42,15 @@ offsets, snippet); medians of each article's least CPU time of 3 runs, `_p95_ms`
 matches are the ones the reference's explanation makes (`reference.reference_hits`: every
 hit, found naively, through the same `build_match`; `hits_total` a lower bound of the
 reference's count, see highlight.py).
+
+Compiled (unless `--no-compiled`): the matcher is written as a compiled rules file
+(pipeline.rules.compiled; `key_s`: its key over the rules, `save_s`, `compiled_mb`) and a fresh
+process, with the corpus loaded (`loaded_base_rss_mb`), opens it: `load_s` is the time from the
+file to a matcher ready to match (checksum verified), `loaded_rss_mb` that process's peak RSS
+then (the file's pages read by the checksum included: they are shared with every process that
+maps the file). It then runs the same passes (`loaded_median_ms`, `loaded_explained_median_ms`,
+`loaded_cold_median_ms`, ...; `loaded_peak_rss_mb` after them) and must find what the build's
+matcher found on every article (`loaded_agree`).
 """
 
 from __future__ import annotations
@@ -59,6 +67,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -71,6 +80,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.models import RuleHit  # noqa: E402
 from pipeline.rules import Document, Matcher, parse_query, tokenize, words  # noqa: E402
 from pipeline.rules.aliases import AliasTable  # noqa: E402
+from pipeline.rules.compiled import open_compiled, rules_key, save_compiled  # noqa: E402
 from pipeline.rules.highlight import MAX_HITS, build_match  # noqa: E402
 from pipeline.rules.index import DocumentIndex  # noqa: E402
 from pipeline.rules.nodes import FIELDS, Node  # noqa: E402
@@ -117,6 +127,15 @@ class Rule(NamedTuple):
 
 
 def rss_mb() -> float:
+    """This process's peak RSS. Linux's VmHWM, which starts again at exec: getrusage's maxrss
+    carries the parent's peak over into a child it spawns (the compiled file's reader)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -272,8 +291,101 @@ class Timed:
             yield rule
 
 
+class Passes(NamedTuple):
+    """A matcher's times on every article (ms) and what it found (rule ids per article)."""
+
+    cold: list[float]
+    warm: list[float]
+    explained: list[float]
+    found: list[list[str]]
+
+
+def passes(matcher: Matcher, docs: Sequence[Document]) -> Passes:
+    """First sight of each article (rules compiled on first use), then the steady state: each
+    article's fastest of 3 runs, without and with the explanations."""
+
+    def run(repeat: int, explain: bool) -> tuple[list[float], list[list[str]]]:
+        times, found = [], []
+        for doc in docs:
+            best = float("inf")
+            for _ in range(repeat):
+                t = time.perf_counter()
+                ids = [h.rule_id for h in matcher.match(doc)] if explain else matcher.match_ids(doc)
+                best = min(best, (time.perf_counter() - t) * 1000)
+            times.append(best)
+            found.append(ids)
+        return times, found
+
+    cold, found = run(1, explain=False)
+    warm, again = run(3, explain=False)  # as in a worker that has been running a while
+    explained, hits = run(3, explain=True)
+    assert again == found == hits
+    return Passes(cold, warm, explained, found)
+
+
+def timings(runs: Passes, prefix: str = "") -> dict[str, float]:
+    """The medians and p95s of a matcher's passes, as the JSON line names them."""
+    out = {}
+    for name, times in (("", runs.warm), ("explained_", runs.explained), ("cold_", runs.cold)):
+        out[f"{prefix}{name}median_ms"] = round(statistics.median(times), 3)
+        out[f"{prefix}{name}p95_ms"] = round(statistics.quantiles(times, n=20)[-1], 3)
+    matched = max(1, sum(map(len, runs.found)))
+    out[f"{prefix}explain_ms_per_match"] = round((sum(runs.explained) - sum(runs.warm)) / matched, 3)
+    return out
+
+
+def compiled_child(path: Path, key: str, expected: Path) -> dict[str, object]:
+    """A fresh process ready to match from the compiled file at `path`: how long opening it
+    takes, the memory it adds, and the passes (each article's matches must be the build's)."""
+    docs = load_articles()
+    gc.collect()
+    base = rss_mb()
+    t = time.perf_counter()
+    matcher = open_compiled(path, key)
+    load = time.perf_counter() - t
+    gc.freeze()
+    loaded_rss = rss_mb()
+    runs = passes(matcher, docs)
+    return {
+        "load_s": round(load, 3),
+        "loaded_base_rss_mb": round(base, 1),
+        "loaded_rss_mb": round(loaded_rss, 1),
+        "loaded_peak_rss_mb": round(rss_mb(), 1),
+        **timings(runs, "loaded_"),
+        "loaded_agree": runs.found == json.loads(expected.read_text()),
+    }
+
+
+def compiled(matcher: Matcher, rules: Iterator[Rule], found: list[list[str]]) -> dict[str, object]:
+    """The matcher written as a compiled rules file, and a fresh process reading it."""
+    t = time.perf_counter()
+    key = rules_key(rules, SHARED_ALIASES)
+    key_s = time.perf_counter() - t
+    with tempfile.TemporaryDirectory(prefix="ww-match-") as tmp:
+        path = Path(tmp) / f"{key}.rules"
+        t = time.perf_counter()
+        save_compiled(matcher, path, key)
+        save_s = time.perf_counter() - t
+        expected = Path(tmp) / "found.json"
+        expected.write_text(json.dumps(found))
+        cmd = [sys.executable, __file__, "--load", str(path), "--key", key, "--expect", str(expected)]
+        done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        return {
+            "key_s": round(key_s, 2),
+            "save_s": round(save_s, 2),
+            "compiled_mb": round(path.stat().st_size / 1e6, 1),
+            **json.loads(done.stdout),
+        }
+
+
 def child(
-    size: int, seed: int, naive_rules: int, check_rules: int, naive_seconds: float, processes: int | None
+    size: int,
+    seed: int,
+    naive_rules: int,
+    check_rules: int,
+    naive_seconds: float,
+    processes: int | None,
+    with_compiled: bool,
 ) -> dict[str, object]:
     docs = load_articles()
     vocab = Vocabulary(docs)
@@ -294,23 +406,8 @@ def child(
     gc.freeze()  # as `wirewatch worker` does: the rules are never garbage
     built_rss = rss_mb()
 
-    def run(repeat: int, explain: bool) -> tuple[list[float], list[list[str]]]:
-        """Per article, the fastest of `repeat` runs (ms), and the ids of the rules matched."""
-        times, found = [], []
-        for doc in docs:
-            best = float("inf")
-            for _ in range(repeat):
-                t = time.perf_counter()
-                ids = [h.rule_id for h in matcher.match(doc)] if explain else matcher.match_ids(doc)
-                best = min(best, (time.perf_counter() - t) * 1000)
-            times.append(best)
-            found.append(ids)
-        return times, found
-
-    cold, found = run(1, explain=False)  # first sight of each article: rules compiled on first use
-    warm, again = run(3, explain=False)  # steady state, as in a worker that has been running a while
-    explained, hits = run(3, explain=True)
-    assert again == found == hits
+    runs = passes(matcher, docs)
+    found = runs.found
     candidates = [len(matcher.prefilter.candidates(DocumentIndex(doc))) for doc in docs]
     peak = rss_mb()
 
@@ -350,24 +447,20 @@ def child(
         if expected != set(ids):
             disagreements += 1
     matches = [len(f) for f in found]
+    helpers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # before the reader's
+    with_file = compiled(matcher, generate(vocab, size, seed), found) if with_compiled else {}
     return {
         "bench": "match",
         "rules": size,
         "articles": len(docs),
         "build_s": round(build, 2),
         "build_processes": count,
-        "build_child_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        "build_child_peak_rss_mb": round(helpers_peak, 1),
         "generate_s": round(rules.seconds + theirs.seconds, 2),
         "base_rss_mb": round(base, 1),
         "built_rss_mb": round(built_rss, 1),
         "peak_rss_mb": round(peak, 1),
-        "median_ms": round(statistics.median(warm), 3),
-        "p95_ms": round(statistics.quantiles(warm, n=20)[-1], 3),
-        "explained_median_ms": round(statistics.median(explained), 3),
-        "explained_p95_ms": round(statistics.quantiles(explained, n=20)[-1], 3),
-        "explain_ms_per_match": round((sum(explained) - sum(warm)) / max(1, sum(map(len, found))), 3),
-        "cold_median_ms": round(statistics.median(cold), 3),
-        "cold_p95_ms": round(statistics.quantiles(cold, n=20)[-1], 3),
+        **timings(runs),
         "median_candidates": statistics.median(candidates),
         "median_matches": statistics.median(matches),
         "mean_matches": round(statistics.mean(matches), 2),
@@ -375,10 +468,11 @@ def child(
         "naive_articles": len(naive_times),
         "naive_rules_run": len(sample),
         "naive_scaled": len(sample) < size,
-        "speedup": round(statistics.median(naive_times) / statistics.median(warm)),
+        "speedup": round(statistics.median(naive_times) / statistics.median(runs.warm)),
         "agree": disagreements == 0,
         "disagreements": disagreements,
         "checked_rules": len(checked),
+        **with_file,
     }
 
 
@@ -485,16 +579,34 @@ def main() -> None:
     ap.add_argument("--check-rules", type=int, default=1000, help="agreement: rules checked per article")
     ap.add_argument("--processes", type=int, help="build in this many processes (default: automatic)")
     ap.add_argument("--words", action="store_true", help="one rule, by how common its words are")
+    ap.add_argument(
+        "--compiled",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also write the rules as a compiled file and time a fresh process reading it",
+    )
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--load", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--key", help=argparse.SUPPRESS)
+    ap.add_argument("--expect", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if not CORPUS.is_dir():
         sys.exit(f"bench/match.py: no corpus at {CORPUS}")
     if args.words:
         print(json.dumps(words_child()), flush=True)
         return
+    if args.load:
+        print(json.dumps(compiled_child(args.load, args.key, args.expect)), flush=True)
+        return
     if args.child:
         result = child(
-            args.child, args.seed, args.naive_rules, args.check_rules, args.naive_seconds, args.processes
+            args.child,
+            args.seed,
+            args.naive_rules,
+            args.check_rules,
+            args.naive_seconds,
+            args.processes,
+            args.compiled,
         )
         print(json.dumps(result), flush=True)
         return
@@ -503,6 +615,7 @@ def main() -> None:
         cmd += ["--naive-rules", str(args.naive_rules), "--naive-seconds", str(args.naive_seconds)]
         cmd += ["--check-rules", str(args.check_rules)]
         cmd += ["--processes", str(args.processes)] if args.processes else []
+        cmd += [] if args.compiled else ["--no-compiled"]
         subprocess.run(cmd, check=True)
 
 

@@ -1,6 +1,7 @@
 """The resources of a worker's jobs, built once when the worker starts (or reloads its config) and
 handed to every job as its first argument (arq's `ctx`): `Services` plus the fetcher, the compiled
-rules, the sinks, a thread pool for fetches and first delivery tries, and the per-host limits."""
+rules (read from this machine's compiled file: workers.compiled_rules), the sinks, a thread pool
+for fetches and first delivery tries, and the per-host limits."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ from types import TracebackType
 
 from redis import Redis
 
-from pipeline.config import Config, person_variants, sink_templates
+from pipeline.config import Config, sink_templates
 from pipeline.fetch import Fetcher
 from pipeline.rules import Matcher
 from pipeline.rules.nodes import Node
 from pipeline.sinks import Sink, make_sink
 from pipeline.stories import StoryPolicy
 
+from .compiled_rules import compiled_matcher
 from .metrics import Metrics
 from .services import Queues, Services
 
@@ -78,14 +80,13 @@ class WorkerContext(AbstractContextManager["WorkerContext"]):
         cls, services: Services, metrics: Metrics | None = None, queries: Mapping[str, Node] | None = None
     ) -> WorkerContext:
         """`queries`: the rules' queries as the loader parsed them (pipeline.config.Loaded), not
-        parsed again; the matcher parses those it lacks."""
+        parsed again when the rules must be compiled; the matcher parses those it lacks."""
         config = services.config
         d = config.defaults
         fetcher = Fetcher(
             d.user_agent, d.fetch_timeout, config.allow_private_networks, max_connections=POLL_THREADS * 2
         )
-        matcher = Matcher(config.rules, config.aliases, people=person_variants(config.people),
-                          parsed=queries)  # fmt: skip
+        matcher = compiled_matcher(config, queries)
         sinks = {s.id: make_sink(s, fetcher, sink_templates(config, s.id)) for s in config.sinks if s.enabled}
         pool = ThreadPoolExecutor(POLL_THREADS, thread_name_prefix="fetch")
         return cls(

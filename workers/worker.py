@@ -5,6 +5,10 @@ happens next, with a traceback only for a bug.
     with WorkerContext.build(services) as ctx:
         WirewatchWorker(ctx).work(burst=True)
 
+A reload never holds a job: the worker's `Reloader` follows the config generation from a thread
+of its own and builds the new context there (its rules read from this machine's compiled file, or
+compiled) while jobs go on with the old one; the worker swaps it in between two jobs.
+
 Work cut off by a crash comes back within a minute. While a job runs, a thread refreshes its
 entry in RQ's started registry every HEARTBEAT_SECONDS, each time to expire EXECUTION_TTL seconds
 later. An entry that expires means its worker died; every MAINTENANCE_SECONDS one worker sweeps
@@ -15,6 +19,7 @@ swept every 10 minutes (13.5 minutes from a kill to the delivery, measured).
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -45,6 +50,7 @@ EXECUTION_TTL = 20  # ...to expire this long after: four missed heartbeats mean 
 MAINTENANCE_SECONDS = 10  # how often one of the workers sweeps for abandoned jobs
 WORKER_TTL = 25  # an idle worker waits WORKER_TTL - 15 s for a job, then may sweep
 MAINTENANCE_LOCK_SECONDS = 30  # RQ's own lasts 15 minutes: a sweeper killed holding it stops them all
+RELOAD_CHECK_SECONDS = 1.0  # how often a worker's reloader looks at the config generation
 
 
 class ContextJob(Job):
@@ -75,7 +81,14 @@ class WirewatchWorker(SimpleWorker):
         )
         self.context = context
         self._heartbeats: _Heartbeats | None = None
-        self._config_watch = GenerationWatch(context.redis, f"Worker {self.name}")
+        self.reloader = Reloader(context, f"Worker {self.name}")
+
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        self.reloader.start()
+        try:
+            return bool(super().work(*args, **kwargs))
+        finally:
+            self.reloader.stop()
 
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         return EXECUTION_TTL  # the heartbeat thread keeps a live job's entry fresh
@@ -95,17 +108,18 @@ class WirewatchWorker(SimpleWorker):
                 self._heartbeats = None
 
     def reload_if_changed(self) -> bool:
-        """Between jobs: load the config again when its generation in Redis moved on; the jobs
-        from now on get a context made from it (rules, sinks, feeds). True when it did."""
-        loaded = self._config_watch.newer(self.context.config.config_path)
-        if loaded is None:
+        """Between jobs: when the reloader has a context ready for a newer config generation,
+        the jobs from now on get it (rules, sinks, feeds) and the old one is closed (its jobs
+        are over: one runs at a time). True when it did. Never waits for a build."""
+        new = self.reloader.take()
+        if new is None:
             return False
-        cfg, old = loaded.config, self.context
-        self.context = WorkerContext.build(old.services.again(cfg), old.metrics, loaded.queries)
+        old, self.context = self.context, new
         old.close()
+        cfg = new.config
         log.info(
-            "Worker %s: config generation %d: %d feeds, %d rules, %d sinks",
-            self.name, self._config_watch.seen, len(cfg.feeds), len(cfg.rules), len(cfg.sinks),
+            "Worker %s: config generation %s: %d feeds, %d rules, %d sinks",
+            self.name, self.reloader.generation, len(cfg.feeds), len(cfg.rules), len(cfg.sinks),
         )  # fmt: skip
         return True
 
@@ -175,6 +189,79 @@ class WirewatchWorker(SimpleWorker):
                 what, type(exc).__name__, exc, job.id, job.origin, exc_info=exc,
             )  # fmt: skip
         call_exception_handlers(self._exc_handlers, job, *exc_info)
+
+
+class Reloader:
+    """A worker's reloads, built beside the context in use: `poll` looks at the config
+    generation and, when it moved and the config loads, builds the new context (config, compiled
+    rules, sinks) in the calling thread, which is the reloader's own once `start`ed; `take`
+    hands it over. A config that does not load, or a context that cannot be built, is logged and
+    the context in use stays."""
+
+    def __init__(self, context: WorkerContext, who: str) -> None:
+        self.who = who
+        self._newest = context  # the newest context built: the next one is made from its services
+        self._watch = GenerationWatch(context.redis, who)
+        self._lock = threading.Lock()
+        self._ready: WorkerContext | None = None  # built, not taken yet
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def generation(self) -> int | None:
+        """The config generation last seen."""
+        return self._watch.seen
+
+    def start(self) -> None:
+        """Poll every RELOAD_CHECK_SECONDS from a thread of its own, until `stop`."""
+        self._stopped.clear()
+        self._thread = threading.Thread(target=self._run, name=f"reloads of {self.who}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(RELOAD_CHECK_SECONDS):
+            self.poll()
+
+    def stop(self) -> None:
+        """Stop polling. A build under way is not waited for long: the thread is a daemon, and
+        a process that stops needs no new context."""
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        untaken = self.take()
+        if untaken is not None:
+            untaken.close()
+
+    def poll(self) -> bool:
+        """Build the context of a newer config generation, if there is one and it loads; True
+        when one is ready to `take`."""
+        loaded = self._watch.newer(self._newest.config.config_path)
+        if loaded is None:
+            return False
+        newest = self._newest
+        try:
+            new = WorkerContext.build(newest.services.again(loaded.config), newest.metrics, loaded.queries)
+        except Exception as exc:
+            log.error("%s: config generation %s: %s; the one running stays", self.who, self.generation, exc,
+                      exc_info=exc)  # fmt: skip
+            return False
+        del loaded  # the parsed queries: the compiled rules have what the matcher needs
+        # As at a worker's start: what lives as long as the context is kept from the cyclic GC's
+        # full collections (a config of a million rules is millions of objects to walk).
+        gc.freeze()
+        with self._lock:
+            untaken, self._ready = self._ready, new
+        if untaken is not None:  # two generations before a job came: the older was never used
+            untaken.close()
+        self._newest = new
+        return True
+
+    def take(self) -> WorkerContext | None:
+        """The context built for the newest generation, once; None when there is none new."""
+        with self._lock:
+            new, self._ready = self._ready, None
+        return new
 
 
 class _Heartbeats:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import assert_never, final
+from typing import Any, assert_never, final
 
 __all__ = [
     "DEFAULT_FIELDS",
@@ -36,8 +36,10 @@ __all__ = [
     "has_positive",
     "in_one_sentence",
     "is_span",
+    "packed",
     "spans_when_true",
     "tree",
+    "unpacked",
     "walk",
 ]
 
@@ -286,3 +288,62 @@ def walk(node: Node) -> Iterator[Node]:
 def in_one_sentence(node: Node) -> bool:
     """A NEAR/S (or ONEAR/S)."""
     return isinstance(node, Near) and node.distance == SAME_SENTENCE
+
+
+# A tree as nested tuples of strs, ints and None, for `marshal` (pipeline.rules.compiled): a
+# tag, then the node's fields in order, children packed alike.
+_TERM, _PREFIX, _EXACT, _PHRASE, _AND, _OR, _NOT, _NEAR, _FIELD, _SAID = range(10)
+Packed = tuple[Any, ...]
+
+
+def packed(node: Node) -> Packed:
+    """The tree as plain nested tuples (`unpacked` makes it again)."""
+    # Dispatch on the exact type, not `match`: it runs for every node of every rule built.
+    if type(node) is Term:
+        return (_TERM, node.word)
+    if type(node) is Prefix:
+        return (_PREFIX, node.stem)
+    if type(node) is Exact:
+        return (_EXACT, node.word)
+    if type(node) is Phrase:
+        return (_PHRASE, tuple(packed(s) for s in node.slots))
+    if type(node) is And:
+        return (_AND, tuple(packed(c) for c in node.children))
+    if type(node) is Or:
+        return (_OR, tuple(packed(c) for c in node.children))
+    if type(node) is Not:
+        return (_NOT, packed(node.child))
+    if type(node) is Near:
+        return (_NEAR, packed(node.left), packed(node.right), node.distance, node.ordered)
+    if type(node) is Field:
+        return (_FIELD, node.name, packed(node.child))
+    if type(node) is Said:
+        speaker, quote = node.speaker, node.quote
+        return (_SAID, None if speaker is None else packed(speaker), None if quote is None else packed(quote))
+    assert_never(node)
+
+
+def unpacked(data: Packed) -> Node:
+    """The tree `packed` gave (from a file whose checksum was verified: nothing else is read)."""
+    tag = data[0]
+    if tag == _TERM:
+        return Term(data[1])
+    if tag == _PREFIX:
+        return Prefix(data[1])
+    if tag == _EXACT:
+        return Exact(data[1])
+    if tag == _PHRASE:
+        return Phrase(tuple(unpacked(s) for s in data[1]))  # type: ignore[misc]  # words, as packed
+    if tag == _AND:
+        return And(tuple(unpacked(c) for c in data[1]))
+    if tag == _OR:
+        return Or(tuple(unpacked(c) for c in data[1]))
+    if tag == _NOT:
+        return Not(unpacked(data[1]))
+    if tag == _NEAR:
+        return Near(unpacked(data[1]), unpacked(data[2]), data[3], data[4])
+    if tag == _FIELD:
+        return Field(data[1], unpacked(data[2]))
+    if tag == _SAID:
+        return Said(*(None if part is None else unpacked(part) for part in data[1:3]))
+    raise ValueError(f"not a packed node: tag {tag!r}")

@@ -19,8 +19,9 @@ against a plain loop over every rule).
 
 from __future__ import annotations
 
+import marshal
 from array import array
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from types import MappingProxyType
@@ -34,8 +35,10 @@ from .text import fold
 
 __all__ = [
     "NO_GUARD",
+    "PREFILTER_SECTIONS",
     "Anchor",
     "Clause",
+    "FrozenPrefilter",
     "Guard",
     "Prefilter",
     "anchors",
@@ -65,11 +68,13 @@ class Clause(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Guard:
-    """What a document must hold besides the anchor a rule is filed under: one of `words`, in
-    `fields`. `NO_GUARD` is the one value for "nothing more": the anchor can fire alone."""
+    """What a document must hold besides the anchor a rule is filed under: one of `words`, or a
+    word starting with one of `stems`, in `fields`. `NO_GUARD` is the one value for "nothing
+    more": the anchor can fire alone."""
 
     fields: Group
     words: frozenset[str]
+    stems: frozenset[str] = frozenset()
 
 
 NO_GUARD = Guard((), frozenset())
@@ -196,14 +201,17 @@ def _first(clause: _BranchClause) -> float:
 
 
 def _guard(rest: Sequence[_BranchClause], filed: list[Anchor]) -> Guard:
-    """The first informative clause of plain words in one field group, as a guard, if any."""
+    """The first informative clause of words and prefixes in one field group, as a guard, if
+    any. (A prefix guards as well as a word: `Navaln* AND said` filed under "said" is looked at
+    only when a word starting with "navaln" is there too.)"""
     for clause in rest:
         if clause.cost >= _GUARD_COST:
             return NO_GUARD
         found = clause.anchors
         groups = {a.fields for a in found}
-        if len(groups) == 1 and not any(a.is_prefix for a in found) and found != filed:
-            return Guard(groups.pop(), frozenset(a.key for a in found))
+        if len(groups) == 1 and found != filed:
+            words = frozenset(a.key for a in found if not a.is_prefix)
+            return Guard(groups.pop(), words, frozenset(a.key for a in found if a.is_prefix))
     return NO_GUARD
 
 
@@ -213,66 +221,33 @@ def anchors(node: Node, fields: Group = DEFAULT_FIELDS) -> Clause | None:
     return min(options, key=lambda c: c.cost) if options else None
 
 
-_Guarded = dict[Group, dict[str, "array[int]"]]  # guard fields -> guard word -> rule numbers
+# (guard fields, whether the keys are stems) -> guard word or stem -> rule numbers
+_Guarded = dict[tuple[Group, bool], dict[str, "array[int]"]]
 
 
 class _Table:
-    """Anchors of one field group. A rule filed with a guard sits under its anchor *and* each
-    guard word, so checking guards is a set intersection too, not a loop over rules."""
+    """Anchors of one field group, as rules are filed. A rule filed with a guard sits under its
+    anchor *and* each guard word, so checking guards is a set intersection too, not a loop over
+    rules."""
 
-    __slots__ = ("guarded_stems", "guarded_words", "lengths", "looked_up", "prefixes", "stemmed", "words")
+    __slots__ = ("guarded_stems", "guarded_words", "prefixes", "words")
 
     def __init__(self) -> None:
         self.words: dict[str, array[int]] = {}  # word -> rules filed without a guard
         self.prefixes: dict[str, array[int]] = {}  # stem -> rules
         self.guarded_words: dict[str, _Guarded] = {}  # word -> rules filed with a guard
         self.guarded_stems: dict[str, _Guarded] = {}
-        self.lengths: list[int] = []  # the lengths of the stems, ascending
-        # Words seen in documents so far: all of them, and those that extend a stem (with the
-        # stems' rules), so that a document's words are looked up by set operations.
-        self.looked_up: set[str] = set()
-        self.stemmed: dict[str, tuple[tuple[array[int], ...], tuple[_Guarded, ...]]] = {}
 
     def add(self, is_prefix: bool, key: str, rule: int, guard: Guard) -> None:
-        if is_prefix and key not in self.prefixes and key not in self.guarded_stems:
-            self.forget()  # the words seen so far may extend this new stem
-            if len(key) not in self.lengths:
-                self.lengths = sorted({*self.lengths, len(key)})
         if guard is NO_GUARD:
             _file(self.prefixes if is_prefix else self.words, key, rule)
             return
-        guarded = self.guarded_stems if is_prefix else self.guarded_words
-        by_word = guarded.setdefault(key, {}).setdefault(guard.fields, {})
-        for word in guard.words:
-            _file(by_word, word, rule)
-
-    def forget(self) -> None:
-        self.looked_up.clear()
-        self.stemmed.clear()
-
-    def stemmed_words(
-        self, words: frozenset[str]
-    ) -> Iterable[tuple[tuple[array[int], ...], tuple[_Guarded, ...]]]:
-        """For each of `words` that extends a stem, the rules filed under its stems: unguarded,
-        then guarded."""
-        new = words - self.looked_up
-        if new:
-            if len(self.looked_up) + len(new) > _LOOKED_UP_MAX:
-                self.forget()
-                new = words
-            prefixes, guarded_stems = self.prefixes, self.guarded_stems
-            for word in new:
-                sizes = [size for size in self.lengths if size <= len(word)]
-                plain = tuple(r for size in sizes if (r := prefixes.get(word[:size])) is not None)
-                guarded = tuple(g for size in sizes if (g := guarded_stems.get(word[:size])) is not None)
-                if plain or guarded:
-                    self.stemmed[word] = (plain, guarded)
-            self.looked_up |= new
-        stemmed = self.stemmed
-        return [stemmed[word] for word in stemmed.keys() & words]
-
-
-_LOOKED_UP_MAX = 1 << 18  # words remembered per table (then forgotten, all at once)
+        filed = (self.guarded_stems if is_prefix else self.guarded_words).setdefault(key, {})
+        for stems, keys in ((False, guard.words), (True, guard.stems)):
+            if keys:
+                by_key = filed.setdefault((guard.fields, stems), {})
+                for guard_key in keys:
+                    _file(by_key, guard_key, rule)
 
 
 def _file(table: dict[str, array[int]], key: str, rule: int) -> None:
@@ -284,7 +259,8 @@ def _file(table: dict[str, array[int]], key: str, rule: int) -> None:
 
 
 class Prefilter:
-    """Rule numbers by anchor; `candidates(index)` gives the rules worth evaluating, in order.
+    """Rules filed by anchor, as a matcher builds; `sections()` is the frozen form a
+    `FrozenPrefilter` reads (in memory, or from a compiled rules file: pipeline.rules.compiled).
 
     A rule is filed under its cheapest clause. Its next cheapest clause of plain words, if any
     is informative, is kept as a *guard*: the rule is a candidate only if a guard word is there
@@ -297,8 +273,10 @@ class Prefilter:
         self._tables: dict[Group, _Table] = {}
         self._always: list[int] = []  # rules without anchors (a valid rule always has some)
         self._post: dict[int, Guard] = {}  # rule guards not used in filing, checked last
+        self._frozen: FrozenPrefilter | None = None  # `candidates`' view, until the next `add`
 
     def add(self, rule: int, node: Node) -> None:
+        self._frozen = None
         options = _clauses(node, DEFAULT_FIELDS)
         if len(options) > 1:
             options.sort(key=_first)
@@ -320,30 +298,49 @@ class Prefilter:
                     self._post[rule] = guard
 
     def candidates(self, index: DocumentIndex) -> list[int]:
-        found: set[int] = set(self._always)
-        vocabulary = index.vocabulary
-        for group, table in self._tables.items():
-            words = vocabulary(group)
-            plain, guarded = table.words, table.guarded_words
-            for word in plain.keys() & words:  # iterates over the document's words
-                found.update(plain[word])
-            for word in guarded.keys() & words:
-                for fields, by_word in guarded[word].items():
-                    for guard_word in vocabulary(fields).intersection(by_word):  # over by_word
-                        found.update(by_word[guard_word])
-            if table.lengths:
-                for stems, guarded_stems in table.stemmed_words(words):
-                    for rules in stems:
-                        found.update(rules)
-                    for filed in guarded_stems:
-                        _add_guarded(found, filed, vocabulary)
-        post = self._post
-        if post:
-            for rule in [r for r in found if r in post]:
-                guard = post[rule]
-                if vocabulary(guard.fields).isdisjoint(guard.words):
-                    found.discard(rule)
-        return sorted(found)
+        """The rules filed so far worth evaluating on the document, ascending (tests and tools:
+        a matcher asks its `FrozenPrefilter`)."""
+        if self._frozen is None:
+            self._frozen = FrozenPrefilter(self.sections())
+        return self._frozen.candidates(index)
+
+    def sections(self) -> dict[str, bytes]:
+        """The filings, frozen: every rule list laid end to end in one array ("postings",
+        delimited by "starts"), each anchor with a guard as its own small record ("guards",
+        delimited by "guard_starts"), and the anchors' keys with their entry numbers ("tables")."""
+        postings, starts = array("I"), array("I", (0,))
+        guards, guard_starts = bytearray(), array("Q", (0,))
+
+        def entry(rules: array[int]) -> int:
+            postings.extend(rules)
+            starts.append(len(postings))
+            return len(starts) - 2
+
+        def guarded(filed: _Guarded) -> int:
+            record = tuple((*on, {k: entry(rules) for k, rules in by.items()}) for on, by in filed.items())
+            guards.extend(marshal.dumps(record))
+            guard_starts.append(len(guards))
+            return len(guard_starts) - 2
+
+        tables = tuple(
+            (
+                group,
+                {key: entry(rules) for key, rules in t.words.items()},
+                {key: entry(rules) for key, rules in t.prefixes.items()},
+                {key: guarded(filed) for key, filed in t.guarded_words.items()},
+                {key: guarded(filed) for key, filed in t.guarded_stems.items()},
+                tuple(sorted({len(key) for key in (*t.prefixes, *t.guarded_stems)})),
+            )
+            for group, t in self._tables.items()
+        )
+        post = {r: (g.fields, tuple(sorted(g.words)), tuple(sorted(g.stems))) for r, g in self._post.items()}
+        return {
+            "tables": marshal.dumps((tables, tuple(self._always), post)),
+            "postings": postings.tobytes(),
+            "starts": starts.tobytes(),
+            "guards": bytes(guards),
+            "guard_starts": guard_starts.tobytes(),
+        }
 
     def sizes(self) -> dict[str, int]:
         """How many words, stems, rule entries and guard entries the prefilter holds."""
@@ -359,7 +356,126 @@ class Prefilter:
         }
 
 
-def _add_guarded(found: set[int], filed: _Guarded, vocabulary: Callable[[Group], frozenset[str]]) -> None:
-    for group, by_word in filed.items():
-        for word in vocabulary(group).intersection(by_word):  # iterates over by_word, the smaller
-            found.update(by_word[word])
+PREFILTER_SECTIONS = ("tables", "postings", "starts", "guards", "guard_starts")
+
+_Stemmed = tuple[tuple[int, ...], tuple[int, ...]]  # a word's stems' entries: unguarded, guarded
+
+
+class _Anchors:
+    """The anchors of one field group, frozen: each key's entry number (its rules in the
+    postings) or, for an anchor with a guard, its guard record's number."""
+
+    __slots__ = ("guarded_stems", "guarded_words", "lengths", "looked_up", "prefixes", "stemmed", "words")
+
+    def __init__(
+        self,
+        words: dict[str, int],
+        prefixes: dict[str, int],
+        guarded_words: dict[str, int],
+        guarded_stems: dict[str, int],
+        lengths: tuple[int, ...],
+    ) -> None:
+        self.words, self.prefixes = words, prefixes
+        self.guarded_words, self.guarded_stems = guarded_words, guarded_stems
+        self.lengths = lengths  # the lengths of the stems, ascending
+        # Words seen in documents so far: all of them, and those that extend a stem (with the
+        # stems' entries), so that a document's words are looked up by set operations.
+        self.looked_up: set[str] = set()
+        self.stemmed: dict[str, _Stemmed] = {}
+
+    def stemmed_words(self, words: frozenset[str]) -> list[_Stemmed]:
+        """For each of `words` that extends a stem, the entries filed under its stems:
+        unguarded, then guarded."""
+        new = words - self.looked_up
+        if new:
+            if len(self.looked_up) + len(new) > _LOOKED_UP_MAX:
+                self.looked_up.clear()
+                self.stemmed.clear()
+                new = words
+            prefixes, guarded_stems = self.prefixes, self.guarded_stems
+            for word in new:
+                sizes = [size for size in self.lengths if size <= len(word)]
+                plain = tuple(e for size in sizes if (e := prefixes.get(word[:size])) is not None)
+                guarded = tuple(g for size in sizes if (g := guarded_stems.get(word[:size])) is not None)
+                if plain or guarded:
+                    self.stemmed[word] = (plain, guarded)
+            self.looked_up |= new
+        stemmed = self.stemmed
+        return [stemmed[word] for word in stemmed.keys() & words]
+
+
+_LOOKED_UP_MAX = 1 << 18  # words remembered per table (then forgotten, all at once)
+# Guard records kept read (then forgotten, all at once): memory bounded whatever the stream.
+_KEPT_MAX = 1 << 18
+
+
+_GuardRecord = tuple[tuple[Group, bool, dict[str, int]], ...]  # (fields, stems?, key -> entry), ...
+
+
+class FrozenPrefilter:
+    """`candidates(index)`: the rules worth evaluating on a document, in order, read from a
+    `Prefilter`'s sections (bytes, or views of a memory-mapped file: the rule lists are never
+    copied, only the anchors' keys are made into dictionaries)."""
+
+    def __init__(self, sections: Mapping[str, bytes | memoryview]) -> None:
+        tables, always, post = marshal.loads(sections["tables"])
+        self._tables = {group: _Anchors(*rest) for group, *rest in tables}
+        self._always: tuple[int, ...] = always
+        self._post: dict[int, tuple[Group, tuple[str, ...], tuple[str, ...]]] = post
+        self._postings = memoryview(sections["postings"]).cast("B").cast("I")
+        self._starts = memoryview(sections["starts"]).cast("B").cast("I")
+        self._guards = memoryview(sections["guards"]).cast("B")
+        self._guard_starts = memoryview(sections["guard_starts"]).cast("B").cast("Q")
+        # The guard records read so far: the anchors that were found once tend to be found again.
+        self._guard_records: dict[int, _GuardRecord] = {}
+
+    def candidates(self, index: DocumentIndex) -> list[int]:
+        found: set[int] = set(self._always)
+        vocabulary = index.vocabulary
+        postings, starts = self._postings, self._starts
+        for group, table in self._tables.items():
+            words = vocabulary(group)
+            plain = table.words
+            for word in plain.keys() & words:  # iterates over the document's words
+                e = plain[word]
+                found.update(postings[starts[e] : starts[e + 1]])
+            guarded = table.guarded_words
+            for word in guarded.keys() & words:
+                self._add_guarded(found, guarded[word], index)
+            if table.lengths:
+                for stems, guarded_stems in table.stemmed_words(words):
+                    for e in stems:
+                        found.update(postings[starts[e] : starts[e + 1]])
+                    for g in guarded_stems:
+                        self._add_guarded(found, g, index)
+        post = self._post
+        if post:
+            for rule in [r for r in found if r in post]:
+                fields, guard_words, guard_stems = post[rule]
+                if vocabulary(fields).isdisjoint(guard_words) and not _any_prefix(index, fields, guard_stems):
+                    found.discard(rule)
+        return sorted(found)
+
+    def _add_guarded(self, found: set[int], g: int, index: DocumentIndex) -> None:
+        postings, starts = self._postings, self._starts
+        records = self._guard_records
+        record = records.get(g)
+        if record is None:
+            if len(records) >= _KEPT_MAX:
+                records.clear()
+            at = self._guard_starts
+            record = records[g] = marshal.loads(self._guards[at[g] : at[g + 1]])
+        for group, stems, by_key in record:
+            if stems:
+                for stem, e in by_key.items():
+                    if _any_prefix(index, group, (stem,)):
+                        found.update(postings[starts[e] : starts[e + 1]])
+                continue
+            for word in index.vocabulary(group).intersection(by_key):  # iterates over by_key, the smaller
+                e = by_key[word]
+                found.update(postings[starts[e] : starts[e + 1]])
+
+
+def _any_prefix(index: DocumentIndex, fields: Group, stems: Iterable[str]) -> bool:
+    """Whether a word of `fields` starts with one of `stems`."""
+    return any(index.field(f).has_prefix(stem) for stem in stems for f in fields)

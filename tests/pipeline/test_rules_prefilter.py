@@ -115,6 +115,11 @@ def rules(*queries: str) -> list[RuleConfig]:
         ("=ICC", "icc", "", True),  # a candidate (folded anchor), not a match
         ("said the Kremlin", "the Kremlin", "", True),
         ("said the Kremlin", "said the", "", False),
+        # a prefix guards as a word does: filed under "kremlin", looked at only with a "navaln..."
+        ("Navaln* Kremlin", "the Kremlin", "", False),
+        ("Navaln* Kremlin", "Navalnaya at the Kremlin", "", True),
+        ("title:Navaln* Kremlin", "Navalnaya at the Kremlin", "", False),
+        ("title:Navaln* Kremlin", "the Kremlin", "Navalny", True),
     ],
 )
 def test_candidates(query: str, text: str, title: str, candidate: bool) -> None:

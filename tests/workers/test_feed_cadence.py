@@ -358,18 +358,21 @@ def test_a_worker_reloads_between_jobs_when_the_generation_moves_and_keeps_a_bad
 
     cfg = write_config(tmp_path, [], [], rules=ICC_ONLY)
     worker = WirewatchWorker(runtime(cfg, redis))
-    assert not worker.reload_if_changed()  # nothing moved
+    assert not worker.reloader.poll() and not worker.reload_if_changed()  # nothing moved
     good = cfg.read_text()
     cfg.write_text(good + "colour: blue\n")
     redis.incr(generation.GENERATION_KEY)  # as another machine's `wirewatch reload` does
     before = worker.context
+    assert not worker.reloader.poll()
     assert not worker.reload_if_changed() and worker.context is before
     assert any("colour: unknown key 'colour'" in r.getMessage() for r in caplog.records)
     write_config(
         tmp_path, ["https://news.example.org/a.xml"], [], rules=[{"id": "peskov", "query": "Peskov"}]
     )
     redis.incr(generation.GENERATION_KEY)
-    assert worker.reload_if_changed() and worker.context is not before
+    assert worker.reloader.poll()  # built beside the context in use...
+    assert worker.context is before
+    assert worker.reload_if_changed() and worker.context is not before  # ...and swapped in between jobs
     assert [r.rule_id for r in worker.context.matcher.rules] == ["peskov"]
     assert list(worker.context.services.feeds) == [worker.context.config.feeds[0].id]
     worker.context.close()

@@ -134,8 +134,9 @@ def worker(state: CliState, burst: bool, metrics_listen: str | None) -> None:
     listen = cfg.metrics_listen if metrics_listen is None else metrics_listen
     _serve_metrics(cfg, listen, counters, services.redis, need_scheduler=False, need_workers=True)
     with WorkerContext.build(services, counters, loaded.queries) as ctx:
-        # The compiled rules live as long as the worker: keep the cyclic GC from walking them again
-        # and again (with 100,000s of rules a full collection would take a noticeable pause).
+        del loaded  # its parsed queries: the compiled rules file holds what the matcher needs
+        # The config lives as long as the worker: keep the cyclic GC from walking it again and
+        # again (with 100,000s of rules a full collection would take a noticeable pause).
         gc.collect()
         gc.freeze()
         running = WirewatchWorker(ctx)
