@@ -170,14 +170,23 @@ def history_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
         yield f"sqlite:///{tmp_path / 'history.sqlite3'}"
         return
     url: str = request.getfixturevalue("postgres_url")
-    _empty_postgres(url)
+    own = not os.environ.get(TEST_POSTGRES_ENV)  # a database of this process's own, else a named one
+    _empty_postgres(url, own)
     yield url
-    _empty_postgres(url)
+    _empty_postgres(url, own)
 
 
-def _empty_postgres(url: str) -> None:
+def _empty_postgres(url: str, own: bool) -> None:
+    """Drop the history tables. A test that failed may have left a transaction open (a timed-out
+    test's traceback keeps alive the generator of an unfinished streamed read): in a database of
+    this process's own, its sessions are ended first; in a named one the drop gives up after a
+    minute rather than wait on it for ever (pytest-timeout, spent on the test, no longer runs)."""
     engine = create_engine(url)
     with engine.begin() as conn:
+        if own:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = current_database() AND pid <> pg_backend_pid()"))  # fmt: skip
+        conn.execute(text("SET LOCAL lock_timeout = '60s'"))
         conn.execute(text("DROP TABLE IF EXISTS articles, alerts, deliveries, delivery_tries, seen, copied, "
                           "alembic_version CASCADE"))  # fmt: skip
     engine.dispose()
