@@ -1,7 +1,7 @@
 """The scheduler at a million feeds: its start, its sync and its ticks, on a Redis filled with the
 schedule of N feeds (no HTTP: nothing polls, the poll jobs pile up in the feeds queue). One JSON line.
 
-    python bench/scheduler.py [--feeds 1000000] [--rules 0] [--ticks 15] [--redis-url URL]
+    python bench/scheduler.py [--feeds 1000000] [--rules 0] [--ticks 15] [--ticks-only] [--redis-url URL]
 
 The config is written as a user would write it: a feeds file of N feeds (`- url: ...`, spread
 over 5,000 hosts, all due every minute: `poll_interval: 1m`), and a rules file of --rules rules.
@@ -29,7 +29,8 @@ its first tick, twice:
     *_rss_mb       the scheduler's resident memory once leading; *_peak_rss_mb its peak
     *_parsed_queries  rule queries the scheduler process parsed; *_matchers  Matchers it built
 
-Then the ticks, in this process (`FeedScheduler.tick`, once a second as APScheduler runs it):
+Then --ticks seconds of ticks, in this process (`FeedScheduler.tick`, every `scheduler.TICK`
+as APScheduler runs it: tick_s):
 
     busy_*   every feed due in the minute from the first tick on: N/60 feeds fall due a second
     idle_*   every feed due in the 6 hours from the first tick on: a few dozen a second
@@ -296,15 +297,15 @@ def eval_usec(redis: Redis) -> int:
     return int(redis.info("commandstats").get("cmdstat_eval", {}).get("usec", 0))
 
 
-def ticks(scheduler: Any, claim: Timed, enqueue: Timed, n: int) -> dict[str, float]:
+def ticks(scheduler: Any, claim: Timed, enqueue: Timed, seconds: float, every: float) -> dict[str, float]:
     claim_ms, claim_cpu_ms, claim_redis_ms, tick_ms, claimed = [], [], [], [], []
     enqueue_ms, enqueue_cpu_ms = [], []
     longest_claim = 0.0
     redis = scheduler.services.redis
     next_at = time.time()
-    for _ in range(n):
+    for _ in range(max(1, round(seconds / every))):
         time.sleep(max(0.0, next_at - time.time()))
-        next_at += 1.0
+        next_at += every
         claim.take(), enqueue.take()
         in_redis = eval_usec(redis)
         t = time.perf_counter()
@@ -352,7 +353,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--feeds", type=int, default=1_000_000)
     ap.add_argument("--rules", type=int, default=0)
-    ap.add_argument("--ticks", type=int, default=15, help="ticks measured per phase (0: the start only)")
+    ap.add_argument("--ticks", type=float, default=15, help="seconds of ticks per phase (0: the start only)")
     ap.add_argument(
         "--ticks-only", action="store_true", help="no start: Redis filled by the sync, then ticks"
     )
@@ -423,7 +424,9 @@ def main() -> None:
                     services.queues.feeds.empty()
                     due_from_now_on(redis, ids, over)
                     redis.slowlog_reset()
-                    for key, value in ticks(sched, claim, enqueue, args.ticks).items():
+                    every = getattr(scheduler_module, "TICK", 1.0)
+                    out["tick_s"] = every
+                    for key, value in ticks(sched, claim, enqueue, args.ticks, every).items():
                         out[f"{phase}_{key}"] = value
                     out[f"{phase}_slowest_command_ms"] = slowest(redis)
         finally:

@@ -2,7 +2,7 @@
 
 The feeds' due times live in Redis (`ww:due`), so the schedule survives restarts and a change
 of leader. On taking the lead the scheduler syncs that set with the config; then every tick
-(1 s) it claims the feeds that are due, leasing them, gives each its host's next free slot
+(TICK) it claims the feeds that are due, leasing them, gives each its host's next free slot
 (workers.planning) and hands them to poll jobs in batches by slot time.
 The poll job sets each feed's next due time. Only one scheduler per Redis leads (a lock with a
 TTL it keeps renewing); a second one stands by and takes over when the leader goes away. The
@@ -37,7 +37,11 @@ from .store.leader import LOCK_TTL, LeaderLock
 
 log = logging.getLogger(__name__)
 
-TICK = 1.0  # seconds between two looks at the due set
+# Seconds between two looks at the due set. A quarter second: with a million feeds due every
+# minute, a tick finds some 4,000 due and claims them in a few tens of ms, and a tick whose claims
+# reach CLAIM_BUDGET (Redis slow, or a backlog after a start) is followed by another soon.
+TICK = 0.25
+FOLLOW_CONFIG = 1.0  # seconds between two looks at the config generation and the health index
 HOUSEKEEPING = 60.0  # seconds between two drains of the history store's outbox
 PRUNE_EVERY = 600.0  # seconds between two retention passes over the history store
 CLAIM_CHUNK = POLL_BATCH * 10  # feeds one claim takes at most: one script, a bounded moment of Redis
@@ -85,7 +89,7 @@ class FeedScheduler:
         sched.add_job(
             self.tick, "interval", seconds=self.tick_seconds, id="tick", next_run_time=datetime.now(UTC)
         )
-        sched.add_job(self.follow_config, "interval", seconds=self.tick_seconds, id="config")
+        sched.add_job(self.follow_config, "interval", seconds=FOLLOW_CONFIG, id="config")
         sched.add_job(self._renew, "interval", seconds=self.lock.ttl / 3, id="leader-lock")
         sched.add_job(self.housekeeping, "interval", seconds=HOUSEKEEPING, id="history")
         self._scheduler = sched
