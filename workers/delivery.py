@@ -2,12 +2,15 @@
 
     alert decided (the article job; `backfill --send`: deliver_backfilled)
       -> record_alert: recorded once per (rule, story); a copy of a story alerted already stops here
+         (the article job: record_alerts, an article's alerts recorded and counted, and where
+         their deliveries stand read, in one round trip)
       -> deliver_all, for each of its sinks not delivered to (nor queued) yet:
            held for its digest group (hold)          -> flush_due makes the digest, later
            its sink disabled (a 410 earlier)         -> a dead letter with the reason
            its sink busy (slow or failing lately)    -> enqueue_delivery
            else a first try from the article job, on the worker's pool (first_try)
-      -> settle: a try that must wait for its sending slot, or failed, becomes a delivery job
+      -> settle: a try that must wait for its sending slot, or failed, becomes a delivery job;
+         the article job's tries go to the history store with its archive, in its one write
     a delivery job (workers.jobs.deliver*) -> run_job: dropped, delivered already, disabled,
       waiting for its slot (max_per_minute; no try spent) or attempt
     attempt: one try to the targets that have not taken it; recorded; a 410 disables the sink
@@ -34,7 +37,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Literal, assert_never
@@ -232,7 +235,51 @@ def record_alert(
     (a retry: the deliveries not made yet are made now); "copy" when it was made for another
     copy of the story (not alerted again: nothing more to do). The history store gets a new or
     again alert from the article job, with its archive, after its deliveries (Recorder.filed)."""
-    first = _record_alert(ctx.services, alert, entry_key)
+    return _recorded(ctx, alert, _record_alert(ctx.services, alert, entry_key), entry_key, article, story)
+
+
+@dataclass(frozen=True)
+class Recording:
+    """An alert the article job recorded (`record_alert`), and where each of its deliveries to
+    the worker's sinks stood then (`deliveries.delivery_status`, read in the same round trip)."""
+
+    alert: Alert
+    recorded: Recorded
+    sink_ids: tuple[str, ...]
+    statuses: tuple[deliveries.DeliveryStatus, ...]
+
+
+def record_alerts(
+    ctx: WorkerContext, alerts: Sequence[Alert], entry_key: str, article: Article, story: StoryRef, now: float
+) -> list[Recording]:
+    """`record_alert` for each of an article's alerts, counted in the day's matches, with where
+    their deliveries stand (what `deliver_all` asks first), in one round trip."""
+    if not alerts:
+        return []
+    ttl = alert_ttl(ctx.config.defaults)
+    for alert in alerts:
+        _recall(ctx.services, alert, ttl)
+    sink_ids = [tuple(s for s in alert.sinks if s in ctx.sinks) for alert in alerts]
+    sizes = []
+    with ctx.redis.pipeline(transaction=False) as pipe:
+        skip = alert_store.count_matches_on(pipe, [a.rule_id for a in alerts], now)
+        for alert, ids in zip(alerts, sink_ids, strict=True):
+            alert_store.record_alert_on(pipe, alert, ttl, made_for=entry_key)
+            sizes.append(deliveries.delivery_status_on(pipe, alert, ids))
+        rows = pipe.execute()[skip:]
+    out = []
+    for alert, ids, size in zip(alerts, sink_ids, sizes, strict=True):
+        first, statuses = alert_store.recorded_for(rows[0]), deliveries.statuses_of(rows[1 : 1 + size])
+        rows = rows[1 + size :]
+        recorded = _recorded(ctx, alert, first, entry_key, article, story)
+        out.append(Recording(alert, recorded, ids, tuple(statuses)))
+    return out
+
+
+def _recorded(
+    ctx: WorkerContext, alert: Alert, first: str | None, entry_key: str, article: Article, story: StoryRef
+) -> Recorded:
+    """What recording the alert said (`first`: the entry it was first made for, None if new)."""
     if first is None:
         ctx.metrics.alerts.labels(alert.rule_id).inc()
         log.info("alert %s: rule %s matched article %s: %s", alert.alert_id, alert.rule_id,
@@ -269,12 +316,18 @@ def _record_alert(services: Services, alert: Alert, entry_key: str) -> str | Non
     Redis answers for every alert made within alert_ttl, hence for every story younger than that;
     an alert of an older story (copies kept it going) may have been made and forgotten by Redis:
     the history store is asked, and what it knows is remembered in Redis again."""
-    redis, ttl = services.redis, alert_ttl(services.config.defaults)
+    ttl = alert_ttl(services.config.defaults)
+    _recall(services, alert, ttl)
+    return alert_store.record_alert(services.redis, alert, ttl, made_for=entry_key)
+
+
+def _recall(services: Services, alert: Alert, ttl: float) -> None:
+    """An alert of a story older than Redis remembers alerts (`ttl`): what the history store
+    knows of it remembered in Redis again, before it is recorded."""
     if alert.story is not None and time.time() - unix_time(alert.story.first_seen) >= ttl:
         earlier = _made_for(services, alert)
         if earlier is not None:
-            alert_store.remember_alert(redis, alert.alert_id, earlier, ttl)
-    return alert_store.record_alert(redis, alert, ttl, made_for=entry_key)
+            alert_store.remember_alert(services.redis, alert.alert_id, earlier, ttl)
 
 
 def _made_for(services: Services, alert: Alert) -> str | None:
@@ -308,13 +361,32 @@ class FirstTry:
     answer: Future[FirstTryFailed | float | None]
 
 
-def deliver_all(ctx: WorkerContext, alert: Alert, clock: StageClock | None = None) -> list[FirstTry]:
+Notes = list[tuple[Delivery, bool]]  # delivery states (and whether each was a try) to write later
+
+
+def deliver_all(
+    ctx: WorkerContext, alert: Alert, clock: StageClock | None = None, recording: Recording | None = None,
+    notes: Notes | None = None,
+) -> list[FirstTry]:  # fmt: skip
     """Each of the alert's deliveries not made yet: tried from here (on the pool) when its sink
     is healthy and no delivery job for it exists, else queued. Returns the tries under way;
-    `clock` counts their CPU (on the pool's threads) as the "deliver" stage."""
-    sink_ids = [s for s in alert.sinks if s in ctx.sinks]
+    `clock` counts their CPU (on the pool's threads) as the "deliver" stage. `recording`: where
+    the deliveries stood as the alert was recorded (else they are read now). `notes`: the
+    history store's share of the tries' records is added there, for the caller to write with
+    its own history (Recorder.filed), as are the records of those delivered before (a job run
+    again: the run that delivered them may have died before writing them); without it each is
+    written at once."""
+    if recording is None:
+        sink_ids: Sequence[str] = [s for s in alert.sinks if s in ctx.sinks]
+        statuses: Sequence[deliveries.DeliveryStatus] = deliveries.delivery_status(ctx.redis, alert, sink_ids)
+    else:
+        sink_ids, statuses = recording.sink_ids, recording.statuses
     tries = []
-    for sink_id, status in zip(sink_ids, deliveries.delivery_status(ctx.redis, alert, sink_ids), strict=True):
+    delivered = [alert.delivery_id(s) for s, st in zip(sink_ids, statuses, strict=True) if st.delivered]
+    if delivered and notes is not None:
+        records = deliveries.delivery_records(ctx.redis, delivered)
+        notes += [(Delivery(*r), True) for r in records if r is not None]
+    for sink_id, status in zip(sink_ids, statuses, strict=True):
         if status.delivered or status.queued:
             continue
         if hold(ctx.services, alert, sink_id, time.time()):  # it waits for its group's digest
@@ -326,20 +398,30 @@ def deliver_all(ctx: WorkerContext, alert: Alert, clock: StageClock | None = Non
         if status.sink_busy:
             enqueue_delivery(ctx.services, alert, sink_id)
             continue
-        tries.append(FirstTry(alert, sink_id, ctx.pool.submit(_first_try_timed, ctx, alert, sink_id, clock)))
+        progress = (status.done, status.given_up or {}) if recording is not None else None
+        answer = ctx.pool.submit(_first_try_timed, ctx, alert, sink_id, clock, progress, notes)
+        tries.append(FirstTry(alert, sink_id, answer))
     return tries
 
 
+Progress = tuple[Set[str], Mapping[str, str]]  # a delivery's targets that took it, and those given up on
+
+
 def _first_try_timed(
-    ctx: WorkerContext, alert: Alert, sink_id: str, clock: StageClock | None
-) -> FirstTryFailed | float | None:
+    ctx: WorkerContext, alert: Alert, sink_id: str, clock: StageClock | None, progress: Progress | None,
+    notes: Notes | None,
+) -> FirstTryFailed | float | None:  # fmt: skip
     with timed(clock, "deliver"):
-        return first_try(ctx, alert, sink_id)
+        return first_try(ctx, alert, sink_id, progress, notes)
 
 
-def first_try(ctx: WorkerContext, alert: Alert, sink_id: str) -> FirstTryFailed | float | None:
+def first_try(
+    ctx: WorkerContext, alert: Alert, sink_id: str, progress: Progress | None = None,
+    notes: Notes | None = None,
+) -> FirstTryFailed | float | None:  # fmt: skip
     """One try of a delivery from the article job: None when delivered, the seconds to wait
-    for the sink's next sending slot (max_per_minute), or how the try failed."""
+    for the sink's next sending slot (max_per_minute), or how the try failed. `progress`: its
+    targets' progress as read just before (else it is read now); `notes`: as deliver_all's."""
     delivery_id = alert.delivery_id(sink_id)
     wait = slot_wait(ctx, sink_id, delivery_id)
     if wait > SLOT_SLACK:
@@ -347,7 +429,7 @@ def first_try(ctx: WorkerContext, alert: Alert, sink_id: str) -> FirstTryFailed 
     time.sleep(wait)
     started = time.monotonic()
     try:
-        attempt(ctx, alert, sink_id)
+        attempt(ctx, alert, sink_id, progress=progress, notes=notes)
     except Exception as exc:
         outcome = verdict(exc)
         if outcome is Verdict.BUG:
@@ -469,13 +551,18 @@ def _run_job(ctx: WorkerContext, item: Deliverable, sink_id: str, dead_reason: s
     return attempt(ctx, item, sink_id)
 
 
-def attempt(ctx: WorkerContext, item: Deliverable, sink_id: str) -> str:
+def attempt(
+    ctx: WorkerContext, item: Deliverable, sink_id: str, *, progress: Progress | None = None,
+    notes: Notes | None = None,
+) -> str:  # fmt: skip
     """One try of one delivery to the sink's targets that have not taken it yet, recorded in its
-    delivery record; raises as `Sink.send` does (a 410 disables the sink first)."""
+    delivery record; raises as `Sink.send` does (a 410 disables the sink first). `progress`:
+    the targets' progress as read just before (else it is read now); `notes`: where the
+    history store's share of the record goes (else it is written at once)."""
     delivery_id = item.delivery_id(sink_id)
     sink = ctx.sinks[sink_id]
     said, services = about(item, sink_id), ctx.services
-    done, given_up = deliveries.target_progress(ctx.redis, delivery_id)
+    done, given_up = progress or deliveries.target_progress(ctx.redis, delivery_id)
     pending = [t for t in sink.targets if t not in done and t not in given_up]
     tries = ctx.metrics.deliveries
     try:
@@ -484,22 +571,22 @@ def attempt(ctx: WorkerContext, item: Deliverable, sink_id: str) -> str:
     except (DeliveryRetriable, DeliveryPermanent) as exc:
         tries.labels(sink_id, "retriable" if isinstance(exc, DeliveryRetriable) else "permanent").inc()
         note(services, delivery_id, said, "retrying", error=str(exc), done=exc.delivered,
-             given_up=exc.given_up)  # fmt: skip
+             given_up=exc.given_up, notes=notes)  # fmt: skip
         if isinstance(exc, SinkGone):
             _disable(ctx, sink_id, exc)
         raise
     except Exception as exc:
         tries.labels(sink_id, "bug").inc()
-        note(services, delivery_id, said, "retrying", error=f"bug: {type(exc).__name__}: {exc}")
+        note(services, delivery_id, said, "retrying", error=f"bug: {type(exc).__name__}: {exc}", notes=notes)
         raise
     tries.labels(sink_id, "delivered").inc()
     if given_up:  # the others took it now; these failed for good in an earlier try
         reason = f"sink {sink_id}: given up on {len(given_up)} of {len(sink.targets)} targets: " + "; ".join(
             given_up.values()
         )
-        note(services, delivery_id, said, "retrying", error=reason, done=pending)
+        note(services, delivery_id, said, "retrying", error=reason, done=pending, notes=notes)
         raise DeliveryPermanent(reason, delivered=tuple(pending))
-    note(services, delivery_id, said, "delivered", done=pending)
+    note(services, delivery_id, said, "delivered", done=pending, notes=notes)
     log.info("delivery %s: delivered to %s (%s; %s %s)", delivery_id, sink_id, status, said["kind"],
              said["rule"] or said["item"])  # fmt: skip
     return status
@@ -508,14 +595,19 @@ def attempt(ctx: WorkerContext, item: Deliverable, sink_id: str) -> str:
 def note(
     services: Services, delivery_id: str, said: Mapping[str, str], status: str, *, error: str = "",
     tried: bool = True, done: Sequence[str] = (), given_up: Mapping[str, str] | None = None,
+    notes: Notes | None = None,
 ) -> None:  # fmt: skip
     """Note a try (or a wait) of a delivery: in Redis, where it stands while under way (kept
-    delivery_ttl), and its whole state, with the try, in the history store."""
+    delivery_ttl), and its whole state, with the try, in the history store (now, or added to
+    `notes` for the caller to write)."""
     record = deliveries.note_delivery(
         services.redis, delivery_id, said, status, time.time(), delivery_ttl(services.config, said["sink"]),
         error=error, tried=tried, done=done, given_up=given_up,
     )  # fmt: skip
-    services.recorder.delivery(Delivery(*record), tried)
+    if notes is None:
+        services.recorder.delivery(Delivery(*record), tried)
+    else:
+        notes.append((Delivery(*record), tried))
 
 
 def slot_wait(ctx: WorkerContext, sink_id: str, delivery_id: str) -> float:

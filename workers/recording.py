@@ -88,13 +88,19 @@ class Recorder:
         if items:
             self._write([{"kind": "articles", "items": [i.to_json() for i in items]}])
 
-    def filed(self, items: Sequence[Archived], alerts: Sequence[tuple[Alert, str]]) -> None:
-        """An article job's archive records and the alerts it made (each with the entry it was
-        made for), in one write."""
+    def filed(
+        self, items: Sequence[Archived], alerts: Sequence[tuple[Alert, str]],
+        deliveries: Sequence[tuple[Delivery, bool]] = (),
+    ) -> None:  # fmt: skip
+        """An article job's archive records, the alerts it made (each with the entry it was
+        made for) and its deliveries' states (each with whether it was a try), in one write.
+        Kept for later (the store down), the deliveries' may use the outbox's reserve (see
+        `delivery`): the job fails if the rest does not fit."""
         writes = [{"kind": "articles", "items": [i.to_json() for i in items]}] if items else []
         writes += [{"kind": "alert", "alert": a.to_json(), "made_for": made_for} for a, made_for in alerts]
-        if writes:
-            self._write(writes)
+        reserved = [{"kind": "delivery", "delivery": d.to_dict(), "tried": tried} for d, tried in deliveries]
+        if writes or reserved:
+            self._write(writes, reserved=reserved)
 
     def alert(self, alert: Alert, made_for: str) -> None:
         self._write([{"kind": "alert", "alert": alert.to_json(), "made_for": made_for}])
@@ -124,22 +130,35 @@ class Recorder:
             self._write(writes)
 
     # How.
-    def _write(self, writes: list[dict[str, Any]], reserve: bool = False) -> None:
+    def _write(
+        self, writes: list[dict[str, Any]], reserve: bool = False, reserved: Sequence[dict[str, Any]] = ()
+    ) -> None:
         """Write now, or keep the writes in the outbox (OutboxFull when it is full: the caller's
-        job fails and is retried, nothing is lost)."""
+        job fails and is retried, nothing is lost). `reserved`: more writes of the same
+        transaction, which may use the reserve when kept (kept first)."""
         if time.monotonic() < self._skip_until:
-            self._keep(writes, None, reserve)
+            self._keep_all(writes, reserve, reserved, None)
             return
         try:
             with self.history.begin() as conn:
-                for w in writes:
+                for w in [*writes, *reserved]:
                     _apply(conn, w)
         except Exception as exc:
             if not is_down(exc):
                 raise
-            self._keep(writes, exc, reserve)
+            self._keep_all(writes, reserve, reserved, exc)
             return
         self._after_good_write()
+
+    def _keep_all(
+        self, writes: list[dict[str, Any]], reserve: bool, reserved: Sequence[dict[str, Any]],
+        exc: BaseException | None,
+    ) -> None:  # fmt: skip
+        if reserved:
+            self._keep(list(reserved), exc, True)
+            exc = None  # noted once
+        if writes:
+            self._keep(writes, exc, reserve)
 
     def _keep(self, writes: list[dict[str, Any]], exc: BaseException | None, reserve: bool) -> None:
         if exc is not None:  # noted first: a full outbox (OutboxFull below) says why all the same

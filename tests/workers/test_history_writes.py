@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 from redis import Redis
 from rq.job import Job
 from rq.registry import FinishedJobRegistry
+from sqlalchemy import delete
 
 from pipeline.models import Alert, Article, Entry, StoryRef, iso_time
 from pipeline.sources.rss import parse_feed
@@ -26,6 +27,7 @@ from workers.demo.site import LoopbackSite, WebhookReceiver
 from workers.history import alerts as alert_rows
 from workers.history import articles as article_rows
 from workers.history import deliveries as delivery_rows
+from workers.history import schema
 from workers.jobs import process_articles
 from workers.store import alerts as alert_store
 from workers.store import deliveries as delivery_store
@@ -139,6 +141,35 @@ def test_finished_delivery_jobs_are_deleted_and_a_rerun_delivers_nothing_twice(
     assert sorted(p["alert_id"] for p in receiver.payloads) == sent
     assert not Job.exists(f"deliver-{alert.delivery_id('hooks')}", connection=redis)
     assert len(alert_rows.recent(rt.services.history, limit=100)) == len(sent)  # each recorded once
+
+
+def test_a_rerun_of_an_article_job_that_died_before_its_history_write_writes_its_deliveries(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, receiver: WebhookReceiver, whsec: str
+) -> None:
+    """The article job writes its first tries' deliveries with its archive, in one write at its
+    end: a job that died before that write (its deliveries made, recorded in Redis) is run again,
+    sends nothing twice, and writes them then, each with its try."""
+    cfg = write_config(tmp_path, [f"{site.base_url}/feed.xml"], [webhook_sink(receiver.url, whsec)])
+    rt = runtime(cfg, redis)
+    history = rt.services.history
+    run_pass(rt)
+    sent = sorted(p["alert_id"] for p in receiver.payloads)
+    before = {d.delivery_id: d for d in delivery_rows.recent(history, limit=100)}
+    tries = {d: delivery_rows.tries(history, d) for d in before}
+    assert sorted(d.item for d in before.values()) == sent
+    with history.begin() as conn:  # as if the job had died before its history write
+        conn.execute(delete(schema.deliveries))
+        conn.execute(delete(schema.delivery_tries))
+    assert delivery_rows.recent(history, limit=100) == []
+
+    counts = process_articles(rt, [e.to_json() for e in _feed_entries(site, rt)])
+    assert counts["alerts"] == 0  # "again"
+    assert sorted(p["alert_id"] for p in receiver.payloads) == sent  # nothing sent twice
+    after = {d.delivery_id: d for d in delivery_rows.recent(history, limit=100)}
+    assert after == before
+    # Each delivery's last try is written again (the one before it, of a delivery that needed
+    # its job, is the job's to have written: a try Redis no longer tells apart).
+    assert {d: delivery_rows.tries(history, d) for d in after} == {d: t[-1:] for d, t in tries.items()}
 
 
 def test_an_alert_of_a_story_older_than_redis_remembers_is_checked_in_the_history_store(

@@ -21,7 +21,6 @@ from .. import delivery
 from ..context import WorkerContext
 from ..queueing import ARTICLE_TRIES, enqueue_articles
 from ..retries import backoff
-from ..store import alerts as alert_store
 from ..store import stories
 
 log = logging.getLogger("wirewatch.jobs")
@@ -43,6 +42,7 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
     made: list[tuple[Alert, str]] = []  # the alerts made (or made again) and their entries
     # First delivery tries under way on the pool, while the next page is read.
     tries: list[delivery.FirstTry] = []
+    notes: delivery.Notes = []  # their records, for the history store with the job's archive
     for entry, future in zip(entries, pages, strict=True):
         page = future.result()
         started = time.perf_counter()
@@ -69,23 +69,22 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
         archived.append(filed.archived)
         counts["articles"] += 1
         with clock.stage("deliver"):
-            alert_store.count_matches(ctx.redis, [a.rule_id for a in filed.alerts], now)
-            for alert in filed.alerts:
+            for recording in delivery.record_alerts(ctx, filed.alerts, entry.key, article, story, now):
+                alert = recording.alert
                 ctx.metrics.matches.labels(alert.rule_id).inc()
-                recorded = delivery.record_alert(ctx, alert, entry.key, article, story)
-                counts["alerts"] += recorded == "new"
-                if recorded != "copy":
+                counts["alerts"] += recording.recorded == "new"
+                if recording.recorded != "copy":
                     made.append((alert, entry.key))
-                    tries += delivery.deliver_all(ctx, alert, clock)
+                    tries += delivery.deliver_all(ctx, alert, clock, recording, notes)
     try:
-        # The job's history in one write, after its deliveries: with the history store down and
-        # its outbox full, alerts still go out; the job fails here and RQ runs it again later,
-        # which delivers nothing twice ("again") and writes it.
-        with clock.stage("archive"):
-            ctx.services.recorder.filed(archived if d.archive_retention > 0 else [], made)  # 0: no archive
-    finally:
         with clock.stage("deliver"):
-            delivery.settle(ctx, tries)  # a first try that failed is queued whatever the write did
+            delivery.settle(ctx, tries)  # every first try answered; one that failed is a job now
+    finally:
+        # The job's history in one write, after its deliveries (and whatever settling did):
+        # with the history store down and its outbox full, alerts still go out; the job fails
+        # here and RQ runs it again later, which delivers nothing twice ("again") and writes it.
+        with clock.stage("archive"):  # archive_retention 0: no archive
+            ctx.services.recorder.filed(archived if d.archive_retention > 0 else [], made, list(notes))
         for stage, seconds in clock.seconds.items():
             ctx.metrics.article_cpu.labels(stage).inc(seconds)
     if again:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 
 from redis import Redis
+from redis.client import Pipeline
 
 from pipeline.models import Alert
 
@@ -41,8 +42,20 @@ def record_alert(redis: Redis, alert: Alert, ttl: float, made_for: str) -> str |
     """Remember an alert as made for one entry (`made_for`, its key) for `ttl` seconds and add it
     to the stream, atomically. None when it is new, else the entry it was first made for: this
     one (a retried job, whose deliveries may not all be made yet) or another copy of the story."""
+    with redis.pipeline(transaction=False) as pipe:
+        record_alert_on(pipe, alert, ttl, made_for)
+        return recorded_for(pipe.execute()[0])
+
+
+def record_alert_on(pipe: Pipeline, alert: Alert, ttl: float, made_for: str) -> None:
+    """`record_alert` as one command of a pipeline; its reply read by `recorded_for`."""
     args = (max(1, int(ttl)), alert.to_json(), ALERTS_STREAM_MAXLEN, made_for)
-    return to_str(redis.eval(_RECORD_ALERT, 2, alert_key(alert.alert_id), ALERTS_STREAM, *args))
+    pipe.eval(_RECORD_ALERT, 2, alert_key(alert.alert_id), ALERTS_STREAM, *args)
+
+
+def recorded_for(reply: object) -> str | None:
+    """What `record_alert_on`'s command answered: None when the alert is new, else its entry."""
+    return to_str(reply)
 
 
 def recent_alerts(redis: Redis, count: int = 20) -> list[Alert]:
@@ -65,12 +78,20 @@ def count_matches(redis: Redis, rule_ids: Sequence[str], now: float) -> None:
     """One more article matched by each of these rules today (UTC)."""
     if not rule_ids:
         return
-    key = matches_key(utc_day(now))
     with redis.pipeline(transaction=False) as pipe:
-        for rule_id in rule_ids:
-            pipe.hincrby(key, rule_id, 1)
-        pipe.expire(key, MATCH_DAYS_KEPT * 86400)
+        count_matches_on(pipe, rule_ids, now)
         pipe.execute()
+
+
+def count_matches_on(pipe: Pipeline, rule_ids: Sequence[str], now: float) -> int:
+    """`count_matches` as commands of a pipeline; how many commands (their replies say nothing)."""
+    if not rule_ids:
+        return 0
+    key = matches_key(utc_day(now))
+    for rule_id in rule_ids:
+        pipe.hincrby(key, rule_id, 1)
+    pipe.expire(key, MATCH_DAYS_KEPT * 86400)
+    return len(rule_ids) + 1
 
 
 def matches_on(redis: Redis, now: float) -> dict[str, int]:

@@ -221,6 +221,11 @@ class DeliveryStatus(NamedTuple):
     queued: bool  # a live delivery job (queued, scheduled, running, waiting to retry) or a dead letter
     sink_busy: bool
     sink_disabled: str | None  # why the sink is disabled, if it is
+    done: frozenset[str] = frozenset()  # the sink's targets that took it (target_progress)
+    given_up: Mapping[str, str] | None = None  # its targets given up on -> why (target_progress)
+
+
+_STATUS_COMMANDS = 6  # per sink, in delivery_status_on
 
 
 def delivery_status(redis: Redis, alert: Alert, sink_ids: Sequence[str]) -> list[DeliveryStatus]:
@@ -228,19 +233,36 @@ def delivery_status(redis: Redis, alert: Alert, sink_ids: Sequence[str]) -> list
     if not sink_ids:
         return []
     with redis.pipeline(transaction=False) as pipe:
-        for sink_id in sink_ids:
-            delivery_id = alert.delivery_id(sink_id)
-            pipe.hget(delivery_key(delivery_id), "status")
-            pipe.exists(Job.key_for(delivery_job_id(delivery_id)))
-            pipe.exists(sink_busy_key(sink_id))
-            pipe.get(sink_disabled_key(sink_id))
-        rows = pipe.execute()
-    return [
-        DeliveryStatus(
-            to_str(rows[i]) == "delivered", bool(rows[i + 1]), bool(rows[i + 2]), to_str(rows[i + 3])
-        )
-        for i in range(0, len(rows), 4)
-    ]
+        delivery_status_on(pipe, alert, sink_ids)
+        return statuses_of(pipe.execute())
+
+
+def delivery_status_on(pipe: Pipeline, alert: Alert, sink_ids: Sequence[str]) -> int:
+    """`delivery_status` as commands of a pipeline, with each delivery's progress over its
+    targets (`target_progress`); how many commands. `statuses_of` reads their replies."""
+    for sink_id in sink_ids:
+        delivery_id = alert.delivery_id(sink_id)
+        pipe.hget(delivery_key(delivery_id), "status")
+        pipe.exists(Job.key_for(delivery_job_id(delivery_id)))
+        pipe.exists(sink_busy_key(sink_id))
+        pipe.get(sink_disabled_key(sink_id))
+        pipe.smembers(delivery_done_key(delivery_id))
+        pipe.hgetall(delivery_given_up_key(delivery_id))
+    return _STATUS_COMMANDS * len(sink_ids)
+
+
+def statuses_of(rows: Sequence[Any]) -> list[DeliveryStatus]:
+    """The replies of `delivery_status_on`'s commands, one DeliveryStatus per sink."""
+    return [_status(rows[i : i + _STATUS_COMMANDS]) for i in range(0, len(rows), _STATUS_COMMANDS)]
+
+
+def _status(rows: Sequence[Any]) -> DeliveryStatus:
+    status, job, busy, disabled, done, given_up = rows
+    return DeliveryStatus(
+        to_str(status) == "delivered", bool(job), bool(busy), to_str(disabled),
+        frozenset(to_str(t) or "" for t in done),
+        {to_str(k) or "": to_str(v) or "" for k, v in given_up.items()},
+    )  # fmt: skip
 
 
 def delivered(redis: Redis, delivery_id: str) -> bool:
