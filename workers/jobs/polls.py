@@ -276,16 +276,31 @@ class _HistoryDown:
 _HISTORY_DOWN = _HistoryDown()
 
 
+class _HostBusy(Exception):
+    """Its host was polled less than its gap ago: not sent; it may be at `at`."""
+
+    def __init__(self, at: float) -> None:
+        super().__init__(at)
+        self.at = at
+
+
 def _poll_one(ctx: WorkerContext, poll: _Poll) -> PollOutcome | _NotYet:
     host = planning.host_of(poll.url)
-    with ctx.hosts.slot(host):
-        # Checked once this worker's own limit lets it go, right before the request: the rule
-        # behind every plan, across every worker.
-        if poll.gap and (at := slots.start_poll(ctx.redis, host, time.time(), poll.gap)) is not None:
-            return _NotYet(at)
-        with ctx.metrics.poll_seconds.time():
-            return poll_url(ctx.fetcher, poll.feed, poll.url, poll.past.validators,
-                            ctx.config.defaults.max_feed_bytes)  # fmt: skip
+
+    def start() -> None:  # the rule behind every plan, across every worker
+        if (wait := slots.start_poll(ctx.redis, host, poll.gap)) is not None:
+            raise _HostBusy(time.time() + wait)
+
+    # Checked as late as can be, the connection open and the request about to go out: what
+    # comes between the check and the server (this thread waiting for the CPU, a connect) is
+    # what could bring two polls of a host closer than their gap.
+    with ctx.hosts.slot(host), ctx.metrics.poll_seconds.time():
+        try:
+            max_bytes = ctx.config.defaults.max_feed_bytes
+            before_send = start if poll.gap else None
+            return poll_url(ctx.fetcher, poll.feed, poll.url, poll.past.validators, max_bytes, before_send)
+        except _HostBusy as busy:
+            return _NotYet(busy.at)
 
 
 def _outcome(feed: FeedConfig, future: Future[PollOutcome | _NotYet]) -> PollOutcome | _NotYet:
