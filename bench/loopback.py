@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import selectors
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -37,10 +38,11 @@ class Trickle:
 
 
 # path, request headers -> status, response headers, body. The headers hold one of the server's
-# own too: x-arrived, when the request came (time.time(): the connection's accept for its first
-# request, else the read of its request line), before any thread of this process waited its turn.
+# own too: x-arrived, when the request's first byte reached this machine's TCP stack (time.time()
+# of the kernel's receive timestamp), whatever the threads of this process were doing then.
 Answer = Callable[[str, dict[str, str]], tuple[int, dict[str, str], bytes | Trickle]]
 ARRIVED = "x-arrived"
+_SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux's value; Python 3.11 lacks the name
 
 
 def serve(answer: Answer, addresses: Sequence[str] = ("127.0.0.1",)) -> ThreadingHTTPServer:
@@ -48,44 +50,51 @@ def serve(answer: Answer, addresses: Sequence[str] = ("127.0.0.1",)) -> Threadin
     addresses, one port for all (`.server_address[1]`); `.shutdown()` stops it. Linux routes all
     of 127.0.0.0/8 to the loopback interface, so every 127.x.y.z is an address of its own here,
     as publishers' hosts are, without listening on any outside interface."""
-    accepted: dict[int, float] = {}  # a new connection's socket -> when it was accepted
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-        arrived: float | None = None
+        arrived = 0.0
 
         def setup(self) -> None:
             super().setup()
-            self.arrived = accepted.pop(self.connection.fileno(), None)
+            self.connection.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
 
-        def parse_request(self) -> bool:
-            if self.arrived is None:  # a later request of a kept connection
-                self.arrived = time.time()
-            return super().parse_request()
+        def handle_one_request(self) -> None:
+            self.arrived = _arrival(self.connection)
+            super().handle_one_request()
 
         def log_message(self, format: str, *args: object) -> None:
             pass
 
         def do_GET(self) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
-            headers[ARRIVED], self.arrived = str(self.arrived or time.time()), None
+            headers[ARRIVED] = str(self.arrived or time.time())
             status, out, body = answer(self.path, headers)
             if isinstance(body, Trickle):
                 _trickle(self, status, out, body)
             else:
                 respond(self, status, out, body)
 
-    class Server(QuietServer):
-        def process_request(self, request: Any, client_address: Any) -> None:
-            accepted[request.fileno()] = time.time()
-            super().process_request(request, client_address)
-
-    server = Server((addresses[0], 0), Handler)
+    server = QuietServer((addresses[0], 0), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     if len(addresses) > 1:
         _listen_also(server, addresses[1:])
     return server
+
+
+def _arrival(conn: socket.socket) -> float:
+    """When the next bytes on this connection came (waits for them; 0.0: it closed, or no
+    timestamp), left unread for the request's parser."""
+    try:
+        data, ancillary, _, _ = conn.recvmsg(1, socket.CMSG_SPACE(16), socket.MSG_PEEK)
+    except OSError:
+        return 0.0
+    for level, kind, raw in ancillary:
+        if data and level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS:
+            seconds, nanoseconds = struct.unpack("qq", raw[:16])
+            return seconds + nanoseconds / 1e9
+    return 0.0
 
 
 def _trickle(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: Trickle) -> None:

@@ -20,8 +20,8 @@ minutes is measured:
     cpu_per_wall_s              CPU seconds of every wirewatch process (Redis included) per second
     redis_bytes_per_feed        Redis used_memory / feeds
     min_host_gap_s              the shortest time between two requests to one host (by the Host
-                                they named, as they came: a new connection's accept, a kept
-                                one's request line), over the whole run, first round included
+                                they named, when each reached the TCP stack: the kernel's
+                                receive timestamp), over the whole run, first round included
     host_gaps_under_delay       how many such gaps were shorter than the host's delay (--hosts)
 
 --mixed: feeds that misbehave all along, by their number: 1% answer 429 with Retry-After: 300,

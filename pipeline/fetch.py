@@ -151,6 +151,14 @@ def guard_url(url: str, allow_private_networks: bool, resolver: Resolver = syste
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("fetch_deadline", default=None)
 
 
+# Called right before the first byte of the request under way in this thread goes out, its
+# connection open (then cleared): the caller's last word on whether it goes now (a host's
+# politeness: `Fetcher.get(before_send=...)`). What it raises ends the fetch, unsent.
+_BEFORE_SEND: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
+    "fetch_before_send", default=None
+)
+
+
 def _left(timeout: float | None) -> float | None:
     """The operation's timeout, shortened to what is left of the request's deadline."""
     deadline = _DEADLINE.get()
@@ -174,6 +182,9 @@ class DeadlineStream(httpcore.NetworkStream):
         return self.stream.read(max_bytes, _left(timeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if (before := _BEFORE_SEND.get()) is not None:
+            _BEFORE_SEND.set(None)  # once a fetch: not again for a redirect's hop
+            before()
         self.stream.write(buffer, _left(timeout))
 
     def close(self) -> None:
@@ -287,8 +298,12 @@ class Fetcher:
         accept: str = "*/*",
         etag: str | None = None,
         last_modified: str | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> FetchResult:
         """GET with redirects guarded hop by hop, a decoded-size cap and an overall deadline.
+        `before_send` is called once, right before the request's first byte goes out (its
+        connection open, so that nothing of ours comes between it and the server); what it
+        raises ends the fetch, nothing sent.
 
         Raises FetchRetriable (network trouble, 5xx, 429), FetchPermanent (4xx, too many
         redirects), BlockedAddressError or TooLargeError.
@@ -300,11 +315,13 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         deadline = time.monotonic() + self.timeout * 2
         token = _DEADLINE.set(deadline)  # every connect, read and write of this request ends by it
+        hook = _BEFORE_SEND.set(before_send)
         try:
             return self._get(url, headers, max_bytes, deadline)
         except httpcore.TimeoutException as exc:  # the deadline, raised where httpx does not map it
             raise FetchRetriable(f"{url}: took longer than {self.timeout * 2:.0f}s") from exc
         finally:
+            _BEFORE_SEND.reset(hook)
             _DEADLINE.reset(token)
 
     def _get(self, url: str, headers: dict[str, str], max_bytes: int, deadline: float) -> FetchResult:

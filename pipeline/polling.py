@@ -35,7 +35,7 @@ import itertools
 import logging
 import random
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, assert_never
@@ -152,10 +152,16 @@ def poll_feed(fetcher: Fetcher, feed: FeedConfig, validators: Validators, max_by
 
 
 def poll_url(
-    fetcher: Fetcher, feed: FeedConfig, url: str, validators: Validators, max_bytes: int
+    fetcher: Fetcher,
+    feed: FeedConfig,
+    url: str,
+    validators: Validators,
+    max_bytes: int,
+    before_send: Callable[[], None] | None = None,
 ) -> PollOutcome:
     """`poll_feed` at `url`: where the feed moved to, when it did. The body is read by the feed's
-    kind of source (`type:`, pipeline.sources)."""
+    kind of source (`type:`, pipeline.sources). `before_send`: as `Fetcher.get` has it (what it
+    raises goes through)."""
     try:
         result = fetcher.get(
             url,
@@ -163,6 +169,7 @@ def poll_url(
             accept=FEED_ACCEPT,
             etag=validators.etag,
             last_modified=validators.last_modified,
+            before_send=before_send,
         )
         if result.not_modified:
             return NotModified(moved_to=result.moved_to, max_age=result.max_age)

@@ -14,12 +14,13 @@ scheduler and worker:
   for long. A feed whose host is booked further stays in the schedule, due again when its slot
   would come within reach (why: "host delay"): a host's feeds, all due at once, spread out over
   the interval, and stay spread.
-- when it was last polled. A poll starts only once that is `host_delay` + START_MARGIN ago,
-  checked and set at once right before its request (`start_poll`); else it waits, in its job's
-  timer, not in a thread. A plan is a forecast, this is the rule: a poll job taken late (its
-  worker busy with articles or a slow feed) polls all the same, and no host is polled twice
-  within its delay, whatever the workers' timing. Planned slots pass the check: they are
-  SLOT_SLACK - START_MARGIN more apart than it asks.
+- when its last poll started. A poll starts only once that is `host_delay` + START_MARGIN ago
+  by Redis's clock, checked and set at once (`start_poll`) when its connection is open and its
+  request about to go out (`Fetcher.get(before_send=...)`); else it waits, in its job's timer,
+  not in a thread. A plan is a forecast, this is the rule: a poll job taken late (its worker
+  busy with articles or a slow feed) polls all the same, and no host is polled twice within its
+  delay, whatever the workers' timing. Planned slots pass the check: they are SLOT_SLACK -
+  START_MARGIN more apart than it asks.
 """
 
 from __future__ import annotations

@@ -183,6 +183,31 @@ def test_conditional_get_sends_validators_and_304_is_not_modified(
     assert (second.etag, second.last_modified) == (etag, last_modified)  # kept for the next poll
 
 
+def test_before_send_is_asked_once_before_the_request_goes_out_and_can_stop_it(
+    site: LoopbackSite, fetcher: Fetcher
+) -> None:
+    site.routes["/a.xml"] = (301, {"Location": "/b.xml"}, b"")
+    site.routes["/b.xml"] = (200, {}, b"<rss/>")
+    accepted_before: list[int] = []
+
+    def before() -> None:  # no request has reached the server yet
+        accepted_before.append(sum(site.hits.values()))
+
+    assert fetcher.get(site.base_url + "/a.xml", max_bytes=1000, before_send=before).content == b"<rss/>"
+    assert accepted_before == [0]  # once, before the first request; not again for the redirect
+
+    class Busy(Exception):
+        pass
+
+    def busy() -> None:
+        raise Busy
+
+    with pytest.raises(Busy):
+        fetcher.get(site.base_url + "/b.xml", max_bytes=1000, before_send=busy)
+    assert site.hits == {"/a.xml": 1, "/b.xml": 1}  # nothing of it reached the server
+    assert fetcher.get(site.base_url + "/b.xml", max_bytes=1000).status == 200  # nor stays asked
+
+
 def test_user_agent_and_accept_headers(site: LoopbackSite, fetcher: Fetcher) -> None:
     seen: dict[str, str] = {}
 

@@ -71,13 +71,6 @@ class _Poll:
     gap: float
 
 
-@dataclass(frozen=True)
-class _NotYet:
-    """Not polled yet: its host was polled less than its gap ago; it may be at `at`."""
-
-    at: float
-
-
 def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
     """Poll a batch of due feeds ([feed id, due time, slot] triples; a feed without a slot is
     polled now), each at its slot, and handle the results as they come in, a few at a time: save
@@ -115,7 +108,7 @@ def _as_they_come(ctx: WorkerContext, polls: list[_Poll]) -> Iterator[list[Done]
     waiting = [(p.slot, next(order), p) for p in polls]
     heapq.heapify(waiting)
     group: list[Done] = []
-    running: dict[Future[PollOutcome | _NotYet], _Poll] = {}
+    running: dict[Future[PollOutcome | _HostBusy], _Poll] = {}
     group_by = 0.0
     while waiting or running or group:
         now = time.time()
@@ -137,7 +130,7 @@ def _as_they_come(ctx: WorkerContext, polls: list[_Poll]) -> Iterator[list[Done]
         for future in done:
             poll = running.pop(future)
             outcome = _outcome(poll.feed, future)
-            if isinstance(outcome, _NotYet):
+            if isinstance(outcome, _HostBusy):
                 if outcome.at - time.time() <= planning.PLAN_AHEAD:
                     heapq.heappush(waiting, (outcome.at, next(order), poll))
                     continue
@@ -276,19 +269,35 @@ class _HistoryDown:
 _HISTORY_DOWN = _HistoryDown()
 
 
-def _poll_one(ctx: WorkerContext, poll: _Poll) -> PollOutcome | _NotYet:
+class _HostBusy(Exception):
+    """Not polled (nothing sent): its host's last poll was less than its gap ago; it may be at
+    `at`. Raised from the fetch, returned by `_poll_one`."""
+
+    def __init__(self, at: float) -> None:
+        super().__init__(at)
+        self.at = at
+
+
+def _poll_one(ctx: WorkerContext, poll: _Poll) -> PollOutcome | _HostBusy:
     host = planning.host_of(poll.url)
-    with ctx.hosts.slot(host):
-        # Checked once this worker's own limit lets it go, right before the request: the rule
-        # behind every plan, across every worker.
-        if poll.gap and (at := slots.start_poll(ctx.redis, host, time.time(), poll.gap)) is not None:
-            return _NotYet(at)
-        with ctx.metrics.poll_seconds.time():
-            return poll_url(ctx.fetcher, poll.feed, poll.url, poll.past.validators,
-                            ctx.config.defaults.max_feed_bytes)  # fmt: skip
+
+    def start() -> None:  # the rule behind every plan, across every worker
+        if (later := slots.start_poll(ctx.redis, host, poll.gap)) is not None:
+            raise _HostBusy(time.time() + later)
+
+    # Checked as late as can be, the connection open and the request about to go out: what
+    # comes between the check and the server (this thread waiting for the CPU, a connect) is
+    # what could bring two polls of a host closer than their gap.
+    with ctx.hosts.slot(host), ctx.metrics.poll_seconds.time():
+        try:
+            max_bytes = ctx.config.defaults.max_feed_bytes
+            before_send = start if poll.gap else None
+            return poll_url(ctx.fetcher, poll.feed, poll.url, poll.past.validators, max_bytes, before_send)
+        except _HostBusy as busy:
+            return busy
 
 
-def _outcome(feed: FeedConfig, future: Future[PollOutcome | _NotYet]) -> PollOutcome | _NotYet:
+def _outcome(feed: FeedConfig, future: Future[PollOutcome | _HostBusy]) -> PollOutcome | _HostBusy:
     try:
         return future.result()
     except Exception as exc:  # a bug in one feed's poll: the batch goes on without it

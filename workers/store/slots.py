@@ -70,19 +70,24 @@ def book_hosts(
     return [float(to_str(at) or 0) for at in raw]
 
 
-# KEYS[1] the host's last poll start; ARGV[1] now, ARGV[2] the gap. '' and now set as the last
-# start when the gap has passed since the last one; else when it will have.
+# KEYS[1] the host's last poll start; ARGV[1] the gap. By Redis's clock, so that nothing of the
+# caller's (its round trip, a wait for the CPU) comes between the time read and the time set, and
+# every worker's clock is the same one. '' and now set as the last start when the gap has
+# passed since the last one; else the seconds until it will have.
 _START_POLL = """
-local now, gap = tonumber(ARGV[1]), tonumber(ARGV[2])
+local gap = tonumber(ARGV[1])
+local t = redis.call('time')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local last = tonumber(redis.call('get', KEYS[1]) or '')
-if last and now < last + gap then return string.format('%.6f', last + gap) end
+if last and now < last + gap then return string.format('%.6f', last + gap - now) end
 redis.call('set', KEYS[1], string.format('%.6f', now), 'PX', math.ceil(gap * 1000) + 1000)
 return ''
 """
 
 
-def start_poll(redis: Redis, host: str, now: float, gap: float) -> float | None:
+def start_poll(redis: Redis, host: str, gap: float) -> float | None:
     """Start a poll of `host` now if its last one started at least `gap` seconds ago (and count
-    this one as its last): None; else when it may, and nothing changes. One round trip."""
-    at = to_str(redis.eval(_START_POLL, 1, f"{PREFIX}host:{host}:polled", now, gap))
-    return float(at) if at else None
+    this one as its last): None; else in how many seconds it may, and nothing changes. One
+    round trip; the time is Redis's."""
+    wait = to_str(redis.eval(_START_POLL, 1, f"{PREFIX}host:{host}:polled", gap))
+    return float(wait) if wait else None
