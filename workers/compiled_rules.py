@@ -53,7 +53,7 @@ def compiled_matcher(config: Config, queries: Mapping[str, Node] | None = None) 
     path = compiled_path(config, key)
     with contextlib.suppress(Unusable):
         return _opened(path, key)
-    started = time.perf_counter()
+    started, matcher = time.perf_counter(), None
     try:
         with _locked(path.parent):
             try:  # another worker may have made it while this one waited for the lock
@@ -66,10 +66,18 @@ def compiled_matcher(config: Config, queries: Mapping[str, Node] | None = None) 
             _prune(path)
     except OSError as exc:
         log.warning("Compiled rules: cannot write in %s (%s); compiled for this worker", path.parent, exc)
-        return Matcher(config.rules, config.aliases, people=people, parsed=queries)
+        return (
+            matcher
+            if matcher is not None
+            else Matcher(config.rules, config.aliases, people=people, parsed=queries)
+        )
     seconds = time.perf_counter() - started
     log.info("Compiled rules: %d rules compiled in %.1f s into %s", len(config.rules), seconds, path)
-    return _opened(path, key)  # read back as every worker reads it: its pages shared with theirs
+    try:
+        return _opened(path, key)  # read back as every worker reads it: its pages shared with theirs
+    except Unusable as exc:  # gone or spoilt already: this worker keeps the one it made
+        log.warning("Compiled rules: %s; compiled for this worker", exc)
+        return matcher
 
 
 def _opened(path: Path, key: str) -> Matcher:
