@@ -22,9 +22,10 @@ log = logging.getLogger("wirewatch.reload")
 
 
 def load_or_keep(path: Path | str, who: str) -> Loaded | None:
-    """The config at `path`, or None (every error logged) when it does not load."""
+    """The config at `path`, or None (every error logged) when it does not load. It leaves its
+    mark of checked rules (pipeline.config.checked) for the scheduler that follows it."""
     try:
-        return load(path)
+        return load(path, mark_checked=True)
     except ConfigError as exc:
         log.error("%s: the config does not load; the one running stays:\n%s", who, format_issues(exc))
         return None

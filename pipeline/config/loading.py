@@ -57,7 +57,11 @@ class Loaded:
 
 
 def load(
-    path: str | Path, env: Mapping[str, str] | None = None, with_rules: bool = True, parse_rules: bool = True
+    path: str | Path,
+    env: Mapping[str, str] | None = None,
+    with_rules: bool = True,
+    parse_rules: bool = True,
+    mark_checked: bool = False,
 ) -> Loaded:
     """The validated configuration at `path` (its rules file resolved); ConfigError lists every issue.
     `with_rules=False`: everything but the rules, which are left out unread (`rules test --rules`).
@@ -65,9 +69,12 @@ def load(
     are not parsed (nor their aliases and people checked) when a full load on this machine
     checked the very same ones with this very code already (`rules_checked`), as `wirewatch
     run`, `reload` and every worker do before the scheduler loads (pipeline.config.checked);
-    else it is a full load. Either way, no check but of the queries is left out."""
+    else it is a full load. Either way, no check but of the queries is left out.
+    `mark_checked`: a full load that passes leaves that mark (the processes that start a
+    scheduler or follow the config: `run`, `worker`, a reload); a command that only reads
+    (`status`, `check`, `feeds`...) writes nothing under data_dir."""
     with collector_paused():
-        return _load(path, os.environ if env is None else env, with_rules, parse_rules)
+        return _load(path, os.environ if env is None else env, with_rules, parse_rules, mark_checked)
 
 
 @contextmanager
@@ -85,7 +92,9 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load(path: str | Path, env: Mapping[str, str], with_rules: bool, parse_rules: bool) -> Loaded:
+def _load(
+    path: str | Path, env: Mapping[str, str], with_rules: bool, parse_rules: bool, mark_checked: bool
+) -> Loaded:
     config_file = Path(path)
     base = config_file.parent
     doc, unreadable = _read(config_file, env, str(config_file))
@@ -151,7 +160,7 @@ def _load(path: str | Path, env: Mapping[str, str], with_rules: bool, parse_rule
         files = [doc.file, rules_doc.file]
         issues.sort(key=lambda i: (files.index(i.file) if i.file in files else 2, i.line or 0, i.column or 0))
         raise ConfigError(issues)
-    if parse and checked is not None:
+    if parse and mark_checked and checked is not None:
         checked.mark()
     config = config.model_copy(
         update={

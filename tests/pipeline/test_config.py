@@ -586,7 +586,7 @@ def _with_rules(tmp_path: Path, query: str) -> Path:
 
 def test_parse_rules_false_parses_no_query_a_full_load_checked(tmp_path: Path) -> None:
     path = _with_rules(tmp_path, "Peskov AND Kremlin")
-    first = load(path, env={}, parse_rules=False)  # nothing checked these rules yet: parsed
+    first = load(path, env={}, parse_rules=False, mark_checked=True)  # nothing checked them yet: parsed
     assert set(first.queries) == {"r"}
     again = load(path, env={}, parse_rules=False)  # the first load left its mark
     assert again.queries == {} and again.config.rules == first.config.rules
@@ -595,7 +595,7 @@ def test_parse_rules_false_parses_no_query_a_full_load_checked(tmp_path: Path) -
 
 def test_parse_rules_false_checks_rules_no_load_checked(tmp_path: Path) -> None:
     path = _with_rules(tmp_path, "Peskov AND Kremlin")
-    load(path, env={})
+    load(path, env={}, mark_checked=True)
     (tmp_path / "rules.yaml").write_text("rules:\n  - id: r\n    query: 'Peskov AND (Kremlin'\n", "utf-8")
     with pytest.raises(ConfigError) as caught:
         load(path, env={}, parse_rules=False)
@@ -626,17 +626,25 @@ def test_a_mark_never_weakens_a_full_load(tmp_path: Path) -> None:
 
 def test_a_mark_that_does_not_hold_its_digest_is_no_mark(tmp_path: Path) -> None:
     path = _with_rules(tmp_path, "Peskov")
-    load(path, env={})
+    load(path, env={}, mark_checked=True)
     [mark] = (tmp_path / "var" / CHECKED_DIR).iterdir()
     mark.write_text("", "ascii")  # a write cut short
-    assert set(load(path, env={}, parse_rules=False).queries) == {"r"}
+    assert set(load(path, env={}, parse_rules=False, mark_checked=True).queries) == {"r"}
     assert mark.read_text("ascii") == mark.name  # made whole again by that load
+
+
+def test_a_load_not_asked_to_mark_writes_nothing_under_data_dir(tmp_path: Path) -> None:
+    """`status`, `check`, `feeds`...: a command that only reads leaves data_dir as it was."""
+    path = _with_rules(tmp_path, "Peskov")
+    load(path, env={})
+    load(path, env={}, parse_rules=False)
+    assert not (tmp_path / "var" / CHECKED_DIR).exists()
 
 
 def test_a_config_checked_elsewhere_leaves_no_mark(tmp_path: Path) -> None:
     path = _with_rules(tmp_path, "Peskov")
     (tmp_path / "var").rmdir()
-    load(path, env={})
+    load(path, env={}, mark_checked=True)
     assert not (tmp_path / "var").exists()
 
 

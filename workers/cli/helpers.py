@@ -114,16 +114,21 @@ def shared_options(top: bool) -> Callable[[F], F]:
     return decorate
 
 
-def load_or_exit(path: str, warn: bool = False, parse_rules: bool = True) -> Config:
+def load_or_exit(
+    path: str, warn: bool = False, parse_rules: bool = True, mark_checked: bool = False
+) -> Config:
     """The config of `loaded_or_exit`, for the commands that need nothing else."""
-    return loaded_or_exit(path, warn, parse_rules).config
+    return loaded_or_exit(path, warn, parse_rules, mark_checked).config
 
 
-def loaded_or_exit(path: str, warn: bool = False, parse_rules: bool = True) -> Loaded:
+def loaded_or_exit(
+    path: str, warn: bool = False, parse_rules: bool = True, mark_checked: bool = False
+) -> Loaded:
     """Validate first: nothing starts on a bad config (exit 2, every error listed). `warn`: log
     what is valid but suspicious (lowercase operators, private addresses), as a process starts.
-    `parse_rules=False`: a process that matches no rule (see `pipeline.config.load`)."""
-    loaded = or_exit(lambda: load(path, parse_rules=parse_rules))
+    `parse_rules=False`: a process that matches no rule; `mark_checked`: a process that starts
+    one or follows the config (see `pipeline.config.load`)."""
+    loaded = or_exit(lambda: load(path, parse_rules=parse_rules, mark_checked=mark_checked))
     if warn:
         for warning in loaded.warnings:
             logging.getLogger("wirewatch.config").warning("config: %s", warning)

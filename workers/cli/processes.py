@@ -41,7 +41,7 @@ from .helpers import CliState, load_or_exit, loaded_or_exit, redis_url_or_exit, 
 def run(state: CliState, n_workers: int, watch: bool) -> None:
     """Run everything on this machine: scheduler, workers and (without a Redis URL) an embedded Redis."""
 
-    cfg = load_or_exit(state.config_path, warn=True)
+    cfg = load_or_exit(state.config_path, warn=True, mark_checked=True)
     url = configured_redis_url(cfg)
     embedded = None
     if not url:
@@ -125,7 +125,7 @@ def worker(state: CliState, burst: bool, metrics_listen: str | None) -> None:
     # RQ forks this worker's scheduler: it must not outlive a worker that is killed, holding the
     # scheduler locks while the worker's restarted self runs without one.
     os.register_at_fork(after_in_child=die_with_parent)
-    loaded = loaded_or_exit(state.config_path, warn=True)
+    loaded = loaded_or_exit(state.config_path, warn=True, mark_checked=True)
     cfg = loaded.config
     services = Services(cfg, connect(redis_url_or_exit(cfg)))
     prepare_history(services)
