@@ -151,10 +151,13 @@ def guard_url(url: str, allow_private_networks: bool, resolver: Resolver = syste
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("fetch_deadline", default=None)
 
 
-# Called right before the first byte of the request under way in this thread goes out, its
-# connection open (then cleared): the caller's last word on whether it goes now (a host's
-# politeness: `Fetcher.get(before_send=...)`). What it raises ends the fetch, unsent.
-_BEFORE_SEND: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
+# A request's last word before it goes (a host's politeness: `Fetcher.get(before_send=...)`):
+# called right before its first byte goes out, its connection open. What it raises ends the
+# fetch, unsent; what it returns, if anything, is called once that first write is done.
+BeforeSend = Callable[[], Callable[[], None] | None]
+
+# The before-send hook of the request under way in this thread (then cleared).
+_BEFORE_SEND: contextvars.ContextVar[BeforeSend | None] = contextvars.ContextVar(
     "fetch_before_send", default=None
 )
 
@@ -182,10 +185,15 @@ class DeadlineStream(httpcore.NetworkStream):
         return self.stream.read(max_bytes, _left(timeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        if (before := _BEFORE_SEND.get()) is not None:
-            _BEFORE_SEND.set(None)  # once a fetch: not again for a redirect's hop
-            before()
+        before = _BEFORE_SEND.get()
+        if before is None:
+            self.stream.write(buffer, _left(timeout))
+            return
+        _BEFORE_SEND.set(None)  # once a fetch: not again for a redirect's hop
+        sent = before()
         self.stream.write(buffer, _left(timeout))
+        if sent is not None:
+            sent()
 
     def close(self) -> None:
         self.stream.close()
@@ -298,12 +306,13 @@ class Fetcher:
         accept: str = "*/*",
         etag: str | None = None,
         last_modified: str | None = None,
-        before_send: Callable[[], None] | None = None,
+        before_send: BeforeSend | None = None,
     ) -> FetchResult:
         """GET with redirects guarded hop by hop, a decoded-size cap and an overall deadline.
         `before_send` is called once, right before the request's first byte goes out (its
         connection open, so that nothing of ours comes between it and the server); what it
-        raises ends the fetch, nothing sent.
+        raises ends the fetch, nothing sent; what it returns, if anything, is called right after
+        the request's first write (the request is on its way: a mark of when it went).
 
         Raises FetchRetriable (network trouble, 5xx, 429), FetchPermanent (4xx, too many
         redirects), BlockedAddressError or TooLargeError.
@@ -389,16 +398,25 @@ class Fetcher:
     def post(self, url: str, *, content: bytes, headers: dict[str, str], timeout: float) -> httpx.Response:
         """POST once, no redirects followed, to a guarded address. Network errors raise httpx errors.
 
-        The response body is not read: a receiver's reply cannot be made to fill our memory."""
+        The reply's body is read up to REPLY_BYTES and dropped: a reply read to its end leaves
+        the connection open for the next delivery to the same receiver (no new connection, no
+        address check), and a longer one cannot be made to fill our memory: its connection is
+        closed instead."""
         self._guard(url)
         token = _DEADLINE.set(time.monotonic() + timeout * 2)
         try:
             with self.client.stream("POST", url, content=content, headers=headers, timeout=timeout) as resp:
+                read = 0
+                for chunk in resp.iter_raw():
+                    read += len(chunk)
+                    if read > REPLY_BYTES:
+                        break
                 return resp
         finally:
             _DEADLINE.reset(token)
 
 
+REPLY_BYTES = 64 * 1024  # of a POST's reply, read (and dropped) so that its connection is kept
 MAX_ENCODING_LAYERS = 2  # Content-Encoding: gzip, gzip is legal; more is only ever an attack
 _WBITS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
 

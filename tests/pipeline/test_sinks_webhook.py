@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,7 +18,7 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from pipeline.errors import DeliveryPermanent, DeliveryRetriable
-from pipeline.fetch import Fetcher
+from pipeline.fetch import REPLY_BYTES, Fetcher
 from pipeline.redact import display_url
 from pipeline.sinks import Sink, WebhookSink, make_sink
 from pipeline.sinks.payload import payload
@@ -41,6 +43,14 @@ class Receiver:
     statuses: list[int] = field(default_factory=list)  # replies in order; 204 once they run out
     requests: list[Received] = field(default_factory=list)
     extra_headers: dict[str, str] = field(default_factory=dict)
+    reply: bytes = b""  # the body of every reply
+    peers: list[tuple[str, int]] = field(default_factory=list)  # each request's client address
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a sender that closed its end is none
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -49,6 +59,8 @@ def receiver() -> Iterator[Receiver]:
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keeps connections open, as real receivers do
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             headers = {k.lower(): v for k, v in self.headers.items()}
@@ -58,17 +70,21 @@ def receiver() -> Iterator[Receiver]:
                 verified = exc
             with lock:
                 state.requests.append(Received(self.path, headers, body, verified))
+                state.peers.append(self.client_address)
                 status = state.statuses.pop(0) if state.statuses else 204
             self.send_response(status)
             for name, value in state.extra_headers.items():
                 self.send_header(name, value)
-            self.send_header("content-length", "0")
+            reply = state.reply if status != 204 else b""
+            self.send_header("content-length", str(len(reply)))
             self.end_headers()
+            with contextlib.suppress(OSError):  # the sender stopped reading: it closed the connection
+                self.wfile.write(reply)
 
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = _Server(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/wirewatch"
@@ -109,6 +125,30 @@ def test_delivered_body_is_the_payload_and_signed(receiver: Receiver, fetcher: F
     assert req.headers["webhook-signature"].startswith("v1,")
     assert b"\n" not in req.body and b", " not in req.body  # compact
     assert "«constructive»".encode() in req.body  # UTF-8, not \u escapes
+
+
+def test_deliveries_to_one_receiver_share_a_connection(receiver: Receiver, fetcher: Fetcher) -> None:
+    receiver.statuses = [200, 200, 200]
+    receiver.reply = b'{"ok": true}'
+    sink = WebhookSink(make_cfg(receiver.url), fetcher)
+    for n in range(3):
+        alert = make_alert(alert_id=f"a1b2c3d4e5f6a7b8c9d{n}", sinks=("hooks",))
+        sink.send(alert, alert.delivery_id("hooks"))
+    assert len(receiver.requests) == 3
+    assert len(set(receiver.peers)) == 1  # each reply read to its end: the connection was kept
+
+
+def test_a_reply_too_long_to_read_is_dropped_with_its_connection(
+    receiver: Receiver, fetcher: Fetcher
+) -> None:
+    receiver.statuses = [200, 200]
+    receiver.reply = b"x" * (REPLY_BYTES * 16)  # a receiver cannot make a sender read all this
+    sink = WebhookSink(make_cfg(receiver.url), fetcher)
+    for n in range(2):
+        alert = make_alert(alert_id=f"a1b2c3d4e5f6a7b8c9d{n}", sinks=("hooks",))
+        sink.send(alert, alert.delivery_id("hooks"))  # delivered: the status is what counts
+    assert len(receiver.requests) == 2
+    assert len(set(receiver.peers)) == 2  # the first reply left unread: its connection closed
 
 
 def test_payload_shape() -> None:
