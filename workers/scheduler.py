@@ -48,6 +48,20 @@ CLAIM_CHUNK = POLL_BATCH * 10  # feeds one claim takes at most: one script, a bo
 CLAIM_BUDGET = 0.1  # seconds of claims a tick spends at most: what is still due waits a tick
 
 
+class _LongTicks(logging.Filter):
+    """Drops APScheduler's warning that a tick was skipped because the one before still runs. A
+    tick that runs long (a backlog after a start, a million feeds falling due) is followed by
+    the next one at once and nothing due is lost: the warning would come four times a second
+    just when the logs matter most."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        job = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        return not (getattr(job, "id", None) == "tick" and "maximum number of running" in str(record.msg))
+
+
+_LONG_TICKS = _LongTicks()
+
+
 class FeedScheduler:
     """Run with `run()`; `stop()` (e.g. from a signal handler) ends it promptly."""
 
@@ -92,6 +106,9 @@ class FeedScheduler:
         sched.add_job(self.follow_config, "interval", seconds=FOLLOW_CONFIG, id="config")
         sched.add_job(self._renew, "interval", seconds=self.lock.ttl / 3, id="leader-lock")
         sched.add_job(self.housekeeping, "interval", seconds=HOUSEKEEPING, id="history")
+        apscheduler_log = logging.getLogger("apscheduler.scheduler")
+        if _LONG_TICKS not in apscheduler_log.filters:
+            apscheduler_log.addFilter(_LONG_TICKS)
         self._scheduler = sched
         if self._stopping.is_set():
             return

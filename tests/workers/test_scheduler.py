@@ -72,6 +72,32 @@ def test_scheduler_enqueues_every_feed_and_a_second_one_stands_by(tmp_path: Path
     assert redis.get("ww:scheduler:leader") is None  # released on stop
 
 
+def test_ticks_that_run_long_are_followed_by_the_next_without_a_warning_each(
+    tmp_path: Path, redis: Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    rt = runtime(write_config(tmp_path, ["http://127.0.0.1:9/a.xml"], []), redis)
+    scheduler = FeedScheduler(rt.services, tick=0.05)
+    ticks: list[float] = []
+
+    def long_tick() -> None:  # a tick four times as long as the time between two
+        ticks.append(time.monotonic())
+        time.sleep(0.2)
+
+    scheduler.tick = long_tick  # type: ignore[method-assign]
+    thread = threading.Thread(target=scheduler.run, daemon=True)
+    before = set(threading.enumerate())
+    with caplog.at_level("INFO"):
+        thread.start()
+        try:
+            wait_for(lambda: len(ticks) >= 4, 10, "four ticks")
+        finally:
+            scheduler.stop()
+            for started in set(threading.enumerate()) - before:
+                started.join(10)
+    assert not [r for r in caplog.records if "maximum number of running instances" in r.getMessage()]
+    assert any(r.name == "workers.scheduler" for r in caplog.records)  # the scheduler's own lines stay
+
+
 def test_polling_some_feeds_now_leaves_the_other_due_feeds_alone(tmp_path: Path, redis: Redis) -> None:
     cfg = write_config(tmp_path, ["http://127.0.0.1:9/a.xml", "http://127.0.0.1:9/b.xml"], [])
     rt = runtime(cfg, redis)
