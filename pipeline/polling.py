@@ -35,7 +35,7 @@ import itertools
 import logging
 import random
 import statistics
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, assert_never
@@ -43,7 +43,7 @@ from typing import Literal, assert_never
 from .config import Config, FeedConfig
 from .errors import FetchPermanent, FetchRetriable, Gone, PermanentError, RetriableError, without_url
 from .feeds import FeedHints
-from .fetch import MAX_RETRY_AFTER, Fetcher
+from .fetch import MAX_RETRY_AFTER, BeforeSend, Fetcher
 from .loglines import LogLine
 from .models import Entry, Notice
 from .notices import PollResult, Spell, notices_after
@@ -157,7 +157,7 @@ def poll_url(
     url: str,
     validators: Validators,
     max_bytes: int,
-    before_send: Callable[[], None] | None = None,
+    before_send: BeforeSend | None = None,
 ) -> PollOutcome:
     """`poll_feed` at `url`: where the feed moved to, when it did. The body is read by the feed's
     kind of source (`type:`, pipeline.sources). `before_send`: as `Fetcher.get` has it (what it

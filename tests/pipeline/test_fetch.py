@@ -9,7 +9,7 @@ import threading
 import time
 import tracemalloc
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 
 import httpx
@@ -189,12 +189,16 @@ def test_before_send_is_asked_once_before_the_request_goes_out_and_can_stop_it(
     site.routes["/a.xml"] = (301, {"Location": "/b.xml"}, b"")
     site.routes["/b.xml"] = (200, {}, b"<rss/>")
     accepted_before: list[int] = []
+    calls: list[str] = []
 
-    def before() -> None:  # no request has reached the server yet
+    def before() -> Callable[[], None]:  # no request has reached the server yet
         accepted_before.append(sum(site.hits.values()))
+        calls.append("before")
+        return lambda: calls.append("sent")
 
     assert fetcher.get(site.base_url + "/a.xml", max_bytes=1000, before_send=before).content == b"<rss/>"
     assert accepted_before == [0]  # once, before the first request; not again for the redirect
+    assert calls == ["before", "sent"]  # what it returned: once, when the first request went
 
     class Busy(Exception):
         pass

@@ -21,10 +21,12 @@ import itertools
 import logging
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from typing import Any, assert_never
+
+from redis.exceptions import RedisError
 
 from pipeline.config import FeedConfig
 from pipeline.models import Entry, Notice
@@ -281,9 +283,16 @@ class _HostBusy(Exception):
 def _poll_one(ctx: WorkerContext, poll: _Poll) -> PollOutcome | _HostBusy:
     host = planning.host_of(poll.url)
 
-    def start() -> None:  # the rule behind every plan, across every worker
+    def start() -> Callable[[], None]:  # the rule behind every plan, across every worker
         if (later := slots.start_poll(ctx.redis, host, poll.gap)) is not None:
             raise _HostBusy(time.time() + later)
+        return sent
+
+    def sent() -> None:
+        try:
+            slots.poll_sent(ctx.redis, host, poll.gap)
+        except RedisError as exc:  # the mark of the check above stands: a little less margin
+            log.warning("host %s: the time its poll went out was not saved: %s", host, exc)
 
     # Checked as late as can be, the connection open and the request about to go out: what
     # comes between the check and the server (this thread waiting for the CPU, a connect) is

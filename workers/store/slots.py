@@ -91,3 +91,24 @@ def start_poll(redis: Redis, host: str, gap: float) -> float | None:
     round trip; the time is Redis's."""
     wait = to_str(redis.eval(_START_POLL, 1, f"{PREFIX}host:{host}:polled", gap))
     return float(wait) if wait else None
+
+
+# KEYS[1] the host's last poll start; ARGV[1] the gap. Redis's time now becomes the last start,
+# unless a later one is there already.
+_POLL_SENT = """
+local gap = tonumber(ARGV[1])
+local t = redis.call('time')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local last = tonumber(redis.call('get', KEYS[1]) or '')
+if last and last >= now then return 0 end
+redis.call('set', KEYS[1], string.format('%.6f', now), 'PX', math.ceil(gap * 1000) + 1000)
+return 1
+"""
+
+
+def poll_sent(redis: Redis, host: str, gap: float) -> None:
+    """A poll of `host` that `start_poll` let start has sent its request: its last start moves up
+    to now (by Redis's clock). The next poll's gap then counts from when this request went, not
+    from the check before it: a thread that waited for the CPU between the two (a loaded worker)
+    cannot bring two requests closer than the gap. One round trip."""
+    redis.eval(_POLL_SENT, 1, f"{PREFIX}host:{host}:polled", gap)
