@@ -1,10 +1,14 @@
 """The scheduler at a million feeds: its start, its sync and its ticks, on a Redis filled with the
 schedule of N feeds (no HTTP: nothing polls, the poll jobs pile up in the feeds queue). One JSON line.
 
-    python bench/scheduler.py [--feeds 1000000] [--rules 0] [--ticks 15] [--ticks-only] [--redis-url URL]
+    python bench/scheduler.py [--feeds 1000000] [--hosts 5000] [--rules 0] [--ticks 15] [--ticks-only]
+                               [--redis-url URL]
 
 The config is written as a user would write it: a feeds file of N feeds (`- url: ...`, spread
-over 5,000 hosts, all due every minute: `poll_interval: 1m`), and a rules file of --rules rules.
+over --hosts hosts, default 5,000, all due every minute: `poll_interval: 1m`), and a rules file
+of --rules rules. At the default `host_delay` (1 s) a host has 60 slots a minute: with 200 feeds
+a host (the default), most feeds claimed are put back until their host's slot nears and
+claimed again; `--hosts 50000` (20 a host) leaves every host room.
 Redis is an embedded one of the bench's own (a unix socket), so that SLOWLOG and used_memory are
 the bench's alone, or the database --redis-url names (flushed before and after; SLOWLOG is then
 the server's, shared with whatever else uses it).
@@ -75,10 +79,14 @@ CHUNK = 1_000  # feeds the bench writes per pipeline
 SLOW_US = 1_000  # SLOWLOG keeps every command of 1 ms or more
 
 
-def write_config(directory: Path, feeds: int, rules: int) -> Path:
+def feed_url(n: int, hosts: int) -> str:
+    return f"https://site{n % hosts}.example/feed/{n}.xml"
+
+
+def write_config(directory: Path, feeds: int, rules: int, hosts: int) -> Path:
     with open(directory / "feeds.yaml", "w", encoding="utf-8") as out:
         for n in range(feeds):
-            out.write(f"- url: https://site{n % 5000}.example/feed/{n}.xml\n")
+            out.write(f"- url: {feed_url(n, hosts)}\n")
     with open(directory / "rules.yaml", "w", encoding="utf-8") as out:
         out.write("rules:\n" if rules else "rules: []\n")
         for n in range(rules):
@@ -353,6 +361,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--feeds", type=int, default=1_000_000)
     ap.add_argument("--rules", type=int, default=0)
+    ap.add_argument("--hosts", type=int, default=5000, help="hosts the feeds are spread over")
     ap.add_argument("--ticks", type=float, default=15, help="seconds of ticks per phase (0: the start only)")
     ap.add_argument(
         "--ticks-only", action="store_true", help="no start: Redis filled by the sync, then ticks"
@@ -371,9 +380,14 @@ def main() -> None:
     from workers.services import Services
     from workers.store import schedule
 
-    out: dict[str, Any] = {"bench": "scheduler", "feeds": args.feeds, "rules": args.rules}
+    out: dict[str, Any] = {
+        "bench": "scheduler",
+        "feeds": args.feeds,
+        "hosts": args.hosts,
+        "rules": args.rules,
+    }
     with tempfile.TemporaryDirectory(prefix="ww-bench-", dir="/tmp") as tmp:
-        config = write_config(Path(tmp), args.feeds, args.rules)
+        config = write_config(Path(tmp), args.feeds, args.rules, args.hosts)
         embedded = None if args.redis_url else EmbeddedRedis(Path(tmp) / "redis")
         url = args.redis_url or embedded.start()  # type: ignore[union-attr]
         redis = Redis.from_url(url)
@@ -397,7 +411,7 @@ def main() -> None:
                 out["cold_slowest_command_ms"] = slowest(redis)
                 print(json.dumps(out), file=sys.stderr, flush=True)  # so far
 
-            urls = [f"https://site{n % 5000}.example/feed/{n}.xml" for n in range(args.feeds)]
+            urls = [feed_url(n, args.hosts) for n in range(args.feeds)]
             cfg = Config(
                 feeds=[FeedConfig(url=u) for u in urls], defaults={"poll_interval": 60, "min_interval": 60}
             )
