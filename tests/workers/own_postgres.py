@@ -84,7 +84,7 @@ class OwnPostgres:
             # --no-sync, fsync off: a test's data need not survive the machine, only a stop
             self._tool("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
                        "--locale=C", "--no-sync")  # fmt: skip
-            self.start()
+            self._start_on_a_free_port()
             engine = create_engine(self.url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
             try:
                 with engine.connect() as conn:
@@ -100,6 +100,20 @@ class OwnPostgres:
         self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+    def _start_on_a_free_port(self, tries: int = 5) -> None:
+        """The first start: a port found free may be taken by another process (a parallel test's
+        server) before the server binds it; then another port, and the URL with it."""
+        for attempt in range(tries):
+            try:
+                self.start()
+                return
+            except RuntimeError as exc:
+                if "Address already in use" not in str(exc) or attempt == tries - 1:
+                    raise
+                self.log.unlink(missing_ok=True)
+                self.port = free_port()
+                self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{DATABASE}"
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""
