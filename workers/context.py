@@ -23,6 +23,7 @@ from pipeline.stories import StoryPolicy
 
 from .compiled_rules import compiled_matcher
 from .metrics import Metrics
+from .recording import SeenReadsDown
 from .services import Queues, Services
 
 POLL_THREADS = 32  # concurrent feed and page requests of one worker
@@ -55,6 +56,7 @@ class WorkerContext(AbstractContextManager["WorkerContext"]):
     pool: ThreadPoolExecutor
     hosts: HostLimiter
     metrics: Metrics = field(default_factory=Metrics.create)
+    history_down: SeenReadsDown = field(default_factory=SeenReadsDown)  # its seen queries failing
     rule_sinks: dict[str, tuple[str, ...]] = field(init=False)  # rule id -> its enabled sinks
     story_policy: StoryPolicy = field(init=False)
 

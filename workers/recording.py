@@ -70,6 +70,40 @@ def _apply(conn: Connection, write: dict[str, Any]) -> None:
             assert_never(kind)
 
 
+SEEN_DOWN_LOG_EVERY = 60.0  # seconds between two "history store down, taken for new" lines
+
+
+class SeenReadsDown:
+    """A worker's view of a history store that failed a seen query (one per worker context, made
+    with it): when to ask it again, and the entries taken for new meanwhile (logged at most once
+    a minute)."""
+
+    def __init__(self) -> None:
+        self._skip_until = float("-inf")
+        self._logged_at = float("-inf")
+        self._why = ""
+        self._entries = 0
+
+    def skipping(self) -> bool:
+        return time.monotonic() < self._skip_until
+
+    def failed(self, why: str) -> None:
+        self._skip_until = time.monotonic() + SKIP_AFTER_FAILURE
+        self._why = why
+
+    def taken_for_new(self, where: str, entries: int) -> None:
+        self._entries += entries
+        now = time.monotonic()
+        if now - self._logged_at >= SEEN_DOWN_LOG_EVERY:
+            log.warning(
+                "history store %s is down (%s): %d entries not in their feed's window taken for new; "
+                "one seen before alerts at most once within story_window all the same (alert ids are "
+                "kept in Redis)",
+                where, self._why, self._entries,
+            )  # fmt: skip
+            self._logged_at, self._entries = now, 0
+
+
 class Recorder:
     """The history writes of one process (made once, with its Services)."""
 

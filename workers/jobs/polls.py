@@ -46,7 +46,7 @@ from ..context import WorkerContext
 from ..delivery import enqueue_delivery
 from ..history import seen as seen_history
 from ..queueing import enqueue_articles
-from ..recording import SKIP_AFTER_FAILURE, is_down
+from ..recording import is_down
 from ..store import feeds as feed_store
 from ..store import schedule as schedule_store
 from ..store import seen as seen_store
@@ -55,7 +55,6 @@ from ..store.seen import entry_keys
 
 log = logging.getLogger("wirewatch.jobs")
 
-HISTORY_DOWN_LOG_EVERY = 60.0  # seconds between two "history store down, taken for new" lines
 GATHER = 0.2  # seconds: the results in by then are handled together with the first (one pipeline)
 _RANDOM = random.Random()
 
@@ -220,55 +219,20 @@ def _seen_before(
 
 def _in_history(ctx: WorkerContext, entries: list[Entry], since: float) -> set[str]:
     """Which of these entries' keys the history store has had since `since`; none while it is down
-    (the entries are taken for new; not asked again for SKIP_AFTER_FAILURE after a failure, so
+    (the entries are taken for new; not asked again for a few seconds after a failure, so
     that a store that does not answer does not hold up every poll for its connect timeout)."""
     if not entries:
         return set()
-    history = ctx.services.history
-    if not _HISTORY_DOWN.skipping():
+    history, down = ctx.services.history, ctx.history_down
+    if not down.skipping():
         try:
             return seen_history.seen_among(history, [k for e in entries for k in entry_keys(e)], since)
         except Exception as exc:
             if not is_down(exc):
                 raise
-            _HISTORY_DOWN.failed(
-                f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-            )
-    _HISTORY_DOWN.taken_for_new(history.where(), len(entries))
+            down.failed(f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}")
+    down.taken_for_new(history.where(), len(entries))
     return set()
-
-
-class _HistoryDown:
-    """This process's view of a history store that failed a seen query: when to ask it again, and
-    the entries taken for new meanwhile (logged at most once a minute)."""
-
-    def __init__(self) -> None:
-        self._skip_until = float("-inf")
-        self._logged_at = float("-inf")
-        self._why = ""
-        self._entries = 0
-
-    def skipping(self) -> bool:
-        return time.monotonic() < self._skip_until
-
-    def failed(self, why: str) -> None:
-        self._skip_until = time.monotonic() + SKIP_AFTER_FAILURE
-        self._why = why
-
-    def taken_for_new(self, where: str, entries: int) -> None:
-        self._entries += entries
-        now = time.monotonic()
-        if now - self._logged_at >= HISTORY_DOWN_LOG_EVERY:
-            log.warning(
-                "history store %s is down (%s): %d entries not in their feed's window taken for new; "
-                "one seen before alerts at most once within story_window all the same (alert ids are "
-                "kept in Redis)",
-                where, self._why, self._entries,
-            )  # fmt: skip
-            self._logged_at, self._entries = now, 0
-
-
-_HISTORY_DOWN = _HistoryDown()
 
 
 class _HostBusy(Exception):
