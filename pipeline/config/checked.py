@@ -3,46 +3,37 @@ scheduler) need not parse every query again: `load(..., parse_rules=False)`.
 
     <data_dir>/checked-rules/<digest>   holds its own digest
 
-The digest is of what checking the queries reads (every rule's id, query and aliases, the shared
-aliases and people) and of the code that checks them (pipeline/rules and the config's
-validation): a changed rule, alias or person, or an upgrade, is another digest, so a mark is
-never taken for rules it was not made for. A full load that passed leaves its mark (when
+The digest is of the rules' key (`rules_key`, as a compiled rules file is named: every rule's id,
+title, query and aliases, the shared aliases and people, and the code of pipeline/rules) and of
+the config's validation code: a changed rule, alias or person, or an upgrade, is another digest,
+so a mark is never taken for rules it was not made for. A full load that passed leaves its mark (when
 data_dir exists: checking a config elsewhere leaves nothing behind); the newest KEPT marks stay.
 A mark that does not hold its digest (a write cut short) is no mark.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..rules.compiled import rules_key
 from ..rules.people import Person
 from .schema import RuleConfig
 
 CHECKED_DIR = "checked-rules"
 KEPT = 20  # marks kept: the rules of the last few reloads
-_CODE = (Path(__file__).resolve().parent.parent / "rules", Path(__file__).resolve().parent / "validation.py")
+_VALIDATION = Path(__file__).resolve().parent / "validation.py"
 
 
 @functools.cache
-def _code_stamp() -> bytes:
-    """A digest of the code that parses and checks queries (read once a process)."""
-    digest = hashlib.sha256()
-    rules_dir, validation = _CODE
-    for file in [*sorted(rules_dir.glob("*.py")), validation]:
-        digest.update(file.name.encode() + b"\0" + file.read_bytes())
-    return digest.digest()
-
-
-def _rule_text(rule: RuleConfig) -> str:
-    own = json.dumps(rule.aliases, sort_keys=True, ensure_ascii=False) if rule.aliases else ""
-    return f"{rule.id}\1{rule.query}\1{own}"
+def _validation_stamp() -> bytes:
+    """A digest of the config's check of queries (read once a process). The rules, aliases,
+    people and pipeline/rules's code are in `rules_key`, the key of a compiled rules file."""
+    return hashlib.sha256(_VALIDATION.read_bytes()).digest()
 
 
 @dataclass(frozen=True)
@@ -60,11 +51,8 @@ class CheckedRules:
         aliases: dict[str, list[str]],
         people: dict[str, Person],
     ) -> CheckedRules:
-        digest = hashlib.sha256(_code_stamp())
-        shared = {"aliases": aliases, "people": {k: dataclasses.asdict(p) for k, p in people.items()}}
-        digest.update(json.dumps(shared, sort_keys=True, ensure_ascii=False).encode())
-        digest.update("\0".join(_rule_text(rule) for _, rule in rules).encode())
-        hex_digest = digest.hexdigest()
+        key = rules_key([rule for _, rule in rules], aliases, people)
+        hex_digest = hashlib.sha256(_validation_stamp() + bytes.fromhex(key)).hexdigest()
         return cls(data_dir / CHECKED_DIR / hex_digest, hex_digest)
 
     def exists(self) -> bool:
