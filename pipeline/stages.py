@@ -53,9 +53,6 @@ class StageClock:
             self.seconds[entry.stage] += now - entry.since
         entry.since = now
 
-    def total(self) -> float:
-        return sum(self.seconds.values())
-
 
 class _Open:
     __slots__ = ("since", "stage")

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from email import message_from_bytes
 from email.message import Message
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,19 @@ def save_polls(redis: Redis, cfg: Config, outcomes: Sequence[tuple[FeedConfig, P
 def drain(ctx: WorkerContext, with_scheduler: bool = False) -> None:
     worker = WirewatchWorker(ctx)
     worker.work(burst=True, logging_level="WARNING", with_scheduler=with_scheduler)
+
+
+class Arrivals:
+    """A route of LoopbackSite answering 200 with an RSS `body`, noting when each request came
+    (`times`, time.time())."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.times: list[float] = []
+
+    def __call__(self, handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+        self.times.append(time.time())
+        return 200, RSS, self.body
 
 
 def free_port() -> int:

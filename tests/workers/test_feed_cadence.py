@@ -12,7 +12,6 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from .helpers import (
     ICC_ONLY,
     ROOT,
     RSS,
+    Arrivals,
     alert_keys,
     drain,
     email_sink,
@@ -331,14 +331,10 @@ def test_items_sharing_one_guid_are_each_read_keyed_by_their_links(
 def test_feeds_of_one_host_are_polled_host_delay_apart(
     tmp_path: Path, redis: Redis, site: LoopbackSite
 ) -> None:
-    arrived: list[float] = []
-
-    def answer(handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
-        arrived.append(time.time())
-        return 200, RSS, rss_feed(SEEDS[:1], site.base_url)
-
+    arrivals = Arrivals(rss_feed(SEEDS[:1], site.base_url))
+    arrived = arrivals.times
     for n in range(4):
-        site.routes[f"/f{n}.xml"] = answer
+        site.routes[f"/f{n}.xml"] = arrivals
     urls = [f"{site.base_url}/f{n}.xml" for n in range(4)]
     rt = runtime(write_config(tmp_path, urls, [], rules=[], host_delay="1s"), redis)
     redis.zadd(schedule_store.DUE_KEY, {feed.id: time.time() for feed in rt.config.feeds})

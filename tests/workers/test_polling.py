@@ -43,6 +43,7 @@ from .helpers import (
     ICC_ONLY,
     ROOT,
     RSS,
+    Arrivals,
     alert_keys,
     drain,
     email_sink,
@@ -446,13 +447,9 @@ def test_huge_titles_and_texts_make_small_alerts(
 def test_a_poll_job_taken_after_its_slots_books_new_ones_and_polls_them_host_delay_apart(
     tmp_path: Path, redis: Redis, site: LoopbackSite
 ) -> None:
-    arrived: list[float] = []
-
-    def answer(handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
-        arrived.append(time.time())
-        return 200, RSS, b'<?xml version="1.0"?><rss version="2.0"><channel><title>a</title></channel></rss>'
-
-    site.routes["/a.xml"] = site.routes["/b.xml"] = answer
+    arrivals = Arrivals(b'<?xml version="1.0"?><rss version="2.0"><channel><title>a</title></channel></rss>')
+    arrived = arrivals.times
+    site.routes["/a.xml"] = site.routes["/b.xml"] = arrivals
     cfg = write_config(tmp_path, [f"{site.base_url}/a.xml", f"{site.base_url}/b.xml"], [], rules=[],
                        host_delay="1s")  # fmt: skip
     rt = runtime(cfg, redis)
