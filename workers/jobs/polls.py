@@ -68,6 +68,7 @@ class _Poll:
     due_at: float
     past: PollState
     url: str
+    host: str
     slot: float
     gap: float
 
@@ -89,8 +90,8 @@ def poll_feeds(ctx: WorkerContext, batch: list[list[Any]]) -> dict[str, int]:
     polls: list[_Poll] = []
     for (feed, due_at, slot), past in zip(feeds, known, strict=True):
         url = past.moved_to or feed.url  # where it moved: that host's delay applies
-        gap = planning.start_gap(ctx.config, planning.host_of(url))
-        polls.append(_Poll(feed, due_at, past, url, slot, gap))
+        host = planning.host_of(url)
+        polls.append(_Poll(feed, due_at, past, url, host, slot, planning.start_gap(ctx.config, host)))
     counts = {"feeds": len(polls), "not_modified": 0, "failed": 0, "deferred": 0, "new": 0}
     for group in _as_they_come(ctx, polls):
         for kind, n in _handle(ctx, group).items():
@@ -245,7 +246,7 @@ class _HostBusy(Exception):
 
 
 def _poll_one(ctx: WorkerContext, poll: _Poll) -> PollOutcome | _HostBusy:
-    host = planning.host_of(poll.url)
+    host = poll.host
 
     def start() -> Callable[[], None]:  # the rule behind every plan, across every worker
         if (later := slots.start_poll(ctx.redis, host, poll.gap)) is not None:
