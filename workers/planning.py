@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from pipeline.config import Config
 from pipeline.polling import HOST_DELAY
+from pipeline.values import plain_http_host
 
 from .services import Services
 from .store import feeds as feed_store
@@ -45,7 +46,9 @@ Planned = tuple[str, float, float]  # (feed id, when it was due, its slot)
 
 
 def host_of(url: str) -> str:
-    return urlsplit(url).hostname or ""
+    """The URL's host, as `urlsplit` gives it (read fast when written plainly: this runs for every
+    feed of every claim)."""
+    return plain_http_host(url) or urlsplit(url).hostname or ""
 
 
 def plan_polls(services: Services, claimed: Sequence[tuple[str, float]], now: float) -> list[Planned]:
