@@ -34,6 +34,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pipeline.rules.inflection import name_lemmas  # noqa: E402
 from pipeline.rules.text import words  # noqa: E402
 from pipeline.statements import Statement, statements  # noqa: E402
 
@@ -116,8 +117,16 @@ def _holds(inside: str, part: str) -> bool:
 
 
 def right(found: Statement, label: Label) -> bool:
+    """Whether `found` is the statement `label` names: its content holds what was said, and each
+    word of `who` is one of its identity's or a case form of the same name (the label writes
+    the speaker as the text does at one mention, "Пескова", the identity may hold another,
+    "Песков": the person is the same; a woman's and a man's forms never are)."""
     ident = set(words(found.identity))
-    return _holds(found.content, label.says) and set(words(label.who)) <= ident
+    return _holds(found.content, label.says) and all(_named(w, ident) for w in words(label.who))
+
+
+def _named(word: str, ident: set[str]) -> bool:
+    return word in ident or any(name_lemmas(word) & name_lemmas(other) for other in ident)
 
 
 def _pair(found: list[Statement], labels: list[Label]) -> dict[int, int]:

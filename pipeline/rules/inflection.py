@@ -148,3 +148,26 @@ def _analyzer(lang: str) -> Any:
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer(lang=lang)
+
+
+@functools.cache
+def name_lemmas(word: str) -> frozenset[str]:
+    """The lowercased dictionary forms a Cyrillic word may be a case form of, read as a name
+    (surname, first name, patronymic, or a surname declined as an adjective), with the word
+    itself: two case forms of one name share one ("Пескова" and "Песковым": "песков"), a
+    woman's and a man's never ("Навальной": "навальная"). A word
+    with no Cyrillic letter is only itself."""
+    own = word.lower()
+    if not is_cyrillic(word):
+        return frozenset((own,))
+    out = {own}
+    for lang in _languages([word]):
+        for parse in _analyzer(lang).parse(word):
+            if parse.tag.POS == "ADJF" or (
+                parse.tag.POS == "NOUN" and any(tag in parse.tag for tag in _NAME_TAGS)
+            ):
+                # its nominative in its own gender: "Навальной" is Навальная's, not Навальный's
+                nominative = parse.inflect({"nomn"})
+                if nominative is not None:
+                    out.add(nominative.word)
+    return frozenset(out)

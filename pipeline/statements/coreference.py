@@ -177,7 +177,7 @@ class People:
             if subject is not None and floor <= subject.start < at:
                 yield subject
             if gender and k < sentence and sentence - k <= self.OBJECTS_LOOK_BACK:
-                theirs = [m for m in self.objects(k) if m.gender == gender]
+                theirs = [m for m in self.objects(k) if m.gender == gender or _either(m)]
                 if len({_stem(m.text) for m in theirs}) > 1:
                     return
                 if theirs:
@@ -187,6 +187,17 @@ class People:
 _CYRILLIC = re.compile(r"[а-яёіїєґ]", re.U)
 # A genitive word after a Slavic role: "президента", "Кремля", "Путіна", "МЗС" not.
 _GENITIVE_END = re.compile(r"(?:а|я|і|и|ы|ого|ої|ей)$", re.U)
+
+
+# A Slavic surname an object may be in either gender: "спросили Пескова" (his accusative) reads as
+# a woman's nominative, "Пескова", to the nominative's endings.
+_EITHER_GENDER = re.compile(r"(?:ова|ева|ёва|єва|ина|ына|іна)$", re.U)
+
+
+def _either(m: Mention) -> bool:
+    """Whether an object's name may be a man's or a woman's by its ending alone (no first name)."""
+    words = m.text.split()
+    return len(words) == 1 and _EITHER_GENDER.search(words[0]) is not None
 
 
 def _slavic_role(words: list[str], lower: list[str]) -> bool:

@@ -23,6 +23,7 @@ from .lexicon import (
     ABSOLUTE_PARTICIPLES,
     ACCORDING,
     ACCORDING_HINTS,
+    LATER_OWN,
     LATER_STARTS,
     PASSIVE,
     PASSIVE_SLAVIC_WORDS,
@@ -93,7 +94,10 @@ def statements(text: str) -> list[Statement]:
         if rare_here and scan.passive_slavic:
             sentence += passive_slavic(text, s0, s1, inside)
         starts_as = _LATER_BY_FIRST.get(text[s0 : s0 + 2]) if i else None
-        pointer = starts_as is not None and text.startswith(starts_as, s0)
+        pointer = (starts_as is not None and text.startswith(starts_as, s0)) or (
+            # "Peskov's words, …, came …": only of a sentence that had no speaker of its own
+            i > 0 and previous is None and LATER_OWN.match(text, s0, s1) is not None
+        )
         pointed = bool(quote_pointers) and _any_in(quote_pointers, s0, s1)
         later = (
             _named_later(text, i, spans, inside, quotes, starts, pointer, pointed)
@@ -262,7 +266,9 @@ def _pointer_after(text: str, q: Quote) -> bool:
     while text[after : after + 1] in (" ", "\n", "\xa0") and after < len(text):
         after += 1
     starts_as = _LATER_BY_FIRST.get(text[after : after + 2])
-    return starts_as is not None and text.startswith(starts_as, after)
+    return (starts_as is not None and text.startswith(starts_as, after)) or LATER_OWN.match(
+        text, after
+    ) is not None
 
 
 def _mention(text: str, st: Statement) -> Mention:

@@ -467,9 +467,16 @@ def _named_run(text: str, run: list[re.Match[str]], floor: int, german: bool) ->
             gender = "f"
         elif len(last) > 3 and last.endswith(masculine):
             gender = "m"
+        elif len(last) > 4 and last.endswith(GENITIVE_MASCULINE) and _ACCUSATIVE_AFTER.fullmatch(preposition):
+            gender = "m"  # "спросили Пескова": a verb's object, his accusative (hers is "Пескову")
     if not gender:
         return []
     return [Mention(text[run[0].start() : run[-1].end()], run[0].start(), run[-1].end(), True, gender=gender)]
+
+
+# A verb (not a feminine past's "-ла", whose subject may follow it: "заявила Пескова") before an
+# object in the accusative.
+_ACCUSATIVE_AFTER = re.compile(r"[а-яёіїєґ]+(?<!ла)", re.U)
 
 
 def names_someone(token: str) -> bool:
@@ -533,9 +540,12 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
         break
     while j > k and words[j - 1].group().lower() in _OF_AFTER:
         j -= 1
+    if j > k and words[j - 1].group().lower() in ROLES:
+        j = _role_to_name(text, words, k, j)
     if j == k:
         return None
     j = _genitive_chain(text, words, j)
+    j = _past_possessive(text, words, j)
     mention = mention_at(text, words[0].start(), words[j - 1].end())
     rest = text[words[j - 1].end() : end]
     appo = re.match(r"\s*,\s*((?:the |a )?[^,.;:]{3,80}?)\s*(?:[,.;:]|$)", rest)
@@ -557,6 +567,68 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
 
 # A Slavic role's genitive words before the name: "пресс-секретарь президента Дмитрий Песков".
 _CYRILLIC = re.compile(r"[а-яёіїєґ]", re.U)
+
+# At most so many lowercase words between a role (or what opens the phrase) and the full name
+# after it: "— розповіла дружина одного з полонених Олена Коваль", "— рассказал депутат Госдумы
+# Игорь Сомов", "said a lawyer for the family, …" not (no full name follows).
+_ROLE_WORDS_TO_NAME = 5
+# German's articles: "sagte der Sprecher der Agentur Interfax" told Interfax (a dative), and
+# German capitalises its nouns; "the", "a": "said a lawyer for the Smith family".
+_NOT_IN_ROLE = frozenset(("der", "die", "das", "dem", "den", "des", "the", "a", "an"))
+
+
+def _role_to_name(text: str, words: list[re.Match[str]], k: int, j: int) -> int:
+    """Past the lowercase words after a role (words[j - 1]) to the full name (two capitalised
+    words or more, the last naming someone) that ends it, or `j` as it was."""
+    n = j
+    while n < len(words) and n - k < _ROLE_WORDS_TO_NAME and not name_like(words[n].group()):
+        w = words[n].group()
+        if not w.islower() or w in _NOT_IN_ROLE or text[words[n - 1].end() : words[n].start()] != " ":
+            return j
+        n += 1
+    m = n
+    while (
+        m < len(words)
+        and name_like(words[m].group())
+        and (m == 0 or text[words[m - 1].end() : words[m].start()] == " ")
+    ):
+        m += 1
+    if m - n < 2 or not names_someone(words[m - 1].group()) or m - k > _ROLE_WORDS_TO_NAME + 4:
+        return j
+    return m
+
+
+# Words whose "'s" is "is" or "has": "That’s", "It’s", "Here’s".
+_NOT_OWNERS = frozenset(("that", "it", "here", "there", "what", "who", "where", "he", "she", "let", "this"))
+# At most so many lowercase words of a role between a possessive and the name it owns.
+_OWNED_ROLE_WORDS = 3
+
+
+def _past_possessive(text: str, words: list[re.Match[str]], j: int) -> int:
+    """Past a phrase that a possessive opens, to the name it leads to: "Ukraine's chief
+    negotiator Rustem Umerov" is Umerov, not Ukraine; words[j] is the first word not read yet.
+    The words between are a role's, lowercase and joined by spaces; a name must end them."""
+    owners = [w.group() for w in words[max(0, j - 3) : j] if w.group().endswith(("'s", "’s"))]
+    if not owners or not all(names_someone(w) and w[:-2].lower() not in _NOT_OWNERS for w in owners):
+        return j  # "That’s when Harper …": a contraction, no one's
+    n = j
+    role_end = j  # past the last role among them: "Mongolia's foreign ministry" is the ministry
+    while n < len(words) and n - j < _OWNED_ROLE_WORDS and words[n].group().islower():
+        if text[words[n - 1].end() : words[n].start()] != " ":
+            break
+        n += 1
+        if words[n - 1].group() in ROLES:
+            role_end = n
+    if role_end > j and (n >= len(words) or not name_like(words[n].group())):
+        return role_end
+    if n == j or n >= len(words) or text[words[n - 1].end() : words[n].start()] != " ":
+        return j
+    m = n
+    while (
+        m < len(words) and name_like(words[m].group()) and text[words[m - 1].end() : words[m].start()] == " "
+    ):
+        m += 1
+    return m if m > n and any(names_someone(w.group()) for w in words[n:m]) else j
 
 
 # A capitalised adjective in the genitive inside a role's chain, not a name: "прокурора

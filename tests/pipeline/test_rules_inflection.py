@@ -9,7 +9,7 @@ import pytest
 from pipeline.config import RuleConfig
 from pipeline.config.schema import PersonConfig, RulesFile
 from pipeline.rules import Document, Matcher
-from pipeline.rules.inflection import case_forms
+from pipeline.rules.inflection import case_forms, name_lemmas
 
 
 @pytest.mark.parametrize(
@@ -80,3 +80,10 @@ def test_a_person_s_names_are_declined_and_roles_are_not() -> None:
     spec = PersonConfig(names=["Песков"], roles=["пресс-секретарь Кремля"]).spec()
     assert {"Пескова", "Пескову"} <= set(spec.names)
     assert spec.roles == ("пресс-секретарь Кремля",)
+
+
+def test_case_forms_of_one_name_share_a_lemma_and_a_womans_and_a_mans_do_not() -> None:
+    assert name_lemmas("Пескова") & name_lemmas("Песковым")
+    assert name_lemmas("Пєскову") & name_lemmas("Пєскова")
+    assert not name_lemmas("Навальной") & name_lemmas("Навального")  # Yulia is not Alexei
+    assert name_lemmas("Peskov") == {"peskov"}  # no Cyrillic letter: only itself

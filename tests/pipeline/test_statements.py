@@ -6,11 +6,12 @@ its DEV part: the TEST part is never tuned on)."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bench.statements import DEV, evaluate, load, splits
+from bench.statements import DEV, Label, evaluate, load, right, splits
 from pipeline.statements import MAX_TEXT_CHARS, Statement, statements
 
 
@@ -586,7 +587,58 @@ BLIND_SHAPES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("text", "form", "who", "content"), BLIND_SHAPES)
+# The third blind part's shapes (folded into DEV as h3-).
+THIRD_PART_SHAPES = [
+    # a refusal's subject that is a common noun phrase, named in full
+    ("The U.S. embassy declined to comment on the case.", "refusal", "U.S. embassy", "comment on the case"),
+    ("Казахстанская сторона от комментариев отказалась.", "refusal", "Казахстанская сторона",
+     "от комментариев"),
+    ("В «Газпроме» отказались комментировать ситуацию.", "refusal", "Газпроме", "комментировать ситуацию"),
+    ("Центральна виборча комісія Молдови відмовилася коментувати заяву.", "refusal",
+     "Центральна виборча комісія Молдови", "коментувати заяву"),
+    ("Главный тренер челябинцев Бенуа Гру от общения с журналистами отказался.", "refusal", "Бенуа Гру",
+     "от общения с журналистами"),
+    ("Peskow selbst wollte sich zu der Erklärung nicht äußern.", "refusal", "Peskow",
+     "sich zu der Erklärung nicht äußern"),
+    # the speaker named in the next sentence, by new pointers
+    ("Moscow will not take part in any conference. That was the message Peskov gave journalists on "
+     "Thursday.", "named-later", "Peskov", "Moscow will not take part in any conference"),
+    ('"The door to dialogue remains open." Peskov\'s words, carried by Interfax on Saturday, came hours '
+     "after a drone attack.", "named-later", "Peskov", "The door to dialogue remains open"),
+    ("Mongolia had no obligation to arrest him. That was the position set out by Mongolia's foreign "
+     "ministry.", "named-later", "foreign ministry", "Mongolia had no obligation to arrest him"),
+    ("«Тема обмена обсуждается». Эти слова Пескова привел в пятницу «Интерфакс».", "named-later",
+     "Пескова", "Тема обмена обсуждается"),
+    ("Росія готова розглянути будь-які пропозиції. Це заявив Пєсков у четвер.", "named-later", "Пєсков",
+     "Росія готова розглянути будь-які пропозиції"),
+    ("«Это вопрос не к нам, а к следствию». Так Дмитрий Песков, пресс-секретарь Владимира Путина, ответил "
+     "в пятницу на вопрос о расследовании.", "named-later", "Дмитрий Песков",
+     "Это вопрос не к нам, а к следствию"),
+    ("Цели операции остаются неизменными. Такое заявление было сделано Песковым в четверг.",
+     "named-later", "Песковым", "Цели операции остаются неизменными"),
+    ("„Wir werden diesen Haftbefehl nicht beachten.“ So äußerte sich Peskow nach der Entscheidung.",
+     "named-later", "Peskow", "Wir werden diesen Haftbefehl nicht beachten"),
+    # a role the lexicon did not know, then the full name after a genitive
+    ("«Мы не будем отвечать», — рассказал депутат Госдумы Игорь Сомов.", "quote", "Игорь Сомов",
+     "Мы не будем отвечать"),
+    ("«Обміну не буде», — розповіла дружина одного з полонених Олена Коваль.", "quote", "Олена Коваль",
+     "Обміну не буде"),
+    ('"We came for a ceasefire," said Ukraine\'s chief negotiator Rustem Umerov.', "quote", "Rustem Umerov",
+     "We came for a ceasefire"),
+    # German: the passive with "zitiert", and the second participle of one perfect
+    ("Peskow wurde von der Agentur Interfax mit den Worten zitiert, die Sanktionen seien ein Bumerang.",
+     "passive", "Peskow", "die Sanktionen seien ein Bumerang"),
+    ("Peskow hat die neuen Sanktionen als „Wirtschaftskrieg gegen Europas eigene Bürger“ bezeichnet und "
+     "erklärt, Russland werde sich nicht beeindrucken lassen.", "reported", "Peskow",
+     "Russland werde sich nicht beeindrucken lassen"),
+    # reporting verbs the lexicon did not know
+    ("Пєсков повторив, що Росія не визнає юрисдикції суду.", "reported", "Пєсков",
+     "Росія не визнає юрисдикції суду"),
+    ("Peskov reaffirmed that Moscow would not attend.", "reported", "Peskov", "Moscow would not attend"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "form", "who", "content"), BLIND_SHAPES + THIRD_PART_SHAPES)
 def test_the_blind_parts_shapes_in_each_language(text: str, form: str, who: str, content: str) -> None:
     test_each_new_form_in_each_language(text, form, who, content)
 
@@ -877,3 +929,46 @@ def test_an_opinion_or_an_assessment_given_names_who_said_the_sentence_before(
 ) -> None:
     (found,) = statements(text)
     assert (found.speaker, found.content, found.form) == (speaker, content, "named-later")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Пресс-секретарь президента Дмитрий Песков в воскресенье отмечает день рождения.",  # celebrates
+        "Суд оголосив вирок у понеділок.",  # announced a verdict, said no words
+        "Honorable mentions: Marjorie Prime, Phantom Thread, The Post.",  # a noun, not a verb
+        "The story is old. In Dr. Shadlen's words, the researchers wondered about it.",  # no pointer back
+        "The story goes that he got stuck. Branett's words and Van Dusen's pictures make it fun.",
+        "Although she would not confirm the split, she talked about it.",  # "Although" is no one
+    ],
+)
+def test_look_alikes_of_the_third_parts_shapes(text: str) -> None:
+    found = statements(text)
+    assert all(st.form != "named-later" for st in found), found
+    assert all(st.verb.lower() not in ("отмечает", "оголосив", "mentions") for st in found), found
+    assert all(not st.speaker.startswith("Although") for st in found), found
+
+
+def test_a_pronoun_refers_back_to_a_man_asked_whose_accusative_reads_as_a_womans() -> None:
+    text = (
+        "Журналисты спросили Пескова, ответит ли Москва на пошлины. Он ответил, что решения будут "
+        "приниматься без спешки."
+    )
+    assert statements(text)[-1].refers_to == "Пескова"
+    # a feminine verb before the name: its subject, a woman ("заявила Пескова"), not his accusative
+    text = "«Я ничего не знаю», — заявила Пескова. Он ответил, что решения будут приниматься без спешки."
+    assert statements(text)[-1].refers_to == ""
+
+
+def test_the_scorer_names_a_speaker_in_any_case_form_of_the_same_name() -> None:
+    said = "Коментувати цю тему він відмовився."
+    found = Statement(
+        speaker="він", speaker_start=21, speaker_end=24, verb="відмовився", verb_start=25, verb_end=35,
+        content="Коментувати цю тему", content_start=0, content_end=19, sentence_start=0, sentence_end=35,
+        form="refusal", refers_to="Пєскову",
+    )  # fmt: skip
+    assert said[found.content_start : found.content_end] == found.content
+    assert right(found, Label("c", "Пєскова", "Коментувати цю тему"))  # the same man, another case
+    assert not right(found, Label("c", "Навальна", "Коментувати цю тему"))
+    her = replace(found, refers_to="Навальної")
+    assert not right(her, Label("c", "Навальний", "Коментувати цю тему"))  # his name is not hers

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..lexicon import LATER, LATER_BEFORE, LATER_VERBS, PRONOUNS, ROLES, VERBS
-from ..mentions import Mention, name_like, speaker_after, speaker_after_verb, speaker_before
+from ..lexicon import LATER, LATER_BEFORE, LATER_OWN, LATER_THIS, LATER_VERBS, PRONOUNS, ROLES, VERBS
+from ..mentions import Mention, mention_at, name_like, speaker_after, speaker_after_verb, speaker_before
 from ..model import Statement
 from ..quotes import Quote
 from ..tokens import WORD
@@ -72,19 +72,30 @@ def _pointer(text: str, s0: int, s1: int) -> tuple[Mention, tuple[int, int]] | N
         if verb is None or who is None or who.start != m.end():
             return None
         return who, verb.span()
+    own = LATER_OWN.match(text, s0, s1)
+    if own is not None:  # "Peskov's words, carried by Interfax, came …", "Peskov made the comments …"
+        who = mention_at(text, own.start("who"), own.end("who"))
+        return (who, own.span("noun") if own.group("noun") else own.span("made")) if _names(who) else None
     m = russian.match(text, s0, s1) or ukrainian.match(text, s0, s1)
-    german_pointer = False
+    first_only = False  # the verb right after the pointer: German's, and a bare "Это", "Це"
     if m is None:
-        m = german.match(text, s0, s1)
-        german_pointer = m is not None
+        m = german.match(text, s0, s1) or LATER_THIS.match(text, s0, s1)
+        first_only = m is not None
     if m is None:
         return None
-    verb = _verb(text, m.end(), s1, LATER_VERBS, first_only=german_pointer)
+    german_pointer = first_only and german.match(text, s0, s1) is not None
+    verb = _verb(text, m.end(), s1, LATER_VERBS, first_only=first_only)
+    if verb is None and not first_only:
+        return _past_apposition(text, m.end(), s1)
     if verb is None:
         return None
     who = speaker_before(text, verb.start(), m.end()) if verb.start() > m.end() else None
     if who is None:  # "Об этом заявил (журналистам) Песков", "Об этом сообщает ТАСС", "Das sagte Peskow"
-        who = speaker_after_verb(text, verb.end(), s1)
+        after = verb.end()
+        reflexive = _SICH.match(text, after, s1)  # "So äußerte sich Peskow"
+        if reflexive is not None:
+            after = reflexive.end() - 1
+        who = speaker_after_verb(text, after, s1)
         # past its apposition: "Das erklärte die Präsidentin des Gerichts, Tomoko Akane, am …"
         if german_pointer and who is not None:
             after = who.end
@@ -93,6 +104,26 @@ def _pointer(text: str, s0: int, s1: int) -> tuple[Mention, tuple[int, int]] | N
             if _GOES_ON.search(text, after, s1):
                 return None
     return (who, verb.span()) if who is not None and _names(who) else None
+
+
+_SICH = re.compile(r"\s+sich\s", re.U)
+# At most so many words between a pointer and its verb past the speaker's apposition: "Так
+# Дмитрий Песков, пресс-секретарь Владимира Путина, ответил …".
+_MAX_WORDS_PAST_APPOSITION = 16
+
+
+def _past_apposition(text: str, start: int, end: int) -> tuple[Mention, tuple[int, int]] | None:
+    """The speaker right after the pointer, with an apposition in commas, and the verb after it."""
+    for n, w in enumerate(WORD.finditer(text, start, end)):
+        if n >= _MAX_WORDS_PAST_APPOSITION:
+            return None
+        if w.group().lower() not in LATER_VERBS:
+            continue
+        who = speaker_before(text, w.start(), start)
+        if who is None or who.start != start or not who.apposition:
+            return None
+        return who, w.span()
+    return None
 
 
 def _verb(

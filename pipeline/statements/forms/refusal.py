@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Literal
 
 from ..lexicon import PARTICIPLES, PRONOUNS, REFUSALS_CLOSED
@@ -161,4 +162,46 @@ def _speaker(
         and not _DECLINED.search(after.text)
     ):
         return after, "after"
-    return (before, "before") if before is not None else None
+    # a short quote is a name in the subject ("Главный тренер «Сибири»", "В «Газпроме»"), not a
+    # quotation that ends a clause
+    name_floor = max([s0, *(q.end for q in quotes if q.end <= v0 and len(text[q.start : q.end].split()) > 3)])
+    subject = _subject_phrase(text, name_floor, w0 if w0 < v0 and not text[w1:v0].strip() else v0)
+    if before is not None:
+        # a name inside the clause's subject is the subject's, which is named in full: "Центральна
+        # виборча комісія Молдови відмовилася" is the commission's refusal, not Moldova's
+        if (
+            subject is not None
+            and before.text.lower() not in PRONOUNS  # "Although she declined": she did
+            and subject.start <= before.start
+            and before.end <= subject.end
+        ):
+            return replace(subject, named=before.named, gender=before.gender), "before"
+        return before, "before"
+    return (subject, "before") if subject is not None else None
+
+
+# The clause's own subject before a refusal verb when no name, role or pronoun is found there: a
+# common noun phrase that opens the sentence ("The U.S. embassy declined", "Казахстанская сторона
+# от комментариев отказалась", "Источник в окружении семьи отказался", "В пресс-службе
+# госкорпорации отказались", "Главный тренер «Сибири» отказался"). A refusal verb needs a subject,
+# and the words before it in its clause, a few and without a comma, can only be that subject (with
+# what sets it in place), so no lexicon of institutions is needed; lowercase words first ("then
+# declined") are no subject.
+# A dot inside an abbreviation ("The U.S. embassy") is no sentence end.
+_SUBJECT_PHRASE = re.compile(
+    r"[«\"„“]?[A-ZÄÖÜА-ЯЁІЇЄҐ](?:[^,;:.!?()\[\]—–]|\.(?=\S|\s+[a-zäöüа-яёіїєґ])){1,70}", re.U
+)
+_SUBJECT_WORDS = 7
+
+
+def _subject_phrase(text: str, floor: int, end: int) -> Mention | None:
+    start = floor
+    while start < end and text[start] in " \n\t":
+        start += 1
+    stop = end
+    while stop > start and text[stop - 1] in " \n\t":
+        stop -= 1
+    phrase = _SUBJECT_PHRASE.fullmatch(text, start, stop)
+    if phrase is None or len(text[start:stop].split()) > _SUBJECT_WORDS:
+        return None
+    return Mention(text[start:stop], start, stop, named=False)

@@ -61,6 +61,11 @@ def with_verbs(
         # 2. Peskov said (that) … / Peskov said: "…"
         floor = max([s0, *(q.end for q in quotes if q.end <= v.start())])
         aux = _perfect_auxiliary(text, floor, v.start()) if word in DE_PARTICIPLES else None
+        if aux is None and word in DE_PARTICIPLES and _AND_BEFORE.search(before):
+            # "Peskow hat die Sanktionen als „…“ bezeichnet und erklärt, …": the second participle
+            # of one perfect, its auxiliary before the first and its quote
+            aux = _perfect_auxiliary(text, s0, v.start(), gap=_COORDINATED_PERFECT_GAP, quotes=quotes)
+            floor = s0 if aux is not None else floor
         if aux is not None:  # "Ein Kremlsprecher hat (…) bestätigt, dass …", "hatte Trump (…) gesagt"
             # the subject before the auxiliary, or right after it, inverted; never the word
             # before the participle ("hatte Trump in Washington gesagt": not Washington)
@@ -174,14 +179,27 @@ _ADVERBIAL = re.compile(rf"(?:{WHEN})", re.I)  # what may open a sentence before
 _AUXILIARY = re.compile(r"\b(?:hat|habe|haben|hatte|hatten)\b")
 
 
-def _perfect_auxiliary(text: str, floor: int, verb: int) -> int | None:
+# Two participles of one perfect: "hat … bezeichnet und erklärt, …", with this many words at most
+# between the auxiliary and the second.
+_COORDINATED_PERFECT_GAP = 30
+_AND_BEFORE = re.compile(r"\sund\s+$", re.U)
+
+
+def _perfect_auxiliary(
+    text: str, floor: int, verb: int, gap: int = _PERFECT_GAP, quotes: list[Quote] | None = None
+) -> int | None:
     """Where the auxiliary of a German perfect before the participle at `verb` starts, if it stands
-    at most _PERFECT_GAP words before it (the last one: the subject stands right before it)."""
+    at most `gap` words before it (the last one: the subject stands right before it), with no
+    comma between them but inside `quotes`."""
     found = [m for m in _AUXILIARY.finditer(text, floor, verb)]
+    found = [m for m in found if not any(q.start <= m.start() < q.end for q in quotes or [])]
     if not found:
         return None
     aux = found[-1]
     between = text[aux.end() : verb]
-    if "," in between or len(between.split()) > _PERFECT_GAP:
+    for q in sorted(quotes or [], key=lambda q: q.start, reverse=True):
+        if aux.end() <= q.start and q.end <= verb:
+            between = between[: q.start - aux.end()] + between[q.end - aux.end() :]
+    if "," in between or len(between.split()) > gap:
         return None
     return aux.start()

@@ -96,7 +96,7 @@ PARENTHETICALS = "|".join((en.PARENTHETICALS, ru.PARENTHETICALS, uk.PARENTHETICA
 
 ACCORDING = (en.ACCORDING, ru.ACCORDING, uk.ACCORDING, de.ACCORDING)
 ACCORDING_HINTS = (en.ACCORDING_HINTS, ru.ACCORDING_HINTS, uk.ACCORDING_HINTS, de.ACCORDING_HINTS)
-PASSIVE = en.PASSIVE
+PASSIVE = re.compile(f"{en.PASSIVE.pattern}|{de.PASSIVE.pattern}", re.U)
 PRONOUN_CLAUSE = en.PRONOUN_CLAUSE
 
 # The forms of issue 24.
@@ -118,6 +118,9 @@ REFUSALS_CLOSED: tuple[re.Pattern[str], ...] = de.REFUSAL
 # A sentence that names who said the one before it, by its start ("Об этом заявил Песков.").
 LATER: tuple[re.Pattern[str], ...] = (en.LATER, ru.LATER, uk.LATER, de.LATER)
 LATER_BEFORE = en.LATER_BEFORE
+LATER_OWN = en.LATER_OWN
+# "Это заявил Песков.", "Це заявив Пєсков.": a bare "this", the verb right after it.
+LATER_THIS = re.compile(r"(?:Это|Це)\s+", re.U)
 # How those sentences start, for a test in C (str.startswith) before any regex is tried: most
 # sentences start otherwise.
 LATER_STARTS: tuple[str, ...] = (
@@ -125,8 +128,8 @@ LATER_STARTS: tuple[str, ...] = (
     "This was", "This is", "This’s", "This has", "This had", "This came", "This comes",
     "Those were", "Those are", "These were", "These are", "Such was", "Such is", "Such were", "Such are",
     "So said", "So says",
-    "Об ", "Обо ", "Так", "С таким",
-    "Про це", "З такою",
+    "Об ", "Обо ", "Так", "С таким", "Эти ", "Этими ", "С этими ", "Это ",
+    "Про це", "З такою", "Ці ", "Цими ", "З цими ", "Це ",
     "Das ", "Dies ", "So ",
 )  # fmt: skip
 LATER_VERBS: frozenset[str] = VERBS | ru.LATER_VERBS | uk.LATER_VERBS | de.LATER_VERBS

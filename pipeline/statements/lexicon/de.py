@@ -14,6 +14,8 @@ sagte sagten sagt sagen erklärte erklärten erklärt betonte betont warnte warn
 meint bestätigte bestätigt kritisierte kritisiert teilte bekräftigte unterstrich versicherte
 behauptete behauptet wies räumte schrieb kündigte kündigten kündigt rief riefen ruft forderte
 forderten fordert
+wiederholte wiederholt ergänzte ergänzt entgegnete antwortete argumentierte beklagte
+mahnte verkündete versprach beteuerte bekräftigten warnten betonten
 """)
 # Past participles that report in the perfect ("hat … bestätigt, dass …", "hatte Trump gesagt, …"):
 # the subject stands before the auxiliary (or right after it), not before the participle.
@@ -37,6 +39,16 @@ kanzlers ministers ministerin präsidentin kanzlerin richterin außenminister au
 außenbeauftragte beauftragte generalsekretär generalsekretärin vorsitzende vorsitzender chef chefin
 direktor direktorin botschafter botschafterin staatssekretär bürgermeister gerichtssprecher witwe
 tochter sohn ehefrau
+bundesaußenminister bundeskanzler bundeskanzlerin bundespräsident verteidigungsminister
+verteidigungsministerin innenminister innenministerin finanzminister finanzministerin
+wirtschaftsminister justizminister regierungschef regierungschefin ministerpräsident
+ministerpräsidentin abgeordnete abgeordneter politologe politologin analyst analystin journalist
+journalistin korrespondent bürgermeisterin gouverneur gouverneurin berater beraterin gründer
+gründerin leiter leiterin stellvertreter stellvertreterin unterhändler chefunterhändler
+oppositionspolitiker oppositionspolitikerin historiker historikerin ökonom ökonomin ermittler
+chefankläger chefanklägerin ankläger anklägerin staatsanwalt staatsanwältin vertreter vertreterin
+ministeriumssprecher außenamtssprecher sprecherin ministerium verteidigungsministerium
+außenministerium auswärtige kommission
 """)
 RELATIVES = words("tochter sohn frau witwe bruder schwester mutter vater anwalt anwältin")
 PERSON_ROLES = words("""
@@ -101,6 +113,8 @@ AUDIENCES = (
     r"in einem Interview|im Interview"
 )
 WHEN = r"auch|am \w+tag|am mittwoch|heute|gestern|seinerseits|ihrerseits|zudem|außerdem|später|zuvor|damals"
+# the subject's own intensifier: "Peskow selbst wollte sich … nicht äußern"
+WHEN += "|selbst|selber"
 
 PARENTHETICALS = "allerdings|jedoch|zudem|außerdem|wiederum|seinerseits|ihrerseits|indes"
 
@@ -125,7 +139,10 @@ ACCORDING_HINTS = (
 
 # Reporting verbs that name what they are about unless a comma's clause, a colon or a quote
 # follows: "kritisierte die Sanktionen", "bestätigte den Bericht", "wies die Vorwürfe zurück".
-NOT_BARE = words("kritisierte kritisiert bestätigte bestätigt wies räumte")
+NOT_BARE = words("""
+kritisierte kritisiert bestätigte bestätigt wies räumte wiederholte wiederholt verkündete versprach
+beklagte mahnte
+""")
 # A refusal reported as such (issue 24): "wollte sich (dazu) nicht äußern", "wollte das nicht
 # kommentieren", "wollte nicht sagen, ob …", "lehnte einen Kommentar ab", "gab keinen Kommentar
 # ab", "lehnte es ab, sich dazu zu äußern", and "Einen Kommentar dazu lehnte Peskow ab". Not
@@ -175,7 +192,12 @@ REFUSAL_WORDS = words("wollte wollten lehnte lehnten gab gaben ließ ließen lä
 # The speaker named in the sentence after the words (issue 24): "Das sagte Peskow am Montag.",
 # "Dies erklärte der Kremlsprecher.", the verb straight after the pointer.
 LATER = re.compile(r"(?:Das|Dies|So)\s+", re.U)
-LATER_VERBS = words("berichtete berichtet meldete meldet")
+LATER_VERBS = words("berichtete berichtet meldete meldet äußerte")
+# "Peskow wurde von der Agentur Interfax mit den Worten zitiert, die Sanktionen seien …": the
+# passive, what was said after "zitiert".
+PASSIVE = re.compile(
+    r"\s+(?:wurde|wird|wurden|werden) (?:[\w .-]{0,60} )?zitiert(?:\s*,\s*(?:dass\s+)?|\s*:\s*)", re.U
+)
 # "…, wobei Peskow betonte, dass …": a statement in an absolute clause.
 ABSOLUTE = re.compile(r"\bwobei\s+$", re.U)
 # "Peskows Worten zufolge …", "Peskow zufolge …": according to whom stands before.

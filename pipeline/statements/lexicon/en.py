@@ -22,7 +22,12 @@ complain complains complained reiterate reiterates reiterated concede concedes c
 observe observes observed remark remarks remarked assure assures assured allege alleges alleged
 contend contends contended caution cautions cautioned report reports reported beg begs begged
 dismiss dismisses dismissed call calls called describe describes described brand brands branded
-""")
+repeat repeated reaffirm reaffirms reaffirmed underline underlines underlined countered retort
+retorted signalled signaled hinted indicate indicated mentioned reveal reveals revealed disclose
+discloses disclosed clarify clarifies clarified specify specifies specified objected protested
+lamented conclude concludes concluded posted tweeted boast boasted inform informs informed assure
+assures assured answered
+""")  # not the forms that are nouns too ("Honorable mentions:", "posts", "answers")
 PARTICIPLES = words("""
 adding saying noting stressing warning insisting explaining arguing claiming stating
 emphasizing emphasising denying telling
@@ -55,6 +60,12 @@ press agency agencies daughter son wife widow husband brother sister mother fath
 relatives friend friends supporters supporter team campaign foundation opposition activist
 activists military backers critics residents witnesses scientists researchers observers
 economists investors doctors protesters voters oceanographers judges spokesmen
+negotiator negotiators politician politicians journalist journalists reporter correspondent editor
+ombudsman commissioner envoys ambassadors presidents ministers governors mayors senators
+congressman congresswoman mp mps legislator legislators councillor chairperson ceo executive
+executives manager coach player captain striker forward defender goalkeeper historian
+political scientist professor researcher campaigner dissident dissidents lawyer detainee
+prisoner mother-in-law embassy commission council parliament agency watchdog regulator bank
 """)
 # Roles that say whose relative or counsel a speaker is.
 RELATIVES = words("""
@@ -170,7 +181,9 @@ WHEN = (
     r"week|month|year|night|morning|evening)|yesterday|today|earlier|later|"
     r"in (?:a|an|his|her|their) (?:statement|interview|video|post|briefing|speech|address|letter|"
     r"message|call|podcast)(?: [\w-]+){0,3}|on (?:telegram|x|twitter|facebook|television|tv)|"
-    r"also|again|then|further|too|once|repeatedly|previously|had|has|have|would|will|did|could"
+    r"also|again|then|further|too|once|repeatedly|previously|had|has|have|would|will|did|could|"
+    # the subject's own intensifier: "Peskov himself declined …"
+    r"himself|herself|themselves|itself"
 )
 
 # "According to X, …"; it starts with a letter, not \b, so that the regex engine can skip ahead
@@ -223,14 +236,27 @@ _LATER_NOUNS = (
 )
 LATER = re.compile(
     r"(?:(?:That|This|Those|These|Such)\s+(?:was|were|is|are|has been|had been)\s+"
-    rf"(?:the\s+|his\s+|her\s+|their\s+)?{_LATER_NOUNS}\s+(?:of|from)"
+    rf"(?:the\s+|his\s+|her\s+|their\s+)?{_LATER_NOUNS}\s+(?:of|from|(?:[a-z]+\s+){{0,2}}by"
+    # "That was the message Peskov gave journalists": the name, then a verb of giving it
+    r"|(?=[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}\s+(?:gave|delivered|sent|conveyed|offered|repeated|made|"
+    r"had|left|brought)\b))"
     # "Those were Peskov's words": the speaker's possessive follows (later.py trims it)
     r"|(?:That|This|Those|These|Such)\s+(?:was|were|is|are)"
     rf"(?=\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*){{0,3}}['’]s\s+{_LATER_NOUNS}\b)"
     r"|(?:That|This)\s+(?:was|is|has been)\s+"
     r"(?:stated|said|announced|claimed|noted|declared|reported|written|asserted|stressed|emphasized|"
     r"emphasised|confirmed)\s+by"
-    r"|So\s+(?:said|says)|(?:That|This)\s+(?:came|comes)\s+from)\s+",
+    r"|So\s+(?:said|says)|(?:That|This)\s+(?:came|comes)\s+from)(?:\s+|(?<=\s))",
+    re.U,
+)
+# A sentence that opens with the speaker's own words about the one before: "Peskov's words,
+# carried by Interfax, came hours after …", "Peskov made the comments on Wednesday as …".
+LATER_OWN = re.compile(
+    r"(?!(?:In|By|For|At|On|With|From|To|Of|After|Before|As|That|It|What|Here|There)\b)"
+    r"(?P<who>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3})(?:['’]s\s+(?P<noun>words|remarks|comments|statement|"
+    r"message|warning|assessment)(?=\s*,|\s+(?:came|come|comes|followed|follow|follows|were|was|echoed|echo)\b)"
+    r"|\s+(?P<made>made|gave|delivered)\s+(?:the|these|those|his|her)\s+"
+    r"(?:comments?|remarks?|statement|assessment|warning)\b)",
     re.U,
 )
 LATER_BEFORE = re.compile(r"(?:That|This|Such)(?:\s+is|\s+was|'s|’s)\s+(?:what|how)\s+", re.U)
