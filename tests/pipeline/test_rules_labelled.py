@@ -80,8 +80,10 @@ def test_ids_are_unique_across_both_files() -> None:
 
 @pytest.mark.parametrize("path", SPLITS)
 def test_each_set_is_big_enough(path: Path) -> None:
+    """DEV holds the issue's 100 documents a rule by itself; a blind TEST part 40 or more (12 a
+    language), enough to tell a rule's misses from noise."""
     sizes = Counter(d["set"] for d in load_docs(path))
-    assert all(sizes[s] >= 50 for s in SETS), sizes
+    assert all(sizes[s] >= (100 if path == DEV else 40) for s in SETS), sizes
 
 
 def test_dev_sets_are_balanced_across_languages_and_labels() -> None:
