@@ -14,6 +14,7 @@ from .lexicon import (
     GERMAN_HINTS,
     GERMAN_NOUN_ENDINGS,
     INSTITUTIONS,
+    MEN_ROLES,
     MODIFIERS,
     NOT_NAMES,
     PERSON_ROLES,
@@ -22,6 +23,7 @@ from .lexicon import (
     RELATIVES,
     ROLES,
     TITLES,
+    WOMEN_ROLES,
 )
 from .mentions import AGE_NOUN, Mention, named_in, names_someone, pronoun_gender, speaker_after
 from .model import Statement
@@ -38,13 +40,21 @@ def resolve(st: Statement, people: People, sentence: int) -> Statement:
     pronoun = len(words) == 1 and (lower[0] in PRONOUNS or lower[0] in GENITIVE_PRONOUNS)
     definite_role = (
         (lower[0] in ("the", "this", "der", "die", "dieser", "diese") and lower[-1] in ROLES)
+        # "der CDU-Politiker", "die Kremlkritikerin": a German compound that ends as a role does
+        or (
+            lower[0] in ("der", "die", "dieser", "diese")
+            and len(words) == 2
+            and lower[-1].endswith(_DE_ROLE_ENDS)
+        )
         or (all(w in ROLES for w in lower) and not words[0][:1].isupper())
         or _slavic_role(words, lower)
         or (len(words) == 2 and lower[0] in ("der", "die") and AGE_NOUN.fullmatch(words[1]) is not None)
     )
     slavic = definite_role and _CYRILLIC.match(lower[0]) is not None
-    if not (pronoun or definite_role):
-        return st
+    if not pronoun:
+        relative = _relative_named_before(st, people, sentence, words, lower)
+        if relative is not st or not definite_role:
+            return relative
     want = (GENITIVE_PRONOUNS.get(lower[0]) or pronoun_gender(words[0])) if pronoun else ""
     if len(words) == 2 and AGE_NOUN.fullmatch(words[1]):  # "die 27-Jährige": a woman
         want = "f" if lower[0] == "die" else "m"
@@ -76,6 +86,39 @@ def resolve(st: Statement, people: People, sentence: int) -> Statement:
         refers = m.text + (f", {m.apposition}" if m.apposition else "")
         return replace(st, refers_to=refers)
     return st
+
+
+def _relative_named_before(
+    st: Statement, people: People, sentence: int, words: list[str], lower: list[str]
+) -> Statement:
+    """A relative named by whose relative they are ("вдова Олексія Навального", "die Witwe des
+    Kremlkritikers Alexej Nawalny", "Navalny's widow") is the person of that family named before,
+    of the relative's gender and not the one the phrase names: Юлія Навальна, named earlier."""
+    relatives = [w for w in lower if w in RELATIVES and w in (WOMEN_ROLES | MEN_ROLES | _FAMILY)]
+    named = [w for w in words if names_someone(w)]
+    if not relatives or not named:
+        return st
+    want = "f" if relatives[0] in WOMEN_ROLES else "m" if relatives[0] in MEN_ROLES else ""
+    stems = {_stem(w) for w in named}
+    for m in people.before(sentence, st.speaker_start, want):
+        if not m.named or (want and m.gender and m.gender != want) or _stem(m.text) not in stems:
+            continue
+        if _last(m.text) in {w.lower().removesuffix("'s").removesuffix("’s") for w in named}:
+            continue  # the one whose relative it is, named the same way
+        m = people.fullest(m)
+        return replace(st, refers_to=m.text + (f", {m.apposition}" if m.apposition else ""))
+    return st
+
+
+_DE_ROLE_ENDS = (
+    "politiker", "politikerin", "minister", "ministerin", "sprecher", "sprecherin", "chef", "chefin",
+    "präsident", "präsidentin", "vertraute", "vertrauter", "kritiker", "kritikerin", "diplomat",
+    "diplomatin", "beamte", "beamter", "beamtin", "vorsitzende", "vorsitzender",
+)  # fmt: skip
+# Relatives that say the gender (WOMEN_ROLES, MEN_ROLES) or not.
+_FAMILY = frozenset(
+    ("widow", "вдова", "witwe", "wife", "жена", "дружина", "ehefrau", "son", "сын", "син", "sohn")
+)
 
 
 class People:

@@ -15,7 +15,7 @@ from .forms.according import according_to, zufolge
 from .forms.headline import headline
 from .forms.later import named_later, said_this
 from .forms.passive import passive, passive_slavic
-from .forms.quote import quote_goes_on
+from .forms.quote import quote_goes_on, quotes_by_any_verb
 from .forms.refusal import refusals
 from .forms.reported import with_verbs
 from .forms.words_of import words_of
@@ -122,6 +122,8 @@ def statements(text: str) -> list[Statement]:
             sentence += [wobei(text, st) for st in said] if scan.wobei else said
         if later or rare_here:
             sentence = _rarer(text, (s0, s1), inside, sentence, later, scan.rare if rare_here else None)
+        if inside:  # "«…», — отрезал Песков": a quote's attribution by a verb no list holds
+            sentence += quotes_by_any_verb(text, (s0, s1), inside, sentence)
         if not sentence:
             if previous is not None and (previous.form == "quote" or previous.content.endswith(_CLOSERS)):
                 sentence = quote_goes_on(text, s0, s1, inside, previous)

@@ -70,7 +70,13 @@ class Mention:
 
 
 def name_like(word: str) -> bool:
+    if _PARTICLE_NAME.match(word):  # "эль-Абдаллы", "al-Assad", "ель-Абдалли"
+        return True
     return word[:1].isupper() and word not in NOT_NAMES and not word.endswith(_INFINITIVE_ENDINGS)
+
+
+# An Arabic name's article joined to it: a lowercase particle, a hyphen, a capital.
+_PARTICLE_NAME = re.compile(r"(?:al|el|ad|ar|as|эль|аль|ель|ал|ад|ас)-[A-ZА-ЯЁІЇЄҐ]", re.U)
 
 
 # A Russian or Ukrainian infinitive opening a sentence is no name: "Раскрывать содержание беседы
@@ -96,6 +102,28 @@ def _before_adverbials(text: str, floor: int, end: int) -> int:
     return start + len(window)
 
 
+# A name in quote marks (a newspaper, an agency, a company): „Spiegel“, «Інтерфакс-Україна».
+_QUOTED_NAME = re.compile(r"[«„“\"]([A-ZÄÖÜА-ЯЁІЇЄҐ][^«»„“”\"\n]{0,40}?)[»“”\"]", re.U)
+_QUOTED_NAME_END = re.compile(r"[«„“\"]([A-ZÄÖÜА-ЯЁІЇЄҐ][^«»„“”\"\n]{0,40}?)[»“”\"]\s*$", re.U)
+
+
+def _quoted_name_before(text: str, words: list[re.Match[str]], floor: int, end: int) -> Mention | None:
+    """A name in quotes right before `end` (and its article: "Der „Spiegel“"), or None."""
+    if text[words[-1].end() : end].strip() not in _QUOTE_CLOSERS:
+        return None
+    m = _QUOTED_NAME_END.search(text, max(floor, end - 48), end)
+    if m is None or len(m.group(1).split()) > 4:
+        return None
+    start = m.start()
+    before = [w for w in words if w.end() <= start]
+    if before and before[-1].group().lower() in DETERMINERS and not text[before[-1].end() : start].strip():
+        start = before[-1].start()
+    if text[floor:start].strip(" ,—–-"):
+        return None  # the quote is inside the sentence, not its subject
+    name = text[start : m.end()].rstrip()
+    return Mention(name, start, start + len(name), named=True)
+
+
 def speaker_before(text: str, end: int, floor: int) -> Mention | None:
     """The speaker's noun phrase ending at `end` (just before the verb), not before `floor`."""
     end = _before_adverbials(text, floor, end)
@@ -105,6 +133,9 @@ def speaker_before(text: str, end: int, floor: int) -> Mention | None:
     # Nothing but spaces (and an adverbial: "on Wednesday", "also") may stand between it and the verb.
     last = len(words) - 1
     tail = text[words[last].end() : end]
+    quoted = _quoted_name_before(text, words, floor, end)
+    if quoted is not None:  # "Der „Spiegel“ berichtete", "«Газпром» сообщил"
+        return quoted
     if tail.strip() not in ("", ","):
         return None
     if tail.strip() == "" and words[last].group().endswith(("'s", "’s")):
@@ -144,6 +175,7 @@ def speaker_before(text: str, end: int, floor: int) -> Mention | None:
             lead.endswith((",", "—", "–", "-", '"', "”", "»", "“"))
             or re.search(_JOINS, lead)
             or _LEAD.fullmatch(lead)  # "Водночас він наголосив", "При этом он отметил"
+            or _FRONTED.match(lead)  # "На запитання журналістів про … вона відповіла"
         )
         if lead and not joined:
             return None
@@ -196,6 +228,10 @@ def speaker_before_phrase(text: str, end: int, floor: int) -> Mention | None:
 
 # A pronoun starts a speaker's clause after a comma, a dash, a quote mark or one of these.
 _JOINS = rf"(?i)\b(?:{JOINS})$"
+# A prepositional phrase that opens the sentence, after which a pronoun is the subject.
+_FRONTED = re.compile(
+    r"(?:На|В|У|Во|После|Після|Под|Під|При|По|За|Перед|Asked|After|On|In|At|Auf|Nach|Bei|Im|Am)\s", re.U
+)
 # A sentence's opening adverb, after which a pronoun is the subject: "Однако он заявил".
 _LEAD = re.compile(rf"(?i)(?:{PARENTHETICALS}|{WHEN})", re.U)
 # At most so many words in an aside between the speaker and the verb ("The Kremlin's spokesman,
@@ -252,8 +288,8 @@ def _phrase_back(
         if (
             lower in _NAME_PARTICLES
             and k > 1
-            and name_like(words[k - 2].group())
-            and name_like(words[k].group())
+            and (name_like(words[k - 2].group()) or words[k - 2].group() in _NAME_PARTICLES)
+            and (name_like(words[k].group()) or words[k].group() in _NAME_PARTICLES)
         ):
             k -= 1  # "Патрік ван Леувен", "Ursula von der Leyen"
             continue
@@ -262,6 +298,18 @@ def _phrase_back(
             continue
         if name_like(word) or word in TITLES or (not names_only and lower in _ROLES_OR_FORMER):
             k -= 1
+            continue
+        if (
+            not names_only
+            and gap == " "
+            and lower.endswith(_SLAVIC_ADJECTIVE_ENDINGS)
+            and _CYRILLIC.match(lower)
+            and (
+                words[k].group().lower() in ROLES
+                or words[k].group().lower().endswith(_SLAVIC_ADJECTIVE_ENDINGS)
+            )
+        ):
+            k -= 1  # "Міжнародний кримінальний суд", "российская сторона": the role's adjectives
             continue
         if not names_only and lower in _OF_BACK and k - 1 > 0:
             k -= 1
@@ -279,6 +327,24 @@ def _phrase_back(
     return k, last
 
 
+# A Slavic adjective's endings in the nominative, before the role it describes.
+_SLAVIC_ADJECTIVE_ENDINGS = (
+    "ий",
+    "ій",
+    "ый",
+    "ой",
+    "ая",
+    "яя",
+    "ое",
+    "ее",
+    "ые",
+    "ие",
+    "ська",
+    "цька",
+    "ні",
+    "ські",
+)
+_GERMAN_ARTICLES = frozenset(("der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem"))
 # Lowercase particles inside a name: "Патрік ван Леувен", "Ursula von der Leyen".
 _NAME_PARTICLES = frozenset(("ван", "фон", "van", "von", "de", "der", "ter", "ten"))
 _QUOTE_CLOSERS = frozenset(("»", "”", "“", '"'))
@@ -509,6 +575,10 @@ _OF_AFTER = frozenset(("of", "for", "при", "von", "des"))
 def speaker_after(text: str, start: int, end: int) -> Mention | None:
     """The speaker right after an inverted verb: "…," said Peskov; «…», — заявил Песков."""
     words = list(WORD.finditer(text, start, end))
+    if words and text[start : words[0].start()].strip() in ("«", "„", "“", '"'):
+        quoted = _QUOTED_NAME.match(text, start + len(text[start:end]) - len(text[start:end].lstrip()), end)
+        if quoted is not None and len(quoted.group(1).split()) <= 4:  # "За даними «Інтерфакс-Україна», …"
+            return Mention(quoted.group(), quoted.start(), quoted.end(), named=True)
     if not words or text[start : words[0].start()].strip():
         return None
     first = words[0].group()
@@ -519,6 +589,14 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
         k = 1
     while k < len(words) - 1 and words[k].group().lower() in MODIFIERS:  # "sagte der frühere Kremlsprecher"
         k += 1
+    while (
+        0 < k < len(words) - 1
+        and words[k - 1].group().lower() in _GERMAN_ARTICLES
+        and words[k].group().islower()
+        and words[k].group().endswith(("e", "en", "er", "es"))
+        and words[k + 1].group()[:1].isupper()
+    ):
+        k += 1  # "sagte der ukrainische Präsident", "Der langjährige Nawalny-Vertraute Leonid Wolkow"
     j = k
     while j < len(words):
         w = words[j].group()
@@ -528,6 +606,18 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
         bare = w.lower().removesuffix("'s").removesuffix("’s")
         if j > k and _CYRILLIC.match(bare) and _chain_adjective(text, words, j):
             break  # "прокурора Міжнародного кримінального суду Назхат Шамім Хан": a chain's
+        if j > k and w in _NAME_PARTICLES and name_like(words[j - 1].group()):
+            # "Ursula von der Leyen", "Bart De Wever" ahead: the particles, then the surname
+            n = j
+            while n < len(words) and words[n].group() in _NAME_PARTICLES and n - j < 2:
+                n += 1
+            if (
+                n < len(words)
+                and name_like(words[n].group())
+                and text[words[n - 1].end() : words[n].start()] == " "
+            ):
+                j = n + 1
+                continue
         if (
             name_like(w)
             or bare in _ROLES_OR_FORMER
@@ -649,11 +739,24 @@ def _chain_adjective(text: str, words: list[re.Match[str]], i: int) -> bool:
     )
 
 
+# Capitalised offices in the genitive inside a role's chain before the name.
+_CHAIN_INSTITUTIONS = frozenset(
+    (
+        "Офісу", "Офиса", "Міністерства", "Министерства", "Ради", "Совета", "Кабінету", "Кабинета",
+        "Комітету", "Комитета", "Служби", "Службы", "Управління", "Управления", "Адміністрації",
+        "Администрации", "Посольства", "Уряду", "Правительства", "Апарату", "Аппарата", "Генштабу",
+        "Генштаба", "Секретаріату", "Секретариата",
+    )
+)  # fmt: skip
+
+
 def _genitive_chain(text: str, words: list[re.Match[str]], j: int) -> int:
     """Where a speaker after the verb ends when its last word so far is a Slavic role that a few
     lowercase genitive words tie to a name: "сообщил пресс-секретарь президента Дмитрий Песков"
     ends after "Песков", not after "пресс-секретарь". Else `j` as it is."""
     role = words[j - 1].group()
+    if role in _CHAIN_INSTITUTIONS and j >= 2 and words[j - 2].group().lower() in ROLES:
+        role = words[j - 2].group()  # "Керівник Офісу президента Андрій Єрмак": the office is the role's
     if role.lower() not in ROLES or not _CYRILLIC.match(role.lower()):  # "глава МИД республики Петер"
         return j
     n = j

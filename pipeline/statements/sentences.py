@@ -6,15 +6,16 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from .lexicon import ABBREVIATIONS
+from .lexicon import ABBREVIATIONS, LATER_STARTS
 from .quotes import Quote, find_quotes
 
 _BOUNDARY = re.compile(r"\n|[.!?…]+\)?(?=[ \t]+[^\W\d_\"“«„—–-]|[ \t]+[\"“«„—–-]|\s*$)", re.U)
 
 
-def sentence_spans(text: str, quotes: list[Quote]) -> list[tuple[int, int]]:
+def sentence_spans(text: str, quotes: list[Quote], datelines: bool = True) -> list[tuple[int, int]]:
     """Sentence spans: ended by . ! ? … (outside quotes) before a space and a capital, a quote
-    or a dash, or by a line's end; a quote ends its sentence only with what follows it."""
+    or a dash, or by a line's end; a quote ends its sentence only with what follows it.
+    `datelines`: a wire story's dateline is no part of its first sentence."""
     starts = [q.start for q in quotes]
     out, start = [], 0
     for m in _BOUNDARY.finditer(text):
@@ -35,13 +36,61 @@ def sentence_spans(text: str, quotes: list[Quote]) -> list[tuple[int, int]]:
             start = after
     if text[start:].strip():
         out.append((start, len(text)))
-    return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in out]
+    out = [piece for span in out for piece in _after_quotes(text, span, quotes)]
+    out = [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in out]
+    return [(_past_dateline(text, s, e), e) for s, e in out] if datelines else out
+
+
+# A wire story's dateline before its first sentence: "MINSK, Sept 12 (Reuters) - ", "MOSKAU (dpa) -
+# ", "МОСКВА, 12 марта. /ТАСС/. ", "КИЕВ, 5 июня — РИА Новости. ": not the sentence's subject.
+_DATELINE = re.compile(
+    r"[A-ZÄÖÜА-ЯЁІЇЄҐ][A-ZÄÖÜА-ЯЁІЇЄҐ.'’ -]{1,40}"
+    r"(?:,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\.?\s+[^\W\d_]{3,10}\.?))?"
+    r"(?:\s*\([^()\n]{2,30}\)\s*[-–—]\s+|\s*/[^/\n]{2,20}/\.\s+|\s+[—–-]\s+(?:РИА Новости|РБК|Интерфакс|"
+    r"Укрінформ|УНН|ИА [^.\n]{2,20})\.\s+)",
+    re.U,
+)
+
+
+def _past_dateline(text: str, s0: int, s1: int) -> int:
+    if not text[s0 : s0 + 2].isupper():  # most sentences start otherwise: no regex tried
+        return s0
+    m = _DATELINE.match(text, s0, s1)
+    return m.end() if m is not None and m.end() < s1 else s0
+
+
+# A quote that ends its own sentence inside its marks ('… in the foot." Russian oil …') ends the
+# sentence too when a sentence of more than this many words follows it; a shorter one is the
+# quote's attribution ('"Why?" Peskov asked.') or a pointer back to it ('… Das sagte Peskow.').
+_ATTRIBUTION_WORDS = 6
+_NEXT_CAPITAL = re.compile(r"[ \t]+(?=[^\W\d_\"“«„]|[\"“«„])", re.U)
+_NEXT_END = re.compile(r"[.!?…](?=\s|$)", re.U)
+
+
+def _after_quotes(text: str, span: tuple[int, int], quotes: list[Quote]) -> list[tuple[int, int]]:
+    """`span` cut after each quote inside it that ends a sentence and is followed by one."""
+    s0, s1 = span
+    out = []
+    for q in quotes:
+        if not s0 < q.end < s1 or text[q.end - 2 : q.end - 1] not in (".", "!", "?", "…"):
+            continue
+        gap = _NEXT_CAPITAL.match(text, q.end, s1)
+        if gap is None or (not text[gap.end() : gap.end() + 1].isupper() and text[gap.end()] not in '"“«„'):
+            continue
+        end = _NEXT_END.search(text, gap.end(), s1)
+        if len(text[gap.end() : end.start() if end else s1].split()) <= _ATTRIBUTION_WORDS:
+            continue
+        if text.startswith(LATER_STARTS, gap.end()):  # a pointer back: the quote's, read as one
+            continue
+        out.append((s0, q.end))
+        s0 = q.end
+    return [*out, (s0, s1)]
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
     """The character spans of the sentences of `text` (a quote of several sentences is one):
     what the rules' same-sentence operator (NEAR/S) counts as one sentence."""
-    return sentence_spans(text, find_quotes(text))
+    return sentence_spans(text, find_quotes(text), datelines=False)
 
 
 def _abbreviation(text: str, start: int, dot: int) -> bool:

@@ -314,7 +314,7 @@ def test_a_refusal_and_a_participle_after_it() -> None:
     found = statements("A Kremlin spokesman declined to comment, saying only that contacts continued.")
     assert [(st.form, st.content) for st in found] == [
         ("refusal", "comment"),
-        ("reported", "only that contacts continued"),
+        ("reported", "contacts continued"),  # "only that" is no part of what was said
     ]
 
 
@@ -638,7 +638,77 @@ THIRD_PART_SHAPES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("text", "form", "who", "content"), BLIND_SHAPES + THIRD_PART_SHAPES)
+# The fourth blind part's shapes (folded into DEV as h4-).
+FOURTH_PART_SHAPES = [
+    # a quote's attribution by a verb no list holds
+    ("„Wir werden jeden Cent zurückfordern“, drohte Lawrow.", "quote", "Lawrow",
+     "Wir werden jeden Cent zurückfordern"),
+    ("«Это вопрос не к нам», — отрезал Песков.", "quote", "Песков", "Это вопрос не к нам"),
+    # pointers back that say whose words they were by themselves
+    ("«Россия готова к переговорам». Эти слова Пескова в среду облетели все мировые агентства.",
+     "named-later", "Пескова", "Россия готова к переговорам"),
+    ('"This is not justice, it is revenge." With those words Maria Pevchikh reacted on YouTube.',
+     "named-later", "Pevchikh", "This is not justice, it is revenge"),
+    ("„Wer jetzt schon Ergebnisse erwartet, versteht nichts.“ Auch diese Einschätzung stammt von Peskow, "
+     "der am Rande eines Forums sprach.", "named-later", "Peskow",
+     "Wer jetzt schon Ergebnisse erwartet, versteht nichts"),
+    # a place between the pointer and the verb; a time between the pointer and the speaker
+    ("«Мы будем продолжать расследования». Об этом в эфире YouTube-канала ФБК заявила председатель совета "
+     "директоров фонда Мария Певчих.", "named-later", "Певчих", "Мы будем продолжать расследования"),
+    ("«Европа сама лишает себя энергоносителей». Так в четверг Песков прокомментировал решение Совета ЕС.",
+     "named-later", "Песков", "Европа сама лишает себя энергоносителей"),
+    # German: a dependent clause's verb, "wie X sagte", a demand without "auf", a dative before the clause
+    ("Peskow sagte, Moskau habe eine Liste erstellt, wobei er hinzufügte, man werde antworten.", "absolute",
+     "Peskow", "man werde antworten"),
+    ("Die EU-Kommission will die Gelder nutzen, wie Kommissionspräsidentin Ursula von der Leyen am Mittwoch "
+     "ankündigte.", "reported", "von der Leyen", "Die EU-Kommission will die Gelder nutzen"),
+    ("Nawalnaja forderte vor dem Parlament in Straßburg, die Sanktionen gegen Richter auszuweiten.",
+     "reported", "Nawalnaja", "die Sanktionen gegen Richter auszuweiten"),
+    ("Der Politiker Omid Nouripour versprach den Teilnehmern, Deutschland werde die Visavergabe erleichtern.",
+     "reported", "Nouripour", "Deutschland werde die Visavergabe erleichtern"),
+    ("Der „Spiegel“ berichtete am Sonntag, Unterhändler hätten einen Rahmenplan ausgearbeitet.", "reported",
+     "Spiegel", "Unterhändler hätten einen Rahmenplan ausgearbeitet"),
+    ("„Moskau spielt auf Zeit“, sagte der ukrainische Präsident Wolodymyr Selenskyj.", "quote", "Selenskyj",
+     "Moskau spielt auf Zeit"),
+    # English: a passive with only when after it, a time opening a coordinated sentence, a participle after a
+    # refusal, a dateline, what was told a named audience
+    ("Putin has no plans to travel this year, a Kremlin spokesman was reported to have said on Wednesday.",
+     "passive", "Kremlin spokesman", "Putin has no plans to travel this year"),
+    ("Later in the day Peskov met a delegation and told reporters afterwards that Moscow was interested.",
+     "coordinated", "Peskov", "Moscow was interested"),
+    ('Asked about the report, Peskov refused to discuss the findings, saying only that he "had not seen" it.',
+     "reported", "Peskov", 'he "had not seen" it'),
+    ("MINSK, Sept 12 (Reuters) - Peskov arrived in Minsk and told reporters that the drills were defensive.",
+     "coordinated", "Peskov", "the drills were defensive"),
+    ("The Commission will propose using the assets, Commission President Ursula von der Leyen told the "
+     "European Parliament on Wednesday.", "reported", "von der Leyen",
+     "The Commission will propose using the assets"),
+    ("Ukraine's foreign ministry said in a statement that any attendance would be a mockery.", "reported",
+     "ministry", "any attendance would be a mockery"),
+    # Russian and Ukrainian: "заявив" as the Russian participle, a prepositional phrase before the verb, a
+    # role's adjectives and its office, "по данным", a headline on a topic, a colon and a quote further on
+    ("Песков провел брифинг для журналистов, заявив, что Москва предпочитает дипломатию.", "reported",
+     "Песков", "Москва предпочитает дипломатию"),
+    ("Президент України Володимир Зеленський під час зустрічі з прем'єр-міністром Норвегії закликав "
+     "партнерів посилити контроль.", "reported", "Зеленський", "партнерів посилити контроль"),
+    ("Міжнародний кримінальний суд повідомив, що видав ордери.", "reported", "Міжнародний кримінальний суд",
+     "видав ордери"),
+    ("Керівник Офісу президента Андрій Єрмак провів зустріч і повідомив, що сторони погодили кроки.",
+     "coordinated", "Єрмак", "сторони погодили кроки"),
+    ("По данным Интерфакса, в Брянске повреждена подстанция.", "according-to", "Интерфакса",
+     "в Брянске повреждена подстанция"),
+    ("Песков о слухах про отставку: «Я продолжаю работать»", "headline", "Песков",
+     "о слухах про отставку: «Я продолжаю работать»"),
+    ("Юлия Навальная ответила на эти слова в Instagram: «Они интересуются нами».", "quote", "Навальная",
+     "Они интересуются нами"),
+    ("Єрмак натомість повідомив, що українська сторона передала списки.", "reported", "Єрмак",
+     "українська сторона передала списки"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "form", "who", "content"), BLIND_SHAPES + THIRD_PART_SHAPES + FOURTH_PART_SHAPES
+)
 def test_the_blind_parts_shapes_in_each_language(text: str, form: str, who: str, content: str) -> None:
     test_each_new_form_in_each_language(text, form, who, content)
 
@@ -972,3 +1042,49 @@ def test_the_scorer_names_a_speaker_in_any_case_form_of_the_same_name() -> None:
     assert not right(found, Label("c", "Навальна", "Коментувати цю тему"))
     her = replace(found, refers_to="Навальної")
     assert not right(her, Label("c", "Навальний", "Коментувати цю тему"))  # his name is not hers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Follow Lena on Twitter: @Lenadecasparis",  # a line with a colon, no one speaking
+        "Moscow will respond to the sanctions in its own way.",  # a modal: no words said
+        "Песков провел брифинг, сославшись на занятость.",  # citing no words
+        "Peskov did not say anything about the talks.",
+    ],
+)
+def test_look_alikes_of_the_fourth_parts_shapes(text: str) -> None:
+    assert statements(text) == [], statements(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "refers_to"),
+    [
+        # a relative named by whose relative she is: the woman of that family named before
+        ("Юлія Навальна прибула до Мюнхена і закликала уряди посилити тиск. «Путін розуміє тільки силу», — "
+         "сказала журналістам вдова Олексія Навального.", "Юлія Навальна"),
+        # a German compound that ends as a role does, after an article, refers back
+        ("Bundesaußenminister Johann Wadephul hat dem Gericht Unterstützung zugesichert. „Wer die Richter "
+         "bedroht, greift das Völkerrecht an“, sagte der CDU-Politiker.",
+         "Bundesaußenminister Johann Wadephul"),
+    ],
+)  # fmt: skip
+def test_a_relative_or_a_description_refers_back_to_the_person_named_before(
+    text: str, refers_to: str
+) -> None:
+    assert statements(text)[-1].refers_to == refers_to, statements(text)
+
+
+def test_a_quote_that_ends_its_sentence_inside_its_marks_ends_the_sentence() -> None:
+    text = (
+        'Peskov insisted that Europe was "shooting itself in the foot." Russian oil exports have held up '
+        "despite the cap, he told reporters."
+    )
+    first, second = statements(text)
+    assert first.content == 'Europe was "shooting itself in the foot."'
+    assert (second.content, second.refers_to) == (
+        "Russian oil exports have held up despite the cap",
+        "Peskov",
+    )
+    # a short sentence after it is the quote's attribution, one sentence with it
+    assert [st.content for st in statements('"Why should we?" Peskov asked.')] == ["Why should we?"]

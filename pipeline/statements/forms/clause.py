@@ -34,6 +34,8 @@ _TOLD_OBJECT = re.compile(
     rf"(?: on \w+day| in \w+| at [\w ]{{1,30}}?(?=\s+(?:{THAT_WORDS})\b|\s*[,:]))?)\s*(?:,\s*)?",
     re.U,
 )
+# Whom it was told, named: "told the European Parliament", "told Interfax", "told the BBC".
+_NAMED_OBJECT = re.compile(r"\s+(?:the\s+)?(?:[A-Z][\w'’.-]*\s+){0,4}[A-Z][\w'’.-]*", re.U)
 # Adverbials between the verb and what was said ("said Wednesday it would", "told reporters on Monday").
 _AFTER_VERB = re.compile(
     rf"^(?:\s*,?\s*(?:{WHEN})\b)+\s*,?", re.U
@@ -56,6 +58,40 @@ _WHERE_THEN_THAT = re.compile(
 )
 # What an English call goes on with: an infinitive, "that", a quote.
 _CALL_GOES_ON = re.compile(r"\bto\s|\bthat\b|[\"“‘«]", re.U)
+# A noun of what was said or thought, then the clause: "висловив сподівання, що …", "выразил
+# уверенность, что …", "expressed hope that …", "äußerte die Hoffnung, dass …", and "сославшись
+# на то, что …", "пославшись на те, що …".
+_NOUN_THEN_THAT = re.compile(
+    r"\s*(?:(?:the\s+|die\s+)?(?:сподівання|надію|надежду|впевненість|уверенность|переконання|убеждение|думку|"
+    r"мнение|занепокоєння|обеспокоенность|озабоченность|hope|confidence|concern|belief|view|Hoffnung|"
+    r"Zuversicht|Sorge|Überzeugung|Ansicht)|на\s+(?:то|те))\s*,?\s*(?:що|что|that|dass)\b\s*",
+    re.U,
+)
+# German's indirect speech after a comma, its verb in the subjunctive, past whom it was told:
+# "versprach den Teilnehmern, Deutschland werde die Visavergabe erleichtern".
+_SUBJUNCTIVE_AHEAD = (
+    r"(?=[^.;:!?,]{0,80}\b(?:werde|werden|sei|seien|habe|hätten|hätte|würde|würden|könne|könnten|müsse|"
+    r"müssten|solle|sollten|wolle|wollten|dürfe|dürften|gebe)\b)"
+)
+_GERMAN_REPORTED = re.compile(rf"[^,.;:!?]{{0,60}},\s*{_SUBJUNCTIVE_AHEAD}", re.U)
+_GERMAN_AFTER_COMMA = re.compile(rf"\s*{_SUBJUNCTIVE_AHEAD}", re.U)
+
+
+def _german_clause(text: str, k: int, end: int) -> int | None:
+    """Where German indirect speech begins after the verb (and whom it was told, when it was),
+    or None: a comma, then a clause whose verb is in the subjunctive."""
+    m = _GERMAN_REPORTED.match(text, k, end)
+    if m is None and text[:k].rstrip().endswith(","):  # the adverbials took the comma: "am Sonntag,"
+        m = _GERMAN_AFTER_COMMA.match(text, k, end)
+    return m.end() if m is not None else None
+
+
+# A demand without "auf": a comma, then what is to be done ("…, die Sanktionen auszuweiten").
+_DEMANDED = re.compile(
+    r",\s*(?=[^.;:!?,]{3,120}?\b(?:[a-zäöü]+zu[a-zäöü]+|zu\s+[a-zäöü]+)(?:\s*[,.;]|\s*$))", re.U
+)
+# Whom or what it answered and where, then a colon and a quote: "ответила на эти слова в Instagram: «…»".
+_COLON_THEN_QUOTE = re.compile(r"[^.!?:;«»\"“”„]{1,60}:\s*", re.U)
 # A colon after the verb: what follows is what was said, whatever the verb.
 _COLON = re.compile(r"\s*:\s*\S", re.U)
 # The word that ends just before a position: the verb, for what follows it.
@@ -107,6 +143,8 @@ def content_after(
     particle = SEPARABLE.get(verb.group()) if verb is not None else None
     if particle is not None:  # "fügte hinzu, …", "rief die Staaten dazu auf, …": after the particle
         found = re.search(rf"\b{particle}\b\s*(?:,\s*(?:dass\b\s*)?|:\s*)", text[at : min(end, at + 160)])
+        if found is None and particle == "auf":  # "forderte vor dem Parlament, die Sanktionen auszuweiten"
+            found = _DEMANDED.search(text[at : min(end, at + 160)])
         if found is None:
             return None
         k = at + found.end()
@@ -147,7 +185,8 @@ def content_after(
                 return q.inner
             k = q.end  # "сказал «Медузе», что …": the quote names whom he told
             break
-    that = _THAT.match(text[k:end]) or _WHERE_THEN_THAT.match(text[k:end])
+    rest = text[k:end]
+    that = _THAT.match(rest) or _WHERE_THEN_THAT.match(rest) or _NOUN_THEN_THAT.match(rest)
     if that:
         k += that.end()
         q = next((q for q in quotes if q.start == k), None)
@@ -158,9 +197,22 @@ def content_after(
         )
         if q is not None and not goes_on:  # said that “…”
             return q.inner
-    elif not bare and not PRONOUN_CLAUSE.match(text, k, end) and not _COLON.match(text, k, end):
-        return None  # "announced it would withdraw", "прокомментировал: …" but not "… the decision"
+    elif (
+        not bare
+        and not PRONOUN_CLAUSE.match(text, k, end)
+        and not _COLON.match(text, k, end)
+        and _german_clause(text, k, end) is None
+    ):
+        # "ответила на эти слова в Instagram: «…»": a colon, then a quote, a few words on
+        colon = _COLON_THEN_QUOTE.match(text, k, end)
+        q = next((q for q in quotes if colon is not None and q.start == colon.end()), None)
+        if q is not None and text[q.end : end].strip(" .!?…\n"):
+            q = None  # «…», — наголосив Пєсков: the quote's own attribution follows it
+        return q.inner if q is not None else None  # "announced it would withdraw", not "… the decision"
     else:
+        german = None if bare else _german_clause(text, k, end)
+        if german is not None and not _COLON.match(text, k, end):
+            k = german  # past whom it was told, to the clause
         lead2 = re.match(r"\s*(?:,\s*|:\s*)?", text[k:end])
         k += lead2.end() if lead2 else 0
     stop = end
@@ -196,5 +248,12 @@ def ends_attribution(text: str, at: int, end: int) -> bool:
     rest = text[k:end].strip(' .!?…\n"”»“')
     if not rest:
         return True
+    named = _NAMED_OBJECT.match(text, k, end)  # "…, von der Leyen told the European Parliament on Wednesday."
+    if named is not None:
+        k2 = named.end()
+        while (m := _after_verb(text[k2:end])) is not None and m.end() > 0:
+            k2 += m.end()
+        if not text[k2:end].strip(' .!?…\n"”»“'):
+            return True
     follow = re.match(r",?\s*(\w+)", rest)
     return bool(follow and (follow.group(1).lower() in PARTICIPLES or follow.group(1).lower() in THEN_WORDS))

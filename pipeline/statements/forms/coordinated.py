@@ -41,6 +41,12 @@ _OTHER_CLAUSE = re.compile(
 )
 # A short adverbial before the subject: "On Tuesday, Peskov arrived …".
 _OPENING = re.compile(r"[^,.;:!?\"“«„]{2,30},\s+", re.U)
+# A time that opens the sentence without a comma: "Later in the day Peskov met … and told …".
+_WHEN_OPENING = re.compile(
+    r"(?:Later|Earlier|Afterwards|Then|Meanwhile|Позже|Позднее|Затем|Потом|Пізніше|Згодом|Потім|Später|Danach"
+    r"|Zuvor)(?:\s+(?:in|on|that|the|this|at|в|у|am|an|im)(?:\s+[\w-]+){1,2})?\s+(?=[A-ZА-ЯЁІЇЄҐÄÖÜ])",
+    re.U,
+)
 _MAX_PREDICATE = 160
 # Words after which the subject goes on: it is not the speaker alone.
 _MORE_SUBJECTS = frozenset(("and", "or", "и", "или", "і", "та", "й", "або", "und", "oder", "sowie"))
@@ -54,7 +60,11 @@ def coordinated_subject(text: str, s0: int, at: int) -> Mention | None:
         return None
     start = s0
     subject = speaker_after(text, start, conj.start())
-    if subject is None and (opening := _OPENING.match(text, s0, conj.start())) is not None:
+    if (
+        subject is None
+        and (opening := _OPENING.match(text, s0, conj.start()) or _WHEN_OPENING.match(text, s0, conj.start()))
+        is not None
+    ):
         start = opening.end()
         subject = speaker_after(text, start, conj.start())
     if subject is None or subject.start != start:

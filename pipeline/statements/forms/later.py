@@ -9,7 +9,18 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..lexicon import LATER, LATER_BEFORE, LATER_OWN, LATER_THIS, LATER_VERBS, PRONOUNS, ROLES, VERBS
+from ..lexicon import (
+    LATER,
+    LATER_BEFORE,
+    LATER_OWN,
+    LATER_THIS,
+    LATER_VERBS,
+    LATER_WORDS,
+    PRONOUNS,
+    ROLES,
+    VERBS,
+    WHEN,
+)
 from ..mentions import Mention, mention_at, name_like, speaker_after, speaker_after_verb, speaker_before
 from ..model import Statement
 from ..quotes import Quote
@@ -72,6 +83,11 @@ def _pointer(text: str, s0: int, s1: int) -> tuple[Mention, tuple[int, int]] | N
         if verb is None or who is None or who.start != m.end():
             return None
         return who, verb.span()
+    said = LATER_WORDS.match(text, s0, s1)
+    if said is not None:  # "Эти слова Пескова облетели …", "With those words Maria Pevchikh reacted"
+        who = _named_after(text, said.end(), s1)
+        pointer = (s0, s0 + len(said.group().rstrip(" ,")))
+        return (who, pointer) if who is not None else None
     own = LATER_OWN.match(text, s0, s1)
     if own is not None:  # "Peskov's words, carried by Interfax, came …", "Peskov made the comments …"
         who = mention_at(text, own.start("who"), own.end("who"))
@@ -86,10 +102,16 @@ def _pointer(text: str, s0: int, s1: int) -> tuple[Mention, tuple[int, int]] | N
     german_pointer = first_only and german.match(text, s0, s1) is not None
     verb = _verb(text, m.end(), s1, LATER_VERBS, first_only=first_only)
     if verb is None and not first_only:
-        return _past_apposition(text, m.end(), s1)
+        return _speaker_then_verb(text, m.end(), s1)
     if verb is None:
         return None
     who = speaker_before(text, verb.start(), m.end()) if verb.start() > m.end() else None
+    if (
+        who is not None
+        and who.start != m.end()
+        and not _WHEN_ONLY.fullmatch(text[m.end() : who.start].lower())
+    ):
+        who = None  # "Об этом в эфире YouTube-канала ФБК заявила …": a place, the speaker after the verb
     if who is None:  # "Об этом заявил (журналистам) Песков", "Об этом сообщает ТАСС", "Das sagte Peskow"
         after = verb.end()
         reflexive = _SICH.match(text, after, s1)  # "So äußerte sich Peskow"
@@ -107,20 +129,46 @@ def _pointer(text: str, s0: int, s1: int) -> tuple[Mention, tuple[int, int]] | N
 
 
 _SICH = re.compile(r"\s+sich\s", re.U)
-# At most so many words between a pointer and its verb past the speaker's apposition: "Так
-# Дмитрий Песков, пресс-секретарь Владимира Путина, ответил …".
+# Only when it was, between a pointer and the speaker: "Так в четверг Песков прокомментировал …".
+_WHEN_ONLY = re.compile(rf"(?:\s*(?:{WHEN})\b)+\s*", re.U)
+# A verb (and "sich", an adverb) between a words-pointer and the name: "Mit diesen Worten wandte
+# sich Maria Pewtschich …", "With those words Maria Pevchikh reacted" (none).
+_SKIPPED_BEFORE_NAME = 3
+
+
+def _named_after(text: str, start: int, end: int) -> Mention | None:
+    """The first named speaker at `start` or a few lowercase words after it."""
+    at = start
+    for _ in range(_SKIPPED_BEFORE_NAME + 1):
+        who = speaker_after(text, at, end)
+        if who is not None and who.named:
+            if who.text.endswith(("'s", "’s")):
+                who = replace(who, text=who.text[:-2], end=who.end - 2)
+            return who
+        word = WORD.match(text, at)
+        if word is None or not word.group().islower():
+            return None
+        at = word.end()
+        while at < end and text[at] == " ":
+            at += 1
+    return None
+
+
+# At most so many words between a pointer and its verb past a long speaker: "Так Дмитрий Песков,
+# пресс-секретарь Владимира Путина, ответил …".
 _MAX_WORDS_PAST_APPOSITION = 16
 
 
-def _past_apposition(text: str, start: int, end: int) -> tuple[Mention, tuple[int, int]] | None:
-    """The speaker right after the pointer, with an apposition in commas, and the verb after it."""
+def _speaker_then_verb(text: str, start: int, end: int) -> tuple[Mention, tuple[int, int]] | None:
+    """The speaker right after the pointer, a long one or with an apposition in commas, and the
+    verb after it: "Так пресс-секретарь президента России Дмитрий Песков ответил …"."""
     for n, w in enumerate(WORD.finditer(text, start, end)):
         if n >= _MAX_WORDS_PAST_APPOSITION:
             return None
         if w.group().lower() not in LATER_VERBS:
             continue
         who = speaker_before(text, w.start(), start)
-        if who is None or who.start != start or not who.apposition:
+        if who is None or who.start != start:
             return None
         return who, w.span()
     return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from ..lexicon import INSTRUMENTAL_ENDINGS, PASSIVE, PASSIVE_SLAVIC
+from ..lexicon import INSTRUMENTAL_ENDINGS, PASSIVE, PASSIVE_SLAVIC, WHEN
 from ..mentions import speaker_before
 from ..model import Statement
 from ..quotes import Quote
@@ -22,7 +22,8 @@ def passive(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[Statement]
             continue
         content = content_after(text, m.end(), s1, quotes) or (m.end(), s1)
         before = text[s0 : who.start].rstrip()
-        if _BY_ONLY.match(text, content[0], s1):  # "…, Peskov was quoted as saying by Interfax."
+        if _BY_ONLY.match(text, content[0], s1) or _WHEN_ONLY.match(text, content[0], s1):
+            # "…, Peskov was quoted as saying by Interfax.", "…, was reported to have said on Wednesday."
             if not (before.endswith(",") and len(before) > 9):
                 continue
             content = (s0, s0 + len(before) - 1)
@@ -32,6 +33,7 @@ def passive(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[Statement]
 
 # Who quoted them and when, and nothing else, after "as saying": what was said came before.
 _BY_ONLY = re.compile(r"by\s+[^,;:]{1,60}?[.!?]?\s*$", re.U)
+_WHEN_ONLY = re.compile(rf"(?i:(?:\s*(?:{WHEN}))+)[.!?]?\s*$", re.U)
 # "было", "було" between the speaker and the participle.
 _WAS = re.compile(r"(?:\s+(?:было|було|будет|буде))?\s+$", re.U)
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..mentions import Mention, speaker_after_verb, speaker_before
+from ..lexicon import PRONOUNS
+from ..mentions import Mention, speaker_after, speaker_after_verb, speaker_before
 from ..model import Statement
 from ..quotes import Quote
 from ..verbs import Verb
@@ -97,3 +98,79 @@ def quote_goes_on(text: str, s0: int, s1: int, quotes: list[Quote], previous: St
     c0, c1 = quotes[0].inner
     return [replace(previous, verb="", verb_start=c0, verb_end=c0, content=text[c0:c1], content_start=c0,
                     content_end=c1, sentence_start=s0, sentence_end=s1)]  # fmt: skip
+
+
+# A quote's attribution with a verb the lexicon does not know: «…», — отрезал Песков; „…“,
+# spottete Uschakow; "…," Peskov quipped. The punctuation of an attribution (a comma or a dash
+# after the quote, or its own comma, "!" or "?" inside it), a past-tense verb by its ending and a
+# name (or a pronoun) say it: no verb list could hold every verb a reporter uses there.
+_PAST_ENDINGS = {
+    "latin": ("ed", "te", "ten"),
+    "cyrillic": ("л", "ла", "ло", "ли", "лся", "лась", "лись", "в"),
+}
+_LATIN_STRONG_PAST = frozenset(("rief", "schrieb", "sprach", "wrote", "spoke", "told", "said"))
+_AFTER_QUOTE = re.compile(r"[ \t]*(?:,[ \t]*)?(?:[—–-][ \t]*)?(?P<verb>[^\W\d_]+)[ \t]+", re.U)
+_THEN_END = re.compile(r"[ \t]+(?P<verb>[^\W\d_]+)(?=[ \t]*(?:[.,;!?]|$))", re.U)
+_MIN_QUOTE_WORDS = 3
+
+
+def quotes_by_any_verb(
+    text: str, sentence: tuple[int, int], quotes: list[Quote], taken: list[Statement]
+) -> list[Statement]:
+    """The sentence's quotes that no statement has taken, attributed by an unknown verb."""
+    s1 = sentence[1]
+    out: list[Statement] = []
+    for q in quotes:
+        c0, c1 = q.inner
+        if (
+            q.end >= s1
+            or len(text[c0:c1].split()) < _MIN_QUOTE_WORDS
+            or any(st.content_start <= c0 < st.content_end or c0 <= st.content_start < c1 for st in taken)
+        ):
+            continue
+        closes = text[q.end - 2 : q.end - 1] in (",", "!", "?") or text[q.end : q.end + 4].lstrip()[:1] in (
+            ",", "—", "–", "-",
+        )  # fmt: skip
+        if not closes:
+            continue
+        found = _inverted(text, q.end, s1) or _named_then_verb(text, q.end, s1)
+        if found is not None:
+            who, verb = found
+            out.append(make_statement(text, who, verb, (c0, c1), sentence, "quote"))
+    return out
+
+
+def _inverted(text: str, at: int, end: int) -> tuple[Mention, tuple[int, int]] | None:
+    """«…», — отрезал Песков: the verb, then the speaker."""
+    m = _AFTER_QUOTE.match(text, at, end)
+    if m is None or not _past_verb(m.group("verb")):
+        return None
+    who = speaker_after_verb(text, m.end("verb"), end)
+    return (who, m.span("verb")) if who is not None and _speaker(who) else None
+
+
+def _named_then_verb(text: str, at: int, end: int) -> tuple[Mention, tuple[int, int]] | None:
+    """ "…," Peskov quipped.: the speaker, then the verb, then the sentence's end (or a comma)."""
+    lead = re.match(r"[ \t]*,?[ \t]*", text[at:end])
+    who = speaker_after(text, at + (lead.end() if lead else 0), end)
+    if not _speaker(who) or who is None:
+        return None
+    m = _THEN_END.match(text, who.end, end)
+    return (who, m.span("verb")) if m is not None and _past_verb(m.group("verb")) else None
+
+
+def _speaker(who: Mention | None) -> bool:
+    return (
+        who is not None
+        and (who.named or who.text.lower() in PRONOUNS)
+        and not who.text.endswith(("'s", "’s"))
+    )
+
+
+def _past_verb(word: str) -> bool:
+    if not word.islower():
+        return False
+    if word in _LATIN_STRONG_PAST:
+        return True
+    cyrillic = "а" <= word[-1] <= "я" or word[-1] in "іїєґё"
+    return len(word) > 3 and word.endswith(_PAST_ENDINGS["cyrillic" if cyrillic else "latin"])

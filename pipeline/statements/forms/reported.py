@@ -10,10 +10,21 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..lexicon import BARE, COORDINATED_BARE, DE_PARTICIPLES, EN_VERBS, PARTICIPLES, PRONOUNS, VERBS, WHEN
+from ..lexicon import (
+    BARE,
+    COORDINATED_BARE,
+    DE_PARTICIPLES,
+    EN_VERBS,
+    PARTICIPLES,
+    PRONOUNS,
+    REFUSAL_WORDS,
+    VERBS,
+    WHEN,
+)
 from ..mentions import Mention, speaker_after, speaker_after_verb, speaker_before, speaker_before_phrase
 from ..model import Form, Statement
 from ..quotes import Quote
+from ..tokens import WORD
 from ..verbs import Verb
 from .clause import content_after, ends_attribution, make_statement
 from .coordinated import ENDS_AND, coordinated_subject
@@ -24,6 +35,35 @@ from .quote import quote_first
 _PRONOUN_AFTER = re.compile(r"\s+(?:" + "|".join(sorted(PRONOUNS)) + r")\b", re.U)
 
 _CYRILLIC_VERB = re.compile(r"[а-яёіїєґ]", re.U)
+_CITING = frozenset(("сославшись", "пославшись"))
+
+
+def _refuser(text: str, s0: int, at: int) -> Mention | None:
+    """Who refused before a participle: "Asked about it, Peskov refused to discuss the findings,
+    saying only that …" (the refusal is found apart; its subject says the participle's too)."""
+    refused = None
+    for w in WORD.finditer(text, s0, at):
+        if w.group().lower() in REFUSAL_WORDS:
+            refused = w
+    if refused is None:
+        return None
+    floor = text.rfind(",", s0, refused.start())
+    return speaker_before(text, refused.start(), s0 if floor == -1 else floor + 1)
+
+
+_UKRAINIAN_LETTERS = re.compile(r"[іїєґІЇЄҐ]", re.U)
+
+
+def _russian_participle(text: str, s0: int, s1: int, v: Verb) -> bool:
+    """Whether "заявив", a Ukrainian past tense and a Russian participle alike, is the participle:
+    after a comma in a sentence with no letter only Ukrainian has ("…, заявив, что …")."""
+    return text[s0 : v.start()].rstrip().endswith(",") and _UKRAINIAN_LETTERS.search(text, s0, s1) is None
+
+
+# Before an English verb, what makes it no report of words said: a modal, "to", a negation.
+_MODAL_BEFORE = re.compile(
+    r"\b(?:will|would|could|should|must|may|might|can|cannot|to|not|n't|never)\s+$", re.U | re.I
+)
 _AFTER_PREPOSITION = re.compile(r"(?<!\S)(?:от|від|у|в|во|на|при|за|с|з|со|із|для|против|проти)\s+$", re.U)
 
 
@@ -43,21 +83,29 @@ def with_verbs(
     used_quotes: set[int] = set()
     for v in verbs:
         word = v.group().lower()
-        if word in PARTICIPLES and word not in VERBS:
+        if word in PARTICIPLES and (word not in VERBS or _russian_participle(text, s0, s1, v)):
             if last_speaker is None:  # "Peskov lamented …, claiming that …": the sentence's subject
-                last_speaker = speaker_after(text, s0, s1)
+                last_speaker = speaker_after(text, s0, s1) or _refuser(text, s0, v.start())
             if last_speaker is None:
                 continue
-            content = content_after(text, v.end(), s1, quotes)
+            # "сославшись на то, что …" says what follows "что"; "сославшись на занятость" nothing
+            content = content_after(text, v.end(), s1, quotes, bare=word not in _CITING)
             if content is not None and text[s0 : v.start()].rstrip().endswith((",", "—", "–")):
                 out.append(make_statement(text, last_speaker, v.span(), content, (s0, s1), "reported"))
             continue
+        if word in EN_VERBS and _MODAL_BEFORE.search(text, max(s0, v.start() - 12), v.start()):
+            continue  # "Moscow will respond to …", "did not say": no words said
         quoted = quote_first(text, v, (s0, s1), quotes, used_quotes)
         if quoted is not None:  # 1. "…," Peskov said / «…», — заявил Песков / „…“, sagte Peskow
             last_speaker, found = quoted
             out += found
             continue
         before = text[s0 : v.start()]
+        as_said = _as_said(text, (s0, s1), v)
+        if as_said is not None:  # "…, wie Kommissionspräsidentin von der Leyen am Mittwoch ankündigte."
+            out.append(as_said)
+            last_speaker = None
+            continue
         # 2. Peskov said (that) … / Peskov said: "…"
         floor = max([s0, *(q.end for q in quotes if q.end <= v.start())])
         aux = _perfect_auxiliary(text, floor, v.start()) if word in DE_PARTICIPLES else None
@@ -75,6 +123,10 @@ def with_verbs(
                 who = speaker_after(text, text.index(" ", aux), v.start())
         else:
             who = speaker_before(text, v.start(), floor)
+            if who is None and floor > s0 and not text[floor : v.start()].strip():
+                # "Der „Spiegel“ berichtete …": the quote before the verb is the speaker's name
+                named = speaker_before(text, v.start(), s0)
+                who = named if named is not None and named.end == floor else None
         if who is not None and word not in EN_VERBS and _PRONOUN_AFTER.match(text, v.end(), s1):
             who = None  # "…, fügte er hinzu": a pronoun after the verb is its subject, inverted
         if who is None and re.search(r"[,—–-]\s*$", before):
@@ -87,6 +139,16 @@ def with_verbs(
                     last_speaker = who
                 continue
         form: Form = "reported"
+        if (
+            last_speaker is None
+            and _CYRILLIC_VERB.match(word)
+            and who is not None
+            and who.start > floor
+            and text[floor : who.start].strip()
+        ):  # "Зеленський під час зустрічі з прем'єр-міністром Норвегії закликав": not Норвегії
+            subject = speaker_before_phrase(text, v.start(), floor)
+            if subject is not None and subject.end < who.start:
+                who = subject
         if (
             last_speaker is None
             and _CYRILLIC_VERB.match(word)
@@ -169,6 +231,27 @@ def _trimmed(text: str, found: list[Statement]) -> list[Statement]:
         head = re.sub(r"(?:\s|,|\band\b|\bи\b|\bі\b|\bund\b|—|–)+$", "", text[st.content_start : cut])
         out.append(replace(st, content=head, content_end=st.content_start + len(head)))
     return out
+
+
+# "…, wie X (when, where) sagte.": German's "as X said" after what was said, the verb ending the
+# sentence; the speaker right after "wie".
+_WIE = re.compile(r",\s+wie\s+", re.U)
+_WIE_REACH = 160
+
+
+def _as_said(text: str, sentence: tuple[int, int], v: Verb) -> Statement | None:
+    s0, s1 = sentence
+    if text[v.end() : s1].strip(" .)\n") or not v.group().islower():
+        return None
+    wie = None
+    for found in _WIE.finditer(text, max(s0, v.start() - _WIE_REACH), v.start()):
+        wie = found  # the last one
+    if wie is None or wie.start() - s0 < 8:
+        return None
+    who = speaker_after(text, wie.end(), v.start())
+    if who is None or not who.named:
+        return None
+    return make_statement(text, who, v.span(), (s0, wie.start()), sentence, "reported")
 
 
 # The German perfect: the auxiliary right after the subject, the participle at the clause's end

@@ -76,7 +76,7 @@ GERMAN_NOUN_ENDINGS = de.NOUN_ENDINGS
 CHAIN_STOPS: frozenset[str] = ru.CHAIN_STOPS | uk.CHAIN_STOPS
 # An aside between a speaker and the verb: its first word ("asked", "отвечая"), or German's last
 # ("nach … gefragt").
-ASIDES: frozenset[str] = en.ASIDES | ru.ASIDES | uk.ASIDES
+ASIDES: frozenset[str] = en.ASIDES | ru.ASIDES | uk.ASIDES | de.ASIDES
 ASIDE_ENDS = de.ASIDE_ENDS
 # Words before a role that make it another's: "the former spokesman", "der frühere
 # Kremlsprecher", "бывший пресс-секретарь", "колишній речник"; as a prefix: "ex-", "экс-".
@@ -119,6 +119,24 @@ REFUSALS_CLOSED: tuple[re.Pattern[str], ...] = de.REFUSAL
 LATER: tuple[re.Pattern[str], ...] = (en.LATER, ru.LATER, uk.LATER, de.LATER)
 LATER_BEFORE = en.LATER_BEFORE
 LATER_OWN = en.LATER_OWN
+# A pointer back that says the words were someone's by itself, no reporting verb needed: the
+# speaker is the name after it (past a verb: "Mit diesen Worten wandte sich Pewtschich …").
+# "Эти слова Пескова облетели все агентства", "With those words Maria Pevchikh reacted",
+# "Those words, too, came from Peskov", "Auch diese Einschätzung stammt von Peskow", "Das war
+# Peskows Antwort".
+LATER_WORDS = re.compile(
+    r"(?:(?:Эти|Такие|Ці|Такі)\s+слова"
+    r"|(?:С|З)\s+(?:этими|такими|цими|такими)\s+словами|(?:Этими|Цими)\s+словами"
+    r"|With\s+(?:those|these|such)\s+words"
+    r"|(?:Those|These|The)\s+words(?:\s*,\s*too\s*,)?\s+(?:came|come)\s+from"
+    r"|Mit\s+(?:diesen|solchen)\s+Worten"
+    r"|(?:Auch\s+)?(?:[Dd]iese|[Dd]ie|[Ss]olche)\s+(?:Worte|Einschätzung|Aussage|Äußerung|Antwort|Botschaft)"
+    r"\s+(?:stammt|stammen|stammte|stammten|kam|kamen)\s+(?:auch\s+)?von"
+    r"|(?:Das|Dies)\s+(?:war|waren|ist|sind)\s+(?:die\s+)?(?:Worte|Antwort|Botschaft|Einschätzung)\s+von"
+    r"|(?:Das|Dies)\s+(?:war|waren|ist|sind)(?=\s+[A-ZÄÖÜ]\w*s\s+(?:Worte|Antwort|Botschaft|Einschätzung)\b))"
+    r"[\s,]+",
+    re.U,
+)
 # "Это заявил Песков.", "Це заявив Пєсков.": a bare "this", the verb right after it.
 LATER_THIS = re.compile(r"(?:Это|Це)\s+", re.U)
 # How those sentences start, for a test in C (str.startswith) before any regex is tried: most
@@ -129,8 +147,9 @@ LATER_STARTS: tuple[str, ...] = (
     "Those were", "Those are", "These were", "These are", "Such was", "Such is", "Such were", "Such are",
     "So said", "So says",
     "Об ", "Обо ", "Так", "С таким", "Эти ", "Этими ", "С этими ", "Это ",
-    "Про це", "З такою", "Ці ", "Цими ", "З цими ", "Це ",
-    "Das ", "Dies ", "So ",
+    "Про це", "З такою", "Ці ", "Цими ", "З цими ", "Це ", "Такі ",
+    "Das ", "Dies ", "So ", "Mit diesen", "Mit solchen", "Auch diese", "Diese ", "Die Worte", "Solche ",
+    "With those", "With these", "With such", "Those words", "These words", "The words",
 )  # fmt: skip
 LATER_VERBS: frozenset[str] = VERBS | ru.LATER_VERBS | uk.LATER_VERBS | de.LATER_VERBS
 # Whose words a quote is, said right after it (forms/words_of.py): "«…», — такие слова Пескова

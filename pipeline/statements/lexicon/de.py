@@ -16,7 +16,8 @@ behauptete behauptet wies räumte schrieb kündigte kündigten kündigt rief rie
 forderten fordert
 wiederholte wiederholt ergänzte ergänzt entgegnete antwortete argumentierte beklagte
 mahnte verkündete versprach beteuerte bekräftigten warnten betonten
-""")
+hinzufügte ankündigte mitteilte einräumte klarstellte hervorhob berichtete berichteten berichtet
+""")  # the last: separable verbs in a dependent clause ("wobei er hinzufügte, …", "wie X ankündigte")
 # Past participles that report in the perfect ("hat … bestätigt, dass …", "hatte Trump gesagt, …"):
 # the subject stands before the auxiliary (or right after it), not before the participle.
 PERFECT_PARTICIPLES = words("""
@@ -82,6 +83,8 @@ INSTITUTIONS = words("Gericht Kreml Russland Regierung Ministerium")
 # The last word of an aside between commas, after which the speaker's verb still comes:
 # "Peskow, nach den Gesprächen gefragt, sagte …".
 ASIDE_ENDS = words("gefragt angesprochen befragt")
+# A relative clause as an aside: "Peskow, dessen Tochter in Paris lebt, sagte …".
+ASIDES = words("dessen deren")
 # Words before a role that say it was once or is only in part theirs: "der frühere
 # Kremlsprecher", "der stellvertretende Regierungssprecher", "Ex-Kremlsprecher" (a prefix).
 MODIFIERS = words("""
@@ -114,7 +117,7 @@ AUDIENCES = (
 )
 WHEN = r"auch|am \w+tag|am mittwoch|heute|gestern|seinerseits|ihrerseits|zudem|außerdem|später|zuvor|damals"
 # the subject's own intensifier: "Peskow selbst wollte sich … nicht äußern"
-WHEN += "|selbst|selber"
+WHEN += "|selbst|selber|hingegen|dagegen|indes|unterdessen|wiederum"
 
 PARENTHETICALS = "allerdings|jedoch|zudem|außerdem|wiederum|seinerseits|ihrerseits|indes"
 
@@ -141,7 +144,7 @@ ACCORDING_HINTS = (
 # follows: "kritisierte die Sanktionen", "bestätigte den Bericht", "wies die Vorwürfe zurück".
 NOT_BARE = words("""
 kritisierte kritisiert bestätigte bestätigt wies räumte wiederholte wiederholt verkündete versprach
-beklagte mahnte
+beklagte mahnte berichtete berichteten berichtet
 """)
 # A refusal reported as such (issue 24): "wollte sich (dazu) nicht äußern", "wollte das nicht
 # kommentieren", "wollte nicht sagen, ob …", "lehnte einen Kommentar ab", "gab keinen Kommentar
@@ -192,11 +195,11 @@ REFUSAL_WORDS = words("wollte wollten lehnte lehnten gab gaben ließ ließen lä
 # The speaker named in the sentence after the words (issue 24): "Das sagte Peskow am Montag.",
 # "Dies erklärte der Kremlsprecher.", the verb straight after the pointer.
 LATER = re.compile(r"(?:Das|Dies|So)\s+", re.U)
-LATER_VERBS = words("berichtete berichtet meldete meldet äußerte")
+LATER_VERBS = words("berichtete berichtet meldete meldet äußerte kommentierte")
 # "Peskow wurde von der Agentur Interfax mit den Worten zitiert, die Sanktionen seien …": the
 # passive, what was said after "zitiert".
 PASSIVE = re.compile(
-    r"\s+(?:wurde|wird|wurden|werden) (?:[\w .-]{0,60} )?zitiert(?:\s*,\s*(?:dass\s+)?|\s*:\s*)", re.U
+    r"\s+(?:wurde|wird|wurden|werden) (?:[\w .„“\"«»-]{0,60} )?zitiert(?:\s*,\s*(?:dass\s+)?|\s*:\s*)", re.U
 )
 # "…, wobei Peskow betonte, dass …": a statement in an absolute clause.
 ABSOLUTE = re.compile(r"\bwobei\s+$", re.U)

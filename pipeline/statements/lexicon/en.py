@@ -97,6 +97,7 @@ Its There Here As If So Yet For Of To By With From Then Now Also However Meanwhi
 Many Most All Both Each Other Another Such No Not What Who Why How Where Which Monday Tuesday
 Wednesday Thursday Friday Saturday Sunday January February March April May June July August
 September October November December I We You Asked Speaking Never Always Only Just Even Again
+Later Earlier Afterwards Today Yesterday Tonight
 """)
 # Words that name no one though capitalised inside a name's phrase: "Russian officials".
 DEMONYMS = words("""
@@ -143,7 +144,7 @@ LOCATIVES = words("in at from into near")
 # diplomat, speaking on condition of anonymity, said".
 ASIDES = words("""
 speaking who asked citing according writing addressing answering responding replying commenting
-pressed questioned
+pressed questioned whose whom having
 """)
 # Words that say the speaker's role was once or is only in part theirs, before the role: "the
 # former Kremlin spokesman", "the acting spokesman", "ex-spokesman" (a prefix: MODIFIER_PREFIXES).
@@ -180,10 +181,11 @@ WHEN = (
     r"(?:on |late on |early on |last |this )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"week|month|year|night|morning|evening)|yesterday|today|earlier|later|"
     r"in (?:a|an|his|her|their) (?:statement|interview|video|post|briefing|speech|address|letter|"
-    r"message|call|podcast)(?: [\w-]+){0,3}|on (?:telegram|x|twitter|facebook|television|tv)|"
-    r"also|again|then|further|too|once|repeatedly|previously|had|has|have|would|will|did|could|"
+    r"message|call|podcast)(?: (?!that\b)[\w-]+){0,3}|on (?:telegram|x|twitter|facebook|television|tv)|"
+    r"also|again|then|further|too|once|repeatedly|previously|had|has|have|would|will|did|could|afterwards|"
+    r"afterward|only|"
     # the subject's own intensifier: "Peskov himself declined …"
-    r"himself|herself|themselves|itself"
+    r"himself|herself|themselves|itself|meanwhile|instead|in turn"
 )
 
 # "According to X, …"; it starts with a letter, not \b, so that the regex engine can skip ahead
