@@ -122,7 +122,17 @@ def right(found: Statement, label: Label) -> bool:
     the speaker as the text does at one mention, "Пескова", the identity may hold another,
     "Песков": the person is the same; a woman's and a man's forms never are)."""
     ident = set(words(found.identity))
-    return _holds(found.content, label.says) and all(_named(w, ident) for w in words(label.who))
+    return _holds(found.content, _said(label.says)) and all(_named(w, ident) for w in words(label.who))
+
+
+# The word that opens a reported clause, which some labels copy with what was said ("dass Moskau
+# keinen Frieden wolle") and the attributor leaves out: no part of what was said.
+_OPENERS = ("that", "dass", "что", "що")
+
+
+def _said(says: str) -> str:
+    first, _, rest = says.partition(" ")
+    return rest if first.lower() in _OPENERS and rest else says
 
 
 def _named(word: str, ident: set[str]) -> bool:

@@ -125,7 +125,11 @@ def statements(text: str) -> list[Statement]:
         if inside:  # "«…», — отрезал Песков": a quote's attribution by a verb no list holds
             sentence += quotes_by_any_verb(text, (s0, s1), inside, sentence)
         if not sentence:
-            if previous is not None and (previous.form == "quote" or previous.content.endswith(_CLOSERS)):
+            if (
+                previous is not None
+                and previous.form != "headline"  # a headline's quote ends with its line
+                and (previous.form == "quote" or previous.content.endswith(_CLOSERS))
+            ):
                 sentence = quote_goes_on(text, s0, s1, inside, previous)
             if not sentence:
                 previous = None

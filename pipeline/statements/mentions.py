@@ -219,7 +219,7 @@ def speaker_before_phrase(text: str, end: int, floor: int) -> Mention | None:
         if (
             who is not None
             and who.named
-            and not text[floor : who.start].strip(" ,—–-")
+            and (not (lead := text[floor : who.start].strip(" ,—–-")) or _LEAD.fullmatch(lead))
             and not _LEAD.fullmatch(who.text)  # "Ранее в МИД России сообщили"
         ):
             return who
@@ -560,7 +560,25 @@ def speaker_after_verb(text: str, start: int, end: int) -> Mention | None:
     who = speaker_after(text, start, end)
     if who is None and (told := _TOLD.match(text, start, end)) is not None and told.end() > start:
         who = speaker_after(text, told.end(), end)
+        start = told.end()
+    if who is None and (place := _PLACE_AFTER.match(text, start, end)) is not None:
+        # "— пояснила на пресс-конференции председатель ЦБ Эльвира Набиуллина", "— написала в
+        # телеграмі голова правління фонду Марія Певчих": where, then the speaker
+        who = speaker_after(text, place.end(), end)
+        if who is not None and not (who.named or any(w.lower() in ROLES for w in WORD.findall(who.text))):
+            who = None
     return who
+
+
+# Where it was said, between an inverted Slavic verb and its speaker: lowercase words after a
+# preposition, two at most.
+_PLACE_AFTER = re.compile(
+    r"\s+(?:на|в|во|у|в ходе|під час|во время)\s+"
+    # not what was answered: "відреагувала на слова Пєскова" (his words, then the speaker)
+    r"(?!(?:слова|слов|заяв\w*|вопрос\w*|запитання|питання|критик\w*|обвинени\w*|звинувачення)\b)"
+    r"[а-яёіїєґ'’-]+(?:\s+[а-яёіїєґ'’-]+)?\s+(?=[А-ЯЁІЇЄҐа-яёіїєґ])",
+    re.U,
+)
 
 
 # German's "der 61-Jährige", "die 27-Jährige": a person by their age, after an article.

@@ -42,9 +42,11 @@ def sentence_spans(text: str, quotes: list[Quote], datelines: bool = True) -> li
 
 
 # A wire story's dateline before its first sentence: "MINSK, Sept 12 (Reuters) - ", "MOSKAU (dpa) -
-# ", "МОСКВА, 12 марта. /ТАСС/. ", "КИЕВ, 5 июня — РИА Новости. ": not the sentence's subject.
+# ", "МОСКВА, 12 марта. /ТАСС/. ", "КИЕВ, 5 июня — РИА Новости. ", "VIENNA — ": not the sentence's
+# subject.
 _DATELINE = re.compile(
-    r"[A-ZÄÖÜА-ЯЁІЇЄҐ][A-ZÄÖÜА-ЯЁІЇЄҐ.'’ -]{1,40}"
+    r"[A-ZÄÖÜА-ЯЁІЇЄҐ]{3,}(?:[ -][A-ZÄÖÜА-ЯЁІЇЄҐ]{2,})*\s+[—–]\s+(?=[^\W\d_])"  # "VIENNA — The house …"
+    r"|[A-ZÄÖÜА-ЯЁІЇЄҐ][A-ZÄÖÜА-ЯЁІЇЄҐ.'’ -]{1,40}"
     r"(?:,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\.?\s+[^\W\d_]{3,10}\.?))?"
     r"(?:\s*\([^()\n]{2,30}\)\s*[-–—]\s+|\s*/[^/\n]{2,20}/\.\s+|\s+[—–-]\s+(?:РИА Новости|РБК|Интерфакс|"
     r"Укрінформ|УНН|ИА [^.\n]{2,20})\.\s+)",

@@ -706,8 +706,53 @@ FOURTH_PART_SHAPES = [
 ]  # fmt: skip
 
 
+# The fifth blind part's shapes (folded into DEV as h5-).
+FIFTH_PART_SHAPES = [
+    # German: a pointer's sentence going on with a dependent clause; "Das machte X deutlich"
+    ("„Von einem Zahlungsausfall kann keine Rede sein.“ Das sagte Peskow am Mittwoch, nachdem der Rubel "
+     "gefallen war.", "named-later", "Peskow", "Von einem Zahlungsausfall kann keine Rede sein"),
+    ("Der Kreml sieht keine Basis für Verhandlungen. Das machte Kremlsprecher Dmitri Peskow am Montag "
+     "deutlich.", "named-later", "Peskow", "Der Kreml sieht keine Basis für Verhandlungen"),
+    # German present participles, an adverb before them
+    ("Lawrow verließ die Pressekonferenz, lediglich hinzufügend, Moskau habe viel Geduld.", "reported",
+     "Lawrow", "Moskau habe viel Geduld"),
+    # the subject's head before whom it belongs to
+    ("The Anti-Corruption Foundation founded by Alexei Navalny said it had identified two officials.",
+     "reported", "Anti-Corruption Foundation", "it had identified two officials"),
+    ("Die Antikorruptionsstiftung FBK des verstorbenen Kremlkritikers Alexej Nawalny erklärte, sie habe zwei "
+     "Beamte identifiziert.", "reported", "FBK", "sie habe zwei Beamte identifiziert"),
+    # pointers: "That was how X, apposition, reacted", "made the point", "Такими словами"
+    ('"These are legally void acts." That was how Maria Zakharova, the foreign ministry spokeswoman, '
+     "reacted.", "named-later", "Zakharova", "These are legally void acts"),
+    ('"Ukraine will never recognise any occupied territory." Volodymyr Zelensky made the point in his '
+     "nightly address.", "named-later", "Zelensky", "Ukraine will never recognise any occupied territory"),
+    ("«Поки Москва говорить про мир, її ракети б'ють по містах». Такими словами глава МЗС України Андрій "
+     "Сибіга відповів на заяву Захарової.", "named-later", "Сибіга",
+     "Поки Москва говорить про мир, її ракети б'ють по містах"),
+    # what was said came before, a circumstance after the attribution
+    ("Russian forces launched more than 400 drones overnight, Ukraine's air force said on Sunday, in one of "
+     "the largest attacks of the war.", "reported", "Ukraine's air force",
+     "Russian forces launched more than 400 drones overnight"),
+    # "told <an audience> that at least 1,000": the number's comma is no clause's
+    ("Navalnaya arrived in Berlin and told a conference on political prisoners that at least 1,000 people "
+     "were behind bars.", "coordinated", "Navalnaya", "at least 1,000 people were behind bars"),
+    # where it was said, between an inverted verb and its speaker
+    ("«Инфляционное давление снижается», — пояснила на пресс-конференции председатель ЦБ Эльвира "
+     "Набиуллина.", "quote", "Набиуллина", "Инфляционное давление снижается"),
+    # an opening time before a pronoun; "лише" between subject and verb; a forecast declined
+    ("Наприкінці він поспіхом залишив зал, наголосивши, що розміщення миротворців неприйнятне.", "reported",
+     "він", "розміщення миротворців неприйнятне"),
+    ("Він лише сказав, що розмова була змістовною.", "reported", "Він", "розмова була змістовною"),
+    ("Від прогнозу щодо курсу гривні він утримався.", "refusal", "він", "Від прогнозу щодо курсу гривні"),
+    ("MOSCOW (AFP) - Russia will respond at a time of its choosing, a Kremlin spokesman was quoted as "
+     "saying by RIA Novosti on Sunday.", "passive", "Kremlin spokesman",
+     "Russia will respond at a time of its choosing"),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
-    ("text", "form", "who", "content"), BLIND_SHAPES + THIRD_PART_SHAPES + FOURTH_PART_SHAPES
+    ("text", "form", "who", "content"),
+    BLIND_SHAPES + THIRD_PART_SHAPES + FOURTH_PART_SHAPES + FIFTH_PART_SHAPES,
 )
 def test_the_blind_parts_shapes_in_each_language(text: str, form: str, who: str, content: str) -> None:
     test_each_new_form_in_each_language(text, form, who, content)

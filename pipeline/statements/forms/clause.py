@@ -31,7 +31,7 @@ THAT_WORDS = "|".join(w for w in THAT if w[0] != ",")
 # Whom it was told, and where: "told reporters on Monday", "told reporters at a news conference that".
 _TOLD_OBJECT = re.compile(
     rf"^\s*(?:(?:to )?(?:the |a )?(?:{AUDIENCES})"
-    rf"(?: on \w+day| in \w+| at [\w ]{{1,30}}?(?=\s+(?:{THAT_WORDS})\b|\s*[,:]))?)\s*(?:,\s*)?",
+    rf"(?: on \w+day| in \w+| at [\w ]{{1,30}}?(?=\s+(?:{THAT_WORDS})\b|\s*[,:](?=\s)))?)\s*(?:,\s*)?",
     re.U,
 )
 # Whom it was told, named: "told the European Parliament", "told Interfax", "told the BBC".
@@ -133,7 +133,7 @@ _CLAUSE_GOES_ON = re.compile(r"\s+[^\W\d_]+\s+[^\W\d_]", re.U)
 
 
 def content_after(
-    text: str, at: int, end: int, quotes: list[Quote], bare: bool = True
+    text: str, at: int, end: int, quotes: list[Quote], bare: bool = True, opened: bool = False
 ) -> tuple[int, int] | None:
     """What was said after the verb: a quote (after a colon or a comma or straight on), else the
     reported clause ("that …", "что …", ", dass …") up to the sentence's end. `bare`: the verb
@@ -161,7 +161,7 @@ def content_after(
             return None
         k = at + that.end()
         q = next((q for q in quotes if q.start == k), None)
-        return q.inner if q is not None else content_after(text, k, end, quotes, bare=True)
+        return q.inner if q is not None else content_after(text, k, end, quotes, bare=True, opened=True)
     call = verb is not None and verb.group().lower() in CALLS  # "urged lawmakers to": theirs to do
     if (
         call
@@ -221,7 +221,7 @@ def content_after(
     if stop - k < 8:
         return None
     first = WORD.match(text, k + 1 if text[k : k + 1] in _QUOTE_OPENERS else k)  # что «никаких …» для …
-    if first is not None and not that and first.group().lower() in NOT_CLAUSE_STARTS:
+    if first is not None and not that and not opened and first.group().lower() in NOT_CLAUSE_STARTS:
         # "said on Mar. 6 that …", "betonte in München, …"
         later = _LATER_CLAUSE.search(text[k:stop])
         if later is None or later.start() > 60 or first.group().lower() in NO_CLAUSE:
@@ -255,5 +255,15 @@ def ends_attribution(text: str, at: int, end: int) -> bool:
             k2 += m.end()
         if not text[k2:end].strip(' .!?…\n"”»“'):
             return True
+    if _CIRCUMSTANCE.match(rest):  # "…, the air force said on Sunday, in one of the largest attacks"
+        return True
     follow = re.match(r",?\s*(\w+)", rest)
     return bool(follow and (follow.group(1).lower() in PARTICIPLES or follow.group(1).lower() in THEN_WORDS))
+
+
+# A circumstance after the attribution and a comma, the sentence's end: what was said came before.
+_CIRCUMSTANCE = re.compile(
+    r",?\s*(?:in|amid|during|following|ahead\s+of|despite|after|before|as|inmitten|nach|vor|während|на фоне|"
+    r"после|после того|на тлі|після)\b[^,;:]*$",
+    re.U | re.I,
+)

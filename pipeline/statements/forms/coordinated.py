@@ -42,9 +42,10 @@ _OTHER_CLAUSE = re.compile(
 # A short adverbial before the subject: "On Tuesday, Peskov arrived …".
 _OPENING = re.compile(r"[^,.;:!?\"“«„]{2,30},\s+", re.U)
 # A time that opens the sentence without a comma: "Later in the day Peskov met … and told …".
-_WHEN_OPENING = re.compile(
+WHEN_OPENING = re.compile(
     r"(?:Later|Earlier|Afterwards|Then|Meanwhile|Позже|Позднее|Затем|Потом|Пізніше|Згодом|Потім|Später|Danach"
-    r"|Zuvor)(?:\s+(?:in|on|that|the|this|at|в|у|am|an|im)(?:\s+[\w-]+){1,2})?\s+(?=[A-ZА-ЯЁІЇЄҐÄÖÜ])",
+    r"|Zuvor|Ранее|Наприкінці|Раніше|В конце|Наконец|Нарешті)"
+    r"(?:\s+(?:in|on|that|the|this|at|в|у|am|an|im)(?:\s+[\w-]+){1,2})?\s+(?=[A-ZА-ЯЁІЇЄҐÄÖÜ]|(?:он|она|они|він|вона|вони|he|she|they|er|sie)\b)",
     re.U,
 )
 _MAX_PREDICATE = 160
@@ -62,7 +63,7 @@ def coordinated_subject(text: str, s0: int, at: int) -> Mention | None:
     subject = speaker_after(text, start, conj.start())
     if (
         subject is None
-        and (opening := _OPENING.match(text, s0, conj.start()) or _WHEN_OPENING.match(text, s0, conj.start()))
+        and (opening := _OPENING.match(text, s0, conj.start()) or WHEN_OPENING.match(text, s0, conj.start()))
         is not None
     ):
         start = opening.end()

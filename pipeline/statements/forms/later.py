@@ -30,6 +30,12 @@ from .clause import make_statement
 # German: a sentence that goes on after the speaker with a verb of its own is no pointer back
 # ("Das erklärte Ziel der Regierung ist …": "erklärte" is an adjective there).
 _GOES_ON = re.compile(r"\b(?:ist|sind|war|waren|wird|werden|hat|haben|sei|seien|wurde|wurden)\b|,", re.U)
+# A dependent clause after the pointer's sentence, which the check above stops before: "Das sagte
+# Peskow am Mittwoch, nachdem der Rubel gefallen war", "…, einen Tag nachdem …".
+_DEPENDENT = re.compile(
+    r",\s*(?:\S+\s+){0,2}(?:nachdem|als|bevor|weil|während|wobei|da|obwohl|wie|wo|der|die|dessen|deren)\b",
+    re.U,
+)
 _MAX_WORDS_TO_VERB = 5
 
 
@@ -79,8 +85,10 @@ def _pointer(text: str, s0: int, s1: int) -> tuple[Mention, tuple[int, int]] | N
     m = LATER_BEFORE.match(text, s0, s1)
     if m is not None:  # "That is what Peskov told reporters"
         verb = _verb(text, m.end(), s1, VERBS)
-        who = speaker_before(text, verb.start(), m.end()) if verb is not None else None
-        if verb is None or who is None or who.start != m.end():
+        if verb is None:  # "That was how Maria Zakharova, the foreign ministry spokeswoman, reacted"
+            return _speaker_then_verb(text, m.end(), s1, VERBS | _REACTED)
+        who = speaker_before(text, verb.start(), m.end())
+        if who is None or who.start != m.end():
             return None
         return who, verb.span()
     said = LATER_WORDS.match(text, s0, s1)
@@ -123,7 +131,10 @@ def _pointer(text: str, s0: int, s1: int) -> tuple[Mention, tuple[int, int]] | N
             after = who.end
             if who.apposition and (at := text.find(who.apposition, who.end, s1)) != -1:
                 after = at + len(who.apposition) + 1
-            if _GOES_ON.search(text, after, s1):
+            dependent = _DEPENDENT.search(
+                text, after, s1
+            )  # "…, nachdem der Rubel gefallen war": its own verb
+            if _GOES_ON.search(text, after, dependent.start() if dependent else s1):
                 return None
     return (who, verb.span()) if who is not None and _names(who) else None
 
@@ -159,13 +170,19 @@ def _named_after(text: str, start: int, end: int) -> Mention | None:
 _MAX_WORDS_PAST_APPOSITION = 16
 
 
-def _speaker_then_verb(text: str, start: int, end: int) -> tuple[Mention, tuple[int, int]] | None:
+# How someone reacted, after "That was how": the words before were the reaction.
+_REACTED = frozenset(("reacted", "responded", "put", "described", "summed", "answered"))
+
+
+def _speaker_then_verb(
+    text: str, start: int, end: int, verbs: frozenset[str] = LATER_VERBS
+) -> tuple[Mention, tuple[int, int]] | None:
     """The speaker right after the pointer, a long one or with an apposition in commas, and the
     verb after it: "Так пресс-секретарь президента России Дмитрий Песков ответил …"."""
     for n, w in enumerate(WORD.finditer(text, start, end)):
         if n >= _MAX_WORDS_PAST_APPOSITION:
             return None
-        if w.group().lower() not in LATER_VERBS:
+        if w.group().lower() not in verbs:
             continue
         who = speaker_before(text, w.start(), start)
         if who is None or who.start != start:

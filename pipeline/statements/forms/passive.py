@@ -21,7 +21,8 @@ def passive(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[Statement]
         if who is None:
             continue
         content = content_after(text, m.end(), s1, quotes) or (m.end(), s1)
-        before = text[s0 : who.start].rstrip()
+        # '…choosing," a spokesman was quoted …': the comma inside the quote's marks
+        before = text[s0 : who.start].rstrip().rstrip('"”»“’')
         if _BY_ONLY.match(text, content[0], s1) or _WHEN_ONLY.match(text, content[0], s1):
             # "…, Peskov was quoted as saying by Interfax.", "…, was reported to have said on Wednesday."
             if not (before.endswith(",") and len(before) > 9):

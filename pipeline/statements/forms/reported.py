@@ -27,7 +27,7 @@ from ..quotes import Quote
 from ..tokens import WORD
 from ..verbs import Verb
 from .clause import content_after, ends_attribution, make_statement
-from .coordinated import ENDS_AND, coordinated_subject
+from .coordinated import ENDS_AND, WHEN_OPENING, coordinated_subject
 from .quote import quote_first
 
 # A pronoun straight after a verb (not English's: "said he" is rare, "Peskov, the spokesman,
@@ -36,6 +36,33 @@ _PRONOUN_AFTER = re.compile(r"\s+(?:" + "|".join(sorted(PRONOUNS)) + r")\b", re.
 
 _CYRILLIC_VERB = re.compile(r"[а-яёіїєґ]", re.U)
 _CITING = frozenset(("сославшись", "пославшись"))
+# The subject's head before whom it belongs to: "The Anti-Corruption Foundation founded by Alexei
+# Navalny said", "Die Antikorruptionsstiftung FBK des verstorbenen Kremlkritikers Alexej Nawalny
+# erklärte": the foundation spoke, not Navalny, whom the phrase ends with.
+_OWNER_PHRASE = re.compile(
+    r"(?P<head>(?:The |Die |Der |Das )?[A-ZÄÖÜ][\w’'-]*(?:\s+[A-ZÄÖÜ][\w’'-]*){0,4})\s+"
+    r"(?:(?:founded|led|set up|created|run|headed)\s+by|of\s+the\s+late|(?:des|der)(?:\s+[a-zäöü]+){0,2}"
+    r"(?:\s+[A-ZÄÖÜ][a-zäöü]+s)?)\s+$",
+    re.U,
+)
+
+
+def _owner_phrase(text: str, floor: int, who: Mention) -> Mention | None:
+    lead = text[floor : who.start]
+    start = floor + len(lead) - len(lead.lstrip())
+    m = _OWNER_PHRASE.fullmatch(text, start, who.start)
+    if m is None:
+        return None
+    return Mention(m.group("head"), m.start("head"), m.end("head"), named=True)
+
+
+# A participle after a comma or a dash, an adverb between them at most: "…, lediglich hinzufügend,
+# …", "…, darauf verweisend, dass …", "…, saying only that …".
+_AFTER_COMMA = re.compile(
+    r"[,—–]\s*(?:(?:only|also|again|further|lediglich|nur|darauf|dabei|zugleich|auch|лишь|только|также|"
+    r"ещё|еще|лише|тільки|також|ще)\s+)?$",
+    re.U | re.I,
+)
 
 
 def _refuser(text: str, s0: int, at: int) -> Mention | None:
@@ -85,12 +112,17 @@ def with_verbs(
         word = v.group().lower()
         if word in PARTICIPLES and (word not in VERBS or _russian_participle(text, s0, s1, v)):
             if last_speaker is None:  # "Peskov lamented …, claiming that …": the sentence's subject
-                last_speaker = speaker_after(text, s0, s1) or _refuser(text, s0, v.start())
+                opening = WHEN_OPENING.match(text, s0, v.start())  # "Наприкінці він залишив зал, наголосивши"
+                last_speaker = (
+                    speaker_after(text, s0, s1)
+                    or (speaker_after(text, opening.end(), s1) if opening else None)
+                    or _refuser(text, s0, v.start())
+                )
             if last_speaker is None:
                 continue
             # "сославшись на то, что …" says what follows "что"; "сославшись на занятость" nothing
             content = content_after(text, v.end(), s1, quotes, bare=word not in _CITING)
-            if content is not None and text[s0 : v.start()].rstrip().endswith((",", "—", "–")):
+            if content is not None and _AFTER_COMMA.search(text, s0, v.start()):
                 out.append(make_statement(text, last_speaker, v.span(), content, (s0, s1), "reported"))
             continue
         if word in EN_VERBS and _MODAL_BEFORE.search(text, max(s0, v.start() - 12), v.start()):
@@ -127,6 +159,8 @@ def with_verbs(
                 # "Der „Spiegel“ berichtete …": the quote before the verb is the speaker's name
                 named = speaker_before(text, v.start(), s0)
                 who = named if named is not None and named.end == floor else None
+        if who is not None and who.start > floor:
+            who = _owner_phrase(text, floor, who) or who
         if who is not None and word not in EN_VERBS and _PRONOUN_AFTER.match(text, v.end(), s1):
             who = None  # "…, fügte er hinzu": a pronoun after the verb is its subject, inverted
         if who is None and re.search(r"[,—–-]\s*$", before):

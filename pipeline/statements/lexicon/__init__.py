@@ -13,7 +13,7 @@ from . import de, en, ru, uk
 VERBS: frozenset[str] = en.VERBS | ru.VERBS | uk.VERBS | de.VERBS | de.PERFECT_PARTICIPLES
 DE_PARTICIPLES = de.PERFECT_PARTICIPLES
 EN_VERBS = en.VERBS
-PARTICIPLES: frozenset[str] = en.PARTICIPLES | ru.PARTICIPLES | uk.PARTICIPLES
+PARTICIPLES: frozenset[str] = en.PARTICIPLES | ru.PARTICIPLES | uk.PARTICIPLES | de.PARTICIPLES
 # Verbs that take what was said without a "that": English tells them apart; the other languages'
 # reporting verbs do ("заявил, что …" and "…, заявил он" alike) but for those that name what
 # they are about ("прокомментировал ситуацию", "kritisierte die Sanktionen").
@@ -126,7 +126,7 @@ LATER_OWN = en.LATER_OWN
 # Peskows Antwort".
 LATER_WORDS = re.compile(
     r"(?:(?:Эти|Такие|Ці|Такі)\s+слова"
-    r"|(?:С|З)\s+(?:этими|такими|цими|такими)\s+словами|(?:Этими|Цими)\s+словами"
+    r"|(?:С|З)\s+(?:этими|такими|цими|такими)\s+словами|(?:Этими|Цими|Такими)\s+словами"
     r"|With\s+(?:those|these|such)\s+words"
     r"|(?:Those|These|The)\s+words(?:\s*,\s*too\s*,)?\s+(?:came|come)\s+from"
     r"|Mit\s+(?:diesen|solchen)\s+Worten"
@@ -147,7 +147,7 @@ LATER_STARTS: tuple[str, ...] = (
     "Those were", "Those are", "These were", "These are", "Such was", "Such is", "Such were", "Such are",
     "So said", "So says",
     "Об ", "Обо ", "Так", "С таким", "Эти ", "Этими ", "С этими ", "Это ",
-    "Про це", "З такою", "Ці ", "Цими ", "З цими ", "Це ", "Такі ",
+    "Про це", "З такою", "Ці ", "Цими ", "З цими ", "Це ", "Такі ", "Такими ",
     "Das ", "Dies ", "So ", "Mit diesen", "Mit solchen", "Auch diese", "Diese ", "Die Worte", "Solche ",
     "With those", "With these", "With such", "Those words", "These words", "The words",
 )  # fmt: skip

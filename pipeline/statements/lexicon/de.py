@@ -17,7 +17,9 @@ forderten fordert
 wiederholte wiederholt ergänzte ergänzt entgegnete antwortete argumentierte beklagte
 mahnte verkündete versprach beteuerte bekräftigten warnten betonten
 hinzufügte ankündigte mitteilte einräumte klarstellte hervorhob berichtete berichteten berichtet
-""")  # the last: separable verbs in a dependent clause ("wobei er hinzufügte, …", "wie X ankündigte")
+""")  # Present participles after the statement's verb: "…, lediglich hinzufügend, Moskau habe …".
+PARTICIPLES = words("hinzufügend betonend erklärend unterstreichend verweisend bekräftigend warnend")
+# the last: separable verbs in a dependent clause ("wobei er hinzufügte, …", "wie X ankündigte")
 # Past participles that report in the perfect ("hat … bestätigt, dass …", "hatte Trump gesagt, …"):
 # the subject stands before the auxiliary (or right after it), not before the participle.
 PERFECT_PARTICIPLES = words("""
@@ -117,7 +119,7 @@ AUDIENCES = (
 )
 WHEN = r"auch|am \w+tag|am mittwoch|heute|gestern|seinerseits|ihrerseits|zudem|außerdem|später|zuvor|damals"
 # the subject's own intensifier: "Peskow selbst wollte sich … nicht äußern"
-WHEN += "|selbst|selber|hingegen|dagegen|indes|unterdessen|wiederum"
+WHEN += "|selbst|selber|hingegen|dagegen|indes|unterdessen|wiederum|nur|lediglich"
 
 PARENTHETICALS = "allerdings|jedoch|zudem|außerdem|wiederum|seinerseits|ihrerseits|indes"
 
@@ -195,7 +197,7 @@ REFUSAL_WORDS = words("wollte wollten lehnte lehnten gab gaben ließ ließen lä
 # The speaker named in the sentence after the words (issue 24): "Das sagte Peskow am Montag.",
 # "Dies erklärte der Kremlsprecher.", the verb straight after the pointer.
 LATER = re.compile(r"(?:Das|Dies|So)\s+", re.U)
-LATER_VERBS = words("berichtete berichtet meldete meldet äußerte kommentierte")
+LATER_VERBS = words("berichtete berichtet meldete meldet äußerte kommentierte machte stellte")
 # "Peskow wurde von der Agentur Interfax mit den Worten zitiert, die Sanktionen seien …": the
 # passive, what was said after "zitiert".
 PASSIVE = re.compile(

@@ -66,7 +66,8 @@ congressman congresswoman mp mps legislator legislators councillor chairperson c
 executives manager coach player captain striker forward defender goalkeeper historian
 political scientist professor researcher campaigner dissident dissidents lawyer detainee
 prisoner mother-in-law embassy commission council parliament agency watchdog regulator bank
-""")
+force forces navy guard service command staff air foreign defence defense interior armed prime
+""")  # the last: the first words of a role of two ("air force", "foreign ministry", "prime minister")
 # Roles that say whose relative or counsel a speaker is.
 RELATIVES = words("""
 daughter son wife widow husband brother sister mother father relative relatives niece nephew
@@ -258,7 +259,7 @@ LATER_OWN = re.compile(
     r"(?P<who>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3})(?:['’]s\s+(?P<noun>words|remarks|comments|statement|"
     r"message|warning|assessment)(?=\s*,|\s+(?:came|come|comes|followed|follow|follows|were|was|echoed|echo)\b)"
     r"|\s+(?P<made>made|gave|delivered)\s+(?:the|these|those|his|her)\s+"
-    r"(?:comments?|remarks?|statement|assessment|warning)\b)",
+    r"(?:comments?|remarks?|statement|assessment|warning|point)\b)",
     re.U,
 )
 LATER_BEFORE = re.compile(r"(?:That|This|Such)(?:\s+is|\s+was|'s|’s)\s+(?:what|how)\s+", re.U)
