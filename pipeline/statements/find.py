@@ -26,6 +26,7 @@ from .lexicon import (
     LATER_OWN,
     LATER_STARTS,
     PASSIVE,
+    PASSIVE_DE,
     PASSIVE_SLAVIC_WORDS,
     REFUSAL_NOT,
     REFUSAL_WORDS,
@@ -77,7 +78,9 @@ def statements(text: str) -> list[Statement]:
         if (cyrillic or not slavic) and any(h in text for h in hints)
         for m in starts_words(text, pattern.finditer(text))
     )
-    has_passive = PASSIVE.search(text) is not None
+    has_passive = PASSIVE.search(text) is not None or (
+        "zitiert" in text and PASSIVE_DE.search(text) is not None
+    )
     n_verbs = len(verbs)
     # Per sentence only what it needs is done: most sentences have no quote, no verb, no rarer
     # form's word, and start as no pointer back does (each test below is one C call or two).

@@ -4,7 +4,7 @@ never inside a quote or after an abbreviation; a quote of several sentences is o
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 from .lexicon import ABBREVIATIONS, LATER_STARTS
 from .quotes import Quote, find_quotes
@@ -36,7 +36,8 @@ def sentence_spans(text: str, quotes: list[Quote], datelines: bool = True) -> li
             start = after
     if text[start:].strip():
         out.append((start, len(text)))
-    out = [piece for span in out for piece in _after_quotes(text, span, quotes)]
+    if quotes:
+        out = [piece for span in out for piece in _after_quotes(text, span, quotes, starts)]
     out = [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in out]
     return [(_past_dateline(text, s, e), e) for s, e in out] if datelines else out
 
@@ -55,7 +56,7 @@ _DATELINE = re.compile(
 
 
 def _past_dateline(text: str, s0: int, s1: int) -> int:
-    if not text[s0 : s0 + 2].isupper():  # most sentences start otherwise: no regex tried
+    if (s0 and text[s0 - 1] != "\n") or not text[s0 : s0 + 2].isupper():  # a paragraph's start only
         return s0
     m = _DATELINE.match(text, s0, s1)
     return m.end() if m is not None and m.end() < s1 else s0
@@ -69,11 +70,13 @@ _NEXT_CAPITAL = re.compile(r"[ \t]+(?=[^\W\d_\"“«„]|[\"“«„])", re.U)
 _NEXT_END = re.compile(r"[.!?…](?=\s|$)", re.U)
 
 
-def _after_quotes(text: str, span: tuple[int, int], quotes: list[Quote]) -> list[tuple[int, int]]:
+def _after_quotes(
+    text: str, span: tuple[int, int], quotes: list[Quote], starts: list[int]
+) -> list[tuple[int, int]]:
     """`span` cut after each quote inside it that ends a sentence and is followed by one."""
     s0, s1 = span
     out = []
-    for q in quotes:
+    for q in quotes[bisect_left(starts, s0) : bisect_left(starts, s1)]:
         if not s0 < q.end < s1 or text[q.end - 2 : q.end - 1] not in (".", "!", "?", "…"):
             continue
         gap = _NEXT_CAPITAL.match(text, q.end, s1)

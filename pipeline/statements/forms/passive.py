@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from ..lexicon import INSTRUMENTAL_ENDINGS, PASSIVE, PASSIVE_SLAVIC, WHEN
+from ..lexicon import INSTRUMENTAL_ENDINGS, PASSIVE, PASSIVE_DE, PASSIVE_SLAVIC, WHEN
 from ..mentions import speaker_before
 from ..model import Statement
 from ..quotes import Quote
@@ -16,7 +16,10 @@ from .clause import content_after, make_statement
 def passive(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[Statement]:
     """The sentence's "… was quoted as saying …" statements."""
     out = []
-    for m in PASSIVE.finditer(text, s0, s1):
+    found = list(PASSIVE.finditer(text, s0, s1))
+    if "zitiert" in text[s0:s1]:
+        found += PASSIVE_DE.finditer(text, s0, s1)
+    for m in found:
         who = speaker_before(text, m.start(), s0)
         if who is None:
             continue
