@@ -39,7 +39,7 @@ def resolve(st: Statement, people: People, sentence: int) -> Statement:
         return st
     pronoun = len(words) == 1 and (lower[0] in PRONOUNS or lower[0] in GENITIVE_PRONOUNS)
     definite_role = (
-        (lower[0] in ("the", "this", "der", "die", "dieser", "diese") and lower[-1] in ROLES)
+        (lower[0] in ("the", "this", "der", "die", "das", "dieser", "diese", "dieses") and lower[-1] in ROLES)
         # "der CDU-Politiker", "die Kremlkritikerin": a German compound that ends as a role does
         or (
             lower[0] in ("der", "die", "dieser", "diese")
@@ -59,6 +59,11 @@ def resolve(st: Statement, people: People, sentence: int) -> Statement:
     if len(words) == 2 and AGE_NOUN.fullmatch(words[1]):  # "die 27-Jährige": a woman
         want = "f" if lower[0] == "die" else "m"
     roles = {w for w in lower if w in ROLES}
+    # "die Witwe", "the widow": a relative's role says the gender of the woman or man named before,
+    # who need not have been called so then
+    family = bool(roles) and roles <= _FAMILY and definite_role
+    if family:
+        want = "f" if roles & WOMEN_ROLES else "m" if roles & MEN_ROLES else ""
     # "the former spokesman" is not whoever was the spokesman: the candidate must be former too
     modifiers = {w for w in lower if w in MODIFIERS}
     for m in people.before(sentence, st.speaker_start, want):
@@ -76,7 +81,15 @@ def resolve(st: Statement, people: People, sentence: int) -> Statement:
             # "По словам Дмитрия Пескова, … Пресс-секретарь президента отказался …": a Slavic
             # role without its article refers to a person named with no role of theirs
             roleless = slavic and not ROLES & theirs and m.named and _stem(m.text) not in _stems(lower)
-            if roles and not roles & theirs and not (roles & GENERIC_ROLES) and not roleless:
+            # a German compound holds the role: "das Ministerium" is "dem Verteidigungsministerium"
+            compound = any(t.endswith(r) for t in theirs for r in roles if len(r) > 4)
+            kin = family and m.named and (not m.gender or m.gender == want)
+            if (
+                roles
+                and not roles & theirs
+                and not (roles & GENERIC_ROLES)
+                and not (roleless or compound or kin)
+            ):
                 continue
             if not modifiers <= theirs:
                 continue

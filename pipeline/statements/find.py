@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from dataclasses import replace
 from typing import NamedTuple
 
 from .coreference import People, resolve
@@ -16,7 +17,7 @@ from .forms.headline import headline
 from .forms.later import named_later, said_this
 from .forms.passive import passive, passive_slavic
 from .forms.quote import quote_goes_on, quotes_by_any_verb
-from .forms.refusal import refusals
+from .forms.refusal import CONTRAST, refusals
 from .forms.reported import with_verbs
 from .forms.words_of import words_of
 from .lexicon import (
@@ -230,10 +231,25 @@ def _rarer(
             p for at, (_, ps) in zip(refusal, REFUSALS, strict=True) if at and _any_in(at, s0, s1) for p in ps
         ]
         if patterns:
-            more += refusals(text, s0, s1, inside, sentence, patterns)
+            refused = refusals(text, s0, s1, inside, sentence, patterns)
+            more += refused
+            sentence = [_before_contrast(st, refused) for st in sentence]
     if not more:
         return sentence
     return sorted(sentence + more, key=lambda st: (st.speaker_start, st.verb_start))
+
+
+def _before_contrast(st: Statement, refused: list[Statement]) -> Statement:
+    """What `st` says, cut before the "but" after which a refusal of the sentence stands."""
+    for r in refused:
+        at = min(r.verb_start, r.content_start)
+        if st.content_start < at < st.content_end:
+            cut = None
+            for m in CONTRAST.finditer(st.content, 0, at - st.content_start):
+                cut = m.start()
+            if cut is not None:
+                return replace(st, content=st.content[:cut], content_end=st.content_start + cut)
+    return st
 
 
 def _named_later(

@@ -344,6 +344,7 @@ _SLAVIC_ADJECTIVE_ENDINGS = (
     "ні",
     "ські",
 )
+_SLAVIC_ADJECTIVE_BEFORE_ROLE = ("ий", "ій", "ый", "ой", "ая", "яя", "а", "і", "е", "я")
 _GERMAN_ARTICLES = frozenset(("der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem"))
 # Lowercase particles inside a name: "Патрік ван Леувен", "Ursula von der Leyen".
 _NAME_PARTICLES = frozenset(("ван", "фон", "van", "von", "de", "der", "ter", "ten"))
@@ -573,10 +574,10 @@ def speaker_after_verb(text: str, start: int, end: int) -> Mention | None:
 # Where it was said, between an inverted Slavic verb and its speaker: lowercase words after a
 # preposition, two at most.
 _PLACE_AFTER = re.compile(
-    r"\s+(?:на|в|во|у|в ходе|під час|во время)\s+"
+    r"\s+(?:на|в|во|у|в ходе|під час|во время|in|im|on)\s+"
     # not what was answered: "відреагувала на слова Пєскова" (his words, then the speaker)
     r"(?!(?:слова|слов|заяв\w*|вопрос\w*|запитання|питання|критик\w*|обвинени\w*|звинувачення)\b)"
-    r"[а-яёіїєґ'’-]+(?:\s+[а-яёіїєґ'’-]+)?\s+(?=[А-ЯЁІЇЄҐа-яёіїєґ])",
+    r"(?:[а-яёіїєґ'’-]+(?:\s+[а-яёіїєґ'’-]+)?|Telegram|X|Instagram|Facebook|YouTube)\s+(?=[А-ЯЁІЇЄҐа-яёіїєґ])",
     re.U,
 )
 
@@ -607,6 +608,14 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
         k = 1
     while k < len(words) - 1 and words[k].group().lower() in MODIFIERS:  # "sagte der frühere Kremlsprecher"
         k += 1
+    while (
+        k < len(words) - 1
+        and _CYRILLIC.match(words[k].group())
+        and words[k].group().islower()
+        and words[k].group().endswith(_SLAVIC_ADJECTIVE_BEFORE_ROLE)
+        and words[k + 1].group().lower() in ROLES
+    ):
+        k += 1  # "заявила верховна представниця ЄС …": the role's adjective
     while (
         0 < k < len(words) - 1
         and words[k - 1].group().lower() in _GERMAN_ARTICLES
@@ -648,8 +657,10 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
         break
     while j > k and words[j - 1].group().lower() in _OF_AFTER:
         j -= 1
-    if j > k and words[j - 1].group().lower() in ROLES:
-        j = _role_to_name(text, words, k, j)
+    if j > k and (
+        words[j - 1].group().lower() in ROLES or (j - 1 > k and words[j - 2].group().lower() in ROLES)
+    ):
+        j = _role_to_name(text, words, k, j)  # "представниця ЄС із закордонних справ Кая Каллас"
     if j == k:
         return None
     j = _genitive_chain(text, words, j)

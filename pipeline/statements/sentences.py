@@ -46,7 +46,12 @@ def sentence_spans(text: str, quotes: list[Quote], datelines: bool = True) -> li
 # ", "МОСКВА, 12 марта. /ТАСС/. ", "КИЕВ, 5 июня — РИА Новости. ", "VIENNA — ": not the sentence's
 # subject.
 _DATELINE = re.compile(
-    r"[A-ZÄÖÜА-ЯЁІЇЄҐ]{3,}(?:[ -][A-ZÄÖÜА-ЯЁІЇЄҐ]{2,})*\s+[—–]\s+(?=[^\W\d_])"  # "VIENNA — The house …"
+    # "VIENNA — ", "MOSCOW, March 4 — ", "THE HAGUE, Netherlands (AP) — ", "KYIV, Ukraine — "
+    r"[A-ZÄÖÜА-ЯЁІЇЄҐ]{2,}(?:[ .-][A-ZÄÖÜА-ЯЁІЇЄҐ]{2,})*(?:,\s*[^—–()\n,]{2,30}?)?"
+    r"\s*(?:\([^()\n]{2,30}\)\s*)?"
+    r"[—–]\s+(?=[^\W\d_\"“«„])"
+    # "Moskau (dpa) - ": a city as written, then its agency
+    r"|[A-ZÄÖÜА-ЯЁІЇЄҐ][^\W\d_]{2,20}(?:[ -][A-ZÄÖÜА-ЯЁІЇЄҐ][^\W\d_]{2,20})?\s*\([^()\n]{2,30}\)\s*[-—–]\s+"
     r"|[A-ZÄÖÜА-ЯЁІЇЄҐ][A-ZÄÖÜА-ЯЁІЇЄҐ.'’ -]{1,40}"
     r"(?:,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\.?\s+[^\W\d_]{3,10}\.?))?"
     r"(?:\s*\([^()\n]{2,30}\)\s*[-–—]\s+|\s*/[^/\n]{2,20}/\.\s+|\s+[—–-]\s+(?:РИА Новости|РБК|Интерфакс|"

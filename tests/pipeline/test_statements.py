@@ -750,9 +750,54 @@ FIFTH_PART_SHAPES = [
 ]  # fmt: skip
 
 
+# The sixth blind part's shapes (folded into DEV as h6-).
+SIXTH_PART_SHAPES = [
+    # datelines of every kind
+    ('MOSCOW, March 4 — "We see no basis for talks." This was stated on Tuesday by Kremlin spokesman Dmitry '
+     "Peskov.", "named-later", "Peskov", "We see no basis for talks"),
+    ("THE HAGUE, Netherlands (AP) — The International Criminal Court on Thursday rejected a request, saying "
+     "the Rome Statute gave it jurisdiction.", "reported", "International Criminal Court",
+     "the Rome Statute gave it jurisdiction"),
+    # German: verb second after an adverb, a subject with its place, "soll … gesagt haben", calls in the
+    # perfect, a colon before indirect speech, "So formulierte es X"
+    ("Zugleich betonte er, Russland habe noch keine Delegation entsandt.", "reported", "er",
+     "Russland habe noch keine Delegation entsandt"),
+    ("Die Regierung in Ulan-Bator hatte argumentiert, das Land sei von Russland abhängig.", "reported",
+     "Regierung in Ulan-Bator", "das Land sei von Russland abhängig"),
+    ("Gerichtspräsidentin Tomoko Akane soll Diplomaten gesagt haben, das Gericht sehe sich bedroht.",
+     "reported", "Akane", "das Gericht sehe sich bedroht"),
+    ("Kaja Kallas hat Belgien aufgefordert, den Weg für die Nutzung der Vermögen freizumachen.", "reported",
+     "Kallas", "den Weg für die Nutzung der Vermögen freizumachen"),
+    ("Ein Sprecher der EU-Kommission wies dies zurück: Europa habe seine Abhängigkeit verringert.",
+     "reported", "Sprecher", "Europa habe seine Abhängigkeit verringert"),
+    ("„Die Schweiz stellt gern den Rahmen zur Verfügung.“ So formulierte es Außenminister Ignazio Cassis am "
+     "Abend.", "named-later", "Cassis", "Die Schweiz stellt gern den Rahmen zur Verfügung"),
+    # English: "That was the statement from", roles of a ministry ("counterpart", "envoy to")
+    ('"Deliveries have been completely halted." That was the statement from Gazprom on Wednesday.',
+     "named-later", "Gazprom", "Deliveries have been completely halted"),
+    ("His Turkish counterpart, Hakan Fidan, said Turkey was prepared to host talks.", "reported", "Fidan",
+     "Turkey was prepared to host talks"),
+    # Russian and Ukrainian: "как было заявлено X", "как сообщает", "Вскоре", a place or platform after
+    # an inverted verb, an adverb between a quote and its verb, "но … отказалась", a role's adjective
+    ("Как было заявлено Небензей, поставки оружия лишь умножают число жертв.", "according-to", "Небензей",
+     "поставки оружия лишь умножают число жертв"),
+    ("Вскоре после этого Сибига написал в соцсетях, что уход делегации говорит сам за себя.", "reported",
+     "Сибига", "уход делегации говорит сам за себя"),
+    ("«Оба пострадавших госпитализированы». Об этом написал в Telegram губернатор Белгородской области "
+     "Вячеслав Гладков.", "named-later", "Гладков", "Оба пострадавших госпитализированы"),
+    ("«Це рішення ухвалюватиме президент», — коротко відповів Пєсков.", "quote", "Пєсков",
+     "Це рішення ухвалюватиме президент"),
+    ("Москалькова подтвердила, что списки согласованы, но назвать точное число участников отказалась.",
+     "refusal", "Москалькова", "назвать точное число участников"),
+    ("«Пакет буде спрямований проти тіньового флоту». Про це заявила верховна представниця ЄС із "
+     "закордонних справ Кая Каллас.", "named-later", "Каллас",
+     "Пакет буде спрямований проти тіньового флоту"),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("text", "form", "who", "content"),
-    BLIND_SHAPES + THIRD_PART_SHAPES + FOURTH_PART_SHAPES + FIFTH_PART_SHAPES,
+    BLIND_SHAPES + THIRD_PART_SHAPES + FOURTH_PART_SHAPES + FIFTH_PART_SHAPES + SIXTH_PART_SHAPES,
 )
 def test_the_blind_parts_shapes_in_each_language(text: str, form: str, who: str, content: str) -> None:
     test_each_new_form_in_each_language(text, form, who, content)
@@ -1133,3 +1178,25 @@ def test_a_quote_that_ends_its_sentence_inside_its_marks_ends_the_sentence() -> 
     )
     # a short sentence after it is the quote's attribution, one sentence with it
     assert [st.content for st in statements('"Why should we?" Peskov asked.')] == ["Why should we?"]
+
+
+def test_a_reported_clause_ends_before_a_but_that_a_refusal_follows() -> None:
+    text = (
+        "Песков сказал, что такие заявления давно никого не удивляют, однако обсуждать ответные меры "
+        "отказался."
+    )
+    said, refused = statements(text)
+    assert said.content == "такие заявления давно никого не удивляют"
+    assert (refused.form, refused.speaker, refused.content) == (
+        "refusal",
+        "Песков",
+        "обсуждать ответные меры",
+    )
+
+
+def test_the_scorer_leaves_out_a_clause_opener_a_label_copied() -> None:
+    from bench.statements import _said
+
+    assert _said("dass Moskau keinen Frieden wolle") == "Moskau keinen Frieden wolle"
+    assert _said("that") == "that"  # nothing else: kept
+    assert _said("Moscow would respond") == "Moscow would respond"

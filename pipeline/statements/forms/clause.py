@@ -77,7 +77,7 @@ _GERMAN_REPORTED = re.compile(rf"[^,.;:!?]{{0,60}},\s*{_SUBJUNCTIVE_AHEAD}", re.
 _GERMAN_AFTER_COMMA = re.compile(rf"\s*{_SUBJUNCTIVE_AHEAD}", re.U)
 
 
-def _german_clause(text: str, k: int, end: int) -> int | None:
+def german_clause(text: str, k: int, end: int) -> int | None:
     """Where German indirect speech begins after the verb (and whom it was told, when it was),
     or None: a comma, then a clause whose verb is in the subjunctive."""
     m = _GERMAN_REPORTED.match(text, k, end)
@@ -201,16 +201,20 @@ def content_after(
         not bare
         and not PRONOUN_CLAUSE.match(text, k, end)
         and not _COLON.match(text, k, end)
-        and _german_clause(text, k, end) is None
+        and german_clause(text, k, end) is None
     ):
         # "ответила на эти слова в Instagram: «…»": a colon, then a quote, a few words on
         colon = _COLON_THEN_QUOTE.match(text, k, end)
+        if colon is not None and _GERMAN_AFTER_COMMA.match(text, colon.end(), end):
+            # "wies dies zurück: Europa habe seine Abhängigkeit verringert": indirect speech after it
+            stop = len(text[:end].rstrip(" .!?…\n"))
+            return (colon.end(), stop) if stop - colon.end() >= 8 else None
         q = next((q for q in quotes if colon is not None and q.start == colon.end()), None)
         if q is not None and text[q.end : end].strip(" .!?…\n"):
             q = None  # «…», — наголосив Пєсков: the quote's own attribution follows it
         return q.inner if q is not None else None  # "announced it would withdraw", not "… the decision"
     else:
-        german = None if bare else _german_clause(text, k, end)
+        german = None if bare else german_clause(text, k, end)
         if german is not None and not _COLON.match(text, k, end):
             k = german  # past whom it was told, to the clause
         lead2 = re.match(r"\s*(?:,\s*|:\s*)?", text[k:end])

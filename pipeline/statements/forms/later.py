@@ -36,7 +36,7 @@ _DEPENDENT = re.compile(
     r",\s*(?:\S+\s+){0,2}(?:nachdem|als|bevor|weil|während|wobei|da|obwohl|wie|wo|der|die|dessen|deren)\b",
     re.U,
 )
-_MAX_WORDS_TO_VERB = 5
+_MAX_WORDS_TO_VERB = 7
 
 
 def named_later(
@@ -139,7 +139,7 @@ def _pointer(text: str, s0: int, s1: int) -> tuple[Mention, tuple[int, int]] | N
     return (who, verb.span()) if who is not None and _names(who) else None
 
 
-_SICH = re.compile(r"\s+sich\s", re.U)
+_SICH = re.compile(r"\s+(?:sich|es)\s", re.U)  # "So äußerte sich Peskow", "So formulierte es Cassis"
 # Only when it was, between a pointer and the speaker: "Так в четверг Песков прокомментировал …".
 _WHEN_ONLY = re.compile(rf"(?:\s*(?:{WHEN})\b)+\s*", re.U)
 # A verb (and "sich", an adverb) between a words-pointer and the name: "Mit diesen Worten wandte

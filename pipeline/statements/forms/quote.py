@@ -14,6 +14,13 @@ from ..quotes import Quote
 from ..verbs import Verb
 from .clause import make_statement
 
+# Between a quote and its inverted verb: punctuation, and an adverb ("— лише зауважив він",
+# "— коротко відповів він", "“…,” only said Peskov").
+_BEFORE_INVERTED = re.compile(
+    r"[\s,—–-]*(?:(?:лише|лишь|только|тільки|коротко|кратко|kurz|knapp|nur|only|briefly|also|также|також|auch)\s+)?",
+    re.U,
+)
+
 
 def quote_first(
     text: str, verb: Verb, sentence: tuple[int, int], quotes: list[Quote], used: set[int]
@@ -26,7 +33,7 @@ def quote_first(
     q = next((q for q in reversed(quotes) if q.end <= verb.start() and q.start not in used), None)
     if q is None:
         return None
-    inverted = re.fullmatch(r"[\s,—–-]*", text[q.end : verb.start()])
+    inverted = _BEFORE_INVERTED.fullmatch(text, q.end, verb.start())
     who = speaker_after_verb(text, verb.end(), s1) if inverted else None  # "…," said Peskov
     if who is None:  # "…," Peskov said
         between = text[q.end : verb.start()]

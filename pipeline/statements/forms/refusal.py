@@ -60,10 +60,13 @@ def refusals(
             verb = "verb" if m.group("verb") is not None else "verb2"
             what = "what" if verb == "verb" else "what2"
             v0, v1 = m.span(verb)
-            if _inside(v0, quotes, taken) or any(st.verb_start == v0 for st in out):
-                continue
             w0, w1 = m.span(what)
+            if _inside(min(v0, w0), quotes, taken) or any(st.verb_start == v0 for st in out):
+                continue
             found = _speaker(text, s0, s1, (v0, v1), (w0, w1), quotes)
+            said = _said_before_contrast(taken, min(v0, w0))
+            if said is not None:  # "сказал, что …, однако обсуждать меры отказался": the same subject
+                found = Mention(said.speaker, said.speaker_start, said.speaker_end, named=True), "before"
             if found is None:
                 continue
             who, where = found
@@ -115,9 +118,29 @@ def _cut(text: str, at: int, end: int) -> int:
 
 
 def _inside(at: int, quotes: list[Quote], taken: list[Statement]) -> bool:
+    """Whether `at` is in a quote or in what a statement says, not after a "but" that ends what
+    was said: "сказал, что …, однако обсуждать ответные меры отказался" refused in his own right."""
     return any(q.start <= at < q.end for q in quotes) or any(
-        st.content_start <= at < st.content_end for st in taken
+        st.content_start <= at < st.content_end and not CONTRAST.search(st.content, 0, at - st.content_start)
+        for st in taken
     )
+
+
+def _said_before_contrast(taken: list[Statement], at: int) -> Statement | None:
+    """The statement whose content a "but" ends before `at`, if any."""
+    return next(
+        (
+            st
+            for st in taken
+            if st.content_start <= at < st.content_end
+            and CONTRAST.search(st.content, 0, at - st.content_start)
+        ),
+        None,
+    )
+
+
+# ", but", ", однако": what was said ends there, the subject goes on with another verb.
+CONTRAST = re.compile(r",\s+(?:but|но|однако|але|проте|aber|doch)\s", re.U)
 
 
 def _speaker(

@@ -15,6 +15,7 @@ from ..lexicon import (
     COORDINATED_BARE,
     DE_PARTICIPLES,
     EN_VERBS,
+    NOT_NAMES,
     PARTICIPLES,
     PRONOUNS,
     REFUSAL_WORDS,
@@ -26,7 +27,7 @@ from ..model import Form, Statement
 from ..quotes import Quote
 from ..tokens import WORD
 from ..verbs import Verb
-from .clause import content_after, ends_attribution, make_statement
+from .clause import content_after, ends_attribution, german_clause, make_statement
 from .coordinated import ENDS_AND, WHEN_OPENING, coordinated_subject
 from .quote import quote_first
 
@@ -36,6 +37,37 @@ _PRONOUN_AFTER = re.compile(r"\s+(?:" + "|".join(sorted(PRONOUNS)) + r")\b", re.
 
 _CYRILLIC_VERB = re.compile(r"[а-яёіїєґ]", re.U)
 _CITING = frozenset(("сославшись", "пославшись"))
+# German's verb second: an adverb (or a time) opens the sentence, the verb, then its subject and
+# what was said after a comma: "Zugleich betonte er, Russland habe …".
+_V2_OPENING = re.compile(r"\s*(?:[A-ZÄÖÜ][a-zäöüß]+)(?:\s+[a-zäöüß]+){0,2}\s+", re.U)
+
+
+def _german_inverted(text: str, floor: int, v: Verb, s1: int, quotes: list[Quote]) -> Statement | None:
+    opening = _V2_OPENING.fullmatch(text, floor, v.start())
+    if opening is None or text[floor : v.start()].split()[0] not in NOT_NAMES:
+        return None
+    who = speaker_after(text, v.end() + 1, s1)
+    if who is None or not (who.named or who.text.lower() in PRONOUNS):
+        return None
+    after = who.end
+    if who.apposition and (at := text.find(who.apposition, who.end, s1)) != -1:
+        after = at + len(who.apposition)
+    # a comma, then indirect speech: its verb in the subjunctive, or a lowercase word first ("…, ein
+    # Anwesen gehöre …"); not an apposition ("…, Putins Sonderbeauftragter, …")
+    clause = german_clause(text, after, s1)
+    lowercase = re.match(r"\s*,\s*([a-zäöüß]+)\s", text[after:s1])
+    if clause is None and lowercase is not None:
+        clause = after + lowercase.start(1)
+    if clause is None:
+        return None
+    content = content_after(text, clause, s1, quotes, bare=True)
+    return make_statement(text, who, v.span(), content, (floor, s1), "reported") if content else None
+
+
+def _mention_of(st: Statement) -> Mention:
+    return Mention(st.speaker, st.speaker_start, st.speaker_end, named=bool(st.speaker[:1].isupper()))
+
+
 # The subject's head before whom it belongs to: "The Anti-Corruption Foundation founded by Alexei
 # Navalny said", "Die Antikorruptionsstiftung FBK des verstorbenen Kremlkritikers Alexej Nawalny
 # erklärte": the foundation spoke, not Navalny, whom the phrase ends with.
@@ -47,13 +79,24 @@ _OWNER_PHRASE = re.compile(
 )
 
 
+# The subject's head before where it is: "Die Regierung in Ulan-Bator hatte argumentiert", "Das
+# OSZE-Büro für demokratische Institutionen in Warschau kündigte an": not the place.
+_PLACED_PHRASE = re.compile(
+    r"(?P<head>(?:The |Die |Der |Das )?[A-ZÄÖÜ][\w’'-]*(?:\s+[\w’'-]+){0,6}?)\s+(?:in|im|aus|from|at)\s+$",
+    re.U,
+)
+
+
 def _owner_phrase(text: str, floor: int, who: Mention) -> Mention | None:
     lead = text[floor : who.start]
     start = floor + len(lead) - len(lead.lstrip())
     m = _OWNER_PHRASE.fullmatch(text, start, who.start)
-    if m is None:
-        return None
-    return Mention(m.group("head"), m.start("head"), m.end("head"), named=True)
+    if m is not None:
+        return Mention(m.group("head"), m.start("head"), m.end("head"), named=True)
+    m = _PLACED_PHRASE.fullmatch(text, start, who.start)
+    if m is not None:  # the whole phrase, its place too: "Die Regierung in Ulan-Bator"
+        return Mention(text[m.start("head") : who.end], m.start("head"), who.end, named=True)
+    return None
 
 
 # A participle after a comma or a dash, an adverb between them at most: "…, lediglich hinzufügend,
@@ -161,6 +204,12 @@ def with_verbs(
                 who = named if named is not None and named.end == floor else None
         if who is not None and who.start > floor:
             who = _owner_phrase(text, floor, who) or who
+        if (who is None or who.text in NOT_NAMES) and word not in EN_VERBS:
+            inverted = _german_inverted(text, floor, v, s1, quotes)
+            if inverted is not None:  # "Zugleich betonte er, …", "Darin behauptet Maria Pewtschich, …"
+                out.append(inverted)
+                last_speaker = _mention_of(inverted)
+                continue
         if who is not None and word not in EN_VERBS and _PRONOUN_AFTER.match(text, v.end(), s1):
             who = None  # "…, fügte er hinzu": a pronoun after the verb is its subject, inverted
         if who is None and re.search(r"[,—–-]\s*$", before):
@@ -293,7 +342,8 @@ def _as_said(text: str, sentence: tuple[int, int], v: Verb) -> Statement | None:
 # words stand between them (an adverbial, an agency's "zufolge", an object).
 _PERFECT_GAP = 10
 _ADVERBIAL = re.compile(rf"(?:{WHEN})", re.I)  # what may open a sentence before an inverted subject
-_AUXILIARY = re.compile(r"\b(?:hat|habe|haben|hatte|hatten)\b")
+# "hat … gesagt", and "soll … gesagt haben" (is said to have said): the subject before it.
+_AUXILIARY = re.compile(r"\b(?:hat|habe|haben|hatte|hatten|soll|sollen)\b")
 
 
 # Two participles of one perfect: "hat … bezeichnet und erklärt, …", with this many words at most

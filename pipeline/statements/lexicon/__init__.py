@@ -131,7 +131,8 @@ LATER_WORDS = re.compile(
     r"|(?:С|З)\s+(?:этими|такими|цими|такими)\s+словами|(?:Этими|Цими|Такими)\s+словами"
     r"|With\s+(?:those|these|such)\s+words"
     r"|(?:Those|These|The)\s+words(?:\s*,\s*too\s*,)?\s+(?:came|come)\s+from"
-    r"|Mit\s+(?:diesen|solchen)\s+Worten"
+    r"|Mit\s+(?:diesen|solchen)\s+Worten|Mit\s+(?:diesem|diesen|solchen)\s+(?:Satz|Sätzen)"
+    r"|With\s+(?:this|that)\s+(?:sentence|remark|comment)"
     r"|(?:Auch\s+)?(?:[Dd]iese|[Dd]ie|[Ss]olche)\s+(?:Worte|Einschätzung|Aussage|Äußerung|Antwort|Botschaft)"
     r"\s+(?:stammt|stammen|stammte|stammten|kam|kamen)\s+(?:auch\s+)?von"
     r"|(?:Das|Dies)\s+(?:war|waren|ist|sind)\s+(?:die\s+)?(?:Worte|Antwort|Botschaft|Einschätzung)\s+von"
@@ -150,7 +151,8 @@ LATER_STARTS: tuple[str, ...] = (
     "So said", "So says",
     "Об ", "Обо ", "Так", "С таким", "Эти ", "Этими ", "С этими ", "Это ",
     "Про це", "З такою", "Ці ", "Цими ", "З цими ", "Це ", "Такі ", "Такими ",
-    "Das ", "Dies ", "So ", "Mit diesen", "Mit solchen", "Auch diese", "Diese ", "Die Worte", "Solche ",
+    "Das ", "Dies ", "So ", "Mit diesen", "Mit diesem", "Mit solchen",
+    "With this", "With that", "Auch diese", "Diese ", "Die Worte", "Solche ",
     "With those", "With these", "With such", "Those words", "These words", "The words",
 )  # fmt: skip
 LATER_VERBS: frozenset[str] = VERBS | ru.LATER_VERBS | uk.LATER_VERBS | de.LATER_VERBS

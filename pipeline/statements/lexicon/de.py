@@ -17,6 +17,7 @@ forderten fordert
 wiederholte wiederholt ergänzte ergänzt entgegnete antwortete argumentierte beklagte
 mahnte verkündete versprach beteuerte bekräftigten warnten betonten
 hinzufügte ankündigte mitteilte einräumte klarstellte hervorhob berichtete berichteten berichtet
+entschied entschieden
 """)  # Present participles after the statement's verb: "…, lediglich hinzufügend, Moskau habe …".
 PARTICIPLES = words("hinzufügend betonend erklärend unterstreichend verweisend bekräftigend warnend")
 # the last: separable verbs in a dependent clause ("wobei er hinzufügte, …", "wie X ankündigte")
@@ -24,7 +25,8 @@ PARTICIPLES = words("hinzufügend betonend erklärend unterstreichend verweisend
 # the subject stands before the auxiliary (or right after it), not before the participle.
 PERFECT_PARTICIPLES = words("""
 gesagt erklärt betont bestätigt gewarnt versichert bekräftigt mitgeteilt angekündigt dementiert
-unterstrichen behauptet kritisiert
+unterstrichen behauptet kritisiert argumentiert aufgefordert vorgeworfen eingeräumt zugesichert beteuert
+gefordert
 """)
 # Separable verbs, whose particle comes before what was said: "fügte hinzu, …", "kündigte an,
 # die Dokumente zu übergeben", "rief die Staaten dazu auf, den Druck zu erhöhen" (a call is a
@@ -74,6 +76,8 @@ DETERMINERS = words("der die das den dem des ein eine einen einem einer eines")
 # Capitalised words that do not name anyone (sentence starts).
 NOT_NAMES = words("""
 Der Die Das Ein Eine Und Aber Im Am Es Er Sie Wie Als Nach Vor Auch Doch Dies Dazu Zu Dem Den Des
+Darin Dabei Zugleich Zudem Außerdem Später Danach Zuvor Damals Heute Gestern Inzwischen Bislang Bisher
+Allerdings Jedoch Dort Darauf Daraufhin Deshalb
 Einen Seine Seiner Ihre Ihrer So Jede Jeder Jedes Jeden Diese Dieser Dieses Diesen Alle Kein Keine
 Keinen Viele Mehrere Beide Wir Man Mit Ob
 """)
@@ -119,7 +123,7 @@ AUDIENCES = (
 )
 WHEN = r"auch|am \w+tag|am mittwoch|heute|gestern|seinerseits|ihrerseits|zudem|außerdem|später|zuvor|damals"
 # the subject's own intensifier: "Peskow selbst wollte sich … nicht äußern"
-WHEN += "|selbst|selber|hingegen|dagegen|indes|unterdessen|wiederum|nur|lediglich"
+WHEN += "|selbst|selber|hingegen|dagegen|indes|unterdessen|wiederum|nur|lediglich|haben"
 
 PARENTHETICALS = "allerdings|jedoch|zudem|außerdem|wiederum|seinerseits|ihrerseits|indes"
 
@@ -146,7 +150,7 @@ ACCORDING_HINTS = (
 # follows: "kritisierte die Sanktionen", "bestätigte den Bericht", "wies die Vorwürfe zurück".
 NOT_BARE = words("""
 kritisierte kritisiert bestätigte bestätigt wies räumte wiederholte wiederholt verkündete versprach
-beklagte mahnte berichtete berichteten berichtet
+beklagte mahnte berichtete berichteten berichtet entschied entschieden
 """)
 # A refusal reported as such (issue 24): "wollte sich (dazu) nicht äußern", "wollte das nicht
 # kommentieren", "wollte nicht sagen, ob …", "lehnte einen Kommentar ab", "gab keinen Kommentar
@@ -197,7 +201,7 @@ REFUSAL_WORDS = words("wollte wollten lehnte lehnten gab gaben ließ ließen lä
 # The speaker named in the sentence after the words (issue 24): "Das sagte Peskow am Montag.",
 # "Dies erklärte der Kremlsprecher.", the verb straight after the pointer.
 LATER = re.compile(r"(?:Das|Dies|So)\s+", re.U)
-LATER_VERBS = words("berichtete berichtet meldete meldet äußerte kommentierte machte stellte")
+LATER_VERBS = words("berichtete berichtet meldete meldet äußerte kommentierte machte stellte formulierte")
 # "Peskow wurde von der Agentur Interfax mit den Worten zitiert, die Sanktionen seien …": the
 # passive, what was said after "zitiert".
 PASSIVE = re.compile(

@@ -67,6 +67,7 @@ executives manager coach player captain striker forward defender goalkeeper hist
 political scientist professor researcher campaigner dissident dissidents lawyer detainee
 prisoner mother-in-law embassy commission council parliament agency watchdog regulator bank
 force forces navy guard service command staff air foreign defence defense interior armed prime
+counterpart counterparts predecessor successor
 """)  # the last: the first words of a role of two ("air force", "foreign ministry", "prime minister")
 # Roles that say whose relative or counsel a speaker is.
 RELATIVES = words("""
@@ -235,7 +236,7 @@ REFUSAL_NOT = re.compile(r"(?:would|will) not|wouldn['’]t|won['’]t", re.U)
 # speaker stands before a reporting verb).
 _LATER_NOUNS = (
     r"(?:message|messages|word|words|view|verdict|assessment|warning|response|reaction|position|answer|reply|"
-    r"comment|comments|remark|remarks|line|argument|conclusion|promise|pledge)"
+    r"comment|comments|remark|remarks|line|argument|conclusion|promise|pledge|statement|explanation|point)"
 )
 LATER = re.compile(
     r"(?:(?:That|This|Those|These|Such)\s+(?:was|were|is|are|has been|had been)\s+"
@@ -248,7 +249,7 @@ LATER = re.compile(
     rf"(?=\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*){{0,3}}['’]s\s+{_LATER_NOUNS}\b)"
     r"|(?:That|This)\s+(?:was|is|has been)\s+"
     r"(?:stated|said|announced|claimed|noted|declared|reported|written|asserted|stressed|emphasized|"
-    r"emphasised|confirmed)\s+by"
+    r"emphasised|confirmed)(?:\s+(?:on|in|at|late|early)\s+\w+){0,2}\s+by"
     r"|So\s+(?:said|says)|(?:That|This)\s+(?:came|comes)\s+from)(?:\s+|(?<=\s))",
     re.U,
 )
