@@ -69,6 +69,8 @@ def resolve(st: Statement, people: People, sentence: int) -> Statement:
     for m in people.before(sentence, st.speaker_start, want):
         if want and m.gender and m.gender != want:
             continue
+        if st.content_start <= m.start < st.content_end:
+            continue  # "Kiew habe sich Gespräche verboten, sagte er": not whom he spoke of
         if definite_role and (roles or modifiers):
             theirs = {w.lower() for w in WORD.findall(m.apposition + " " + m.text)}
             of = _relative_of(m.apposition)

@@ -562,23 +562,32 @@ def speaker_after_verb(text: str, start: int, end: int) -> Mention | None:
     if who is None and (told := _TOLD.match(text, start, end)) is not None and told.end() > start:
         who = speaker_after(text, told.end(), end)
         start = told.end()
-    if who is None and (place := _PLACE_AFTER.match(text, start, end)) is not None:
+    for place_after in _PLACE_AFTER if who is None else ():
         # "— пояснила на пресс-конференции председатель ЦБ Эльвира Набиуллина", "— написала в
-        # телеграмі голова правління фонду Марія Певчих": where, then the speaker
+        # телеграмі голова правління фонду Марія Певчих": where (one word, or two), then the speaker
+        place = place_after.match(text, start, end)
+        if place is None:
+            continue
         who = speaker_after(text, place.end(), end)
-        if who is not None and not (who.named or any(w.lower() in ROLES for w in WORD.findall(who.text))):
-            who = None
+        if who is not None and (who.named or any(w.lower() in ROLES for w in WORD.findall(who.text))):
+            return who
+        who = None
     return who
 
 
 # Where it was said, between an inverted Slavic verb and its speaker: lowercase words after a
 # preposition, two at most.
-_PLACE_AFTER = re.compile(
+_PLACE_START = (
     r"\s+(?:на|в|во|у|в ходе|під час|во время|in|im|on)\s+"
     # not what was answered: "відреагувала на слова Пєскова" (his words, then the speaker)
     r"(?!(?:слова|слов|заяв\w*|вопрос\w*|запитання|питання|критик\w*|обвинени\w*|звинувачення)\b)"
-    r"(?:[а-яёіїєґ'’-]+(?:\s+[а-яёіїєґ'’-]+)?|Telegram|X|Instagram|Facebook|YouTube)\s+(?=[А-ЯЁІЇЄҐа-яёіїєґ])",
-    re.U,
+)
+_PLACE_AFTER = tuple(
+    re.compile(_PLACE_START + place + r"\s+(?=[А-ЯЁІЇЄҐа-яёіїєґ])", re.U)
+    for place in (
+        r"(?:[а-яёіїєґ'’-]+|Telegram|X|Instagram|Facebook|YouTube)",
+        r"[а-яёіїєґ'’-]+\s+[а-яёіїєґ'’-]+",
+    )
 )
 
 
@@ -616,9 +625,17 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
         and words[k + 1].group().lower() in ROLES
     ):
         k += 1  # "заявила верховна представниця ЄС …": the role's adjective
+    after_article = text[max(0, start - 5) : start].split()[-1:] in (
+        ["der"],
+        ["des"],
+        ["die"],
+        ["dem"],
+        ["den"],
+    )
     while (
-        0 < k < len(words) - 1
-        and words[k - 1].group().lower() in _GERMAN_ARTICLES
+        (k > 0 or after_article)
+        and k < len(words) - 1
+        and (k == 0 or words[k - 1].group().lower() in _GERMAN_ARTICLES)
         and words[k].group().islower()
         and words[k].group().endswith(("e", "en", "er", "es"))
         and words[k + 1].group()[:1].isupper()
@@ -657,9 +674,7 @@ def speaker_after(text: str, start: int, end: int) -> Mention | None:
         break
     while j > k and words[j - 1].group().lower() in _OF_AFTER:
         j -= 1
-    if j > k and (
-        words[j - 1].group().lower() in ROLES or (j - 1 > k and words[j - 2].group().lower() in ROLES)
-    ):
+    if j > k and any(w.group().lower() in ROLES for w in words[k:j]):
         j = _role_to_name(text, words, k, j)  # "представниця ЄС із закордонних справ Кая Каллас"
     if j == k:
         return None
@@ -700,7 +715,7 @@ def _role_to_name(text: str, words: list[re.Match[str]], k: int, j: int) -> int:
     """Past the lowercase words after a role (words[j - 1]) to the full name (two capitalised
     words or more, the last naming someone) that ends it, or `j` as it was."""
     n = j
-    while n < len(words) and n - k < _ROLE_WORDS_TO_NAME and not name_like(words[n].group()):
+    while n < len(words) and n - j < _ROLE_WORDS_TO_NAME and not name_like(words[n].group()):
         w = words[n].group()
         if not w.islower() or w in _NOT_IN_ROLE or text[words[n - 1].end() : words[n].start()] != " ":
             return j
@@ -712,7 +727,7 @@ def _role_to_name(text: str, words: list[re.Match[str]], k: int, j: int) -> int:
         and (m == 0 or text[words[m - 1].end() : words[m].start()] == " ")
     ):
         m += 1
-    if m - n < 2 or not names_someone(words[m - 1].group()) or m - k > _ROLE_WORDS_TO_NAME + 4:
+    if m - n < 2 or not names_someone(words[m - 1].group()) or m - k > _ROLE_WORDS_TO_NAME + 6:
         return j
     return m
 

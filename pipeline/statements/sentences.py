@@ -50,6 +50,8 @@ _DATELINE = re.compile(
     r"[A-ZÄÖÜА-ЯЁІЇЄҐ]{2,}(?:[ .-][A-ZÄÖÜА-ЯЁІЇЄҐ]{2,})*(?:,\s*[^—–()\n,]{2,30}?)?"
     r"\s*(?:\([^()\n]{2,30}\)\s*)?"
     r"[—–]\s+(?=[^\W\d_\"“«„])"
+    # "Berlin – ", "Kiew – ": a city as written and a dash, German papers' dateline
+    r"|[A-ZÄÖÜ][a-zäöüß]{2,20}(?:[ -][A-ZÄÖÜ][a-zäöüß]{2,20})?\s+[–—]\s+(?=[A-ZÄÖÜ„])"
     # "Moskau (dpa) - ": a city as written, then its agency
     r"|[A-ZÄÖÜА-ЯЁІЇЄҐ][^\W\d_]{2,20}(?:[ -][A-ZÄÖÜА-ЯЁІЇЄҐ][^\W\d_]{2,20})?\s*\([^()\n]{2,30}\)\s*[-—–]\s+"
     r"|[A-ZÄÖÜА-ЯЁІЇЄҐ][A-ZÄÖÜА-ЯЁІЇЄҐ.'’ -]{1,40}"
@@ -61,7 +63,7 @@ _DATELINE = re.compile(
 
 
 def _past_dateline(text: str, s0: int, s1: int) -> int:
-    if (s0 and text[s0 - 1] != "\n") or not text[s0 : s0 + 2].isupper():  # a paragraph's start only
+    if (s0 and text[s0 - 1] != "\n") or not text[s0 : s0 + 1].isupper():  # a paragraph's start only
         return s0
     m = _DATELINE.match(text, s0, s1)
     return m.end() if m is not None and m.end() < s1 else s0

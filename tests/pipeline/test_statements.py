@@ -795,9 +795,43 @@ SIXTH_PART_SHAPES = [
 ]  # fmt: skip
 
 
+# The seventh blind part's shapes (folded into DEV as h7-).
+SEVENTH_PART_SHAPES = [
+    ("Kallas reiste nach Kiew weiter und sprach dort von einem klaren Signal an Moskau.", "coordinated",
+     "Kallas", "von einem klaren Signal an Moskau"),
+    ("Kremlsprecher Dmitri Peskow nannte den Strafgerichtshof „für Russland nicht existent“.", "quote",
+     "Peskow", "für Russland nicht existent"),
+    ("Nawalnys Witwe Julia Nawalnaja warf Peskow daraufhin vor, die Wahrheit zu fürchten.", "reported",
+     "Nawalnaja", "die Wahrheit zu fürchten"),
+    ("Ob sie selbst bei einer Wahl antreten wolle, mochte sie nicht sagen.", "refusal", "sie",
+     "Ob sie selbst bei einer Wahl antreten wolle, mochte sie nicht sagen"),
+    ("Nach Angaben der ukrainischen Luftwaffe wurden 47 von 60 Drohnen abgefangen.", "according-to",
+     "ukrainischen Luftwaffe", "wurden 47 von 60 Drohnen abgefangen"),
+    ("In der Zeitung „Iswestija“ wurde er zudem mit der Aussage zitiert, Berlin verliere jeden Einfluss.",
+     "passive", "er", "Berlin verliere jeden Einfluss"),
+    ('"The front line has not moved since the autumn." The assessment came from Michael Kofman, a senior '
+     "fellow.", "named-later", "Kofman", "The front line has not moved since the autumn"),
+    ("Pre-Trial Chamber II ruled last year that Mongolia had failed to comply with its obligations.",
+     "reported", "Pre-Trial Chamber II", "Mongolia had failed to comply with its obligations"),
+    ("Жданов в эфире не пожелал уточнять, как фонд проверял подлинность документов.", "refusal", "Жданов",
+     "уточнять, как фонд проверял подлинность документов"),
+    ("Від коментарів щодо складу делегації відмовився і Пєсков.", "refusal", "Пєсков",
+     "Від коментарів щодо складу делегації"),
+    ("«Додому повертаються 84 українці». Про це в Telegram повідомив Уповноважений Верховної Ради з прав "
+     "людини Дмитро Лубінець.", "named-later", "Лубінець", "Додому повертаються 84 українці"),
+    ("Представник штабу Петро Яценко розповів Укрінформу, що списки звіряли понад місяць.", "reported",
+     "Яценко", "списки звіряли понад місяць"),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("text", "form", "who", "content"),
-    BLIND_SHAPES + THIRD_PART_SHAPES + FOURTH_PART_SHAPES + FIFTH_PART_SHAPES + SIXTH_PART_SHAPES,
+    BLIND_SHAPES
+    + THIRD_PART_SHAPES
+    + FOURTH_PART_SHAPES
+    + FIFTH_PART_SHAPES
+    + SIXTH_PART_SHAPES
+    + SEVENTH_PART_SHAPES,
 )
 def test_the_blind_parts_shapes_in_each_language(text: str, form: str, who: str, content: str) -> None:
     test_each_new_form_in_each_language(text, form, who, content)

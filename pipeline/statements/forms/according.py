@@ -18,7 +18,7 @@ from .clause import make_statement
 # Not a relative clause or a participle about the speaker: "…, according to Peskov, who spoke …".
 _GOES_ON = re.compile(
     r"\s*(?!(?:who|which|whose|speaking|writing|der|die|welche[rs]?|который|которая|которые|який|яка|які|"
-    r"выступая|говоря|виступаючи|говорячи)\b)[^\W\d_][^\s.;!?]*\s+[^\W\d_]",
+    r"выступая|говоря|виступаючи|говорячи)\b)[^\W\d_][^\s.;!?]*\s+[^\W_]",
     re.U,
 )
 # The possessive of "По его словам, …": whose words they are.

@@ -64,14 +64,17 @@ _CALL_GOES_ON = re.compile(r"\bto\s|\bthat\b|[\"“‘«]", re.U)
 _NOUN_THEN_THAT = re.compile(
     r"\s*(?:(?:the\s+|die\s+)?(?:сподівання|надію|надежду|впевненість|уверенность|переконання|убеждение|думку|"
     r"мнение|занепокоєння|обеспокоенность|озабоченность|hope|confidence|concern|belief|view|Hoffnung|"
-    r"Zuversicht|Sorge|Überzeugung|Ansicht)|на\s+(?:то|те))\s*,?\s*(?:що|что|that|dass)\b\s*",
+    r"Zuversicht|Sorge|Überzeugung|Ansicht)|на\s+(?:то|те)"
+    # whom it was told, named: "розповів Укрінформу, що …", "ответил Пескову, что …"
+    r"|[А-ЯЁІЇЄҐ][а-яёіїєґ'’-]+)\s*,?\s*(?:що|что|that|dass)\b\s*",
     re.U,
 )
 # German's indirect speech after a comma, its verb in the subjunctive, past whom it was told:
 # "versprach den Teilnehmern, Deutschland werde die Visavergabe erleichtern".
 _SUBJUNCTIVE_AHEAD = (
     r"(?=[^.;:!?,]{0,80}\b(?:werde|werden|sei|seien|habe|hätten|hätte|würde|würden|könne|könnten|müsse|"
-    r"müssten|solle|sollten|wolle|wollten|dürfe|dürften|gebe)\b)"
+    r"müssten|solle|sollten|wolle|wollten|dürfe|dürften|gebe|bleibe|gehe|liege|stehe|komme|handle|verliere|"
+    r"schließe|trage|sehe|brauche|plane|erwarte|halte|fehle|gelte|arbeite|verfolge|wisse|wäre|wären)\b)"
 )
 _GERMAN_REPORTED = re.compile(rf"[^,.;:!?]{{0,60}},\s*{_SUBJUNCTIVE_AHEAD}", re.U)
 _GERMAN_AFTER_COMMA = re.compile(rf"\s*{_SUBJUNCTIVE_AHEAD}", re.U)
@@ -90,6 +93,10 @@ def german_clause(text: str, k: int, end: int) -> int | None:
 _DEMANDED = re.compile(
     r",\s*(?=[^.;:!?,]{3,120}?\b(?:[a-zäöü]+zu[a-zäöü]+|zu\s+[a-zäöü]+)(?:\s*[,.;]|\s*$))", re.U
 )
+_SPOKE = {
+    "sprach": "von", "sprachen": "von", "spricht": "von", "застеріг": "від", "застерегла": "від",
+    "застерегли": "від", "предостерег": "от", "предостерёг": "от", "предостерегла": "от",
+}  # fmt: skip
 # Whom or what it answered and where, then a colon and a quote: "ответила на эти слова в Instagram: «…»".
 _COLON_THEN_QUOTE = re.compile(r"[^.!?:;«»\"“”„]{1,60}:\s*", re.U)
 # A colon after the verb: what follows is what was said, whatever the verb.
@@ -144,13 +151,21 @@ def content_after(
     if particle is not None:  # "fügte hinzu, …", "rief die Staaten dazu auf, …": after the particle
         found = re.search(rf"\b{particle}\b\s*(?:,\s*(?:dass\b\s*)?|:\s*)", text[at : min(end, at + 160)])
         if found is None and particle == "auf":  # "forderte vor dem Parlament, die Sanktionen auszuweiten"
-            found = _DEMANDED.search(text[at : min(end, at + 160)])
+            found = _DEMANDED.search(text[at : min(end, at + 160)]) or re.match(
+                r"[^.;:!?]{0,60}?,\s*dass\b\s*", text[at : min(end, at + 160)]
+            )
         if found is None:
             return None
         k = at + found.end()
         q = next((q for q in quotes if q.start == k), None)
         stop = len(text[:end].rstrip(" .!?…\n"))
         return q.inner if q is not None else ((k, stop) if stop - k >= 8 else None)
+    if verb is not None and verb.group() in _SPOKE:  # "sprach von einem klaren Signal an Moskau"
+        von = re.compile(rf"(?<!\w){_SPOKE[verb.group()]}(?!\w)").search(text, at, min(end, at + 40))
+        stop = len(text[:end].rstrip(" .!?…\n"))
+        if von is not None and stop - von.start() >= 8:
+            return von.start(), stop
+        # else "застеріг, що …": a clause as any verb's
     if verb is not None and verb.group().lower() in CHARACTERIZING:  # "dismissed the report as “…”"
         q = next((q for q in quotes if at <= q.start <= at + 60 and q.start < end), None)
         return q.inner if q is not None else None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from ..lexicon import INSTRUMENTAL_ENDINGS, PASSIVE, PASSIVE_DE, PASSIVE_SLAVIC, WHEN
-from ..mentions import speaker_before
+from ..mentions import speaker_after, speaker_before
 from ..model import Statement
 from ..quotes import Quote
 from .clause import content_after, make_statement
@@ -21,6 +21,9 @@ def passive(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[Statement]
         found += PASSIVE_DE.finditer(text, s0, s1)
     for m in found:
         who = speaker_before(text, m.start(), s0)
+        inverted = _INVERTED_PASSIVE.match(text, m.start(), s1)
+        if inverted is not None:  # "In der Zeitung „Iswestija“ wurde er zudem … zitiert"
+            who = speaker_after(text, inverted.end(), s1)
         if who is None:
             continue
         content = content_after(text, m.end(), s1, quotes) or (m.end(), s1)
@@ -36,6 +39,8 @@ def passive(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[Statement]
 
 
 # Who quoted them and when, and nothing else, after "as saying": what was said came before.
+# German's passive with its subject after the auxiliary: "wurde er zitiert", "wird Peskow zitiert".
+_INVERTED_PASSIVE = re.compile(r"\s+(?:wurde|wird|wurden|werden)\s+(?=(?:er|sie|[A-ZÄÖÜ][\w-]+)\s)", re.U)
 _BY_ONLY = re.compile(r"by\s+[^,;:]{1,60}?[.!?]?\s*$", re.U)
 _WHEN_ONLY = re.compile(rf"(?i:(?:\s*(?:{WHEN}))+)[.!?]?\s*$", re.U)
 # "было", "було" between the speaker and the participle.

@@ -27,7 +27,7 @@ _CUT = re.compile(
 )
 # German puts the subject after the verb when something else leads: "Dazu wollte sich Peskow
 # nicht äußern", "Einen Kommentar lehnte der Kreml ab".
-_REFLEXIVE = re.compile(r"\s*sich\s+", re.U)
+_REFLEXIVE = re.compile(r"\s*(?:sich|і|й|и|тоже|также|також|auch)\s+", re.U)  # "відмовився і Пєсков"
 # Where the one who refused stands: before the verb, after it, or before a relative clause's "who".
 _Where = Literal["before", "after", "relative"]
 # German's dependent clause after the infinitive declined: "wollte nicht sagen, ob …".
@@ -194,6 +194,7 @@ def _speaker(
         # виборча комісія Молдови відмовилася" is the commission's refusal, not Moldova's
         if (
             subject is not None
+            and not w0 < v0  # what was declined stands before the verb: no part of the subject
             and before.text.lower() not in PRONOUNS  # "Although she declined": she did
             and subject.start <= before.start
             and before.end <= subject.end

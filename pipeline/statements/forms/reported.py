@@ -37,6 +37,9 @@ _PRONOUN_AFTER = re.compile(r"\s+(?:" + "|".join(sorted(PRONOUNS)) + r")\b", re.
 
 _CYRILLIC_VERB = re.compile(r"[а-яёіїєґ]", re.U)
 _CITING = frozenset(("сославшись", "пославшись"))
+_V2_PRONOUN = re.compile(r"\s(er|sie)\s", re.U)
+# A German present participle a few words after its comma: "…, vor Journalisten nur kurz erklärend, …".
+_GERMAN_PARTICIPLE_LEAD = re.compile(r",\s*(?:[^\s,.;:!?]+\s+){0,6}$", re.U)
 # German's verb second: an adverb (or a time) opens the sentence, the verb, then its subject and
 # what was said after a comma: "Zugleich betonte er, Russland habe …".
 _V2_OPENING = re.compile(r"\s*(?:[A-ZÄÖÜ][a-zäöüß]+)(?:\s+[a-zäöüß]+){0,2}\s+", re.U)
@@ -156,16 +159,26 @@ def with_verbs(
         if word in PARTICIPLES and (word not in VERBS or _russian_participle(text, s0, s1, v)):
             if last_speaker is None:  # "Peskov lamented …, claiming that …": the sentence's subject
                 opening = WHEN_OPENING.match(text, s0, v.start())  # "Наприкінці він залишив зал, наголосивши"
+                pronoun = _V2_PRONOUN.search(text, s0, v.start()) if word.endswith("end") else None
                 last_speaker = (
                     speaker_after(text, s0, s1)
                     or (speaker_after(text, opening.end(), s1) if opening else None)
                     or _refuser(text, s0, v.start())
+                    # "Nach wenigen Minuten verließ er den Saal, lediglich hinzufügend, …"
+                    or (
+                        Mention(pronoun.group(1), pronoun.start(1), pronoun.end(1), named=False)
+                        if pronoun
+                        else None
+                    )
                 )
             if last_speaker is None:
                 continue
             # "сославшись на то, что …" says what follows "что"; "сославшись на занятость" nothing
             content = content_after(text, v.end(), s1, quotes, bare=word not in _CITING)
-            if content is not None and _AFTER_COMMA.search(text, s0, v.start()):
+            if content is not None and (
+                _AFTER_COMMA.search(text, s0, v.start())
+                or (word.endswith("end") and _GERMAN_PARTICIPLE_LEAD.search(text, s0, v.start()))
+            ):
                 out.append(make_statement(text, last_speaker, v.span(), content, (s0, s1), "reported"))
             continue
         if word in EN_VERBS and _MODAL_BEFORE.search(text, max(s0, v.start() - 12), v.start()):

@@ -23,7 +23,7 @@ BARE: frozenset[str] = (
     | (uk.VERBS - uk.NOT_BARE)
     | ((de.VERBS | de.PERFECT_PARTICIPLES) - de.NOT_BARE - {"kritisiert", "dementiert"})
 )
-CHARACTERIZING = en.CHARACTERIZING
+CHARACTERIZING = en.CHARACTERIZING | de.CHARACTERIZING
 
 # Words that head a speaker's noun phrase though lowercase: roles, offices, institutions.
 ROLES: frozenset[str] = en.ROLES | ru.ROLES | uk.ROLES | de.ROLES
@@ -130,7 +130,9 @@ LATER_WORDS = re.compile(
     r"(?:(?:Эти|Такие|Ці|Такі)\s+слова"
     r"|(?:С|З)\s+(?:этими|такими|цими|такими)\s+словами|(?:Этими|Цими|Такими)\s+словами"
     r"|With\s+(?:those|these|such)\s+words"
-    r"|(?:Those|These|The)\s+words(?:\s*,\s*too\s*,)?\s+(?:came|come)\s+from"
+    r"|(?:Those|These|The)\s+words(?:\s*,\s*too\s*,)?\s+(?:came|come)\s+from|(?:Those|These|The)\s+words\s*,\s*from"
+    r"|(?:The|That|This)\s+(?:assessment|warning|view|verdict|remarks?|comments?|statement|message|criticism)"
+    r"(?:\s*,\s*too\s*,)?\s+(?:came|comes)\s+from"
     r"|Mit\s+(?:diesen|solchen)\s+Worten|Mit\s+(?:diesem|diesen|solchen)\s+(?:Satz|Sätzen)"
     r"|With\s+(?:this|that)\s+(?:sentence|remark|comment)"
     r"|(?:Auch\s+)?(?:[Dd]iese|[Dd]ie|[Ss]olche)\s+(?:Worte|Einschätzung|Aussage|Äußerung|Antwort|Botschaft)"
@@ -150,9 +152,11 @@ LATER_STARTS: tuple[str, ...] = (
     "Those were", "Those are", "These were", "These are", "Such was", "Such is", "Such were", "Such are",
     "So said", "So says",
     "Об ", "Обо ", "Так", "С таким", "Эти ", "Этими ", "С этими ", "Это ",
-    "Про це", "З такою", "Ці ", "Цими ", "З цими ", "Це ", "Такі ", "Такими ",
+    "Про це", "З такою", "Із такою", "Ці ", "Цими ", "З цими ", "Це ", "Такі ", "Такими ",
     "Das ", "Dies ", "So ", "Mit diesen", "Mit diesem", "Mit solchen",
-    "With this", "With that", "Auch diese", "Diese ", "Die Worte", "Solche ",
+    "With this", "With that", "The assessment", "The warning", "The view", "The verdict", "The remark",
+    "The comment", "The statement", "The message", "The criticism", "That assessment",
+    "This assessment", "Auch diese", "Diese ", "Die Worte", "Solche ",
     "With those", "With these", "With such", "Those words", "These words", "The words",
 )  # fmt: skip
 LATER_VERBS: frozenset[str] = VERBS | ru.LATER_VERBS | uk.LATER_VERBS | de.LATER_VERBS

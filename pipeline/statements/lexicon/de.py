@@ -17,10 +17,13 @@ forderten fordert
 wiederholte wiederholt ergänzte ergänzt entgegnete antwortete argumentierte beklagte
 mahnte verkündete versprach beteuerte bekräftigten warnten betonten
 hinzufügte ankündigte mitteilte einräumte klarstellte hervorhob berichtete berichteten berichtet
-entschied entschieden
-""")  # Present participles after the statement's verb: "…, lediglich hinzufügend, Moskau habe …".
-PARTICIPLES = words("hinzufügend betonend erklärend unterstreichend verweisend bekräftigend warnend")
-# the last: separable verbs in a dependent clause ("wobei er hinzufügte, …", "wie X ankündigte")
+entschied entschieden warf warfen nannte nannten bezeichnete bezeichneten sprach sprachen schrieben
+""")  # "hinzufügte" and the like: separable verbs in a dependent clause ("wobei er hinzufügte, …")
+# Present participles after the statement's verb: "…, lediglich hinzufügend, Moskau habe …".
+PARTICIPLES = words("""
+hinzufügend betonend erklärend unterstreichend verweisend bekräftigend warnend schreibend sagend
+versichernd mahnend kritisierend erwidernd ankündigend
+""")
 # Past participles that report in the perfect ("hat … bestätigt, dass …", "hatte Trump gesagt, …"):
 # the subject stands before the auxiliary (or right after it), not before the participle.
 PERFECT_PARTICIPLES = words("""
@@ -34,7 +37,11 @@ gefordert
 SEPARABLE = {
     "fügte": "hinzu", "fügten": "hinzu", "kündigte": "an", "kündigten": "an", "kündigt": "an",
     "rief": "auf", "riefen": "auf", "ruft": "auf", "forderte": "auf", "forderten": "auf", "fordert": "auf",
+    "warf": "vor", "warfen": "vor", "wirft": "vor", "räumte": "ein", "räumten": "ein", "räumt": "ein",
 }  # fmt: skip
+# Verbs that say what something is called, a statement only with the words quoted: "nannte den
+# Strafgerichtshof „für Russland nicht existent“" (see en.CHARACTERIZING).
+CHARACTERIZING = words("nannte nannten nennt bezeichnete bezeichneten bezeichnet")
 
 # Words that head a speaker's noun phrase though lowercase: roles, offices, institutions.
 ROLES = words("""
@@ -123,7 +130,8 @@ AUDIENCES = (
 )
 WHEN = r"auch|am \w+tag|am mittwoch|heute|gestern|seinerseits|ihrerseits|zudem|außerdem|später|zuvor|damals"
 # the subject's own intensifier: "Peskow selbst wollte sich … nicht äußern"
-WHEN += "|selbst|selber|hingegen|dagegen|indes|unterdessen|wiederum|nur|lediglich|haben"
+WHEN += "|selbst|selber|hingegen|dagegen|indes|unterdessen|wiederum|nur|lediglich|haben|dann"
+WHEN += "|anschließend|daraufhin|umgehend|dort|darin"
 
 PARENTHETICALS = "allerdings|jedoch|zudem|außerdem|wiederum|seinerseits|ihrerseits|indes"
 
@@ -150,7 +158,8 @@ ACCORDING_HINTS = (
 # follows: "kritisierte die Sanktionen", "bestätigte den Bericht", "wies die Vorwürfe zurück".
 NOT_BARE = words("""
 kritisierte kritisiert bestätigte bestätigt wies räumte wiederholte wiederholt verkündete versprach
-beklagte mahnte berichtete berichteten berichtet entschied entschieden
+beklagte mahnte berichtete berichteten berichtet entschied entschieden warf warfen nannte nannten
+bezeichnete bezeichneten sprach sprachen
 """)
 # A refusal reported as such (issue 24): "wollte sich (dazu) nicht äußern", "wollte das nicht
 # kommentieren", "wollte nicht sagen, ob …", "lehnte einen Kommentar ab", "gab keinen Kommentar
@@ -163,7 +172,7 @@ REFUSAL = (
         re.U,
     ),
     re.compile(
-        r"(?P<verb>\bwollten?)\s+(?P<what>(?:[^.;:!?,]{0,60}?\s)?nichts?\s+(?:[^.;:!?,]{0,40}?\s)?"
+        r"(?P<verb>\b(?:wollten?|mochten?))\s+(?P<what>(?:[^.;:!?,]{0,60}?\s)?nichts?\s+(?:[^.;:!?,]{0,40}?\s)?"
         r"(?:kommentieren|sagen|bestätigen|nennen|verraten|mitteilen|Stellung nehmen))\b",
         re.U,
     ),
@@ -173,7 +182,7 @@ REFUSAL = (
     ),
     # "lehnte es ab, sich zu dem Interview zu äußern", "lehnte es ab, die Berichte zu kommentieren"
     re.compile(
-        r"(?P<verb>\blehnten?)\s+(?:es|das)\s+ab,\s+(?P<what>(?:sich\s+)?[^.;:!?,]{0,80}?\bzu\s+"
+        r"(?P<verb>\blehnten?)\s+(?:es|das)\s+(?:[^.;:!?,]{1,30}\s+)?ab,\s+(?P<what>(?:sich\s+)?[^.;:!?,]{0,80}?\bzu\s+"
         r"(?:äu(?:ß|ss)ern|kommentieren|sagen|bestätigen|nennen|antworten|erklären))\b",
         re.U,
     ),
@@ -197,7 +206,7 @@ REFUSAL = (
         re.U,
     ),
 )
-REFUSAL_WORDS = words("wollte wollten lehnte lehnten gab gaben ließ ließen lässt")
+REFUSAL_WORDS = words("wollte wollten mochte mochten lehnte lehnten gab gaben ließ ließen lässt")
 # The speaker named in the sentence after the words (issue 24): "Das sagte Peskow am Montag.",
 # "Dies erklärte der Kremlsprecher.", the verb straight after the pointer.
 LATER = re.compile(r"(?:Das|Dies|So)\s+", re.U)

@@ -22,7 +22,8 @@ complain complains complained reiterate reiterates reiterated concede concedes c
 observe observes observed remark remarks remarked assure assures assured allege alleges alleged
 contend contends contended caution cautions cautioned report reports reported beg begs begged
 dismiss dismisses dismissed call calls called describe describes described brand brands branded
-repeat repeated reaffirm reaffirms reaffirmed underline underlines underlined countered retort
+rule rules ruled repeat repeated reaffirm reaffirms reaffirmed underline underlines underlined countered
+retort
 retorted signalled signaled hinted indicate indicated mentioned reveal reveals revealed disclose
 discloses disclosed clarify clarifies clarified specify specifies specified objected protested
 lamented conclude concludes concluded posted tweeted boast boasted inform informs informed assure
@@ -67,7 +68,8 @@ executives manager coach player captain striker forward defender goalkeeper hist
 political scientist professor researcher campaigner dissident dissidents lawyer detainee
 prisoner mother-in-law embassy commission council parliament agency watchdog regulator bank
 force forces navy guard service command staff air foreign defence defense interior armed prime
-counterpart counterparts predecessor successor
+counterpart counterparts predecessor successor general regional local senior top federal national chair
+provincial municipal
 """)  # the last: the first words of a role of two ("air force", "foreign ministry", "prime minister")
 # Roles that say whose relative or counsel a speaker is.
 RELATIVES = words("""
@@ -183,7 +185,8 @@ WHEN = (
     r"(?:on |late on |early on |last |this )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"week|month|year|night|morning|evening)|yesterday|today|earlier|later|"
     r"in (?:a|an|his|her|their) (?:statement|interview|video|post|briefing|speech|address|letter|"
-    r"message|call|podcast)(?: (?!that\b)[\w-]+){0,3}|on (?:telegram|x|twitter|facebook|television|tv)|"
+    r"message|call|podcast)(?: (?:on|to|with|posted|published|issued|released|late|early)(?: [\w-]+)?)?|"
+    r"on (?:telegram|x|twitter|facebook|television|tv)|"
     r"also|again|then|further|too|once|repeatedly|previously|had|has|have|would|will|did|could|afterwards|"
     r"afterward|only|"
     # the subject's own intensifier: "Peskov himself declined …"
@@ -236,7 +239,8 @@ REFUSAL_NOT = re.compile(r"(?:would|will) not|wouldn['’]t|won['’]t", re.U)
 # speaker stands before a reporting verb).
 _LATER_NOUNS = (
     r"(?:message|messages|word|words|view|verdict|assessment|warning|response|reaction|position|answer|reply|"
-    r"comment|comments|remark|remarks|line|argument|conclusion|promise|pledge|statement|explanation|point)"
+    r"comment|comments|remark|remarks|line|argument|conclusion|promise|pledge|statement|explanation|point|"
+    r"appeal|plea|demand)"
 )
 LATER = re.compile(
     r"(?:(?:That|This|Those|These|Such)\s+(?:was|were|is|are|has been|had been)\s+"
