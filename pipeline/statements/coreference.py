@@ -25,7 +25,7 @@ from .lexicon import (
     TITLES,
     WOMEN_ROLES,
 )
-from .mentions import AGE_NOUN, Mention, named_in, names_someone, pronoun_gender, speaker_after
+from .mentions import AGE_NOUN, Mention, name_like, named_in, names_someone, pronoun_gender, speaker_after
 from .model import Statement
 from .tokens import WORD
 
@@ -86,11 +86,13 @@ def resolve(st: Statement, people: People, sentence: int) -> Statement:
             # a German compound holds the role: "das Ministerium" is "dem Verteidigungsministerium"
             compound = any(t.endswith(r) for t in theirs for r in roles if len(r) > 4)
             kin = family and m.named and (not m.gender or m.gender == want)
+            # "— добавил министр" after "Глава МИД России Сергей Лавров": a ministry's head is its minister
+            heads = roles <= _HEADS and bool(_HEADS & theirs)
             if (
                 roles
                 and not roles & theirs
                 and not (roles & GENERIC_ROLES)
-                and not (roleless or compound or kin)
+                and not (roleless or compound or kin or heads)
             ):
                 continue
             if not modifiers <= theirs:
@@ -130,6 +132,10 @@ _DE_ROLE_ENDS = (
     "präsident", "präsidentin", "vertraute", "vertrauter", "kritiker", "kritikerin", "diplomat",
     "diplomatin", "beamte", "beamter", "beamtin", "vorsitzende", "vorsitzender",
 )  # fmt: skip
+# The words for the head of a ministry or an office, one another's.
+_HEADS = frozenset(
+    ("глава", "министр", "руководитель", "очільник", "голова", "міністр", "керівник", "minister", "head")
+)
 # Relatives that say the gender (WOMEN_ROLES, MEN_ROLES) or not.
 _FAMILY = frozenset(
     ("widow", "вдова", "witwe", "wife", "жена", "дружина", "ehefrau", "son", "сын", "син", "sohn")
@@ -263,7 +269,9 @@ def _slavic_role(words: list[str], lower: list[str]) -> bool:
     секретарь президента", "Прессекретар Путіна" (whose role it is, in the genitive)."""
     if lower[0] not in ROLES or _CYRILLIC.match(lower[0]) is None:
         return False
-    return all(w.islower() or _GENITIVE_END.search(w) for w in words[1:])
+    if len(words) >= 3 and all(name_like(w) and not w.isupper() for w in words[-2:]):
+        return False  # "Речник МКС Фаді ель-Абдалла": a role, then a full name, names him
+    return all(w.islower() or _GENITIVE_END.search(w) or w.isupper() for w in words[1:])  # "очільник МЗС"
 
 
 def _relative_of(apposition: str) -> str:

@@ -218,7 +218,7 @@ def speaker_before_phrase(text: str, end: int, floor: int) -> Mention | None:
         who = speaker_before(text, at, floor)
         if (
             who is not None
-            and who.named
+            and (who.named or any(w.lower() in ROLES for w in WORD.findall(who.text)))
             and (not (lead := text[floor : who.start].strip(" ,—–-")) or _LEAD.fullmatch(lead))
             and not _LEAD.fullmatch(who.text)  # "Ранее в МИД России сообщили"
         ):
@@ -311,6 +311,17 @@ def _phrase_back(
         ):
             k -= 1  # "Міжнародний кримінальний суд", "российская сторона": the role's adjectives
             continue
+        if (
+            not names_only
+            and gap == " "
+            and word.islower()
+            and lower.endswith(("e", "en", "er", "es"))
+            and k > 1
+            and words[k - 2].group().lower() in _GERMAN_ARTICLES
+            and words[k].group()[:1].isupper()
+        ):
+            k -= 1  # "Das ukrainische Energieministerium", "Dem ukrainischen Energieminister"
+            continue
         if not names_only and lower in _OF_BACK and k - 1 > 0:
             k -= 1
             continue
@@ -347,7 +358,7 @@ _SLAVIC_ADJECTIVE_ENDINGS = (
 _SLAVIC_ADJECTIVE_BEFORE_ROLE = ("ий", "ій", "ый", "ой", "ая", "яя", "а", "і", "е", "я")
 _GERMAN_ARTICLES = frozenset(("der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem"))
 # Lowercase particles inside a name: "Патрік ван Леувен", "Ursula von der Leyen".
-_NAME_PARTICLES = frozenset(("ван", "фон", "van", "von", "de", "der", "ter", "ten"))
+_NAME_PARTICLES = frozenset(("ван", "фон", "дер", "де", "van", "von", "de", "der", "ter", "ten"))
 _QUOTE_CLOSERS = frozenset(("»", "”", "“", '"'))
 _QUOTED_WORDS = 3
 

@@ -824,6 +824,29 @@ SEVENTH_PART_SHAPES = [
 ]  # fmt: skip
 
 
+# The eighth blind part's shapes (folded into DEV as h8-).
+EIGHTH_PART_SHAPES = [
+    ("Председателем Международного уголовного суда Томоко Акане было заявлено, что санкции являются попыткой "
+     "давления.", "passive", "Акане", "санкции являются попыткой давления"),
+    ("„Die Beschlagnahme wäre schlicht Diebstahl.“ Diese Warnung richtete Peskow am Dienstag an die "
+     "EU-Staaten.", "named-later", "Peskow", "Die Beschlagnahme wäre schlicht Diebstahl"),
+    ("Selenskyj besuchte ein Kraftwerk, den Arbeitern versichernd, die Versorgung werde wiederhergestellt.",
+     "reported", "Selenskyj", "die Versorgung werde wiederhergestellt"),
+    ("Der ukrainische Generalstab widersprach: Die Angriffe seien sämtlich abgewehrt worden.", "reported",
+     "ukrainische Generalstab", "Die Angriffe seien sämtlich abgewehrt worden"),
+    ("Fico drohte mit einem Stopp der Stromlieferungen an die Ukraine.", "reported", "Fico",
+     "mit einem Stopp der Stromlieferungen an die Ukraine"),
+    ("Ob auch Zivilisten unter den Freigelassenen waren, wollte der Kreml nicht sagen.", "refusal", "Kreml",
+     "Ob auch Zivilisten unter den Freigelassenen waren, wollte der Kreml nicht sagen"),
+    ("Литовська прокуратура повідомила про затримання ще одного підозрюваного.", "reported", "прокуратура",
+     "про затримання ще одного підозрюваного"),
+    ("Захарова ж заявила, що голосування пройшло за законом.", "reported", "Захарова",
+     "голосування пройшло за законом"),
+    ("Уточнювати, хто представлятиме Росію на переговорах в Ер-Ріяді, Пєсков не захотів.", "refusal",
+     "Пєсков", "Уточнювати, хто представлятиме Росію на переговорах в Ер-Ріяді"),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("text", "form", "who", "content"),
     BLIND_SHAPES
@@ -831,7 +854,8 @@ SEVENTH_PART_SHAPES = [
     + FOURTH_PART_SHAPES
     + FIFTH_PART_SHAPES
     + SIXTH_PART_SHAPES
-    + SEVENTH_PART_SHAPES,
+    + SEVENTH_PART_SHAPES
+    + EIGHTH_PART_SHAPES,
 )
 def test_the_blind_parts_shapes_in_each_language(text: str, form: str, who: str, content: str) -> None:
     test_each_new_form_in_each_language(text, form, who, content)

@@ -96,6 +96,8 @@ _DEMANDED = re.compile(
 _SPOKE = {
     "sprach": "von", "sprachen": "von", "spricht": "von", "застеріг": "від", "застерегла": "від",
     "застерегли": "від", "предостерег": "от", "предостерёг": "от", "предостерегла": "от",
+    "drohte": "mit", "drohten": "mit", "verwies": "auf", "повідомила": "про", "повідомив": "про",
+    "повідомили": "про",
 }  # fmt: skip
 # Whom or what it answered and where, then a colon and a quote: "ответила на эти слова в Instagram: «…»".
 _COLON_THEN_QUOTE = re.compile(r"[^.!?:;«»\"“”„]{1,60}:\s*", re.U)
@@ -161,10 +163,11 @@ def content_after(
         stop = len(text[:end].rstrip(" .!?…\n"))
         return q.inner if q is not None else ((k, stop) if stop - k >= 8 else None)
     if verb is not None and verb.group() in _SPOKE:  # "sprach von einem klaren Signal an Moskau"
-        von = re.compile(rf"(?<!\w){_SPOKE[verb.group()]}(?!\w)").search(text, at, min(end, at + 40))
+        # the preposition among the first words after the verb ("sprach dort von", "повідомила про")
+        von = re.compile(rf"\s*(?:[^\s,.;:!?]+\s+){{0,4}}?(?={_SPOKE[verb.group()]}\s)").match(text, at, end)
         stop = len(text[:end].rstrip(" .!?…\n"))
-        if von is not None and stop - von.start() >= 8:
-            return von.start(), stop
+        if von is not None and stop - von.end() >= 8:
+            return von.end(), stop
         # else "застеріг, що …": a clause as any verb's
     if verb is not None and verb.group().lower() in CHARACTERIZING:  # "dismissed the report as “…”"
         q = next((q for q in quotes if at <= q.start <= at + 60 and q.start < end), None)

@@ -33,7 +33,9 @@ _GOES_ON = re.compile(r"\b(?:ist|sind|war|waren|wird|werden|hat|haben|sei|seien|
 # A dependent clause after the pointer's sentence, which the check above stops before: "Das sagte
 # Peskow am Mittwoch, nachdem der Rubel gefallen war", "…, einen Tag nachdem …".
 _DEPENDENT = re.compile(
-    r",\s*(?:\S+\s+){0,2}(?:nachdem|als|bevor|weil|während|wobei|da|obwohl|wie|wo|der|die|dessen|deren)\b",
+    r",\s*(?:\S+\s+){0,2}(?:nachdem|als|bevor|weil|während|wobei|da|obwohl|wie|wo|der|die|dessen|deren)\b"
+    # "…, ein weiteres Verfahren zu eröffnen": an infinitive clause
+    r"|,\s*[^,.;!?]{0,140}\b(?:zu\s+[a-zäöüß]+|[a-zäöüß]+zu[a-zäöüß]+)\s*(?:[.,;]|$)",
     re.U,
 )
 _MAX_WORDS_TO_VERB = 7

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from ..lexicon import INSTRUMENTAL_ENDINGS, PASSIVE, PASSIVE_DE, PASSIVE_SLAVIC, WHEN
-from ..mentions import speaker_after, speaker_before
+from ..mentions import mention_at, speaker_after, speaker_before
 from ..model import Statement
 from ..quotes import Quote
 from .clause import content_after, make_statement
@@ -56,7 +56,17 @@ def passive_slavic(text: str, s0: int, s1: int, quotes: list[Quote]) -> list[Sta
         if was is None:
             continue
         who = speaker_before(text, was.start(), s0)
-        if who is None or not who.text.lower().endswith(INSTRUMENTAL_ENDINGS):
+        if who is not None and not who.text.lower().endswith(INSTRUMENTAL_ENDINGS):
+            # a name that does not decline after its role, which does: "Председателем … суда Томоко
+            # Акане было заявлено": the phrase from the sentence's start, its first word instrumental
+            lead = text[s0 : was.start()].strip()
+            first = lead.split()[0].lower() if lead else ""
+            who = (
+                mention_at(text, s0 + text[s0:].index(lead), s0 + text[s0:].index(lead) + len(lead))
+                if first.endswith(INSTRUMENTAL_ENDINGS) and len(lead.split()) <= 8
+                else None
+            )
+        if who is None:
             continue
         content = content_after(text, m.end(), s1, quotes)
         if content is not None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Literal
 
-from ..lexicon import PARTICIPLES, PRONOUNS, REFUSALS_CLOSED
+from ..lexicon import PARTICIPLES, PRONOUNS, REFUSALS_CLOSED, ROLES
 from ..mentions import Mention, mention_at, pronoun_gender, speaker_after, speaker_before
 from ..model import Statement
 from ..quotes import Quote
@@ -181,7 +181,12 @@ def _speaker(
     after = speaker_after(text, at, s1)
     if (
         after is not None
-        and (after.named or after.text.lower() in PRONOUNS)
+        # "…, wollte der Kreml nicht sagen": an institution by its role word, inverted
+        and (
+            after.named
+            or after.text.lower() in PRONOUNS
+            or any(w.lower() in ROLES for w in after.text.split())
+        )
         and not _DECLINED.search(after.text)
     ):
         return after, "after"

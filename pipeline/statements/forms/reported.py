@@ -13,6 +13,7 @@ from dataclasses import replace
 from ..lexicon import (
     BARE,
     COORDINATED_BARE,
+    DE_FINITE,
     DE_PARTICIPLES,
     EN_VERBS,
     NOT_NAMES,
@@ -159,7 +160,7 @@ def with_verbs(
         if word in PARTICIPLES and (word not in VERBS or _russian_participle(text, s0, s1, v)):
             if last_speaker is None:  # "Peskov lamented …, claiming that …": the sentence's subject
                 opening = WHEN_OPENING.match(text, s0, v.start())  # "Наприкінці він залишив зал, наголосивши"
-                pronoun = _V2_PRONOUN.search(text, s0, v.start()) if word.endswith("end") else None
+                pronoun = _V2_PRONOUN.search(text, s0, v.start()) if word.endswith("nd") else None
                 last_speaker = (
                     speaker_after(text, s0, s1)
                     or (speaker_after(text, opening.end(), s1) if opening else None)
@@ -177,7 +178,7 @@ def with_verbs(
             content = content_after(text, v.end(), s1, quotes, bare=word not in _CITING)
             if content is not None and (
                 _AFTER_COMMA.search(text, s0, v.start())
-                or (word.endswith("end") and _GERMAN_PARTICIPLE_LEAD.search(text, s0, v.start()))
+                or (word.endswith("nd") and _GERMAN_PARTICIPLE_LEAD.search(text, s0, v.start()))
             ):
                 out.append(make_statement(text, last_speaker, v.span(), content, (s0, s1), "reported"))
             continue
@@ -197,6 +198,13 @@ def with_verbs(
         # 2. Peskov said (that) … / Peskov said: "…"
         floor = max([s0, *(q.end for q in quotes if q.end <= v.start())])
         aux = _perfect_auxiliary(text, floor, v.start()) if word in DE_PARTICIPLES else None
+        if (
+            word in DE_PARTICIPLES
+            and aux is None
+            and word not in DE_FINITE
+            and not _AND_BEFORE.search(before)
+        ):
+            continue  # "Ihnen würden Angriffe vorgeworfen, teilte das Gericht mit": no perfect, no subject
         if aux is None and word in DE_PARTICIPLES and _AND_BEFORE.search(before):
             # "Peskow hat die Sanktionen als „…“ bezeichnet und erklärt, …": the second participle
             # of one perfect, its auxiliary before the first and its quote

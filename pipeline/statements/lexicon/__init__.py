@@ -24,6 +24,8 @@ BARE: frozenset[str] = (
     | ((de.VERBS | de.PERFECT_PARTICIPLES) - de.NOT_BARE - {"kritisiert", "dementiert"})
 )
 CHARACTERIZING = en.CHARACTERIZING | de.CHARACTERIZING
+# German's finite reporting verbs, some spelt as a participle is ("erklärt", "betont").
+DE_FINITE = de.VERBS
 
 # Words that head a speaker's noun phrase though lowercase: roles, offices, institutions.
 ROLES: frozenset[str] = en.ROLES | ru.ROLES | uk.ROLES | de.ROLES
@@ -138,6 +140,8 @@ LATER_WORDS = re.compile(
     r"|(?:Auch\s+)?(?:[Dd]iese|[Dd]ie|[Ss]olche)\s+(?:Worte|Einschätzung|Aussage|Äußerung|Antwort|Botschaft)"
     r"\s+(?:stammt|stammen|stammte|stammten|kam|kamen)\s+(?:auch\s+)?von"
     r"|(?:Das|Dies)\s+(?:war|waren|ist|sind)\s+(?:die\s+)?(?:Worte|Antwort|Botschaft|Einschätzung)\s+von"
+    # "Diese Warnung richtete Peskow an …", "Diese Behauptung stellte Sacharowa … auf"
+    r"|(?:Diese|Solche|Eine\s+solche)\s+(?:Warnung|Behauptung|Aussage|Botschaft|Kritik|Forderung|Drohung|Äußerung)"
     r"|(?:Das|Dies)\s+(?:war|waren|ist|sind)(?=\s+[A-ZÄÖÜ]\w*s\s+(?:Worte|Antwort|Botschaft|Einschätzung)\b))"
     r"[\s,]+",
     re.U,
@@ -153,7 +157,7 @@ LATER_STARTS: tuple[str, ...] = (
     "So said", "So says",
     "Об ", "Обо ", "Так", "С таким", "Эти ", "Этими ", "С этими ", "Это ",
     "Про це", "З такою", "Із такою", "Ці ", "Цими ", "З цими ", "Це ", "Такі ", "Такими ",
-    "Das ", "Dies ", "So ", "Mit diesen", "Mit diesem", "Mit solchen",
+    "Das ", "Dies ", "So ", "Mit diesen", "Mit diesem", "Mit solchen", "Eine solche",
     "With this", "With that", "The assessment", "The warning", "The view", "The verdict", "The remark",
     "The comment", "The statement", "The message", "The criticism", "That assessment",
     "This assessment", "Auch diese", "Diese ", "Die Worte", "Solche ",

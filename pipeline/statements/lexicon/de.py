@@ -18,6 +18,7 @@ wiederholte wiederholt ergänzte ergänzt entgegnete antwortete argumentierte be
 mahnte verkündete versprach beteuerte bekräftigten warnten betonten
 hinzufügte ankündigte mitteilte einräumte klarstellte hervorhob berichtete berichteten berichtet
 entschied entschieden warf warfen nannte nannten bezeichnete bezeichneten sprach sprachen schrieben
+widersprach widersprachen hielt drohte drohten verwies
 """)  # "hinzufügte" and the like: separable verbs in a dependent clause ("wobei er hinzufügte, …")
 # Present participles after the statement's verb: "…, lediglich hinzufügend, Moskau habe …".
 PARTICIPLES = words("""
@@ -38,6 +39,7 @@ SEPARABLE = {
     "fügte": "hinzu", "fügten": "hinzu", "kündigte": "an", "kündigten": "an", "kündigt": "an",
     "rief": "auf", "riefen": "auf", "ruft": "auf", "forderte": "auf", "forderten": "auf", "fordert": "auf",
     "warf": "vor", "warfen": "vor", "wirft": "vor", "räumte": "ein", "räumten": "ein", "räumt": "ein",
+    "hielt": "dagegen",
 }  # fmt: skip
 # Verbs that say what something is called, a statement only with the words quoted: "nannte den
 # Strafgerichtshof „für Russland nicht existent“" (see en.CHARACTERIZING).
@@ -60,7 +62,7 @@ gründerin leiter leiterin stellvertreter stellvertreterin unterhändler chefunt
 oppositionspolitiker oppositionspolitikerin historiker historikerin ökonom ökonomin ermittler
 chefankläger chefanklägerin ankläger anklägerin staatsanwalt staatsanwältin vertreter vertreterin
 ministeriumssprecher außenamtssprecher sprecherin ministerium verteidigungsministerium
-außenministerium auswärtige kommission
+außenministerium auswärtige kommission generalstab staatsanwaltschaft energieminister
 """)
 RELATIVES = words("tochter sohn frau witwe bruder schwester mutter vater anwalt anwältin")
 PERSON_ROLES = words("""
