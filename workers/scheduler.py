@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 TICK = 0.25
 FOLLOW_CONFIG = 1.0  # seconds between two looks at the config generation and the health index
 HOUSEKEEPING = 60.0  # seconds between two drains of the history store's outbox
+STOP_CHECK = 0.5  # seconds between two looks at whether stop() was asked for
 PRUNE_EVERY = 600.0  # seconds between two retention passes over the history store
 CLAIM_CHUNK = POLL_BATCH * 10  # feeds one claim takes at most: one script, a bounded moment of Redis
 CLAIM_BUDGET = 0.1  # seconds of claims a tick spends at most: what is still due waits a tick
@@ -106,6 +107,11 @@ class FeedScheduler:
         sched.add_job(self.follow_config, "interval", seconds=FOLLOW_CONFIG, id="config")
         sched.add_job(self._renew, "interval", seconds=self.lock.ttl / 3, id="leader-lock")
         sched.add_job(self.housekeeping, "interval", seconds=HOUSEKEEPING, id="history")
+        # stop() shuts a running scheduler down; one that a signal's stop() reached before it ran
+        # (between the check below and start()'s state change) would block for good without this
+        sched.add_job(
+            self._stop_if_asked, "interval", seconds=STOP_CHECK, id="stop", next_run_time=datetime.now(UTC)
+        )
         apscheduler_log = logging.getLogger("apscheduler.scheduler")
         if _LONG_TICKS not in apscheduler_log.filters:
             apscheduler_log.addFilter(_LONG_TICKS)
@@ -198,6 +204,10 @@ class FeedScheduler:
                              ", ".join(f"{n} {what}" for what, n in gone.items() if n))  # fmt: skip
         except Exception as exc:  # the store or Redis away: the next round tries again
             log.warning("scheduler: history housekeeping failed: %s: %s", type(exc).__name__, exc)
+
+    def _stop_if_asked(self) -> None:
+        if self._stopping.is_set() and self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
 
     def _renew(self) -> None:
         try:

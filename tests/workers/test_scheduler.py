@@ -316,3 +316,27 @@ def test_claimed_feeds_get_their_hosts_next_free_slots_and_the_others_stay_due_u
     again = schedule_store.claim_due(redis, due + 0.001, POLL_LEASE, 100)
     assert [fid for fid, _ in again] == [ids[3]]
     assert planning.plan_polls(rt.services, again, now) == []  # its slot is still beyond PLAN_AHEAD
+
+
+def test_a_stop_asked_for_just_before_apscheduler_starts_still_ends_the_run(
+    tmp_path: Path, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A signal's stop() can land after the run checked it and before APScheduler runs (stop()
+    then has no running scheduler to shut down): the run ends all the same."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    cfg = write_config(tmp_path, ["http://127.0.0.1:9/a.xml"], [])
+    rt = runtime(cfg, redis)
+    scheduler = FeedScheduler(rt.services, tick=0.1)
+    start = BlockingScheduler.start
+
+    def stop_then_start(self: BlockingScheduler, *args: object, **kwargs: object) -> None:
+        scheduler.stop()  # not running yet: nothing for it to shut down
+        start(self, *args, **kwargs)
+
+    monkeypatch.setattr(BlockingScheduler, "start", stop_then_start)
+    thread = threading.Thread(target=scheduler.run, daemon=True)
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert redis.get("ww:scheduler:leader") is None  # released
