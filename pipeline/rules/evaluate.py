@@ -187,8 +187,12 @@ def explain_hits(
     *,
     bounded: bool = False,
     limit: int | None = None,
+    known_true: bool = False,
 ) -> list[Hit] | None:
     """The hits that make `node` true, or None when it is false ([] for a true NOT).
+
+    `known_true`: the caller has just found `node` true in this document (the matcher), so the
+    whole rule is not evaluated again before its parts are gathered.
 
     `limit`: of each field's hits, only the first `limit` in the order of (start, end,
     `query_part`), the same as cutting the whole list, and a statement's hits besides. A word
@@ -199,14 +203,21 @@ def explain_hits(
     or a phrase holds is cut: only what is collected as hits.
 
     Raises `TooCostly` when exact NEARs go over budget, unless `bounded`."""
-    return _explanation(node, index, tuple(fields), _Work(explain=True, bounded=bounded), limit)
+    work = _Work(explain=True, bounded=bounded)
+    return _explanation(node, index, tuple(fields), work, limit, known_true=known_true)
 
 
 def _explanation(
-    node: Node, index: DocumentIndex, fields: tuple[str, ...], work: _Work, limit: int | None
+    node: Node,
+    index: DocumentIndex,
+    fields: tuple[str, ...],
+    work: _Work,
+    limit: int | None,
+    *,
+    known_true: bool = False,
 ) -> list[Hit] | None:
     span = is_span(node)  # true where it has hits; anything else is asked first
-    if not span and not _holds(node, index, fields, work):
+    if not span and not known_true and not _holds(node, index, fields, work):
         return None
     found = _Found()
     _gather(node, index, fields, work, found)

@@ -292,9 +292,9 @@ class Matcher:
         matches = why.get(t)
         if matches is None:
             try:
-                found = explain_hits(self._node(t), index, limit=HITS_SOUGHT)
+                found = explain_hits(self._node(t), index, limit=HITS_SOUGHT, known_true=True)
             except TooCostly:  # already reported by `_matching`
-                found = explain_hits(self._node(t), index, bounded=True, limit=HITS_SOUGHT)
+                found = explain_hits(self._node(t), index, bounded=True, limit=HITS_SOUGHT, known_true=True)
             found = found or []
             fields = {h.field for h in found}
             matches = why[t] = tuple(build_match(f, index.field(f), found) for f in FIELDS if f in fields)

@@ -194,6 +194,9 @@ _ASCII_SKIP = re.compile(rf"(?:{_ASCII_RUN}){{{_SKIP}}}")
 _ASCII_STEP = re.compile(rf"(?:{_ASCII_RUN}){{{_BLOCK}}}")
 _WORD_SKIP = re.compile(rf"(?:{_WORD_RUN}){{{_SKIP}}}")
 _WORD_STEP = re.compile(rf"(?:{_WORD_RUN}){{{_BLOCK}}}")
+# Asks (snippets, explanations) answered block by block before every span is read in one go:
+# the scan costs what about this many asks do (bench/README.md, "Rules").
+_ASKS_BEFORE_ALL = 4
 _FOLDS_TO_NOTHING = ("\uff9e", "\uff9f")  # letters to Python that `fold` drops: no word alone
 
 
@@ -204,7 +207,8 @@ class WordLocator:
     (where each run of 64 starts is remembered), then 16, and the spans of a block of 16 words
     are read once, when a word of it is first asked for; blocks asked for together and next to
     each other are read in one go, from the end of the block before when it is read
-    (bench/README.md, "Rules").
+    (bench/README.md, "Rules"). Once asked `_ASKS_BEFORE_ALL` times (an article that many rules
+    match), it reads every word's span in one scan and answers from that.
     """
 
     def __init__(self, text: str, blanked: str | None = None, ascii_words: bool | None = None) -> None:
@@ -219,8 +223,13 @@ class WordLocator:
         self._every = spans(text) if any(c in self._text for c in _FOLDS_TO_NOTHING) else None
         self._starts = [0]  # _starts[j]: where to start reading word j * _SKIP
         self._blocks: dict[int, list[tuple[int, int]]] = {}
+        self._asked = 0
 
     def spans(self, wanted: Iterable[int]) -> dict[int, tuple[int, int]]:
+        if self._every is None:
+            self._asked += 1
+            if self._asked > _ASKS_BEFORE_ALL:
+                self._every = list(map(re.Match.span, self._word.finditer(self._text)))
         if self._every is not None:
             every = self._every
             return {k: every[k] for k in wanted if 0 <= k < len(every)}
