@@ -251,7 +251,11 @@ def _gather(node: Node, index: DocumentIndex, fields: tuple[str, ...], work: _Wo
             pass
         case Field(name, child):
             _gather(child, index, (name,), work, found)
-        case Term() | Prefix() | Exact() | Phrase() | Near():
+        case Term(word):  # only where it is: a field without the word has nothing to scan
+            for name in fields:
+                if word in index.field(name).vocabulary:
+                    found.spans.setdefault(name, []).append(node)
+        case Prefix() | Exact() | Phrase() | Near():
             for name in fields:
                 found.spans.setdefault(name, []).append(node)
         case Said():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
+from typing import NamedTuple, cast
 
 from pydantic import TypeAdapter
 
@@ -71,7 +72,7 @@ def build_match(
         if len(terms) == MAX_TERMS:
             break
         terms[written(a, b)] = None
-    snippet, highlights = _snippet(text, at, n, lo, hi, offsets)
+    snippet, highlights = _snippet(index, at, n, lo, hi, offsets)
     term_hits = _TERM_HITS.validate_python(
         [
             {"text": written(a, b), "start": at[a][0], "end": at[b - 1][1], "query": query}
@@ -142,11 +143,41 @@ def _window(hits: list[tuple[int, int]], words: int, n: int) -> tuple[int, int]:
     return lo, hi
 
 
+class _Window(NamedTuple):
+    """A snippet's text for one word range of a field, and how to move offsets into it."""
+
+    start: int  # where the snippet's text starts in the field
+    end: int
+    snippet: str
+    lead: int  # characters before the field's text: the ellipsis
+    ends: list[int]  # where each collapsed run of whitespace ends in the field
+    removed: list[int]  # characters collapsed up to and including that run
+
+    def shift(self, pos: int) -> int:
+        k = bisect_right(self.ends, pos)
+        return self.lead + pos - self.start - (self.removed[k - 1] if k else 0)
+
+
 def _snippet(
-    text: str, at: dict[int, tuple[int, int]], n: int, lo: int, hi: int, offsets: list[tuple[int, int]]
+    index: FieldIndex,
+    at: dict[int, tuple[int, int]],
+    n: int,
+    lo: int,
+    hi: int,
+    offsets: list[tuple[int, int]],
 ) -> tuple[str, list[tuple[int, int]]]:
     if not offsets:
         return "", []
+    # Matches of one article often share a window (a title is its own window, whole): its text
+    # is made once for the field, and only the highlights are each match's.
+    window = cast(_Window | None, index.snippets.get((lo, hi)))
+    if window is None:
+        window = index.snippets[(lo, hi)] = _window_text(index.text, at, n, lo, hi)
+    shift, start, end = window.shift, window.start, window.end
+    return window.snippet, [(shift(a), shift(b - 1) + 1) for a, b in offsets if start <= a and b <= end]
+
+
+def _window_text(text: str, at: dict[int, tuple[int, int]], n: int, lo: int, hi: int) -> _Window:
     # Characters: whole text at either end, else from the first to the last word of the window,
     # with the punctuation stuck to them ("said.", the opening quote of “we).
     start = 0 if lo == 0 else at[lo][0]
@@ -163,18 +194,13 @@ def _snippet(
         end -= 1
     # Collapse runs of whitespace (paragraph breaks) to one space; `shift` maps old -> new offsets.
     lead = ELLIPSIS + " " if lo > 0 else ""
-    removed: list[tuple[int, int]] = []  # (offset in text where a run ends, chars removed so far)
+    ends: list[int] = []  # offset in text where a run ends
+    removed: list[int] = []  # chars removed so far, at that run's end
     total = 0
     for m in _SPACES.finditer(text, start, end):
         total += m.end() - m.start() - 1
-        removed.append((m.end(), total))
-    ends = [r[0] for r in removed]
-
-    def shift(pos: int) -> int:
-        k = bisect_right(ends, pos)
-        return len(lead) + pos - start - (removed[k - 1][1] if k else 0)
-
+        ends.append(m.end())
+        removed.append(total)
     body = _SPACES.sub(" ", text[start:end])
     snippet = lead + body + (" " + ELLIPSIS if hi < n else "")
-    highlights = [(shift(a), shift(b - 1) + 1) for a, b in offsets if start <= a and b <= end]
-    return snippet, highlights
+    return _Window(start, end, snippet, len(lead), ends, removed)

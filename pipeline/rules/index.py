@@ -58,6 +58,7 @@ class FieldIndex:
         "_raw",
         "_sentences",
         "_surfaces",
+        "snippets",
         "text",
         "vocabulary",
         "words",
@@ -74,6 +75,8 @@ class FieldIndex:
         self._raw: list[str] | None = None
         self._sentences: list[int] | None = None
         self._surfaces: dict[str, list[int]] = {}
+        # Snippet windows made for this field, by word range (pipeline.rules.highlight).
+        self.snippets: dict[tuple[int, int], object] = {}
 
     @property
     def sentence_starts(self) -> list[int]:

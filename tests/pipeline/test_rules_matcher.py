@@ -338,6 +338,17 @@ def test_long_text_snippet_is_around_the_densest_cluster() -> None:
     assert m.snippet.index("w119 Peskov w121") < m.highlights[0][0] < m.snippet.index("w121")
 
 
+def test_matches_sharing_a_snippet_window_each_highlight_their_own_words() -> None:
+    """Rules matching in the same window of one article (a short text is one window, whole)
+    share the window's text, made once, but each highlights what it matched."""
+    body = "Kremlin aides:\n\nPeskov  said the Kremlin   would wait."
+    matcher = Matcher([rule("Peskov", "a"), rule("Kremlin", "b"), rule("Peskov OR wait", "c")])
+    by_rule = {h.rule_id: only(h) for h in matcher.match(text(body))}
+    assert {m.snippet for m in by_rule.values()} == {"Kremlin aides: Peskov said the Kremlin would wait."}
+    shown = {rule_id: [m.snippet[a:b] for a, b in m.highlights] for rule_id, m in by_rule.items()}
+    assert shown == {"a": ["Peskov"], "b": ["Kremlin", "Kremlin"], "c": ["Peskov", "wait"]}
+
+
 def test_snippet_at_the_start_has_no_leading_ellipsis() -> None:
     body = "Peskov said, " + " ".join(f"w{i}" for i in range(100))
     m = only(hit("Peskov", text(body)))
