@@ -1,7 +1,7 @@
 """Deciding alerts: an Article and the compiled rules in, one Alert per matching rule out.
 
 `article_document` is the one mapping from an Article to what the rules see (title, text,
-source, url, lang), used by the article job and by `wirewatch rules test` alike.
+source, url, lang, category, kind), used by the article job and by `wirewatch rules test` alike.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ def article_document(article: Article) -> Document:
         url=article.url,
         lang=article.language or "",
         category=article.category or "",
+        kind=article.kind,
     )
 
 

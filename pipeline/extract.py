@@ -138,4 +138,5 @@ def build_article(
         language=found.language or entry.language,
         text_from=text_from,
         category=entry.category,
+        kind=entry.kind,
     )

@@ -38,6 +38,12 @@ class FeedRef(Protocol):
     def name(self) -> str | None: ...
     @property
     def category(self) -> str | None: ...
+    @property
+    def type(self) -> str: ...  # its kind of source (pipeline.sources)
+    @property
+    def select(self) -> str | None: ...  # `page`: the CSS selector of its article links
+    @property
+    def follow_links(self) -> bool: ...  # `telegram`: a post that is mostly a link reads the linked page
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,28 @@ class ParsedFeed:
     title: str = ""
     warning: str | None = None  # why the body was ill-formed, when entries were still recovered
     hints: FeedHints = FeedHints()
+    # What the entries come from, hashed, for a kind whose body changes when its entries do not
+    # (a listing page's ads, a channel's view counts): the same digest as the last poll's and
+    # the poll counts as not modified, as a 304 would (pipeline.polling).
+    digest: str | None = None
+
+
+@dataclass(frozen=True)
+class Body:
+    """A fetched body, as a kind of source reads it."""
+
+    content: bytes
+    url: str  # where it came from, after redirects
+    content_type: str = ""
+
+
+class FetchMore(Protocol):
+    """Another GET within one poll, for a kind that follows links (a sitemap index's children):
+    through the same guarded fetcher, with the feed's size cap and its host's politeness, and
+    a bounded number of them per poll (pipeline.polling.FOLLOW_UPS). Raises what `Fetcher.get`
+    raises, and FetchPermanent past the bound."""
+
+    def __call__(self, url: str) -> Body: ...
 
 
 def canonical_url(url: str) -> str:
@@ -79,6 +107,16 @@ def html_to_text(fragment: str) -> str:
 
 def source_name(feed: FeedRef, feed_title: str = "") -> str:
     return feed.name or feed_title or (urlsplit(feed.url).hostname or feed.url)
+
+
+def entry_key(feed: FeedRef, guid: str, link: str | None, title: str, summary: str) -> str:
+    """An entry's key as its feed gives it: its guid, else its link, else a hash of its text
+    (`stable_keys` then mends guids that several entries share)."""
+    if guid:
+        return "guid:" + guid
+    if link:
+        return "link:" + link
+    return "hash:" + short_hash(feed.url, title, summary)
 
 
 def stable_keys(feed: FeedRef, entries: list[Entry]) -> tuple[list[Entry], int]:

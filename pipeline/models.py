@@ -50,6 +50,12 @@ class Entry(Record):
     summary: str = ""  # plain text
     content: str = ""  # plain text of the feed's own full content, when it carries one
     language: str | None = None
+    kind: str = "rss"  # its feed's kind of source (pipeline.sources): rules scope it as kind:
+    # The entry's own text is the whole article (a Telegram post): there is no page to fetch.
+    own_text: bool = False
+    # The page to read for the article when it is not `link` (a post that is mostly a link to
+    # an article, read with `follow_links`): `link` stays the entry's own address.
+    article_url: str | None = None
 
 
 class Article(Record):
@@ -63,6 +69,7 @@ class Article(Record):
     language: str | None = None
     text_from: str = "page"  # "page" (extracted) or "feed" (the feed's content or summary)
     category: str | None = None  # its feed's category
+    kind: str = "rss"  # its feed's kind of source: rss, sitemap, page, telegram
 
 
 class TermHit(Record):

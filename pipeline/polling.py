@@ -35,40 +35,49 @@ import itertools
 import logging
 import random
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, assert_never
 
 from .config import Config, FeedConfig
 from .errors import FetchPermanent, FetchRetriable, Gone, PermanentError, RetriableError, without_url
-from .feeds import FeedHints
+from .feeds import Body, FeedHints
 from .fetch import MAX_RETRY_AFTER, BeforeSend, Fetcher
 from .loglines import LogLine
 from .models import Entry, Notice
 from .notices import PollResult, Spell, notices_after
 from .sources import SOURCE_KINDS
 
-FEED_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, */*;q=0.5"
-)
+Pace = Callable[[str], None]  # before a further GET of a poll: wait for the URL's host (or raise)
 ADAPTIVE_WINDOW = 7 * 86400.0  # entries of the last week say how often a feed publishes
 ADAPTIVE_MIN_ENTRIES = 3  # fewer than this: not enough to tell
 
 
+# Further GETs one poll may make for a kind that follows links (a sitemap index's children):
+# each waits for its host's slot like a poll, so a bound keeps one poll from holding a thread long.
+FOLLOW_UPS = 8
+
+
 @dataclass(frozen=True)
 class Validators:
-    """What a conditional GET sends back: the feed's last ETag and Last-Modified."""
+    """What a conditional GET sends back: the feed's last ETag and Last-Modified; and, for a kind
+    whose body changes when its entries do not, the digest its parser made of them (a body with
+    the same digest counts as not modified: `ParsedFeed.digest`)."""
 
     etag: str | None = None
     last_modified: str | None = None
+    digest: str | None = None
 
 
 @dataclass(frozen=True)
 class NotModified:
+    """Nothing new: a 304, or (status 200) a body whose entries' digest is the last poll's."""
+
     status: int = 304
     moved_to: str | None = None
     max_age: float | None = None  # Cache-Control max-age of the answer
+    validators: Validators | None = None  # the answer's own, when it had a body; else the feed's kept
 
 
 @dataclass(frozen=True)
@@ -119,8 +128,8 @@ def poll_result(outcome: PollOutcome) -> PollResult:
 def poll_labels(outcome: PollOutcome) -> tuple[str, str]:
     """(outcome, HTTP status class) of a poll, for wirewatch_polls."""
     match outcome:
-        case NotModified():
-            return "not_modified", "3xx"
+        case NotModified(status=status):
+            return "not_modified", f"{status // 100}xx"
         case FeedEntries():
             return "entries", f"{outcome.status // 100}xx"
         case Deferred():
@@ -158,22 +167,26 @@ def poll_url(
     validators: Validators,
     max_bytes: int,
     before_send: BeforeSend | None = None,
+    pace: Pace | None = None,
 ) -> PollOutcome:
     """`poll_feed` at `url`: where the feed moved to, when it did. The body is read by the feed's
     kind of source (`type:`, pipeline.sources). `before_send`: as `Fetcher.get` has it (what it
-    raises goes through)."""
+    raises goes through); `pace`, called with a URL before each further GET a kind makes
+    (`FetchMore`), may wait for its host's slot (the job's politeness) or raise to refuse it."""
+    kind = SOURCE_KINDS[feed.type]
     try:
         result = fetcher.get(
             url,
             max_bytes=max_bytes,
-            accept=FEED_ACCEPT,
+            accept=kind.accept,
             etag=validators.etag,
             last_modified=validators.last_modified,
             before_send=before_send,
         )
         if result.not_modified:
             return NotModified(moved_to=result.moved_to, max_age=result.max_age)
-        parsed = SOURCE_KINDS[feed.type].parse(result.content, feed, result.url, result.content_type)
+        more = _FollowUps(fetcher, url, kind.accept, max_bytes, pace)
+        parsed = kind.read(Body(result.content, result.url, result.content_type), feed, more)
     except RetriableError as exc:
         return PollFailed(
             str(exc), retriable=True, retry_after=exc.retry_after, http_status=_http_status(exc)
@@ -182,15 +195,43 @@ def poll_url(
         return PollFailed(str(exc), retriable=False, gone=True, http_status=exc.http_status)
     except PermanentError as exc:
         return PollFailed(str(exc), retriable=False, http_status=_http_status(exc))
+    got = Validators(result.etag, result.last_modified, parsed.digest)
+    if parsed.digest is not None and parsed.digest == validators.digest:
+        return NotModified(200, result.moved_to, result.max_age, got)
     return FeedEntries(
         entries=parsed.entries,
-        validators=Validators(result.etag, result.last_modified),
+        validators=got,
         status=result.status,
         warning=parsed.warning,
         moved_to=result.moved_to,
         max_age=result.max_age,
         hints=parsed.hints,
     )
+
+
+class _FollowUps:
+    """`FetchMore` for one poll: at most FOLLOW_UPS further GETs, each through `pace` first."""
+
+    def __init__(self, fetcher: Fetcher, url: str, accept: str, max_bytes: int, pace: Pace | None) -> None:
+        self.fetcher, self.url, self.accept, self.max_bytes, self.pace = fetcher, url, accept, max_bytes, pace
+        self.left = FOLLOW_UPS
+
+    def __call__(self, url: str) -> Body:
+        if self.left <= 0:
+            raise FetchPermanent(f"{url}: more than {FOLLOW_UPS} further requests in one poll of {self.url}")
+        self.left -= 1
+        if self.pace is not None:
+            self.pace(url)
+        result = self.fetcher.get(url, max_bytes=self.max_bytes, accept=self.accept)
+        return Body(result.content, result.url, result.content_type)
+
+
+def _validator_fields(validators: Validators) -> dict[str, FieldValue]:
+    return {
+        "etag": validators.etag or "",
+        "last_modified": validators.last_modified or "",
+        "digest": validators.digest or "",
+    }
 
 
 def _http_status(exc: RetriableError | PermanentError) -> int | None:
@@ -431,18 +472,24 @@ def decide_poll(
     kind: PollKind
     fields: dict[str, FieldValue]
     match outcome:
-        case NotModified():
-            kind, state = "not_modified", PollState(past.validators, 0, moved_to, cadence, spell)
-            ok: dict[str, FieldValue] = {"last_ok": stamp, "last_status": 304, "last_error": "", "errors": ""}
-            fields = {**polled_now, **ok, **learned}
-            lines.append(LogLine(logging.DEBUG, "feed %s %s: not modified", (feed.id, polled)))
+        case NotModified(status=status, validators=answered):
+            kept = answered or past.validators
+            kind, state = "not_modified", PollState(kept, 0, moved_to, cadence, spell)
+            ok: dict[str, FieldValue] = {
+                "last_ok": stamp,
+                "last_status": status,
+                "last_error": "",
+                "errors": "",
+            }
+            fields = {**polled_now, **ok, **learned, **(_validator_fields(answered) if answered else {})}
+            same = "not modified" if status == 304 else "the same entries as the last poll's"
+            lines.append(LogLine(logging.DEBUG, f"feed %s %s: {same}", (feed.id, polled)))
         case FeedEntries(entries=entries, validators=validators, warning=warning):
             kind, state = "entries", PollState(validators, 0, moved_to, cadence, spell)
             triage = triage_entries(entries, seen, max_entry_age, today)
             fields = {
                 **polled_now,
-                "etag": validators.etag or "",
-                "last_modified": validators.last_modified or "",
+                **_validator_fields(validators),
                 "last_ok": stamp,
                 "last_status": outcome.status,
                 "last_error": "",

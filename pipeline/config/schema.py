@@ -141,6 +141,9 @@ class FeedConfig(Strict):
     category: str | None = Field(default=None, max_length=200)  # rules can scope it: category:world
     interval: Duration | None = None
     max_entry_age: Duration | None = None  # overrides defaults.max_entry_age
+    # Options of one kind each (pipeline.sources): given with another kind, an error.
+    select: str | None = Field(default=None, min_length=1, max_length=500)  # page: "a.news-item"
+    follow_links: bool = False  # telegram: a post that is mostly a link takes the linked article's text
 
     @field_validator("type")
     @classmethod
@@ -149,6 +152,14 @@ class FeedConfig(Strict):
             kinds = ", ".join(sorted(SOURCE_KINDS))
             raise ValueError(f"unknown kind of source {value!r} (the kinds are: {kinds})")
         return value
+
+    @model_validator(mode="after")
+    def _options_of_its_kind(self) -> FeedConfig:
+        for option, kind, given in (("select", "page", self.select is not None),
+                                    ("follow_links", "telegram", self.follow_links)):  # fmt: skip
+            if given and self.type != kind:
+                raise ValueError(f"{option}: is for feeds of type: {kind} (this one is type: {self.type})")
+        return self
 
     @property
     def id(self) -> str:

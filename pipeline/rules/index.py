@@ -32,6 +32,7 @@ class Document:
     url: str = ""
     lang: str = ""
     category: str = ""  # the feed's category (an OPML folder): "News / World"
+    kind: str = ""  # the feed's kind of source (pipeline.sources): rss, sitemap, page, telegram
     # A statement's own fields (see `DocumentIndex.statements`): never an article's.
     speaker: str = ""
     quote: str = ""

@@ -43,7 +43,7 @@ __all__ = [
     "walk",
 ]
 
-FIELDS: tuple[str, ...] = ("title", "text", "source", "url", "lang", "category")
+FIELDS: tuple[str, ...] = ("title", "text", "source", "url", "lang", "category", "kind")
 SAME_SENTENCE = 0  # a Near's distance for NEAR/S: both sides in one sentence (pipeline.statements)
 DEFAULT_FIELDS: tuple[str, ...] = ("title", "text")
 # The fields of one statement (pipeline.statements): who said it and what was said. A query

@@ -102,6 +102,7 @@ FIELD_CODES: dict[str, str] = {
     "url": "U",
     "lang": "L",
     "category": "C",
+    "kind": "K",
 }
 
 SPEAKER_CODE, QUOTE_CODE = "P", "Q"  # a statement's segments (no field has these codes)

@@ -1,14 +1,16 @@
 """The kinds of source a feed can be (its `type:` in the config): how a fetched body becomes
 entries. One module per kind, one line per kind in SOURCE_KINDS:
 
-    rss      RSS 0.9x/2.0, Atom and RDF, read by feedparser (the default)
+    rss      RSS 0.9x/2.0, Atom, RDF and JSON Feed, read by feedparser (the default)
 
-A kind is its `parse`: the fetched bytes, the feed (`FeedRef`), the URL they came from after
-redirects and their Content-Type in; a `ParsedFeed` out (entries, title, a warning, polling
-hints), or NotAFeedError when the bytes are not of that kind. Fetching, conditional GET, the
-schedule and the notices are the same for every kind (pipeline.polling).
+A kind is its `read`: the fetched body (`Body`: bytes, the URL they came from after redirects,
+their Content-Type), the feed (`FeedRef`) and a way to fetch more within the poll (`FetchMore`:
+guarded and bounded, for a kind that follows links) in; a `ParsedFeed` out (entries, title, a
+warning, polling hints, a digest of what the entries come from), or NotAFeedError when the bytes
+are not of that kind. Fetching, conditional GET, the schedule and the notices are the same for
+every kind (pipeline.polling).
 
-A new kind, say `sitemap`, is a module beside rss.py with its `parse` and a line below: the
+A new kind, say `sitemap`, is a module beside rss.py with its `read` and a line below: the
 config then accepts `type: sitemap` and the poll reads such feeds with it.
 """
 
@@ -17,19 +19,27 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ..feeds import FeedRef, ParsedFeed
+from ..feeds import Body, FeedRef, FetchMore, ParsedFeed
 from . import rss
 
-Parse = Callable[[bytes, FeedRef, str | None, str], ParsedFeed]  # body, feed, final URL, Content-Type
+Read = Callable[[Body, FeedRef, FetchMore], ParsedFeed]
+
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json,"
+    " application/xml;q=0.9, */*;q=0.5"
+)
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 
 @dataclass(frozen=True)
 class SourceKind:
-    parse: Parse
+    read: Read
     description: str
+    accept: str = FEED_ACCEPT  # the Accept header of its polls
 
 
 DEFAULT_KIND = "rss"
 SOURCE_KINDS: Mapping[str, SourceKind] = {
-    "rss": SourceKind(rss.parse_feed, "RSS 0.9x/2.0, Atom and RDF, read by feedparser"),
+    "rss": SourceKind(rss.read, "RSS 0.9x/2.0, Atom, RDF and JSON Feed, read by feedparser"),
 }

@@ -1,6 +1,6 @@
-"""RSS, Atom and RDF bodies -> entries: feedparser on bytes we fetched, and what feedparser needs
-around it (hostile author fields cut, bad character references repaired, <skipHours> read from
-the bytes).
+"""RSS, Atom and RDF bodies -> entries (JSON Feed bodies go to pipeline.sources.jsonfeed):
+feedparser on bytes we fetched, and what feedparser needs around it (hostile author fields cut,
+bad character references repaired, <skipHours> read from the bytes).
 
 Bad input is an outcome, not a crash: a feed feedparser flags as ill-formed (`bozo`) still
 yields its entries; bytes that hold no feed at all raise NotAFeedError naming the feed URL.
@@ -20,15 +20,19 @@ from ..errors import NotAFeedError
 from ..feeds import (
     MAX_ENTRIES,
     MAX_HINT,
+    Body,
     FeedHints,
     FeedRef,
+    FetchMore,
     ParsedFeed,
     canonical_url,
+    entry_key,
     html_to_text,
     source_name,
     stable_keys,
 )
-from ..models import Entry, short_hash
+from ..models import Entry
+from .jsonfeed import looks_like_json, parse_json_feed
 
 MAX_PERSON_BYTES = 512  # an author's name and address; feedparser's e-mail regex is slow past this
 _PERSON_NAMES = rb"author|managingEditor|webMaster|creator|contributor|name|email"
@@ -142,6 +146,14 @@ def _http_link(raw: Any) -> str | None:
     return None
 
 
+def read(body: Body, feed: FeedRef, more: FetchMore) -> ParsedFeed:
+    """The `rss` kind (pipeline.sources): one body, nothing more fetched; a JSON body is read as
+    a JSON Feed (pipeline.sources.jsonfeed), anything else by feedparser."""
+    if looks_like_json(body.content):
+        return parse_json_feed(body.content, feed, body.url)
+    return parse_feed(body.content, feed, body.url, body.content_type)
+
+
 def parse_feed(
     content: bytes, feed: FeedRef, final_url: str | None = None, content_type: str = ""
 ) -> ParsedFeed:
@@ -185,18 +197,12 @@ def parse_feed(
         contents = raw.get("content") or []
         content_text = "\n".join(html_to_text(str(c.get("value", ""))) for c in contents)
         guid = str(raw.get("id", "") or "").strip()
-        if guid:
-            key = "guid:" + guid
-        elif link:
-            key = "link:" + link
-        else:
-            key = "hash:" + short_hash(feed.url, title, summary)
         entries.append(
             Entry(
                 feed_id=feed.id,
                 feed_url=feed.url,
                 source=source,
-                key=key,
+                key=entry_key(feed, guid, link, title, summary),
                 link=link,
                 title=title,
                 published=_published(raw),

@@ -62,3 +62,14 @@ def test_alert_ids_are_stable_per_rule_and_story_and_carry_the_rules_sinks() -> 
 
 def test_an_article_no_rule_matches_gives_no_alert() -> None:
     assert decide_alerts(ARTICLE, STORY_1, _matcher(("icc", '"International Criminal Court"')), {}, "t") == []
+
+
+def test_kind_scopes_a_rule_to_one_kind_of_source() -> None:
+    matcher = _matcher(("channels", "kind:telegram Peskov"), ("feeds", "kind:rss Peskov"))
+    from_channel = ARTICLE.model_copy(update={"kind": "telegram"})
+    assert article_document(from_channel).kind == "telegram"
+    hit = decide_alerts(from_channel, STORY_1, matcher, {}, "2026-12-01T10:00:00+00:00")
+    assert [a.rule_id for a in hit] == ["channels"]
+    assert [a.rule_id for a in decide_alerts(ARTICLE, STORY_1, matcher, {}, "2026-12-01T10:00:00+00:00")] == [
+        "feeds"
+    ]

@@ -266,7 +266,8 @@ DEEP = "(" * 70 + "a" + ")" * 70
         # fields
         (
             "foo:x",
-            "unknown field 'foo' (known fields: title, text, source, url, lang, category, said_by, quote)",
+            "unknown field 'foo' (known fields: title, text, source, url, lang, category, kind, said_by,"
+            " quote)",
             1,
         ),
         ("a https://example.org", "unknown field 'https'", 3),

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from pipeline.articles import ArticleRead, Page, RetryLater, file_article, read_entry
 from pipeline.errors import FetchPermanent, FetchRetriable
 from pipeline.models import Alert, Archived, Article, Entry, StoryCopy, StoryRef, iso_time
+from pipeline.sources import PAGE_ACCEPT
 from pipeline.stages import StageClock
 from pipeline.stories import fingerprint, story_url
 
@@ -24,8 +25,6 @@ from ..retries import backoff
 from ..store import stories
 
 log = logging.getLogger("wirewatch.jobs")
-
-PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 
 def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int = 0) -> dict[str, int]:
@@ -112,13 +111,12 @@ def _place(ctx: WorkerContext, entry: Entry, article: Article, page: Page) -> tu
 
 
 def _fetch_page(ctx: WorkerContext, entry: Entry, clock: StageClock) -> Page:
-    if not entry.link:
+    url = entry.article_url or entry.link
+    if not url or entry.own_text:  # no page, or the entry's text is the article (a Telegram post)
         return Page()
     try:
-        with ctx.hosts.slot(urlsplit(entry.link).hostname or ""), clock.stage("fetch"):
-            fetched = ctx.fetcher.get(
-                entry.link, max_bytes=ctx.config.defaults.max_page_bytes, accept=PAGE_ACCEPT
-            )
+        with ctx.hosts.slot(urlsplit(url).hostname or ""), clock.stage("fetch"):
+            fetched = ctx.fetcher.get(url, max_bytes=ctx.config.defaults.max_page_bytes, accept=PAGE_ACCEPT)
     except (FetchRetriable, FetchPermanent) as exc:
         return Page(error=exc)
-    return Page(content=fetched.content, url=entry.link, final_url=fetched.url)
+    return Page(content=fetched.content, url=url, final_url=fetched.url)

@@ -29,6 +29,7 @@ from typing import Any, assert_never
 from redis.exceptions import RedisError
 
 from pipeline.config import FeedConfig
+from pipeline.errors import FetchRetriable
 from pipeline.models import Entry, Notice
 from pipeline.polling import (
     Deferred,
@@ -56,6 +57,9 @@ from ..store.seen import entry_keys
 log = logging.getLogger("wirewatch.jobs")
 
 GATHER = 0.2  # seconds: the results in by then are handled together with the first (one pipeline)
+# Seconds a poll's further request (a sitemap's child) waits at most for its host's slot: past
+# that it is left for the next poll. With FOLLOW_UPS of them, a poll holds its thread this long.
+FOLLOW_UP_WAIT = 5.0
 _RANDOM = random.Random()
 
 
@@ -259,6 +263,17 @@ def _poll_one(ctx: WorkerContext, poll: _Poll) -> PollOutcome | _HostBusy:
         except RedisError as exc:  # the mark of the check above stands: a little less margin
             log.warning("host %s: the time its poll went out was not saved: %s", host, exc)
 
+    def pace(url: str) -> None:  # a further request of this poll (a sitemap's child): as polite
+        other = planning.host_of(url)
+        gap = planning.start_gap(ctx.config, other)
+        waited_until = time.monotonic() + FOLLOW_UP_WAIT
+        while gap and (later := slots.start_poll(ctx.redis, other, gap)) is not None:
+            if time.monotonic() + later > waited_until:
+                raise FetchRetriable(
+                    f"{url}: its host {other} stays busy (host_delay): left for the next poll"
+                )
+            time.sleep(later)
+
     # Checked as late as can be, the connection open and the request about to go out: what
     # comes between the check and the server (this thread waiting for the CPU, a connect) is
     # what could bring two polls of a host closer than their gap.
@@ -266,7 +281,9 @@ def _poll_one(ctx: WorkerContext, poll: _Poll) -> PollOutcome | _HostBusy:
         try:
             max_bytes = ctx.config.defaults.max_feed_bytes
             before_send = start if poll.gap else None
-            return poll_url(ctx.fetcher, poll.feed, poll.url, poll.past.validators, max_bytes, before_send)
+            return poll_url(
+                ctx.fetcher, poll.feed, poll.url, poll.past.validators, max_bytes, before_send, pace
+            )
         except _HostBusy as busy:
             return busy
 

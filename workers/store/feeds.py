@@ -49,7 +49,7 @@ def chunks(items: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
 # The fields a poll's state is read back from: those `pipeline.polling.decide_poll` writes.
 _POLL_FIELDS = [
     "etag", "last_modified", "errors", "moved_to", "adaptive", "floor", "max_age", "skip_hours",
-    "spell_since", "spell_notified", "spell_reminders",
+    "spell_since", "spell_notified", "spell_reminders", "digest",
 ]  # fmt: skip
 
 
@@ -60,11 +60,24 @@ def poll_states(redis: Redis, feed_ids: Sequence[str]) -> list[PollState]:
             pipe.hmget(feed_key(fid), _POLL_FIELDS)
         rows = pipe.execute()
     out = []
-    for etag, lm, errors, moved_to, adaptive, floor, max_age, skip, since, notified, reminders in rows:
+    for (
+        etag,
+        lm,
+        errors,
+        moved_to,
+        adaptive,
+        floor,
+        max_age,
+        skip,
+        since,
+        notified,
+        reminders,
+        digest,
+    ) in rows:
         hours = frozenset(int(h) for h in (to_str(skip) or "").split(",") if h.isdigit())
         cadence = Cadence(to_float(adaptive), to_float(floor), to_float(max_age), hours)
         spell = Spell(to_str(since), to_float(notified), int(to_float(reminders) or 0))
-        validators = Validators(to_str(etag), to_str(lm))
+        validators = Validators(to_str(etag), to_str(lm), to_str(digest))
         out.append(PollState(validators, int(to_str(errors) or 0), to_str(moved_to), cadence, spell))
     return out
 
