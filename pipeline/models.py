@@ -56,6 +56,8 @@ class Entry(Record):
     # The page to read for the article when it is not `link` (a post that is mostly a link to
     # an article, read with `follow_links`): `link` stays the entry's own address.
     article_url: str | None = None
+    links: tuple[str, ...] = ()  # the web links in its text (a Telegram post's)
+    forwarded_from: str | None = None  # a forwarded post: the original's address, or its sender's name
 
 
 class Article(Record):

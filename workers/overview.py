@@ -39,6 +39,7 @@ class FeedRow:
     id: str
     name: str
     url: str
+    kind: str  # its kind of source (pipeline.sources): rss, telegram, ...
     moved_to: str | None
     state: Health
     failures: int
@@ -74,6 +75,7 @@ def feed_rows(
                 id=feed.id,
                 name=feed.name or "",
                 url=feed.url,
+                kind=feed.type,
                 moved_to=s.get("moved_to") or None,
                 state=health,
                 failures=errors,

@@ -153,6 +153,17 @@ class FeedConfig(Strict):
             raise ValueError(f"unknown kind of source {value!r} (the kinds are: {kinds})")
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _address_of_its_kind(cls, data: object) -> object:
+        """A kind may take its feeds' addresses in forms of its own (t.me/<name>): made the one
+        it polls before the URL is checked."""
+        if isinstance(data, dict) and isinstance(data.get("url"), str):
+            kind = SOURCE_KINDS.get(str(data.get("type", DEFAULT_KIND)))
+            if kind is not None and kind.address is not None:
+                data = {**data, "url": kind.address(data["url"])}
+        return data
+
     @model_validator(mode="after")
     def _options_of_its_kind(self) -> FeedConfig:
         for option, kind, given in (("select", "page", self.select is not None),

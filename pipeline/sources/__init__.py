@@ -1,7 +1,8 @@
 """The kinds of source a feed can be (its `type:` in the config): how a fetched body becomes
 entries. One module per kind, one line per kind in SOURCE_KINDS:
 
-    rss      RSS 0.9x/2.0, Atom, RDF and JSON Feed, read by feedparser (the default)
+    rss       RSS 0.9x/2.0, Atom, RDF and JSON Feed, read by feedparser (the default)
+    telegram  a public Telegram channel, from its web preview page (t.me/s/<name>)
 
 A kind is its `read`: the fetched body (`Body`: bytes, the URL they came from after redirects,
 their Content-Type), the feed (`FeedRef`) and a way to fetch more within the poll (`FetchMore`:
@@ -20,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ..feeds import Body, FeedRef, FetchMore, ParsedFeed
-from . import rss
+from . import rss, telegram
 
 Read = Callable[[Body, FeedRef, FetchMore], ParsedFeed]
 
@@ -37,9 +38,17 @@ class SourceKind:
     read: Read
     description: str
     accept: str = FEED_ACCEPT  # the Accept header of its polls
+    # The feed's URL as the config gives it -> the one to poll (ValueError: not one of this kind's).
+    address: Callable[[str], str] | None = None
 
 
 DEFAULT_KIND = "rss"
 SOURCE_KINDS: Mapping[str, SourceKind] = {
     "rss": SourceKind(rss.read, "RSS 0.9x/2.0, Atom, RDF and JSON Feed, read by feedparser"),
+    "telegram": SourceKind(
+        telegram.read,
+        "a public Telegram channel's web preview (t.me/s/<name>)",
+        PAGE_ACCEPT,
+        telegram.preview_url,
+    ),
 }

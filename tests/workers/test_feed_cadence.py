@@ -215,10 +215,11 @@ def test_wirewatch_feeds_shows_each_feeds_state_and_exits_1_when_one_is_unhealth
     )  # fmt: skip
     assert "HTTP 500" in rows["down.xml"]["last_error"]
     assert rows["gone.xml"]["state"] == "retired" and rows["gone.xml"]["next_poll"] is None
+    assert {r["kind"] for r in rows.values()} == {"rss"}
     table = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert table.returncode == 1
     lines = table.stdout.splitlines()
-    assert lines[0].split()[:2] == ["STATE", "INTERVAL"]
+    assert lines[0].split()[:2] == ["STATE", "INTERVAL"] and "KIND" in lines[0]
     assert any(line.startswith("retired") and line.endswith("/gone.xml") for line in lines)
     assert any("HTTP 410" in line for line in lines)
     revive = subprocess.run(

@@ -50,13 +50,13 @@ def feeds(ctx: click.Context, as_json: bool) -> None:
 def table(rows: list[FeedRow]) -> list[str]:
     """The rows for people: a header, then one line per feed (and an indented line for a move
     or an error)."""
-    lines = [f"{'STATE':<12} {'INTERVAL':<18} {'NEXT POLL':<10} {'PER DAY':>7}  FEED"]
+    lines = [f"{'STATE':<12} {'INTERVAL':<18} {'NEXT POLL':<10} {'PER DAY':>7}  {'KIND':<9} FEED"]
     for r in rows:
         interval = f"{_duration(r.interval)} {r.why}" if r.interval is not None else "-"
         next_in = _duration(max(0, r.next_poll_in)) if r.next_poll_in is not None else "-"
         per_day = f"{r.per_day:g}" if r.per_day is not None else "-"
         name = f"{r.name} " if r.name else ""
-        lines.append(f"{r.state:<12} {interval:<18} {next_in:<10} {per_day:>7}  {name}{r.url}")
+        lines.append(f"{r.state:<12} {interval:<18} {next_in:<10} {per_day:>7}  {r.kind:<9} {name}{r.url}")
         if r.moved_to:
             lines.append(f"{'':<12} moved to {r.moved_to}")
         if r.last_error and r.state != "ok":

@@ -1,0 +1,99 @@
+"""Feeds of every kind of source (pipeline.sources) through the running system on loopback: the
+poll, the seen check, the article job and the alert, as for an RSS feed."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from redis import Redis
+
+from workers.cli.feeds import table
+from workers.demo.site import LoopbackSite, WebhookReceiver
+from workers.overview import feed_rows
+from workers.store import feeds as feeds_store
+
+from .helpers import run_pass, runtime, webhook_sink, write_config
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+PESKOV = [{"id": "peskov", "title": "Peskov", "query": "Песков* OR Peskov"}]
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+
+
+@pytest.fixture
+def receiver(whsec: str) -> Iterator[WebhookReceiver]:
+    r = WebhookReceiver(whsec).start()
+    yield r
+    r.stop()
+
+
+def _fresh(page: bytes) -> bytes:
+    """The fixture's posts dated within the last hours (the first poll alerts on recent posts only)."""
+    now = datetime.now(UTC)
+    for hours, day in enumerate(("2026-12-07T", "2026-12-06T")):
+        page = page.replace(day.encode(), (now - timedelta(hours=hours + 1)).strftime("%Y-%m-%dT").encode())
+    return page
+
+
+def test_a_telegram_channel_alerts_on_its_posts_text_without_fetching_a_page(
+    tmp_path: Path,
+    redis: Redis,
+    site: LoopbackSite,
+    receiver: WebhookReceiver,
+    whsec: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    page = _fresh((FIXTURES / "telegram" / "channel.html").read_bytes())
+    site.routes["/s/kremlinpool_test"] = (200, HTML, page)
+    feed = {"url": f"{site.base_url}/s/kremlinpool_test", "type": "telegram"}
+    cfg = write_config(tmp_path, feeds=[feed], sinks=[webhook_sink(receiver.url, whsec)], rules=PESKOV,
+                       max_entry_age="3d")  # fmt: skip
+    rt = runtime(cfg, redis)
+    with caplog.at_level(logging.INFO):
+        run_pass(rt)
+    posts = sorted(p["article"]["url"] for p in receiver.payloads)
+    assert posts == [f"https://t.me/kremlinpool_test/{n}" for n in (1203, 1204, 1206, 1210, 1212)]
+    assert receiver.bad_signatures == 0
+    first = next(p for p in receiver.payloads if p["article"]["url"].endswith("/1203"))
+    assert "юрисдикцию МУС" in first["matches"][0]["snippet"]
+    assert site.hits == {"/s/kremlinpool_test": 1}  # the posts are the articles: nothing else fetched
+    assert not [r for r in caplog.records if "page" in r.getMessage() and "fetch" in r.getMessage()]
+
+    # Polled again with only the view counts changed: the same posts, counted as not modified.
+    site.routes["/s/kremlinpool_test"] = (200, HTML, page.replace(b"18.3K</span>", b"21.0K</span>"))
+    run_pass(rt)
+    assert len(receiver.payloads) == 5
+    [row] = feed_rows(rt.config, redis, time.time())
+    assert (row.kind, row.state) == ("telegram", "ok")
+    assert " telegram " in table([row])[1]
+    [state] = feeds_store.poll_states(redis, [rt.config.feeds[0].id])
+    assert (
+        state.validators.digest
+        and redis.hget(feeds_store.feed_key(rt.config.feeds[0].id), "last_status") == b"200"
+    )
+
+
+def test_with_follow_links_a_post_that_is_a_link_alerts_with_the_article_it_links(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, receiver: WebhookReceiver, whsec: str
+) -> None:
+    article = f"{site.base_url}/news/peskov-icc.html".encode()
+    page = _fresh((FIXTURES / "telegram" / "channel.html").read_bytes())
+    page = page.replace(b"https://example.org/news/2026/12/07/peskov-icc", article)
+    site.routes["/s/kremlinpool_test"] = (200, HTML, page)
+    story = "Peskov told reporters that the Kremlin would study the court's decision. " * 12
+    site.routes["/news/peskov-icc.html"] = (
+        200, HTML, f"<html><head><title>Peskov on the ICC</title></head><body><article><h1>Peskov on the"
+        f" ICC</h1><p>{story}</p></article></body></html>".encode(),
+    )  # fmt: skip
+    feed = {"url": f"{site.base_url}/s/kremlinpool_test", "type": "telegram", "follow_links": True}
+    rules = [{"id": "study", "query": '"study the court"'}]
+    cfg = write_config(tmp_path, feeds=[feed], sinks=[webhook_sink(receiver.url, whsec)], rules=rules,
+                       max_entry_age="3d")  # fmt: skip
+    run_pass(runtime(cfg, redis))
+    [alert] = receiver.payloads
+    assert alert["article"]["url"] == article.decode()
+    assert site.hits["/news/peskov-icc.html"] == 1
