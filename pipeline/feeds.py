@@ -73,6 +73,7 @@ class Body:
     content: bytes
     url: str  # where it came from, after redirects
     content_type: str = ""
+    truncated: bool = False  # cut at the byte cap (a kind that `reads_prefix` reads what came)
 
 
 class FetchMore(Protocol):
@@ -80,6 +81,9 @@ class FetchMore(Protocol):
     through the same guarded fetcher, with the feed's size cap and its host's politeness, and
     a bounded number of them per poll (pipeline.polling.FOLLOW_UPS). Raises what `Fetcher.get`
     raises, and FetchPermanent past the bound."""
+
+    @property
+    def since(self) -> float | None: ...  # when the feed's last good poll was (Unix time; None: never)
 
     def __call__(self, url: str) -> Body: ...
 

@@ -262,6 +262,7 @@ class FetchResult:
     last_modified: str | None = None
     moved_to: str | None = None  # the final URL when every redirect hop was permanent (301, 308)
     max_age: float | None = None  # Cache-Control max-age: seconds the answer stays fresh
+    truncated: bool = False  # the body was cut at the byte cap (`get(..., cut=True)`)
 
     @property
     def not_modified(self) -> bool:
@@ -307,6 +308,7 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         before_send: BeforeSend | None = None,
+        cut: bool = False,
     ) -> FetchResult:
         """GET with redirects guarded hop by hop, a decoded-size cap and an overall deadline.
         `before_send` is called once, right before the request's first byte goes out (its
@@ -315,7 +317,9 @@ class Fetcher:
         the request's first write (the request is on its way: a mark of when it went).
 
         Raises FetchRetriable (network trouble, 5xx, 429), FetchPermanent (4xx, too many
-        redirects), BlockedAddressError or TooLargeError.
+        redirects), BlockedAddressError or TooLargeError; with `cut`, a body over the cap is cut
+        there instead (`truncated`), for formats whose beginning is still worth reading (a sitemap
+        of millions of URLs, a listing page).
         """
         headers = {"Accept": accept}
         if etag:
@@ -326,14 +330,16 @@ class Fetcher:
         token = _DEADLINE.set(deadline)  # every connect, read and write of this request ends by it
         hook = _BEFORE_SEND.set(before_send)
         try:
-            return self._get(url, headers, max_bytes, deadline)
+            return self._get(url, headers, max_bytes, deadline, cut)
         except httpcore.TimeoutException as exc:  # the deadline, raised where httpx does not map it
             raise FetchRetriable(f"{url}: took longer than {self.timeout * 2:.0f}s") from exc
         finally:
             _BEFORE_SEND.reset(hook)
             _DEADLINE.reset(token)
 
-    def _get(self, url: str, headers: dict[str, str], max_bytes: int, deadline: float) -> FetchResult:
+    def _get(
+        self, url: str, headers: dict[str, str], max_bytes: int, deadline: float, cut: bool
+    ) -> FetchResult:
         current, permanent = url, True
         for _ in range(MAX_REDIRECTS + 1):
             self._guard(current)
@@ -356,15 +362,20 @@ class Fetcher:
                         )
                     _raise_for_status(url, resp)
                     declared = resp.headers.get("content-length")
-                    if declared and declared.isdigit() and int(declared) > max_bytes:
+                    if declared and declared.isdigit() and int(declared) > max_bytes and not cut:
                         raise TooLargeError(
                             f"{url}: Content-Length {declared} is over the {max_bytes} byte cap"
                         )
                     body = bytearray()
+                    truncated = False
                     for chunk in _decoded_chunks(resp, url, max_bytes):  # a bomb hits the cap, not memory
                         body += chunk
                         if len(body) > max_bytes:
-                            raise TooLargeError(f"{url}: body is over the {max_bytes} byte cap")
+                            if not cut:
+                                raise TooLargeError(f"{url}: body is over the {max_bytes} byte cap")
+                            del body[max_bytes:]
+                            truncated = True
+                            break
                         if time.monotonic() > deadline:
                             raise FetchRetriable(f"{url}: download took longer than {self.timeout * 2:.0f}s")
                     return FetchResult(
@@ -376,6 +387,7 @@ class Fetcher:
                         last_modified=resp.headers.get("last-modified"),
                         moved_to=moved_to,
                         max_age=max_age_seconds(resp.headers.get("cache-control")),
+                        truncated=truncated,
                     )
             except (httpx.DecodingError, zlib.error) as exc:
                 raise FetchPermanent(f"{url}: cannot decode the body: {exc}") from exc

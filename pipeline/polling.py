@@ -47,7 +47,7 @@ from .fetch import MAX_RETRY_AFTER, BeforeSend, Fetcher
 from .loglines import LogLine
 from .models import Entry, Notice
 from .notices import PollResult, Spell, notices_after
-from .sources import SOURCE_KINDS
+from .sources import SOURCE_KINDS, SourceKind
 
 Pace = Callable[[str], None]  # before a further GET of a poll: wait for the URL's host (or raise)
 ADAPTIVE_WINDOW = 7 * 86400.0  # entries of the last week say how often a feed publishes
@@ -168,11 +168,14 @@ def poll_url(
     max_bytes: int,
     before_send: BeforeSend | None = None,
     pace: Pace | None = None,
+    since: float | None = None,
 ) -> PollOutcome:
     """`poll_feed` at `url`: where the feed moved to, when it did. The body is read by the feed's
     kind of source (`type:`, pipeline.sources). `before_send`: as `Fetcher.get` has it (what it
     raises goes through); `pace`, called with a URL before each further GET a kind makes
-    (`FetchMore`), may wait for its host's slot (the job's politeness) or raise to refuse it."""
+    (`FetchMore`), may wait for its host's slot (the job's politeness) or raise to refuse it;
+    `since`: when the feed's last good poll was (`PollState.last_ok`), for a kind that follows
+    only what changed after it."""
     kind = SOURCE_KINDS[feed.type]
     try:
         result = fetcher.get(
@@ -182,11 +185,13 @@ def poll_url(
             etag=validators.etag,
             last_modified=validators.last_modified,
             before_send=before_send,
+            cut=kind.reads_prefix,
         )
         if result.not_modified:
             return NotModified(moved_to=result.moved_to, max_age=result.max_age)
-        more = _FollowUps(fetcher, url, kind.accept, max_bytes, pace)
-        parsed = kind.read(Body(result.content, result.url, result.content_type), feed, more)
+        more = _FollowUps(fetcher, url, kind, max_bytes, pace, since)
+        body = Body(result.content, result.url, result.content_type, result.truncated)
+        parsed = kind.read(body, feed, more)
     except RetriableError as exc:
         return PollFailed(
             str(exc), retriable=True, retry_after=exc.retry_after, http_status=_http_status(exc)
@@ -212,8 +217,17 @@ def poll_url(
 class _FollowUps:
     """`FetchMore` for one poll: at most FOLLOW_UPS further GETs, each through `pace` first."""
 
-    def __init__(self, fetcher: Fetcher, url: str, accept: str, max_bytes: int, pace: Pace | None) -> None:
-        self.fetcher, self.url, self.accept, self.max_bytes, self.pace = fetcher, url, accept, max_bytes, pace
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        url: str,
+        kind: SourceKind,
+        max_bytes: int,
+        pace: Pace | None,
+        since: float | None,
+    ) -> None:
+        self.fetcher, self.url, self.kind, self.max_bytes, self.pace = fetcher, url, kind, max_bytes, pace
+        self.since = since
         self.left = FOLLOW_UPS
 
     def __call__(self, url: str) -> Body:
@@ -222,8 +236,9 @@ class _FollowUps:
         self.left -= 1
         if self.pace is not None:
             self.pace(url)
-        result = self.fetcher.get(url, max_bytes=self.max_bytes, accept=self.accept)
-        return Body(result.content, result.url, result.content_type)
+        kind = self.kind
+        result = self.fetcher.get(url, max_bytes=self.max_bytes, accept=kind.accept, cut=kind.reads_prefix)
+        return Body(result.content, result.url, result.content_type, result.truncated)
 
 
 def _validator_fields(validators: Validators) -> dict[str, FieldValue]:
@@ -406,6 +421,7 @@ class PollState:
     moved_to: str | None = None  # where a 301 or 308 sent it
     cadence: Cadence = Cadence()
     spell: Spell = field(default_factory=Spell)  # its run of failures, as far as notices go
+    last_ok: float | None = None  # when its last good poll was (Unix time; None: never)
 
 
 PollKind = Literal["not_modified", "entries", "deferred", "failed"]
@@ -474,7 +490,7 @@ def decide_poll(
     match outcome:
         case NotModified(status=status, validators=answered):
             kept = answered or past.validators
-            kind, state = "not_modified", PollState(kept, 0, moved_to, cadence, spell)
+            kind, state = "not_modified", PollState(kept, 0, moved_to, cadence, spell, now)
             ok: dict[str, FieldValue] = {
                 "last_ok": stamp,
                 "last_status": status,
@@ -485,7 +501,7 @@ def decide_poll(
             same = "not modified" if status == 304 else "the same entries as the last poll's"
             lines.append(LogLine(logging.DEBUG, f"feed %s %s: {same}", (feed.id, polled)))
         case FeedEntries(entries=entries, validators=validators, warning=warning):
-            kind, state = "entries", PollState(validators, 0, moved_to, cadence, spell)
+            kind, state = "entries", PollState(validators, 0, moved_to, cadence, spell, now)
             triage = triage_entries(entries, seen, max_entry_age, today)
             fields = {
                 **polled_now,
@@ -516,7 +532,10 @@ def decide_poll(
                 LogLine(logging.DEBUG, "feed %s %s: its host is busy, deferred %ds", (feed.id, polled, wait))
             )
         case PollFailed(error=error):
-            kind, state = "failed", PollState(past.validators, failures, moved_to, cadence, spell)
+            kind, state = (
+                "failed",
+                PollState(past.validators, failures, moved_to, cadence, spell, past.last_ok),
+            )
             retired: dict[str, FieldValue] = (
                 {"retired": stamp, "retired_reason": error} if outcome.gone else {}
             )

@@ -2,6 +2,7 @@
 entries. One module per kind, one line per kind in SOURCE_KINDS:
 
     rss       RSS 0.9x/2.0, Atom, RDF and JSON Feed, read by feedparser (the default)
+    sitemap   news sitemaps, sitemap indexes, plain sitemaps, robots.txt (ultimate-sitemap-parser)
     telegram  a public Telegram channel, from its web preview page (t.me/s/<name>)
 
 A kind is its `read`: the fetched body (`Body`: bytes, the URL they came from after redirects,
@@ -21,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ..feeds import Body, FeedRef, FetchMore, ParsedFeed
-from . import rss, telegram
+from . import rss, sitemap, telegram
 
 Read = Callable[[Body, FeedRef, FetchMore], ParsedFeed]
 
@@ -31,6 +32,7 @@ FEED_ACCEPT = (
     " application/xml;q=0.9, */*;q=0.5"
 )
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+SITEMAP_ACCEPT = "application/xml, text/xml;q=0.9, application/gzip;q=0.8, text/plain;q=0.5, */*;q=0.3"
 
 
 @dataclass(frozen=True)
@@ -40,11 +42,19 @@ class SourceKind:
     accept: str = FEED_ACCEPT  # the Accept header of its polls
     # The feed's URL as the config gives it -> the one to poll (ValueError: not one of this kind's).
     address: Callable[[str], str] | None = None
+    # A body over max_feed_bytes is cut there and read, not refused (a sitemap of millions of URLs).
+    reads_prefix: bool = False
 
 
 DEFAULT_KIND = "rss"
 SOURCE_KINDS: Mapping[str, SourceKind] = {
     "rss": SourceKind(rss.read, "RSS 0.9x/2.0, Atom, RDF and JSON Feed, read by feedparser"),
+    "sitemap": SourceKind(
+        sitemap.read,
+        "a news sitemap, a sitemap index (recent children), a plain sitemap (recent URLs) or a robots.txt",
+        SITEMAP_ACCEPT,
+        reads_prefix=True,
+    ),
     "telegram": SourceKind(
         telegram.read,
         "a public Telegram channel's web preview (t.me/s/<name>)",

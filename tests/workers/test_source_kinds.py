@@ -97,3 +97,52 @@ def test_with_follow_links_a_post_that_is_a_link_alerts_with_the_article_it_link
     [alert] = receiver.payloads
     assert alert["article"]["url"] == article.decode()
     assert site.hits["/news/peskov-icc.html"] == 1
+
+
+def _page(title: str, body: str) -> bytes:
+    text = f"<p>{body}</p>" * 8
+    head = f"<html><head><title>{title}</title></head>"
+    return f"{head}<body><article><h1>{title}</h1>{text}</article></body></html>".encode()
+
+
+def test_a_news_sitemap_alerts_on_the_pages_it_lists_and_polls_again_as_not_modified(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, receiver: WebhookReceiver, whsec: str
+) -> None:
+    now = datetime.now(UTC)
+    stories = {
+        "peskov": (
+            "Peskov on the court",
+            "Dmitry Peskov said the Kremlin does not recognise the court's ruling.",
+        ),
+        "weather": (
+            "Snow in Moscow",
+            "Heavy snow fell over Moscow on Monday, closing two airports for hours.",
+        ),
+    }
+    urls = ""
+    for n, (slug, (title, body)) in enumerate(stories.items()):
+        site.routes[f"/news/{slug}.html"] = (200, HTML, _page(title, body))
+        urls += (
+            f"<url><loc>{site.base_url}/news/{slug}.html</loc><news:news><news:publication><news:name>Loop"
+            f"</news:name><news:language>en</news:language></news:publication><news:publication_date>"
+            f"{(now - timedelta(minutes=10 + n)).isoformat()}</news:publication_date><news:title>{title}"
+            f"</news:title></news:news></url>"
+        )
+    sitemap = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+        f' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{urls}</urlset>'
+    ).encode()
+    site.routes["/news-sitemap.xml"] = (200, {"Content-Type": "application/xml"}, sitemap)
+    feed = {"url": f"{site.base_url}/news-sitemap.xml", "type": "sitemap"}
+    cfg = write_config(tmp_path, feeds=[feed], sinks=[webhook_sink(receiver.url, whsec)],
+                       rules=[{"id": "peskov", "query": "Peskov"}])  # fmt: skip
+    rt = runtime(cfg, redis)
+    run_pass(rt)
+    [alert] = receiver.payloads
+    assert alert["article"]["url"] == f"{site.base_url}/news/peskov.html"
+    assert alert["article"]["title"] == "Peskov on the court"
+    assert site.hits["/news/peskov.html"] == 1 and site.hits["/news/weather.html"] == 1
+    run_pass(rt)  # the same URLs: not modified, no page fetched again, no alert again
+    assert len(receiver.payloads) == 1 and site.hits["/news/peskov.html"] == 1
+    [row] = feed_rows(rt.config, redis, time.time())
+    assert (row.kind, row.state) == ("sitemap", "ok")

@@ -281,8 +281,9 @@ def _poll_one(ctx: WorkerContext, poll: _Poll) -> PollOutcome | _HostBusy:
         try:
             max_bytes = ctx.config.defaults.max_feed_bytes
             before_send = start if poll.gap else None
+            past = poll.past
             return poll_url(
-                ctx.fetcher, poll.feed, poll.url, poll.past.validators, max_bytes, before_send, pace
+                ctx.fetcher, poll.feed, poll.url, past.validators, max_bytes, before_send, pace, past.last_ok
             )
         except _HostBusy as busy:
             return busy

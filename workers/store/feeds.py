@@ -25,6 +25,7 @@ from redis import Redis
 from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
+from pipeline.models import unix_time
 from pipeline.notices import Spell
 from pipeline.polling import Cadence, Health, PollDecision, PollState, Validators
 
@@ -49,7 +50,7 @@ def chunks(items: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
 # The fields a poll's state is read back from: those `pipeline.polling.decide_poll` writes.
 _POLL_FIELDS = [
     "etag", "last_modified", "errors", "moved_to", "adaptive", "floor", "max_age", "skip_hours",
-    "spell_since", "spell_notified", "spell_reminders", "digest",
+    "spell_since", "spell_notified", "spell_reminders", "digest", "last_ok",
 ]  # fmt: skip
 
 
@@ -73,12 +74,15 @@ def poll_states(redis: Redis, feed_ids: Sequence[str]) -> list[PollState]:
         notified,
         reminders,
         digest,
+        ok,
     ) in rows:
         hours = frozenset(int(h) for h in (to_str(skip) or "").split(",") if h.isdigit())
         cadence = Cadence(to_float(adaptive), to_float(floor), to_float(max_age), hours)
         spell = Spell(to_str(since), to_float(notified), int(to_float(reminders) or 0))
         validators = Validators(to_str(etag), to_str(lm), to_str(digest))
-        out.append(PollState(validators, int(to_str(errors) or 0), to_str(moved_to), cadence, spell))
+        last_ok = unix_time(str(to_str(ok))) if to_str(ok) else None
+        failures = int(to_str(errors) or 0)
+        out.append(PollState(validators, failures, to_str(moved_to), cadence, spell, last_ok))
     return out
 
 
