@@ -128,7 +128,7 @@ def build_article(
     fallback = feed_fallback(entry)
     if len(text) < min_text_chars and len(fallback) > len(text):
         text, text_from = fallback, "feed"
-    title = entry.title or found.title
+    title = (found.title or entry.title) if entry.provisional_title else (entry.title or found.title)
     return Article(
         url=url,
         title=truncate(title, MAX_TITLE_CHARS),

@@ -64,6 +64,9 @@ class ParsedFeed:
     # (a listing page's ads, a channel's view counts): the same digest as the last poll's and
     # the poll counts as not modified, as a 304 would (pipeline.polling).
     digest: str | None = None
+    # Every entry is what the source showed before it was watched: remembered as seen, never
+    # read (a listing page's first poll: no dates tell old from new, and all would alert).
+    baseline: bool = False
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,8 @@ class Entry(Record):
     # an article, read with `follow_links`): `link` stays the entry's own address.
     article_url: str | None = None
     links: tuple[str, ...] = ()  # the web links in its text (a Telegram post's)
+    # Its title (a link's anchor text) stands in until the page's own title is read.
+    provisional_title: bool = False
     forwarded_from: str | None = None  # a forwarded post: the original's address, or its sender's name
 
 

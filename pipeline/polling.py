@@ -89,6 +89,7 @@ class FeedEntries:
     moved_to: str | None = None  # every redirect hop was permanent: the feed's new address
     max_age: float | None = None
     hints: FeedHints = field(default_factory=FeedHints)
+    baseline: bool = False  # entries to remember, not read: `ParsedFeed.baseline`
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,7 @@ def poll_url(
         moved_to=result.moved_to,
         max_age=result.max_age,
         hints=parsed.hints,
+        baseline=parsed.baseline,
     )
 
 
@@ -262,17 +264,22 @@ class EntryTriage:
 
 
 def triage_entries(
-    entries: Sequence[Entry], seen: Sequence[bool], max_entry_age: float, now: datetime
+    entries: Sequence[Entry],
+    seen: Sequence[bool],
+    max_entry_age: float,
+    now: datetime,
+    baseline: bool = False,
 ) -> EntryTriage:
     """Split the entries not seen before into new ones and stale ones. An entry without a date
-    counts as new: a feed that gives none must still alert."""
+    counts as new: a feed that gives none must still alert. A `baseline` (a listing page's first
+    poll: `ParsedFeed.baseline`) is all stale: what the source showed before it was watched."""
     new: list[Entry] = []
     stale: list[Entry] = []
     for entry, was_seen in zip(entries, seen, strict=True):
         if was_seen:
             continue
         published = _parse_time(entry.published)
-        if published is not None and (now - published).total_seconds() > max_entry_age:
+        if baseline or (published is not None and (now - published).total_seconds() > max_entry_age):
             stale.append(entry)
         else:
             new.append(entry)
@@ -502,7 +509,7 @@ def decide_poll(
             lines.append(LogLine(logging.DEBUG, f"feed %s %s: {same}", (feed.id, polled)))
         case FeedEntries(entries=entries, validators=validators, warning=warning):
             kind, state = "entries", PollState(validators, 0, moved_to, cadence, spell, now)
-            triage = triage_entries(entries, seen, max_entry_age, today)
+            triage = triage_entries(entries, seen, max_entry_age, today, outcome.baseline)
             fields = {
                 **polled_now,
                 **_validator_fields(validators),

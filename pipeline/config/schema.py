@@ -20,7 +20,7 @@ from ..models import short_hash
 from ..rules.inflection import case_forms
 from ..rules.people import Person
 from ..sinks.registry import AnySinkConfig, SinkConfig
-from ..sources import DEFAULT_KIND, SOURCE_KINDS
+from ..sources import DEFAULT_KIND, SOURCE_KINDS, page
 from ..values import DigestConfig, Duration, HttpUrl, SinkId, Size, Strict, TemplatesConfig, empty_to_none
 
 
@@ -144,6 +144,11 @@ class FeedConfig(Strict):
     # Options of one kind each (pipeline.sources): given with another kind, an error.
     select: str | None = Field(default=None, min_length=1, max_length=500)  # page: "a.news-item"
     follow_links: bool = False  # telegram: a post that is mostly a link takes the linked article's text
+
+    @field_validator("select")
+    @classmethod
+    def _css_selector(cls, value: str | None) -> str | None:
+        return None if value is None else page.check_selector(value)
 
     @field_validator("type")
     @classmethod

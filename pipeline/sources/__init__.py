@@ -1,6 +1,7 @@
 """The kinds of source a feed can be (its `type:` in the config): how a fetched body becomes
 entries. One module per kind, one line per kind in SOURCE_KINDS:
 
+    page      a listing page with no feed: its links to articles (found, or picked by select:)
     rss       RSS 0.9x/2.0, Atom, RDF and JSON Feed, read by feedparser (the default)
     sitemap   news sitemaps, sitemap indexes, plain sitemaps, robots.txt (ultimate-sitemap-parser)
     telegram  a public Telegram channel, from its web preview page (t.me/s/<name>)
@@ -22,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ..feeds import Body, FeedRef, FetchMore, ParsedFeed
-from . import rss, sitemap, telegram
+from . import page, rss, sitemap, telegram
 
 Read = Callable[[Body, FeedRef, FetchMore], ParsedFeed]
 
@@ -48,6 +49,9 @@ class SourceKind:
 
 DEFAULT_KIND = "rss"
 SOURCE_KINDS: Mapping[str, SourceKind] = {
+    "page": SourceKind(
+        page.read, "a listing page with no feed: its new links to articles", PAGE_ACCEPT, reads_prefix=True
+    ),
     "rss": SourceKind(rss.read, "RSS 0.9x/2.0, Atom, RDF and JSON Feed, read by feedparser"),
     "sitemap": SourceKind(
         sitemap.read,

@@ -146,3 +146,33 @@ def test_a_news_sitemap_alerts_on_the_pages_it_lists_and_polls_again_as_not_modi
     assert len(receiver.payloads) == 1 and site.hits["/news/peskov.html"] == 1
     [row] = feed_rows(rt.config, redis, time.time())
     assert (row.kind, row.state) == ("sitemap", "ok")
+
+
+def test_a_listing_page_alerts_on_links_added_after_its_first_poll_with_the_articles_own_title(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, receiver: WebhookReceiver, whsec: str
+) -> None:
+    listing = (FIXTURES / "page" / "press_releases.html").read_bytes()
+    site.routes["/news"] = (200, HTML, listing)
+    feed = {"url": f"{site.base_url}/news", "type": "page"}
+    cfg = write_config(tmp_path, feeds=[feed], sinks=[webhook_sink(receiver.url, whsec)],
+                       rules=[{"id": "court", "query": "warrant OR Prosecutor"}])  # fmt: skip
+    rt = runtime(cfg, redis)
+    run_pass(rt)  # the first poll remembers what the page lists: no page read, no alert
+    assert receiver.payloads == [] and set(site.hits) == {"/news"}
+    new_row = b'<div class="views-row"><h4><a href="/news/new-arrest-warrant-issued">New</a></h4></div>'
+    site.routes["/news"] = (
+        200,
+        HTML,
+        listing.replace(b'<div class="view-content">', b'<div class="view-content">' + new_row),
+    )
+    site.routes["/news/new-arrest-warrant-issued"] = (
+        200, HTML, _page("Court issues a new arrest warrant", "The Pre-Trial Chamber issued a warrant today.")
+    )  # fmt: skip
+    run_pass(rt)
+    [alert] = receiver.payloads
+    assert alert["article"]["url"] == f"{site.base_url}/news/new-arrest-warrant-issued"
+    assert (
+        alert["article"]["title"] == "Court issues a new arrest warrant"
+    )  # the page's, not the anchor's "New"
+    run_pass(rt)  # the same links: not modified
+    assert len(receiver.payloads) == 1 and site.hits["/news/new-arrest-warrant-issued"] == 1
