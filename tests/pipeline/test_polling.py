@@ -345,7 +345,7 @@ def test_a_304_records_the_poll_keeps_the_validators_and_is_due_one_interval_aft
         "interval": 300, "why": "start", "next_poll": round(plan.due or 0),
     }  # fmt: skip
     assert set(decision.delete) == {"last_error", "errors", "moved_to", *SPELL_AND_CADENCE}
-    assert decision.state == PollState(Validators('"v1"', "lm"), errors=0)  # failures reset, spell over
+    assert decision.state == PollState(Validators('"v1"', "lm"), errors=0, last_ok=T)  # failures reset
     assert (decision.kind, decision.labels, decision.notices) == ("not_modified", ("not_modified", "3xx"), ())
     assert decision.log == (LogLine(logging.DEBUG, "feed %s %s: not modified", (FEED.id, FEED.url)),)
 

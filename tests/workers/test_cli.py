@@ -472,6 +472,49 @@ def test_feeds_import_merges_an_opml_file_and_export_writes_one_back(tmp_path: P
     ]
 
 
+def test_feeds_export_writes_rss_feeds_and_says_which_of_other_kinds_it_left_out(tmp_path: Path) -> None:
+    cfg = tmp_path / "wirewatch.yaml"
+    cfg.write_text(
+        "rules: []\nsinks: []\nfeeds:\n  - url: https://news.example.org/rss.xml\n"
+        "  - {url: https://t.me/kremlinpool_test, type: telegram}\n"
+        "  - {url: https://court.example.int/news, type: page}\n"
+    )
+    out = wirewatch("-c", str(cfg), "feeds", "export")
+    assert out.returncode == 0, out.stderr
+    assert 'xmlUrl="https://news.example.org/rss.xml"' in out.stdout and "t.me" not in out.stdout
+    assert "left out 2 feed(s) of kinds OPML cannot hold (page, telegram): they stay in YAML" in out.stderr
+    assert "  telegram: https://t.me/s/kremlinpool_test" in out.stderr
+
+
+def test_feeds_discover_prints_yaml_to_paste_and_exits_1_on_a_site_with_nothing(
+    tmp_path: Path, site: LoopbackSite
+) -> None:
+    rss = b'<rss version="2.0"><channel><title>Loop World</title><item><link>/a</link></item></channel></rss>'
+    site.routes["/"] = (
+        200,
+        {"Content-Type": "text/html"},
+        b'<html><head><link rel="alternate" type="application/rss+xml" href="/world.xml"></head></html>',
+    )
+    site.routes["/world.xml"] = (200, {"Content-Type": "application/rss+xml"}, rss)
+    site.routes["/robots.txt"] = (200, {"Content-Type": "text/plain"}, b"Sitemap: /no-such-sitemap.xml\n")
+    cfg = write_config(tmp_path, feeds=[], sinks=[], rules=[])  # allow_private_networks: loopback
+    out = wirewatch("-c", str(cfg), "feeds", "discover", f"{site.base_url}/")
+    assert out.returncode == 0, out.stderr
+    yaml_lines = f"- url: {site.base_url}/world.xml\n  type: rss\n  name: Loop World\n"
+    assert out.stdout == "# rss: Loop World (1 entries now)\n" + yaml_lines
+    pasted = tmp_path / "feeds.yaml"
+    pasted.write_text(out.stdout, "utf-8")
+    (tmp_path / "other.yaml").write_text("feeds: feeds.yaml\nrules: []\nsinks: []\n")
+    assert [f.url for f in load_config(tmp_path / "other.yaml").feeds] == [f"{site.base_url}/world.xml"]
+    empty = LoopbackSite().start()  # no feed anywhere (the shared site has one at /feed.xml)
+    empty.routes["/"] = (200, {"Content-Type": "text/html"}, b"<html><body>nothing here</body></html>")
+    try:
+        nothing = wirewatch("-c", str(cfg), "feeds", "discover", f"{empty.base_url}/")
+    finally:
+        empty.stop()
+    assert nothing.returncode == 1 and "no feeds, sitemaps or channel found" in nothing.stderr, nothing.stdout
+
+
 def test_feeds_import_refuses_inline_feeds_and_bad_files(tmp_path: Path) -> None:
     cfg = tmp_path / "wirewatch.yaml"
     cfg.write_text("feeds: [{url: https://news.example.org/a.xml}]\nrules: []\nsinks: []\n")

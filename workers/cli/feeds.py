@@ -1,11 +1,12 @@
 """`wirewatch feeds`: every feed's health, interval and next poll, as a table or JSON (exit 1
 when any is unhealthy, so that it can be a monitoring check); `feeds revive URL` polls a
 retired feed again; `feeds import FILE.opml` and `feeds export` move subscription lists in and
-out (OPML 2.0)."""
+out (OPML 2.0); `feeds discover URL` finds what a site offers."""
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -16,8 +17,10 @@ import yaml
 
 from pipeline.config import feeds_file, format_issues, load_config
 from pipeline.errors import ConfigError
-from pipeline.feeds import canonical_url
+from pipeline.feeds import Body, canonical_url
+from pipeline.fetch import Fetcher
 from pipeline.opml import OpmlError, read_opml, write_opml
+from pipeline.sources.discover import discover as discover_sources
 
 from ..overview import BAD_HEALTH, FeedRow, feed_rows
 from ..services import connect
@@ -62,6 +65,39 @@ def table(rows: list[FeedRow]) -> list[str]:
         if r.last_error and r.state != "ok":
             lines.append(f"{'':<12} last ok {r.last_ok or 'never'}; {r.last_error[:300]}")
     return lines
+
+
+@feeds.command()
+@click.argument("url")
+@shared_options(top=False)
+@click.pass_obj
+def discover(state: CliState, url: str) -> None:
+    """The feeds a site declares or has at common paths, its sitemaps (robots.txt, news first),
+    or a t.me address's channel: as YAML lines to paste under `feeds:`, each read as a poll would
+    read it. Exit 1 when it found nothing."""
+
+    cfg = load_or_exit(state.config_path)
+    d = cfg.defaults
+    fetcher = Fetcher(d.user_agent, d.fetch_timeout, cfg.allow_private_networks)
+    # Every candidate that is no sitemap makes ultimate-sitemap-parser log an error: expected here.
+    logging.getLogger("usp").setLevel(logging.CRITICAL)
+
+    def fetch(address: str) -> Body:
+        got = fetcher.get(address, max_bytes=d.max_feed_bytes, cut=True)
+        return Body(got.content, got.url, got.content_type, got.truncated)
+
+    try:
+        found = discover_sources(url, fetch)
+    except ValueError as exc:  # an address no kind reads (a t.me link that is no channel)
+        raise click.BadParameter(str(exc), param_hint="URL") from exc
+    finally:
+        fetcher.close()
+    if not found:
+        click.echo(f"{url}: no feeds, sitemaps or channel found", err=True)
+        sys.exit(1)
+    for source in found:
+        click.echo(f"# {source.kind}: {source.title or source.url} ({source.entries} entries now)")
+        click.echo(yaml.safe_dump([source.as_yaml()], allow_unicode=True, sort_keys=False), nl=False)
 
 
 @feeds.command()
@@ -139,15 +175,26 @@ def _appended(text: str, feeds: list[dict[str, Any]]) -> str:
 @shared_options(top=False)
 @click.pass_obj
 def export_opml(state: CliState, output: str | None) -> None:
-    """Write every configured feed as OPML 2.0 (categories as folders), for other readers."""
+    """Write every configured rss feed as OPML 2.0 (categories as folders), for other readers.
+    Feeds of other kinds (sitemap, page, telegram) have no place in OPML: they stay in YAML, and
+    what was left out is said on stderr."""
 
     cfg = load_or_exit(state.config_path)
-    written = write_opml(cfg.feeds)
+    rss = [f for f in cfg.feeds if f.type == "rss"]
+    written = write_opml(rss)
     if output:
         Path(output).write_bytes(written)
-        click.echo(f"{output}: {len(cfg.feeds)} feeds")
+        click.echo(f"{output}: {len(rss)} feeds")
     else:
         click.echo(written.decode("utf-8"), nl=False)
+    others = [f for f in cfg.feeds if f.type != "rss"]
+    if others:
+        kinds = ", ".join(sorted({f.type for f in others}))
+        click.echo(
+            f"left out {len(others)} feed(s) of kinds OPML cannot hold ({kinds}): they stay in YAML", err=True
+        )
+        for feed in others:
+            click.echo(f"  {feed.type}: {feed.url}", err=True)
 
 
 def _duration(seconds: float) -> str:
