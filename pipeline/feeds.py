@@ -67,6 +67,9 @@ class ParsedFeed:
     # Every entry is what the source showed before it was watched: remembered as seen, never
     # read (a listing page's first poll: no dates tell old from new, and all would alert).
     baseline: bool = False
+    # WebSub (pipeline.websub): the hub the feed names (<link rel="hub">) and its topic (rel="self").
+    hub: str | None = None
+    topic: str | None = None
 
 
 @dataclass(frozen=True)

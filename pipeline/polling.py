@@ -90,6 +90,8 @@ class FeedEntries:
     max_age: float | None = None
     hints: FeedHints = field(default_factory=FeedHints)
     baseline: bool = False  # entries to remember, not read: `ParsedFeed.baseline`
+    hub: str | None = None  # WebSub: the hub the feed names, and its topic
+    topic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,8 @@ def poll_url(
         max_age=result.max_age,
         hints=parsed.hints,
         baseline=parsed.baseline,
+        hub=parsed.hub,
+        topic=parsed.topic,
     )
 
 
@@ -296,6 +300,8 @@ class PollPolicy:
     max_backoff: float
     jitter: float
     pinned: float | None = None  # the feed's own `interval:`
+    # Its hub pushes its entries (WebSub): polled at max_interval only, as a safety net.
+    pushed: bool = False
 
     @classmethod
     def of(cls, config: Config, feed: FeedConfig) -> PollPolicy:
@@ -385,7 +391,8 @@ def schedule(
 
 
 HOST_DELAY = "host delay"  # why a feed is due later than it would be: its host's slots are taken
-HEALTHY_REASONS = frozenset({"pinned", "adaptive", "start", HOST_DELAY})
+WEBSUB = "websub"  # why a feed is polled at max_interval: its hub pushes what it publishes
+HEALTHY_REASONS = frozenset({"pinned", "adaptive", "start", HOST_DELAY, WEBSUB})
 Health = Literal["ok", "backing off", "unhealthy", "retired", "not polled"]
 
 
@@ -612,7 +619,9 @@ def _moved(outcome: PollOutcome, polled: str) -> str | None:
 
 def _interval(cadence: Cadence, policy: PollPolicy) -> tuple[float, str]:
     """The interval for a healthy feed, and what set it: the feed's own floors win."""
-    if policy.pinned is not None:
+    if policy.pushed:
+        interval, why = policy.max_interval, WEBSUB
+    elif policy.pinned is not None:
         interval, why = policy.pinned, "pinned"
     elif cadence.adaptive is not None:
         interval, why = cadence.adaptive, "adaptive"

@@ -11,6 +11,9 @@ articles-<hash of entry keys>        a batch of new entries (`process_articles`)
                                      that may load later comes back alone, with attempt + 1
 deliver-<delivery id>                one delivery per (alert, digest or notice, sink): see
                                      workers.delivery
+websub-<mode>-<feed id>              a WebSub (un)subscription asked of the feed's hub, once at
+                                     a time (`websub_request`); a hub's push is a job of its own
+                                     (`websub_push`, random id: each push is read)
 
 A finished job is deleted at once (result_ttl 0): no job is kept as a marker of work done.
 
@@ -20,6 +23,7 @@ name with each job in Redis, so a queued job, or a dead letter, still runs after
 
 from __future__ import annotations
 
+import base64
 import logging
 import time
 from collections.abc import Sequence
@@ -169,3 +173,25 @@ def enqueue_articles(services: Services, entries: Sequence[Entry], attempt: int 
                 services.queues.articles, job_id, "workers.jobs.process_articles", args, **options
             )
     return jobs
+
+
+def enqueue_websub_request(
+    services: Services, feed_id: str, mode: str, hub: str = "", topic: str = ""
+) -> bool:
+    """Ask a feed's hub to subscribe (or renew) or unsubscribe it (`websub_request`), unless such
+    a request is queued already. `hub` and `topic`: a new subscription's, as the feed names them
+    (a renewal or an unsubscription takes them from the record)."""
+    return enqueue_unique(
+        services.queues.feeds, f"websub-{mode}-{feed_id}", "workers.jobs.websub_request",
+        (feed_id, mode, hub, topic), result_ttl=0, failure_ttl=FAILED_POLL_KEPT, timeout=POLL_TIMEOUT,
+    )  # fmt: skip
+
+
+def enqueue_push(feeds_queue: Queue, feed_id: str, body: bytes, content_type: str) -> None:
+    """A body a hub pushed for a feed (its signature verified): read as a poll's (`websub_push`).
+    Base64 in the job: RQ's JSON serializer carries text only (the body is capped by
+    websub.max_push_bytes)."""
+    feeds_queue.enqueue_call(
+        "workers.jobs.websub_push", args=(feed_id, base64.b64encode(body).decode("ascii"), content_type),
+        result_ttl=0, failure_ttl=FAILED_POLL_KEPT, timeout=POLL_TIMEOUT,
+    )  # fmt: skip

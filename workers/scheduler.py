@@ -27,6 +27,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from pipeline.polling import PollPolicy, latest_due_in
 
 from .delivery import flush_due
+from .jobs.websub import websub_upkeep
 from .planning import plan_polls
 from .queueing import POLL_BATCH, POLL_LEASE, enqueue_poll_batches
 from .recording import prune
@@ -193,6 +194,10 @@ class FeedScheduler:
         store answers again), and every PRUNE_EVERY what is past its retention is deleted."""
         now = time.time() if now is None else now
         services = self.services
+        try:
+            websub_upkeep(services, now)  # leases renewed, feeds that left unsubscribed
+        except Exception as exc:  # Redis away: the next round tries again
+            log.warning("scheduler: WebSub upkeep failed: %s: %s", type(exc).__name__, exc)
         try:
             services.recorder.drain()
             if now - self._pruned_at >= PRUNE_EVERY:

@@ -25,6 +25,7 @@ from .schema import (
     RuleConfig,
     RulesFile,
     StoriesConfig,
+    WebSubConfig,
     person_variants,
 )
 from .templates import sink_templates
@@ -40,6 +41,7 @@ __all__ = [
     "RuleConfig",
     "RulesFile",
     "StoriesConfig",
+    "WebSubConfig",
     "feeds_file",
     "format_issues",
     "load",

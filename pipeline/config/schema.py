@@ -241,6 +241,17 @@ class RulesFile(Strict):
     rules: list[RuleConfig]
 
 
+class WebSubConfig(Strict):
+    """WebSub push (pipeline.websub): off unless set, since the hub must reach `callback_url`.
+    The web listener (metrics_listen) serves its path; behind a reverse proxy, the proxy forwards
+    that path to it."""
+
+    callback_url: HttpUrl  # https://wirewatch.example.org/websub: each feed's callback is <this>/<feed id>
+    lease: Duration = Field(default=10 * 86400.0, ge=3600)  # asked of the hub; it may grant another
+    renew_before: Duration = Field(default=86400.0, ge=60)  # a lease is renewed this long before it ends
+    max_push_bytes: Size = 2_000_000  # a pushed body over this is refused (413)
+
+
 HISTORY_SCHEMES = ("sqlite:///", "sqlite+pysqlite:///", "postgresql://", "postgresql+psycopg://")
 
 
@@ -262,6 +273,7 @@ class Config(Strict):
     notify_sinks: list[SinkId] | None = None  # where feed notices go; None: every enabled sink
     hosts: dict[str, HostConfig] = Field(default_factory=dict)  # by host name, lowercase
     stories: StoriesConfig = Field(default_factory=StoriesConfig)
+    websub: WebSubConfig | None = None  # WebSub push for rss feeds that name a hub; off when unset
     # /metrics, /healthz and /readyz (see workers.web); empty: off. Anything but loopback
     # needs metrics_token, sent as "Authorization: Bearer <token>".
     metrics_listen: Annotated[str | None, BeforeValidator(empty_to_none)] = "127.0.0.1:9108"

@@ -216,7 +216,27 @@ def parse_feed(
     if shared:
         fixed = "; ".join(filter(None, [fixed, f"{shared} items share a guid with another: keyed by link"]))
     hints = feed_hints(parsed.feed, content)
-    return ParsedFeed(entries=tuple(entries), title=feed_title, warning=_warning(bozo, fixed), hints=hints)
+    hub, topic = _websub_links(parsed.feed, final_url or feed.url)
+    return ParsedFeed(
+        entries=tuple(entries),
+        title=feed_title,
+        warning=_warning(bozo, fixed),
+        hints=hints,
+        hub=hub,
+        topic=topic,
+    )
+
+
+def _websub_links(channel: Any, url: str) -> tuple[str | None, str | None]:
+    """The WebSub hub a feed names and its topic: its rel="self" link, else where it was read."""
+    links = [link for link in (channel.get("links") or []) if isinstance(link, dict)]
+    hubs = [str(link.get("href", "")) for link in links if link.get("rel") == "hub" and link.get("href")]
+    selves = [str(link.get("href", "")) for link in links if link.get("rel") == "self" and link.get("href")]
+    hub = next((h for h in hubs if urlsplit(h).scheme in ("http", "https")), None)
+    if hub is None:
+        return None, None
+    topic = next((s for s in selves if urlsplit(s).scheme in ("http", "https")), url)
+    return hub, topic
 
 
 def _warning(bozo: object, fixed: str | None) -> str | None:

@@ -23,7 +23,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, assert_never
 
 from redis.exceptions import RedisError
@@ -33,6 +33,7 @@ from pipeline.errors import FetchRetriable
 from pipeline.models import Entry, Notice
 from pipeline.polling import (
     Deferred,
+    FeedEntries,
     PollFailed,
     PollOutcome,
     PollPolicy,
@@ -46,12 +47,13 @@ from .. import planning
 from ..context import WorkerContext
 from ..delivery import enqueue_delivery
 from ..history import seen as seen_history
-from ..queueing import enqueue_articles
+from ..queueing import enqueue_articles, enqueue_websub_request
 from ..recording import is_down
 from ..store import feeds as feed_store
 from ..store import schedule as schedule_store
 from ..store import seen as seen_store
 from ..store import slots
+from ..store import websub as websub_store
 from ..store.seen import entry_keys
 
 log = logging.getLogger("wirewatch.jobs")
@@ -146,10 +148,26 @@ def _as_they_come(ctx: WorkerContext, polls: list[_Poll]) -> Iterator[list[Done]
             group.append((poll, outcome))
 
 
+def handle_pushed(ctx: WorkerContext, feed: FeedConfig, outcome: FeedEntries) -> dict[str, int]:
+    """A body a WebSub hub pushed (workers.jobs.websub), handled as a poll's answer: the same seen
+    check, article work and state, the feed's validators kept (a push has none) and its next
+    poll the safety net's (max_interval from now)."""
+    [past] = feed_store.poll_states(ctx.redis, [feed.id])
+    now = time.time()
+    poll = _Poll(feed, now, past, past.moved_to or feed.url, planning.host_of(feed.url), now, 0.0)
+    counts = _handle(ctx, [(poll, replace(outcome, validators=past.validators))])
+    return {"new": counts["new"]}
+
+
 def _handle(ctx: WorkerContext, group: list[Done]) -> dict[str, int]:
     """Decide on a group of polls' results and save it all: one pipeline, one seen check in
     Redis and one in the history store, for the group."""
     cfg = ctx.config
+    # WebSub: a feed whose hub verified our subscription is polled as a safety net only; one
+    # that names a hub and has none yet is subscribed (one round trip for the group, when on).
+    subs = (
+        websub_store.get_many(ctx.redis, [p.feed.id for p, _ in group]) if cfg.websub else [None] * len(group)
+    )
     listed = [listed_entries(o) for _, o in group]
     now = time.time()
     seen_ttl = cfg.defaults.seen_ttl
@@ -161,12 +179,19 @@ def _handle(ctx: WorkerContext, group: list[Done]) -> dict[str, int]:
     counts = {"not_modified": 0, "failed": 0, "deferred": 0, "new": 0}
     notices: list[Notice] = []
     handed: dict[str, list[str]] = {}  # feed id -> the keys of its new and stale entries
+    subscribe: list[tuple[str, str, str]] = []  # feed id, hub, topic
     with ctx.redis.pipeline(transaction=False) as pipe:
-        for (poll, outcome), entries in zip(group, listed, strict=True):
+        for (poll, outcome), entries, sub in zip(group, listed, subs, strict=True):
             feed = poll.feed
+            pushed = sub is not None and sub.mode == "subscribe" and sub.verified
+            if cfg.websub and isinstance(outcome, FeedEntries) and outcome.hub and outcome.topic:
+                named = (outcome.hub, outcome.topic)
+                if sub is None or (sub.hub, sub.topic) != named:
+                    subscribe.append((feed.id, *named))
+            policy = replace(PollPolicy.of(cfg, feed), pushed=pushed)
             decision = decide_poll(
                 feed, poll.past, outcome, [next(flags) for _ in entries],
-                policy=PollPolicy.of(cfg, feed), due_at=poll.due_at, now=now, rng=_RANDOM,
+                policy=policy, due_at=poll.due_at, now=now, rng=_RANDOM,
                 max_entry_age=cfg.max_entry_age_for(feed), unhealthy_after=cfg.defaults.unhealthy_after,
             )  # fmt: skip
             feed_store.save_decision(pipe, feed.id, decision)
@@ -200,6 +225,8 @@ def _handle(ctx: WorkerContext, group: list[Done]) -> dict[str, int]:
             if entries:  # a body that listed nothing leaves the window as it was
                 seen_store.save_window(pipe, poll.feed.id, window.after(entries, now, seen_ttl), seen_ttl)
         pipe.execute()
+    for feed_id, hub, topic in subscribe:
+        enqueue_websub_request(ctx.services, feed_id, "subscribe", hub, topic)
     # After the state is saved: a crash before this loses a notice, never repeats one.
     for notice in notices:
         log.warning("feed %s: %s (%s)", notice.feed_url, notice.headline, notice.error or notice.since)

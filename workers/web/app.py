@@ -16,7 +16,8 @@ from redis import Redis
 
 from pipeline.config import Config
 
-from . import status_page
+from ..services import Queues
+from . import status_page, websub
 from .auth import authorized
 from .health import readiness
 
@@ -43,9 +44,14 @@ def serve(
     thread; the server (its `server_port` is the port bound, for listen "host:0")."""
     host, _, port = listen.rpartition(":")
     metrics_app = make_wsgi_app(registry)
+    pushes = Queues.on(redis).feeds
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        cfg = config()
+        hooks = websub.callback_path(cfg)
+        if hooks is not None and path.startswith(hooks + "/"):  # hubs: their own proof, no token
+            return websub.answer(environ, start_response, cfg, redis, pushes, path[len(hooks) + 1 :])
         if path == "/healthz":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok\n"]
