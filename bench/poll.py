@@ -3,6 +3,7 @@
     python bench/poll.py [--feeds 10000] [--window 300] [--workers 2] [--hosts 0]
                          [--share-200 0.0] [--share-slow 0.0] [--share-429 0.0] [--share-500 0.0]
                          [--mixed]
+    python bench/poll.py --kinds      the CPU of reading a poll's body, by kind of source
 
 Without --hosts every feed is on 127.0.0.1, standing in for many publishers, with no host delay.
 --hosts N spreads them over N loopback addresses (127.0.0.2 and up, feed n on the (n mod N)th),
@@ -152,7 +153,11 @@ def main() -> None:
     for share in ("200", "slow", "429", "500"):
         ap.add_argument(f"--share-{share}", type=float, default=0.0)
     ap.add_argument("--mixed", action="store_true", help="1%% 429, 1%% 500, 0.5%% 410, 0.5%% 301, all along")
+    ap.add_argument("--kinds", action="store_true", help="instead: the CPU of reading a poll's body, by kind")
     args = ap.parse_args()
+    if args.kinds:
+        print(json.dumps(kinds_bench()))
+        return
     shares = {k: getattr(args, f"share_{k}") for k in ("200", "slow", "429", "500")}
     hosts = [str(FIRST_HOST + i) for i in range(args.hosts)] or ["127.0.0.1"]
     site = FeedSite(shares, hosts, mixed=args.mixed)
@@ -258,6 +263,79 @@ def mixed_figures(site: FeedSite, feeds: int, end: float) -> dict[str, object]:
         "moved_polled_at_new_url": round(moved_at_new / max(1, kinds.count("301")), 3),
         "failing_polls_per_feed_hour": round(failing_polls / max(1, kinds.count("500")) / hours, 1),
     }
+
+
+def kinds_bench(repeat: int = 20) -> dict[str, object]:
+    """The CPU of reading one poll's body by each kind of source (pipeline.sources), in this
+    process, bodies in memory (a sitemap index's children too): what a poll of each kind costs on
+    top of its fetch. rss: every real, well-formed RSS or Atom capture of ../shared/corpus/feeds;
+    the others: the fixtures of tests/fixtures (a 20-post channel preview as t.me serves it, two
+    listing pages, a news sitemap, and a news sitemap of 1,000 URLs as big news sites publish,
+    behind an index). Per input the least CPU of `repeat` reads; per kind the median input."""
+    from pipeline.config import FeedConfig
+    from pipeline.feeds import Body
+    from pipeline.sources import SOURCE_KINDS
+
+    fixtures = ROOT / "tests" / "fixtures"
+    corpus = ROOT.parent / "shared" / "corpus" / "feeds"
+    rows = [json.loads(line) for line in (corpus / "manifest.jsonl").read_text().splitlines()]
+    real = [r for r in rows if r["real_capture"] and not r["malformed"] and r["entries"]]
+    rss = [(corpus / r["path"]).read_bytes() for r in real if r["format"] in ("rss2", "atom")]
+    url = (
+        "<url><loc>https://news.example.org/world/2026/12/07/story-{n}</loc><news:news><news:publication>"
+        "<news:name>Example</news:name><news:language>en</news:language></news:publication>"
+        "<news:publication_date>2026-12-07T09:{m:02d}:00Z</news:publication_date>"
+        "<news:title>Story number {n} of the day</news:title></news:news></url>"
+    )
+    big = (
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/'
+        'schemas/sitemap-news/0.9">' + "".join(url.format(n=n, m=n % 60) for n in range(1000)) + "</urlset>"
+    )
+    index = (
+        b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>'
+        b"https://news.example.org/big.xml</loc></sitemap></sitemapindex>"
+    )
+    children = {"https://news.example.org/big.xml": big.encode()}
+    inputs: dict[str, list[tuple[str, bytes]]] = {
+        "rss": [("https://news.example.org/feed.xml", body) for body in rss],
+        "telegram": [("https://t.me/s/kremlinpool_test", (fixtures / "telegram" / f).read_bytes())
+                     for f in ("channel.html", "channel_en.html")],
+        "page": [("https://court.example.int/news", (fixtures / "page" / f).read_bytes())
+                 for f in ("press_releases.html", "ru_news.html")],
+        "sitemap": [("https://news.example.org/news.xml", (fixtures / "sitemap" / "news.xml").read_bytes()),
+                    ("https://news.example.org/big.xml", big.encode()),
+                    ("https://news.example.org/index.xml", index)],
+    }  # fmt: skip
+
+    class More:
+        since = None
+
+        def __call__(self, address: str) -> Body:
+            return Body(children[address], address)
+
+    out: dict[str, object] = {"bench": "poll_kinds", "repeat": repeat}
+    medians: dict[str, float] = {}
+    for kind, bodies in inputs.items():
+        costs = []
+        for address, content in bodies:
+            feed = FeedConfig(url=address, type=kind)
+            read = SOURCE_KINDS[kind].read
+            best = float("inf")
+            for _ in range(repeat):
+                started = time.process_time()
+                read(Body(content, feed.url), feed, More())
+                best = min(best, time.process_time() - started)
+            costs.append(best)
+        costs.sort()
+        medians[kind] = costs[len(costs) // 2]
+        out[kind] = {
+            "inputs": len(bodies),
+            "median_bytes": sorted(len(c) for _, c in bodies)[len(bodies) // 2],
+            "cpu_ms_per_poll": round(medians[kind] * 1000, 3),
+            "cpu_ms_each": [round(c * 1000, 3) for c in costs] if len(costs) <= 4 else None,
+        }
+    out["ratio_to_rss"] = {k: round(v / medians["rss"], 2) for k, v in medians.items() if k != "rss"}
+    return out
 
 
 if __name__ == "__main__":

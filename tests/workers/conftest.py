@@ -1,4 +1,4 @@
-"""Fixtures of the worker tests: the seed site on a loopback port."""
+"""Fixtures of the worker tests: the seed site on a loopback port, a webhook receiver."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from workers.demo.site import LoopbackSite, load_seeds, rss_feed, seed_site
+from workers.demo.site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed, seed_site
 
 from .helpers import ROOT, RSS
 
@@ -19,3 +19,10 @@ def site() -> Iterator[LoopbackSite]:
     s.routes["/one.xml"] = (200, RSS, rss_feed(load_seeds(ROOT / "seeds")[2:], s.base_url))
     yield s
     s.stop()
+
+
+@pytest.fixture
+def receiver(whsec: str) -> Iterator[WebhookReceiver]:
+    r = WebhookReceiver(whsec).start()
+    yield r
+    r.stop()

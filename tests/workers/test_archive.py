@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import time_machine
 import yaml
 from click.testing import CliRunner, Result
@@ -31,13 +29,6 @@ NEW_RULE = {
         {"id": "nothing", "title": "Matches nothing", "query": '"Kremlin Cup final"'},
     ]
 }
-
-
-@pytest.fixture
-def receiver(whsec: str) -> Iterator[WebhookReceiver]:
-    r = WebhookReceiver(whsec).start()
-    yield r
-    r.stop()
 
 
 def _cli(redis_url: str, *args: str) -> Result:

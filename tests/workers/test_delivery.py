@@ -57,13 +57,6 @@ def _work_at(rt: WorkerContext, when: float) -> None:
         drain(rt)
 
 
-@pytest.fixture
-def receiver(whsec: str) -> Iterator[WebhookReceiver]:
-    r = WebhookReceiver(whsec).start()
-    yield r
-    r.stop()
-
-
 # --- webhooks ------------------------------------------------------------------------------------
 
 

@@ -3,10 +3,8 @@ rules, a webhook receiver that verifies every signature and an SMTP server."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from redis import Redis
 
 from workers.demo.site import LoopbackSite, WebhookReceiver
@@ -23,13 +21,6 @@ from .helpers import (
     webhook_sink,
     write_config,
 )
-
-
-@pytest.fixture
-def receiver(whsec: str) -> Iterator[WebhookReceiver]:
-    r = WebhookReceiver(whsec).start()
-    yield r
-    r.stop()
 
 
 def test_two_feeds_alert_exactly_once_per_rule_article_and_sink(

@@ -77,13 +77,6 @@ def own_postgres() -> Iterator[OwnPostgres]:
         yield pg
 
 
-@pytest.fixture
-def receiver(whsec: str) -> Iterator[WebhookReceiver]:
-    r = WebhookReceiver(whsec).start()
-    yield r
-    r.stop()
-
-
 # --- a stream of articles --------------------------------------------------------------------------
 
 _RNG = random.Random(0)

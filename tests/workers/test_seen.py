@@ -10,7 +10,7 @@ import html
 import json
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -81,13 +81,6 @@ def config(tmp: Path, site: LoopbackSite, sinks: list[dict[str, Any]], history_u
         data = yaml.safe_load(cfg.read_text("utf-8"))
         cfg.write_text(yaml.safe_dump({**data, "history_url": history_url}), "utf-8")
     return cfg
-
-
-@pytest.fixture
-def receiver(whsec: str) -> Iterator[WebhookReceiver]:
-    r = WebhookReceiver(whsec).start()
-    yield r
-    r.stop()
 
 
 def window_of(rt: WorkerContext) -> Window:

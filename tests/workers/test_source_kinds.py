@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,13 +21,6 @@ from .helpers import run_pass, runtime, webhook_sink, write_config
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PESKOV = [{"id": "peskov", "title": "Peskov", "query": "Песков* OR Peskov"}]
 HTML = {"Content-Type": "text/html; charset=utf-8"}
-
-
-@pytest.fixture
-def receiver(whsec: str) -> Iterator[WebhookReceiver]:
-    r = WebhookReceiver(whsec).start()
-    yield r
-    r.stop()
 
 
 def _fresh(page: bytes) -> bytes:

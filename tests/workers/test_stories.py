@@ -64,13 +64,6 @@ def outlets() -> Iterator[list[LoopbackSite]]:
         s.stop()
 
 
-@pytest.fixture
-def receiver(whsec: str) -> Iterator[WebhookReceiver]:
-    r = WebhookReceiver(whsec).start()
-    yield r
-    r.stop()
-
-
 def _three_outlets(sites: list[LoopbackSite]) -> None:
     """Story X (seed 002, Kremlin spokesman and ICC) at all three outlets, story Y (seed 001, the
     Kremlin spokesman again and Navalny) at the first only. Each outlet has its own boilerplate

@@ -6,22 +6,20 @@ max_interval while pushed to."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 import pytest
 from redis import Redis
 
 from pipeline.config import load_config
-from pipeline.websub import sign
 from workers.demo.site import LoopbackSite, WebhookReceiver
+from workers.demo.site import WebSubHub as Hub
 from workers.jobs.websub import websub_upkeep
 from workers.metrics import Metrics
 from workers.store import feeds as feeds_store
@@ -31,64 +29,6 @@ from workers.web import registry_for, serve
 from .helpers import drain, free_port, run_pass, runtime, wait_for, webhook_sink, write_config
 
 ATOM = {"Content-Type": "application/atom+xml"}
-
-
-class Hub:
-    """A WebSub hub on loopback: takes (un)subscriptions, verifies intent with a GET to the
-    callback (after answering 202, as hubs do), and publishes signed content to subscribers."""
-
-    def __init__(self) -> None:
-        self.subscribers: dict[str, dict[str, str]] = {}  # topic -> {callback, secret, lease}
-        self.requests: list[dict[str, str]] = []
-        self.verified: list[tuple[str, int, str]] = []  # (mode, status, echoed)
-        hub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                hub.requests.append(form)
-                self.send_response(202)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                threading.Thread(target=hub._verify, args=(form,), daemon=True).start()
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def _verify(self, form: dict[str, str]) -> None:
-        challenge = f"challenge-{len(self.verified)}"
-        query = {"hub.mode": form["hub.mode"], "hub.topic": form["hub.topic"], "hub.challenge": challenge}
-        if form["hub.mode"] == "subscribe":
-            query["hub.lease_seconds"] = form.get("hub.lease_seconds", "3600")
-        sep = "&" if "?" in form["hub.callback"] else "?"
-        try:
-            with urllib.request.urlopen(form["hub.callback"] + sep + urlencode(query), timeout=10) as reply:
-                status, echoed = reply.status, reply.read().decode()
-        except urllib.error.HTTPError as exc:
-            status, echoed = exc.code, ""
-        self.verified.append((form["hub.mode"], status, echoed))
-        if status == 200 and echoed == challenge:
-            if form["hub.mode"] == "subscribe":
-                self.subscribers[form["hub.topic"]] = form
-            else:
-                self.subscribers.pop(form["hub.topic"], None)
-
-    def publish(self, topic: str, body: bytes, secret: str | None = None) -> int:
-        sub = self.subscribers[topic]
-        headers = {"Content-Type": "application/atom+xml",
-                   "X-Hub-Signature": sign(secret or sub["hub.secret"], body)}  # fmt: skip
-        request = urllib.request.Request(sub["hub.callback"], data=body, headers=headers, method="POST")
-        with urllib.request.urlopen(request, timeout=10) as reply:
-            return int(reply.status)
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _atom(feed_url: str, hub: str, entries: list[tuple[str, str]]) -> bytes:
@@ -110,13 +50,6 @@ def hub() -> Iterator[Hub]:
     h = Hub()
     yield h
     h.stop()
-
-
-@pytest.fixture
-def receiver(whsec: str) -> Iterator[WebhookReceiver]:
-    r = WebhookReceiver(whsec).start()
-    yield r
-    r.stop()
 
 
 def test_a_feed_that_names_a_hub_is_pushed_to_verified_by_signature_and_renewed_then_unsubscribed(

@@ -1,6 +1,8 @@
 """A small news site made from seeds/: an RSS feed plus one article page per seed, served on a
 loopback port. The pages carry a site menu, a sidebar and a footer that mention all three topics,
-so a matcher that reads the raw page instead of the extracted story would alert wrongly."""
+so a matcher that reads the raw page instead of the extracted story would alert wrongly. Beside
+it, the other loopback parts tests and benches use: a webhook receiver that verifies signatures,
+and a WebSub hub."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import html
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,9 +19,12 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 import yaml
 from standardwebhooks.webhooks import Webhook
+
+from pipeline.websub import sign
 
 CHROME_NAV = (
     '<header><nav class="menu"><ul><li><a href="/topics/navalny">Navalny</a></li>'
@@ -302,6 +309,65 @@ class Recorder:
     def start(self) -> Recorder:
         self._thread.start()
         return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class WebSubHub:
+    """A WebSub hub on loopback (W3C WebSub, as a publisher's hub is): takes (un)subscriptions,
+    verifies intent with a GET to the callback (after answering 202, as hubs do), and publishes
+    content to its subscribers signed with their secrets (`publish`; another `secret` forges)."""
+
+    def __init__(self) -> None:
+        self.subscribers: dict[str, dict[str, str]] = {}  # topic -> {callback, secret, lease}
+        self.requests: list[dict[str, str]] = []
+        self.verified: list[tuple[str, int, str]] = []  # (mode, status, echoed)
+        hub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                hub.requests.append(form)
+                self.send_response(202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                threading.Thread(target=hub._verify, args=(form,), daemon=True).start()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def _verify(self, form: dict[str, str]) -> None:
+        challenge = f"challenge-{len(self.verified)}"
+        query = {"hub.mode": form["hub.mode"], "hub.topic": form["hub.topic"], "hub.challenge": challenge}
+        if form["hub.mode"] == "subscribe":
+            query["hub.lease_seconds"] = form.get("hub.lease_seconds", "3600")
+        sep = "&" if "?" in form["hub.callback"] else "?"
+        try:
+            with urllib.request.urlopen(form["hub.callback"] + sep + urlencode(query), timeout=10) as reply:
+                status, echoed = reply.status, reply.read().decode()
+        except urllib.error.HTTPError as exc:
+            status, echoed = exc.code, ""
+        self.verified.append((form["hub.mode"], status, echoed))
+        if status == 200 and echoed == challenge:
+            if form["hub.mode"] == "subscribe":
+                self.subscribers[form["hub.topic"]] = form
+            else:
+                self.subscribers.pop(form["hub.topic"], None)
+
+    def publish(self, topic: str, body: bytes, secret: str | None = None) -> int:
+        sub = self.subscribers[topic]
+        headers = {"Content-Type": "application/atom+xml",
+                   "X-Hub-Signature": sign(secret or sub["hub.secret"], body)}  # fmt: skip
+        request = urllib.request.Request(sub["hub.callback"], data=body, headers=headers, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return int(reply.status)
 
     def stop(self) -> None:
         self.server.shutdown()
