@@ -301,6 +301,15 @@ class Config(Strict):
         return value
 
     @model_validator(mode="after")
+    def _websub_needs_the_listener(self) -> Config:
+        if self.websub is not None and not self.metrics_listen:
+            raise ValueError(
+                "websub: needs the web listener, which serves its callback: set metrics_listen"
+                " (e.g. 127.0.0.1:9108, behind a reverse proxy)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _token_off_loopback(self) -> Config:
         if self.metrics_listen and not self.metrics_token and not loopback_listen(self.metrics_listen):
             raise ValueError(

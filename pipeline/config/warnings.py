@@ -35,6 +35,12 @@ def config_warnings(
         for i, feed in enumerate(config.feeds):
             if names_private_host(feed.url):
                 found.append(doc.issue(("feeds", i, "url"), f"{display_url(feed.url)} {PRIVATE_REFUSED}"))
+    if config.websub is not None and not config.websub.callback_url.startswith("https://"):
+        plain = (
+            "not https: hubs send the content (and your feeds' names) in the clear, and some refuse"
+            " plain-http callbacks; put a TLS reverse proxy in front"
+        )
+        found.append(doc.issue(("websub", "callback_url"), plain))
     # Each sink kind's own (a webhook's URL, an Apprise URL's service host): kind by kind, in the
     # registry's order, each kind's sinks in the config's.
     for kind in KINDS.values():

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from pipeline.config import FeedConfig, load_config
+from pipeline.config import FeedConfig, load, load_config
 from pipeline.errors import ConfigError, NotAFeedError
 from pipeline.feeds import Body, FeedRef, FetchMore, ParsedFeed
 from pipeline.fetch import Fetcher
@@ -195,3 +195,13 @@ def test_a_json_body_that_is_no_json_feed_is_not_a_feed(body: bytes, why: str) -
 
 def _no_more(url: str) -> Body:
     raise AssertionError(f"the rss kind fetched {url}")
+
+
+def test_websub_needs_the_web_listener_and_warns_on_a_plain_http_callback(tmp_path: Path) -> None:
+    path = tmp_path / "wirewatch.yaml"
+    path.write_text("metrics_listen: ''\nwebsub:\n  callback_url: https://w.example.org/websub\n", "utf-8")
+    with pytest.raises(ConfigError, match="websub: needs the web listener"):
+        load_config(path, env={})
+    path.write_text("websub:\n  callback_url: http://w.example.org/websub\n", "utf-8")
+    [warning] = [w for w in load(path, env={}).warnings if w.key == "websub.callback_url"]
+    assert warning.line == 2 and "not https" in warning.message
