@@ -20,20 +20,22 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
 
-from ..errors import NotAFeedError
+from ..errors import FetchPermanent, FetchRetriable, NotAFeedError
 from ..feeds import MAX_ENTRIES, Body, FeedRef, FetchMore, ParsedFeed, canonical_url, source_name
-from ..models import Entry
+from ..models import Entry, unix_time
 
 TELEGRAM_HOSTS = frozenset({"t.me", "telegram.me", "www.t.me", "www.telegram.me"})
 MAX_POST_CHARS = 20_000  # a post holds at most 4,096 characters (a caption 1,024): room, and a cap
 MAX_TITLE_CHARS = 140  # the first line of a post stands for its title, cut at a word
 # A post "mostly a link" (follow_links): its text without the link is at most this long.
 MOSTLY_A_LINK_CHARS = 200
+MAX_PAGES = 3  # preview pages read in one poll of a channel that posted more than a page since the last
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,63}$")  # a public username
 _POST = re.compile(r"^(?P<name>[A-Za-z0-9_]{1,64})/(?P<number>[0-9]{1,12})$")
 
@@ -51,6 +53,7 @@ _FORWARDED = etree.XPath(f".//*[{_has_class('tgme_widget_message_forwarded_from_
 _PREVIEW = etree.XPath(f".//a[{_has_class('tgme_widget_message_link_preview')}]/@href")
 _TITLE = etree.XPath(f"//*[{_has_class('tgme_channel_info_header_title')}]")
 _EMPTY = etree.XPath(f"//*[{_has_class('tme_no_messages_found')}]")
+_MORE = etree.XPath(f"//a[{_has_class('tme_messages_more')}]/@data-before")
 
 
 def preview_url(url: str) -> str:
@@ -72,11 +75,10 @@ def preview_url(url: str) -> str:
 
 
 def read(body: Body, feed: FeedRef, more: FetchMore) -> ParsedFeed:
-    """The `telegram` kind (pipeline.sources): the posts of one preview page."""
-    try:
-        root = lxml.html.fromstring(body.content)
-    except (etree.ParserError, ValueError) as exc:  # empty or undecodable
-        raise NotAFeedError(f"{feed.url}: not a Telegram channel's preview page ({exc})") from exc
+    """The `telegram` kind (pipeline.sources): the posts of the preview page and, when every post
+    on it is newer than the feed's last good poll (a busy channel), of up to MAX_PAGES - 1 earlier
+    pages (`?before=<id>`, as the page's own "load more" link asks), so that none is skipped."""
+    root = _root(body.content, feed)
     posts = _POSTS(root)
     if not posts and not _EMPTY(root):
         raise NotAFeedError(
@@ -87,9 +89,45 @@ def read(body: Body, feed: FeedRef, more: FetchMore) -> ParsedFeed:
     titles = _TITLE(root)
     channel_title = " ".join(titles[0].text_content().split()) if titles else ""
     source = source_name(feed, channel_title)
+    digest = hashlib.sha256()
+    entries, skipped = _entries(posts, feed, source, digest)
+    notes: list[str] = []
+    page, pages = root, 1
+    while pages < MAX_PAGES and _all_after(entries, more.since) and (before := _before(page)) is not None:
+        earlier = urljoin(body.url, f"?before={before}")
+        try:
+            page = _root(more(earlier).content, feed)
+        except (FetchRetriable, FetchPermanent, NotAFeedError) as exc:
+            notes.append(f"earlier posts not read: {exc}")
+            break
+        older, missed = _entries(_POSTS(page), feed, source, None)
+        known = {e.key for e in entries}
+        entries += [e for e in older if e.key not in known]
+        skipped += missed
+        pages += 1
+    entries.sort(key=lambda e: int(e.key.rsplit("/", 1)[1]), reverse=True)  # newest first, as feeds list
+    if skipped:
+        notes.insert(0, f"{skipped} post(s) skipped: no data-post id of the form <channel>/<number>")
+    return ParsedFeed(
+        entries=tuple(entries[:MAX_ENTRIES]), title=channel_title, warning="; ".join(notes) or None,
+        digest=digest.hexdigest(),
+    )  # fmt: skip
+
+
+def _root(content: bytes, feed: FeedRef) -> lxml.html.HtmlElement:
+    try:
+        return lxml.html.fromstring(content)
+    except (etree.ParserError, ValueError) as exc:  # empty or undecodable
+        raise NotAFeedError(f"{feed.url}: not a Telegram channel's preview page ({exc})") from exc
+
+
+def _entries(
+    posts: list[lxml.html.HtmlElement], feed: FeedRef, source: str, digest: Any
+) -> tuple[list[Entry], int]:
+    """The entries of a page's posts and how many were skipped; `digest` (of the newest page
+    only: what the channel shows now) takes each post's id and text."""
     entries: list[Entry] = []
     skipped = 0
-    digest = hashlib.sha256()
     for post in posts:
         found = _POST.match(str(post.get("data-post", "")).strip())
         if found is None:
@@ -100,10 +138,10 @@ def read(body: Body, feed: FeedRef, more: FetchMore) -> ParsedFeed:
         name, number = found["name"], int(found["number"])
         text = _text(post)
         links = _links(post)
-        digest.update(f"{name}/{number}\x1f{text}\x1e".encode())
+        if digest is not None:
+            digest.update(f"{name}/{number}\x1f{text}\x1e".encode())
         if not text:
             continue  # a photo, a poll, a sticker: nothing to read
-        own = f"https://t.me/{name}/{number}"
         article = _article_link(text, links) if feed.follow_links else None
         entries.append(
             Entry(
@@ -111,7 +149,7 @@ def read(body: Body, feed: FeedRef, more: FetchMore) -> ParsedFeed:
                 feed_url=feed.url,
                 source=source,
                 key=f"tg:{name}/{number}",
-                link=own,
+                link=f"https://t.me/{name}/{number}",
                 title=_title(text),
                 published=_published(post),
                 content=text,
@@ -123,13 +161,24 @@ def read(body: Body, feed: FeedRef, more: FetchMore) -> ParsedFeed:
                 forwarded_from=_forwarded_from(post),
             )
         )
-    entries.sort(key=lambda e: int(e.key.rsplit("/", 1)[1]), reverse=True)  # newest first, as feeds list
-    warning = (
-        f"{skipped} post(s) skipped: no data-post id of the form <channel>/<number>" if skipped else None
-    )
-    return ParsedFeed(
-        entries=tuple(entries[:MAX_ENTRIES]), title=channel_title, warning=warning, digest=digest.hexdigest()
-    )
+    return entries, skipped
+
+
+def _all_after(entries: list[Entry], since: float | None) -> bool:
+    """Whether every post read so far is newer than the last good poll (never on a first poll:
+    what came before it is not news)."""
+    if since is None or not entries:
+        return False
+    return all(e.published is not None and unix_time(e.published) > since for e in entries)
+
+
+def _before(page: lxml.html.HtmlElement) -> int | None:
+    """The id the page's "load more" link reads back from."""
+    for value in _MORE(page):
+        text = str(value).strip()
+        if text.isdigit():
+            return int(text)
+    return None
 
 
 def _text(post: lxml.html.HtmlElement) -> str:

@@ -5,6 +5,7 @@ preview a clear error."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,14 +18,54 @@ from pipeline.sources import SOURCE_KINDS, telegram
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "telegram"
 
 
-def _read(name: str, *, follow_links: bool = False, content: bytes | None = None) -> ParsedFeed:
+class _Poll:
+    """FetchMore of a poll: `since` its last good poll; `pages` what earlier preview pages answer."""
+
+    def __init__(self, since: float | None = None, pages: dict[str, bytes] | None = None) -> None:
+        self.since, self.pages, self.asked = since, pages or {}, list[str]()
+
+    def __call__(self, url: str) -> Body:
+        self.asked.append(url)
+        if url not in self.pages:
+            raise AssertionError(f"{url} was asked for")
+        return Body(self.pages[url], url)
+
+
+def _read(
+    name: str, *, follow_links: bool = False, content: bytes | None = None, poll: _Poll | None = None
+) -> ParsedFeed:
     feed = FeedConfig(url="https://t.me/kremlinpool_test", type="telegram", follow_links=follow_links)
     body = (FIXTURES / f"{name}.html").read_bytes() if content is None else content
-    return SOURCE_KINDS["telegram"].read(Body(body, feed.url, "text/html"), feed, _no_more)
+    return SOURCE_KINDS["telegram"].read(Body(body, feed.url, "text/html"), feed, poll or _Poll())
 
 
-def _no_more(url: str) -> Body:
-    raise AssertionError(f"a preview page is one request: {url} was asked for")
+def _when(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()
+
+
+def test_a_busy_channel_is_read_back_page_by_page_until_a_post_the_last_poll_saw() -> None:
+    page = (FIXTURES / "channel.html").read_bytes()
+    earlier = (
+        page.replace(b"kremlinpool_test/12", b"kremlinpool_test/11").replace(b"2026-12-07", b"2026-12-05")
+        .replace(b"2026-12-06", b"2026-12-04").replace(b'data-before="1201"', b'data-before="1101"')
+    )  # fmt: skip
+    before = "https://t.me/s/kremlinpool_test?before=1201"
+    # Every post of the page is newer than the last poll: the page before it is read too (and no
+    # further: its posts reach back past the last poll).
+    poll = _Poll(since=_when("2026-12-05T12:00:00+00:00"), pages={before: earlier})
+    keys = [e.key for e in _read("channel", poll=poll).entries]
+    assert poll.asked == [before]
+    assert keys[:6] == [f"tg:kremlinpool_test/{n}" for n in (1212, 1210, 1207, 1206, 1204, 1203)]
+    assert "tg:kremlinpool_test/1103" in keys and len(keys) == 12
+    # A post of the page is older than the last poll, or it is the first poll: one page.
+    for quiet in (_Poll(since=_when("2026-12-07T09:00:00+00:00")), _Poll(since=None)):
+        assert len(_read("channel", poll=quiet).entries) == 6 and quiet.asked == []
+    # An earlier page that fails: the posts read so far, and a warning.
+    failing = _Poll(since=_when("2026-12-05T12:00:00+00:00"))
+    failed = _read("channel", poll=_Poll(since=failing.since, pages={before: b""}))
+    assert (
+        len(failed.entries) == 6 and failed.warning is not None and "earlier posts not read" in failed.warning
+    )
 
 
 def test_each_post_is_an_entry_keyed_by_its_id_newest_first_with_its_own_text_as_the_article() -> None:
