@@ -5,6 +5,7 @@ max_interval while pushed to."""
 
 from __future__ import annotations
 
+import http.client
 import logging
 import time
 import urllib.request
@@ -146,10 +147,24 @@ def test_the_callback_answers_only_what_was_asked(
         query = urlencode({"hub.mode": "subscribe", "hub.topic": "http://x/feed", "hub.challenge": "c"})
         assert _status(f"{base}?{query}") == 404  # never asked: no challenge echoed
         assert _status(base, data=b"<feed/>") == 410  # no subscription: content refused
-        assert _status(base, data=b"x" * 3_000_000) == 413  # over websub.max_push_bytes
+        assert _declared(port, "/websub/feed123", 3_000_000) == 413  # over websub.max_push_bytes: unread
+        assert _declared(port, "/readyz", 100_000) == 413  # any other path: 64 KB at most
     finally:
         web.shutdown()
         web.server_close()
+
+
+def _declared(port: int, path: str, length: int) -> int:
+    """The status of a POST that declares `length` bytes of body (and sends a few: the server must
+    answer from the declaration, before reading)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.putrequest("POST", path)
+        conn.putheader("Content-Length", str(length))
+        conn.endheaders(b"x" * 100)
+        return conn.getresponse().status
+    finally:
+        conn.close()
 
 
 def _status(url: str, data: bytes | None = None) -> int:

@@ -28,7 +28,7 @@ from ..overview import read_overview
 from ..store.generation import generation as config_generation
 
 REFRESH_SECONDS = 15
-HEADERS = (  # a tuple: wsgiref adds Content-Length to the list it is given
+HEADERS = (  # the page's own: its type, and what a browser may do with it
     ("Content-Type", "text/html; charset=utf-8"),
     ("Content-Security-Policy",
      "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from redis import Redis
 from rq import Queue
@@ -25,8 +25,6 @@ from ..store import websub as websub_store
 
 log = logging.getLogger("wirewatch.websub")
 
-StartResponse = Callable[..., Any]
-
 
 def callback_path(config: Config) -> str | None:
     """The path prefix the callbacks are under (None: WebSub is off)."""
@@ -35,63 +33,52 @@ def callback_path(config: Config) -> str | None:
     return urlsplit(config.websub.callback_url).path.rstrip("/") or ""
 
 
-def answer(
-    environ: dict[str, Any],
-    start_response: StartResponse,
-    config: Config,
-    redis: Redis,
-    queue: Queue,
-    feed_id: str,
-) -> Iterable[bytes]:
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: str = ""
+
+
+def verify(config: Config, redis: Redis, feed_id: str, query: Mapping[str, str]) -> Reply:
+    """A hub's GET: its verification of intent (or its report that it denied us)."""
     assert config.websub is not None
-    method = environ.get("REQUEST_METHOD", "GET")
     sub = websub_store.get(redis, feed_id) if feed_id else None
-    if method == "GET":
-        query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
-        got = verify_intent(query, sub, time.time(), int(config.websub.lease))
-        if got.record is not None:
-            websub_store.put(redis, feed_id, got.record)
-            until = iso_time(got.record.expires or 0)
-            log.info(
-                "feed %s: WebSub subscription of %s verified, lease until %s",
-                feed_id,
-                got.record.topic,
-                until,
-            )
-        elif got.forget:
-            websub_store.forget(redis, feed_id)
-            log.info(
-                "feed %s: WebSub %s",
-                feed_id,
-                "unsubscription verified"
-                if query.get("hub.mode") == "unsubscribe"
-                else "subscription denied by the hub",
-            )
-        return _reply(start_response, got.status, got.body)
-    if method != "POST":
-        return _reply(start_response, 405, "GET or POST")
-    length = environ.get("CONTENT_LENGTH") or ""
-    cap = config.websub.max_push_bytes
-    if not length.isdigit():
-        return _reply(start_response, 411, "Content-Length is required")
-    if int(length) > cap:
-        log.warning(
-            "feed %s: a WebSub push of %s bytes refused (websub.max_push_bytes %d)", feed_id, length, cap
+    got = verify_intent(query, sub, time.time(), int(config.websub.lease))
+    if got.record is not None:
+        websub_store.put(redis, feed_id, got.record)
+        until = iso_time(got.record.expires or 0)
+        log.info(
+            "feed %s: WebSub subscription of %s verified, lease until %s", feed_id, got.record.topic, until
         )
-        return _reply(start_response, 413, "too large")
-    body = environ["wsgi.input"].read(int(length))
+    elif got.forget:
+        websub_store.forget(redis, feed_id)
+        what = (
+            "unsubscription verified"
+            if query.get("hub.mode") == "unsubscribe"
+            else "subscription denied by the hub"
+        )
+        log.info("feed %s: WebSub %s", feed_id, what)
+    return Reply(got.status, got.body)
+
+
+def receive(
+    redis: Redis, queue: Queue, feed_id: str, body: bytes, signature: str | None, content_type: str
+) -> Reply:
+    """A hub's POST of new content (its size checked already): read only when its signature
+    verifies with the feed's secret."""
+    sub = websub_store.get(redis, feed_id) if feed_id else None
     if sub is None or sub.mode != "subscribe":
-        return _reply(start_response, 410, "not subscribed")
-    if not signature_ok(sub.secret, body, environ.get("HTTP_X_HUB_SIGNATURE")):
+        return Reply(410, "not subscribed")
+    if not signature_ok(sub.secret, body, signature):
         log.warning("feed %s: a WebSub push with a missing or wrong X-Hub-Signature: refused, nothing read",
                     feed_id)  # fmt: skip
-        return _reply(start_response, 202, "")
-    enqueue_push(queue, feed_id, body, environ.get("CONTENT_TYPE", ""))
-    return _reply(start_response, 202, "")
+        return Reply(202)
+    enqueue_push(queue, feed_id, body, content_type)
+    return Reply(202)
 
 
-def _reply(start_response: StartResponse, status: int, body: str) -> list[bytes]:
-    reason = {200: "OK", 202: "Accepted", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
-              410: "Gone", 411: "Length Required", 413: "Content Too Large"}[status]  # fmt: skip
-    start_response(f"{status} {reason}", [("Content-Type", "text/plain; charset=utf-8")])
-    return [body.encode("utf-8")]
+def too_large(feed_id: str, size: int, cap: int) -> Reply:
+    log.warning(
+        "feed %s: a WebSub push of %d bytes or more refused (websub.max_push_bytes %d)", feed_id, size, cap
+    )
+    return Reply(413, "too large")
