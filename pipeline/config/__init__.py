@@ -17,6 +17,7 @@ Its modules, each importing only those above it:
 
 from .loading import Loaded, feeds_file, load, load_config, load_rules, named_files
 from .schema import (
+    ApiToken,
     Config,
     Defaults,
     FeedConfig,
@@ -32,6 +33,7 @@ from .templates import sink_templates
 from .validation import format_issues
 
 __all__ = [
+    "ApiToken",
     "Config",
     "Defaults",
     "FeedConfig",

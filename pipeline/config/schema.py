@@ -12,7 +12,7 @@ import functools
 import ipaddress
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
@@ -252,6 +252,15 @@ class WebSubConfig(Strict):
     max_push_bytes: Size = 2_000_000  # a pushed body over this is refused (413)
 
 
+class ApiToken(Strict):
+    """A bearer token of the API (`/api/v1`, workers.web.api): `read` reads, `write` also changes
+    (retries deliveries, gives feedback)."""
+
+    name: str = Field(min_length=1, max_length=100)  # who holds it: in the logs, never the token
+    token: str = Field(min_length=16, max_length=500)  # ${ENV} in the config: not in the file
+    scope: Literal["read", "write"] = "read"
+
+
 HISTORY_SCHEMES = ("sqlite:///", "sqlite+pysqlite:///", "postgresql://", "postgresql+psycopg://")
 
 
@@ -274,6 +283,9 @@ class Config(Strict):
     hosts: dict[str, HostConfig] = Field(default_factory=dict)  # by host name, lowercase
     stories: StoriesConfig = Field(default_factory=StoriesConfig)
     websub: WebSubConfig | None = None  # WebSub push for rss feeds that name a hub; off when unset
+    # The API's bearer tokens (workers.web.api). None given: the API answers on a loopback
+    # metrics_listen only, as the status page does, with full access.
+    api_tokens: list[ApiToken] = Field(default_factory=list)
     # /metrics, /healthz and /readyz (see workers.web); empty: off. Anything but loopback
     # needs metrics_token, sent as "Authorization: Bearer <token>".
     metrics_listen: Annotated[str | None, BeforeValidator(empty_to_none)] = "127.0.0.1:9108"

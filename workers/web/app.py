@@ -18,6 +18,7 @@ import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from importlib.metadata import version
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -31,14 +32,17 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from pipeline.config import Config
+from pipeline.config.schema import loopback_listen
 
 from ..services import Queues
 from . import status_page, websub
+from .api import build_api
 from .auth import authorized
 from .health import readiness
 
 log = logging.getLogger("workers.metrics")  # the name its lines have always had
 
+API = "/api/v1"
 MAX_BODY_BYTES = 64 * 1024  # what any request but a WebSub push may send: none of ours takes a body
 MAX_CONNECTIONS = 64
 KEEP_ALIVE = 5.0  # seconds an idle connection is kept
@@ -65,7 +69,7 @@ class Listening:
 
 def build_app(
     registry: CollectorRegistry, redis: Redis, config: Callable[[], Config], *,
-    token: str | None, need_scheduler: bool, need_workers: bool,
+    token: str | None, need_scheduler: bool, need_workers: bool, on_loopback: bool,
 ) -> Callable[[Scope, Receive, Send], Awaitable[None]]:  # fmt: skip
     """The app: the routes below the token, and in front of them what needs none."""
     pushes = Queues.on(redis).feeds
@@ -84,13 +88,14 @@ def build_app(
                         media_type="text/html")  # fmt: skip
 
     def not_found(request: Request, exc: Exception) -> Response:
-        return PlainTextResponse("/ (the status page), /metrics, /healthz, /readyz\n", 404)
+        return PlainTextResponse("/ (the status page), /metrics, /healthz, /readyz, /api/v1\n", 404)
 
     metrics = make_asgi_app(registry)
 
     async def metrics_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
         await metrics(scope, receive, send)
 
+    api = build_api(redis, config, version("wirewatch"), on_loopback=on_loopback)
     guarded = Starlette(
         routes=[Route("/", status), Route("/readyz", readyz), Route("/metrics", _Asgi(metrics_endpoint))],
         exception_handlers={404: not_found},
@@ -115,6 +120,10 @@ def build_app(
             return
         if path == "/healthz":
             await open_routes(scope, receive, send)
+            return
+        if path == API or path.startswith(API + "/"):  # its own tokens (api_tokens): workers.web.api
+            inner = {**scope, "path": path[len(API) :] or "/", "root_path": scope.get("root_path", "") + API}
+            await api(inner, receive, send)
             return
         if not authorized(headers.get("authorization", ""), token):
             refusal = PlainTextResponse(
@@ -189,9 +198,8 @@ def serve(
     except OSError:
         sock.close()
         raise
-    app = build_app(
-        registry, redis, config, token=token, need_scheduler=need_scheduler, need_workers=need_workers
-    )
+    app = build_app(registry, redis, config, token=token, need_scheduler=need_scheduler,
+                    need_workers=need_workers, on_loopback=loopback_listen(listen))  # fmt: skip
     server = uvicorn.Server(
         uvicorn.Config(
             app, lifespan="off", log_level="warning", access_log=False, timeout_keep_alive=int(KEEP_ALIVE),

@@ -1,0 +1,121 @@
+"""The API under /api/v1 on a running web app (real HTTP on loopback, a real Redis and history
+store): its OpenAPI document, what it lists, and who may do what (api_tokens and their scopes;
+loopback without tokens; errors as JSON)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis import Redis
+
+from pipeline.config import Config, load_config
+from workers.demo.site import LoopbackSite, WebhookReceiver
+from workers.web import registry_for, serve
+
+from .helpers import ICC_ONLY, free_port, run_pass, runtime, webhook_sink, write_config
+
+READ, WRITE = "r" * 24 + "-read", "w" * 24 + "-write"
+
+
+def _call(url: str, token: str | None = None, method: str = "GET") -> tuple[int, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(
+        url, headers=headers, method=method, data=b"" if method == "POST" else None
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@pytest.fixture
+def web_of(redis: Redis) -> Iterator[Any]:
+    servers: list[Any] = []
+
+    def start(config: Config) -> str:
+        port = free_port()
+        server = serve(f"127.0.0.1:{port}", registry_for(None, lambda: config, redis), redis, lambda: config,
+                       token=config.metrics_token, need_scheduler=False, need_workers=False)  # fmt: skip
+        servers.append(server)
+        return f"http://127.0.0.1:{port}/api/v1"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_api_lists_alerts_feeds_and_deliveries_and_describes_itself(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, receiver: WebhookReceiver, whsec: str, web_of: Any
+) -> None:
+    cfg = write_config(
+        tmp_path, [f"{site.base_url}/one.xml"], [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY
+    )
+    rt = runtime(cfg, redis)
+    run_pass(rt)
+    base = web_of(rt.config)
+    assert _call(f"{base}/whoami") == (200, {"name": "local", "scope": "write"})  # loopback, no tokens
+    status, alerts = _call(f"{base}/alerts?rule=icc")
+    assert status == 200 and [a["rule_id"] for a in alerts] == ["icc"]
+    assert alerts[0]["alert_id"] == receiver.payloads[0]["alert_id"] and alerts[0]["matches"]
+    assert _call(f"{base}/alerts?rule=nothing") == (200, [])
+    status, feeds = _call(f"{base}/feeds")
+    assert status == 200 and [(f["url"], f["kind"], f["state"]) for f in feeds] == [
+        (f"{site.base_url}/one.xml", "rss", "ok")
+    ]
+    status, deliveries = _call(f"{base}/deliveries")
+    assert status == 200 and [(d["sink"], d["status"]) for d in deliveries] == [("hooks", "delivered")]
+    assert _call(f"{base}/alerts?limit=1000") == (
+        422,
+        {"error": "query.limit: Input should be less than or equal to 200"},
+    )
+    status, doc = _call(f"{base}/openapi.json")
+    assert status == 200 and doc["openapi"].startswith("3.")
+    assert {"/alerts", "/feeds", "/deliveries", "/deliveries/{delivery_id}/retry", "/whoami"} <= set(
+        doc["paths"]
+    )
+    assert doc["servers"] == [{"url": "/api/v1"}]
+
+
+def test_tokens_and_their_scopes_decide_who_may_do_what(tmp_path: Path, redis: Redis, web_of: Any) -> None:
+    cfg = write_config(tmp_path, [], [], rules=[])
+    text = (
+        cfg.read_text()
+        + f"api_tokens:\n  - {{name: dash, token: {READ}}}\n  - {{name: ops, token: {WRITE}, scope: write}}\n"
+    )
+    cfg.write_text(text)
+    base = web_of(load_config(cfg))
+    assert _call(f"{base}/feeds") == (401, {"error": "a bearer token of api_tokens is required"})
+    assert _call(f"{base}/feeds", "not-a-token-of-ours-at-all")[0] == 401
+    assert _call(f"{base}/whoami", READ) == (200, {"name": "dash", "scope": "read"})
+    assert _call(f"{base}/feeds", READ) == (200, [])
+    assert _call(f"{base}/deliveries/nope-hooks/retry", READ, "POST") == (
+        403,
+        {"error": "token 'dash' is read-only"},
+    )
+    status, body = _call(f"{base}/deliveries/nope-hooks/retry", WRITE, "POST")
+    assert status == 409 and "not a dead letter" in body["error"]
+
+
+def test_without_tokens_the_api_answers_on_loopback_only(tmp_path: Path, redis: Redis) -> None:
+    config = load_config(write_config(tmp_path, [], [], rules=[]))
+    port = free_port()
+    token = "m" * 32  # off loopback the status page needs metrics_token; the API needs api_tokens
+    server = serve(f"0.0.0.0:{port}", registry_for(None, lambda: config, redis), redis, lambda: config,
+                   token=token, need_scheduler=False, need_workers=False)  # fmt: skip
+    try:
+        refused = (401, {"error": "the API needs api_tokens when it is reachable from other machines"})
+        assert _call(f"http://127.0.0.1:{port}/api/v1/feeds") == refused
+        assert (
+            _call(f"http://127.0.0.1:{port}/api/v1/feeds", token) == refused
+        )  # not the metrics token either
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,162 @@
+"""The API under /api/v1 (FastAPI, mounted in the web app): JSON, described by the OpenAPI 3
+document at /api/v1/openapi.json. Errors are JSON too: {"error": "<message>"}.
+
+Who may ask: a bearer token of `api_tokens` (each `read` or `write`: a read token reads, a
+write token also retries deliveries); with no token configured, the API answers on a loopback
+listener only (as the status page does, the machine's own users), with full access, and says so
+in /api/v1/whoami (where it listens decides, not what the config says: `--metrics-listen`).
+A missing or unknown token is 401, a read token on a write route 403.
+
+(No `from __future__ import annotations` here: FastAPI reads the routes' annotations at run
+time, and the dependencies they name are made inside `build_api`.)
+"""
+
+import hmac
+import time
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from redis import Redis
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pipeline.config import Config
+from pipeline.models import Alert
+
+from .. import delivery
+from ..history import alerts as history_alerts
+from ..history import deliveries as history_deliveries
+from ..history.database import History, history_url_for
+from ..overview import FeedRow, feed_rows
+from ..services import Services
+
+Scope = Literal["read", "write"]
+MAX_LIMIT = 200  # items a list answers at most
+
+
+class Caller(BaseModel):
+    """Who is asking: a token's name and scope, or the machine's own user on loopback."""
+
+    name: str
+    scope: Scope
+
+
+class DeliveryState(BaseModel):
+    delivery_id: str
+    sink: str
+    kind: str
+    item: str
+    rule: str
+    title: str
+    url: str
+    status: str
+    tries: int
+    error: str
+    first: float
+    last: float
+
+
+class Done(BaseModel):
+    message: str
+
+
+class Error(BaseModel):
+    error: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Error, "description": why}
+    for code, why in (
+        (401, "no token, or not one of api_tokens"),
+        (403, "the token's scope does not allow it"),
+    )
+}
+
+
+def build_api(redis: Redis, config: Callable[[], Config], version: str, *, on_loopback: bool) -> FastAPI:
+    """The API; `on_loopback`: the listener is reachable from this machine only."""
+    api = FastAPI(
+        title="wirewatch", version=version, openapi_url="/openapi.json", docs_url=None, redoc_url=None,
+        description="The alerts, feeds and deliveries of a wirewatch system. Bearer tokens: `api_tokens`.",
+    )  # fmt: skip
+    histories: dict[str, History] = {}  # one store (and its pool) per URL, for this process
+
+    def history() -> History:
+        cfg = config()
+        url = history_url_for(cfg.history_url, cfg.data_dir)
+        if url not in histories:
+            histories[url] = History(url)
+        return histories[url]
+
+    @api.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(exc.detail)}, exc.status_code, headers=exc.headers)
+
+    @api.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid')}"}, 422)
+
+    def caller(request: Request) -> Caller:
+        cfg = config()
+        header = request.headers.get("authorization", "")
+        scheme, _, given = header.partition(" ")
+        if not cfg.api_tokens:
+            if on_loopback:
+                return Caller(name="local", scope="write")
+            raise HTTPException(401, "the API needs api_tokens when it is reachable from other machines")
+        if scheme.lower() == "bearer":
+            for token in cfg.api_tokens:
+                if hmac.compare_digest(given.strip().encode(), token.token.encode()):
+                    return Caller(name=token.name, scope=token.scope)
+        raise HTTPException(401, "a bearer token of api_tokens is required", {"WWW-Authenticate": "Bearer"})
+
+    def writer(who: Annotated[Caller, Depends(caller)]) -> Caller:
+        if who.scope != "write":
+            raise HTTPException(403, f"token {who.name!r} is read-only")
+        return who
+
+    @api.get("/whoami", responses=ERRORS)
+    def whoami(who: Annotated[Caller, Depends(caller)]) -> Caller:
+        """The caller as the API sees it."""
+        return who
+
+    @api.get("/alerts", responses=ERRORS)
+    def alerts(
+        who: Annotated[Caller, Depends(caller)],
+        rule: Annotated[str | None, Query(max_length=64, description="only this rule's alerts")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    ) -> list[Alert]:
+        """The newest alerts, newest first (the history store keeps them for archive_retention)."""
+        return history_alerts.recent(history(), limit, rule)
+
+    @api.get("/feeds", responses=ERRORS)
+    def feeds(who: Annotated[Caller, Depends(caller)]) -> list[FeedRow]:
+        """Every configured feed's state and health, as `wirewatch feeds --json` gives it."""
+        return feed_rows(config(), redis, time.time())
+
+    @api.get("/deliveries", responses=ERRORS)
+    def deliveries(
+        who: Annotated[Caller, Depends(caller)],
+        failed: Annotated[bool, Query(description="dead letters only")] = False,
+        sink: Annotated[str | None, Query(max_length=64)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    ) -> list[DeliveryState]:
+        """The newest deliveries (or dead letters), newest first."""
+        found = history_deliveries.recent(history(), failed=failed, sink=sink, limit=limit, offset=offset)
+        return [DeliveryState.model_validate(d.to_dict()) for d in found]
+
+    @api.post("/deliveries/{delivery_id}/retry", responses={**ERRORS, 409: {"model": Error}})
+    def retry(delivery_id: str, who: Annotated[Caller, Depends(writer)]) -> Done:
+        """Queue a dead letter again (the same delivery id, a fresh retry schedule)."""
+        try:
+            return Done(message=delivery.retry(Services(config(), redis, history()), delivery_id))
+        except delivery.NotRetried as exc:
+            raise HTTPException(409, str(exc)) from exc
+
+    return api
