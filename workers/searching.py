@@ -6,12 +6,14 @@ exactly those of reading every article, at the cost of reading the few the index
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from pipeline.alerts import article_document
-from pipeline.models import Archived, RuleHit
-from pipeline.rules import Matcher
+from pipeline.config import Config, RuleConfig, person_variants
+from pipeline.models import Archived, RuleHit, StoryCopy, unix_time
+from pipeline.rules import AliasTable, Matcher, parse_query
 from pipeline.rules.candidates import candidate_any, fts5_match, tsquery
 from pipeline.rules.nodes import Node
 
@@ -66,3 +68,48 @@ def matching(
 def candidates(history: History, matcher: Matcher, since: float) -> int:
     """How many archived articles since `since` the index hands to the matcher (for progress)."""
     return article_rows.count(history, since, match=index_query(history, (r.node for r in matcher.rules)))
+
+
+class SearchPage(NamedTuple):
+    """One page of a search: what was found, the cursor of the next page (None: the last), the
+    other outlets of each story (by story id), and whether the search stopped at its time bound."""
+
+    found: list[Found]
+    next_until: float | None
+    copies: dict[str, list[StoryCopy]]
+    stopped: bool
+
+
+def search(
+    history: History,
+    config: Config,
+    query: str,
+    since: float,
+    *,
+    limit: int,
+    until: float | None = None,
+    max_seconds: float | None = None,
+) -> SearchPage:
+    """One query in the rule language (the config's aliases and people) over the archive, newest
+    first: `limit` articles processed in [since, until), and where the next page starts. Raises
+    QuerySyntaxError (with its caret) when the query does not parse. `max_seconds` bounds the
+    reading: a query the index narrows little stops there (`stopped`) rather than hold the store."""
+    people = person_variants(config.people)
+    parse_query(query, AliasTable(config.aliases, people=people))  # the error, before anything is read
+    matcher = Matcher([RuleConfig(id="search", title="search", query=query)], config.aliases, people=people)
+    deadline = None if max_seconds is None else time.monotonic() + max_seconds
+    found: list[Found] = []
+    stopped = False
+    for hit in checked(history, matcher, since, newest_first=True, until=until):
+        if hit.hits:
+            found.append(hit)
+            if len(found) > limit:
+                break
+        if deadline is not None and time.monotonic() > deadline:
+            stopped = True
+            break
+    more = len(found) > limit
+    found = found[:limit]
+    next_until = unix_time(found[-1].item.seen) if (more or stopped) and found else None
+    copies = article_rows.story_copies(history, list({f.item.story.id for f in found}))
+    return SearchPage(found, next_until, copies, stopped)

@@ -119,3 +119,22 @@ def test_without_tokens_the_api_answers_on_loopback_only(tmp_path: Path, redis: 
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_search_answers_a_query_over_the_archive_and_a_bad_one_with_its_caret(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, receiver: WebhookReceiver, whsec: str, web_of: Any
+) -> None:
+    cfg = write_config(
+        tmp_path, [f"{site.base_url}/feed.xml"], [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY
+    )
+    rt = runtime(cfg, redis)
+    run_pass(rt)
+    base = web_of(rt.config)
+    status, body = _call(f"{base}/search?q=%22criminal+court%22&limit=1")
+    assert status == 200 and len(body["results"]) == 1 and body["next_cursor"] and not body["stopped"]
+    first = body["results"][0]
+    assert first["matches"] and "criminal court" in first["matches"][0]["snippet"].lower()
+    status, more = _call(f"{base}/search?q=%22criminal+court%22&limit=50&cursor={body['next_cursor']}")
+    assert status == 200 and first["article"]["url"] not in [r["article"]["url"] for r in more["results"]]
+    status, bad = _call(f"{base}/search?q=court+AND+(judges")
+    assert status == 400 and "^" in bad["error"]

@@ -315,3 +315,34 @@ def test_feeds_and_rules_come_a_page_at_a_time_the_worst_and_the_busiest_first(
         page.close()
         server.shutdown()
         server.server_close()
+
+
+def test_the_search_page_finds_archived_stories_shows_a_bad_query_with_its_caret_and_never_runs_titles(
+    browser: Any, page_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(page_url)
+    page.click("text=search the archive")
+    page.fill("input[name=q]", '"criminal court" AND judges')
+    page.click("button[type=submit]")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "search-page.png"), full_page=True)
+    with capsys.disabled():
+        print(f"\nsearch page screenshot: {SCREENSHOTS / 'search-page.png'}")
+    results = page.locator(".result")
+    assert results.count() == 1 and page.locator("#count").inner_text().startswith("1 article")
+    assert results.first.locator(".title a").inner_text() == " ".join(HOSTILE_TITLE.split())
+    assert [m.lower() for m in results.first.locator(".snippet mark").all_inner_texts()][:1] == [
+        "criminal court"
+    ]
+    assert page.evaluate("window.__pwned") is None and errors == [] and page.locator("script").count() == 0
+
+    # A query that does not parse: the parser's message and caret, in the page, nothing searched.
+    page.fill("input[name=q]", "judges AND (court")
+    with page.expect_response(lambda r: "/search" in r.url) as answered:
+        page.click("button[type=submit]")
+    assert answered.value.status == 400
+    error = page.locator("#error").inner_text()
+    assert "judges AND (court" in error and "^" in error and page.locator(".result").count() == 0

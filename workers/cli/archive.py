@@ -3,7 +3,6 @@ was never sent) and `search` (one query in the rule language)."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import sys
@@ -17,7 +16,7 @@ from pipeline.alerts import alerts_for
 from pipeline.config import Config, RuleConfig, load_rules, person_variants
 from pipeline.models import Alert, Archived, RuleHit, iso_time
 from pipeline.plaintext import one_line
-from pipeline.rules import AliasTable, Matcher, QuerySyntaxError, parse_query
+from pipeline.rules import Matcher, QuerySyntaxError
 from pipeline.rules.parallel import build_processes, parse_in_helpers
 from pipeline.values import parse_duration
 
@@ -25,7 +24,7 @@ from .. import searching
 from ..delivery import alert_recorded, deliver_backfilled
 from ..history import History, history_url_for
 from ..history import articles as archive
-from ..searching import Found, checked, matching
+from ..searching import Found, checked
 from ..services import Services, connect
 from ..store.stories import also_reported_by
 from .helpers import CliState, load_or_exit, or_exit, redis_url_or_exit, shared_options
@@ -191,20 +190,15 @@ def search(state: CliState, query: str, since_text: str, limit: int, as_json: bo
     newest first."""
     cfg = load_or_exit(state.config_path)
     since = _since(since_text)
+    history = History(history_url_for(cfg.history_url, cfg.data_dir))  # no Redis needed
     try:
-        parse_query(query, AliasTable(cfg.aliases, people=person_variants(cfg.people)))
+        page = searching.search(history, cfg, query, since, limit=limit)  # the web page's search too
     except QuerySyntaxError as exc:
         click.echo(f"wirewatch: bad query: {exc}", err=True)
         sys.exit(2)
-    matcher = Matcher(
-        [RuleConfig(id="search", title="search", query=query)],
-        cfg.aliases,
-        people=person_variants(cfg.people),
-    )
-    history = History(history_url_for(cfg.history_url, cfg.data_dir))  # no Redis needed
     color = _color(as_json)
     found = 0
-    for item, hits in itertools.islice(matching(history, matcher, since, newest_first=True), limit):
+    for item, hits in page.found:
         found += 1
         if as_json:
             click.echo(json.dumps(_as_json(item, hits[0]), ensure_ascii=False))

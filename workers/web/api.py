@@ -24,17 +24,21 @@ from redis import Redis
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline.config import Config
-from pipeline.models import Alert
+from pipeline.models import Alert, ArticleRef, Match, StoryRef
+from pipeline.rules import QuerySyntaxError
+from pipeline.values import parse_duration
 
-from .. import delivery
+from .. import delivery, searching
 from ..history import alerts as history_alerts
 from ..history import deliveries as history_deliveries
-from ..history.database import History, history_url_for
+from ..history.database import History
 from ..overview import FeedRow, feed_rows
 from ..services import Services
+from ..store.stories import also_reported_by
 
 Scope = Literal["read", "write"]
 MAX_LIMIT = 200  # items a list answers at most
+SEARCH_SECONDS = 5.0  # a search reads the archive this long at most
 
 
 class Caller(BaseModel):
@@ -59,6 +63,20 @@ class DeliveryState(BaseModel):
     last: float
 
 
+class SearchHit(BaseModel):
+    article: ArticleRef
+    story: StoryRef
+    seen: str
+    matches: tuple[Match, ...]
+    also_reported_by: str
+
+
+class SearchResults(BaseModel):
+    results: list[SearchHit]
+    next_cursor: str | None  # give it as `cursor` for the next page (None: there is none)
+    stopped: bool  # the search stopped at its time bound: narrow the query or the period
+
+
 class Done(BaseModel):
     message: str
 
@@ -76,20 +94,20 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def build_api(redis: Redis, config: Callable[[], Config], version: str, *, on_loopback: bool) -> FastAPI:
-    """The API; `on_loopback`: the listener is reachable from this machine only."""
+def build_api(
+    redis: Redis,
+    config: Callable[[], Config],
+    history: Callable[[], History],
+    version: str,
+    *,
+    on_loopback: bool,
+) -> FastAPI:
+    """The API; `history`: the process's history store; `on_loopback`: the listener is reachable
+    from this machine only."""
     api = FastAPI(
         title="wirewatch", version=version, openapi_url="/openapi.json", docs_url=None, redoc_url=None,
         description="The alerts, feeds and deliveries of a wirewatch system. Bearer tokens: `api_tokens`.",
     )  # fmt: skip
-    histories: dict[str, History] = {}  # one store (and its pool) per URL, for this process
-
-    def history() -> History:
-        cfg = config()
-        url = history_url_for(cfg.history_url, cfg.data_dir)
-        if url not in histories:
-            histories[url] = History(url)
-        return histories[url]
 
     @api.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -150,6 +168,33 @@ def build_api(redis: Redis, config: Callable[[], Config], version: str, *, on_lo
         """The newest deliveries (or dead letters), newest first."""
         found = history_deliveries.recent(history(), failed=failed, sink=sink, limit=limit, offset=offset)
         return [DeliveryState.model_validate(d.to_dict()) for d in found]
+
+    @api.get("/search", responses={**ERRORS, 400: {"model": Error}})
+    def search_archive(
+        who: Annotated[Caller, Depends(caller)],
+        q: Annotated[str, Query(min_length=1, max_length=2000, description="a query in the rule language")],
+        since: Annotated[str, Query(pattern=r"^\d{1,4}[smhd]$", description="how far back: 7d, 12h")] = "7d",
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 25,
+        cursor: Annotated[
+            str | None, Query(max_length=40, description="next_cursor of the page before")
+        ] = None,
+    ) -> SearchResults:
+        """The archived articles a query matches, newest first, with why (the history store's
+        full-text index narrows, the workers' matcher decides; at most 5 s of reading)."""
+        until = float(cursor) if cursor and cursor.replace(".", "", 1).isdigit() else None
+        try:
+            page = searching.search(history(), config(), q, time.time() - parse_duration(since), limit=limit,
+                                    until=until, max_seconds=SEARCH_SECONDS)  # fmt: skip
+        except QuerySyntaxError as exc:
+            raise HTTPException(400, f"{exc.message} (column {exc.column})\n{exc.caret()}") from exc
+        hits = [
+            SearchHit(article=ArticleRef(**f.item.article.model_dump(include=set(ArticleRef.model_fields))),
+                      story=f.item.story, seen=f.item.seen, matches=f.hits[0].matches,
+                      also_reported_by=also_reported_by(f.item.story, f.item.article.url, page.copies))
+            for f in page.found
+        ]  # fmt: skip
+        cursor_next = f"{page.next_until:.6f}" if page.next_until is not None else None
+        return SearchResults(results=hits, next_cursor=cursor_next, stopped=page.stopped)
 
     @api.post("/deliveries/{delivery_id}/retry", responses={**ERRORS, 409: {"model": Error}})
     def retry(delivery_id: str, who: Annotated[Caller, Depends(writer)]) -> Done:

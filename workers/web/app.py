@@ -34,8 +34,9 @@ from starlette.routing import Route
 from pipeline.config import Config
 from pipeline.config.schema import loopback_listen
 
+from ..history.database import History, history_url_for
 from ..services import Queues
-from . import status_page, websub
+from . import search_page, status_page, websub
 from .api import build_api
 from .auth import authorized
 from .health import readiness
@@ -88,16 +89,34 @@ def build_app(
                         media_type="text/html")  # fmt: skip
 
     def not_found(request: Request, exc: Exception) -> Response:
-        return PlainTextResponse("/ (the status page), /metrics, /healthz, /readyz, /api/v1\n", 404)
+        return PlainTextResponse("/ (the status page), /search, /metrics, /healthz, /readyz, /api/v1\n", 404)
 
     metrics = make_asgi_app(registry)
 
     async def metrics_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
         await metrics(scope, receive, send)
 
-    api = build_api(redis, config, version("wirewatch"), on_loopback=on_loopback)
+    histories: dict[str, History] = {}  # one store (and its pool) per URL, for this process
+
+    def history() -> History:
+        cfg = config()
+        url = history_url_for(cfg.history_url, cfg.data_dir)
+        if url not in histories:
+            histories[url] = History(url)
+        return histories[url]
+
+    def search(request: Request) -> Response:
+        status, page = search_page.render(config(), history(), request.url.query)
+        return Response(page, status, headers=search_page.HEADERS, media_type="text/html")
+
+    api = build_api(redis, config, history, version("wirewatch"), on_loopback=on_loopback)
     guarded = Starlette(
-        routes=[Route("/", status), Route("/readyz", readyz), Route("/metrics", _Asgi(metrics_endpoint))],
+        routes=[
+            Route("/", status),
+            Route("/search", search),
+            Route("/readyz", readyz),
+            Route("/metrics", _Asgi(metrics_endpoint)),
+        ],
         exception_handlers={404: not_found},
     )
     open_routes = Starlette(routes=[Route("/healthz", healthz)])

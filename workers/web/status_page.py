@@ -45,7 +45,8 @@ def _marked(match: Match) -> Markup:
     return Markup(" ".join(body.split()))
 
 
-def _environment() -> Environment:
+def environment() -> Environment:
+    """The Jinja2 environment of every page: autoescaped, strict, with the pages' filters."""
     env = Environment(
         loader=FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=select_autoescape(default=True),
@@ -67,7 +68,7 @@ def _environment() -> Environment:
 def _page() -> Template:
     """The page's template, compiled at the first request: every `wirewatch` command imports
     this module (the CLI serves the page), few serve it."""
-    return _environment().get_template("status.html.j2")
+    return environment().get_template("status.html.j2")
 
 
 def page_numbers(query: str) -> tuple[int, int]:
