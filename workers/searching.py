@@ -113,3 +113,63 @@ def search(
     next_until = unix_time(found[-1].item.seen) if (more or stopped) and found else None
     copies = article_rows.story_copies(history, list({f.item.story.id for f in found}))
     return SearchPage(found, next_until, copies, stopped)
+
+
+class Preview(NamedTuple):
+    """What a rule would have matched over the archive (`preview`): per day (UTC date -> count),
+    the first matches (newest first) with why, and, against the rule as configured, what only
+    the edited query matches and what only the current one does."""
+
+    per_day: dict[str, int]
+    matched: list[Found]
+    only_edited: list[Found]
+    only_current: list[Found]
+    total: int
+    read: int  # archived articles read (the index's candidates)
+    stopped: bool
+
+
+def preview(
+    history: History,
+    config: Config,
+    query: str,
+    since: float,
+    *,
+    current: str | None = None,
+    shown: int = 20,
+    max_seconds: float | None = None,
+) -> Preview:
+    """The edited `query` (and the configured `current` query of the same rule, if given) over
+    the archive since `since`, in one pass: one matcher holds both, so that each candidate is read
+    once. Raises QuerySyntaxError for the edited query. Nothing is saved."""
+    people = person_variants(config.people)
+    parse_query(query, AliasTable(config.aliases, people=people))
+    rules = [RuleConfig(id="edited", title="edited", query=query)]
+    if current is not None:
+        rules.append(RuleConfig(id="current", title="current", query=current))
+    matcher = Matcher(rules, config.aliases, people=people)
+    deadline = None if max_seconds is None else time.monotonic() + max_seconds
+    per_day: dict[str, int] = {}
+    matched: list[Found] = []
+    only_edited: list[Found] = []
+    only_current: list[Found] = []
+    total = read = 0
+    stopped = False
+    for found in checked(history, matcher, since, newest_first=True):
+        read += 1
+        which = {h.rule_id for h in found.hits}
+        if "edited" in which:
+            total += 1
+            day = found.item.seen[:10]
+            per_day[day] = per_day.get(day, 0) + 1
+            edited = Found(found.item, [h for h in found.hits if h.rule_id == "edited"])
+            if len(matched) < shown:
+                matched.append(edited)
+            if current is not None and "current" not in which and len(only_edited) < shown:
+                only_edited.append(edited)
+        elif "current" in which and len(only_current) < shown:
+            only_current.append(Found(found.item, found.hits))
+        if deadline is not None and time.monotonic() > deadline:
+            stopped = True
+            break
+    return Preview(dict(sorted(per_day.items())), matched, only_edited, only_current, total, read, stopped)

@@ -346,3 +346,34 @@ def test_the_search_page_finds_archived_stories_shows_a_bad_query_with_its_caret
     assert answered.value.status == 400
     error = page.locator("#error").inner_text()
     assert "judges AND (court" in error and "^" in error and page.locator(".result").count() == 0
+
+
+def test_trying_a_rule_shows_a_bad_query_with_its_caret_then_what_the_fixed_one_would_match(
+    browser: Any, page_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(page_url)
+    page.click("text=try a rule")
+    page.select_option("select[name=rule]", "icc")
+    page.fill("textarea[name=q]", '"criminal court" AND (judges')
+    page.click("button[type=submit]")
+    error = page.locator("#error").inner_text()
+    assert '"criminal court" AND (judges' in error and "^" in error
+
+    page.fill("textarea[name=q]", '"criminal court" AND judges')
+    page.click("button[type=submit]")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "rule-preview.png"), full_page=True)
+    with capsys.disabled():
+        print(f"\nrule preview screenshot: {SCREENSHOTS / 'rule-preview.png'}")
+    assert page.locator("#total strong").inner_text() == "1"  # the hostile story alone has "judges"
+    assert page.locator("#per-day td.n").all_inner_texts() == ["1"]
+    assert page.locator("#matched .result").count() == 1
+    assert page.locator("#only-edited .result").count() == 0
+    assert page.locator("#only-current .result").count() >= 1  # the rule as it is finds the seed stories too
+    assert page.locator("#matched .snippet mark").count() >= 1
+    yaml_text = page.locator("#yaml").input_value()
+    assert yaml_text.startswith("- id: icc\n") and "query: '\"criminal court\" AND judges'" in yaml_text
+    assert page.evaluate("window.__pwned") is None and errors == [] and page.locator("script").count() == 0

@@ -36,7 +36,7 @@ from pipeline.config.schema import loopback_listen
 
 from ..history.database import History, history_url_for
 from ..services import Queues
-from . import search_page, status_page, websub
+from . import search_page, status_page, try_rule, websub
 from .api import build_api
 from .auth import authorized
 from .health import readiness
@@ -109,11 +109,16 @@ def build_app(
         status, page = search_page.render(config(), history(), request.url.query)
         return Response(page, status, headers=search_page.HEADERS, media_type="text/html")
 
+    def try_rule_page(request: Request) -> Response:
+        status, page = try_rule.render(config(), history(), request.url.query)
+        return Response(page, status, headers=try_rule.HEADERS, media_type="text/html")
+
     api = build_api(redis, config, history, version("wirewatch"), on_loopback=on_loopback)
     guarded = Starlette(
         routes=[
             Route("/", status),
             Route("/search", search),
+            Route("/rules/try", try_rule_page),
             Route("/readyz", readyz),
             Route("/metrics", _Asgi(metrics_endpoint)),
         ],
