@@ -17,6 +17,7 @@ from redis.connection import parse_url
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
+from workers.history.schema import TABLES
 from workers.redis_embedded import EmbeddedRedis
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -187,8 +188,8 @@ def _empty_postgres(url: str, own: bool) -> None:
             conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                               "WHERE datname = current_database() AND pid <> pg_backend_pid()"))  # fmt: skip
         conn.execute(text("SET LOCAL lock_timeout = '60s'"))
-        conn.execute(text("DROP TABLE IF EXISTS articles, alerts, deliveries, delivery_tries, seen, copied, "
-                          "alembic_version CASCADE"))  # fmt: skip
+        tables = ", ".join(t.name for t in TABLES)  # every history table, then Alembic's own
+        conn.execute(text(f"DROP TABLE IF EXISTS {tables}, alembic_version CASCADE"))
     engine.dispose()
 
 

@@ -31,6 +31,7 @@ from .history import History
 from .history import alerts as alert_rows
 from .history import articles as article_rows
 from .history import deliveries as delivery_rows
+from .history import feedback as feedback_rows
 from .history import seen as seen_rows
 from .history.deliveries import Delivery
 from .store import outbox
@@ -278,4 +279,5 @@ def prune(history: History, archive_retention: float, seen_ttl: float, now: floa
         "alerts": alert_rows.forget_before(history, now - seen_ttl),
         "deliveries": delivery_rows.forget_before(history, now - seen_ttl),
         "seen": seen_rows.forget_before(history, now - seen_ttl),
+        "feedback": feedback_rows.forget_before(history, now - seen_ttl),
     }

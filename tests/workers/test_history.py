@@ -21,6 +21,7 @@ from workers.history import History, HistoryUrlError, _sql, check_url, history_u
 from workers.history import alerts as alert_rows
 from workers.history import articles as article_rows
 from workers.history import deliveries as delivery_rows
+from workers.history import feedback as feedback_rows
 from workers.history import seen as seen_rows
 from workers.history.deliveries import Delivery
 from workers.history.schema import metadata
@@ -113,6 +114,22 @@ def test_alerts_are_recorded_once(history: History) -> None:
     assert alert_rows.recent(history)[1] == alert(1, T0)
 
 
+def test_feedback_counts_each_alert_once_by_its_latest_word(history: History) -> None:
+    with history.begin() as conn:
+        for n in range(1, 5):
+            alert_rows.add(conn, alert(n, T0 + n), f"entry-{n}")
+    feedback_rows.add(history, "alert1", "icc", False, "dash", T0 + 10)
+    feedback_rows.add(history, "alert1", "icc", True, "ops", T0 + 11)  # the latest word counts
+    feedback_rows.add(history, "alert2", "icc", False, "link", T0 + 12)
+    feedback_rows.add(history, "alert3", "icc", True, "link", T0 + 13)
+    [icc] = feedback_rows.stats(history, T0).values()
+    assert icc == feedback_rows.RuleStats(alerts=4, relevant=2, not_relevant=1) and icc.precision == 2 / 3
+    assert feedback_rows.latest(history, ["alert1", "alert2", "alert4"]) == {"alert1": True, "alert2": False}
+    assert feedback_rows.stats(history, T0 + 3.5)["icc"] == feedback_rows.RuleStats(1, 0, 0)  # alert4 alone
+    assert feedback_rows.RuleStats(1, 0, 0).precision is None
+    assert feedback_rows.forget_before(history, T0 + 12.5) == 3
+
+
 def _delivery(status: str, tries: int, last: float, error: str = "") -> Delivery:
     return Delivery("alert1-hooks", "hooks", "alert", "alert1", "icc", "Story 1", "https://news.example/1",
                     status, tries, error, T0, last)  # fmt: skip
@@ -152,9 +169,9 @@ def test_prune_keeps_each_kind_for_its_own_time(history: History) -> None:
         seen_rows.add(conn, "feed1", ["a"], T0)
     now = T0 + 86400 * 11
     gone = prune(history, archive_retention=7 * 86400, seen_ttl=90 * 86400, now=now)
-    assert gone == {"articles": 1, "alerts": 0, "deliveries": 0, "seen": 0}
+    assert gone == {"articles": 1, "alerts": 0, "deliveries": 0, "seen": 0, "feedback": 0}
     gone = prune(history, archive_retention=7 * 86400, seen_ttl=86400, now=now)
-    assert gone == {"articles": 0, "alerts": 1, "deliveries": 0, "seen": 1}
+    assert gone == {"articles": 0, "alerts": 1, "deliveries": 0, "seen": 1, "feedback": 0}
 
 
 def test_status_says_where_the_store_is_and_what_it_holds(history: History) -> None:

@@ -9,6 +9,7 @@
     delivery_tries  each try of a delivery and its outcome
     seen            entries handed to article work (the feed's own window in Redis answers first)
     copied          what the upgrade from a Redis-only installation has copied (see upgrade.py)
+    feedback        readers' word on alerts: relevant or not, who, when (the latest per alert counts)
 
 Times are Unix seconds (float). The migrations (migrations/versions) create exactly these; a test
 compares them.
@@ -128,4 +129,18 @@ copied = Table(
     Column("at", Float, nullable=False),
 )
 
-TABLES = (articles, alerts, deliveries, delivery_tries, seen, copied)
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("alert_id", String(64), nullable=False),
+    Column("rule_id", String(64), nullable=False),
+    Column("relevant", Boolean, nullable=False),
+    Column("who", String(200), nullable=False),  # a token's name, "link" (a message's), "local"
+    Column("created", Float, nullable=False),
+    Index("feedback_created", "created"),
+    Index("feedback_alert", "alert_id", "created"),
+    Index("feedback_rule", "rule_id", "created"),
+)
+
+TABLES = (articles, alerts, deliveries, delivery_tries, seen, copied, feedback)
