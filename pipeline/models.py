@@ -174,6 +174,9 @@ class Alert(Record):
     sinks: tuple[str, ...]
     created_at: str  # ISO 8601, UTC
     story: StoryRef | None = None
+    # Where a reader says whether it was relevant (`public_url` set): a link signed for this
+    # alert alone (pipeline.feedback), shown in messages and given in the webhook body.
+    feedback_url: str | None = None
 
     @staticmethod
     def make_id(rule_id: str, story_id: str) -> str:

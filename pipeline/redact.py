@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-SECRET_KEYS = frozenset({"secret", "password", "username", "token", "api_key"})  # config keys never echoed
+SECRET_KEYS = frozenset(
+    {"secret", "password", "username", "token", "api_key", "feedback_secret"}
+)  # config keys never echoed
 
 
 def display_url(url: str) -> str:

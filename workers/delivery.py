@@ -51,6 +51,7 @@ from rq.serializers import JSONSerializer
 
 from pipeline.config import Config, Defaults
 from pipeline.errors import DeliveryPermanent, DeliveryRetriable, SinkGone
+from pipeline.feedback import make_token
 from pipeline.models import Alert, Article, Digest, Notice, StoryRef, iso_time, unix_time
 from pipeline.sinks import Deliverable
 from pipeline.stages import StageClock, timed
@@ -66,6 +67,7 @@ from .retries import Verdict, delivery_retry, jittered, verdict
 from .services import Services
 from .store import alerts as alert_store
 from .store import deliveries, digests, sinks, slots
+from .store import feedback as feedback_store
 
 log = logging.getLogger("wirewatch.jobs")  # the jobs' lines (alert, delivery: see the README's Logs)
 
@@ -256,6 +258,7 @@ def record_alerts(
     their deliveries stand (what `deliver_all` asks first), in one round trip."""
     if not alerts:
         return []
+    alerts = with_feedback_links(ctx.config, ctx.redis, alerts)
     ttl = alert_ttl(ctx.config.defaults)
     for alert in alerts:
         _recall(ctx.services, alert, ttl)
@@ -273,6 +276,20 @@ def record_alerts(
         rows = rows[1 + size :]
         recorded = _recorded(ctx, alert, first, entry_key, article, story)
         out.append(Recording(alert, recorded, ids, tuple(statuses)))
+    return out
+
+
+def with_feedback_links(config: Config, redis: Redis, alerts: Sequence[Alert]) -> list[Alert]:
+    """The alerts, each with its feedback link when the config gives `public_url`."""
+    if config.public_url is None:
+        return list(alerts)
+    key = feedback_store.secret(redis, config.feedback_secret)
+    base = config.public_url.rstrip("/")
+    out = []
+    for alert in alerts:
+        expires = unix_time(alert.created_at) + config.feedback_ttl
+        token = make_token(key, alert.alert_id, alert.rule_id, expires)
+        out.append(alert.model_copy(update={"feedback_url": f"{base}/feedback/{token}"}))
     return out
 
 

@@ -283,6 +283,12 @@ class Config(Strict):
     hosts: dict[str, HostConfig] = Field(default_factory=dict)  # by host name, lowercase
     stories: StoriesConfig = Field(default_factory=StoriesConfig)
     websub: WebSubConfig | None = None  # WebSub push for rss feeds that name a hub; off when unset
+    # The web app's address as readers reach it (behind a reverse proxy: its public URL), for
+    # the feedback links in messages; unset: no links (feedback on the status page still works).
+    public_url: HttpUrl | None = None
+    feedback_ttl: Duration = Field(default=30 * 86400.0, ge=3600)  # how long a feedback link works
+    # What feedback links are signed with (${ENV}); unset: one made once and kept in Redis.
+    feedback_secret: str | None = Field(default=None, min_length=16, max_length=500)
     # The API's bearer tokens (workers.web.api). None given: the API answers on a loopback
     # metrics_listen only, as the status page does, with full access.
     api_tokens: list[ApiToken] = Field(default_factory=list)

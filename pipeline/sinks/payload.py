@@ -45,6 +45,7 @@ def payload(alert: Alert) -> dict[str, Any]:
             }
             for m in alert.matches
         ],
+        **({"feedback_url": alert.feedback_url} if alert.feedback_url else {}),
     }
 
 

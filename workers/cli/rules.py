@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+import time
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -51,7 +52,9 @@ from pipeline.rules.why import (
 )
 from pipeline.sinks.render import statement_line
 
-from .helpers import CliState, loaded_or_exit, or_exit, shared_options
+from ..history import History, history_url_for
+from ..history import feedback as feedback_rows
+from .helpers import CliState, load_or_exit, loaded_or_exit, or_exit, shared_options
 from .output import hit_lines, seeds_dir
 
 
@@ -116,6 +119,40 @@ def _document(source: str | Path, fetcher: Fetcher | None, max_page_bytes: int) 
 @click.group()
 def rules() -> None:
     """Work with watch rules."""
+
+
+@rules.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per rule, in a list")
+@shared_options(top=False)
+@click.pass_obj
+def rules_stats(state: CliState, as_json: bool) -> None:
+    """Each rule's alerts, the readers' feedback on them (relevant or not: the latest word on
+    each alert) and its precision, over the last 7 and 30 days (as the web app's rules table)."""
+    cfg = load_or_exit(state.config_path)
+    history = History(history_url_for(cfg.history_url, cfg.data_dir))  # no Redis needed
+    now = time.time()
+    spans = {days: feedback_rows.stats(history, now - days * 86400) for days in (7, 30)}
+    ids = [r.id for r in cfg.rules] + sorted(set(spans[30]) - {r.id for r in cfg.rules})
+    empty = feedback_rows.RuleStats(0, 0, 0)
+    table = {rule_id: {days: got.get(rule_id, empty) for days, got in spans.items()} for rule_id in ids}
+    if as_json:
+        rows = [
+            {
+                "rule": rule_id,
+                **{f"{days}d": {**s._asdict(), "precision": s.precision} for days, s in by.items()},
+            }
+            for rule_id, by in table.items()
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    head = "ALERTS  YES   NO  PRECISION"
+    click.echo(f"{'RULE':<28} {'7 DAYS: ' + head:<44} 30 DAYS: {head}")
+    for rule_id, by in table.items():
+        cells = []
+        for s in by.values():
+            precision = f"{s.precision:.0%}" if s.precision is not None else "-"
+            cells.append(f"{s.alerts:>14,} {s.relevant:>4} {s.not_relevant:>4} {precision:>10}")
+        click.echo(f"{rule_id[:28]:<28} {cells[0]:<44} {cells[1]}")
 
 
 @rules.command("test")

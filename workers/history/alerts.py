@@ -72,3 +72,10 @@ def add_known(conn: Connection, alert_id: str, made_for: str, when: float) -> No
         "record": "",
     }
     conn.execute(insert_new(conn, alerts, ["alert_id"]), row)
+
+
+def get(history: History, alert_id: str) -> Alert | None:
+    """One alert as it was made (None: unknown, or past seen_ttl)."""
+    with history.begin() as conn:
+        row = conn.execute(select(alerts.c.record).where(alerts.c.alert_id == alert_id)).first()
+    return Alert.model_validate_json(row[0]) if row and row[0] else None

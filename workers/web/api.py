@@ -19,11 +19,12 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from redis import Redis
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline.config import Config
+from pipeline.feedback import BadToken, read_token
 from pipeline.models import Alert, ArticleRef, Match, StoryRef
 from pipeline.rules import QuerySyntaxError
 from pipeline.values import parse_duration
@@ -31,9 +32,11 @@ from pipeline.values import parse_duration
 from .. import delivery, searching
 from ..history import alerts as history_alerts
 from ..history import deliveries as history_deliveries
+from ..history import feedback as history_feedback
 from ..history.database import History
 from ..overview import FeedRow, feed_rows
 from ..services import Services
+from ..store import feedback as feedback_store
 from ..store.stories import also_reported_by
 
 Scope = Literal["read", "write"]
@@ -75,6 +78,15 @@ class SearchResults(BaseModel):
     results: list[SearchHit]
     next_cursor: str | None  # give it as `cursor` for the next page (None: there is none)
     stopped: bool  # the search stopped at its time bound: narrow the query or the period
+
+
+class FeedbackIn(BaseModel):
+    """Feedback on one alert: by `alert_id` with a write token, or with the alert's own feedback
+    `token` (a message's link carries it), which needs no other."""
+
+    relevant: bool
+    alert_id: str | None = Field(default=None, max_length=64)
+    token: str | None = Field(default=None, max_length=500)
 
 
 class Done(BaseModel):
@@ -195,6 +207,31 @@ def build_api(
         ]  # fmt: skip
         cursor_next = f"{page.next_until:.6f}" if page.next_until is not None else None
         return SearchResults(results=hits, next_cursor=cursor_next, stopped=page.stopped)
+
+    @api.post("/feedback", responses={**ERRORS, 404: {"model": Error}})
+    def give_feedback(given: FeedbackIn, request: Request) -> Done:
+        """Say whether an alert was relevant (the latest word on an alert counts)."""
+        cfg = config()
+        if given.token is not None:
+            try:
+                granted = read_token(
+                    feedback_store.secret(redis, cfg.feedback_secret), given.token, time.time()
+                )
+            except BadToken as exc:
+                raise HTTPException(403, str(exc)) from exc
+            if given.alert_id is not None and given.alert_id != granted.alert_id:
+                raise HTTPException(403, "this feedback token is for another alert")
+            alert_id, rule_id, who = granted.alert_id, granted.rule_id, "link"
+        else:
+            caller_is = writer(caller(request))
+            if given.alert_id is None:
+                raise HTTPException(422, "give alert_id (with a write token) or the alert's feedback token")
+            made = history_alerts.get(history(), given.alert_id)
+            if made is None:
+                raise HTTPException(404, f"no alert {given.alert_id}")
+            alert_id, rule_id, who = made.alert_id, made.rule_id, caller_is.name
+        history_feedback.add(history(), alert_id, rule_id, given.relevant, who, time.time())
+        return Done(message=f"alert {alert_id}: marked {'relevant' if given.relevant else 'not relevant'}")
 
     @api.post("/deliveries/{delivery_id}/retry", responses={**ERRORS, 409: {"model": Error}})
     def retry(delivery_id: str, who: Annotated[Caller, Depends(writer)]) -> Done:

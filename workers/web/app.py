@@ -36,7 +36,7 @@ from pipeline.config.schema import loopback_listen
 
 from ..history.database import History, history_url_for
 from ..services import Queues
-from . import search_page, status_page, try_rule, websub
+from . import feedback_page, search_page, status_page, try_rule, websub
 from .api import build_api
 from .auth import authorized
 from .health import readiness
@@ -145,6 +145,9 @@ def build_app(
         if path == "/healthz":
             await open_routes(scope, receive, send)
             return
+        if path.startswith("/feedback/"):  # the signed token in the address is the permission
+            await _feedback(scope, receive, send, cfg, redis, history, path[len("/feedback/") :])
+            return
         if path == API or path.startswith(API + "/"):  # its own tokens (api_tokens): workers.web.api
             inner = {**scope, "path": path[len(API) :] or "/", "root_path": scope.get("root_path", "") + API}
             await api(inner, receive, send)
@@ -170,6 +173,32 @@ class _Asgi:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
+
+
+async def _feedback(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    cfg: Config,
+    redis: Redis,
+    history: Callable[[], History],
+    token: str,
+) -> None:
+    """A message's feedback link: GET the page, POST the answer (a small form: read to its end)."""
+    method = scope.get("method", "GET")
+    form: bytes | None = None
+    if method == "POST":
+        body, more = bytearray(), True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        form = bytes(body)
+    elif method != "GET":
+        await PlainTextResponse("GET or POST\n", 405)(scope, receive, send)
+        return
+    status, page = await run_in_threadpool(feedback_page.render, cfg, redis, history(), token, form)
+    await Response(page, status, headers=feedback_page.HEADERS, media_type="text/html")(scope, receive, send)
 
 
 async def _websub(
