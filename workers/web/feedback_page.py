@@ -20,15 +20,9 @@ from ..history import History
 from ..history import alerts as history_alerts
 from ..history import feedback as history_feedback
 from ..store import feedback as feedback_store
-from .status_page import environment
+from .status_page import FORM_PAGE_HEADERS, environment
 
-HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
+HEADERS = FORM_PAGE_HEADERS
 
 
 @functools.cache

@@ -19,7 +19,7 @@ from pipeline.values import parse_duration
 from ..history import History
 from ..searching import Found, search
 from ..store.stories import also_reported_by
-from .status_page import environment
+from .status_page import FORM_PAGE_HEADERS, environment
 
 PAGE_SIZE = 25
 MAX_SECONDS = 5.0
@@ -30,13 +30,7 @@ PERIODS = (
     ("30d", "the last 30 days"),
     ("365d", "the last year"),
 )
-HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
+HEADERS = FORM_PAGE_HEADERS
 
 
 @functools.cache

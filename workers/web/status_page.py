@@ -64,6 +64,17 @@ def environment() -> Environment:
     return env
 
 
+# The pages with a form of their own (search, try a rule, feedback): as the status page's, but
+# their forms may submit to this app.
+FORM_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
 @functools.cache
 def _page() -> Template:
     """The page's template, compiled at the first request: every `wirewatch` command imports
