@@ -138,3 +138,42 @@ def test_search_answers_a_query_over_the_archive_and_a_bad_one_with_its_caret(
     assert status == 200 and first["article"]["url"] not in [r["article"]["url"] for r in more["results"]]
     status, bad = _call(f"{base}/search?q=court+AND+(judges")
     assert status == 400 and "^" in bad["error"]
+
+
+def _post(url: str, body: dict[str, Any]) -> tuple[int, Any]:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_one_alert_its_story_and_the_rules_over_a_posted_text_or_a_fetched_page(
+    tmp_path: Path, redis: Redis, site: LoopbackSite, receiver: WebhookReceiver, whsec: str, web_of: Any
+) -> None:
+    cfg = write_config(
+        tmp_path, [f"{site.base_url}/one.xml"], [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY
+    )
+    rt = runtime(cfg, redis)
+    run_pass(rt)
+    base = web_of(rt.config)
+    [sent] = receiver.payloads
+    status, alert = _call(f"{base}/alerts/{sent['alert_id']}")
+    assert status == 200 and alert["alert_id"] == sent["alert_id"] and alert["matches"]
+    assert _call(f"{base}/alerts/nope") == (404, {"error": "no alert nope (unknown, or past seen_ttl)"})
+    status, copies = _call(f"{base}/stories/{alert['story']['id']}")
+    assert status == 200 and [c["url"] for c in copies] == [alert["article"]["url"]]
+    assert _call(f"{base}/stories/nope")[0] == 404
+
+    text = {"title": "Court news", "text": "The International Criminal Court issued a warrant on Monday."}
+    status, tested = _post(f"{base}/rules/test", text)
+    assert status == 200 and [m["rule_id"] for m in tested["matches"]] == ["icc"]
+    assert tested["matches"][0]["matches"][0]["terms"] == ["International Criminal Court"]
+    assert _post(f"{base}/rules/test", {"text": "Nothing about courts."})[1]["matches"] == []
+    status, fetched = _post(f"{base}/rules/test", {"url": alert["article"]["url"]})
+    assert status == 200 and [m["rule_id"] for m in fetched["matches"]] == ["icc"] and fetched["title"]
+    assert _post(f"{base}/rules/test", {"text": "a", "url": "http://x.example/"}) == (
+        400, {"error": "give one of text, html or url"})  # fmt: skip

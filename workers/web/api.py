@@ -23,14 +23,21 @@ from pydantic import BaseModel, Field
 from redis import Redis
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pipeline.alerts import article_document
 from pipeline.config import Config
+from pipeline.errors import WirewatchError
+from pipeline.extract import extract_text
 from pipeline.feedback import BadToken, read_token
-from pipeline.models import Alert, ArticleRef, Match, StoryRef
-from pipeline.rules import QuerySyntaxError
+from pipeline.fetch import Fetcher
+from pipeline.models import Alert, Article, ArticleRef, Match, RuleHit, StoryCopy, StoryRef
+from pipeline.rules import Matcher, QuerySyntaxError
+from pipeline.sources import PAGE_ACCEPT
 from pipeline.values import parse_duration
 
 from .. import delivery, searching
+from ..compiled_rules import compiled_matcher
 from ..history import alerts as history_alerts
+from ..history import articles as article_rows
 from ..history import deliveries as history_deliveries
 from ..history import feedback as history_feedback
 from ..history.database import History
@@ -87,6 +94,22 @@ class FeedbackIn(BaseModel):
     relevant: bool
     alert_id: str | None = Field(default=None, max_length=64)
     token: str | None = Field(default=None, max_length=500)
+
+
+class RulesTestIn(BaseModel):
+    """A document to run the configured rules over: plain `text` (with a `title`), an `html`
+    page, or a `url` to fetch (through the guarded fetcher, as a page of a feed is)."""
+
+    title: str = Field(default="", max_length=2000)
+    text: str | None = Field(default=None, max_length=1_000_000)
+    html: str | None = Field(default=None, max_length=5_000_000)
+    url: str | None = Field(default=None, max_length=2000)
+
+
+class RulesTestOut(BaseModel):
+    url: str
+    title: str
+    matches: list[RuleHit]
 
 
 class Done(BaseModel):
@@ -207,6 +230,50 @@ def build_api(
         ]  # fmt: skip
         cursor_next = f"{page.next_until:.6f}" if page.next_until is not None else None
         return SearchResults(results=hits, next_cursor=cursor_next, stopped=page.stopped)
+
+    @api.get("/alerts/{alert_id}", responses={**ERRORS, 404: {"model": Error}})
+    def one_alert(alert_id: str, who: Annotated[Caller, Depends(caller)]) -> Alert:
+        """One alert as it was made: its matches, statement and story."""
+        found = history_alerts.get(history(), alert_id)
+        if found is None:
+            raise HTTPException(404, f"no alert {alert_id} (unknown, or past seen_ttl)")
+        return found
+
+    @api.get("/stories/{story_id}", responses={**ERRORS, 404: {"model": Error}})
+    def one_story(story_id: str, who: Annotated[Caller, Depends(caller)]) -> list[StoryCopy]:
+        """A story's copies as archived (outlet, URL, title, when), oldest first."""
+        copies = article_rows.story_copies(history(), [story_id]).get(story_id)
+        if not copies:
+            raise HTTPException(404, f"no story {story_id} in the archive")
+        return copies
+
+    matchers: dict[int, Matcher] = {}  # by config: the compiled rules, loaded once per generation
+
+    @api.post("/rules/test", responses={**ERRORS, 400: {"model": Error}})
+    def rules_test(document: RulesTestIn, who: Annotated[Caller, Depends(caller)]) -> RulesTestOut:
+        """The configured rules over one document, with why each matched (as `wirewatch rules test`)."""
+        cfg = config()
+        if sum(x is not None for x in (document.text, document.html, document.url)) != 1:
+            raise HTTPException(400, "give one of text, html or url")
+        url, title, text, language = document.url or "", document.title, document.text or "", None
+        if document.url is not None:
+            fetcher = Fetcher(cfg.defaults.user_agent, cfg.defaults.fetch_timeout, cfg.allow_private_networks)
+            try:
+                page = fetcher.get(document.url, max_bytes=cfg.defaults.max_page_bytes, accept=PAGE_ACCEPT)
+            except WirewatchError as exc:
+                raise HTTPException(400, str(exc)) from exc
+            finally:
+                fetcher.close()
+            found = extract_text(page.content, page.url)
+            url, title, text, language = page.url, found.title, found.text, found.language
+        elif document.html is not None:
+            found = extract_text(document.html.encode(), "about:blank")
+            title, text, language = document.title or found.title, found.text, found.language
+        if id(cfg) not in matchers:
+            matchers.clear()
+            matchers[id(cfg)] = compiled_matcher(cfg)
+        article = Article(url=url, title=title, text=text, source="api", language=language)
+        return RulesTestOut(url=url, title=title, matches=matchers[id(cfg)].match(article_document(article)))
 
     @api.post("/feedback", responses={**ERRORS, 404: {"model": Error}})
     def give_feedback(given: FeedbackIn, request: Request) -> Done:
