@@ -377,3 +377,21 @@ def test_trying_a_rule_shows_a_bad_query_with_its_caret_then_what_the_fixed_one_
     yaml_text = page.locator("#yaml").input_value()
     assert yaml_text.startswith("- id: icc\n") and "query: '\"criminal court\" AND judges'" in yaml_text
     assert page.evaluate("window.__pwned") is None and errors == [] and page.locator("script").count() == 0
+
+
+def test_feedback_clicked_on_an_alert_shows_in_the_rules_table(browser: Any, page_url: str) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(page_url)
+    row = page.locator('#rules tr[data-rule="icc"]')
+    alerts_7d = row.locator(".feedback-7").inner_text().split(" · ")[0]
+    assert int(alerts_7d) >= 1 and " · 0 / 0 · -" in row.locator(".feedback-7").inner_text()
+    hostile = page.locator(".alert", has_text="judges & prosecutors")
+    hostile.locator("button[value=no]").click()
+    assert "marked not relevant" in page.locator("#done").inner_text()
+    page.goto(page_url)
+    row = page.locator('#rules tr[data-rule="icc"]')
+    assert row.locator(".feedback-7").inner_text() == f"{alerts_7d} · 0 / 1 · 0%"
+    assert row.locator(".feedback-30").inner_text() == f"{alerts_7d} · 0 / 1 · 0%"
+    assert errors == [] and page.locator("script").count() == 0

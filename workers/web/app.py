@@ -84,7 +84,7 @@ def build_app(
 
     def status(request: Request) -> Response:
         feeds_page, rules_page = status_page.page_numbers(request.url.query)
-        answered, page = status_page.render(config(), redis, feeds_page, rules_page)
+        answered, page = status_page.render(config(), redis, feeds_page, rules_page, history())
         return Response(page, 200 if answered else 503, headers=dict(status_page.HEADERS[1:]),
                         media_type="text/html")  # fmt: skip
 

@@ -20,18 +20,23 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from pipeline.config import Config
-from pipeline.models import Match, iso_time
+from pipeline.feedback import make_token
+from pipeline.models import Alert, Match, iso_time, unix_time
 from pipeline.plaintext import one_line, scrub
 from pipeline.sinks.render import highlight, safe_link, statement_line
 
+from ..history import History
+from ..history import feedback as feedback_rows
+from ..history.feedback import RuleStats
 from ..overview import read_overview
+from ..store import feedback as feedback_store
 from ..store.generation import generation as config_generation
 
 REFRESH_SECONDS = 15
 HEADERS = (  # the page's own: its type, and what a browser may do with it
     ("Content-Type", "text/html; charset=utf-8"),
     ("Content-Security-Policy",
-     "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+     "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; "
      "frame-ancestors 'none'"),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "no-referrer"),
@@ -94,16 +99,33 @@ def page_numbers(query: str) -> tuple[int, int]:
     return number("feeds"), number("rules")
 
 
-def render(config: Config, redis: Redis, feeds_page: int = 1, rules_page: int = 1) -> tuple[bool, str]:
+def render(
+    config: Config, redis: Redis, feeds_page: int = 1, rules_page: int = 1, history: History | None = None
+) -> tuple[bool, str]:
     """The page: (whether Redis answered, its HTML), with that page of feeds (the worst first)
-    and of rules (those that matched most today first)."""
+    and of rules (those that matched most today first); with the history store, each rule's
+    feedback and precision over 7 and 30 days, and each alert's feedback buttons."""
     try:
         o = read_overview(config, redis, alerts=25, feeds_page=feeds_page, rules_page=rules_page)
         generation = config_generation(redis)
+        key = feedback_store.secret(redis, config.feedback_secret)
     except RedisError as exc:
         page = _page().render(o=None, problems=[], error=f"Redis does not answer: {exc}", generation="-",
                             taken_at=iso_time(time.time()), refresh=REFRESH_SECONDS)  # fmt: skip
         return False, page
-    page = _page().render(o=o, problems=o.problems(), error=None, generation=generation,
-                        taken_at=iso_time(o.taken_at), refresh=REFRESH_SECONDS)  # fmt: skip
+    now = time.time()
+    stats: dict[int, dict[str, RuleStats]] = {}
+    if history is not None:
+        try:
+            stats = {days: feedback_rows.stats(history, now - days * 86400) for days in (7, 30)}
+        except Exception:  # the history store down: the table shows no feedback, the page still answers
+            stats = {}
+
+    def token(alert: Alert) -> str:
+        return make_token(
+            key, alert.alert_id, alert.rule_id, unix_time(alert.created_at) + config.feedback_ttl
+        )
+
+    page = _page().render(o=o, problems=o.problems(), error=None, generation=generation, stats=stats,
+                          token=token, taken_at=iso_time(o.taken_at), refresh=REFRESH_SECONDS)  # fmt: skip
     return True, page
