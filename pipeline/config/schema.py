@@ -289,6 +289,9 @@ class Config(Strict):
     feedback_ttl: Duration = Field(default=30 * 86400.0, ge=3600)  # how long a feedback link works
     # What feedback links are signed with (${ENV}); unset: one made once and kept in Redis.
     feedback_secret: str | None = Field(default=None, min_length=16, max_length=500)
+    # Searches, rule previews and rules tests a caller (an API token, or a browser's address) may
+    # ask for a minute: each reads the archive or runs every rule.
+    web_rate_limit: int = Field(default=30, ge=1, le=100_000)
     # The API's bearer tokens (workers.web.api). None given: the API answers on a loopback
     # metrics_listen only, as the status page does, with full access.
     api_tokens: list[ApiToken] = Field(default_factory=list)

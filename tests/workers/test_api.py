@@ -8,10 +8,12 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from redis import Redis
 
 from pipeline.config import Config, load_config
@@ -177,3 +179,33 @@ def test_one_alert_its_story_and_the_rules_over_a_posted_text_or_a_fetched_page(
     assert status == 200 and [m["rule_id"] for m in fetched["matches"]] == ["icc"] and fetched["title"]
     assert _post(f"{base}/rules/test", {"text": "a", "url": "http://x.example/"}) == (
         400, {"error": "give one of text, html or url"})  # fmt: skip
+
+
+def test_searches_and_rule_previews_are_rate_limited_per_caller(
+    tmp_path: Path, redis: Redis, web_of: Any, request: pytest.FixtureRequest
+) -> None:
+    cfg = write_config(tmp_path, [], [], rules=[])
+    cfg.write_text(cfg.read_text() + "web_rate_limit: 2\n")
+    base = web_of(load_config(cfg))
+    # Counted per minute: the clock starts a second into one, so that the requests share it.
+    traveller = time_machine.travel(datetime(2026, 12, 7, 12, 0, 1, tzinfo=UTC), tick=True)
+    traveller.start()
+    request.addfinalizer(traveller.stop)
+    answers = [_call(f"{base}/search?q=court")[0] for _ in range(3)]
+    assert answers == [200, 200, 429]
+    request = urllib.request.Request(f"{base}/search?q=court")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 429 and 1 <= int(refused.value.headers["Retry-After"]) <= 60
+    page = base.removesuffix("/api/v1")
+    pages = [_status_of(f"{page}/search?q=court") for _ in range(3)]
+    assert pages == [200, 200, 429]  # the page's own count, by the browser's address
+    assert _status_of(f"{page}/search") == 200  # the empty form is free
+
+
+def _status_of(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as reply:
+            return int(reply.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code

@@ -44,6 +44,7 @@ from ..history.database import History
 from ..overview import FeedRow, feed_rows
 from ..services import Services
 from ..store import feedback as feedback_store
+from ..store import ratelimit
 from ..store.stories import also_reported_by
 
 Scope = Literal["read", "write"]
@@ -168,6 +169,14 @@ def build_api(
                     return Caller(name=token.name, scope=token.scope)
         raise HTTPException(401, "a bearer token of api_tokens is required", {"WWW-Authenticate": "Bearer"})
 
+    def costly(who: Annotated[Caller, Depends(caller)]) -> Caller:
+        """A caller of a costly route (search, rules test), within its rate for the minute."""
+        wait = ratelimit.take(redis, f"api:{who.name}", config().web_rate_limit, time.time())
+        if wait is not None:
+            raise HTTPException(429, f"token {who.name!r}: too many searches and rules tests this minute",
+                                {"Retry-After": str(max(1, round(wait)))})  # fmt: skip
+        return who
+
     def writer(who: Annotated[Caller, Depends(caller)]) -> Caller:
         if who.scope != "write":
             raise HTTPException(403, f"token {who.name!r} is read-only")
@@ -204,9 +213,9 @@ def build_api(
         found = history_deliveries.recent(history(), failed=failed, sink=sink, limit=limit, offset=offset)
         return [DeliveryState.model_validate(d.to_dict()) for d in found]
 
-    @api.get("/search", responses={**ERRORS, 400: {"model": Error}})
+    @api.get("/search", responses={**ERRORS, 400: {"model": Error}, 429: {"model": Error}})
     def search_archive(
-        who: Annotated[Caller, Depends(caller)],
+        who: Annotated[Caller, Depends(costly)],
         q: Annotated[str, Query(min_length=1, max_length=2000, description="a query in the rule language")],
         since: Annotated[str, Query(pattern=r"^\d{1,4}[smhd]$", description="how far back: 7d, 12h")] = "7d",
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 25,
@@ -249,8 +258,8 @@ def build_api(
 
     matchers: dict[int, Matcher] = {}  # by config: the compiled rules, loaded once per generation
 
-    @api.post("/rules/test", responses={**ERRORS, 400: {"model": Error}})
-    def rules_test(document: RulesTestIn, who: Annotated[Caller, Depends(caller)]) -> RulesTestOut:
+    @api.post("/rules/test", responses={**ERRORS, 400: {"model": Error}, 429: {"model": Error}})
+    def rules_test(document: RulesTestIn, who: Annotated[Caller, Depends(costly)]) -> RulesTestOut:
         """The configured rules over one document, with why each matched (as `wirewatch rules test`)."""
         cfg = config()
         if sum(x is not None for x in (document.text, document.html, document.url)) != 1:

@@ -36,6 +36,7 @@ from pipeline.config.schema import loopback_listen
 
 from ..history.database import History, history_url_for
 from ..services import Queues
+from ..store import ratelimit
 from . import feedback_page, search_page, status_page, try_rule, websub
 from .api import build_api
 from .auth import authorized
@@ -105,11 +106,24 @@ def build_app(
             histories[url] = History(url)
         return histories[url]
 
+    def limited(request: Request) -> Response | None:
+        """429 when the page's caller (by address) asked too often this minute."""
+        who = f"page:{request.client.host if request.client else '-'}"
+        wait = ratelimit.take(redis, who, config().web_rate_limit, time.time())
+        if wait is None:
+            return None
+        return PlainTextResponse("too many searches and previews this minute: wait a little\n", 429,
+                                 headers={"Retry-After": str(max(1, round(wait)))})  # fmt: skip
+
     def search(request: Request) -> Response:
+        if request.url.query and (refused := limited(request)):
+            return refused
         status, page = search_page.render(config(), history(), request.url.query)
         return Response(page, status, headers=search_page.HEADERS, media_type="text/html")
 
     def try_rule_page(request: Request) -> Response:
+        if request.url.query and (refused := limited(request)):
+            return refused
         status, page = try_rule.render(config(), history(), request.url.query)
         return Response(page, status, headers=try_rule.HEADERS, media_type="text/html")
 
