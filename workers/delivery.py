@@ -734,7 +734,7 @@ def purge(services: Services, before: float) -> int:
 def _job(redis: Redis, delivery_id: str) -> Job | None:
     try:
         return Job.fetch(deliveries.delivery_job_id(delivery_id), connection=redis, serializer=JSONSerializer)
-    except NoSuchJobError:
+    except (NoSuchJobError, ValueError):  # ValueError: not a job id at all (RQ checks its characters)
         return None
 
 

@@ -126,6 +126,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     for code, why in (
         (401, "no token, or not one of api_tokens"),
         (403, "the token's scope does not allow it"),
+        (422, "a parameter or a body that is not valid"),
     )
 }
 
