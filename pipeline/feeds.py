@@ -9,6 +9,7 @@ import html
 import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -92,6 +93,20 @@ class FetchMore(Protocol):
     def since(self) -> float | None: ...  # when the feed's last good poll was (Unix time; None: never)
 
     def __call__(self, url: str) -> Body: ...
+
+
+def utc_time(text: str) -> datetime | None:
+    """An ISO 8601 / RFC 3339 time ("Z" or "z" for UTC; none given: UTC) as an aware UTC time;
+    None when it is not one. What every kind makes of the dates its source writes."""
+    try:
+        return as_utc(datetime.fromisoformat(text.strip().replace("z", "Z")))
+    except ValueError:
+        return None
+
+
+def as_utc(when: datetime) -> datetime:
+    """A time in UTC (a naive one taken as UTC)."""
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def canonical_url(url: str) -> str:

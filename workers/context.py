@@ -25,6 +25,7 @@ from .compiled_rules import compiled_matcher
 from .metrics import Metrics
 from .recording import SeenReadsDown
 from .services import Queues, Services
+from .store import feedback as feedback_store
 
 POLL_THREADS = 32  # concurrent feed and page requests of one worker
 
@@ -59,11 +60,19 @@ class WorkerContext(AbstractContextManager["WorkerContext"]):
     history_down: SeenReadsDown = field(default_factory=SeenReadsDown)  # its seen queries failing
     rule_sinks: dict[str, tuple[str, ...]] = field(init=False)  # rule id -> its enabled sinks
     story_policy: StoryPolicy = field(init=False)
+    _feedback_key: bytes | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         cfg = self.services.config
         self.rule_sinks = {r.id: cfg.sinks_for(r) for r in cfg.rules}
         self.story_policy = StoryPolicy.of(cfg)
+
+    def feedback_key(self) -> bytes:
+        """What feedback links are signed with (workers.store.feedback): read at the first alert
+        that needs one, then kept for the worker's life, not asked of Redis per article."""
+        if self._feedback_key is None:
+            self._feedback_key = feedback_store.secret(self.redis, self.config.feedback_secret)
+        return self._feedback_key
 
     @property
     def config(self) -> Config:

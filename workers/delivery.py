@@ -67,7 +67,6 @@ from .retries import Verdict, delivery_retry, jittered, verdict
 from .services import Services
 from .store import alerts as alert_store
 from .store import deliveries, digests, sinks, slots
-from .store import feedback as feedback_store
 
 log = logging.getLogger("wirewatch.jobs")  # the jobs' lines (alert, delivery: see the README's Logs)
 
@@ -258,7 +257,7 @@ def record_alerts(
     their deliveries stand (what `deliver_all` asks first), in one round trip."""
     if not alerts:
         return []
-    alerts = with_feedback_links(ctx.config, ctx.redis, alerts)
+    alerts = with_feedback_links(ctx, alerts)
     ttl = alert_ttl(ctx.config.defaults)
     for alert in alerts:
         _recall(ctx.services, alert, ttl)
@@ -279,11 +278,12 @@ def record_alerts(
     return out
 
 
-def with_feedback_links(config: Config, redis: Redis, alerts: Sequence[Alert]) -> list[Alert]:
+def with_feedback_links(ctx: WorkerContext, alerts: Sequence[Alert]) -> list[Alert]:
     """The alerts, each with its feedback link when the config gives `public_url`."""
+    config = ctx.config
     if config.public_url is None:
         return list(alerts)
-    key = feedback_store.secret(redis, config.feedback_secret)
+    key = ctx.feedback_key()
     base = config.public_url.rstrip("/")
     out = []
     for alert in alerts:

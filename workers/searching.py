@@ -94,9 +94,7 @@ def search(
     first: `limit` articles processed in [since, until), and where the next page starts. Raises
     QuerySyntaxError (with its caret) when the query does not parse. `max_seconds` bounds the
     reading: a query the index narrows little stops there (`stopped`) rather than hold the store."""
-    people = person_variants(config.people)
-    parse_query(query, AliasTable(config.aliases, people=people))  # the error, before anything is read
-    matcher = Matcher([RuleConfig(id="search", title="search", query=query)], config.aliases, people=people)
+    matcher = _query_matcher(config, query, [RuleConfig(id="search", title="search", query=query)])
     deadline = None if max_seconds is None else time.monotonic() + max_seconds
     found: list[Found] = []
     stopped = False
@@ -142,12 +140,10 @@ def preview(
     """The edited `query` (and the configured `current` query of the same rule, if given) over
     the archive since `since`, in one pass: one matcher holds both, so that each candidate is read
     once. Raises QuerySyntaxError for the edited query. Nothing is saved."""
-    people = person_variants(config.people)
-    parse_query(query, AliasTable(config.aliases, people=people))
     rules = [RuleConfig(id="edited", title="edited", query=query)]
     if current is not None:
         rules.append(RuleConfig(id="current", title="current", query=current))
-    matcher = Matcher(rules, config.aliases, people=people)
+    matcher = _query_matcher(config, query, rules)
     deadline = None if max_seconds is None else time.monotonic() + max_seconds
     per_day: dict[str, int] = {}
     matched: list[Found] = []
@@ -173,3 +169,11 @@ def preview(
             stopped = True
             break
     return Preview(dict(sorted(per_day.items())), matched, only_edited, only_current, total, read, stopped)
+
+
+def _query_matcher(config: Config, query: str, rules: list[RuleConfig]) -> Matcher:
+    """A matcher of these rules with the config's aliases and people; QuerySyntaxError (with its
+    caret) for `query`, the one a person typed, before anything is read."""
+    people = person_variants(config.people)
+    parse_query(query, AliasTable(config.aliases, people=people))
+    return Matcher(rules, config.aliases, people=people)

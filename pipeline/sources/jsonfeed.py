@@ -11,7 +11,6 @@ a body that is no JSON Feed raises NotAFeedError naming the feed.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -25,6 +24,7 @@ from ..feeds import (
     html_to_text,
     source_name,
     stable_keys,
+    utc_time,
 )
 from ..models import Entry
 
@@ -103,13 +103,5 @@ def _link(value: object, base: str) -> str | None:
 
 def _time(value: object) -> str | None:
     """An RFC 3339 time as ISO 8601 UTC; None when it is not one."""
-    text = _text(value)
-    if not text:
-        return None
-    try:
-        when = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).isoformat()
+    when = utc_time(_text(value))
+    return when.isoformat() if when is not None else None

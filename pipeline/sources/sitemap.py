@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from usp.fetch_parse import SitemapFetcher
 from usp.objects.page import SitemapPage
-from usp.objects.sitemap import AbstractSitemap, InvalidSitemap, PagesTextSitemap
+from usp.objects.sitemap import InvalidSitemap, PagesTextSitemap
 from usp.web_client.abstract_client import (
     AbstractWebClient,
     AbstractWebClientResponse,
@@ -34,7 +34,17 @@ from usp.web_client.abstract_client import (
 )
 
 from ..errors import FetchPermanent, FetchRetriable, NotAFeedError
-from ..feeds import MAX_ENTRIES, Body, FeedRef, FetchMore, ParsedFeed, canonical_url, source_name
+from ..feeds import (
+    MAX_ENTRIES,
+    Body,
+    FeedRef,
+    FetchMore,
+    ParsedFeed,
+    as_utc,
+    canonical_url,
+    source_name,
+    utc_time,
+)
 from ..models import Entry
 
 MAX_CHILDREN = 6  # child sitemaps fetched per poll (each waits for its host's slot)
@@ -85,7 +95,7 @@ def read(body: Body, feed: FeedRef, more: FetchMore) -> ParsedFeed:
     now = datetime.now(UTC)
     entries: dict[str, Entry] = {}
     invalid: list[str] = []
-    for sitemap in _walk(tree):
+    for sitemap in (tree, *tree.all_sitemaps()):
         if isinstance(sitemap, InvalidSitemap):
             invalid.append(f"{sitemap.url}: {sitemap.reason}")
             continue
@@ -100,15 +110,6 @@ def read(body: Body, feed: FeedRef, more: FetchMore) -> ParsedFeed:
     return ParsedFeed(entries=tuple(listed), warning="; ".join(notes) or None, digest=digest.hexdigest())
 
 
-def _walk(tree: AbstractSitemap) -> list[AbstractSitemap]:
-    out, stack = [], [tree]
-    while stack:
-        sitemap = stack.pop()
-        out.append(sitemap)
-        stack += sitemap.sub_sitemaps
-    return out
-
-
 def _changed(lastmod: datetime | None, since: float | None) -> bool:
     """Whether a child sitemap may hold something new: changed after the last good poll (less
     some slack for clocks), or not saying when it changed."""
@@ -118,7 +119,7 @@ def _changed(lastmod: datetime | None, since: float | None) -> bool:
 def _entry(page: SitemapPage, feed: FeedRef, now: datetime) -> Entry | None:
     link = canonical_url(page.url)
     news = page.news_story
-    modified = _utc(page.last_modified)
+    modified = as_utc(page.last_modified) if page.last_modified else None
     published: datetime | None
     if news is None:  # a plain sitemap: the site's whole history, of which only the recent is news
         if modified is None or now - modified > RECENT:
@@ -126,7 +127,7 @@ def _entry(page: SitemapPage, feed: FeedRef, now: datetime) -> Entry | None:
         title, published, language, keywords = "", modified, None, ""
     else:
         title = " ".join((news.title or "").split())
-        published = _utc(news.publish_date) or modified
+        published = (as_utc(news.publish_date) if news.publish_date else None) or modified
         language = news.publication_language or None
         keywords = ", ".join(k.strip() for k in news.keywords if k.strip())[:MAX_KEYWORDS_CHARS]
     return Entry(
@@ -142,12 +143,6 @@ def _entry(page: SitemapPage, feed: FeedRef, now: datetime) -> Entry | None:
         category=feed.category,
         kind="sitemap",
     )
-
-
-def _utc(when: datetime | None) -> datetime | None:
-    if when is None:
-        return None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 class _Client(AbstractWebClient):
@@ -172,7 +167,7 @@ class _Client(AbstractWebClient):
             try:
                 body = self.more(url)
             except (FetchRetriable, FetchPermanent) as exc:
-                return _Failed(str(exc), retryable=False)
+                return WebClientErrorResponse(str(exc), retryable=False)
         content, cut = _inflated(body.content)
         if body.truncated or cut:
             self.truncated.append(body.url)
@@ -202,10 +197,6 @@ class _Answer(AbstractWebClientSuccessResponse):
         return self._url
 
 
-class _Failed(WebClientErrorResponse):
-    pass
-
-
 def _inflated(content: bytes) -> tuple[bytes, bool]:
     """A gzipped body inflated (at most MAX_INFLATED bytes: cut there, True); any other as it is."""
     if content[:2] != b"\x1f\x8b":
@@ -229,12 +220,5 @@ def _child_lastmods(content: bytes) -> dict[str, datetime | None]:
             continue
         url = loc.group(1).decode("utf-8", "replace").replace("&amp;", "&")
         stamp = _LASTMOD.search(block.group(1))
-        found[url] = _parse_time(stamp.group(1).decode("ascii", "replace")) if stamp else None
+        found[url] = utc_time(stamp.group(1).decode("ascii", "replace")) if stamp else None
     return found
-
-
-def _parse_time(text: str) -> datetime | None:
-    try:
-        return _utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
-    except ValueError:
-        return None

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -27,7 +26,7 @@ import lxml.html
 from lxml import etree
 
 from ..errors import FetchPermanent, FetchRetriable, NotAFeedError
-from ..feeds import MAX_ENTRIES, Body, FeedRef, FetchMore, ParsedFeed, canonical_url, source_name
+from ..feeds import MAX_ENTRIES, Body, FeedRef, FetchMore, ParsedFeed, canonical_url, source_name, utc_time
 from ..models import Entry, unix_time
 
 TELEGRAM_HOSTS = frozenset({"t.me", "telegram.me", "www.t.me", "www.telegram.me"})
@@ -226,11 +225,8 @@ def _title(text: str) -> str:
 
 def _published(post: lxml.html.HtmlElement) -> str | None:
     for value in _TIME(post):
-        try:
-            when = datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            return None
-        return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+        when = utc_time(str(value))
+        return when.isoformat() if when is not None else None
     return None
 
 

@@ -41,10 +41,12 @@ def _call(url: str, token: str | None = None, method: str = "GET") -> tuple[int,
 def web_of(redis: Redis) -> Iterator[Any]:
     servers: list[Any] = []
 
-    def start(config: Config) -> str:
+    def start(config: Config, host: str = "127.0.0.1", token: str | None = None) -> str:
+        """The web app for `config`, listening on `host` (0.0.0.0: every address, loopback too)."""
         port = free_port()
-        server = serve(f"127.0.0.1:{port}", registry_for(None, lambda: config, redis), redis, lambda: config,
-                       token=config.metrics_token, need_scheduler=False, need_workers=False)  # fmt: skip
+        token = token or config.metrics_token
+        server = serve(f"{host}:{port}", registry_for(None, lambda: config, redis), redis, lambda: config,
+                       token=token, need_scheduler=False, need_workers=False)  # fmt: skip
         servers.append(server)
         return f"http://127.0.0.1:{port}/api/v1"
 
@@ -106,21 +108,13 @@ def test_tokens_and_their_scopes_decide_who_may_do_what(tmp_path: Path, redis: R
     assert status == 409 and "not a dead letter" in body["error"]
 
 
-def test_without_tokens_the_api_answers_on_loopback_only(tmp_path: Path, redis: Redis) -> None:
+def test_without_tokens_the_api_answers_on_loopback_only(tmp_path: Path, web_of: Any) -> None:
     config = load_config(write_config(tmp_path, [], [], rules=[]))
-    port = free_port()
     token = "m" * 32  # off loopback the status page needs metrics_token; the API needs api_tokens
-    server = serve(f"0.0.0.0:{port}", registry_for(None, lambda: config, redis), redis, lambda: config,
-                   token=token, need_scheduler=False, need_workers=False)  # fmt: skip
-    try:
-        refused = (401, {"error": "the API needs api_tokens when it is reachable from other machines"})
-        assert _call(f"http://127.0.0.1:{port}/api/v1/feeds") == refused
-        assert (
-            _call(f"http://127.0.0.1:{port}/api/v1/feeds", token) == refused
-        )  # not the metrics token either
-    finally:
-        server.shutdown()
-        server.server_close()
+    base = web_of(config, "0.0.0.0", token)
+    refused = (401, {"error": "the API needs api_tokens when it is reachable from other machines"})
+    assert _call(f"{base}/feeds") == refused
+    assert _call(f"{base}/feeds", token) == refused  # nor the metrics token
 
 
 def test_search_answers_a_query_over_the_archive_and_a_bad_one_with_its_caret(

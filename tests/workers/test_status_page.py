@@ -320,10 +320,7 @@ def test_feeds_and_rules_come_a_page_at_a_time_the_worst_and_the_busiest_first(
 def test_the_search_page_finds_archived_stories_shows_a_bad_query_with_its_caret_and_never_runs_titles(
     browser: Any, page_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(page_url)
+    page, errors = _opened(browser, page_url)
     page.click("text=search the archive")
     page.fill("input[name=q]", '"criminal court" AND judges')
     page.click("button[type=submit]")
@@ -351,10 +348,7 @@ def test_the_search_page_finds_archived_stories_shows_a_bad_query_with_its_caret
 def test_trying_a_rule_shows_a_bad_query_with_its_caret_then_what_the_fixed_one_would_match(
     browser: Any, page_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(page_url)
+    page, errors = _opened(browser, page_url)
     page.click("text=try a rule")
     page.select_option("select[name=rule]", "icc")
     page.fill("textarea[name=q]", '"criminal court" AND (judges')
@@ -380,10 +374,7 @@ def test_trying_a_rule_shows_a_bad_query_with_its_caret_then_what_the_fixed_one_
 
 
 def test_feedback_clicked_on_an_alert_shows_in_the_rules_table(browser: Any, page_url: str) -> None:
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(page_url)
+    page, errors = _opened(browser, page_url)
     row = page.locator('#rules tr[data-rule="icc"]')
     alerts_7d = row.locator(".feedback-7").inner_text().split(" · ")[0]
     assert int(alerts_7d) >= 1 and " · 0 / 0 · -" in row.locator(".feedback-7").inner_text()
@@ -395,3 +386,12 @@ def test_feedback_clicked_on_an_alert_shows_in_the_rules_table(browser: Any, pag
     assert row.locator(".feedback-7").inner_text() == f"{alerts_7d} · 0 / 1 · 0%"
     assert row.locator(".feedback-30").inner_text() == f"{alerts_7d} · 0 / 1 · 0%"
     assert errors == [] and page.locator("script").count() == 0
+
+
+def _opened(browser: Any, url: str) -> tuple[Any, list[str]]:
+    """A page of the browser at `url`, and the script errors it will report (none, for ours)."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    return page, errors

@@ -86,8 +86,9 @@ def build_app(
     def status(request: Request) -> Response:
         feeds_page, rules_page = status_page.page_numbers(request.url.query)
         answered, page = status_page.render(config(), redis, feeds_page, rules_page, history())
-        return Response(page, 200 if answered else 503, headers=dict(status_page.HEADERS[1:]),
-                        media_type="text/html")  # fmt: skip
+        return Response(
+            page, 200 if answered else 503, headers=status_page.PAGE_HEADERS, media_type="text/html"
+        )
 
     def not_found(request: Request, exc: Exception) -> Response:
         return PlainTextResponse("/ (the status page), /search, /metrics, /healthz, /readyz, /api/v1\n", 404)
@@ -119,13 +120,13 @@ def build_app(
         if request.url.query and (refused := limited(request)):
             return refused
         status, page = search_page.render(config(), history(), request.url.query)
-        return Response(page, status, headers=search_page.HEADERS, media_type="text/html")
+        return _html(page, status)
 
     def try_rule_page(request: Request) -> Response:
         if request.url.query and (refused := limited(request)):
             return refused
         status, page = try_rule.render(config(), history(), request.url.query)
-        return Response(page, status, headers=try_rule.HEADERS, media_type="text/html")
+        return _html(page, status)
 
     api = build_api(redis, config, history, version("wirewatch"), on_loopback=on_loopback)
     guarded = Starlette(
@@ -202,17 +203,12 @@ async def _feedback(
     method = scope.get("method", "GET")
     form: bytes | None = None
     if method == "POST":
-        body, more = bytearray(), True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-        form = bytes(body)
+        form = await _body(receive, MAX_BODY_BYTES)  # the dispatcher refused a longer declared one
     elif method != "GET":
         await PlainTextResponse("GET or POST\n", 405)(scope, receive, send)
         return
     status, page = await run_in_threadpool(feedback_page.render, cfg, redis, history(), token, form)
-    await Response(page, status, headers=feedback_page.HEADERS, media_type="text/html")(scope, receive, send)
+    await _html(page, status)(scope, receive, send)
 
 
 async def _websub(
@@ -228,25 +224,34 @@ async def _websub(
     elif method == "POST":
         cap = cfg.websub.max_push_bytes
         declared = headers.get("content-length", "")
-        body = bytearray()
         if declared.isdigit() and int(declared) > cap:
             reply = websub.too_large(feed_id, int(declared), cap)
         else:
-            more = True
-            while more and len(body) <= cap:
-                message = await receive()
-                body += message.get("body", b"")
-                more = message.get("more_body", False)
+            body = await _body(receive, cap)
             if len(body) > cap:
                 reply = websub.too_large(feed_id, len(body), cap)
             else:
                 signature, kind = headers.get("x-hub-signature"), headers.get("content-type", "")
-                reply = await run_in_threadpool(
-                    websub.receive, redis, pushes, feed_id, bytes(body), signature, kind
-                )
+                reply = await run_in_threadpool(websub.receive, redis, pushes, feed_id, body, signature, kind)
     else:
         reply = websub.Reply(405, "GET or POST")
     await PlainTextResponse(reply.body, reply.status)(scope, receive, send)
+
+
+def _html(page: str, status: int) -> Response:
+    """A page of the app, with the headers every page has (status_page.PAGE_HEADERS)."""
+    return Response(page, status, headers=status_page.PAGE_HEADERS, media_type="text/html")
+
+
+async def _body(receive: Receive, cap: int) -> bytes:
+    """A request's body as it streams in, read to its end or one chunk past `cap` (then longer
+    than `cap`: the caller refuses it), never further."""
+    body, more = bytearray(), True
+    while more and len(body) <= cap:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    return bytes(body)
 
 
 def serve(

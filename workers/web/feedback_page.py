@@ -20,9 +20,7 @@ from ..history import History
 from ..history import alerts as history_alerts
 from ..history import feedback as history_feedback
 from ..store import feedback as feedback_store
-from .status_page import FORM_PAGE_HEADERS, environment
-
-HEADERS = FORM_PAGE_HEADERS
+from .status_page import environment
 
 
 @functools.cache

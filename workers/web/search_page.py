@@ -19,7 +19,7 @@ from pipeline.values import parse_duration
 from ..history import History
 from ..searching import Found, search
 from ..store.stories import also_reported_by
-from .status_page import FORM_PAGE_HEADERS, environment
+from .status_page import environment
 
 PAGE_SIZE = 25
 MAX_SECONDS = 5.0
@@ -30,7 +30,6 @@ PERIODS = (
     ("30d", "the last 30 days"),
     ("365d", "the last year"),
 )
-HEADERS = FORM_PAGE_HEADERS
 
 
 @functools.cache

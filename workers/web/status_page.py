@@ -33,15 +33,15 @@ from ..store import feedback as feedback_store
 from ..store.generation import generation as config_generation
 
 REFRESH_SECONDS = 15
-HEADERS = (  # the page's own: its type, and what a browser may do with it
-    ("Content-Type", "text/html; charset=utf-8"),
-    ("Content-Security-Policy",
-     "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; "
-     "frame-ancestors 'none'"),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "no-referrer"),
-    ("Cache-Control", "no-store"),
-)  # fmt: skip
+# What every page of the web app is sent with (its type is the response's): no script and nothing
+# from elsewhere, forms (search, try a rule, feedback) submitted to this app only.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
 
 
 def _marked(match: Match) -> Markup:
@@ -67,17 +67,6 @@ def environment() -> Environment:
         safe_link=lambda u: safe_link(str(u)) or "",
     )
     return env
-
-
-# The pages with a form of their own (search, try a rule, feedback): as the status page's, but
-# their forms may submit to this app.
-FORM_PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
 
 
 @functools.cache

@@ -18,14 +18,12 @@ from pipeline.rules import QuerySyntaxError
 
 from ..history import History
 from ..searching import preview
-from .search_page import HEADERS, MAX_QUERY
+from .search_page import MAX_QUERY
 from .status_page import environment
 
 MAX_SECONDS = 10.0
 DAY_CHOICES = (1, 7, 30)
 SHOWN = 20
-
-__all__ = ["HEADERS", "render"]
 
 
 @functools.cache
