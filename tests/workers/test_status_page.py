@@ -367,6 +367,10 @@ def test_trying_a_rule_shows_a_bad_query_with_its_caret_then_what_the_fixed_one_
     assert page.locator("#matched .result").count() == 1
     assert page.locator("#only-edited .result").count() == 0
     assert page.locator("#only-current .result").count() >= 1  # the rule as it is finds the seed stories too
+    assert page.locator("#only-current-total").inner_text() == str(
+        page.locator("#only-current .result").count()
+    )
+    assert page.locator("#estimated").count() == 0  # a small archive is read whole: exact counts
     assert page.locator("#matched .snippet mark").count() >= 1
     yaml_text = page.locator("#yaml").input_value()
     assert yaml_text.startswith("- id: icc\n") and "query: '\"criminal court\" AND judges'" in yaml_text

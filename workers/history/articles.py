@@ -107,6 +107,27 @@ def read(
             yield _archived(record, article_text)
 
 
+def candidate_times(
+    history: History, since: float, *, until: float | None = None, match: str | None = None
+) -> list[tuple[int, float]]:
+    """The row id and processed time of each article in [since, until) the index hands over
+    (all of them without `match`), newest first: what a rule preview counts by day and samples
+    from without reading the articles themselves."""
+    with history.begin() as conn:
+        q = _select(conn, match, since, until).with_only_columns(articles.c.id, articles.c.processed)
+        q = q.order_by(articles.c.processed.desc(), articles.c.id.desc())
+        return [(int(row_id), float(processed)) for row_id, processed in conn.execute(q)]
+
+
+def read_ids(history: History, ids: Sequence[int]) -> dict[int, Archived]:
+    """The archived articles of these row ids (those still there), by id."""
+    if not ids:
+        return {}
+    with history.begin() as conn:
+        q = select(articles.c.id, articles.c.record, articles.c.text).where(articles.c.id.in_(list(ids)))
+        return {int(row_id): _archived(record, body) for row_id, record, body in conn.execute(q)}
+
+
 def count(history: History, since: float, *, match: str | None = None) -> int:
     with history.begin() as conn:
         q = _select(conn, match, since, None).with_only_columns(func.count())
