@@ -6,10 +6,10 @@ a password; neither may reach a terminal, a log line or an error message.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 SECRET_KEYS = frozenset(
-    {"secret", "password", "username", "token", "api_key", "feedback_secret"}
+    {"secret", "password", "sentinel_password", "username", "token", "api_key", "feedback_secret"}
 )  # config keys never echoed
 
 
@@ -28,13 +28,15 @@ def display_url(url: str) -> str:
 
 
 def display_redis_url(url: str) -> str:
-    """A Redis URL with its password (and user) replaced by ***; the rest (host, db, socket
-    path) stays, because that is what a person needs to see."""
+    """A Redis URL with its password (and user) replaced by ***, and so is a password in its
+    query (a sentinel's); the rest (hosts, service, db, socket path) stays, because that is what
+    a person needs to see."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return "<unparseable url>"
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, ""))
+    netloc = f"***@{parts.netloc.rsplit('@', 1)[1]}" if "@" in parts.netloc else parts.netloc
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = urlencode([(k, "***" if "password" in k.lower() else v) for k, v in pairs], safe="*")
+    # Written out, not urlunsplit: that drops the "//" of a URL with no host (unix:///path)
+    return f"{parts.scheme}://{netloc}{parts.path}{'?' + query if query else ''}"

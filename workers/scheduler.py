@@ -35,6 +35,7 @@ from .reload import GenerationWatch
 from .services import Services
 from .store import feeds, schedule
 from .store.leader import LOCK_TTL, LeaderLock
+from .store.trouble import TroubleLog
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ HOUSEKEEPING = 60.0  # seconds between two drains of the history store's outbox
 STOP_CHECK = 0.5  # seconds between two looks at whether stop() was asked for
 PRUNE_EVERY = 600.0  # seconds between two retention passes over the history store
 CLAIM_CHUNK = POLL_BATCH * 10  # feeds one claim takes at most: one script, a bounded moment of Redis
+RETRY_LEAD = 1.0  # seconds between two tries at the lead while Redis does not answer
 CLAIM_BUDGET = 0.1  # seconds of claims a tick spends at most: what is still due waits a tick
 
 
@@ -75,6 +77,7 @@ class FeedScheduler:
         self._scheduler: BlockingScheduler | None = None
         self._config_watch = GenerationWatch(services.redis, "scheduler")
         self._pruned_at = 0.0
+        self.trouble = TroubleLog(log, "scheduler")  # Redis failing: said once a minute, not per tick
 
     def stop(self) -> None:
         self._stopping.set()
@@ -84,7 +87,13 @@ class FeedScheduler:
 
     def run(self) -> None:
         while not self._stopping.is_set():
-            if not self.lock.acquire():
+            try:
+                leading = self.lock.acquire()
+            except Exception as exc:  # Redis away (failing over, cut off): ask again in a moment
+                self._failed(exc, "taking the lead")
+                self._stopping.wait(RETRY_LEAD)
+                continue
+            if not leading:
                 log.info("scheduler: another scheduler leads; standing by")
                 self._stopping.wait(self.lock.ttl / 3)
                 continue
@@ -92,8 +101,16 @@ class FeedScheduler:
             try:
                 self._lead()
             finally:
-                self.lock.release()
+                try:
+                    self.lock.release()
+                except Exception as exc:  # its TTL ends it
+                    self._failed(exc, "giving up the lead")
         log.info("scheduler: stopped")
+
+    def _failed(self, exc: BaseException, doing: str) -> None:
+        """A round that failed: Redis's trouble is said once a minute; anything else each time."""
+        if self.trouble.failed(exc, doing) is None:
+            log.warning("scheduler: %s failed: %s: %s", doing, type(exc).__name__, exc)
 
     def _lead(self) -> None:
         if not self.reload_if_changed():  # a config reloaded while this one stood by
@@ -143,7 +160,7 @@ class FeedScheduler:
             if not self.reload_if_changed():
                 self.sync_if_drifted()
         except Exception as exc:  # Redis away for a moment: the next round tries again
-            log.warning("scheduler: following the config failed: %s: %s", type(exc).__name__, exc)
+            self._failed(exc, "following the config")
 
     def reload_if_changed(self) -> bool:
         """Load the config again when its generation in Redis moved on, and sync the schedule to
@@ -186,7 +203,9 @@ class FeedScheduler:
                     break
             flush_due(self.services, time.time())
         except Exception as exc:  # Redis away for a moment: the next tick tries again
-            log.warning("scheduler: tick failed: %s: %s", type(exc).__name__, exc)
+            self._failed(exc, "tick")
+        else:
+            self.trouble.succeeded()
         return total
 
     def housekeeping(self, now: float | None = None) -> None:
@@ -197,7 +216,7 @@ class FeedScheduler:
         try:
             websub_upkeep(services, now)  # leases renewed, feeds that left unsubscribed
         except Exception as exc:  # Redis away: the next round tries again
-            log.warning("scheduler: WebSub upkeep failed: %s: %s", type(exc).__name__, exc)
+            self._failed(exc, "WebSub upkeep")
         try:
             services.recorder.drain()
             if now - self._pruned_at >= PRUNE_EVERY:
@@ -208,7 +227,7 @@ class FeedScheduler:
                     log.info("scheduler: history store retention: %s deleted",
                              ", ".join(f"{n} {what}" for what, n in gone.items() if n))  # fmt: skip
         except Exception as exc:  # the store or Redis away: the next round tries again
-            log.warning("scheduler: history housekeeping failed: %s: %s", type(exc).__name__, exc)
+            self._failed(exc, "history housekeeping")
 
     def _stop_if_asked(self) -> None:
         if self._stopping.is_set() and self._scheduler is not None:

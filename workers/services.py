@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import InitVar, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.sentinel import Sentinel
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from pipeline.config import Config, FeedConfig
+from pipeline.config import Config, FeedConfig, RedisSentinelConfig
+from pipeline.config.schema import SENTINEL_SCHEME
 
 from .history import History, history_url_for
 from .recording import Recorder
+from .store.trouble import LOG_EVERY, REPLICA_WAIT_MS, wait_for_replica
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +36,11 @@ EMBEDDED_SOCKET = "redis.sock"  # where an embedded Redis of data_dir listens (w
 
 def configured_redis_url(config: Config, environ: Mapping[str, str] | None = None) -> str | None:
     """The Redis the user named: $REDIS_URL (whatever the config file says), else the config's
-    redis_url. None: `wirewatch run` starts an embedded one."""
+    redis_url or redis_sentinel (as its redis+sentinel:// URL). None: `wirewatch run` starts an
+    embedded one."""
     env = os.environ if environ is None else environ
-    return env.get(REDIS_URL_ENV) or config.redis_url
+    sentinel = config.redis_sentinel.url() if config.redis_sentinel is not None else None
+    return env.get(REDIS_URL_ENV) or config.redis_url or sentinel
 
 
 def redis_url_for(config: Config, environ: Mapping[str, str] | None = None) -> str | None:
@@ -58,8 +65,30 @@ def embedded_running_at(data_dir: Path) -> str | None:
     return url
 
 
+CLIENT_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 5, "health_check_interval": 30}
+SENTINEL_TIMEOUT = 2.0  # seconds to reach a sentinel and have its answer: another is asked after
+
+
 def connect(url: str) -> Redis:
-    return Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+    """A client of the Redis at `url`. A redis+sentinel:// URL (pipeline.config.RedisSentinelConfig)
+    gives redis-py's Sentinel-managed client: it asks the sentinels for the master on every new
+    connection and drops its connections when the master it talks to was demoted (READONLY), so
+    every process follows a failover by itself; what was cut off mid-command fails as a
+    ConnectionError, which callers already take as Redis being away for a moment."""
+    if url.startswith(f"{SENTINEL_SCHEME}:"):
+        where = RedisSentinelConfig.from_url(url)
+        sentinels = Sentinel(
+            where.hosts(),
+            sentinel_kwargs={
+                "password": where.sentinel_password,
+                "socket_connect_timeout": SENTINEL_TIMEOUT,
+                "socket_timeout": SENTINEL_TIMEOUT,
+            },
+        )
+        options = {"db": where.db, "password": where.password, **CLIENT_OPTIONS}
+        client: Redis = sentinels.master_for(where.service, **options)
+        return client
+    return Redis.from_url(url, **CLIENT_OPTIONS)
 
 
 @dataclass
@@ -94,6 +123,7 @@ class Services:
     recorder: Recorder = field(init=False)
     queues: Queues = field(init=False)
     feeds: dict[str, FeedConfig] = field(init=False)  # by feed id
+    _unreplicated_said: float = field(init=False, default=float("-inf"))
 
     def __post_init__(self, keep_history: History | None) -> None:
         wanted = history_url_for(self.config.history_url, self.config.data_dir)
@@ -104,6 +134,20 @@ class Services:
         self.recorder = Recorder(self.history, self.redis)
         self.queues = Queues.on(self.redis)
         self.feeds = {f.id: f for f in self.config.feeds}
+
+    def wait_for_replica(self) -> None:
+        """Before the history store counts queued work as handed over: wait (a moment at most)
+        until a replica holds it, for a Sentinel-managed Redis (workers.store.trouble). Without
+        an acknowledgement, work goes on, and that is logged at most once a minute."""
+        if wait_for_replica(self.redis):
+            return
+        now = time.monotonic()
+        if now - self._unreplicated_said >= LOG_EVERY:
+            self._unreplicated_said = now
+            log.warning(
+                "Redis: no replica acknowledged the work just queued within %d ms (replica down or "
+                "behind): a failover now could lose it", REPLICA_WAIT_MS,
+            )  # fmt: skip
 
     def again(self, config: Config) -> Services:
         """The services of a reloaded config: the same Redis, the same history store if the

@@ -23,6 +23,7 @@ import gc
 import logging
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, cast
 
@@ -42,6 +43,7 @@ from .context import WorkerContext
 from .reload import GenerationWatch
 from .retries import MAX_ABANDONED, Verdict, after_abandoned, verdict
 from .store.deliveries import delivery_of_job
+from .store.trouble import TroubleLog
 
 log = logging.getLogger("wirewatch.worker")
 
@@ -82,6 +84,7 @@ class WirewatchWorker(SimpleWorker):
         self.context = context
         self._heartbeats: _Heartbeats | None = None
         self.reloader = Reloader(context, f"Worker {self.name}")
+        self.trouble = TroubleLog(log, f"Worker {self.name}")
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         self.reloader.start()
@@ -89,6 +92,55 @@ class WirewatchWorker(SimpleWorker):
             return bool(super().work(*args, **kwargs))
         finally:
             self.reloader.stop()
+
+    # RQ's main loop rides out Redis being away only while it waits for a job (with a backoff
+    # up to max_connection_wait_time); a failure anywhere else in the loop (a heartbeat, the
+    # suspension check, the maintenance, a job's bookkeeping) ends the worker ("unhandled
+    # exception, quitting"). A failover or a cut-off link must not end every worker: these steps
+    # take Redis's trouble (workers.store.trouble) as a skipped step, said once a minute, and the
+    # loop goes on to the wait, which retries until Redis answers. A job whose bookkeeping was
+    # cut off is in the started registry still: its heartbeats stop and it is requeued.
+    max_connection_wait_time = 10.0  # RQ's 60 s would leave a worker idle a minute after Redis is back
+
+    def _riding_out(self, doing: str, step: Callable[[], Any]) -> Any:
+        try:
+            result = step()
+        except RedisError as exc:
+            if self.trouble.failed(exc, doing) in (None, "other"):
+                raise
+            return None
+        self.trouble.succeeded()
+        return result
+
+    def check_for_suspension(self, burst: bool) -> None:
+        self._riding_out(
+            "the suspension check", lambda: super(WirewatchWorker, self).check_for_suspension(burst)
+        )
+
+    def run_maintenance_tasks(self) -> None:
+        self._riding_out("maintenance", super().run_maintenance_tasks)
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
+        beat = super().heartbeat
+        self._riding_out("a heartbeat", lambda: beat(timeout, pipeline))
+
+    def dequeue_job_and_maintain_ttl(self, timeout: int | None, max_idle_time: int | None = None) -> Any:
+        """RQ's wait for a job, which retries a Redis that cannot be reached, but not one that
+        refuses writes (out of memory: taking a job writes) nor a failure of its first write;
+        those are waited out here, with the same backoff, until Redis takes writes again (or the
+        worker is asked to stop)."""
+        wait = 1.0
+        while True:
+            try:
+                found = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+            except RedisError as exc:
+                if self.trouble.failed(exc, "waiting for a job") in (None, "other") or self._stop_requested:
+                    raise
+                time.sleep(wait)
+                wait = min(wait * 2, self.max_connection_wait_time)
+                continue
+            self.trouble.succeeded()
+            return found
 
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         return EXECUTION_TTL  # the heartbeat thread keeps a live job's entry fresh
@@ -101,7 +153,8 @@ class WirewatchWorker(SimpleWorker):
     def execute_job(self, job: Job, queue: Queue) -> None:
         self.reload_if_changed()
         try:
-            super().execute_job(job, queue)
+            execute = super().execute_job
+            self._riding_out(f"job {job.id}", lambda: execute(job, queue))
         finally:
             if self._heartbeats is not None:
                 self._heartbeats.stop()

@@ -13,8 +13,9 @@ import ipaddress
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
 from ..models import short_hash
 from ..rules.inflection import case_forms
@@ -261,6 +262,66 @@ class ApiToken(Strict):
     scope: Literal["read", "write"] = "read"
 
 
+SENTINEL_SCHEME = "redis+sentinel"
+
+
+class RedisSentinelConfig(Strict):
+    """A Redis managed by Sentinel: the sentinels to ask, the service (master) name they watch,
+    and the master's db and password. Every process follows a failover (workers.services.connect).
+    Its URL form (`url()`, for $REDIS_URL): redis+sentinel://[:password@]host:26379,host:26379/
+    service[/db][?sentinel_password=...]."""
+
+    sentinels: list[str] = Field(min_length=1)  # "host:26379", as many as there are
+    service: str = Field(default="mymaster", min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
+    db: int = Field(default=0, ge=0, le=15)
+    password: str | None = None  # the master's (and replicas'): ${ENV} in the config
+    sentinel_password: str | None = None  # the sentinels' own, when they ask for one
+
+    @field_validator("sentinels")
+    @classmethod
+    def _host_ports(cls, value: list[str]) -> list[str]:
+        for hp in value:
+            host, sep, port = hp.rpartition(":")
+            if not sep or not host or not port.isdigit() or not 0 < int(port) <= 65535:
+                raise ValueError(f"not host:port: {hp!r} (e.g. redis-1.internal:26379)")
+        return value
+
+    def hosts(self) -> list[tuple[str, int]]:
+        return [(hp.rpartition(":")[0].strip("[]"), int(hp.rpartition(":")[2])) for hp in self.sentinels]
+
+    def url(self) -> str:
+        auth = f":{quote(self.password, safe='')}@" if self.password else ""
+        query = ""
+        if self.sentinel_password:
+            query = f"?sentinel_password={quote(self.sentinel_password, safe='')}"
+        return f"{SENTINEL_SCHEME}://{auth}{','.join(self.sentinels)}/{self.service}/{self.db}{query}"
+
+    @classmethod
+    def from_url(cls, url: str) -> RedisSentinelConfig:
+        """The URL form back (ValueError, naming what is wrong, for one that is not)."""
+        parts = urlsplit(url)
+        if parts.scheme != SENTINEL_SCHEME:
+            raise ValueError(f"not a {SENTINEL_SCHEME}:// URL")
+        where = parts.netloc.rpartition("@")
+        path = [p for p in parts.path.split("/") if p]
+        if not where[2] or not 1 <= len(path) <= 2 or (len(path) == 2 and not path[1].isdigit()):
+            raise ValueError(f"expected {SENTINEL_SCHEME}://[:password@]host:port,host:port/service[/db]")
+        password = unquote(where[0].partition(":")[2]) if where[1] else None
+        extra = parse_qs(parts.query).get("sentinel_password")
+        try:
+            return cls(
+                sentinels=where[2].split(","),
+                service=path[0],
+                db=int(path[1]) if len(path) == 2 else 0,
+                password=password or None,
+                sentinel_password=extra[-1] if extra else None,
+            )
+        except ValidationError as exc:  # one line, naming the part that is wrong
+            raise ValueError(
+                "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            ) from None
+
+
 HISTORY_SCHEMES = ("sqlite:///", "sqlite+pysqlite:///", "postgresql://", "postgresql+psycopg://")
 
 
@@ -268,6 +329,7 @@ class Config(Strict):
     """A whole, validated configuration: config/wirewatch.yaml with its rules file resolved."""
 
     redis_url: Annotated[str | None, BeforeValidator(empty_to_none)] = None
+    redis_sentinel: RedisSentinelConfig | None = None  # instead of redis_url: a Sentinel-managed Redis
     data_dir: Path = Path("var")
     # The history store (archive, alerts, deliveries): empty means a SQLite file under data_dir;
     # postgresql+psycopg://user:password@host/db for many machines ($WIREWATCH_HISTORY_URL wins).
@@ -320,6 +382,19 @@ class Config(Strict):
         if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
             raise ValueError(f"not host:port: {value!r} (e.g. 127.0.0.1:9108, or empty for off)")
         return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _sentinel_url(cls, value: str | None) -> str | None:
+        if value is not None and value.startswith(f"{SENTINEL_SCHEME}:"):
+            RedisSentinelConfig.from_url(value)  # its error names what is wrong
+        return value
+
+    @model_validator(mode="after")
+    def _one_redis(self) -> Config:
+        if self.redis_url is not None and self.redis_sentinel is not None:
+            raise ValueError("redis_url and redis_sentinel both name a Redis: keep one")
+        return self
 
     @model_validator(mode="after")
     def _websub_needs_the_listener(self) -> Config:

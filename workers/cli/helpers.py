@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 
 import click
 
-from pipeline.config import Config, Loaded, format_issues, load
+from pipeline.config import Config, Loaded, RedisSentinelConfig, format_issues, load
+from pipeline.config.schema import SENTINEL_SCHEME
 from pipeline.errors import ConfigError
 
 from ..services import CONFIG_ENV, redis_url_for
@@ -153,4 +154,10 @@ def redis_url_or_exit(cfg: Config) -> str:
             err=True,
         )
         sys.exit(2)
+    if url.startswith(f"{SENTINEL_SCHEME}:"):
+        try:
+            RedisSentinelConfig.from_url(url)
+        except ValueError as exc:
+            click.echo(f"wirewatch: REDIS_URL: {exc}", err=True)
+            sys.exit(2)
     return url

@@ -219,7 +219,11 @@ def _handle(ctx: WorkerContext, group: list[Done]) -> dict[str, int]:
         # Queued before they are marked seen: a crash in between queues them again, and the
         # article work is idempotent (one alert per rule and story). Marked in the history store
         # (for seen_ttl) before the windows: a crash in between leaves them to the history store.
+        # And only once a replica holds the jobs: a failover would lose jobs that Redis had not
+        # yet replicated, whose entries the history store would then call seen.
         enqueue_articles(ctx.services, new)
+        if handed:
+            ctx.services.wait_for_replica()
         ctx.services.recorder.seen_of_feeds(handed, now)
         for (poll, _), entries, window in zip(group, listed, in_redis.windows, strict=True):
             if entries:  # a body that listed nothing leaves the window as it was
