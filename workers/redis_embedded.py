@@ -88,6 +88,9 @@ class EmbeddedRedis:
             "--appendonly", "yes",
             "--appendfsync", "everysec",
             "--save", "",
+            # At a memory limit (none is set: a user may set one) writes are refused, never keys
+            # evicted: an evicting Redis drops queued jobs and seen state without a word.
+            "--maxmemory-policy", "noeviction",
             "--daemonize", "no",
             "--logfile", str(self.data_dir / "redis.log"),
         ]  # fmt: skip

@@ -85,6 +85,7 @@ class WirewatchWorker(SimpleWorker):
         self._heartbeats: _Heartbeats | None = None
         self.reloader = Reloader(context, f"Worker {self.name}")
         self.trouble = TroubleLog(log, f"Worker {self.name}")
+        self._cut_off: list[tuple[Queue, Job, str]] = []  # jobs Redis's trouble cut off, to put back
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         self.reloader.start()
@@ -104,13 +105,11 @@ class WirewatchWorker(SimpleWorker):
 
     def _riding_out(self, doing: str, step: Callable[[], Any]) -> Any:
         try:
-            result = step()
+            return step()
         except RedisError as exc:
             if self.trouble.failed(exc, doing) in (None, "other"):
                 raise
             return None
-        self.trouble.succeeded()
-        return result
 
     def check_for_suspension(self, burst: bool) -> None:
         self._riding_out(
@@ -124,6 +123,31 @@ class WirewatchWorker(SimpleWorker):
         beat = super().heartbeat
         self._riding_out("a heartbeat", lambda: beat(timeout, pipeline))
 
+    def _finalize_failure(self, job: Job, queue: Queue, execution: Execution, exc_info: Any) -> None:
+        """RQ's end of a job that raised, unless Redis's trouble made it fail (out of memory,
+        away, read-only): such a job is no failure of its own and spends none of its tries. It
+        goes back to the front of its queue as it was; when Redis refuses that too, this worker
+        keeps it and puts it back as soon as Redis takes writes (`_put_back_cut_off`), before it
+        takes another job. (RQ 3's private hook: the one place all of a job's failures pass.)"""
+        exc = exc_info[1]
+        if exc is None or self.trouble.failed(exc, f"job {job.id}") in (None, "other"):
+            super()._finalize_failure(job, queue, execution, exc_info)
+            return
+        self._cut_off.append((queue, job, execution.id))
+        self._put_back_cut_off()
+
+    def _put_back_cut_off(self) -> None:
+        """Put back the jobs Redis's trouble cut off (those still waiting on this worker, not
+        requeued meanwhile by another's sweep); raises while Redis still refuses."""
+        while self._cut_off:
+            queue, job, execution_id = self._cut_off[0]
+            if job.get_status(refresh=True) == JobStatus.STARTED:
+                put_back(queue, job, execution_id)
+                log.warning(
+                    "%s: cut off by Redis; back in queue %s (job %s)", job.description, queue.name, job.id
+                )
+            self._cut_off.pop(0)
+
     def dequeue_job_and_maintain_ttl(self, timeout: int | None, max_idle_time: int | None = None) -> Any:
         """RQ's wait for a job, which retries a Redis that cannot be reached, but not one that
         refuses writes (out of memory: taking a job writes) nor a failure of its first write;
@@ -132,6 +156,7 @@ class WirewatchWorker(SimpleWorker):
         wait = 1.0
         while True:
             try:
+                self._put_back_cut_off()  # before any other job: they were taken first
                 found = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
             except RedisError as exc:
                 if self.trouble.failed(exc, "waiting for a job") in (None, "other") or self._stop_requested:
@@ -139,7 +164,7 @@ class WirewatchWorker(SimpleWorker):
                 time.sleep(wait)
                 wait = min(wait * 2, self.max_connection_wait_time)
                 continue
-            self.trouble.succeeded()
+            self.trouble.succeeded()  # a job taken, or none waiting: Redis takes writes again
             return found
 
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
@@ -367,19 +392,25 @@ def requeue_abandoned(queue: Queue) -> int:
             )  # fmt: skip
             continue
         job.meta["abandoned"] = times
-        with redis.pipeline() as pipe:  # one transaction: the job is never in neither place
-            # The dead execution goes with its entry: its hash expires about now, its place in
-            # the job's own registry a minute later, and RQ fails a job whose list of executions
-            # names one it cannot load.
-            _, execution_id = parse_composite_key(as_text(entry))
-            Execution(execution_id, job.id, redis).delete(job, pipe)
-            # What RQ's own retry calls: `enqueue_job` opens a transaction of its own, which
-            # cannot be nested in this one, for dependencies these jobs do not have.
-            queue._enqueue_job(job, pipeline=pipe, at_front=True)
-            pipe.execute()
+        _, execution_id = parse_composite_key(as_text(entry))
+        put_back(queue, job, execution_id)
         log.warning(
             "%s: its worker died mid-job; requeued (job %s, %d of %d times)",
             what, job.id, times, MAX_ABANDONED,
         )  # fmt: skip
         requeued += 1
     return requeued
+
+
+def put_back(queue: Queue, job: Job, execution_id: str) -> None:
+    """`job` back at the front of `queue`, its execution gone with its started-registry entry, in
+    one transaction: the job is never in neither place."""
+    redis = queue.connection
+    with redis.pipeline() as pipe:
+        # The execution goes with its entry: RQ fails a job whose list of executions names one
+        # it cannot load.
+        Execution(execution_id, job.id, redis).delete(job, pipe)
+        # What RQ's own retry calls: `enqueue_job` opens a transaction of its own, which cannot
+        # be nested in this one, for dependencies these jobs do not have.
+        queue._enqueue_job(job, pipeline=pipe, at_front=True)
+        pipe.execute()

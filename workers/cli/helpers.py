@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from redis import Redis
+from redis.exceptions import RedisError
 
 from pipeline.config import Config, Loaded, RedisSentinelConfig, format_issues, load
 from pipeline.config.schema import SENTINEL_SCHEME
 from pipeline.errors import ConfigError
 
 from ..services import CONFIG_ENV, redis_url_for
+from ..store.trouble import eviction_risk
 from . import logs
 
 T = TypeVar("T")
@@ -161,3 +164,14 @@ def redis_url_or_exit(cfg: Config) -> str:
             click.echo(f"wirewatch: REDIS_URL: {exc}", err=True)
             sys.exit(2)
     return url
+
+
+def warn_of_redis(redis: Redis) -> None:
+    """At start (check, run, worker, scheduler): a Redis that evicts keys at its memory limit is
+    warned of, naming what it would drop. A Redis not reached says nothing here."""
+    try:
+        risk = eviction_risk(redis)
+    except (RedisError, OSError):
+        return
+    if risk:
+        click.echo(f"wirewatch: warning: {risk}", err=True)

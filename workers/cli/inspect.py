@@ -18,7 +18,8 @@ from pipeline.redact import display_redis_url
 from .. import redis_embedded
 from ..overview import read_overview
 from ..services import connect, redis_url_for
-from .helpers import CliState, load_or_exit, loaded_or_exit, redis_url_or_exit, shared_options
+from ..store.trouble import eviction_risk, out_of_memory
+from .helpers import CliState, load_or_exit, loaded_or_exit, redis_url_or_exit, shared_options, warn_of_redis
 
 
 @click.command()
@@ -39,6 +40,8 @@ def check(state: CliState) -> None:
         f"{state.config_path}: ok: {len(cfg.feeds)} feeds, {len(cfg.rules)} rules, "
         f"{len(cfg.sinks)} sinks ({enabled} enabled){templates}{warned}"
     )
+    if url := redis_url_for(cfg):  # the Redis it names, if it answers: one that would evict keys
+        warn_of_redis(connect(url))
 
 
 @click.command()
@@ -84,6 +87,12 @@ def status(state: CliState) -> None:
 def _report(cfg: Config, redis: Redis) -> list[str]:
     """Print the system's state; what is wrong with it."""
 
+    problems = []
+    if full := out_of_memory(redis):
+        click.echo(f"  {full}")
+        problems.append("Redis is out of memory")
+    if risk := eviction_risk(redis):
+        click.echo(f"  warning: {risk}")
     o = read_overview(cfg, redis)
     click.echo(f"  workers: {o.workers}; scheduler: {'leading' if o.leading else 'none leads'}")
     for q in o.queues:
@@ -118,4 +127,4 @@ def _report(cfg: Config, redis: Redis) -> list[str]:
         click.echo(f"  alert {a.alert.created_at} [{a.alert.rule_id}] {title}")
         if a.also_reported_by:
             click.echo(f"    also reported by {a.also_reported_by}")
-    return o.problems()
+    return problems + o.problems()

@@ -29,7 +29,7 @@ from ..supervisor import Child, Supervisor, die_with_parent
 from ..upgrade import prepare_history
 from ..worker import WirewatchWorker
 from . import logs
-from .helpers import CliState, load_or_exit, loaded_or_exit, redis_url_or_exit, shared_options
+from .helpers import CliState, load_or_exit, loaded_or_exit, redis_url_or_exit, shared_options, warn_of_redis
 
 
 @click.command()
@@ -51,6 +51,7 @@ def run(state: CliState, n_workers: int, watch: bool) -> None:
         except redis_embedded.EmbeddedRedisError as exc:
             click.echo(f"wirewatch: {exc}", err=True)
             sys.exit(1)
+    warn_of_redis(connect(url))
     env = {**os.environ, REDIS_URL_ENV: url}
     if cfg.metrics_listen:  # the children count into files here; this process serves their sum
         metrics_dir = cfg.data_dir / "metrics"
@@ -128,6 +129,7 @@ def worker(state: CliState, burst: bool, metrics_listen: str | None) -> None:
     loaded = loaded_or_exit(state.config_path, warn=True, mark_checked=True)
     cfg = loaded.config
     services = Services(cfg, connect(redis_url_or_exit(cfg)))
+    warn_of_redis(services.redis)
     prepare_history(services)
     _reload_on_sighup(services, state.config_path, "worker")
     counters = metrics.Metrics.create()
@@ -161,6 +163,7 @@ def scheduler(state: CliState, metrics_listen: str | None) -> None:
     # worker's, `reload`'s) checked these very rules before (about half the load of a million).
     cfg = load_or_exit(state.config_path, warn=True, parse_rules=False)
     sched = FeedScheduler(Services(cfg, connect(redis_url_or_exit(cfg))))
+    warn_of_redis(sched.services.redis)
     prepare_history(sched.services)
     if not os.environ.get(metrics.MULTIPROC_ENV):  # under `run`, run serves
         listen = cfg.metrics_listen if metrics_listen is None else metrics_listen

@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from redis import Redis
 from redis.exceptions import (
@@ -124,3 +124,53 @@ def wait_for_replica(redis: Redis, timeout_ms: int = REPLICA_WAIT_MS) -> bool:
         pipe.wait(1, timeout_ms)
         _, acked = pipe.execute()
     return int(acked) >= 1
+
+
+PROBE_KEY = PREFIX + "probe"  # a tiny write that says whether Redis takes writes now (out_of_memory)
+
+
+class Memory(NamedTuple):
+    """Redis's memory as INFO says: used, the limit (0: none) and what it does at the limit."""
+
+    used: int
+    limit: int
+    policy: str
+
+
+def memory(redis: Redis) -> Memory:
+    info = redis.info("memory")
+    return Memory(int(info["used_memory"]), int(info["maxmemory"]), str(info["maxmemory_policy"]))
+
+
+def out_of_memory(redis: Redis) -> str | None:
+    """What to say when Redis refuses writes for want of memory now (a probe write tells), else
+    None. Other errors are the caller's."""
+    try:
+        redis.set(PROBE_KEY, "1", px=10_000)
+    except RedisError as exc:
+        if trouble_of(exc) != "out of memory":
+            raise
+        m = memory(redis)
+        return (
+            f"Redis is out of memory: {_mb(m.used)} used of maxmemory {_mb(m.limit)}, writes refused; "
+            "work waits and resumes by itself when memory frees (raise maxmemory, or look at what grew)"
+        )
+    return None
+
+
+def eviction_risk(redis: Redis) -> str | None:
+    """A warning when Redis would evict keys at its memory limit (any maxmemory-policy but
+    noeviction): queued jobs and feeds' seen state would go without a word."""
+    m = memory(redis)
+    if m.policy == "noeviction":
+        return None
+    limit = f"maxmemory {_mb(m.limit)}" if m.limit else "a maxmemory (none is set now)"
+    return (
+        f"Redis's maxmemory-policy is {m.policy}: when it reaches {limit} it evicts keys, and queued "
+        "jobs, deliveries under way and feeds' seen state are dropped without a word (entries alert "
+        "twice or never); set maxmemory-policy noeviction"
+    )
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB"

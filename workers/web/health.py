@@ -8,6 +8,7 @@ from rq import Worker
 
 from ..store import outbox
 from ..store.leader import leader_present
+from ..store.trouble import out_of_memory
 
 
 def readiness(redis: Redis, need_scheduler: bool, need_workers: bool) -> list[str]:
@@ -24,6 +25,8 @@ def readiness(redis: Redis, need_scheduler: bool, need_workers: bool) -> list[st
             problems.append("workers: none is consuming the queues")
         if history := outbox.trouble(redis):
             problems.append(history)
+        if full := out_of_memory(redis):
+            problems.append(full)
     except RedisError as exc:
         problems.append(f"redis: {exc}")
     return problems

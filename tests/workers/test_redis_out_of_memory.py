@@ -1,0 +1,119 @@
+"""Redis out of memory (issue 28, point 2), on a Redis of the test's own with maxmemory and
+noeviction: writes refused mid-job lose nothing, the trouble is said once (not per retry or
+tick), /readyz and `status` say so, and the work resumes by itself when memory frees. A Redis
+that would evict keys is warned of at start."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from rq.registry import FailedJobRegistry
+
+from workers.demo.site import LoopbackSite, WebhookReceiver, load_seeds
+from workers.queueing import enqueue_poll
+from workers.redis_embedded import EmbeddedRedis
+from workers.scheduler import FeedScheduler
+from workers.store import schedule
+from workers.web.health import readiness
+from workers.worker import WirewatchWorker
+
+from .helpers import ICC_ONLY, ROOT, alert_keys, runtime, wait_for, webhook_sink, write_config
+
+
+@pytest.fixture
+def own_redis(short_tmp: Path) -> Iterator[tuple[str, Redis]]:
+    """A Redis of this test's own: its memory limit and policy are changed."""
+    with EmbeddedRedis(short_tmp / "redis") as url:
+        client = Redis.from_url(url)
+        yield url, client
+        client.close()
+
+
+def _cli(cfg: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "REDIS_URL": url}
+    return subprocess.run([sys.executable, "-m", "workers.cli", "-c", str(cfg), *args],
+                          env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+def test_a_job_cut_off_by_a_full_redis_runs_again_when_memory_frees_and_alerts_once(
+    tmp_path: Path, own_redis: tuple[str, Redis], site: LoopbackSite, receiver: WebhookReceiver,
+    whsec: str, caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    url, redis = own_redis
+    cfg = write_config(
+        tmp_path, [f"{site.base_url}/one.xml"], [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY
+    )
+    page_path = f"/articles/{load_seeds(ROOT / 'seeds')[2].stem}.html"
+    page = site.routes[page_path]
+
+    def fill_redis_then_answer(handler: object) -> object:
+        redis.zadd(schedule.DUE_KEY, {ctx.config.feeds[0].id: 0})  # the feed due: a tick must claim it
+        redis.config_set("maxmemory", 1)  # from now on every write is refused
+        site.routes[page_path] = page  # once: the job's second run reads the page as it is
+        return page
+
+    ctx = runtime(cfg, redis)
+    site.routes[page_path] = fill_redis_then_answer
+    enqueue_poll(ctx.services, ctx.config.feeds)
+    worker = WirewatchWorker(ctx)
+    caplog.set_level(logging.WARNING)
+    seen: dict[str, object] = {}
+
+    def while_full() -> None:  # beside the worker (RQ's runs in the main thread)
+        try:
+            # the article job was cut off and cannot be put back: the worker keeps it, retrying
+            wait_for(lambda: worker.trouble._unsaid.get("out of memory", 0) >= 2, 30, "retries under OOM")
+            seen["cut off"] = list(worker._cut_off)
+            seen["delivered"] = list(receiver.payloads)
+            seen["ready"] = readiness(redis, False, False)
+            seen["status"] = _cli(cfg, url, "status")
+            scheduler = FeedScheduler(ctx.services)
+            for _ in range(20):  # twenty ticks, each refused
+                scheduler.tick()
+            seen["said"] = [
+                r.getMessage() for r in caplog.records if "Redis is out of memory" in r.getMessage()
+            ]
+        finally:
+            redis.config_set("maxmemory", 0)  # memory frees
+
+    beside = threading.Thread(target=while_full)
+    beside.start()
+    worker.work(burst=True, logging_level="WARNING")
+    beside.join()
+    assert seen["cut off"] and seen["delivered"] == []
+    assert any(str(p).startswith("Redis is out of memory") for p in seen["ready"])  # type: ignore[attr-defined]
+    status = seen["status"]
+    assert isinstance(status, subprocess.CompletedProcess)
+    assert status.returncode == 1 and "Redis is out of memory" in status.stdout, status.stdout + status.stderr
+    assert len(seen["said"]) == 2, seen["said"]  # type: ignore[arg-type]  # the worker's and the scheduler's, once each
+    assert alert_keys(receiver.payloads) == [("002_088ef6e8373426e4", "icc")]
+    assert FailedJobRegistry(queue=ctx.queues.articles).count == 0
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("cut off by Redis; back in queue articles" in m for m in messages)
+    assert any("Redis answers again" in m for m in messages)
+    assert not [m for m in messages if "bug" in m or "failed registry" in m]
+    assert readiness(redis, False, False) == []
+    ctx.close()
+
+
+def test_a_redis_that_evicts_keys_is_warned_of_and_the_embedded_one_does_not(
+    tmp_path: Path, own_redis: tuple[str, Redis]
+) -> None:
+    url, redis = own_redis
+    assert redis.config_get("maxmemory-policy") == {"maxmemory-policy": "noeviction"}  # the embedded one's
+    cfg = write_config(tmp_path, [], [], rules=ICC_ONLY)
+    assert "maxmemory-policy" not in _cli(cfg, url, "check").stderr
+    redis.config_set("maxmemory-policy", "allkeys-lru")
+    checked = _cli(cfg, url, "check")
+    assert checked.returncode == 0
+    assert "maxmemory-policy is allkeys-lru" in checked.stderr and "queued jobs" in checked.stderr
+    assert "set maxmemory-policy noeviction" in checked.stderr
+    assert "maxmemory-policy is allkeys-lru" in _cli(cfg, url, "status").stdout
