@@ -432,6 +432,7 @@ def main() -> None:
 
             if args.ticks:
                 sched = scheduler_module.FeedScheduler(services)
+                sched.lock.acquire()  # its claims are fenced by the leader's lock
                 claim = Timed(schedule, "claim_due")
                 enqueue = Timed(scheduler_module, "enqueue_poll_batches")
                 for phase, over in (("busy", 60.0), ("idle", 6 * 3600.0)):

@@ -194,7 +194,9 @@ class FeedScheduler:
         try:
             while claiming + longest <= CLAIM_BUDGET:  # room for another claim as long as any
                 began, now = time.perf_counter(), time.time()
-                claimed = schedule.claim_due(self.services.redis, now, POLL_LEASE, CLAIM_CHUNK)
+                claimed = schedule.claim_due(
+                    self.services.redis, now, POLL_LEASE, CLAIM_CHUNK, self.lock.fence()
+                )
                 took = time.perf_counter() - began
                 claiming, longest = claiming + took, max(longest, took)
                 enqueue_poll_batches(self.services, plan_polls(self.services, claimed, now))
@@ -202,6 +204,8 @@ class FeedScheduler:
                 if len(claimed) < CLAIM_CHUNK:
                     break
             flush_due(self.services, time.time())
+        except schedule.NotLeader:  # another took the lock while this one was cut off
+            self._step_down("another scheduler leads now; standing by")
         except Exception as exc:  # Redis away for a moment: the next tick tries again
             self._failed(exc, "tick")
         else:
@@ -240,6 +244,9 @@ class FeedScheduler:
             log.warning("scheduler: cannot renew the leader lock: %s", exc)
             held = False
         if not held:
-            log.warning("scheduler: lost the leader lock; standing by")
-            if self._scheduler is not None:
-                self._scheduler.shutdown(wait=False)
+            self._step_down("lost the leader lock; standing by")
+
+    def _step_down(self, why: str) -> None:
+        log.warning("scheduler: %s", why)
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=False)

@@ -121,7 +121,13 @@ class WirewatchWorker(SimpleWorker):
 
     def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
         beat = super().heartbeat
-        self._riding_out("a heartbeat", lambda: beat(timeout, pipeline))
+
+        def beat_and_tell() -> None:
+            beat(timeout, pipeline)
+            if pipeline is None:  # a write that went through: Redis takes writes again
+                self.trouble.succeeded()
+
+        self._riding_out("a heartbeat", beat_and_tell)
 
     def _finalize_failure(self, job: Job, queue: Queue, execution: Execution, exc_info: Any) -> None:
         """RQ's end of a job that raised, unless Redis's trouble made it fail (out of memory,
@@ -141,7 +147,12 @@ class WirewatchWorker(SimpleWorker):
         requeued meanwhile by another's sweep); raises while Redis still refuses."""
         while self._cut_off:
             queue, job, execution_id = self._cut_off[0]
-            if job.get_status(refresh=True) == JobStatus.STARTED:
+            try:
+                job.refresh()  # type: ignore[no-untyped-call]  # RQ leaves it untyped
+                ours = job.get_status(refresh=False) == JobStatus.STARTED and job.worker_name == self.name
+            except NoSuchJobError:  # run by another worker meanwhile, and gone
+                ours = False
+            if ours:  # not requeued by another's sweep (and perhaps running there) meanwhile
                 put_back(queue, job, execution_id)
                 log.warning(
                     "%s: cut off by Redis; back in queue %s (job %s)", job.description, queue.name, job.id

@@ -58,7 +58,10 @@ def setup(
 
 def poll_due(rt: WorkerContext) -> int:
     """What the leading scheduler does every second, then a worker: poll what is due by now."""
-    claimed = FeedScheduler(rt.services).tick()
+    scheduler = FeedScheduler(rt.services)
+    assert scheduler.lock.acquire()  # only the leader's claims hold (they are fenced by its lock)
+    claimed = scheduler.tick()
+    scheduler.lock.release()
     drain(rt)
     return claimed
 
@@ -143,10 +146,12 @@ def test_a_410_retires_the_feed_until_it_is_revived(tmp_path: Path, redis: Redis
     assert fs["retired"] and "HTTP 410" in fs["retired_reason"] and fs["why"] == "retired"
     assert redis.zscore(schedule_store.DUE_KEY, feed_id) is None
     scheduler = FeedScheduler(rt.services)
+    assert scheduler.lock.acquire()
     scheduler.sync()  # what a new leader does
     assert redis.zscore(schedule_store.DUE_KEY, feed_id) is None  # it stays retired
     with time_machine.travel(timedelta(days=3), tick=True):
         assert scheduler.tick() == 0
+    scheduler.lock.release()
     assert site.hits["/gone.xml"] == 1
     site.routes["/gone.xml"] = (200, RSS, rss_feed(SEEDS[:1], site.base_url))
     assert schedule_store.revive_feed(redis, feed_id, time.time())

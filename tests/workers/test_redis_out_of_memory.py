@@ -61,6 +61,8 @@ def test_a_job_cut_off_by_a_full_redis_runs_again_when_memory_frees_and_alerts_o
         return page
 
     ctx = runtime(cfg, redis)
+    scheduler = FeedScheduler(ctx.services)
+    assert scheduler.lock.acquire()  # the leader: its ticks claim (they are fenced by its lock)
     site.routes[page_path] = fill_redis_then_answer
     enqueue_poll(ctx.services, ctx.config.feeds)
     worker = WirewatchWorker(ctx)
@@ -75,7 +77,6 @@ def test_a_job_cut_off_by_a_full_redis_runs_again_when_memory_frees_and_alerts_o
             seen["delivered"] = list(receiver.payloads)
             seen["ready"] = readiness(redis, False, False)
             seen["status"] = _cli(cfg, url, "status")
-            scheduler = FeedScheduler(ctx.services)
             for _ in range(20):  # twenty ticks, each refused
                 scheduler.tick()
             seen["said"] = [

@@ -261,6 +261,7 @@ def test_a_tick_hands_every_due_feed_to_one_poll_job_claim_by_bounded_claim(
     n = CLAIM_CHUNK * 2 + 7
     rt = runtime(write_config(tmp_path, _urls(n), [], rules=[]), redis)
     scheduler = FeedScheduler(rt.services)
+    assert scheduler.lock.acquire()
     scheduler.sync()  # every feed due now (poll_jitter 0)
     leased = [fid for fid, _due in schedule_store.claim_due(redis, time.time(), 60, 5)]
     assert len(leased) == 5  # a claim takes its limit at most
@@ -276,6 +277,7 @@ def test_the_tick_loads_no_config_and_follow_config_does(tmp_path: Path, redis: 
     """The tick only claims: a reload (a million feeds loaded and synced) holds no tick back."""
     rt = runtime(write_config(tmp_path, _urls(2), [], rules=[]), redis)
     scheduler = FeedScheduler(rt.services)
+    assert scheduler.lock.acquire()
     scheduler.sync()
     write_config(tmp_path, _urls(3), [], rules=[])
     advance(redis)
@@ -340,3 +342,25 @@ def test_a_stop_asked_for_just_before_apscheduler_starts_still_ends_the_run(
     thread.join(10)
     assert not thread.is_alive()
     assert redis.get("ww:scheduler:leader") is None  # released
+
+
+def test_a_scheduler_whose_lock_another_took_claims_nothing_and_stands_by(
+    tmp_path: Path, redis: Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A leader cut off from Redis long enough for its lock to lapse, and another to take it,
+    may still have a tick under way when it comes back: its claim is fenced by its token, in the
+    claim's own script, so it polls nothing of what the new leader polls."""
+    cfg = write_config(tmp_path, ["http://127.0.0.1:9/a.xml", "http://127.0.0.1:9/b.xml"], [])
+    rt = runtime(cfg, redis)
+    old = FeedScheduler(rt.services)
+    assert old.lock.acquire()
+    old.sync()
+    redis.zadd(schedule_store.DUE_KEY, {f.id: 0 for f in rt.config.feeds})  # both due now
+    redis.delete(old.lock.key)  # its lock lapsed while it was cut off...
+    new = FeedScheduler(rt.services)
+    assert new.lock.acquire()  # ...and another took the lead
+    assert old.tick() == 0  # the late tick: fenced off
+    assert redis.llen("rq:queue:feeds") == 0 and redis.zcount(schedule_store.DUE_KEY, 0, 0) == 2
+    assert any("another scheduler leads now; standing by" in r.getMessage() for r in caplog.records)
+    assert new.tick() == 2  # the leader claims them, once
+    assert old.tick() == 0 and new.tick() == 0

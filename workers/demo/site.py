@@ -122,10 +122,11 @@ def respond(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str
 
 
 class LoopbackSite:
-    """A ThreadingHTTPServer on 127.0.0.1 serving a dict of path -> (status, headers, body) or a
-    callable returning one; it counts requests per path."""
+    """A ThreadingHTTPServer on 127.0.0.1 (or `host`: a test's own network namespace reaches it
+    on its veth address) serving a dict of path -> (status, headers, body) or a callable
+    returning one; it counts requests per path."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route | Callable[[BaseHTTPRequestHandler], Route]] = {}
         self.hits: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -148,9 +149,9 @@ class LoopbackSite:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.server = QuietServer(("127.0.0.1", 0), Handler)
+        self.server = QuietServer((host, 0), Handler)
         self.server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.base_url = f"http://{host}:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def start(self) -> LoopbackSite:
@@ -195,6 +196,7 @@ class WebhookReceiver:
         fail_headers: dict[str, str] | None = None,
         script: list[Answer] | None = None,
         hold_first: bool = False,
+        host: str = "127.0.0.1",
     ) -> None:
 
         self.verifier = Webhook(secret)
@@ -229,9 +231,9 @@ class WebhookReceiver:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.server = QuietServer(("127.0.0.1", 0), Handler)
+        self.server = QuietServer((host, 0), Handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.url = f"http://{host}:{self.server.server_address[1]}/hook"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def _receive(self, body: bytes, headers: dict[str, str]) -> Answer:

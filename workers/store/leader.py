@@ -32,6 +32,11 @@ class LeaderLock:
     def renew(self) -> bool:
         return bool(self.redis.eval(_RENEW, 1, self.key, self.token, int(self.ttl * 1000)))
 
+    def fence(self) -> tuple[str, str]:
+        """What a write checks in its own script to be made only while this lock is held by this
+        holder (workers.store.schedule.claim_due): the lock's key and the holder's token."""
+        return self.key, self.token
+
     def release(self) -> None:
         self.redis.eval(_RELEASE, 1, self.key, self.token)
 

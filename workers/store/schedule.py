@@ -18,6 +18,7 @@ DUE_KEY = PREFIX + "due"
 
 
 _CLAIM_DUE = """
+if ARGV[4] ~= '' and redis.call('get', KEYS[2]) ~= ARGV[4] then return false end
 local due = redis.call('zrangebyscore', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[3])
 for i = 1, #due, 2 do redis.call('zadd', KEYS[1], 'XX', ARGV[2], due[i]) end
 return due
@@ -109,9 +110,22 @@ def scan_due(redis: Redis) -> Iterator[str]:
         yield to_str(member) or ""
 
 
-def claim_due(redis: Redis, now: float, lease: float, limit: int) -> list[tuple[str, float]]:
-    """Up to `limit` feeds due by `now`, with when each was due, leased until now + lease."""
-    raw = redis.eval(_CLAIM_DUE, 1, DUE_KEY, now, now + lease, limit)
+class NotLeader(Exception):
+    """A claim fenced off: the scheduler that asked no longer holds the lock it named."""
+
+
+def claim_due(
+    redis: Redis, now: float, lease: float, limit: int, fence: tuple[str, str] | None = None
+) -> list[tuple[str, float]]:
+    """Up to `limit` feeds due by `now`, with when each was due, leased until now + lease.
+    `fence` (a lock's key and its holder's token, workers.store.leader.LeaderLock.fence): the claim
+    is made only while that lock holds that token, in the same script, else NotLeader. A
+    scheduler cut off from Redis that lost its lock meanwhile claims nothing when it comes back,
+    however late its tick's command arrives: the new leader's feeds are not polled twice."""
+    key, token = fence if fence is not None else (DUE_KEY, "")
+    raw = redis.eval(_CLAIM_DUE, 2, DUE_KEY, key, now, now + lease, limit, token)
+    if raw is None:
+        raise NotLeader(f"the lock {key} is no longer held by this scheduler")
     return [(to_str(raw[i]) or "", float(raw[i + 1])) for i in range(0, len(raw), 2)]
 
 
