@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 8.0
+RESTART_RETRY = 5.0  # seconds between two tries to start again a Redis that died and would not start
 
 
 class EmbeddedRedisError(RuntimeError):
@@ -64,6 +65,7 @@ class EmbeddedRedis:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.process: subprocess.Popen[bytes] | None = None
+        self._retry_at = 0.0  # restart_if_dead: not before this, after a start that failed
         self.url = embedded_socket_url(self.data_dir)
 
     def start(self) -> str:
@@ -117,6 +119,25 @@ class EmbeddedRedis:
             time.sleep(0.05)
         self.stop()
         raise EmbeddedRedisError(f"redis-server did not answer within {START_TIMEOUT:.0f}s")
+
+    def restart_if_dead(self) -> bool:
+        """`wirewatch run`'s look each round: a redis-server that died (killed, out of memory)
+        is started again on its own files (its AOF), and the scheduler and workers, which ride
+        out a Redis away, go on. True when it restarted one; a start that fails is logged and
+        tried again at the next look."""
+        proc = self.process
+        if proc is None or proc.poll() is None or time.monotonic() < self._retry_at:
+            return False
+        log.warning("embedded Redis: exited with %s; starting it again on its AOF", proc.returncode)
+        self.process = None
+        try:
+            self.start()
+        except EmbeddedRedisError as exc:
+            log.error("embedded Redis: %s; trying again in %.0f s", exc, RESTART_RETRY)
+            self.process = proc  # still the dead one: a later look tries again
+            self._retry_at = time.monotonic() + RESTART_RETRY
+            return False
+        return True
 
     def stop(self) -> None:
         proc, self.process = self.process, None

@@ -40,11 +40,13 @@ class Supervisor:
         env: dict[str, str],
         on_reload: Callable[[], object] | None = None,
         changed: Callable[[], bool] | None = None,
+        keep_up: Callable[[], object] | None = None,
     ) -> None:
         self.children = children
         self.env = env
         self.on_reload = on_reload
         self.changed = changed  # `run --watch`: whether the config files changed since last asked
+        self.keep_up = keep_up  # each round: what else must run (the embedded Redis), started again
         self._stop = False
 
     def _spawn(self, child: Child) -> None:
@@ -78,6 +80,8 @@ class Supervisor:
             looked = time.monotonic()
             while not self._stop:
                 self._tend()
+                if self.keep_up is not None:
+                    self.keep_up()
                 time.sleep(0.2)
                 if self.changed is not None and time.monotonic() - looked >= 1.0:
                     looked = time.monotonic()

@@ -16,11 +16,11 @@ import pytest
 from redis import Redis
 
 from pipeline.config import load_config
-from workers.demo.site import LoopbackSite, WebhookReceiver
+from workers.demo.site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed
 from workers.redis_embedded import EmbeddedRedis
 from workers.services import embedded_running_at as running_at
 
-from .helpers import ICC_ONLY, ROOT, alert_keys, expected_keys, wait_for, webhook_sink, write_config
+from .helpers import ICC_ONLY, ROOT, RSS, alert_keys, expected_keys, wait_for, webhook_sink, write_config
 
 WIREWATCH = [sys.executable, "-m", "workers.cli"]
 
@@ -362,6 +362,45 @@ def test_a_killed_worker_leaves_no_rq_scheduler_behind(short_tmp: Path, redis: R
     finally:
         with contextlib.suppress(ProcessLookupError):  # whatever is left, so later tests get the locks
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_run_starts_a_killed_embedded_redis_again_and_goes_on(
+    short_tmp: Path, site: LoopbackSite, whsec: str
+) -> None:
+    """`wirewatch run` starts its embedded Redis again when it dies (on its AOF); the scheduler
+    and the worker ride out the gap, and a story published after it alerts."""
+    receiver = WebhookReceiver(whsec).start()
+    seeds = load_seeds(ROOT / "seeds")
+    site.routes["/live.xml"] = (200, RSS, rss_feed(seeds[2:3], site.base_url))
+    feeds = [{"url": f"{site.base_url}/live.xml", "interval": "1s"}]
+    cfg = write_config(
+        short_tmp, feeds, [webhook_sink(receiver.url, whsec)], rules=ICC_ONLY, min_interval="1s"
+    )
+    data_dir = short_tmp / "var"
+    proc = subprocess.Popen([*WIREWATCH, "-c", str(cfg), "run", "--workers", "1"], env=clean_env(), cwd=ROOT)
+    try:
+        wait_for(lambda: len(receiver.payloads) == 1, 60, "the first alert")
+        wait_for(lambda: _idle(data_dir), 60, "the queues to drain")
+        time.sleep(1.5)  # the AOF is fsynced every second: what was written is on disk by now
+        [redis_pid] = [
+            p for p in _children(proc.pid) if b"redis-server" in Path(f"/proc/{p}/cmdline").read_bytes()
+        ]
+        os.kill(redis_pid, signal.SIGKILL)
+        wait_for(lambda: not _alive(redis_pid), 30, "the embedded Redis to die")
+        wait_for(lambda: running_at(data_dir) is not None, 60, "the embedded Redis started again")
+        published = rss_feed(seeds[0:1] + seeds[2:3], site.base_url)  # a story now: seed 000, the ICC too
+        site.routes["/live.xml"] = (200, RSS, published)
+        wait_for(lambda: len(receiver.payloads) >= 2, 90, "the alert of a story published after the restart")
+        assert proc.poll() is None  # the supervisor went on
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=60)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        receiver.stop()
+    assert sorted(k for k, _ in alert_keys(receiver.payloads)) == sorted([seeds[0].stem, seeds[2].stem])
 
 
 def _children(pid: int) -> list[int]:

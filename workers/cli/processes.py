@@ -75,7 +75,8 @@ def run(state: CliState, n_workers: int, watch: bool) -> None:
 
     try:
         changed = FileWatch(state.config_path).changed if watch else None
-        Supervisor(children, env, on_reload=reload, changed=changed).run()
+        keep_up = embedded.restart_if_dead if embedded is not None else None
+        Supervisor(children, env, on_reload=reload, changed=changed, keep_up=keep_up).run()
     finally:
         if embedded is not None:
             embedded.stop()
