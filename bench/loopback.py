@@ -174,3 +174,16 @@ def tree_cpu(root: int) -> float:
         total += cpu.get(pid, 0.0)
         todo += children.get(pid, [])
     return total
+
+
+def children_by_parent() -> dict[int, list[int]]:
+    """Every process's children, by parent pid (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(ppid, []).append(int(d))
+    return children

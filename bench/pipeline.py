@@ -75,7 +75,7 @@ from prometheus_client.parser import text_string_to_metric_families
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "articles"
 sys.path.insert(0, str(ROOT))
-from bench.loopback import run_wirewatch, serve, tree_cpu  # noqa: E402
+from bench.loopback import children_by_parent, run_wirewatch, serve, tree_cpu  # noqa: E402
 from bench.match import SHARED_ALIASES, Vocabulary, generate, load_articles  # noqa: E402
 from pipeline.config import RuleConfig  # noqa: E402
 from pipeline.extract import extract_text  # noqa: E402
@@ -267,14 +267,7 @@ def per_process_cpu(root: int) -> dict[str, float]:
 
 
 def _descendants(root: int, depth: int = 99) -> list[int]:
-    parents: dict[int, list[int]] = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                ppid = int(Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                continue
-            parents.setdefault(ppid, []).append(int(d))
+    parents = children_by_parent()
     found, level = [], [root]
     for _ in range(depth):
         level = [c for p in level for c in parents.get(p, [])]

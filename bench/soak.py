@@ -40,7 +40,7 @@ from redis import Redis
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.loopback import serve  # noqa: E402
+from bench.loopback import children_by_parent, serve  # noqa: E402
 from workers.demo.site import WebhookReceiver  # noqa: E402
 from workers.services import embedded_running_at  # noqa: E402
 
@@ -60,6 +60,7 @@ class Newsroom:
         self.rng = random.Random(11)
         self.lock = threading.Lock()
         self.stop = threading.Event()
+        self.base = ""  # the site's address, once it listens
 
     def run(self) -> None:
         while not self.stop.wait(self.every):
@@ -96,19 +97,10 @@ class Newsroom:
             return 404, {"Content-Type": "text/plain"}, b"not found"
         return 200, {"Content-Type": "text/html; charset=utf-8"}, page
 
-    base = ""
-
 
 def processes(root: int) -> dict[str, int]:
     """The process tree under `root` by role -> RSS in bytes."""
-    children: dict[int, list[int]] = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                ppid = int(Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                continue
-            children.setdefault(ppid, []).append(int(d))
+    children = children_by_parent()
     out: dict[str, int] = {}
     todo = [(root, "run")]
     while todo:
