@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from pipeline.models import Alert, Archived
 
-from .history import History
+from .history import DiskLow, History
 from .history import alerts as alert_rows
 from .history import articles as article_rows
 from .history import deliveries as delivery_rows
@@ -52,6 +52,17 @@ def is_down(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
         return exc.connection_invalidated or type(exc).__name__ in ("OperationalError", "InterfaceError")
     return isinstance(exc, SQLAlchemyError | OSError)
+
+
+def _why(exc: BaseException) -> str:
+    """Why the store is down, in one line: a full disk said as such (SQLite says "database or
+    disk is full" for either), a disk under its floor as DiskLow says it."""
+    if isinstance(exc, DiskLow):
+        return f"disk low: {exc}"
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    if "disk is full" in first or "No space left" in first:
+        return f"its disk is full ({type(exc).__name__}: {first})"[:300]
+    return f"{type(exc).__name__}: {first}"[:300]
 
 
 def _apply(conn: Connection, write: dict[str, Any]) -> None:
@@ -175,6 +186,7 @@ class Recorder:
             self._keep_all(writes, reserve, reserved, None)
             return
         try:
+            self.history.check_room()
             with self.history.begin() as conn:
                 for w in [*writes, *reserved]:
                     _apply(conn, w)
@@ -199,7 +211,7 @@ class Recorder:
         if exc is not None:  # noted first: a full outbox (OutboxFull below) says why all the same
             self._skip_until = time.monotonic() + SKIP_AFTER_FAILURE
             self._down = True
-            why = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+            why = _why(exc)
             outbox.note_down(self.redis, why)
         limit = self.outbox_limit + (max(1, int(self.outbox_limit * DELIVERY_RESERVE)) if reserve else 0)
         waiting = outbox.push(self.redis, [json.dumps(w, ensure_ascii=False) for w in writes], limit)
@@ -234,6 +246,7 @@ class Recorder:
                 batch = outbox.peek(self.redis, DRAIN_BATCH)
                 if not batch:
                     break
+                self.history.check_room()
                 self._write_batch([json.loads(raw) for raw in batch])
                 outbox.drop(self.redis, len(batch))
                 done += len(batch)
@@ -243,7 +256,7 @@ class Recorder:
         except Exception as exc:
             if not is_down(exc):
                 raise
-            outbox.note_down(self.redis, f"{type(exc).__name__}: {exc}"[:300])
+            outbox.note_down(self.redis, _why(exc))
         finally:
             outbox.release_drain(self.redis, token)
         if done:

@@ -16,6 +16,7 @@ from typing import Any
 
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
 from redis.sentinel import Sentinel
 from rq import Queue
 from rq.serializers import JSONSerializer
@@ -25,7 +26,7 @@ from pipeline.config.schema import SENTINEL_SCHEME
 
 from .history import History, history_url_for
 from .recording import Recorder
-from .store.trouble import LOG_EVERY, REPLICA_WAIT_MS, wait_for_replica
+from .store.trouble import LOG_EVERY, REPLICA_WAIT_MS, trouble_of, wait_for_replica
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,9 @@ def embedded_running_at(data_dir: Path) -> str | None:
         Redis.from_url(url, socket_connect_timeout=1).ping()
     except (RedisConnectionError, OSError):
         return None
+    except ResponseError as exc:
+        if trouble_of(exc) != "disk":  # one that cannot write its disk refuses PING too: it runs
+            raise
     return url
 
 
@@ -129,8 +133,9 @@ class Services:
         wanted = history_url_for(self.config.history_url, self.config.data_dir)
         if keep_history is not None and keep_history.url == wanted:
             self.history = keep_history
+            self.history.min_free = self.config.history_min_free
         else:
-            self.history = History(wanted)
+            self.history = History(wanted, min_free=self.config.history_min_free)
         self.recorder = Recorder(self.history, self.redis)
         self.queues = Queues.on(self.redis)
         self.feeds = {f.id: f for f in self.config.feeds}

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -29,12 +30,14 @@ from typing import Any, cast
 
 from redis.exceptions import RedisError
 from rq import SimpleWorker, worker_registration
+from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.exceptions import NoSuchJobError
 from rq.executions import Execution
 from rq.job import Job, JobStatus
 from rq.job_lifecycle import call_exception_handlers
 from rq.queue import Queue
 from rq.registry import clean_registries
+from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 from rq.utils import as_text, current_timestamp, now, parse_composite_key
 
@@ -85,7 +88,8 @@ class WirewatchWorker(SimpleWorker):
         self._heartbeats: _Heartbeats | None = None
         self.reloader = Reloader(context, f"Worker {self.name}")
         self.trouble = TroubleLog(log, f"Worker {self.name}")
-        self._cut_off: list[tuple[Queue, Job, str]] = []  # jobs Redis's trouble cut off, to put back
+        # jobs Redis's trouble cut off, to put back (with their execution, if its start was recorded)
+        self._cut_off: list[tuple[Queue, Job, str | None]] = []
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         self.reloader.start()
@@ -110,6 +114,14 @@ class WirewatchWorker(SimpleWorker):
             if self.trouble.failed(exc, doing) in (None, "other"):
                 raise
             return None
+
+    def teardown(self) -> None:
+        """RQ's end of a worker (its registration dropped), which raises when Redis went first
+        (`run` killed with its embedded Redis): the registration then lapses by its TTL."""
+        try:
+            super().teardown()  # type: ignore[no-untyped-call]
+        except RedisError as exc:
+            log.warning("Worker %s: not unregistered (%s); its registration lapses", self.name, exc)
 
     def check_for_suspension(self, burst: bool) -> None:
         self._riding_out(
@@ -144,12 +156,17 @@ class WirewatchWorker(SimpleWorker):
 
     def _put_back_cut_off(self) -> None:
         """Put back the jobs Redis's trouble cut off (those still waiting on this worker, not
-        requeued meanwhile by another's sweep); raises while Redis still refuses."""
+        requeued meanwhile by another's sweep); raises while Redis still refuses. A job whose
+        start Redis refused to record says QUEUED and is in no queue: this worker took it, and
+        nothing else knows of it."""
         while self._cut_off:
             queue, job, execution_id = self._cut_off[0]
             try:
                 job.refresh()  # type: ignore[no-untyped-call]  # RQ leaves it untyped
-                ours = job.get_status(refresh=False) == JobStatus.STARTED and job.worker_name == self.name
+                status = job.get_status(refresh=False)
+                ours = (status == JobStatus.STARTED and job.worker_name == self.name) or taken_unrecorded(
+                    queue, job
+                )
             except NoSuchJobError:  # run by another worker meanwhile, and gone
                 ours = False
             if ours:  # not requeued by another's sweep (and perhaps running there) meanwhile
@@ -158,6 +175,32 @@ class WirewatchWorker(SimpleWorker):
                     "%s: cut off by Redis; back in queue %s (job %s)", job.description, queue.name, job.id
                 )
             self._cut_off.pop(0)
+
+    def _start_scheduler(
+        self, burst: bool = False, logging_level: str | None = "INFO",
+        date_format: str = DEFAULT_LOGGING_DATE_FORMAT, log_format: str = DEFAULT_LOGGING_FORMAT,
+    ) -> None:  # fmt: skip
+        """RQ's own (rq/worker/base.py, RQ 3.0), with RidingScheduler for RQScheduler, which
+        RQ names there and nowhere else."""
+        self.scheduler = RidingScheduler(
+            self.queues,
+            connection=self.connection,
+            logging_level=logging_level if logging_level is not None else self.log.level,
+            date_format=date_format,
+            log_format=log_format,
+            serializer=self.serializer,
+        )
+        self.scheduler.acquire_locks()  # type: ignore[no-untyped-call]
+        if self.scheduler.acquired_locks:
+            if burst:
+                try:
+                    self.scheduler.register_birth()
+                    self.scheduler.enqueue_scheduled_jobs()  # type: ignore[no-untyped-call]
+                finally:
+                    self.scheduler.release_locks()  # type: ignore[no-untyped-call]
+                    self.scheduler.register_death()
+            else:
+                self.scheduler.start()  # type: ignore[no-untyped-call]
 
     def dequeue_job_and_maintain_ttl(self, timeout: int | None, max_idle_time: int | None = None) -> Any:
         """RQ's wait for a job, which retries a Redis that cannot be reached, but not one that
@@ -189,8 +232,14 @@ class WirewatchWorker(SimpleWorker):
     def execute_job(self, job: Job, queue: Queue) -> None:
         self.reload_if_changed()
         try:
-            execute = super().execute_job
-            self._riding_out(f"job {job.id}", lambda: execute(job, queue))
+            try:
+                super().execute_job(job, queue)
+            except RedisError as exc:
+                if self.trouble.failed(exc, f"job {job.id}") in (None, "other"):
+                    raise
+                if self._heartbeats is None:  # its start was not recorded (prepare_execution): popped
+                    # from its queue and known to no registry, the job is this worker's to put back
+                    self._cut_off.append((queue, job, None))
         finally:
             if self._heartbeats is not None:
                 self._heartbeats.stop()
@@ -376,6 +425,40 @@ class _Heartbeats:
         self._thread.join()
 
 
+class RidingScheduler(RQScheduler):
+    """RQ's scheduler of delayed jobs (retries after a backoff, digests), run by one worker in a
+    process of its own. RQ's ends at Redis's first failure, and the worker starts another only
+    at its next maintenance, ten minutes later: delayed retries would wait that long after a
+    failover, a full disk or a Redis out of memory. This one rides the trouble out as the
+    worker does (said once a minute) and goes on when Redis takes writes again."""
+
+    def work(self) -> None:  # RQ 3.0's loop, each round's Redis steps ridden out
+        trouble = TroubleLog(log, f"RQ scheduler {os.getpid()}")
+        self._install_signal_handlers()  # type: ignore[no-untyped-call]
+        born = False
+        while True:
+            if self._stop_requested:
+                try:
+                    self.stop()  # type: ignore[no-untyped-call]
+                except RedisError as exc:  # Redis gone with its worker: the locks lapse by their TTL
+                    log.info("RQ scheduler %d: locks not given back (%s); they lapse", os.getpid(), exc)
+                break
+            try:
+                if not born:
+                    self.register_birth()
+                    born = True
+                if self.should_reacquire_locks:
+                    self.acquire_locks()  # type: ignore[no-untyped-call]
+                self.heartbeat()  # type: ignore[no-untyped-call]
+                self.enqueue_scheduled_jobs()  # type: ignore[no-untyped-call]
+            except RedisError as exc:
+                if trouble.failed(exc, "moving due jobs to their queues") in (None, "other"):
+                    raise
+            else:
+                trouble.succeeded()
+            time.sleep(self.interval)
+
+
 def requeue_abandoned(queue: Queue) -> int:
     """Put the jobs whose worker died under them back at the front of `queue`; how many.
 
@@ -392,7 +475,7 @@ def requeue_abandoned(queue: Queue) -> int:
             job = Job.fetch(job_id, connection=redis, serializer=queue.serializer)
         except NoSuchJobError:
             continue
-        if job.get_status(refresh=False) != JobStatus.STARTED:
+        if job.get_status(refresh=False) != JobStatus.STARTED and not taken_unrecorded(queue, job):
             continue  # it ended: RQ's cleanup drops the entry
         what = job.description or f"job {job.id}"
         times = int(job.meta.get("abandoned", 0)) + 1
@@ -413,14 +496,25 @@ def requeue_abandoned(queue: Queue) -> int:
     return requeued
 
 
-def put_back(queue: Queue, job: Job, execution_id: str) -> None:
-    """`job` back at the front of `queue`, its execution gone with its started-registry entry, in
-    one transaction: the job is never in neither place."""
+def taken_unrecorded(queue: Queue, job: Job) -> bool:
+    """Whether `job` was taken from `queue` by a worker that could not record its start (Redis
+    refused the write, or the worker died in between): it says QUEUED, as it did in the queue,
+    and is in no queue. RQ loses such a job; its worker (or the sweep, once its entry in the
+    started registry lapsed) puts it back."""
+    return (
+        job.get_status(refresh=False) == JobStatus.QUEUED and queue.connection.lpos(queue.key, job.id) is None
+    )
+
+
+def put_back(queue: Queue, job: Job, execution_id: str | None) -> None:
+    """`job` back at the front of `queue`, its execution (if one was recorded) gone with its
+    started-registry entry, in one transaction: the job is never in neither place."""
     redis = queue.connection
     with redis.pipeline() as pipe:
         # The execution goes with its entry: RQ fails a job whose list of executions names one
         # it cannot load.
-        Execution(execution_id, job.id, redis).delete(job, pipe)
+        if execution_id is not None:
+            Execution(execution_id, job.id, redis).delete(job, pipe)
         # What RQ's own retry calls: `enqueue_job` opens a transaction of its own, which cannot
         # be nested in this one, for dependencies these jobs do not have.
         queue._enqueue_job(job, pipeline=pipe, at_front=True)

@@ -334,6 +334,10 @@ class Config(Strict):
     # The history store (archive, alerts, deliveries): empty means a SQLite file under data_dir;
     # postgresql+psycopg://user:password@host/db for many machines ($WIREWATCH_HISTORY_URL wins).
     history_url: Annotated[str | None, BeforeValidator(empty_to_none)] = None
+    # A SQLite history store stops writing while its disk has less free than this: its writes
+    # wait in Redis (the outbox) until space is freed, and the rest (Redis's AOF under data_dir
+    # above all, so alerts go on) keeps the room that is left.
+    history_min_free: Size = 64_000_000
     allow_private_networks: bool = False
     defaults: Defaults = Field(default_factory=Defaults)
     feeds: list[FeedConfig] = Field(default_factory=list)

@@ -20,7 +20,17 @@ from workers.demo.site import LoopbackSite, WebhookReceiver, load_seeds, rss_fee
 from workers.redis_embedded import EmbeddedRedis
 from workers.services import embedded_running_at as running_at
 
-from .helpers import ICC_ONLY, ROOT, RSS, alert_keys, expected_keys, wait_for, webhook_sink, write_config
+from .helpers import (
+    ICC_ONLY,
+    ROOT,
+    RSS,
+    alert_keys,
+    expected_keys,
+    stop_process,
+    wait_for,
+    webhook_sink,
+    write_config,
+)
 
 WIREWATCH = [sys.executable, "-m", "workers.cli"]
 
@@ -393,12 +403,7 @@ def test_run_starts_a_killed_embedded_redis_again_and_goes_on(
         wait_for(lambda: len(receiver.payloads) >= 2, 90, "the alert of a story published after the restart")
         assert proc.poll() is None  # the supervisor went on
     finally:
-        proc.send_signal(signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=60)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         receiver.stop()
     assert sorted(k for k, _ in alert_keys(receiver.payloads)) == sorted([seeds[0].stem, seeds[2].stem])
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+import yaml
 from click.testing import CliRunner, Result
 from prometheus_client import CollectorRegistry
 from redis import Redis
@@ -38,6 +39,7 @@ from workers.history import History, schema
 from workers.history import alerts as alert_rows
 from workers.history import articles as article_rows
 from workers.history import deliveries as delivery_rows
+from workers.history.database import ROOM_LOOK
 from workers.queueing import enqueue_poll
 from workers.recording import Recorder
 from workers.scheduler import FeedScheduler
@@ -59,9 +61,11 @@ from .helpers import (
     write_config,
 )
 from .own_postgres import NoPostgres, OwnPostgres
+from .small_disk import small_disk
 from .test_cli import WIREWATCH, clean_env
 
 STREAM = "/stream.xml"
+MB = 1024 * 1024
 
 
 @pytest.fixture
@@ -340,6 +344,45 @@ def test_a_sqlite_file_that_cannot_be_written_loses_nothing(
     finally:
         rt.close()
         history.close()
+
+
+def test_a_sqlite_store_whose_disk_runs_low_waits_in_redis_and_catches_up_when_space_is_freed(
+    short_tmp: Path, redis: Redis, redis_url: str, site: LoopbackSite, receiver: WebhookReceiver, whsec: str
+) -> None:
+    """On a small disk of the test's own, filled to under history_min_free: the store takes no
+    more writes (the rest of the disk is left to what must go on), alerts are delivered all the
+    same, status and /readyz say why, and when space is freed every write goes in, the file whole."""
+    with small_disk(short_tmp / "var", 16 * MB) as disk:
+        cfg = write_config(short_tmp, [f"{site.base_url}{STREAM}"], [webhook_sink(receiver.url, whsec)])
+        config = yaml.safe_load(cfg.read_text())
+        cfg.write_text(yaml.safe_dump({**config, "history_min_free": "4MB"}))
+        rt = runtime(cfg, redis)
+        history = rt.services.history
+        try:
+            expected = _publish(site, 2)
+            run_pass(rt)
+            assert alert_keys(receiver.payloads) == expected and outbox.waiting(redis) == 0
+            disk.fill(leave=2 * MB)
+            time.sleep(ROOM_LOOK)  # the free space is looked at once a second
+            with _readyz(rt) as readyz:
+                expected = _publish(site, 6)
+                run_pass(rt)
+                assert alert_keys(receiver.payloads) == expected
+                assert outbox.waiting(redis) > 0
+                assert disk.free_bytes() > 1 * MB  # the store wrote nothing more
+                _no_job_failed(rt)
+                _says_down(rt, cfg, redis_url, readyz, "disk low: its disk has")
+                assert rt.services.recorder.drain() == 0  # the floor holds the drain back too
+            disk.free()
+            time.sleep(ROOM_LOOK)  # the free space is looked at once a second
+            assert rt.services.recorder.drain() > 0
+            assert outbox.waiting(redis) == 0 and outbox.trouble(redis) is None
+            _holds_what_was_delivered(history, receiver, {s for s, _ in _publish(site, 6)})
+            with history.begin() as conn:
+                assert conn.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
+        finally:
+            rt.close()
+            history.close()
 
 
 # --- the outbox full ---------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ sentinels of the test's own; the primary is killed and every part follows the fa
 from __future__ import annotations
 
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -12,9 +11,8 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 import yaml
@@ -30,7 +28,8 @@ from workers.queueing import enqueue_poll
 from workers.services import Services, configured_redis_url, connect
 from workers.worker import WirewatchWorker
 
-from .helpers import ICC_ONLY, RSS, wait_for, webhook_sink, write_config
+from .helpers import ICC_ONLY, wait_for, webhook_sink, write_config
+from .newsroom import Newsroom
 from .sentinels import SentinelCluster, sentinel_cluster
 
 
@@ -94,58 +93,6 @@ def test_a_worker_and_its_rq_scheduler_run_on_a_sentinel_managed_redis(
         WirewatchWorker(ctx).work(burst=True, logging_level="WARNING", with_scheduler=True)
     primary = Redis(port=cluster.first_primary)
     assert primary.get("scheduled") == b"ran" and primary.keys("rq:scheduler-lock:*") == []
-
-
-class Newsroom:
-    """A loopback news site that publishes a new ICC story every `every` seconds once started,
-    each with text of its own (no two are one story), on /live.xml and /live/<n>.html; it notes
-    when the feed was fetched."""
-
-    WORDS: ClassVar = [f"{a}{b}" for a in ("ka", "lo", "mi", "ne", "pu", "ro", "si", "tu") for b in range(60)]
-
-    def __init__(self, site: LoopbackSite, every: float) -> None:
-        self.site, self.every = site, every
-        self.published: list[str] = []
-        self.fetched: list[float] = []
-        self.rng = random.Random(5)
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        site.routes["/live.xml"] = self._feed
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def start(self) -> Newsroom:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every):
-            n = len(self.published)
-            words = " ".join(self.rng.choice(self.WORDS) for _ in range(120))
-            text = (f"The International Criminal Court said on Monday that case {n} goes ahead. {words}. "
-                    "Judges in The Hague will hear it.")  # fmt: skip
-            path = f"/live/{n}.html"
-            page = (f"<html><head><title>ICC case {n}</title></head><body><article><h1>ICC case {n}</h1>"
-                    f"<p>{text}</p></article></body></html>").encode()  # fmt: skip
-            self.site.routes[path] = (200, {"Content-Type": "text/html; charset=utf-8"}, page)
-            with self._lock:
-                self.published.append(f"{self.site.base_url}{path}")
-
-    def _feed(self, handler: object) -> tuple[int, dict[str, str], bytes]:
-        self.fetched.append(time.time())
-        with self._lock:
-            urls = list(self.published)
-        now = datetime.now(UTC)
-        items = "".join(
-            f"<item><title>ICC case {n}</title><link>{url}</link><guid>{url}</guid>"
-            f"<pubDate>{format_datetime(now)}</pubDate></item>"
-            for n, url in enumerate(urls)
-        )
-        body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Live</title>{items}</channel></rss>'
-        return 200, RSS, body.encode()
 
 
 def _procs(cfg: Path, logs: Path) -> list[subprocess.Popen[bytes]]:

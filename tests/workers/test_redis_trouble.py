@@ -24,6 +24,9 @@ def test_each_kind_of_error_is_told_apart() -> None:
     assert trouble_of(ReadOnlyError("You can't write against a read only replica.")) == "read-only"
     assert trouble_of(RedisConnectionError("Error 111 connecting")) == "unreachable"
     assert trouble_of(ResponseError("WRONGTYPE Operation against a key")) == "other"
+    assert (
+        trouble_of(ResponseError("MISCONF Errors writing to the AOF file: No space left on device")) == "disk"
+    )
     assert trouble_of(ValueError("not Redis")) is None
 
 

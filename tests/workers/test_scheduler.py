@@ -35,6 +35,17 @@ def test_leader_lock_is_exclusive_and_passes_on_when_released(redis: Redis) -> N
     assert b.acquire()
 
 
+def test_a_leader_that_stood_down_with_its_lock_still_held_takes_it_back_at_once(redis: Redis) -> None:
+    """A renewal that Redis refused (a full disk, out of memory) stands the leader down while
+    its lock still holds its token: asked again, it leads at once, with the TTL anew, rather
+    than a whole TTL later; another still cannot take it."""
+    a, b = LeaderLock(redis, ttl=30), LeaderLock(redis, ttl=30)
+    assert a.acquire()
+    redis.pexpire(a.key, 2000)  # the lapse of time its refused renewals left
+    assert not b.acquire()
+    assert a.acquire() and redis.pttl(a.key) > 20_000
+
+
 def test_one_poll_in_flight_per_feed(tmp_path: Path, redis: Redis) -> None:
     cfg = write_config(tmp_path, ["http://127.0.0.1:9/feed.xml"], [])
     rt = runtime(cfg, redis)

@@ -18,7 +18,7 @@ from pipeline.redact import display_redis_url
 from .. import redis_embedded
 from ..overview import read_overview
 from ..services import connect, redis_url_for
-from ..store.trouble import eviction_risk, out_of_memory
+from ..store.trouble import eviction_risk, refusing_writes, trouble_of
 from .helpers import CliState, load_or_exit, loaded_or_exit, redis_url_or_exit, shared_options, warn_of_redis
 
 
@@ -74,10 +74,11 @@ def status(state: CliState) -> None:
         try:
             redis.ping()
         except RedisError as exc:
-            click.echo(
-                f"wirewatch: not well: cannot reach Redis at {display_redis_url(url)}: {exc}", err=True
-            )
-            sys.exit(1)
+            if trouble_of(exc) != "disk":  # one that cannot write its disk refuses PING too
+                click.echo(
+                    f"wirewatch: not well: cannot reach Redis at {display_redis_url(url)}: {exc}", err=True
+                )
+                sys.exit(1)
         problems = _report(cfg, redis)
     if problems:
         click.echo("wirewatch: not well: " + "; ".join(problems), err=True)
@@ -88,9 +89,9 @@ def _report(cfg: Config, redis: Redis) -> list[str]:
     """Print the system's state; what is wrong with it."""
 
     problems = []
-    if full := out_of_memory(redis):
+    if full := refusing_writes(redis):
         click.echo(f"  {full}")
-        problems.append("Redis is out of memory")
+        problems.append(full.split(", writes refused")[0])
     if risk := eviction_risk(redis):
         click.echo(f"  warning: {risk}")
     o = read_overview(cfg, redis)

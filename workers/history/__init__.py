@@ -12,6 +12,6 @@ migrations. SQLite under data_dir by default, PostgreSQL for many machines.
     status       what `wirewatch db status` says
 """
 
-from .database import HISTORY_URL_ENV, History, HistoryUrlError, check_url, history_url_for
+from .database import HISTORY_URL_ENV, DiskLow, History, HistoryUrlError, check_url, history_url_for
 
-__all__ = ["HISTORY_URL_ENV", "History", "HistoryUrlError", "check_url", "history_url_for"]
+__all__ = ["HISTORY_URL_ENV", "DiskLow", "History", "HistoryUrlError", "check_url", "history_url_for"]

@@ -8,7 +8,9 @@ writer and many worker processes can write one file; PostgreSQL is for many mach
 from __future__ import annotations
 
 import os
+import shutil
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,16 +94,48 @@ def _sqlite_settings(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class DiskLow(OSError):
+    """A SQLite history store's disk has less free than its floor (history_min_free): its
+    writes wait (workers.recording keeps them in Redis) until space is freed."""
+
+
+ROOM_LOOK = 1.0  # seconds between two looks at the free space of a SQLite store's disk
+
+
 class History:
     """The history store of one process: its engine, made once; its schema brought up to date at
-    the first use (under a lock, see workers.history.migrate) unless the caller did it."""
+    the first use (under a lock, see workers.history.migrate) unless the caller did it.
+    `min_free`: the free bytes a SQLite store's disk keeps (check_room); 0: none."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, min_free: int = 0) -> None:
         self.backend = check_url(url)
         self.url = url
+        self.min_free = min_free
         self.engine = make_engine(url)
         self._ready = False
         self._lock = threading.Lock()
+        database = make_url(_normalized(url)).database if self.backend == "sqlite" else None
+        self._directory = Path(database).parent if database and database != ":memory:" else None
+        self._room: tuple[float, str | None] = (float("-inf"), None)  # (looked at, what was wrong)
+
+    def check_room(self) -> None:
+        """DiskLow when a SQLite store's disk has less free than min_free (looked at once a
+        second at most: a statvfs); nothing for PostgreSQL, whose disk is its server's."""
+        if self._directory is None or self.min_free <= 0:
+            return
+        now = time.monotonic()
+        looked_at, low = self._room
+        if now - looked_at >= ROOM_LOOK:
+            free = shutil.disk_usage(self._directory).free
+            low = (
+                f"its disk has {free / 1e6:.1f} MB free ({self._directory}), under "
+                f"history_min_free {self.min_free / 1e6:.1f} MB: free space there"
+                if free < self.min_free
+                else None
+            )
+            self._room = (now, low)
+        if low is not None:
+            raise DiskLow(low)
 
     @classmethod
     def of(cls, history_url: str | None, data_dir: Path, environ: Mapping[str, str] | None = None) -> History:

@@ -15,6 +15,16 @@ _RENEW = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
 return 0
 """
+# Taken when free, or kept when this holder holds it still: a leader that stood down because
+# Redis refused its renewal (unreachable a moment, out of memory or disk) leads again as soon as
+# Redis answers, not a whole TTL later when its own lock has lapsed.
+_ACQUIRE = """
+local held = redis.call('get', KEYS[1])
+if held == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+if held then return 0 end
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
@@ -27,7 +37,7 @@ class LeaderLock:
         self.token = uuid.uuid4().hex
 
     def acquire(self) -> bool:
-        return bool(self.redis.set(self.key, self.token, nx=True, px=int(self.ttl * 1000)))
+        return bool(self.redis.eval(_ACQUIRE, 1, self.key, self.token, int(self.ttl * 1000)))
 
     def renew(self) -> bool:
         return bool(self.redis.eval(_RENEW, 1, self.key, self.token, int(self.ttl * 1000)))

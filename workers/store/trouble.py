@@ -5,8 +5,10 @@ history store already counts as handed over.
 
 The kinds: Redis cannot be reached (down, failing over, cut off), it refuses writes because it
 is out of memory (maxmemory with noeviction, as it must be: an evicting Redis drops queued jobs
-without a word), it is a replica that was the primary a moment ago (READONLY: a failover under
-way), or anything else (a bug, logged as such by the caller)."""
+without a word), it refuses writes because it cannot write to its disk (MISCONF: its AOF or a
+snapshot failed, a full disk most often; it takes writes again by itself once it can), it is a
+replica that was the primary a moment ago (READONLY: a failover under way), or anything else (a
+bug, logged as such by the caller)."""
 
 from __future__ import annotations
 
@@ -30,10 +32,11 @@ from redis.sentinel import SentinelConnectionPool
 
 from .common import PREFIX
 
-Trouble = Literal["out of memory", "unreachable", "read-only", "other"]
+Trouble = Literal["out of memory", "disk", "unreachable", "read-only", "other"]
 
 SAYING: dict[Trouble, str] = {
     "out of memory": "Redis is out of memory (maxmemory reached, writes refused): jobs wait and are retried",
+    "disk": "Redis cannot write to its disk (a full disk?), writes refused: jobs wait and are retried",
     "unreachable": "Redis cannot be reached: waiting for it",
     "read-only": "Redis answered as a replica (a failover under way): waiting for the new primary",
     "other": "Redis failed",
@@ -47,6 +50,8 @@ def trouble_of(exc: BaseException) -> Trouble | None:
     """The kind of Redis trouble `exc` is (None: not a Redis error)."""
     if isinstance(exc, OutOfMemoryError) or (isinstance(exc, ResponseError) and "OOM " in str(exc)):
         return "out of memory"  # a script's writes refused come as its error, naming OOM
+    if isinstance(exc, ResponseError) and "MISCONF" in str(exc):
+        return "disk"  # PING too is refused meanwhile: Redis answers, it is not unreachable
     if isinstance(exc, ReadOnlyError) or (isinstance(exc, ResponseError) and "READONLY" in str(exc)):
         return "read-only"
     if isinstance(exc, RedisConnectionError | RedisTimeoutError | BusyLoadingError | OSError):
@@ -126,7 +131,7 @@ def wait_for_replica(redis: Redis, timeout_ms: int = REPLICA_WAIT_MS) -> bool:
     return int(acked) >= 1
 
 
-PROBE_KEY = PREFIX + "probe"  # a tiny write that says whether Redis takes writes now (out_of_memory)
+PROBE_KEY = PREFIX + "probe"  # a tiny write that says whether Redis takes writes now (refusing_writes)
 
 
 class Memory(NamedTuple):
@@ -142,19 +147,31 @@ def memory(redis: Redis) -> Memory:
     return Memory(int(info["used_memory"]), int(info["maxmemory"]), str(info["maxmemory_policy"]))
 
 
-def out_of_memory(redis: Redis) -> str | None:
-    """What to say when Redis refuses writes for want of memory now (a probe write tells), else
-    None. Other errors are the caller's."""
+def refusing_writes(redis: Redis) -> str | None:
+    """What to say when Redis refuses writes now, for want of memory or of disk (a probe write
+    tells), else None. Other errors are the caller's."""
     try:
         redis.set(PROBE_KEY, "1", px=10_000)
     except RedisError as exc:
-        if trouble_of(exc) != "out of memory":
-            raise
-        m = memory(redis)
-        return (
-            f"Redis is out of memory: {_mb(m.used)} used of maxmemory {_mb(m.limit)}, writes refused; "
-            "work waits and resumes by itself when memory frees (raise maxmemory, or look at what grew)"
-        )
+        kind = trouble_of(exc)
+        if kind == "out of memory":
+            m = memory(redis)
+            return (
+                f"Redis is out of memory: {_mb(m.used)} used of maxmemory {_mb(m.limit)}, writes "
+                "refused; work waits and resumes by itself when memory frees (raise maxmemory, or "
+                "look at what grew)"
+            )
+        if kind == "disk":
+            try:
+                where = str(redis.config_get("dir").get("dir", "unknown"))
+            except RedisError:  # CONFIG turned off (a hosted Redis)
+                where = "unknown"
+            return (
+                f"Redis cannot write to its disk ({str(exc).removeprefix('MISCONF ')}; its dir: "
+                f"{where}), writes refused; work waits and resumes by itself once Redis can write "
+                "again (free space there)"
+            )
+        raise
     return None
 
 

@@ -8,7 +8,7 @@ from rq import Worker
 
 from ..store import outbox
 from ..store.leader import leader_present
-from ..store.trouble import out_of_memory
+from ..store.trouble import refusing_writes, trouble_of
 
 
 def readiness(redis: Redis, need_scheduler: bool, need_workers: bool) -> list[str]:
@@ -16,7 +16,8 @@ def readiness(redis: Redis, need_scheduler: bool, need_workers: bool) -> list[st
     try:
         redis.ping()
     except RedisError as exc:
-        return [f"redis: unreachable: {exc}"]
+        if trouble_of(exc) != "disk":  # Redis refuses PING too while it cannot write its disk
+            return [f"redis: unreachable: {exc}"]
     problems = []
     try:
         if need_scheduler and not leader_present(redis):
@@ -25,7 +26,7 @@ def readiness(redis: Redis, need_scheduler: bool, need_workers: bool) -> list[st
             problems.append("workers: none is consuming the queues")
         if history := outbox.trouble(redis):
             problems.append(history)
-        if full := out_of_memory(redis):
+        if full := refusing_writes(redis):
             problems.append(full)
     except RedisError as exc:
         problems.append(f"redis: {exc}")
