@@ -162,8 +162,14 @@ def test_under_a_stream_of_stories_a_failover_loses_no_alert_and_every_part_foll
     # the scheduler leads again: the feed is polled within 60 s of the failover
     assert any(failed_over_at < t < failed_over_at + 60 for t in newsroom.fetched)
     # and the trouble was said, not once per tick or job
-    said = [line for text in logs.values() for line in text.splitlines() if "Redis cannot be reached" in line]
-    assert 1 <= len(said) <= 6, said
+    # (by the scheduler, each worker and RQ's scheduler: four processes, each at most once a minute)
+    said = [
+        line
+        for text in logs.values()
+        for line in text.splitlines()
+        if "Redis cannot be reached" in line and "answers again" not in line
+    ]
+    assert 1 <= len(said) <= 8, said
 
 
 def _heartbeats_after(redis: Redis, since: float) -> int:
