@@ -1,8 +1,9 @@
-"""A worker cut off from Redis (issue 28, point 3), on a test host of the test's own: a network
-namespace whose link to this one is cut for 60 s while its worker is mid-job. Another worker
+"""A worker or a scheduler cut off from Redis (issue 28, point 3), on a test host of the test's
+own: a network namespace whose link to this one is cut for 60 s. A worker cut off mid-job: another
 takes the job over once its heartbeats stop; the cut-off worker comes back by itself, and its
-late result makes no second alert. (The scheduler's side, a lock lost while cut off, is fenced:
-tests/workers/test_scheduler.py.)"""
+late result makes no second alert. A scheduler cut off: another takes the lead once its lock
+lapses, and the returning one stands by (a tick of its that reaches Redis late is fenced:
+tests/workers/test_scheduler.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from redis import Redis
 
 from workers.demo.site import LoopbackSite, WebhookReceiver, load_seeds, rss_feed
 from workers.queueing import enqueue_poll
+from workers.store.leader import LEADER_KEY, LOCK_TTL
 from workers.worker import EXECUTION_TTL, MAINTENANCE_SECONDS
 
 from .helpers import ICC_ONLY, ROOT, RSS, free_port, runtime, wait_for, webhook_sink, write_config
@@ -136,3 +138,65 @@ def test_a_worker_cut_off_mid_job_for_a_minute_is_taken_over_comes_back_and_aler
     a_said = _messages(tmp_path / "a.log")
     assert any("Redis cannot be reached" in m for m in a_said)
     assert not any("unhandled exception, quitting" in m for m in a_said)
+
+
+def _scheduler(cfg: Path, redis_url: str, log: Path, host: Host | None = None) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "REDIS_URL": redis_url}
+    cmd = [sys.executable, "-m", "workers.cli", "-c", str(cfg), "--log-format", "json", "-v", "scheduler"]
+    return subprocess.Popen(host.command(cmd) if host else cmd, env=env, stdout=log.open("wb"),
+                            stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+
+
+@pytest.mark.timeout(300)  # the link is cut for a minute
+def test_a_scheduler_cut_off_loses_the_lead_to_another_and_comes_back_standing_by(
+    tmp_path: Path, short_tmp: Path
+) -> None:
+    """Scheduler A, on a test host, leads; its link is cut for a minute. Its lock lapses and B, on
+    this side, takes the lead. When the link returns, A's commands that were under way reach
+    Redis (a tick's claim among them): they find the lock B's, A claims nothing and stands by,
+    and the lead stays B's."""
+    with own_host(2) as host, redis_server(short_tmp / "redis", "127.0.0.1", host.here) as port:
+        cfg = write_config(tmp_path, [f"http://{host.here}:9/feed-{n}.xml" for n in range(3)], [],
+                           rules=ICC_ONLY, min_interval="1s", poll_interval="1s")  # fmt: skip
+        redis = Redis(port=port)
+        holders: list[bytes] = []  # the leader lock's holder, as it changes
+        stop = threading.Event()
+
+        def watch() -> None:
+            while not stop.wait(0.1):
+                held = redis.get(LEADER_KEY)
+                if held is not None and (not holders or holders[-1] != held):
+                    holders.append(held)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        procs: list[subprocess.Popen[bytes]] = []
+        a_log, b_log = tmp_path / "a.log", tmp_path / "b.log"
+        try:
+            procs.append(_scheduler(cfg, f"redis://{host.here}:{port}/0", a_log, host))
+            wait_for(lambda: any("leading" in m for m in _messages(a_log)), 60, "scheduler A to lead")
+            procs.append(_scheduler(cfg, f"redis://127.0.0.1:{port}/0", b_log))
+            wait_for(lambda: any("standing by" in m for m in _messages(b_log)), 60, "scheduler B to stand by")
+            host.cut()
+            cut_at = time.time()
+            wait_for(lambda: any("leading" in m for m in _messages(b_log)), LOCK_TTL + 30, "B to lead")
+            took_over_in = time.time() - cut_at
+            time.sleep(max(0.0, cut_at + CUT_SECONDS - time.time()))
+            host.heal()
+            wait_for(lambda: len([m for m in _messages(a_log) if "standing by" in m]) >= 1, 60,
+                     "A to stand by after the link returns")  # fmt: skip
+            time.sleep(LOCK_TTL / 3 + 5)  # a renewal's round and more: A does not take the lead back
+        finally:
+            stop.set()
+            watcher.join()
+            for proc in procs:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    a_said = _messages(a_log)
+    print(f"B led {took_over_in:.1f} s after the cut; holders of the lock: {len(holders)}; A said:",
+          *[m for m in a_said if "standing by" in m or "Redis" in m or "lead" in m], sep="\n  ")  # fmt: skip
+    assert len(holders) == 2, holders  # A's, then B's for good
+    assert took_over_in < LOCK_TTL + 30
+    assert len([m for m in a_said if "leading" in m]) == 1  # A never led again
+    assert not any("Traceback" in m or "failed:" in m for m in a_said), a_said
