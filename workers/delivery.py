@@ -27,7 +27,7 @@ change of it goes to the history store too (workers.recording), which keeps and 
 finished delivery job is deleted at once: what was delivered is its record's to say, not the job's.
 
 What Redis remembers is bounded by the story window, not by seen_ttl: an alert (alert_ttl) and a
-delivery (delivery_ttl) are forgotten there a day after the story window (or the whole retry
+delivery (delivery_ttl) are forgotten there redis_margin (a day) after the story window (or the whole retry
 schedule) has passed; the history store answers beyond that (alert_recorded, and an alert of a
 story kept going by its copies for longer than that: _record_alert).
 """
@@ -75,23 +75,21 @@ SINK_BUSY_FOR = 60.0  # seconds a sink that failed or was slow gets its deliveri
 SLOW_DELIVERY = 2.0  # seconds: a delivery slower than this makes the sink busy
 SLOT_SLACK = 0.05  # seconds a delivery sleeps for its sink's next sending slot; longer, it is rescheduled
 RATE_WAITS_MAX = 1_000_000  # a delivery may wait for its sending slot this many times (no try is spent)
-# Seconds Redis remembers an alert and a delivery beyond what they are bounded by (see alert_ttl).
-KEEP_MARGIN = 86400.0
 JITTER = 1.2  # a retry's wait is at most this times its schedule's (workers.retries.jittered)
 
 
 def alert_ttl(d: Defaults) -> float:
     """How long Redis remembers an alert (`ww:alert:<id>`: its dedup) and an (alert, sink) handed
-    to a digest: story_window and a day.
+    to a digest: story_window and redis_margin (a day by default).
 
     An alert's id is (rule, story), and it is made no earlier than its story's first copy: while
     a story is younger than this, Redis knows whether it was alerted. The story index joins a
     copy to a story only through a member placed within story_window, so most stories take no
     copy later than that; one that its copies keep going for longer is asked of the history
-    store (_record_alert). The day covers a copy's article job run late (its page's retries
+    store (_record_alert). The margin covers a copy's article job run late (its page's retries
     back off to retry_backoff_cap, an hour by default; a job cut off by a crash runs again at
     once) and the clocks of machines that differ a little."""
-    return d.story_window + KEEP_MARGIN
+    return d.story_window + d.redis_margin
 
 
 def delivery_ttl(config: Config, sink_id: str) -> float:
@@ -102,13 +100,14 @@ def delivery_ttl(config: Config, sink_id: str) -> float:
       - the sink's whole retry schedule, each wait at its longest (+20% jitter, or a Retry-After,
         which is capped at the schedule's longest wait): while it is under way each change
         renews the keys, and this is more than the longest wait between two changes;
-    and a day (a queue that waits for its workers, clocks). The history store keeps it beyond."""
+    and redis_margin (a queue that waits for its workers, clocks). The history store keeps it
+    beyond."""
     try:
         schedule = config.retry_schedule_for(sink_id)
     except KeyError:  # no longer configured: its job drops it; the default schedule bounds it
         schedule = list(config.defaults.retry_schedule)
     whole = len(schedule) * JITTER * max(schedule, default=0.0)
-    return max(config.defaults.story_window, whole) + KEEP_MARGIN
+    return max(config.defaults.story_window, whole) + config.defaults.redis_margin
 
 
 # --- the deliverable kinds -----------------------------------------------------------------------

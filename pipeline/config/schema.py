@@ -89,6 +89,10 @@ class Defaults(Strict):
     seen_ttl: Duration = 90 * 86400.0  # how long an entry, alert or delivery is remembered
     max_entry_age: Duration = 2 * 86400.0  # entries published longer ago are remembered, not alerted
     story_window: Duration = Field(default=3 * 86400.0, ge=60)  # copies later than this are a new story
+    # How long Redis remembers a story's copies, an alert and a delivery beyond the window that
+    # bounds them (an article job run late, machines' clocks that differ); the history store
+    # answers beyond it, so a shorter margin costs a lookup there, not a repeat.
+    redis_margin: Duration = Field(default=86400.0, ge=60)
     archive_retention: Duration = 7 * 86400.0  # processed articles kept for backfill and search (0: off)
     max_requests_per_host: int = Field(default=2, ge=1, le=64)  # feed polls and pages at once, per worker
     host_delay: Duration = 1.0  # at least this long between two feed polls of one host, all workers

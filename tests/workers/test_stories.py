@@ -6,6 +6,7 @@ through different URLs are one story; the story index forgets after story_window
 from __future__ import annotations
 
 import html
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -215,3 +216,39 @@ def _entries(site: LoopbackSite, path: str) -> list[Entry]:
     route = site.routes[path]
     assert isinstance(route, tuple)
     return parse_feed(route[2], FeedConfig(url=f"{site.base_url}{path}")).entries
+
+
+def test_a_window_under_a_day_keys_the_index_by_spans_of_its_length(
+    tmp_path: Path, redis: Redis, outlets: list[LoopbackSite], receiver: WebhookReceiver, whsec: str
+) -> None:
+    """story_window 10m: the index is keyed by 10-minute spans and forgets within the window and
+    its margin, not at the end of a UTC day; a copy 5 minutes later joins its story, one 25
+    minutes later founds a new one."""
+    _three_outlets(outlets)
+    a, b, c = outlets
+    cfg = write_config(
+        tmp_path, feeds=[f"{a.base_url}/rss.xml", f"{b.base_url}/feed", f"{c.base_url}/index.rss"],
+        sinks=[webhook_sink(receiver.url, whsec)], story_window="10m", redis_margin="10m",
+        max_entry_age="30d",
+    )  # fmt: skip
+    rt = runtime(cfg, redis)
+    start = (int(time.time()) // 600 + 1) * 600 + 1  # the first second of the next span
+    with time_machine.travel(start, tick=False):
+        process_articles(rt, [e.to_json() for e in _entries(a, "/rss.xml")[:1]])
+        span = start // 600
+        span_keys = [f"ww:story:{kind}:600s:{span}" for kind in ("member", "url", "title", "shards", "count")]
+        span_keys += [k.decode() for k in redis.scan_iter(f"ww:story:lsh:600s:{span}:*")]
+        assert len(span_keys) > 5 + 10 and all(redis.exists(k) for k in span_keys)
+        assert not list(redis.scan_iter(f"ww:story:member:{start // 86400}"))  # not by day
+        server_now = float(redis.time()[0])  # the real time (the test's clock is moved)
+        ends = {round(server_now + redis.pttl(k) / 1000) for k in span_keys}
+        # The span's end, the window and a span for the clocks (a day's keys would have lived on).
+        assert ends <= {(span + 1) * 600 + 600 + 600 + d for d in (-1, 0, 1)}
+        alert_key = next(k.decode() for k in redis.scan_iter("ww:alert:*"))
+        assert 0 < redis.ttl(alert_key) <= 600 + 600  # story_window + redis_margin
+    with time_machine.travel(start + 300, tick=False):
+        process_articles(rt, [e.to_json() for e in _entries(b, "/feed")])
+    assert len({p["story"]["id"] for p in receiver.payloads}) == 1
+    with time_machine.travel(start + 1500, tick=False):
+        process_articles(rt, [e.to_json() for e in _entries(c, "/index.rss")])
+    assert len({p["story"]["id"] for p in receiver.payloads}) == 2

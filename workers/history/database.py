@@ -114,7 +114,7 @@ class History:
         self.engine = make_engine(url)
         self._ready = False
         self._lock = threading.Lock()
-        database = make_url(_normalized(url)).database if self.backend == "sqlite" else None
+        database = self.engine.url.database if self.backend == "sqlite" else None
         self._directory = Path(database).parent if database and database != ":memory:" else None
         self._room: tuple[float, str | None] = (float("-inf"), None)  # (looked at, what was wrong)
 

@@ -100,7 +100,8 @@ def _place(ctx: WorkerContext, entry: Entry, article: Article, page: Page) -> tu
     fp = fingerprint(article.title, article.text, url, policy.min_words)
     seen = iso_time(now)
     copy = StoryCopy(source=article.source, url=article.url, title=article.title, seen=seen)
-    keep = policy.window + 86400  # later, a story's copies are its archived articles (history store)
+    # Later, a story's copies are its archived articles (history store).
+    keep = policy.window + ctx.config.defaults.redis_margin
     placed = stories.place_article(ctx.redis, fp, stories.member_id(entry.key), copy, policy, now, keep)
     if not placed.founded:
         ctx.metrics.stories_merged.labels(placed.why).inc()

@@ -13,7 +13,10 @@
     ww:story:<id>:copies    list: every member of the story (source, URL, title, when), oldest first
 
 Every day key expires `story_window` after its day ends, and only the days of the window are
-read: no sweeping, and memory is bounded by the articles of the window. An article is placed in
+read: no sweeping, and memory is bounded by the articles of the window. A window shorter than a
+day keys the index by spans of the window's own length instead (`<day>` is then `<span>s:<n>`,
+the span in seconds and its number since the epoch, so the two forms never meet): by day, a
+window of ten minutes would still hold a whole day's articles. An article is placed in
 two steps: a read of what the index holds (one script), `pipeline.stories.place` to decide, and
 a write (one script, atomic: every band, the record, the URL and the title) that first checks
 nothing it read has changed. When it has (a copy of the same story placed meanwhile by another
@@ -26,6 +29,7 @@ from __future__ import annotations
 import logging
 import struct
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from redis import Redis
 
@@ -152,7 +156,7 @@ if ARGV[2] ~= '' then redis.call('hsetnx', KEYS[today + 2], ARGV[2], ARGV[10]) e
 if ARGV[3] ~= '' then redis.call('hsetnx', KEYS[today + 3], ARGV[3], ARGV[10]) end
 for i = 1, 3 do redis.call('expireat', KEYS[today + i], expire_at) end
 redis.call('incr', KEYS[#KEYS - 2])
-redis.call('expireat', KEYS[#KEYS - 2], expire_at + 86400)
+redis.call('expireat', KEYS[#KEYS - 2], expire_at)
 local copies = KEYS[#KEYS]
 redis.call('rpush', copies, ARGV[11])
 redis.call('ltrim', copies, 0, tonumber(ARGV[14]) - 1)
@@ -171,16 +175,34 @@ def copies_key(story_id: str) -> str:
     return f"{PREFIX}story:{story_id}:copies"
 
 
-def _days(now: float, window: float) -> range:
-    return range(int((now - window) // DAY), int(now // DAY) + 1)
+@dataclass(frozen=True)
+class Spans:
+    """How the index is keyed for a window: by day, or by spans of the window's length when it
+    is shorter than a day (see the module's doc)."""
 
+    length: int  # seconds
+    tag: str  # what comes before a span's number in its keys: "" for days
 
-def _keys(days: range, story_id: str) -> list[str]:
-    kinds = ("member", "url", "title", "shards")
-    per_day = [f"{PREFIX}story:{kind}:{day}" for day in days for kind in kinds]
-    today = days[-1]
-    counts = [f"{PREFIX}story:count:{today}", f"{PREFIX}story:count:{today - 1}"]
-    return [*per_day, *counts, copies_key(story_id)]
+    @classmethod
+    def of(cls, window: float) -> Spans:
+        length = DAY if window >= DAY else max(60, int(window))
+        return cls(length, "" if length == DAY else f"{length}s:")
+
+    def covering(self, now: float, window: float) -> range:
+        """The spans with a moment within `window` before `now`, oldest first."""
+        return range(int((now - window) // self.length), int(now // self.length) + 1)
+
+    def expire_at(self, now: float, window: float) -> int:
+        """When the keys of the span `now` is in expire: `window` after it ends, and a little
+        more (an hour, or a span when shorter) for the machines' clocks."""
+        return (int(now // self.length) + 1) * self.length + int(window) + min(3600, self.length)
+
+    def keys(self, spans: range, story_id: str) -> list[str]:
+        kinds = ("member", "url", "title", "shards")
+        per_span = [f"{PREFIX}story:{kind}:{self.tag}{n}" for n in spans for kind in kinds]
+        now = spans[-1]
+        counts = [f"{PREFIX}story:count:{self.tag}{now}", f"{PREFIX}story:count:{self.tag}{now - 1}"]
+        return [*per_span, *counts, copies_key(story_id)]
 
 
 def _record(placement: Placement, fp: Fingerprint, now: float) -> bytes:
@@ -219,14 +241,16 @@ def place_article(
 ) -> Placement:
     """Place an article in its story and record it there; `keep` is how long (seconds) the
     story's list of copies is kept."""
-    days = _days(now, policy.window)
-    expire_at = (int(now // DAY) + 1) * DAY + int(policy.window) + 3600
+    spans = Spans.of(policy.window)
+    days = spans.covering(now, policy.window)
+    expire_at = spans.expire_at(now, policy.window)
+    bands_prefix = BANDS_PREFIX + spans.tag
     url_key, title_key = fp.url_key or b"", fp.title_key or b""
     placement = None
     for _ in range(PLACE_TRIES):
-        keys = _keys(days, "")
+        keys = spans.keys(days, "")
         own, by_url, by_title, found = redis.eval(
-            _LOOKUP, len(keys), *keys, member, url_key, title_key, MAX_CANDIDATES, BANDS_PREFIX, days[0],
+            _LOOKUP, len(keys), *keys, member, url_key, title_key, MAX_CANDIDATES, bands_prefix, days[0],
             *fp.bands,
         )  # fmt: skip
         if own:
@@ -235,10 +259,10 @@ def place_article(
         lookup = Lookup(None, _known(by_url), _known(by_title), candidates)
         placement = place(fp, member.hex(), lookup, policy, now)
         indexed = _INDEXED.pack(bytes.fromhex(placement.story_id), int(placement.first_seen))
-        keys = _keys(days, placement.story_id)
+        keys = spans.keys(days, placement.story_id)
         answer = redis.eval(
             _COMMIT, len(keys), *keys,
-            member, url_key, title_key, MAX_CANDIDATES, BANDS_PREFIX, days[0], by_url, by_title,
+            member, url_key, title_key, MAX_CANDIDATES, bands_prefix, days[0], by_url, by_title,
             _record(placement, fp, now), indexed, copy.to_json(), expire_at, int(keep), MAX_COPIES, BANDS,
             len(found) // 2, *(found[i] for i in range(0, len(found), 2)), *fp.bands,
         )  # fmt: skip
