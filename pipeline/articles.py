@@ -16,11 +16,12 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .alerts import decide_alerts
+from .alerts import article_document, decide_alerts
 from .errors import FetchRetriable, WirewatchError, without_url
 from .extract import build_article
 from .loglines import LogLine
 from .models import Alert, Archived, Article, Entry, StoryRef, iso_time
+from .mutes import Muted, Mutes
 from .rules import Matcher
 from .stages import StageClock
 
@@ -87,10 +88,12 @@ def read_entry(
 
 @dataclass(frozen=True)
 class FiledArticle:
-    """What an article placed in its story leads to: its archive record and its alerts."""
+    """What an article placed in its story leads to: its archive record and its alerts (none
+    when a mute took it: `muted` says which)."""
 
     archived: Archived
     alerts: tuple[Alert, ...]
+    muted: Muted | None = None
 
 
 def file_article(
@@ -102,13 +105,18 @@ def file_article(
     rule_sinks: Mapping[str, tuple[str, ...]],
     now: float,
     clock: StageClock | None = None,
+    mutes: Mutes | None = None,
 ) -> FiledArticle:
     """The archive record of an article read at `now` and placed in `story` (keyed by
-    `story_url`), and an alert per rule it matches (see `pipeline.alerts.decide_alerts`);
-    `clock` counts the CPU of matching, explaining and the statements."""
+    `story_url`), and an alert per rule it matches (see `pipeline.alerts.decide_alerts`) unless
+    one of `mutes` takes it (then no rule is matched); `clock` counts the CPU of matching,
+    explaining and the statements. A muted article is archived all the same (search, backfill)."""
     stamp = iso_time(now)
     archived = Archived(
         article=article, entry_key=entry.key, feed_url=entry.feed_url, story_url=story_url, story=story,
         seen=stamp,
     )  # fmt: skip
+    muted = mutes.muted_by(article_document(article), entry.feed_url) if mutes else None
+    if muted is not None:
+        return FiledArticle(archived, (), muted)
     return FiledArticle(archived, tuple(decide_alerts(article, story, matcher, rule_sinks, stamp, clock)))

@@ -16,6 +16,7 @@ from redis import Redis
 
 from pipeline.config import Config, sink_templates
 from pipeline.fetch import Fetcher
+from pipeline.mutes import Mutes
 from pipeline.rules import Matcher
 from pipeline.rules.nodes import Node
 from pipeline.sinks import Sink, make_sink
@@ -59,6 +60,7 @@ class WorkerContext(AbstractContextManager["WorkerContext"]):
     metrics: Metrics = field(default_factory=Metrics.create)
     history_down: SeenReadsDown = field(default_factory=SeenReadsDown)  # its seen queries failing
     rule_sinks: dict[str, tuple[str, ...]] = field(init=False)  # rule id -> its enabled sinks
+    mutes: Mutes = field(init=False)  # the config's and its feeds' mutes (pipeline.mutes)
     story_policy: StoryPolicy = field(init=False)
     _feedback_key: bytes | None = field(init=False, default=None)
 
@@ -66,6 +68,7 @@ class WorkerContext(AbstractContextManager["WorkerContext"]):
         cfg = self.services.config
         self.rule_sinks = {r.id: cfg.sinks_for(r) for r in cfg.rules}
         self.story_policy = StoryPolicy.of(cfg)
+        self.mutes = Mutes.of(cfg)
 
     def feedback_key(self) -> bytes:
         """What feedback links are signed with (workers.store.feedback): read at the first alert

@@ -31,6 +31,7 @@ class Metrics:
     extract_seconds: Histogram
     article_cpu: Counter
     matches: Counter
+    muted: Counter
     alerts: Counter
     stories_merged: Counter
     deliveries: Counter
@@ -73,6 +74,12 @@ class Metrics:
                 registry=r,
             ),
             matches=Counter("wirewatch_rule_matches", "Rule matches, by rule", ["rule"], registry=r),
+            muted=Counter(
+                "wirewatch_articles_muted",
+                "Articles a mute took (no rule matched), by mute id ('feed': a feed's own)",
+                ["mute"],
+                registry=r,
+            ),
             alerts=Counter(
                 "wirewatch_alerts_created", "Alerts created (one per rule and story)", ["rule"], registry=r
             ),

@@ -33,6 +33,7 @@ from .schema import Config, FeedConfig, RuleConfig, RulesFile
 from .templates import template_issues
 from .validation import (
     aliases_or_empty,
+    check_mutes,
     check_queries,
     cross_check,
     duplicates,
@@ -125,6 +126,9 @@ def _load(
 
     # The feeds: inline under `feeds:`, or in a YAML or OPML file that `feeds:` names.
     feeds_from_file: list[FeedConfig] | None = None
+    feeds_doc: Document = doc
+    raw_feeds: Any = data.get("feeds")
+    prefix: KeyPath = ("feeds",)
     if isinstance(data.get("feeds"), str):
         feeds_doc, raw_feeds, prefix = _read_feeds_file(data.pop("feeds"), base, doc, env)
         issues += feeds_doc.issues if feeds_doc is not doc else []
@@ -153,6 +157,7 @@ def _load(
     checked = CheckedRules.of(data_dir, rules, aliases, people) if data_dir is not None else None
     parse = parse_rules or checked is None or not checked.exists()
     issues += cross_check(data, doc, rules, rules_doc, aliases, people, parsed if parse else None)
+    issues += check_mutes(doc, data.get("mute"), feeds_doc, raw_feeds, prefix, aliases, people)
     if config is not None:
         issues += template_issues(config, doc, rules, rules_doc, base)
 

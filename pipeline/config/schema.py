@@ -149,6 +149,8 @@ class FeedConfig(Strict):
     # Options of one kind each (pipeline.sources): given with another kind, an error.
     select: str | None = Field(default=None, min_length=1, max_length=500)  # page: "a.news-item"
     follow_links: bool = False  # telegram: a post that is mostly a link takes the linked article's text
+    # A query in the rule language: this feed's articles it matches alert no rule (pipeline.mutes).
+    mute: str | None = Field(default=None, min_length=1, max_length=10_000)
 
     @field_validator("select")
     @classmethod
@@ -202,6 +204,23 @@ class RuleConfig(Strict):
 
 
 PersonId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+
+
+class MuteConfig(Strict):
+    """A query whose articles alert no rule (`mute:`; see pipeline.mutes)."""
+
+    id: RuleId
+    query: str = Field(min_length=1, max_length=10_000)
+
+
+def _mutes(value: object) -> object:
+    """`mute:` as written: one query, a list of queries (named mute-1, mute-2, ...), or a list of
+    {id, query}; a list of mappings either way."""
+    if isinstance(value, str):
+        return [{"id": "mute", "query": value}]
+    if isinstance(value, list):
+        return [{"id": f"mute-{n}", "query": v} if isinstance(v, str) else v for n, v in enumerate(value, 1)]
+    return value
 
 
 class PersonConfig(Strict):
@@ -352,6 +371,8 @@ class Config(Strict):
     notify_sinks: list[SinkId] | None = None  # where feed notices go; None: every enabled sink
     hosts: dict[str, HostConfig] = Field(default_factory=dict)  # by host name, lowercase
     stories: StoriesConfig = Field(default_factory=StoriesConfig)
+    # Queries in the rule language whose articles alert no rule: live blogs, sports, sponsored.
+    mute: Annotated[list[MuteConfig], BeforeValidator(_mutes)] = Field(default_factory=list)
     websub: WebSubConfig | None = None  # WebSub push for rss feeds that name a hub; off when unset
     # The web app's address as readers reach it (behind a reverse proxy: its public URL), for
     # the feedback links in messages; unset: no links (feedback on the status page still works).

@@ -268,6 +268,46 @@ def check_queries(
     return issues
 
 
+def check_mutes(
+    doc: Document,
+    raw_mute: Any,
+    feeds_doc: Document,
+    raw_feeds: Any,
+    feeds_at: KeyPath,
+    aliases: dict[str, list[str]],
+    people: dict[str, Person],
+) -> list[ConfigIssue]:
+    """The mutes' queries (`mute:`, and each feed's `mute:`) that do not parse, at the very line
+    and column, with the shared aliases and people; and mute ids given twice."""
+    issues: list[ConfigIssue] = []
+    shared = AliasTable(aliases, people=people)
+
+    def parse(query: Any, source: Document, path: KeyPath, who: str) -> None:
+        if isinstance(query, str) and query:  # else: the model's validation says what is wrong
+            try:
+                parse_query(query, shared)
+            except QuerySyntaxError as exc:
+                issues.append(_query_issue(source, path, who, exc))
+
+    if isinstance(raw_mute, str):
+        parse(raw_mute, doc, ("mute",), "mute")
+    elif isinstance(raw_mute, list):
+        for i, item in enumerate(raw_mute):
+            if isinstance(item, dict):
+                parse(item.get("query"), doc, ("mute", i, "query"), f"mute {item.get('id')!r}")
+            else:
+                parse(item, doc, ("mute", i), f"mute {f'mute-{i + 1}'!r}")
+        named = [item for item in raw_mute if isinstance(item, dict)]
+        for n, m, mute_id in duplicates(named, "id"):
+            i, j = raw_mute.index(named[n]), raw_mute.index(named[m])
+            issues.append(doc.issue(("mute", i, "id"), f"duplicate mute id {mute_id!r} (also mute[{j}])"))
+    if isinstance(raw_feeds, list):
+        for i, feed in enumerate(raw_feeds):
+            if isinstance(feed, dict):
+                parse(feed.get("mute"), feeds_doc, (*feeds_at, i, "mute"), f"feed {feed.get('url')}")
+    return issues
+
+
 def _query_issue(source: Document, path: KeyPath, who: str, exc: QuerySyntaxError) -> ConfigIssue:
     """A query that does not parse, at the very line and column of the YAML value, with a caret."""
     caret = "\n".join("    " + line for line in exc.caret().splitlines())

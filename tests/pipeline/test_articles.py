@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 
 from pipeline.articles import ArticleRead, Page, RetryLater, file_article, read_entry
-from pipeline.config import RuleConfig
+from pipeline.config import Config, RuleConfig
 from pipeline.errors import FetchPermanent, FetchRetriable
 from pipeline.loglines import LogLine
 from pipeline.models import Entry, StoryRef, iso_time
+from pipeline.mutes import Mutes
 from pipeline.rules import Matcher
 
 LINK = "https://news.example.com/world/peskov-1"
@@ -72,3 +73,27 @@ def test_a_filed_article_is_archived_in_its_story_with_an_alert_per_matching_rul
         story,
         iso_time(1e9),
     )
+
+
+def test_a_muted_article_is_archived_and_matched_by_no_rule() -> None:
+    read = _read(Page(content=HTML, url=LINK, final_url=LINK))
+    assert isinstance(read, ArticleRead)
+    story = StoryRef(id="story-1", first_seen="2026-12-01T10:00:00+00:00")
+    matcher = Matcher([RuleConfig(id="kremlin", query="Peskov")])
+    config = Config.model_validate({
+        "mute": ["title:live", "stalled NEAR/3 talks"],
+        "feeds": [{"url": "https://other.example.org/rss.xml", "mute": "Kremlin"}],
+    })  # fmt: skip
+    mutes = Mutes.of(config)
+    assert [m.id for m in mutes.shared] == ["mute-1", "mute-2"]
+    filed = file_article(ENTRY, read.article, story, LINK, matcher, {}, 1e9, mutes=mutes)
+    assert filed.alerts == () and filed.archived.article == read.article
+    assert filed.muted is not None and filed.muted.mute.id == "mute-2"
+    assert filed.muted.reason.startswith("muted by mute 'mute-2' (stalled NEAR/3 talks): ")
+    # A feed's own mute takes that feed's articles only: this one comes from another feed.
+    alone = Mutes.of(Config.model_validate({"feeds": config.model_dump(mode="json")["feeds"]}))
+    assert file_article(ENTRY, read.article, story, LINK, matcher, {}, 1e9, mutes=alone).muted is None
+    elsewhere = ENTRY.model_copy(update={"feed_url": "https://other.example.org/rss.xml"})
+    taken = file_article(elsewhere, read.article, story, LINK, matcher, {}, 1e9, mutes=alone)
+    assert taken.alerts == () and taken.muted is not None and taken.muted.mute.feed_url == elsewhere.feed_url
+    assert Config.model_validate({"mute": "sport"}).mute[0].id == "mute"  # one query: one mute

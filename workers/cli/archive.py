@@ -12,9 +12,10 @@ from contextlib import contextmanager
 
 import click
 
-from pipeline.alerts import alerts_for
+from pipeline.alerts import alerts_for, article_document
 from pipeline.config import Config, RuleConfig, load_rules, person_variants
 from pipeline.models import Alert, Archived, RuleHit, iso_time
+from pipeline.mutes import Muted, Mutes
 from pipeline.plaintext import one_line
 from pipeline.rules import Matcher, QuerySyntaxError
 from pipeline.rules.parallel import build_processes, parse_in_helpers
@@ -121,7 +122,8 @@ def backfill(
     services = Services(cfg, redis)
     rule_sinks = {r.id: cfg.sinks_for(r) for r in rules}
     color = _color(as_json)
-    counts = {"read": 0, "matches": 0, "alerted": 0, "new": 0, "sent": 0}
+    counts = {"read": 0, "matches": 0, "alerted": 0, "new": 0, "sent": 0, "muted": 0}
+    mutes = Mutes.of(cfg)
     created = iso_time(time.time())
     history = services.history
     total = archive.count(history, since)
@@ -129,6 +131,13 @@ def backfill(
     with _progress(checked(history, matcher, since), searching.candidates(history, matcher, since)) as read:
         for item, matched in read:
             counts["read"] += 1
+            muted = (
+                mutes.muted_by(article_document(item.article), item.feed_url) if mutes and matched else None
+            )
+            if muted is not None:  # its matches alert no rule, and say why
+                counts["muted"] += len(matched)
+                _report_muted(history, item, matched, muted, as_json)
+                continue
             hits = {h.rule_id: h for h in matched}
             found = alerts_for(item.article, item.story, list(hits.values()), rule_sinks, created)
             alerted = alert_recorded(services, [a.alert_id for a in found])
@@ -146,7 +155,8 @@ def backfill(
         f"{total} archived articles since {since_text} ({counts['read']} the index found read), "
         f"{counts['matches']} rule matches: "
         f"{counts['alerted']} alerted already, {counts['new']} never alerted"
-        + (f", {counts['sent']} {verb}" if send else f" ({verb})"),
+        + (f", {counts['sent']} {verb}" if send else f" ({verb})")
+        + (f"; {counts['muted']} more in muted articles, which alert no rule" if counts["muted"] else ""),
         err=as_json,
     )
 
@@ -176,6 +186,15 @@ def _report(
     click.echo(f"{_header(history, item)}\n  alert {alert.alert_id} ({state}, story {item.story.id})")
     for line in hit_lines(hit, color):
         click.echo(line)
+
+
+def _report_muted(history: History, item: Archived, hits: list[RuleHit], muted: Muted, as_json: bool) -> None:
+    rules = [h.rule_id for h in hits]
+    if as_json:
+        click.echo(json.dumps({"rules": rules, "muted_by": muted.to_json(), **_as_json(item, hits[0])},
+                              ensure_ascii=False))  # fmt: skip
+        return
+    click.echo(f"{_header(history, item)}\n  {muted.reason}: rules {', '.join(rules)} match, no alert")
 
 
 @click.command()

@@ -23,6 +23,7 @@ from pipeline.errors import WirewatchError
 from pipeline.extract import extract_text
 from pipeline.fetch import Fetcher
 from pipeline.models import Article
+from pipeline.mutes import Mutes
 from pipeline.plaintext import one_line
 from pipeline.rules import AliasTable, Document, Matcher, tree
 from pipeline.rules import explain as explain_node
@@ -250,9 +251,14 @@ def rules_test(
             )
         table = AliasTable(aliases, people=variants)  # the shared one: a person means the same everywhere
         whys = _Whys.of(matcher, table, explain, why_not)
-        total = _report(shown, matcher, fetcher, cfg.defaults.max_page_bytes, as_json, color, whys)
+        mutes = Mutes.of(cfg)
+        total, muted = _report(
+            shown, matcher, mutes, fetcher, cfg.defaults.max_page_bytes, as_json, color, whys
+        )
     if not as_json:
-        click.echo(f"{total} matches")
+        click.echo(
+            f"{total} matches" + (f" ({muted} more in muted documents, which alert no rule)" if muted else "")
+        )
 
 
 @dataclass(frozen=True)
@@ -273,18 +279,23 @@ class _Whys:
 
 
 def _report(
-    sources: Iterable[str | Path], matcher: Matcher, fetcher: Fetcher | None, max_page_bytes: int,
-    as_json: bool, color: bool, whys: _Whys,
-) -> int:  # fmt: skip
-    """Each document's matches, as text or JSON lines; how many in all."""
-    total = 0
+    sources: Iterable[str | Path], matcher: Matcher, mutes: Mutes, fetcher: Fetcher | None,
+    max_page_bytes: int, as_json: bool, color: bool, whys: _Whys,
+) -> tuple[int, int]:  # fmt: skip
+    """Each document's matches (and the mute that takes it, if one does: then none of them
+    alerts), as text or JSON lines; how many matches in all, and how many of them muted."""
+    total = muted_total = 0
     for source in sources:
         doc = _document(source, fetcher, max_page_bytes)
         if doc is None:
             continue
         name = str(source)
         hits = matcher.match(doc)
-        total += len(hits)
+        muted = mutes.muted_by(doc) if mutes else None
+        if muted is None:
+            total += len(hits)
+        else:
+            muted_total += len(hits)
         matched = {h.rule_id for h in hits}
         explained = {k: w.explain(doc) for k, w in whys.explain.items() if k in matched}
         missed = {k: w.why_not(doc) for k, w in whys.why_not.items() if k not in matched}
@@ -293,6 +304,7 @@ def _report(
                 "document": name,
                 "title": doc.title,
                 "matches": [h.model_dump(mode="json") for h in hits],
+                "muted_by": muted.to_json() if muted is not None else None,
             }
             if whys.explain:
                 record["statements"] = {k: dataclasses.asdict(e) for k, e in explained.items()}
@@ -301,6 +313,9 @@ def _report(
             click.echo(json.dumps(record, ensure_ascii=False))
             continue
         click.echo(f"{name}: {one_line(doc.title)[:100]}")
+        if muted is not None:
+            matched_too = f"; these {len(hits)} matches do not alert" if hits else ""
+            click.echo(f"  {muted.reason}{matched_too}")
         if not hits:
             click.echo("  (no rule matches)")
         for hit in hits:
@@ -313,7 +328,7 @@ def _report(
             click.echo(f"  why not [{rule_id}]:")
             for line in why_not_lines(why, "    "):
                 click.echo(line)
-    return total
+    return total, muted_total
 
 
 # --- --explain and --why-not as text --------------------------------------------------------------

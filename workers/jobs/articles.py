@@ -64,9 +64,14 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
         with clock.stage("story"):
             story, story_link = _place(ctx, entry, article, page)
         now = time.time()
-        filed = file_article(entry, article, story, story_link, ctx.matcher, ctx.rule_sinks, now, clock)
+        filed = file_article(
+            entry, article, story, story_link, ctx.matcher, ctx.rule_sinks, now, clock, ctx.mutes
+        )  # fmt: skip
         archived.append(filed.archived)
         counts["articles"] += 1
+        if filed.muted is not None:
+            ctx.metrics.muted.labels(filed.muted.mute.id).inc()
+            log.info("article %s %s: %s; no rule is matched", entry.key, article.url, filed.muted.reason)
         with clock.stage("deliver"):
             for recording in delivery.record_alerts(ctx, filed.alerts, entry.key, article, story, now):
                 alert = recording.alert
