@@ -104,6 +104,45 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def clock_time(value: str) -> str:
+    """A time of day as HH:MM ("7:00" -> "07:00"); ValueError naming it otherwise."""
+    m = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
+    if not m:
+        raise ValueError(f"not a time of day: {value!r} (use HH:MM, e.g. 08:00)")
+    return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+def time_zone(value: str) -> str:
+    """A time zone's name, checked; ValueError naming it otherwise."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (use e.g. UTC, Europe/Berlin)") from None
+    return value
+
+
+ClockTime = Annotated[str, AfterValidator(clock_time)]
+TimeZone = Annotated[str, AfterValidator(time_zone)]
+
+
+class QuietHours(Strict):
+    """A sink's quiet hours (see pipeline.digests.quiet_until): `{from: "22:00", to: "07:00",
+    timezone: Europe/Berlin}`; the window may cross midnight."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    start: ClockTime = Field(alias="from")
+    end: ClockTime = Field(alias="to")
+    timezone: TimeZone = "UTC"
+
+    @field_validator("end")
+    @classmethod
+    def _not_empty(cls, value: str, info: Any) -> str:
+        if info.data.get("start") == value:
+            raise ValueError(f"from and to are both {value}: a quiet window needs two times")
+        return value
+
+
 class DigestConfig(Strict):
     """Alerts grouped into one message, as Prometheus Alertmanager groups (see pipeline.digests)."""
 
@@ -117,21 +156,12 @@ class DigestConfig(Strict):
     @field_validator("at")
     @classmethod
     def _clock_time(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        m = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
-        if not m:
-            raise ValueError(f"not a time of day: {value!r} (use HH:MM, e.g. 08:00)")
-        return f"{int(m.group(1)):02d}:{m.group(2)}"
+        return None if value is None else clock_time(value)
 
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use e.g. UTC, Europe/Berlin)") from None
-        return value
+        return time_zone(value)
 
 
 class TemplatesConfig(Strict):

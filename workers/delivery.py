@@ -50,6 +50,7 @@ from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
 from pipeline.config import Config, Defaults
+from pipeline.digests import group_policy, grouping, held_until
 from pipeline.errors import DeliveryPermanent, DeliveryRetriable, SinkGone
 from pipeline.feedback import make_token
 from pipeline.models import Alert, Article, Digest, Notice, StoryRef, iso_time, unix_time
@@ -203,6 +204,11 @@ def enqueue_delivery(
             asked = min(failed.retry_after or 0.0, max(schedule))
             delay = max(delay, jittered(schedule[:1])[0], asked)
         schedule = schedule[1:]
+    if not isinstance(item, Alert) and not dead_reason:  # a notice or a digest: after quiet hours
+        quiet_end = held_until(services.config, item, sink_id, time.time())
+        if quiet_end is not None:
+            delay = max(delay, quiet_end - time.time())
+            log.info("delivery %s: sink %s is quiet until %s", delivery_id, sink_id, iso_time(quiet_end))
     kind = kind_of(item)
     options: dict[str, Any] = {
         "job_id": deliveries.delivery_job_id(delivery_id),
@@ -477,8 +483,9 @@ def settle(ctx: WorkerContext, tries: list[FirstTry]) -> None:
 
 
 def hold(services: Services, alert: Alert, sink_id: str, now: float) -> bool:
-    """True when the alert's deliveries to this sink go by digest, and it is (now) in its group."""
-    grouped = services.config.digest_for(alert.rule_id, sink_id)
+    """True when the alert's deliveries to this sink go by digest (its quiet hours', its rule's
+    or its own: pipeline.digests.grouping), and it is (now) in its group."""
+    grouped = grouping(services.config, alert.rule_id, sink_id, now)
     if grouped is None:
         return False
     policy, group = grouped
@@ -488,13 +495,7 @@ def hold(services: Services, alert: Alert, sink_id: str, now: float) -> bool:
 
 
 def _digest_policy(services: Services, group: str) -> DigestConfig:
-    sink_id, _, rule_id = group.partition("/")
-    try:
-        found = services.config.digest_for(rule_id, sink_id) if rule_id != "*" else None
-        own = found[0] if found else services.config.sink(sink_id).digest
-    except KeyError:
-        own = None
-    return own or DigestConfig()  # no longer configured: what waits still goes, now
+    return group_policy(services.config, group) or DigestConfig()  # no longer configured: it goes now
 
 
 def flush_due(services: Services, now: float) -> int:

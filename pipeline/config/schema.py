@@ -197,6 +197,7 @@ class RuleConfig(Strict):
     sinks: list[SinkId] | None = None  # None: every sink
     templates: TemplatesConfig | None = None  # over each sink's own
     digest: DigestConfig | None = None  # group this rule's alerts, per sink
+    urgent: bool = False  # its alerts go at once, through a sink's quiet hours too
 
     @property
     def display_title(self) -> str:
@@ -449,6 +450,12 @@ class Config(Strict):
         first asked: a Config is frozen, and the loader's model_copy that sets its rules comes
         before (a model_copy carries what was cached along)."""
         return {r.id: r.digest for r in self.rules if r.digest is not None}
+
+    @functools.cached_property
+    def urgent_rules(self) -> frozenset[str]:
+        """The rules whose alerts go through quiet hours (`urgent: true`); made once, as
+        rule_digests."""
+        return frozenset(r.id for r in self.rules if r.urgent)
 
     def sink(self, sink_id: str) -> AnySinkConfig:
         for s in self.sinks:

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from ..fetch import Fetcher
 from ..models import Alert, Digest, Notice
-from ..values import DigestConfig, Duration, SinkId, Strict, TemplatesConfig
+from ..values import DigestConfig, Duration, QuietHours, SinkId, Strict, TemplatesConfig
 from ..yamlsource import KeyPath
 from .templates import SinkTemplates
 
@@ -43,6 +43,8 @@ class SinkBase(Strict):
     max_per_minute: int | None = Field(default=None, ge=1, le=6000)
     templates: TemplatesConfig | None = None
     digest: DigestConfig | None = None  # group this sink's alerts (a rule's own digest wins)
+    # Alerts in this window wait for its end, as one digest; notices and digests wait too.
+    quiet_hours: QuietHours | None = None
 
     if TYPE_CHECKING:
         # Each kind's model declares its own `type: Literal["<kind>"]`, the tag that tells the
