@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import ClassVar, Literal
 
@@ -136,20 +137,35 @@ class ArticleRef(Record):
     language: str | None = None
 
 
-class StoryRef(Record):
-    """The story an article belongs to (see pipeline.stories): its id and when it was first seen."""
-
-    id: str
-    first_seen: str  # ISO 8601, UTC
-
-
 class StoryCopy(Record):
-    """One outlet's article of a story: what "also reported by" lists."""
+    """One outlet's article of a story: its timeline's entry, and what "also reported by" lists."""
 
     source: str
     url: str
     title: str
-    seen: str  # ISO 8601, UTC
+    seen: str  # ISO 8601, UTC: when wirewatch read it
+    published: str | None = None  # ISO 8601, UTC: when the outlet published it, as its page or feed says
+
+
+class StoryRef(Record):
+    """The story an article belongs to (see pipeline.stories): its id and when it was first seen;
+    on an alert, also its timeline as the alert was made or its digest taken (`copies`, the first
+    outlet's first: pipeline.stories.with_timeline; at most TIMELINE_MAX of `copies_total`)."""
+
+    id: str
+    first_seen: str  # ISO 8601, UTC
+    copies: tuple[StoryCopy, ...] = ()
+    copies_total: int = 0
+    followed: int = 0  # outlets besides the first's, of all its copies (`followed`)
+
+    @property
+    def first_outlet(self) -> StoryCopy | None:
+        return self.copies[0] if self.copies else None
+
+
+def followed(timeline: Sequence[StoryCopy]) -> int:
+    """How many outlets besides the first had a story, of its copies in timeline order."""
+    return len({c.source for c in timeline[1:]} - {timeline[0].source}) if timeline else 0
 
 
 class Archived(Record):

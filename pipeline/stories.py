@@ -30,6 +30,7 @@ import rensa
 from courlan.urlutils import get_tldinfo
 
 from .feeds import canonical_url
+from .models import StoryCopy, StoryRef, followed, unix_time
 from .rules.text import words
 
 if TYPE_CHECKING:
@@ -284,3 +285,32 @@ def _most_similar(
         if chosen is None or c.story_first_seen < chosen.first_seen:
             chosen = Placement(c.story_id, c.story_first_seen, "similar", jaccard, containment, c.member_id)
     return chosen
+
+
+# --- the timeline --------------------------------------------------------------------------------
+
+TIMELINE_MAX = 20  # copies an alert carries (the API and status page list every one)
+
+
+def timeline(copies: Sequence[StoryCopy]) -> tuple[StoryCopy, ...]:
+    """A story's copies in the order the outlets had them, the first outlet's first: by when each
+    published it as its page or feed says (never later than wirewatch read it: a clock that is
+    off, a zone taken for UTC), else by when wirewatch read it."""
+
+    def when(copy: StoryCopy) -> tuple[float, float]:
+        seen = unix_time(copy.seen)
+        try:
+            published = unix_time(copy.published) if copy.published else seen
+        except ValueError:  # not a time as records write them: the page said something odd
+            published = seen
+        return (min(published, seen), seen)
+
+    return tuple(sorted(copies, key=when))
+
+
+def with_timeline(story: StoryRef, copies: Sequence[StoryCopy]) -> StoryRef:
+    """The story with its timeline (the first TIMELINE_MAX copies of it, and how many in all)."""
+    ordered = timeline(copies)
+    return story.model_copy(
+        update={"copies": ordered[:TIMELINE_MAX], "copies_total": len(ordered), "followed": followed(ordered)}
+    )

@@ -17,15 +17,18 @@ from rq import Worker
 from rq.registry import FailedJobRegistry
 
 from pipeline.config import Config, FeedConfig
-from pipeline.models import Alert, iso_time
+from pipeline.models import Alert, StoryCopy, followed, iso_time
 from pipeline.polling import Health, feed_health
+from pipeline.stories import timeline
 
+from .history import History
+from .history import articles as article_rows
 from .services import Queues
 from .store import alerts as alert_store
 from .store import deliveries, digests, feeds, outbox, schedule, sinks
 from .store.deliveries import DeliveryRecord
 from .store.leader import leader_present
-from .store.stories import also_reported_by, story_copies
+from .store.stories import MAX_COPIES, also_reported_by, story_copies
 
 DEAD_LETTERS_SHOWN = 10
 PAGE_SIZE = 50  # feeds and rules a page of the status shows
@@ -211,6 +214,21 @@ def rule_page(cfg: Config, matched: dict[str, int], page: Page) -> tuple[list[Ru
 class AlertRow:
     alert: Alert
     also_reported_by: str  # "Outlet (URL), ..." of the story's other copies, or ""
+    timeline: tuple[StoryCopy, ...] = ()  # the story's copies now, the first outlet's first
+
+    @property
+    def followed(self) -> int:
+        """Outlets besides the first that had the story."""
+        return followed(self.timeline)
+
+
+def story_timeline(redis: Redis, history: History | None, story_id: str) -> tuple[StoryCopy, ...]:
+    """A story's copies in the order its outlets had them (pipeline.stories.timeline): from Redis
+    while it remembers the story (story_window and redis_margin), else from the archive."""
+    copies = story_copies(redis, [story_id])[story_id]
+    if not copies and history is not None:
+        copies = article_rows.story_copies(history, [story_id], per_story=MAX_COPIES).get(story_id, [])
+    return timeline(copies)
 
 
 @dataclass(frozen=True)
@@ -288,7 +306,14 @@ def read_overview(
         dead_letters=deliveries.recent(redis, failed=True, limit=DEAD_LETTERS_SHOWN),
         dead_letters_total=deliveries.dead_letter_count(redis),
         digests_waiting=digests.waiting(redis),
-        alerts=[AlertRow(a, also_reported_by(a.story, a.article.url, copies)) for a in recent],
+        alerts=[
+            AlertRow(
+                a,
+                also_reported_by(a.story, a.article.url, copies),
+                timeline(copies.get(a.story.id, [])) if a.story else (),
+            )
+            for a in recent
+        ],
         rules=rules,
         rules_page=rpage,
         rules_after_matched=rules_after_matched,

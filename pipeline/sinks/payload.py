@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ..models import Alert, Digest, Notice
+from ..models import Alert, Digest, Notice, StoryRef
 
 PAYLOAD_VERSION = 1
 MAX_BODY_BYTES = 64 * 1024  # a receiver is never sent more; what was left out is said in the body
@@ -31,7 +31,7 @@ def payload(alert: Alert) -> dict[str, Any]:
             "published": art.published,
             "language": art.language,
         },
-        **({"story": {"id": alert.story.id, "first_seen": alert.story.first_seen}} if alert.story else {}),
+        **({"story": story_payload(alert.story)} if alert.story else {}),
         "matches": [
             {
                 "field": m.field,
@@ -47,6 +47,25 @@ def payload(alert: Alert) -> dict[str, Any]:
         ],
         **({"feedback_url": alert.feedback_url} if alert.feedback_url else {}),
     }
+
+
+def story_payload(story: StoryRef) -> dict[str, Any]:
+    """An alert's story: its id, when first seen, and its timeline as the alert was made (or its
+    digest taken): the first outlet, how many outlets followed, and each copy with when its
+    outlet published it and when wirewatch read it, the first outlet's first."""
+    data: dict[str, Any] = {"id": story.id, "first_seen": story.first_seen}
+    first = story.first_outlet
+    if first is not None:
+        data["first_outlet"] = {"source": first.source, "url": first.url, "published": first.published,
+                                "seen": first.seen}  # fmt: skip
+        data["followed"] = story.followed
+        data["copies"] = [
+            {"source": c.source, "url": c.url, "title": c.title, "published": c.published, "seen": c.seen,
+             "first": i == 0}
+            for i, c in enumerate(story.copies)
+        ]  # fmt: skip
+        data["copies_total"] = story.copies_total
+    return data
 
 
 def notice_payload(notice: Notice) -> dict[str, Any]:
@@ -108,6 +127,7 @@ def trimmed_digest_payloads(digest: Digest) -> Iterator[dict[str, Any]]:
         for m in a["matches"]:
             m["snippet"], m["highlights"], m["terms"] = m["snippet"][:300], [], m["terms"][:10]
         a["article"]["title"], a["article"]["url"] = a["article"]["title"][:300], a["article"]["url"][:2000]
+        _shorter_timeline(a, 5)
     yield data
     for a in data["alerts"]:
         a["matches"] = [{**m, "snippet": m["snippet"][:200]} for m in a["matches"][:1]]
@@ -115,6 +135,7 @@ def trimmed_digest_payloads(digest: Digest) -> Iterator[dict[str, Any]]:
     yield data
     for a in data["alerts"]:  # the least: what, where, and the rule, for every alert of the digest
         a["matches"], a["also_reported_by"] = [], a["also_reported_by"][:100]
+        _shorter_timeline(a, 0)
         a["article"]["title"], a["article"]["url"] = a["article"]["title"][:150], a["article"]["url"][:300]
     yield data
 
@@ -148,8 +169,20 @@ def trimmed_payloads(alert: Alert) -> Iterator[dict[str, Any]]:
         m["snippet"], m["highlights"], m["terms"] = m["snippet"][:500], [], m["terms"][:10]
     data["article"]["title"] = data["article"]["title"][:300]
     data["article"]["url"] = data["article"]["url"][:4000]
+    _shorter_timeline(data, 5)
     data["trimmed"] = True
     yield data
+
+
+def _shorter_timeline(alert_data: dict[str, Any], most: int) -> None:
+    """The story's first `most` copies, their titles and URLs shortened (`copies_total` and the
+    first outlet stay as they are)."""
+    story = alert_data.get("story")
+    if story and "copies" in story:
+        story["copies"] = [
+            {**c, "title": c["title"][:150], "url": c["url"][:500]} for c in story["copies"][:most]
+        ]
+        story["first_outlet"]["url"] = story["first_outlet"]["url"][:500]
 
 
 def encode_notice(notice: Notice) -> bytes:

@@ -6,12 +6,15 @@ Four templates: `subject` (email subject, Apprise title: one scrubbed line, at m
 characters), `text` (email text part, Apprise body), `html` (email HTML part; autoescaped) and
 `body` (the webhook's JSON body, or an Apprise body instead of `text`). Each sees `alert`, the
 webhook payload's shape (pipeline.sinks.payload: alert_id, rule {id, title}, article {url,
-title, source, published, language}, story {id, first_seen}, matches [{field, terms, snippet,
+title, source, published, language}, story {id, first_seen, and when known first_outlet {source,
+url, published, seen}, followed, copies [{source, url, title, published, seen, first}],
+copies_total}, matches [{field, terms, snippet,
 offsets, highlights, hits [{text, start, end, query}], hits_total, and for a said_by: or quote:
 match statement {speaker, identity, verb, content, offsets}}], trimmed) and, but for `subject`,
 `subject` (the rendered subject line). Filters: one_line, header, esc, marked (a match's snippet
 with the hits in **), marked_html, why (each distinct hit and the query part it matched),
-statement (a match's statement on one line: who, the verb, what was said), safe_link, json. An
+statement (a match's statement on one line: who, the verb, what was said), first_outlet (a
+story's first outlet and how many followed, on one line), safe_link, json. An
 output over its cap is rendered again from a smaller payload (fewer hits, then shorter snippets)
 and is an error if it still does not fit.
 """
@@ -96,6 +99,16 @@ def _marked_html(value: Mapping[str, Any]) -> Markup:
     return Markup(" ".join(body.split()))
 
 
+def _first_outlet(story: Mapping[str, Any]) -> str:
+    """An alert's story's first outlet on one line, and how many followed: "Wire Daily
+    (published 2026-12-01T10:00:00+00:00); 3 other outlets followed"."""
+    first = story["first_outlet"]
+    when = f"published {first['published']}" if first.get("published") else f"read {first['seen']}"
+    followed = int(story.get("followed") or 0)
+    more = f"; {followed} other outlet{'' if followed == 1 else 's'} followed" if followed else ""
+    return one_line(f"{first['source']} ({when}){more}")
+
+
 def _json(value: Any) -> str:
     if isinstance(value, Undefined):
         str(value)  # a StrictUndefined raises, naming what is undefined
@@ -113,7 +126,7 @@ def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
     env.filters.update(
         one_line=one_line, header=header_text, esc=_esc, marked=_marked, marked_html=_marked_html,
         why=lambda m: why(_match(m)), safe_link=lambda u: safe_link(str(u)) or "", json=_json,
-        statement=lambda st: statement_line(StatementRef.model_validate(st)),
+        statement=lambda st: statement_line(StatementRef.model_validate(st)), first_outlet=_first_outlet,
     )  # fmt: skip
     return env
 

@@ -173,3 +173,33 @@ def test_a_digest_of_fifty_huge_alerts_stays_under_64_kb() -> None:
     assert len(body) <= 64 * 1024
     data = json.loads(body)
     assert data["trimmed"] is True and len(data["alerts"]) == 50  # every alert still listed
+
+
+def test_an_alert_names_its_storys_first_outlet_and_how_many_followed_in_every_form() -> None:
+    from pipeline.models import StoryCopy, StoryRef
+    from pipeline.stories import with_timeline
+
+    def copy(source: str, seen: str, published: str | None) -> StoryCopy:
+        return StoryCopy(source=source, url=f"https://{source.lower()}.example/x", title="Court rules",
+                         seen=seen, published=published)  # fmt: skip
+
+    copies = [
+        copy("Wire", "2024-05-01T12:00:00+00:00", "2024-05-01T11:00:00+00:00"),
+        copy("Post", "2024-05-01T12:05:00+00:00", "2024-05-01T10:30:00+00:00"),  # published first
+        copy("Wire", "2024-05-01T12:06:00+00:00", None),  # the same outlet again: not one more
+        copy("Late", "2024-05-01T12:07:00+00:00", "2024-05-02T09:00:00+00:00"),  # never after it was read
+        copy(EVIL, "2024-05-01T12:08:00+00:00", "not a time"),  # as read
+    ]
+    story = with_timeline(StoryRef(id="s1", first_seen="2024-05-01T12:00:00+00:00"), copies)
+    assert [c.source for c in story.copies] == ["Post", "Wire", "Wire", "Late", EVIL]
+    assert story.followed == 3 and story.copies_total == 5
+    alert = make_alert().model_copy(update={"story": story})
+    line = "First reported by: Post (published 2024-05-01T10:30:00+00:00); 3 other outlets followed"
+    assert line in DEFAULT_TEMPLATES.text(alert)
+    assert "First reported by Post (published 2024-05-01T10:30:00+00:00); 3 other outlets followed" in (
+        DEFAULT_TEMPLATES.html(alert)
+    )
+    body = json.loads(encode_body(alert))["story"]
+    assert body["first_outlet"]["source"] == "Post" and body["followed"] == 3
+    assert [c["first"] for c in body["copies"]] == [True, False, False, False, False]
+    assert "<script>" not in DEFAULT_TEMPLATES.html(alert)

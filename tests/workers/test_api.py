@@ -160,8 +160,9 @@ def test_one_alert_its_story_and_the_rules_over_a_posted_text_or_a_fetched_page(
     status, alert = _call(f"{base}/alerts/{sent['alert_id']}")
     assert status == 200 and alert["alert_id"] == sent["alert_id"] and alert["matches"]
     assert _call(f"{base}/alerts/nope") == (404, {"error": "no alert nope (unknown, or past seen_ttl)"})
-    status, copies = _call(f"{base}/stories/{alert['story']['id']}")
-    assert status == 200 and [c["url"] for c in copies] == [alert["article"]["url"]]
+    status, story = _call(f"{base}/stories/{alert['story']['id']}")
+    assert status == 200 and [c["url"] for c in story["copies"]] == [alert["article"]["url"]]
+    assert story["first_outlet"]["url"] == alert["article"]["url"] and story["followed"] == 0
     assert _call(f"{base}/stories/nope")[0] == 404
 
     text = {"title": "Court news", "text": "The International Criminal Court issued a warrant on Monday."}

@@ -142,20 +142,28 @@ def forget_before(history: History, cutoff: float) -> int:
 def story_copies(
     history: History, story_ids: Sequence[str], per_story: int = 50
 ) -> dict[str, list[StoryCopy]]:
-    """The archived copies of each story (outlet, URL, title, when), oldest first: what "also
-    reported by" lists for an article found in the archive."""
+    """The archived copies of each story (outlet, URL, title, when read and published), oldest
+    first: what "also reported by" lists for an article found in the archive, and a story's
+    timeline once Redis has forgotten it."""
     if not story_ids:
         return {}
     with history.begin() as conn:
         q = (
             select(
-                articles.c.story_id, articles.c.source, articles.c.url, articles.c.title, articles.c.processed
+                articles.c.story_id,
+                articles.c.source,
+                articles.c.url,
+                articles.c.title,
+                articles.c.processed,
+                articles.c.published,
             )
             .where(articles.c.story_id.in_(list(story_ids)))
             .order_by(articles.c.processed, articles.c.id)
         )
         out: dict[str, list[StoryCopy]] = {sid: [] for sid in story_ids}
-        for sid, source, url, title, processed in conn.execute(q):
+        for sid, source, url, title, processed, published in conn.execute(q):
             if len(out[sid]) < per_story:
-                out[sid].append(StoryCopy(source=source, url=url, title=title, seen=iso_time(processed)))
+                seen = iso_time(processed)
+                copy = StoryCopy(source=source, url=url, title=title, seen=seen, published=published)
+                out[sid].append(copy)
         return out

@@ -16,7 +16,7 @@ from pipeline.errors import FetchPermanent, FetchRetriable
 from pipeline.models import Alert, Archived, Article, Entry, StoryCopy, StoryRef, iso_time
 from pipeline.sources import PAGE_ACCEPT
 from pipeline.stages import StageClock
-from pipeline.stories import fingerprint, story_url
+from pipeline.stories import fingerprint, story_url, with_timeline
 
 from .. import delivery
 from ..context import WorkerContext
@@ -69,11 +69,16 @@ def process_articles(ctx: WorkerContext, entries_json: list[str], attempt: int =
         )  # fmt: skip
         archived.append(filed.archived)
         counts["articles"] += 1
+        alerts = filed.alerts
+        if alerts:  # each carries its story's timeline as it stands now (pipeline.stories.timeline)
+            with clock.stage("story"):
+                timeline = with_timeline(story, stories.story_copies(ctx.redis, [story.id])[story.id])
+            alerts = tuple(a.model_copy(update={"story": timeline}) for a in alerts)
         if filed.muted is not None:
             ctx.metrics.muted.labels(filed.muted.mute.id).inc()
             log.info("article %s %s: %s; no rule is matched", entry.key, article.url, filed.muted.reason)
         with clock.stage("deliver"):
-            for recording in delivery.record_alerts(ctx, filed.alerts, entry.key, article, story, now):
+            for recording in delivery.record_alerts(ctx, alerts, entry.key, article, story, now):
                 alert = recording.alert
                 ctx.metrics.matches.labels(alert.rule_id).inc()
                 counts["alerts"] += recording.recorded == "new"
@@ -104,7 +109,8 @@ def _place(ctx: WorkerContext, entry: Entry, article: Article, page: Page) -> tu
     url = story_url(entry.link, page.final_url or None, page.content, policy.syndication)
     fp = fingerprint(article.title, article.text, url, policy.min_words)
     seen = iso_time(now)
-    copy = StoryCopy(source=article.source, url=article.url, title=article.title, seen=seen)
+    copy = StoryCopy(source=article.source, url=article.url, title=article.title, seen=seen,
+                     published=article.published)  # fmt: skip
     # Later, a story's copies are its archived articles (history store).
     keep = policy.window + ctx.config.defaults.redis_margin
     placed = stories.place_article(ctx.redis, fp, stories.member_id(entry.key), copy, policy, now, keep)

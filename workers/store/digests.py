@@ -27,6 +27,7 @@ from redis import Redis
 
 from pipeline.digests import digest_id, flush_time
 from pipeline.models import Alert, Digest, iso_time
+from pipeline.stories import with_timeline
 from pipeline.values import DigestConfig
 
 from . import stories
@@ -150,6 +151,13 @@ def load(redis: Redis, digest: str) -> Digest | None:
         (Alert.model_validate_json(v) for v in fields.values()), key=lambda a: (a.created_at, a.alert_id)
     )
     copies = stories.story_copies(redis, sorted({a.story.id for a in alerts if a.story}))
+    # Each alert's story as it stands now, not as it did when the alert was made: a digest that
+    # waited lists the copies that came meanwhile.
+    alerts = [
+        a.model_copy(update={"story": with_timeline(a.story, copies[a.story.id])})
+        if a.story and copies.get(a.story.id) else a
+        for a in alerts
+    ]  # fmt: skip
     also = tuple(stories.also_reported_by(a.story, a.article.url, copies) for a in alerts)
     return Digest(
         digest_id=digest, group=group, sink_id=sink, alerts=tuple(alerts), also=also,

@@ -29,7 +29,7 @@ from pipeline.errors import WirewatchError
 from pipeline.extract import extract_text
 from pipeline.feedback import BadToken, read_token
 from pipeline.fetch import Fetcher
-from pipeline.models import Alert, Article, ArticleRef, Match, RuleHit, StoryCopy, StoryRef
+from pipeline.models import Alert, Article, ArticleRef, Match, RuleHit, StoryRef, followed
 from pipeline.rules import Matcher, QuerySyntaxError
 from pipeline.sources import PAGE_ACCEPT
 from pipeline.values import parse_duration
@@ -37,11 +37,10 @@ from pipeline.values import parse_duration
 from .. import delivery, searching
 from ..compiled_rules import compiled_matcher
 from ..history import alerts as history_alerts
-from ..history import articles as article_rows
 from ..history import deliveries as history_deliveries
 from ..history import feedback as history_feedback
 from ..history.database import History
-from ..overview import FeedRow, feed_rows
+from ..overview import FeedRow, feed_rows, story_timeline
 from ..services import Services
 from ..store import feedback as feedback_store
 from ..store import ratelimit
@@ -80,6 +79,25 @@ class SearchHit(BaseModel):
     seen: str
     matches: tuple[Match, ...]
     also_reported_by: str
+
+
+class TimelineCopy(BaseModel):
+    source: str
+    url: str
+    title: str
+    published: str | None  # when the outlet published it, as its page or feed says
+    seen: str  # when wirewatch read it
+    first: bool  # the first outlet's
+
+
+class StoryTimeline(BaseModel):
+    """A story's copies in the order its outlets had them (by published time, never later than
+    wirewatch read it; else by when it read it), the first outlet's first."""
+
+    story_id: str
+    first_outlet: TimelineCopy
+    followed: int  # outlets besides the first
+    copies: list[TimelineCopy]
 
 
 class SearchResults(BaseModel):
@@ -250,12 +268,14 @@ def build_api(
         return found
 
     @api.get("/stories/{story_id}", responses={**ERRORS, 404: {"model": Error}})
-    def one_story(story_id: str, who: Annotated[Caller, Depends(caller)]) -> list[StoryCopy]:
-        """A story's copies as archived (outlet, URL, title, when), oldest first."""
-        copies = article_rows.story_copies(history(), [story_id]).get(story_id)
+    def one_story(story_id: str, who: Annotated[Caller, Depends(caller)]) -> StoryTimeline:
+        """A story's timeline: every copy (outlet, URL, title, when published, when read), the
+        first outlet's first, from Redis within the story window, else from the archive."""
+        copies = story_timeline(redis, history(), story_id)
         if not copies:
-            raise HTTPException(404, f"no story {story_id} in the archive")
-        return copies
+            raise HTTPException(404, f"no story {story_id} (unknown, or past its window and the archive)")
+        rows = [TimelineCopy(**c.model_dump(), first=i == 0) for i, c in enumerate(copies)]
+        return StoryTimeline(story_id=story_id, first_outlet=rows[0], followed=followed(copies), copies=rows)
 
     matchers: dict[int, Matcher] = {}  # by config: the compiled rules, loaded once per generation
 
