@@ -225,12 +225,24 @@ class Digest(Record):
         return next(iter(rules)) if len(rules) == 1 else None
 
 
-NoticeType = Literal["feed.unhealthy", "feed.recovered", "feed.retired", "feed.moved", "sink.disabled"]
+NoticeType = Literal[
+    "feed.unhealthy", "feed.recovered", "feed.retired", "feed.moved", "sink.disabled", "rule.spike"
+]
+
+
+class SpikeStory(Record):
+    """One of a spike's top stories: its first copy's title and link, and its outlets."""
+
+    story_id: str
+    title: str
+    url: str
+    outlets: tuple[str, ...]  # every outlet that carried it, the first outlet first
 
 
 class Notice(Record):
     """News for the operator, through the same sinks as alerts: a feed broke, recovered, was
-    retired (410 Gone) or moved (301/308); a sink answered 410 Gone and was disabled."""
+    retired (410 Gone) or moved (301/308); a sink answered 410 Gone and was disabled; a rule's
+    stories came suddenly faster than usual (rule.spike: pipeline.spikes)."""
 
     type: NoticeType
     feed_url: str = ""
@@ -238,13 +250,22 @@ class Notice(Record):
     sink_id: str = ""  # sink.disabled: the sink
     error: str = ""
     failures: int = 0
-    since: str  # ISO time: when the failures began, or when the feed retired or moved
+    since: str  # ISO time: when the failures began, or when the feed retired or moved; a spike's window
     moved_to: str | None = None
     sequence: int = 0  # the n-th reminder of one unhealthy spell (a new webhook-id each)
+    # rule.spike: the rule, its stories in the window against its baseline, and the top stories
+    rule_id: str = ""
+    rule_title: str = ""
+    count: int = 0
+    baseline: float = 0.0
+    basis: str = ""  # "hour of the week" or "mean" (pipeline.spikes.baseline)
+    window: float = 0.0  # seconds
+    stories: tuple[SpikeStory, ...] = ()
 
     @property
     def notice_id(self) -> str:
-        return short_hash(self.type, self.feed_url or self.sink_id, self.since, str(self.sequence))
+        subject = self.feed_url or self.sink_id or self.rule_id
+        return short_hash(self.type, subject, self.since, str(self.sequence))
 
     def delivery_id(self, sink_id: str) -> str:
         """The id a receiver sees on every try of this notice to this sink (webhook-id, Message-ID)."""
@@ -255,4 +276,6 @@ class Notice(Record):
         """`feed unhealthy: <name>`: the email subject after `[wirewatch]`."""
         if self.type == "sink.disabled":
             return f"sink disabled: {self.sink_id}"
+        if self.type == "rule.spike":
+            return f"spike: {self.count} stories for {self.rule_title or self.rule_id}"
         return f"feed {self.type.removeprefix('feed.')}: {self.feed_name}"

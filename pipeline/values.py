@@ -143,6 +143,17 @@ class QuietHours(Strict):
         return value
 
 
+class SpikeConfig(Strict):
+    """When a rule's stories come suddenly faster than usual (`spike:`; see pipeline.spikes)."""
+
+    window: Duration = Field(default=3600.0, ge=300)  # the stories of the last window are counted
+    baseline: Duration = Field(default=14 * 86400.0, ge=86400)  # against those of this long before
+    factor: float = Field(default=3.0, gt=1)  # a spike: at least this many times the baseline
+    min_stories: int = Field(default=5, ge=1)  # and at least this many stories
+    cooldown: Duration = Field(default=6 * 3600.0, ge=60)  # one notice per rule per this long at most
+    top: int = Field(default=5, ge=1, le=20)  # stories the notice lists, those most outlets carried
+
+
 class DigestConfig(Strict):
     """Alerts grouped into one message, as Prometheus Alertmanager groups (see pipeline.digests)."""
 

@@ -33,6 +33,7 @@ from .queueing import POLL_BATCH, POLL_LEASE, enqueue_poll_batches
 from .recording import prune
 from .reload import GenerationWatch
 from .services import Services
+from .spikes import watch_spikes
 from .store import feeds, schedule
 from .store.leader import LOCK_TTL, LeaderLock
 from .store.trouble import TroubleLog
@@ -214,7 +215,8 @@ class FeedScheduler:
 
     def housekeeping(self, now: float | None = None) -> None:
         """The leader's care of the history store: what waits in the outbox is written (when the
-        store answers again), and every PRUNE_EVERY what is past its retention is deleted."""
+        store answers again), the rules' spikes are looked for (workers.spikes), and every
+        PRUNE_EVERY what is past its retention is deleted."""
         now = time.time() if now is None else now
         services = self.services
         try:
@@ -232,6 +234,10 @@ class FeedScheduler:
                              ", ".join(f"{n} {what}" for what, n in gone.items() if n))  # fmt: skip
         except Exception as exc:  # the store or Redis away: the next round tries again
             self._failed(exc, "history housekeeping")
+        try:
+            watch_spikes(services, now)  # counted in the history store: the next round, if it is down
+        except Exception as exc:
+            self._failed(exc, "spike notices")
 
     def _stop_if_asked(self) -> None:
         if self._stopping.is_set() and self._scheduler is not None:

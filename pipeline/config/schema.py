@@ -22,7 +22,17 @@ from ..rules.inflection import case_forms
 from ..rules.people import Person
 from ..sinks.registry import AnySinkConfig, SinkConfig
 from ..sources import DEFAULT_KIND, SOURCE_KINDS, page
-from ..values import DigestConfig, Duration, HttpUrl, SinkId, Size, Strict, TemplatesConfig, empty_to_none
+from ..values import (
+    DigestConfig,
+    Duration,
+    HttpUrl,
+    SinkId,
+    Size,
+    SpikeConfig,
+    Strict,
+    TemplatesConfig,
+    empty_to_none,
+)
 
 
 def loopback_listen(listen: str) -> bool:
@@ -105,6 +115,7 @@ class Defaults(Strict):
     retry_backoff: Duration = 10.0  # page fetches and lost jobs: first retry delay, doubling, with jitter
     retry_backoff_cap: Duration = 3600.0
     user_agent: str = "wirewatch/0.1 (+https://github.com/wirewatch/wirewatch)"
+    spike: SpikeConfig | None = None  # spike notices for every rule (a rule's `spike: false`: not it)
 
     @model_validator(mode="after")
     def _intervals_in_order(self) -> Defaults:
@@ -198,6 +209,9 @@ class RuleConfig(Strict):
     templates: TemplatesConfig | None = None  # over each sink's own
     digest: DigestConfig | None = None  # group this rule's alerts, per sink
     urgent: bool = False  # its alerts go at once, through a sink's quiet hours too
+    # Spike notices for this rule (pipeline.spikes): true (defaults.spike's settings, or the
+    # shipped ones), its own settings, or false (none, whatever defaults.spike says).
+    spike: SpikeConfig | bool | None = None
 
     @property
     def display_title(self) -> str:
@@ -456,6 +470,18 @@ class Config(Strict):
         """The rules whose alerts go through quiet hours (`urgent: true`); made once, as
         rule_digests."""
         return frozenset(r.id for r in self.rules if r.urgent)
+
+    @functools.cached_property
+    def spike_rules(self) -> dict[str, SpikeConfig]:
+        """The rules watched for spikes, with their settings; made once, as rule_digests."""
+        out = {}
+        for rule in self.rules:
+            own = rule.spike
+            if isinstance(own, SpikeConfig):
+                out[rule.id] = own
+            elif own is True or (own is None and self.defaults.spike is not None):
+                out[rule.id] = self.defaults.spike or SpikeConfig()
+        return out
 
     def sink(self, sink_id: str) -> AnySinkConfig:
         for s in self.sinks:

@@ -70,6 +70,26 @@ def story_payload(story: StoryRef) -> dict[str, Any]:
 
 def notice_payload(notice: Notice) -> dict[str, Any]:
     """The JSON body of a notice (version 1): its type, the feed or sink, and what happened."""
+    if notice.type == "rule.spike":
+        return {
+            "version": 1,
+            "type": notice.type,
+            "rule": {"id": notice.rule_id, "title": notice.rule_title},
+            "count": notice.count,
+            "baseline": notice.baseline,
+            "basis": notice.basis,
+            "window_seconds": notice.window,
+            "since": notice.since,
+            "stories": [
+                {
+                    "id": st.story_id,
+                    "title": st.title[:500],
+                    "url": st.url[:2000],
+                    "outlets": list(st.outlets[:50]),
+                }
+                for st in notice.stories
+            ],
+        }
     if notice.type == "sink.disabled":
         return {
             "version": 1,

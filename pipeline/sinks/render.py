@@ -52,6 +52,8 @@ def notice_text(notice: Notice) -> str:
             f"(wirewatch deliveries --failed --sink {sink}).\nSince: {notice.since}\n"
             + (f"Last error: {truncate(one_line(notice.error), 1000)}\n" if notice.error else "")
         )
+    if notice.type == "rule.spike":
+        return spike_text(notice)
     what = {
         "feed.unhealthy": f"has failed {notice.failures} times in a row",
         "feed.recovered": f"works again, after {notice.failures} failures in a row",
@@ -64,6 +66,30 @@ def notice_text(notice: Notice) -> str:
     lines.append(f"Since: {notice.since}")
     if notice.error:
         lines.append(f"Last error: {truncate(one_line(notice.error), 1000)}")
+    return "\n".join(lines) + "\n"
+
+
+def spike_text(notice: Notice) -> str:
+    """The plain-text body of a rule.spike notice: the rule, its count against its baseline, and
+    its top stories with their outlets."""
+    rule = one_line(notice.rule_title or notice.rule_id)
+    hours = notice.window / 3600
+    span = f"{hours:g} hour{'' if hours == 1 else 's'}"
+    lines = [
+        f"Rule {rule} ({one_line(notice.rule_id)}) matched {notice.count} stories in the last {span}, "
+        f"against {notice.baseline:g} usually ({notice.basis}).",
+        "",
+        f"Since: {notice.since}",
+    ]
+    if notice.stories:
+        lines += ["", "Top stories:"]
+        for n, story in enumerate(notice.stories, 1):
+            outlets = ", ".join(one_line(o)[:60] for o in story.outlets[:8])
+            more = f" and {len(story.outlets) - 8} more" if len(story.outlets) > 8 else ""
+            lines.append(f"{n}. {truncate(one_line(story.title), 300) or '(untitled)'}")
+            lines.append(f"   {truncate(one_line(story.url), 2000)}")
+            plural = "" if len(story.outlets) == 1 else "s"
+            lines.append(f"   {len(story.outlets)} outlet{plural}: {outlets}{more}")
     return "\n".join(lines) + "\n"
 
 

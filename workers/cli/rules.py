@@ -18,7 +18,7 @@ from typing import assert_never
 import click
 
 from pipeline.alerts import article_document
-from pipeline.config import load_config, load_rules, person_variants
+from pipeline.config import Config, load_config, load_rules, person_variants
 from pipeline.errors import WirewatchError
 from pipeline.extract import extract_text
 from pipeline.fetch import Fetcher
@@ -55,6 +55,7 @@ from pipeline.sinks.render import statement_line
 
 from ..history import History, history_url_for
 from ..history import feedback as feedback_rows
+from ..rates import rule_rates, sparkline
 from .helpers import CliState, load_or_exit, loaded_or_exit, or_exit, shared_options
 from .output import hit_lines, seeds_dir
 
@@ -124,14 +125,22 @@ def rules() -> None:
 
 @rules.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per rule, in a list")
+@click.option(
+    "--rates", is_flag=True, help="each rule's stories an hour over the last day against its baseline"
+)
 @shared_options(top=False)
 @click.pass_obj
-def rules_stats(state: CliState, as_json: bool) -> None:
+def rules_stats(state: CliState, as_json: bool, rates: bool) -> None:
     """Each rule's alerts, the readers' feedback on them (relevant or not: the latest word on
-    each alert) and its precision, over the last 7 and 30 days (as the web app's rules table)."""
+    each alert) and its precision, over the last 7 and 30 days (as the web app's rules table);
+    with --rates, its stories an hour over the last 24 hours against its usual count an hour
+    (the baseline spike notices compare with)."""
     cfg = load_or_exit(state.config_path)
     history = History(history_url_for(cfg.history_url, cfg.data_dir))  # no Redis needed
     now = time.time()
+    if rates:
+        _rates(cfg, history, now, as_json)
+        return
     spans = {days: feedback_rows.stats(history, now - days * 86400) for days in (7, 30)}
     ids = [r.id for r in cfg.rules] + sorted(set(spans[30]) - {r.id for r in cfg.rules})
     empty = feedback_rows.RuleStats(0, 0, 0)
@@ -472,3 +481,21 @@ def _query(query: str) -> str:
 def _cut(text: str, most: int = _QUOTE_CHARS) -> str:
     text = one_line(text)
     return text if len(text) <= most else text[: most - 1] + "…"
+
+
+def _rates(cfg: Config, history: History, now: float, as_json: bool) -> None:
+    """`rules stats --rates`: each rule's last 24 hours, an hour at a time, against its baseline."""
+    found = rule_rates(history, [r.id for r in cfg.rules], cfg.spike_rules, now)
+    if as_json:
+        rows = [
+            {"rule": r.rule_id, "hours": list(r.hours), "last_hour": r.last_hour, "day": sum(r.hours),
+             "baseline_per_hour": r.baseline, "basis": r.basis, "spike_notices": r.rule_id in cfg.spike_rules}
+            for r in found.values()
+        ]  # fmt: skip
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo(f"{'RULE':<28} {'LAST 24 H, AN HOUR EACH':<24} {'LAST HOUR':>9} {'DAY':>6}  USUALLY AN HOUR")
+    for r in found.values():
+        watched = "" if r.rule_id in cfg.spike_rules else ", no spike notices"
+        click.echo(f"{r.rule_id[:28]:<28} {sparkline(r.hours):<24} {r.last_hour:>9} {sum(r.hours):>6}  "
+                   f"{r.baseline:g} ({r.basis}{watched})")  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from pipeline.models import Alert, unix_time
 
@@ -79,3 +79,64 @@ def get(history: History, alert_id: str) -> Alert | None:
     with history.begin() as conn:
         row = conn.execute(select(alerts.c.record).where(alerts.c.alert_id == alert_id)).first()
     return Alert.model_validate_json(row[0]) if row and row[0] else None
+
+
+# --- counts by rule and time (spike notices, `rules stats`) ---------------------------------------
+
+
+def counts_between(history: History, rule_ids: Sequence[str], start: float, end: float) -> dict[str, int]:
+    """Stories each rule alerted on in [start, end) (one alert per rule and story): one query,
+    on the (rule_id, created) index."""
+    if not rule_ids:
+        return {}
+    with history.begin() as conn:
+        q = (
+            select(alerts.c.rule_id, func.count())
+            .where(alerts.c.rule_id.in_(list(rule_ids)), alerts.c.created >= start, alerts.c.created < end)
+            .group_by(alerts.c.rule_id)
+        )
+        found = {r[0]: int(r[1]) for r in conn.execute(q)}
+    return {rule_id: found.get(rule_id, 0) for rule_id in rule_ids}
+
+
+def first_alerts(history: History, rule_ids: Sequence[str]) -> dict[str, float]:
+    """When each rule's oldest alert the store keeps was made (rules with none left out)."""
+    if not rule_ids:
+        return {}
+    with history.begin() as conn:
+        q = (
+            select(alerts.c.rule_id, func.min(alerts.c.created))
+            .where(alerts.c.rule_id.in_(list(rule_ids)))
+            .group_by(alerts.c.rule_id)
+        )
+        return {r[0]: float(r[1]) for r in conn.execute(q) if r[1] is not None}
+
+
+def hourly(history: History, rule_ids: Sequence[str], start: float, end: float) -> dict[str, dict[int, int]]:
+    """Stories each rule alerted on in each hour (Unix hour number) of [start, end)."""
+    if not rule_ids:
+        return {}
+    out: dict[str, dict[int, int]] = {rule_id: {} for rule_id in rule_ids}
+    with history.begin() as conn:
+        q = select(alerts.c.rule_id, alerts.c.created).where(
+            alerts.c.rule_id.in_(list(rule_ids)), alerts.c.created >= start, alerts.c.created < end
+        )
+        for rule_id, created in conn.execute(q):
+            hour = int(created // 3600)
+            out[rule_id][hour] = out[rule_id].get(hour, 0) + 1
+    return out
+
+
+def stories_between(
+    history: History, rule_id: str, start: float, end: float, limit: int = 1000
+) -> list[Alert]:
+    """A rule's alerts made in [start, end), newest first (at most `limit`)."""
+    with history.begin() as conn:
+        q = (
+            select(alerts.c.record)
+            .where(alerts.c.rule_id == rule_id, alerts.c.created >= start, alerts.c.created < end,
+                   alerts.c.record != "")
+            .order_by(alerts.c.created.desc())
+            .limit(limit)
+        )  # fmt: skip
+        return [Alert.model_validate_json(r[0]) for r in conn.execute(q)]

@@ -29,6 +29,7 @@ from ..history import History
 from ..history import feedback as feedback_rows
 from ..history.feedback import RuleStats
 from ..overview import read_overview
+from ..rates import RuleRate, rule_rates, sparkline
 from ..store import feedback as feedback_store
 from ..store.generation import generation as config_generation
 
@@ -93,7 +94,8 @@ def render(
 ) -> tuple[bool, str]:
     """The page: (whether Redis answered, its HTML), with that page of feeds (the worst first)
     and of rules (those that matched most today first); with the history store, each rule's
-    feedback and precision over 7 and 30 days, and each alert's feedback buttons."""
+    stories an hour over the last day against its baseline, its feedback and precision over 7
+    and 30 days, and each alert's feedback buttons."""
     try:
         o = read_overview(config, redis, alerts=25, feeds_page=feeds_page, rules_page=rules_page)
         generation = config_generation(redis)
@@ -104,11 +106,13 @@ def render(
         return False, page
     now = time.time()
     stats: dict[int, dict[str, RuleStats]] = {}
+    rates: dict[str, RuleRate] = {}
     if history is not None:
         try:
             stats = {days: feedback_rows.stats(history, now - days * 86400) for days in (7, 30)}
+            rates = rule_rates(history, [r.id for r in o.rules], config.spike_rules, now)
         except Exception:  # the history store down: the table shows no feedback, the page still answers
-            stats = {}
+            stats, rates = {}, {}
 
     def token(alert: Alert) -> str:
         return make_token(
@@ -116,5 +120,6 @@ def render(
         )
 
     page = _page().render(o=o, problems=o.problems(), error=None, generation=generation, stats=stats,
-                          token=token, taken_at=iso_time(o.taken_at), refresh=REFRESH_SECONDS)  # fmt: skip
+                          rates=rates, spark=sparkline, token=token, taken_at=iso_time(o.taken_at),
+                          refresh=REFRESH_SECONDS)  # fmt: skip
     return True, page
