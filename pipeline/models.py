@@ -214,6 +214,7 @@ class Digest(Record):
     also: tuple[str, ...] = ()
     window_start: str  # ISO 8601, UTC: the oldest alert's creation
     flushed_at: str  # ISO 8601, UTC: when the group was due
+    spikes: tuple[Notice, ...] = ()  # rule.spike notices of its rules made since window_start
 
     def delivery_id(self, sink_id: str) -> str:
         return f"digest-{self.digest_id}-{sink_id}"
@@ -279,3 +280,6 @@ class Notice(Record):
         if self.type == "rule.spike":
             return f"spike: {self.count} stories for {self.rule_title or self.rule_id}"
         return f"feed {self.type.removeprefix('feed.')}: {self.feed_name}"
+
+
+Digest.model_rebuild()  # its `spikes` are Notices, defined after it

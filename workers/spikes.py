@@ -49,6 +49,7 @@ def watch_spikes(services: Services, now: float) -> list[Notice]:
         except Exception:
             spike_store.give_back(services.redis, rule_id)  # the next look makes it again
             raise
+        spike_store.remember(services.redis, notice, now)  # the digests that go next list it
         log.info("rule %s: spike: %d stories in the last %gs against %.2f usually (%s): notice %s",
                  rule_id, spike.count, cfg.window, spike.baseline, spike.basis, notice.notice_id)  # fmt: skip
         made.append(notice)

@@ -128,6 +128,7 @@ def digest_payload(digest: Digest) -> dict[str, Any]:
             {**payload(a), "also_reported_by": digest.also[i] if i < len(digest.also) else ""}
             for i, a in enumerate(digest.alerts)
         ],
+        "spikes": [notice_payload(n) for n in digest.spikes],
     }
 
 
@@ -156,6 +157,8 @@ def trimmed_digest_payloads(digest: Digest) -> Iterator[dict[str, Any]]:
     for a in data["alerts"]:  # the least: what, where, and the rule, for every alert of the digest
         a["matches"], a["also_reported_by"] = [], a["also_reported_by"][:100]
         _shorter_timeline(a, 0)
+    for spike in data["spikes"]:
+        spike["stories"] = spike["stories"][:1]
         a["article"]["title"], a["article"]["url"] = a["article"]["title"][:150], a["article"]["url"][:300]
     yield data
 

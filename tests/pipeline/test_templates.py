@@ -203,3 +203,20 @@ def test_an_alert_names_its_storys_first_outlet_and_how_many_followed_in_every_f
     assert body["first_outlet"]["source"] == "Post" and body["followed"] == 3
     assert [c["first"] for c in body["copies"]] == [True, False, False, False, False]
     assert "<script>" not in DEFAULT_TEMPLATES.html(alert)
+
+
+def test_a_digest_lists_the_spikes_of_its_rules_escaped() -> None:
+    from pipeline.models import Digest, Notice
+
+    spike = Notice(type="rule.spike", since="2024-05-01T11:00:00+00:00", rule_id="kremlin-spokesman",
+                   rule_title=EVIL, count=20, baseline=0.5, basis="mean", window=3600.0)  # fmt: skip
+    digest = Digest(
+        digest_id="d1", group="hooks/kremlin-spokesman", sink_id="hooks", alerts=(make_alert(),),
+        window_start="2024-05-01T12:01:00Z", flushed_at="2024-05-01T12:05:00+00:00", spikes=(spike,),
+    )  # fmt: skip
+    text = DEFAULT_TEMPLATES.digest_text(digest)
+    assert "stories in 1 h from 2024-05-01T11:00:00+00:00, against 0.5 usually" in text
+    assert "Spike: Evil <script>" in text
+    page = DEFAULT_TEMPLATES.digest_html(digest)
+    assert "<script>" not in page and "Spike: <strong>Evil &lt;script&gt;" in page
+    assert json.loads(DEFAULT_TEMPLATES.digest_body(digest))["spikes"][0]["count"] == 20

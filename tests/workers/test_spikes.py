@@ -8,10 +8,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from redis import Redis
 
 from pipeline.models import StoryRef, iso_time
+from workers import delivery
 from workers.cli import cli
 from workers.context import WorkerContext
 from workers.demo.site import LoopbackSite, Seed, WebhookReceiver, article_page, rss_feed
@@ -52,11 +54,17 @@ def _burst(site: LoopbackSite, first: int, count: int) -> None:
 
 
 def test_a_burst_after_two_weeks_of_two_a_day_is_one_spike_notice_and_the_cooldown_holds(
-    tmp_path: Path, redis: Redis, site: LoopbackSite, receiver: WebhookReceiver, whsec: str
+    tmp_path: Path,
+    redis: Redis,
+    site: LoopbackSite,
+    receiver: WebhookReceiver,
+    whsec: str,
+    request: pytest.FixtureRequest,
 ) -> None:
-    cfg = write_config(
-        tmp_path, [f"{site.base_url}/burst.xml"], [webhook_sink(receiver.url, whsec)], rules=RULES
-    )
+    later = WebhookReceiver(whsec).start()
+    request.addfinalizer(later.stop)
+    sinks = [webhook_sink(receiver.url, whsec), {**webhook_sink(later.url, whsec, "later"), "digest": {}}]
+    cfg = write_config(tmp_path, [f"{site.base_url}/burst.xml"], sinks, rules=RULES)
     rt = runtime(cfg, redis)
     now = time.time()
     start = (now // DAY - 15) * DAY
@@ -68,6 +76,7 @@ def test_a_burst_after_two_weeks_of_two_a_day_is_one_spike_notice_and_the_cooldo
     _burst(site, 0, 20)
     run_pass(rt)
     assert sum(p["type"] == "alert" for p in receiver.payloads) == 20  # each story alerted as ever
+    assert later.payloads == []  # its digest waits
     [notice] = watch_spikes(rt.services, time.time())
     assert notice.rule_id == "court" and notice.count == 20 and notice.basis == "hour of the week"
     drain(rt)
@@ -76,6 +85,12 @@ def test_a_burst_after_two_weeks_of_two_a_day_is_one_spike_notice_and_the_cooldo
     assert spike["baseline"] < 1 and spike["window_seconds"] == 3600 and len(spike["stories"]) == 5
     assert all(s["outlets"] == ["Seed News"] and "tribunal" in s["title"] for s in spike["stories"])
     assert receiver.bad_signatures == 0
+    # The digest sink got the notice alone, and its digest of the burst lists the spike too.
+    assert delivery.flush_due(rt.services, time.time() + 31) == 1
+    drain(rt)
+    [alone] = [p for p in later.payloads if p["type"] == "rule.spike"]
+    [digest] = [p for p in later.payloads if p["type"] == "digest"]
+    assert alone["count"] == 20 and digest["count"] == 20 and digest["spikes"] == [alone]
 
     # A second burst within the cooldown (6 h): no second notice.
     _burst(site, 20, 20)

@@ -26,11 +26,11 @@ from typing import Any
 from redis import Redis
 
 from pipeline.digests import digest_id, flush_time
-from pipeline.models import Alert, Digest, iso_time
+from pipeline.models import Alert, Digest, iso_time, unix_time
 from pipeline.stories import with_timeline
 from pipeline.values import DigestConfig
 
-from . import stories
+from . import spikes, stories
 from .common import PREFIX, to_str
 
 log = logging.getLogger(__name__)
@@ -159,9 +159,12 @@ def load(redis: Redis, digest: str) -> Digest | None:
         for a in alerts
     ]  # fmt: skip
     also = tuple(stories.also_reported_by(a.story, a.article.url, copies) for a in alerts)
+    window_start = min(a.created_at for a in alerts)
+    rules = {a.rule_id for a in alerts}
+    spiked = tuple(n for n in spikes.made_since(redis, unix_time(window_start)) if n.rule_id in rules)
     return Digest(
         digest_id=digest, group=group, sink_id=sink, alerts=tuple(alerts), also=also,
-        window_start=min(a.created_at for a in alerts), flushed_at=iso_time(float(due or 0)),
+        window_start=window_start, flushed_at=iso_time(float(due or 0)), spikes=spiked,
     )  # fmt: skip
 
 

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from redis import Redis
 
-from .common import PREFIX
+from pipeline.models import Notice
+
+from .common import PREFIX, to_str
+
+RECENT = f"{PREFIX}spikes"
+KEEP = 7 * 86400.0  # seconds a spike notice is listed by the digests that go after it
 
 
 def cooldown_key(rule_id: str) -> str:
@@ -30,3 +35,18 @@ def cooling(redis: Redis, rule_ids: list[str]) -> set[str]:
         return set()
     found = redis.mget([cooldown_key(r) for r in rule_ids])
     return {rule_id for rule_id, value in zip(rule_ids, found, strict=True) if value is not None}
+
+
+def remember(redis: Redis, notice: Notice, now: float) -> None:
+    """A spike notice made now, for the digests that go within KEEP (older ones dropped)."""
+    with redis.pipeline(transaction=True) as pipe:
+        pipe.zadd(RECENT, {notice.to_json(): now})
+        pipe.zremrangebyscore(RECENT, "-inf", now - KEEP)
+        pipe.execute()
+
+
+def made_since(redis: Redis, since: float) -> list[Notice]:
+    """The spike notices made since `since`, oldest first."""
+    return [
+        Notice.model_validate_json(to_str(raw) or "{}") for raw in redis.zrangebyscore(RECENT, since, "+inf")
+    ]
