@@ -107,3 +107,23 @@ def test_a_burst_after_two_weeks_of_two_a_day_is_one_spike_notice_and_the_cooldo
     assert " 40 " in court and "hour of the week" in court
     _, page = status_page.render(rt.config, redis, 1, 1, rt.services.history)
     assert 'data-rule="court"' in page and '<td class="n last-hour">40</td>' in page
+
+
+def test_counts_of_many_rules_are_read_by_time_and_agree_with_those_by_rule(
+    tmp_path: Path, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rt = runtime(write_config(tmp_path, [], [], rules=RULES), redis)
+    now = time.time()
+    _history(rt, "court", [now - 100, now - 200, now - 5000])
+    _history(rt, "steady", [now - 300, now - 90000])
+    history, rules = rt.services.history, ["court", "steady", "none"]
+    by_rule = alert_history.counts_between(history, rules, now - 3600, now)
+    hours = alert_history.hourly(history, rules, now - 86400, now)
+    firsts = alert_history.first_alerts(history, rules)
+    monkeypatch.setattr(alert_history, "NAMED_RULES", 1)  # more rules than may be named
+    assert alert_history.counts_between(history, rules, now - 3600, now) == by_rule == {
+        "court": 2, "steady": 1, "none": 0,
+    }  # fmt: skip
+    assert alert_history.hourly(history, rules, now - 86400, now) == hours
+    assert sum(hours["court"].values()) == 3 and sum(hours["steady"].values()) == 1 and hours["none"] == {}
+    assert alert_history.first_alerts(history, rules) == firsts and set(firsts) == {"court", "steady"}

@@ -84,46 +84,56 @@ def get(history: History, alert_id: str) -> Alert | None:
 # --- counts by rule and time (spike notices, `rules stats`) ---------------------------------------
 
 
+# More rules than this are not named in a query (SQLite takes at most 32,766 parameters, older
+# builds 999): the window's alerts are read by time (the `created` index) and sorted out here.
+NAMED_RULES = 500
+
+
 def counts_between(history: History, rule_ids: Sequence[str], start: float, end: float) -> dict[str, int]:
-    """Stories each rule alerted on in [start, end) (one alert per rule and story): one query,
-    on the (rule_id, created) index."""
+    """Stories each rule alerted on in [start, end) (one alert per rule and story): one query, on
+    the (rule_id, created) index, or by time alone for more than NAMED_RULES rules."""
     if not rule_ids:
         return {}
+    in_time = (alerts.c.created >= start, alerts.c.created < end)
+    named = (alerts.c.rule_id.in_(list(rule_ids)),) if len(rule_ids) <= NAMED_RULES else ()
     with history.begin() as conn:
-        q = (
-            select(alerts.c.rule_id, func.count())
-            .where(alerts.c.rule_id.in_(list(rule_ids)), alerts.c.created >= start, alerts.c.created < end)
-            .group_by(alerts.c.rule_id)
-        )
+        q = select(alerts.c.rule_id, func.count()).where(*named, *in_time).group_by(alerts.c.rule_id)
         found = {r[0]: int(r[1]) for r in conn.execute(q)}
     return {rule_id: found.get(rule_id, 0) for rule_id in rule_ids}
 
 
 def first_alerts(history: History, rule_ids: Sequence[str]) -> dict[str, float]:
-    """When each rule's oldest alert the store keeps was made (rules with none left out)."""
-    if not rule_ids:
-        return {}
+    """When each rule's oldest alert the store keeps was made (rules with none left out); a
+    query per NAMED_RULES rules."""
+    out: dict[str, float] = {}
     with history.begin() as conn:
-        q = (
-            select(alerts.c.rule_id, func.min(alerts.c.created))
-            .where(alerts.c.rule_id.in_(list(rule_ids)))
-            .group_by(alerts.c.rule_id)
-        )
-        return {r[0]: float(r[1]) for r in conn.execute(q) if r[1] is not None}
+        for n in range(0, len(rule_ids), NAMED_RULES):
+            chunk = list(rule_ids[n : n + NAMED_RULES])
+            q = (
+                select(alerts.c.rule_id, func.min(alerts.c.created))
+                .where(alerts.c.rule_id.in_(chunk))
+                .group_by(alerts.c.rule_id)
+            )
+            out.update({r[0]: float(r[1]) for r in conn.execute(q) if r[1] is not None})
+    return out
 
 
 def hourly(history: History, rule_ids: Sequence[str], start: float, end: float) -> dict[str, dict[int, int]]:
-    """Stories each rule alerted on in each hour (Unix hour number) of [start, end)."""
+    """Stories each rule alerted on in each hour (Unix hour number) of [start, end): their
+    alerts' times, by rule (NAMED_RULES at most) or by time alone."""
     if not rule_ids:
         return {}
     out: dict[str, dict[int, int]] = {rule_id: {} for rule_id in rule_ids}
+    in_time = (alerts.c.created >= start, alerts.c.created < end)
+    named = (alerts.c.rule_id.in_(list(rule_ids)),) if len(rule_ids) <= NAMED_RULES else ()
     with history.begin() as conn:
-        q = select(alerts.c.rule_id, alerts.c.created).where(
-            alerts.c.rule_id.in_(list(rule_ids)), alerts.c.created >= start, alerts.c.created < end
-        )
-        for rule_id, created in conn.execute(q):
-            hour = int(created // 3600)
-            out[rule_id][hour] = out[rule_id].get(hour, 0) + 1
+        for rule_id, created in conn.execute(
+            select(alerts.c.rule_id, alerts.c.created).where(*named, *in_time)
+        ):
+            hours = out.get(rule_id)
+            if hours is not None:
+                hour = int(created // 3600)
+                hours[hour] = hours.get(hour, 0) + 1
     return out
 
 
