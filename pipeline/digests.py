@@ -90,13 +90,13 @@ def group_policy(config: Config, group: str) -> DigestConfig | None:
 
 def held_until(config: Config, item: Alert | Digest | Notice, sink_id: str, now: float) -> float | None:
     """Until when a notice or a digest to this sink waits for the end of its quiet hours (None:
-    it goes now). A digest of urgent rules only, an urgent rule's spike notice, and an alert
-    (held by `grouping`), go now."""
+    it goes now). A digest with an urgent rule's alert, an urgent rule's spike notice, and an
+    alert (held by `grouping`), go now."""
     quiet = _quiet_hours(config, sink_id)
     if quiet is None or isinstance(item, Alert):
         return None
-    if isinstance(item, Digest) and all(a.rule_id in config.urgent_rules for a in item.alerts):
-        return None
+    if isinstance(item, Digest) and any(a.rule_id in config.urgent_rules for a in item.alerts):
+        return None  # an urgent alert does not wait; what came with it before the window goes too
     if isinstance(item, Notice) and item.rule_id in config.urgent_rules:  # an urgent rule's spike
         return None
     return quiet_until(quiet, now)

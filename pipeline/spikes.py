@@ -7,8 +7,9 @@ Meltwater's spike alerts (an hour against a baseline).
 A rule's count is the stories it matched in the last `window` (its alerts: one per story). Its
 baseline is the same window of the week, one, two, ... weeks back (as many as `baseline` holds:
 two for 14 days), averaged, when the rule's history reaches back that far; else the plain mean
-of a window over the `baseline` period. A spike is a count of at least `factor` times the
-baseline and at least `min_stories`; the caller keeps it to one notice per rule per `cooldown`.
+of a window over what of the `baseline` period its history covers, once that is a day at least.
+A spike is a count of at least `factor` times the baseline and at least `min_stories`; the
+caller keeps it to one notice per rule per `cooldown`.
 No Redis and no SQL here: workers.spikes reads the counts from the history store once a minute
 (two queries, whatever the number of articles) and queues the notices.
 """
@@ -22,7 +23,8 @@ from .models import Notice, SpikeStory, iso_time
 from .values import SpikeConfig
 
 WEEK = 7 * 86400.0
-Basis = Literal["hour of the week", "mean"]
+MIN_HISTORY = 86400.0  # a rule whose alerts go back less than this has no baseline yet: no notice
+Basis = Literal["hour of the week", "mean", "too little history"]
 
 
 @dataclass(frozen=True)
@@ -43,13 +45,22 @@ def weeks_back(cfg: SpikeConfig) -> int:
 
 def baseline(cfg: SpikeConfig, counts: RuleCounts, now: float) -> tuple[float, Basis]:
     """The rule's usual stories per window, and what it was taken from: by hour of the week when
-    the rule's history reaches back over every week averaged, else the plain mean."""
+    the rule's history reaches back over every week averaged, else the plain mean over the part
+    of the baseline period its history covers; none ("too little history") when that is less
+    than MIN_HISTORY (a new rule's first busy hour is not a spike against nothing)."""
+    first = counts.first_alert
     weeks = weeks_back(cfg)
-    reaches = counts.first_alert is not None and counts.first_alert <= now - weeks * WEEK - cfg.window
-    if weeks and reaches and len(counts.same_hour) == weeks:
+    if (
+        weeks
+        and first is not None
+        and first <= now - weeks * WEEK - cfg.window
+        and len(counts.same_hour) == weeks
+    ):
         return sum(counts.same_hour) / weeks, "hour of the week"
-    windows = max(1.0, (cfg.baseline - cfg.window) / cfg.window)
-    return counts.mean_total / windows, "mean"
+    covered = (now - cfg.window) - max(first if first is not None else now, now - cfg.baseline)
+    if covered < MIN_HISTORY:
+        return 0.0, "too little history"
+    return counts.mean_total / (covered / cfg.window), "mean"
 
 
 @dataclass(frozen=True)
@@ -67,7 +78,7 @@ def decide_spike(cfg: SpikeConfig, counts: RuleCounts, now: float) -> Spike | No
     if counts.in_window < cfg.min_stories:
         return None
     usual, basis = baseline(cfg, counts, now)
-    if counts.in_window < cfg.factor * usual:
+    if basis == "too little history" or counts.in_window < cfg.factor * usual:
         return None
     return Spike(counts.rule_id, counts.in_window, usual, basis)
 

@@ -486,12 +486,23 @@ def hold(services: Services, alert: Alert, sink_id: str, now: float) -> bool:
     """True when the alert's deliveries to this sink go by digest (its quiet hours', its rule's
     or its own: pipeline.digests.grouping), and it is (now) in its group."""
     grouped = grouping(services.config, alert.rule_id, sink_id, now)
+    if grouped is None and _has_quiet_hours(services.config, sink_id):
+        # Quiet hours make the grouping depend on the time: a job run again after the window
+        # ended finds the alert in the quiet group it was handed to before, and sends nothing.
+        return digests.handed(services.redis, alert, sink_id)
     if grouped is None:
         return False
     policy, group = grouped
     # The alert is handed to its group once for as long as it can be made again (alert_ttl).
     digests.add(services.redis, alert, sink_id, policy, group, now, alert_ttl(services.config.defaults))
     return True
+
+
+def _has_quiet_hours(config: Config, sink_id: str) -> bool:
+    try:
+        return config.sink(sink_id).quiet_hours is not None
+    except KeyError:
+        return False
 
 
 def _digest_policy(services: Services, group: str) -> DigestConfig:
@@ -538,6 +549,8 @@ def run_job(ctx: WorkerContext, item: Deliverable, sink_id: str, dead_reason: st
     """One try of a delivery job. Raises on failure, so that RQ retries it as `workers.retries`
     decides; `dead_reason` records a failure that was final already (a dead letter); returns a
     Retry when the sink's rate limit makes it wait."""
+    if isinstance(item, Digest):  # as it stands now: it may have waited (quiet hours, retries)
+        item = digests.load(ctx.redis, item.digest_id) or item
     outcome = _run_job(ctx, item, sink_id, dead_reason)
     # A digest delivered (now, or before a crash), or whose sink is gone: its alerts leave Redis.
     if isinstance(item, Digest) and not isinstance(outcome, Retry):

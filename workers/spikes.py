@@ -43,11 +43,16 @@ def watch_spikes(services: Services, now: float) -> list[Notice]:
         notice = spike_notice(
             spike, titles.get(rule_id, rule_id), cfg, top_stories(services, rule_id, cfg, now), now
         )
+        queued = 0
         try:
             for sink_id in config.notice_sinks():
                 enqueue_delivery(services, notice, sink_id)
+                queued += 1
         except Exception:
-            spike_store.give_back(services.redis, rule_id)  # the next look makes it again
+            # None queued: the next look makes it again. Some: the cooldown stays (the next
+            # look's notice would have another id, and those sinks would get it twice).
+            if not queued:
+                spike_store.give_back(services.redis, rule_id)
             raise
         spike_store.remember(services.redis, notice, now)  # the digests that go next list it
         log.info("rule %s: spike: %d stories in the last %gs against %.2f usually (%s): notice %s",

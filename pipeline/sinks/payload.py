@@ -149,6 +149,8 @@ def trimmed_digest_payloads(digest: Digest) -> Iterator[dict[str, Any]]:
             m["snippet"], m["highlights"], m["terms"] = m["snippet"][:300], [], m["terms"][:10]
         a["article"]["title"], a["article"]["url"] = a["article"]["title"][:300], a["article"]["url"][:2000]
         _shorter_timeline(a, 5)
+    for spike in data["spikes"]:
+        spike["stories"] = [_shorter_story(st, 100) for st in spike["stories"][:3]]
     yield data
     for a in data["alerts"]:
         a["matches"] = [{**m, "snippet": m["snippet"][:200]} for m in a["matches"][:1]]
@@ -156,11 +158,23 @@ def trimmed_digest_payloads(digest: Digest) -> Iterator[dict[str, Any]]:
     yield data
     for a in data["alerts"]:  # the least: what, where, and the rule, for every alert of the digest
         a["matches"], a["also_reported_by"] = [], a["also_reported_by"][:100]
-        _shorter_timeline(a, 0)
-    for spike in data["spikes"]:
-        spike["stories"] = spike["stories"][:1]
         a["article"]["title"], a["article"]["url"] = a["article"]["title"][:150], a["article"]["url"][:300]
+        _shorter_timeline(a, 0)
+    data["spikes"] = data["spikes"][:5]
+    for spike in data["spikes"]:
+        spike["stories"] = [_shorter_story(st, 60) for st in spike["stories"][:1]]
     yield data
+
+
+def _shorter_story(story: dict[str, Any], chars: int) -> dict[str, Any]:
+    """A spike notice's story with its title, URL and outlets shortened (its first 5 outlets)."""
+    outlets = [o[:chars] for o in story["outlets"][:5]]
+    return {
+        **story,
+        "title": story["title"][: chars * 2],
+        "url": story["url"][: chars * 5],
+        "outlets": outlets,
+    }
 
 
 def encode_body(alert: Alert) -> bytes:
@@ -198,14 +212,17 @@ def trimmed_payloads(alert: Alert) -> Iterator[dict[str, Any]]:
 
 
 def _shorter_timeline(alert_data: dict[str, Any], most: int) -> None:
-    """The story's first `most` copies, their titles and URLs shortened (`copies_total` and the
-    first outlet stay as they are)."""
+    """The story's first `most` copies, their titles and URLs shortened, and its first outlet's
+    (`copies_total` and `followed` stay as they are)."""
     story = alert_data.get("story")
     if story and "copies" in story:
         story["copies"] = [
             {**c, "title": c["title"][:150], "url": c["url"][:500]} for c in story["copies"][:most]
         ]
-        story["first_outlet"]["url"] = story["first_outlet"]["url"][:500]
+        first = story["first_outlet"]  # the least: its name alone
+        first["url"], first["source"] = (
+            (first["url"][:500], first["source"][:200]) if most else ("", first["source"][:80])
+        )
 
 
 def encode_notice(notice: Notice) -> bytes:

@@ -23,9 +23,13 @@ def _counts(
 
 def test_the_baseline_is_the_same_hour_of_the_week_when_history_reaches_back_else_the_mean() -> None:
     assert baseline(CFG, _counts(3, (2, 4)), NOW) == (3.0, "hour of the week")
-    young = _counts(3, (2, 4), total=335, first=NOW - 2 * WEEK + 60)  # a minute short of two weeks
-    assert baseline(CFG, young, NOW) == (1.0, "mean")  # 335 stories over 335 hours
-    assert baseline(CFG, _counts(3, first=None), NOW)[1] == "mean"
+    young = _counts(3, (2, 4), total=334, first=NOW - 2 * WEEK + 3600)  # an hour short of two weeks
+    assert baseline(CFG, young, NOW) == (1.0, "mean")  # 334 stories over the 334 hours before the last
+    assert baseline(CFG, _counts(3, (2, 4), total=46, first=NOW - 2 * 86400 + 3600), NOW) == (1.0, "mean")
+    # A rule with less than a day of history has no baseline, and does not spike.
+    new = _counts(20, total=3, first=NOW - 86400 + 1)
+    assert baseline(CFG, new, NOW) == (0.0, "too little history") and decide_spike(CFG, new, NOW) is None
+    assert baseline(CFG, _counts(3, first=None), NOW)[1] == "too little history"
 
 
 @pytest.mark.parametrize(

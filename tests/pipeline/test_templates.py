@@ -163,16 +163,29 @@ def test_the_default_digest_shows_each_alerts_statement_escaped() -> None:
 
 
 def test_a_digest_of_fifty_huge_alerts_stays_under_64_kb() -> None:
-    from pipeline.models import Digest
+    from pipeline.models import Digest, Notice, SpikeStory, StoryCopy, StoryRef
+    from pipeline.stories import with_timeline
 
     huge = alert_cases()["huge"]
-    alerts = tuple(huge.model_copy(update={"alert_id": f"h{n}"}) for n in range(50))
+    long = "https://news.example.org/" + "x" * 3000
+    copies = [StoryCopy(source="O" * 500 + str(n), url=long, title="T" * 3000, seen="2024-05-01T12:00:00Z")
+              for n in range(20)]  # fmt: skip
+    story = with_timeline(StoryRef(id="s", first_seen="2024-05-01T12:00:00Z"), copies)
+    alerts = tuple(huge.model_copy(update={"alert_id": f"h{n}", "story": story}) for n in range(50))
+    top = tuple(
+        SpikeStory(story_id=f"s{n}", title="T" * 3000, url=long, outlets=("O" * 500,) * 50) for n in range(5)
+    )
+    spikes = tuple(Notice(type="rule.spike", since="2024-05-01T11:00:00Z", rule_id="r", count=9, stories=top)
+                   for _ in range(10))  # fmt: skip
     digest = Digest(digest_id="d", group="g", sink_id="s", alerts=alerts, also=("x" * 3000,) * 50,
-                    window_start="2024-05-01T12:01:00Z", flushed_at="2024-05-01T12:05:00+00:00")  # fmt: skip
+                    window_start="2024-05-01T12:01:00Z", flushed_at="2024-05-01T12:05:00+00:00",
+                    spikes=spikes)  # fmt: skip
     body = DEFAULT_TEMPLATES.digest_body(digest).encode()
     assert len(body) <= 64 * 1024
     data = json.loads(body)
     assert data["trimmed"] is True and len(data["alerts"]) == 50  # every alert still listed
+    assert all(a["story"]["followed"] == 19 and a["story"]["first_outlet"]["source"] for a in data["alerts"])
+    assert data["spikes"] and all(sp["count"] == 9 for sp in data["spikes"])
 
 
 def test_an_alert_names_its_storys_first_outlet_and_how_many_followed_in_every_form() -> None:

@@ -20,6 +20,7 @@ from workers import delivery
 from workers.demo.site import LoopbackSite, WebhookReceiver
 from workers.store import digests
 
+from ..pipeline.factories import make_alert
 from .helpers import drain, run_pass, runtime, webhook_sink, write_config
 
 RULES = [
@@ -85,3 +86,18 @@ def test_quiet_until_the_windows_end_across_midnight_and_daylight_saving(
         == datetime(2027, 1, 15, 13, 0, tzinfo=UTC).timestamp()
     )
     assert quiet_until(daytime, datetime(2027, 1, 15, 13, 30, tzinfo=UTC).timestamp()) is None
+
+
+def test_an_alert_held_just_before_the_end_is_not_sent_again_by_a_job_run_after_it(
+    tmp_path: Path, redis: Redis, whsec: str
+) -> None:
+    """A job that handed an alert to the quiet group at 06:59:59 and died is run again after
+    07:00: the alert is in the quiet group already, and is not delivered on its own too."""
+    sink = {**webhook_sink("http://127.0.0.1:9/hook", whsec), "quiet_hours": QUIET}
+    rt = runtime(write_config(tmp_path, [], [sink], rules=RULES), redis)
+    alert = make_alert(alert_id="late", rule_id="navalny", sinks=("hooks",))
+    assert delivery.hold(rt.services, alert, "hooks", MORNING - 1)
+    assert digests.waiting(redis) == {"hooks/~quiet": 1}
+    assert delivery.hold(rt.services, alert, "hooks", MORNING + 1)  # handed already: held, not sent
+    other = make_alert(alert_id="fresh", rule_id="navalny", sinks=("hooks",))
+    assert not delivery.hold(rt.services, other, "hooks", MORNING + 1)  # a new one after 07:00 goes

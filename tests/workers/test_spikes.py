@@ -67,8 +67,8 @@ def test_a_burst_after_two_weeks_of_two_a_day_is_one_spike_notice_and_the_cooldo
     cfg = write_config(tmp_path, [f"{site.base_url}/burst.xml"], sinks, rules=RULES)
     rt = runtime(cfg, redis)
     now = time.time()
-    start = (now // DAY - 15) * DAY
-    _history(rt, "court", [start + d * DAY + h * 3600 for d in range(15) for h in (9, 15)])  # two a day
+    # Two a day for 15 days, 5 and 11 hours before this time of day: never in the hour before it.
+    _history(rt, "court", [now - d * DAY - h * 3600 for d in range(1, 16) for h in (5, 11)])
     # Steady: two stories an hour for two weeks, and two in the last hour: no spike.
     _history(rt, "steady", [now - k * 1800 + 1740 for k in range(1, 15 * 48)])
     assert watch_spikes(rt.services, time.time()) == []  # nothing out of the ordinary yet
@@ -82,7 +82,7 @@ def test_a_burst_after_two_weeks_of_two_a_day_is_one_spike_notice_and_the_cooldo
     drain(rt)
     [spike] = [p for p in receiver.payloads if p["type"] == "rule.spike"]
     assert spike["rule"] == {"id": "court", "title": "The court"} and spike["count"] == 20
-    assert spike["baseline"] < 1 and spike["window_seconds"] == 3600 and len(spike["stories"]) == 5
+    assert spike["baseline"] == 0 and spike["window_seconds"] == 3600 and len(spike["stories"]) == 5
     assert all(s["outlets"] == ["Seed News"] and "tribunal" in s["title"] for s in spike["stories"])
     assert receiver.bad_signatures == 0
     # The digest sink got the notice alone, and its digest of the burst lists the spike too.

@@ -14,7 +14,7 @@ import click
 
 from pipeline.alerts import alerts_for, article_document
 from pipeline.config import Config, RuleConfig, load_rules, person_variants
-from pipeline.models import Alert, Archived, RuleHit, iso_time
+from pipeline.models import Alert, Archived, RuleHit
 from pipeline.mutes import Muted, Mutes
 from pipeline.plaintext import one_line
 from pipeline.rules import Matcher, QuerySyntaxError
@@ -124,7 +124,6 @@ def backfill(
     color = _color(as_json)
     counts = {"read": 0, "matches": 0, "alerted": 0, "new": 0, "sent": 0, "muted": 0}
     mutes = Mutes.of(cfg)
-    created = iso_time(time.time())
     history = services.history
     total = archive.count(history, since)
     # The index hands over the articles any of the rules could match; each is checked by the matcher.
@@ -139,7 +138,9 @@ def backfill(
                 _report_muted(history, item, matched, muted, as_json)
                 continue
             hits = {h.rule_id: h for h in matched}
-            found = alerts_for(item.article, item.story, list(hits.values()), rule_sinks, created)
+            # Made as of the article's processing: what the alerts' times count (spike notices,
+            # rules stats) is when stories came, not when a backfill ran.
+            found = alerts_for(item.article, item.story, list(hits.values()), rule_sinks, item.seen)
             alerted = alert_recorded(services, [a.alert_id for a in found])
             for alert in found:
                 counts["matches"] += 1

@@ -77,6 +77,11 @@ def add(
     return bool(added)
 
 
+def handed(redis: Redis, alert: Alert, sink_id: str) -> bool:
+    """Whether the alert was handed to a digest for this sink (within its alert_ttl)."""
+    return bool(redis.exists(digested_key(alert.delivery_id(sink_id))))
+
+
 _TAKE = """
 if redis.call('exists', KEYS[6]) == 1 then return 0 end
 local ids = redis.call('zrange', KEYS[1], 0, tonumber(ARGV[2]) - 1)
