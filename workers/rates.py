@@ -1,7 +1,7 @@
 """How fast each rule's stories come, from the history store's alerts (one per rule and story):
 the counts pipeline.spikes decides on, and each rule's stories per hour over the last day
-against its baseline (`wirewatch rules stats`, the status page). A few queries on the alerts'
-(rule_id, created) index, whatever the number of articles: nothing is counted per article.
+against its baseline (`wirewatch rules stats`, the status page). A few grouped queries on the
+alerts' indexes, whatever the number of rules or articles: nothing is counted per article.
 """
 
 from __future__ import annotations
@@ -21,30 +21,31 @@ HOUR = 3600.0
 def spike_counts(
     history: History, rules: Mapping[str, SpikeConfig], now: float, every_baseline: bool = False
 ) -> dict[str, RuleCounts]:
-    """Each rule's counts for its spike decision: one query per window length, then a few for
-    each rule with at least min_stories in its window (one with fewer cannot spike: its
-    baseline is not read, unless `every_baseline`)."""
-    by_window: dict[float, list[str]] = {}
+    """Each rule's counts for its spike decision, for the rules of one window and baseline
+    length at a time: a query for their windows, then, for those with at least min_stories in
+    theirs (one with fewer cannot spike; all with `every_baseline`), one for each week back, one
+    for the mean and one for their first alerts: a handful of queries for any number of rules."""
+    by_span: dict[tuple[float, float], list[str]] = {}
     for rule_id, cfg in rules.items():
-        by_window.setdefault(cfg.window, []).append(rule_id)
-    in_window: dict[str, int] = {}
-    for window, rule_ids in by_window.items():
-        in_window.update(alert_history.counts_between(history, rule_ids, now - window, now))
-    busy = [r for r, n in in_window.items() if every_baseline or n >= rules[r].min_stories]
-    firsts = alert_history.first_alerts(history, busy)
-    out = {r: RuleCounts(r, n, (), 0, None) for r, n in in_window.items()}
-    for rule_id in busy:
-        cfg = rules[rule_id]
-        same_hour = tuple(
-            alert_history.counts_between(history, [rule_id], now - k * WEEK - cfg.window, now - k * WEEK)[
-                rule_id
-            ]
-            for k in range(1, weeks_back(cfg) + 1)
-        )
-        total = alert_history.counts_between(history, [rule_id], now - cfg.baseline, now - cfg.window)[
-            rule_id
+        by_span.setdefault((cfg.window, cfg.baseline), []).append(rule_id)
+    out: dict[str, RuleCounts] = {}
+    for (window, period), rule_ids in by_span.items():
+        in_window = alert_history.counts_between(history, rule_ids, now - window, now)
+        busy = [r for r in rule_ids if every_baseline or in_window[r] >= rules[r].min_stories]
+        out.update({r: RuleCounts(r, in_window[r], (), 0, None) for r in rule_ids})
+        if not busy:
+            continue
+        weeks = weeks_back(rules[busy[0]])
+        same_hour = [
+            alert_history.counts_between(history, busy, now - k * WEEK - window, now - k * WEEK)
+            for k in range(1, weeks + 1)
         ]
-        out[rule_id] = RuleCounts(rule_id, in_window[rule_id], same_hour, total, firsts.get(rule_id))
+        totals = alert_history.counts_between(history, busy, now - period, now - window)
+        firsts = alert_history.first_alerts(history, busy)
+        for r in busy:
+            out[r] = RuleCounts(
+                r, in_window[r], tuple(week[r] for week in same_hour), totals[r], firsts.get(r)
+            )
     return out
 
 
