@@ -2,6 +2,7 @@
 grows with time: each process's RSS and Redis's used_memory, every minute. One JSON line.
 
     python bench/soak.py [--minutes 60] [--warmup 10] [--feeds 20] [--per-minute 30] [--default-windows]
+                         [--fast-minutes 15 --fast-per-minute 300] [--window 10m]
 
 A loopback site publishes --per-minute new stories a minute over --feeds feeds (each polled every
 30 s), each with a text of its own; about a third of them name the International Criminal Court
@@ -149,11 +150,15 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=10)
     ap.add_argument("--feeds", type=int, default=20)
     ap.add_argument("--per-minute", type=float, default=30)
+    ap.add_argument("--fast-minutes", type=float, default=0, help="publish at --fast-per-minute first, "
+                    "for this long, so that the workers' caches fill within the warm-up")  # fmt: skip
+    ap.add_argument("--fast-per-minute", type=float, default=300)
+    ap.add_argument("--window", default="10m", help="story_window and redis_margin (short: Redis settles)")
     ap.add_argument("--default-windows", action="store_true", help="the shipped story_window, redis_margin "
                     "and retry_schedule, under which Redis fills for days")  # fmt: skip
     args = ap.parse_args()
 
-    room = Newsroom(args.feeds, args.per_minute)
+    room = Newsroom(args.feeds, args.fast_per_minute if args.fast_minutes else args.per_minute)
     server = serve(room.answer)
     room.base = f"http://127.0.0.1:{server.server_address[1]}"
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
@@ -171,7 +176,8 @@ def main() -> None:
         "defaults": {
             "min_interval": "30s", "poll_interval": "30s", "poll_jitter": "5s",
             **({} if args.default_windows else {
-                "story_window": "10m", "redis_margin": "10m", "retry_schedule": ["5s", "30s", "1m"],
+                "story_window": args.window, "redis_margin": args.window,
+                "retry_schedule": ["5s", "30s", "1m"],
             }),
         },
         "hosts": {"127.0.0.1": {"delay": "0s"}},
@@ -209,6 +215,8 @@ def main() -> None:
         minute = 0
         while minute <= args.minutes:
             time.sleep(max(0.0, started + minute * 60 - time.monotonic()))
+            if args.fast_minutes and minute == int(args.fast_minutes):
+                room.every = 60.0 / args.per_minute  # the steady rate from now on
             if minute and minute % 10 == 0:  # a reload every ten minutes: the rules file changes
                 reloads += 1
                 extra = f"\n  - id: soak-{reloads}\n    title: Soak {reloads}\n    query: soak{reloads}\n"
@@ -253,6 +261,7 @@ def main() -> None:
     print(json.dumps({
         "bench": "soak", "minutes": args.minutes, "warmup": args.warmup, "feeds": args.feeds,
         "per_minute": args.per_minute, "default_windows": args.default_windows,
+        "fast_minutes": args.fast_minutes, "fast_per_minute": args.fast_per_minute, "window": args.window,
         "published": samples[-1]["published"], "alerts": samples[-1]["alerts"], "reloads": reloads,
         "rss": rss,
         "redis_used_mb": {"start": round(after[0]["redis_used"] / 1e6, 2),

@@ -1,7 +1,7 @@
 """A worker's memory over many stories, in one process: does it grow with the stories it
 handles, and if it does, is it a leak or caches filling up to their bounds? One JSON line.
 
-    python bench/worker_memory.py [--stories 12000] [--warmup 1000] [--profile]
+    python bench/worker_memory.py [--stories 12000] [--warmup 1000] [--profile] [--reload-every N]
 
 bench/soak.py's newsroom publishes (the same texts: a third name the ICC and alert the shipped
 `icc` rule) over 20 feeds, in rounds of 60 stories; each round is polled and worked by one
@@ -9,6 +9,9 @@ WirewatchWorker of this process (burst) against an embedded Redis of its own, al
 receiver. The newsroom keeps its last 300 pages and the receiver forgets each round what it got,
 so that only the worker's memory can grow. The soak's hour is 1,800 stories; this goes through
 many hours' worth in minutes.
+
+--reload-every N: every N stories the rules file changes (a rule more, as the soak's reloads)
+and the worker takes the new config generation between jobs, as `wirewatch reload` makes it.
 
 Plain: the RSS after each round, noted every 1,000 stories, and its slope over the second half
 (MB per 1,000 stories). --profile: tracemalloc from the warm-up on (slower); at the end, the
@@ -42,6 +45,7 @@ from workers.context import WorkerContext  # noqa: E402
 from workers.demo.site import WebhookReceiver  # noqa: E402
 from workers.queueing import enqueue_poll  # noqa: E402
 from workers.redis_embedded import EmbeddedRedis  # noqa: E402
+from workers.reload import request_reload  # noqa: E402
 from workers.services import Services, connect  # noqa: E402
 from workers.worker import WirewatchWorker  # noqa: E402
 
@@ -86,6 +90,7 @@ def main() -> None:
     ap.add_argument("--stories", type=int, default=12_000)
     ap.add_argument("--warmup", type=int, default=1_000)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--reload-every", type=int, default=0, help="stories between two reloads (0: none)")
     args = ap.parse_args()
 
     room = Newsroom(20, 60.0)
@@ -110,9 +115,18 @@ def main() -> None:
         worker = WirewatchWorker(ctx)
         alerts = 0
         traced_at = 0
+        reloads, reloaded_at = 0, 0
+        rules_text = (tmp / "rules.yaml").read_text()
         while room.published < args.stories:
+            if args.reload_every and room.published - reloaded_at >= args.reload_every:
+                reloads, reloaded_at = reloads + 1, room.published
+                extra = f"\n  - id: soak-{reloads}\n    title: Soak {reloads}\n    query: soak{reloads}\n"
+                (tmp / "rules.yaml").write_text(rules_text.rstrip() + extra)
+                request_reload(ctx.redis, tmp / "wirewatch.yaml", "bench")
+                worker.reloader.poll()
+                worker.reload_if_changed()
             publish(room, ROUND)
-            enqueue_poll(ctx.services, ctx.config.feeds)
+            enqueue_poll(worker.context.services, worker.context.config.feeds)
             worker.work(burst=True, logging_level="WARNING")
             alerts += len(receiver.payloads)
             receiver.payloads.clear()
@@ -146,13 +160,14 @@ def main() -> None:
                     for s in sites
                 ],
             }  # fmt: skip
-        ctx.close()
+        worker.context.close()
     receiver.stop()
     server.shutdown()
     half = [(n / 1000, mb) for n, mb in series if n >= args.stories / 2]
     slope_per_1000 = slope_pct_per_hour([(n * 60, mb) for n, mb in half])  # % of the mean per 1,000
     print(json.dumps({
         "bench": "worker_memory", "stories": room.published, "alerts": alerts, "warmup": args.warmup,
+        "reload_every": args.reload_every,
         "rss_mb": series, "second_half_slope_pct_per_1000_stories": slope_per_1000,
         **({"profile": profile} if profile else {}),
     }))  # fmt: skip

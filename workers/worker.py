@@ -254,6 +254,8 @@ class WirewatchWorker(SimpleWorker):
             return False
         old, self.context = self.context, new
         old.close()
+        del old
+        refreeze()
         cfg = new.config
         log.info(
             "Worker %s: config generation %s: %d feeds, %d rules, %d sinks",
@@ -329,6 +331,17 @@ class WirewatchWorker(SimpleWorker):
         call_exception_handlers(self._exc_handlers, job, *exc_info)
 
 
+def refreeze() -> None:
+    """Once a worker has let go of its old context: what lives as long as the new one is kept
+    from the cyclic GC's full collections (a config of a million rules is millions of objects to
+    walk), as at the worker's start. What was frozen before is collected first: the old
+    context's cycles (its thread pool, its HTTP client) and any garbage frozen with them would
+    otherwise stay for good, about 1 MB a reload (bench/README.md, "A worker's memory")."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 class Reloader:
     """A worker's reloads, built beside the context in use: `poll` looks at the config
     generation and, when it moved and the config loads, builds the new context (config, compiled
@@ -385,9 +398,6 @@ class Reloader:
                       exc_info=exc)  # fmt: skip
             return False
         del loaded  # the parsed queries: the compiled rules have what the matcher needs
-        # As at a worker's start: what lives as long as the context is kept from the cyclic GC's
-        # full collections (a config of a million rules is millions of objects to walk).
-        gc.freeze()
         with self._lock:
             untaken, self._ready = self._ready, new
         if untaken is not None:  # two generations before a job came: the older was never used
