@@ -5,6 +5,7 @@ the site, matched and alerted as any story."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -105,6 +106,9 @@ def test_a_burst_after_two_weeks_of_two_a_day_is_one_spike_notice_and_the_cooldo
     assert out.exit_code == 0, out.output
     court = next(line for line in out.output.splitlines() if line.startswith("court "))
     assert " 40 " in court and "hour of the week" in court
+    rows = json.loads(CliRunner().invoke(cli, ["-c", str(cfg), "rules", "stats", "--json"]).output)
+    rate = next(r for r in rows if r["rule"] == "court")["last_24h"]
+    assert rate["last_hour"] == 40 and rate["basis"] == "hour of the week" and rate["spike_notices"]
     _, page = status_page.render(rt.config, redis, 1, 1, rt.services.history)
     assert 'data-rule="court"' in page and '<td class="n last-hour">40</td>' in page
 

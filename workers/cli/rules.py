@@ -55,7 +55,7 @@ from pipeline.sinks.render import statement_line
 
 from ..history import History, history_url_for
 from ..history import feedback as feedback_rows
-from ..rates import rule_rates, sparkline
+from ..rates import RuleRate, rule_rates, sparkline
 from .helpers import CliState, load_or_exit, loaded_or_exit, or_exit, shared_options
 from .output import hit_lines, seeds_dir
 
@@ -132,9 +132,9 @@ def rules() -> None:
 @click.pass_obj
 def rules_stats(state: CliState, as_json: bool, rates: bool) -> None:
     """Each rule's alerts, the readers' feedback on them (relevant or not: the latest word on
-    each alert) and its precision, over the last 7 and 30 days (as the web app's rules table);
-    with --rates, its stories an hour over the last 24 hours against its usual count an hour
-    (the baseline spike notices compare with)."""
+    each alert) and its precision, over the last 7 and 30 days (as the web app's rules table),
+    then its stories an hour over the last 24 hours against its usual count an hour (the
+    baseline spike notices compare with); --rates: the latter alone."""
     cfg = load_or_exit(state.config_path)
     history = History(history_url_for(cfg.history_url, cfg.data_dir))  # no Redis needed
     now = time.time()
@@ -146,10 +146,12 @@ def rules_stats(state: CliState, as_json: bool, rates: bool) -> None:
     empty = feedback_rows.RuleStats(0, 0, 0)
     table = {rule_id: {days: got.get(rule_id, empty) for days, got in spans.items()} for rule_id in ids}
     if as_json:
+        found = rule_rates(history, [r.id for r in cfg.rules], cfg.spike_rules, now)
         rows = [
             {
                 "rule": rule_id,
                 **{f"{days}d": {**s._asdict(), "precision": s.precision} for days, s in by.items()},
+                **({"last_24h": _rate_json(cfg, found[rule_id])} if rule_id in found else {}),
             }
             for rule_id, by in table.items()
         ]
@@ -163,6 +165,8 @@ def rules_stats(state: CliState, as_json: bool, rates: bool) -> None:
             precision = f"{s.precision:.0%}" if s.precision is not None else "-"
             cells.append(f"{s.alerts:>14,} {s.relevant:>4} {s.not_relevant:>4} {precision:>10}")
         click.echo(f"{rule_id[:28]:<28} {cells[0]:<44} {cells[1]}")
+    click.echo("")
+    _rates(cfg, history, now, as_json=False)
 
 
 @rules.command("test")
@@ -487,15 +491,18 @@ def _rates(cfg: Config, history: History, now: float, as_json: bool) -> None:
     """`rules stats --rates`: each rule's last 24 hours, an hour at a time, against its baseline."""
     found = rule_rates(history, [r.id for r in cfg.rules], cfg.spike_rules, now)
     if as_json:
-        rows = [
-            {"rule": r.rule_id, "hours": list(r.hours), "last_hour": r.last_hour, "day": sum(r.hours),
-             "baseline_per_hour": r.baseline, "basis": r.basis, "spike_notices": r.rule_id in cfg.spike_rules}
-            for r in found.values()
-        ]  # fmt: skip
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps([{"rule": r.rule_id, **_rate_json(cfg, r)} for r in found.values()], indent=2))
         return
     click.echo(f"{'RULE':<28} {'LAST 24 H, AN HOUR EACH':<24} {'LAST HOUR':>9} {'DAY':>6}  USUALLY AN HOUR")
     for r in found.values():
         watched = "" if r.rule_id in cfg.spike_rules else ", no spike notices"
         click.echo(f"{r.rule_id[:28]:<28} {sparkline(r.hours):<24} {r.last_hour:>9} {sum(r.hours):>6}  "
                    f"{r.baseline:g} ({r.basis}{watched})")  # fmt: skip
+
+
+def _rate_json(cfg: Config, rate: RuleRate) -> dict[str, object]:
+    return {
+        "hours": list(rate.hours), "last_hour": rate.last_hour, "day": sum(rate.hours),
+        "baseline_per_hour": rate.baseline, "basis": rate.basis,
+        "spike_notices": rate.rule_id in cfg.spike_rules,
+    }  # fmt: skip
