@@ -91,6 +91,10 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=1_000)
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--reload-every", type=int, default=0, help="stories between two reloads (0: none)")
+    ap.add_argument(
+        "--reload-thread", action="store_true",
+        help="the worker's reloader thread builds each new context while it works, as in a running worker",
+    )  # fmt: skip
     args = ap.parse_args()
 
     room = Newsroom(20, 60.0)
@@ -123,8 +127,9 @@ def main() -> None:
                 extra = f"\n  - id: soak-{reloads}\n    title: Soak {reloads}\n    query: soak{reloads}\n"
                 (tmp / "rules.yaml").write_text(rules_text.rstrip() + extra)
                 request_reload(ctx.redis, tmp / "wirewatch.yaml", "bench")
-                worker.reloader.poll()
-                worker.reload_if_changed()
+                if not args.reload_thread:  # else the worker's reloader takes it up within the round
+                    worker.reloader.poll()
+                    worker.reload_if_changed()
             publish(room, ROUND)
             enqueue_poll(worker.context.services, worker.context.config.feeds)
             worker.work(burst=True, logging_level="WARNING")
@@ -167,7 +172,7 @@ def main() -> None:
     slope_per_1000 = slope_pct_per_hour([(n * 60, mb) for n, mb in half])  # % of the mean per 1,000
     print(json.dumps({
         "bench": "worker_memory", "stories": room.published, "alerts": alerts, "warmup": args.warmup,
-        "reload_every": args.reload_every,
+        "reload_every": args.reload_every, "reload_thread": args.reload_thread,
         "rss_mb": series, "second_half_slope_pct_per_1000_stories": slope_per_1000,
         **({"profile": profile} if profile else {}),
     }))  # fmt: skip
