@@ -101,7 +101,7 @@ def _copy_archive(services: Services, token: str, now: float) -> int:
 
 def _copy_alerts(services: Services, token: str, now: float) -> int:
     history, redis = services.history, services.redis
-    detailed = {a.alert_id: a for a in alert_store.recent_alerts(redis, alert_store.ALERTS_STREAM_MAXLEN)}
+    detailed = {a.alert_id: a for a in alert_store.recent_alerts(redis, alert_store.OLD_STREAM_MAXLEN)}
     total = 0
     keys = list(legacy.alert_keys(redis))
     for start in range(0, len(keys), PAGE):

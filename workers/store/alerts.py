@@ -22,7 +22,11 @@ from .common import PREFIX, to_str
 ALERTS_STREAM = PREFIX + "alerts"
 
 
-ALERTS_STREAM_MAXLEN = 10_000
+# The status page and `status` show the newest 25; the history store keeps every alert. A cap by
+# count fills at the rate alerts come: 1,000 is filled within the first hour of a busy desk, and
+# holds about 1.5 MB (its entries carry the first outlet of their story, not the timeline).
+ALERTS_STREAM_MAXLEN = 1_000
+OLD_STREAM_MAXLEN = 10_000  # what the stream held before 2026-12-08 (the upgrade reads them all)
 
 
 def alert_key(alert_id: str) -> str:
@@ -49,7 +53,10 @@ def record_alert(redis: Redis, alert: Alert, ttl: float, made_for: str) -> str |
 
 def record_alert_on(pipe: Pipeline, alert: Alert, ttl: float, made_for: str) -> None:
     """`record_alert` as one command of a pipeline; its reply read by `recorded_for`."""
-    args = (max(1, int(ttl)), alert.to_json(), ALERTS_STREAM_MAXLEN, made_for)
+    listed = alert if alert.story is None else alert.model_copy(
+        update={"story": alert.story.model_copy(update={"copies": alert.story.copies[:1]})}
+    )  # fmt: skip
+    args = (max(1, int(ttl)), listed.to_json(), ALERTS_STREAM_MAXLEN, made_for)
     pipe.eval(_RECORD_ALERT, 2, alert_key(alert.alert_id), ALERTS_STREAM, *args)
 
 
