@@ -64,6 +64,23 @@ def with_redis_database(url: str, db: int) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{db}"))
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--redis-tests-only", action="store_true",
+        help="run only the tests that use the test Redis (the redis_url fixture): .ci/run's second "
+             "pass, against the embedded Redis, has nothing to learn from the tests that start "
+             "servers of their own (a sentinel group, a cut-off network, `wirewatch run`)",
+    )  # fmt: skip
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--redis-tests-only"):
+        return
+    kept = [item for item in items if "redis_url" in getattr(item, "fixturenames", ())]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     workers = _workers(config)
     url = os.environ.get(TEST_REDIS_ENV)
