@@ -76,8 +76,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not config.getoption("--redis-tests-only"):
         return
-    kept = [item for item in items if "redis_url" in getattr(item, "fixturenames", ())]
-    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    kept: list[pytest.Item] = []
+    left: list[pytest.Item] = []
+    for item in items:
+        (kept if "redis_url" in getattr(item, "fixturenames", ()) else left).append(item)
+    config.hook.pytest_deselected(items=left)
     items[:] = kept
 
 

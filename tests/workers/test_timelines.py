@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from pipeline.models import iso_time
+from pipeline.models import StoryCopy, StoryRef, iso_time
 from workers import delivery
 from workers.demo.site import LoopbackSite, WebhookReceiver, load_seeds
 from workers.overview import story_timeline
+from workers.store import alerts as alerts_store
 from workers.web import status_page
 
+from ..pipeline.factories import make_alert
 from .helpers import ROOT, RSS, drain, run_pass, runtime, webhook_sink, write_config
 
 OUTLETS = ["Wire Daily", "The Evening Post", "Metro Online", "Courier"]
@@ -100,3 +102,32 @@ def test_four_outlets_one_alert_naming_the_first_and_a_timeline_of_four(
     assert [c.source for c in story_timeline(redis, rt.services.history, story["id"])] == [
         c.source for c in copies
     ]
+
+
+def test_the_stream_of_recent_alerts_keeps_the_first_outlet_not_the_timeline_and_its_cap(
+    redis: Redis,
+) -> None:
+    """The stream serves the newest alerts to the status page: its entries carry their story's
+    first outlet (and how many followed), not the whole timeline, and it holds at most its cap."""
+    copies = tuple(
+        StoryCopy(
+            source=f"Outlet {n}",
+            url=f"https://outlet{n}.example/s",
+            title="Story",
+            seen="2026-12-01T10:00:00+00:00",
+        )
+        for n in range(4)
+    )
+    story = StoryRef(
+        id="s1", first_seen="2026-12-01T10:00:00+00:00", copies=copies, copies_total=4, followed=3
+    )
+    assert alerts_store.record_alert(redis, make_alert(alert_id="a0", story=story), 3600, "entry-0") is None
+    listed = alerts_store.recent_alerts(redis, 1)[0].story
+    assert listed is not None and listed.first_outlet == copies[0] and listed.copies == (copies[0],)
+    assert (listed.copies_total, listed.followed) == (4, 3)
+    with redis.pipeline(transaction=False) as pipe:
+        for n in range(1, alerts_store.ALERTS_STREAM_MAXLEN + 200):
+            alerts_store.record_alert_on(pipe, make_alert(alert_id=f"a{n}"), 3600, f"entry-{n}")
+        pipe.execute()
+    assert redis.xlen(alerts_store.ALERTS_STREAM) < alerts_store.ALERTS_STREAM_MAXLEN + 200
+    assert alerts_store.recent_alerts(redis, 1)[0].alert_id == f"a{alerts_store.ALERTS_STREAM_MAXLEN + 199}"
